@@ -1,0 +1,86 @@
+// ioscope-cli info MODEL [--json]: ops, edges, width and its antichain, blocks, FLOPs.
+#include "analysis/partition.h"
+#include "analysis/width.h"
+#include "cli_args.h"
+#include "commands.h"
+#include "graph/op_metrics.h"
+#include "models/model_registry.h"
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace ioscope::cli {
+
+int runInfo(const ArgVector& argv) {
+    const Args args(argv, {"--input"}, {"--json"});
+    args.expectPositionals(1, "info MODEL [--json]");
+    std::vector<std::string> notes;
+    ModelLoadOptions options;
+    options.notes = &notes;
+    const Graph g = loadModel(args.positional(0, "MODEL"), options);
+
+    int edges = 0;
+    double flops = 0, bytes = 0;
+    long long params = 0;
+    std::map<std::string, int> kinds;
+    for (OpId u : g.units()) {
+        for (OpId p : g.predecessors(u))
+            if (g.isUnit(p)) ++edges;
+        const OpMetrics m = opMetrics(g.op(u));
+        flops += m.flops;
+        bytes += m.bytes;
+        params += m.params;
+        ++kinds[std::string(toString(g.op(u).kind))];
+    }
+    const WidthResult width = maximumAntichain(g);
+    const std::vector<Block> blocks = partitionBlocks(g);
+    const CriticalPath critical = criticalPathByFlops(g);
+    int parts = 0;
+    for (const Block& b : blocks) parts += static_cast<int>(b.parts.size());
+    const Op& input = g.op(0);
+
+    if (args.flag("--json")) {
+        nlohmann::json j;
+        j["name"] = g.name();
+        j["input"] = {input.out.c, input.out.h, input.out.w};
+        j["ops"] = g.units().size();
+        j["edges"] = edges;
+        j["width"] = width.width;
+        nlohmann::json anti = nlohmann::json::array();
+        for (OpId id : width.antichain) anti.push_back(g.op(id).name);
+        j["antichain"] = anti;
+        j["blocks"] = blocks.size();
+        j["parts"] = parts;
+        j["flops"] = flops;
+        j["gflops"] = flops / 1e9;
+        j["bytes"] = bytes;
+        j["params"] = params;
+        j["kinds"] = kinds;
+        j["critical_path_flops"] = critical.flops;
+        j["critical_path_ops"] = critical.ops.size();
+        j["hash"] = g.contentHash();
+        j["notes"] = notes;
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    for (const auto& n : notes) std::cout << "note: " << n << "\n";
+    std::printf("model      %s\n", g.name().c_str());
+    std::printf("input      %s\n", input.out.str().c_str());
+    std::printf("units      %zu\n", g.units().size());
+    std::printf("edges      %d\n", edges);
+    std::printf("width      %d\n", width.width);
+    std::printf("blocks     %zu (%d parts)\n", blocks.size(), parts);
+    std::printf("GFLOPs     %.3f\n", flops / 1e9);
+    std::printf("params     %.2f M\n", double(params) / 1e6);
+    std::printf("critical   %zu ops, %.3f GFLOPs\n", critical.ops.size(), critical.flops / 1e9);
+    std::printf("kinds     ");
+    for (const auto& [k, n] : kinds) std::printf(" %s=%d", k.c_str(), n);
+    std::printf("\nantichain ");
+    for (OpId id : width.antichain) std::printf(" %s", g.op(id).name.c_str());
+    std::printf("\n");
+    return 0;
+}
+
+} // namespace ioscope::cli

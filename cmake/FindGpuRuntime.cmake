@@ -1,0 +1,13 @@
+# Finds CUDA, cuDNN and CUPTI for the GPU runtime. Sets IOSCOPE_HAVE_CUDA.
+set(IOSCOPE_HAVE_CUDA OFF)
+if(NOT IOSCOPE_CUDA STREQUAL "OFF")
+  find_package(CUDAToolkit 12 QUIET)
+  find_path(CUDNN_INCLUDE_DIR cudnn.h HINTS ${CUDAToolkit_INCLUDE_DIRS} /usr/local/cuda/include)
+  find_library(CUDNN_LIBRARY cudnn HINTS ${CUDAToolkit_LIBRARY_DIR} /usr/local/cuda/lib64)
+  if(CUDAToolkit_FOUND AND CUDNN_INCLUDE_DIR AND CUDNN_LIBRARY AND TARGET CUDA::cupti)
+    set(IOSCOPE_HAVE_CUDA ON)
+  elseif(IOSCOPE_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "IOSCOPE_CUDA=ON but CUDA, cuDNN or CUPTI was not found")
+  endif()
+endif()
+add_feature_info(GpuRuntime IOSCOPE_HAVE_CUDA "cuDNN executor, live profiling and CUPTI utilization")

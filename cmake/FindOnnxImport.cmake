@@ -1,0 +1,13 @@
+# Finds the ONNX protobuf definitions (libonnx-dev) and protobuf. Sets IOSCOPE_HAVE_ONNX.
+set(IOSCOPE_HAVE_ONNX OFF)
+if(NOT IOSCOPE_ONNX STREQUAL "OFF")
+  find_package(Protobuf QUIET)
+  find_path(ONNX_INCLUDE_DIR onnx/onnx_pb.h)
+  find_library(ONNX_PROTO_LIBRARY NAMES onnx_proto)
+  if(Protobuf_FOUND AND ONNX_INCLUDE_DIR AND ONNX_PROTO_LIBRARY)
+    set(IOSCOPE_HAVE_ONNX ON)
+  elseif(IOSCOPE_ONNX STREQUAL "ON")
+    message(FATAL_ERROR "IOSCOPE_ONNX=ON but libonnx-dev or protobuf was not found")
+  endif()
+endif()
+add_feature_info(OnnxImport IOSCOPE_HAVE_ONNX "import of ONNX models")

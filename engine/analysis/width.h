@@ -1,0 +1,27 @@
+#pragma once
+// Width of the DAG: the maximum antichain of scheduling units (Dilworth's theorem: a minimum
+// chain cover by maximum bipartite matching on the transitive closure), and the critical path.
+#include "graph/graph.h"
+
+#include <vector>
+
+namespace ioscope {
+
+struct WidthResult {
+    int width = 0;
+    std::vector<OpId> antichain; // pairwise unreachable units, size == width
+};
+WidthResult maximumAntichain(const Graph& g);
+
+struct CriticalPath {
+    double flops = 0;
+    std::vector<OpId> ops; // input to output
+};
+CriticalPath criticalPathByFlops(const Graph& g);
+
+// For each unit in topological order, how many units could run at that moment under an
+// as-soon-as-possible wavefront (the width profile drawn by the explorer): entry i is the
+// size of wavefront level i.
+std::vector<int> widthProfile(const Graph& g);
+
+} // namespace ioscope

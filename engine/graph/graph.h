@@ -1,0 +1,60 @@
+#pragma once
+// The operator DAG. Ops are stored in topological order once finalize() succeeded; OpId is the
+// index into ops(). Input ops are not scheduling units; every other op is one.
+#include "graph/op.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ioscope {
+
+class Graph {
+public:
+    Graph() = default;
+    explicit Graph(std::string name) : name_(std::move(name)) {}
+
+    const std::string& name() const { return name_; }
+    void setName(std::string name) { name_ = std::move(name); }
+
+    // Building. addOp returns the new op's id; inputs must name ops added before (use
+    // addOpUnchecked + finalize for arbitrary order, as file loaders do).
+    OpId addOp(Op op);
+    OpId addInput(const std::string& name, Shape shape);
+
+    // Replaces all ops (any order; inputs index into `ops`). finalize() must follow.
+    void setOps(std::vector<Op> ops);
+
+    // Validates (names unique and non-empty, inputs exist, no cycle, parameters possible,
+    // shapes consistent) and infers every shape; reorders ops topologically (stable) and
+    // remaps inputs. Throws InputError naming the op. `source` prefixes messages (a file name).
+    void finalize(const std::string& source = {});
+    bool finalized() const { return finalized_; }
+
+    const std::vector<Op>& ops() const { return ops_; }
+    const Op& op(OpId id) const { return ops_[static_cast<size_t>(id)]; }
+    int size() const { return static_cast<int>(ops_.size()); }
+    OpId find(const std::string& name) const; // -1 when absent
+
+    const std::vector<OpId>& successors(OpId id) const { return succ_[static_cast<size_t>(id)]; }
+    const std::vector<OpId>& predecessors(OpId id) const { return ops_[static_cast<size_t>(id)].inputs; }
+
+    // Scheduling units (every op but Input), in topological order.
+    const std::vector<OpId>& units() const { return units_; }
+    bool isUnit(OpId id) const { return op(id).kind != OpKind::Input; }
+
+    // Ops that no other op reads (the network outputs).
+    std::vector<OpId> outputs() const;
+
+    // Stable hash of structure and parameters (not weights): schedules record it.
+    std::string contentHash() const;
+
+private:
+    std::string name_;
+    std::vector<Op> ops_;
+    std::vector<std::vector<OpId>> succ_;
+    std::vector<OpId> units_;
+    bool finalized_ = false;
+};
+
+} // namespace ioscope

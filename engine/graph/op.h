@@ -1,0 +1,96 @@
+#pragma once
+// Operators of the graph IR. One flat parameter struct per op keeps the IR a plain value type
+// that every module (JSON, ONNX import, executors, views) reads the same way.
+#include "graph/shape.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ioscope {
+
+using OpId = int;
+
+enum class OpKind {
+    Input,          // the network input; not a scheduling unit
+    Conv,           // conv2d with optional bias and fused activation
+    SepConv,        // depthwise KxK (+ optional leading ReLU) then pointwise 1x1, one unit
+    MaxPool,
+    AvgPool,
+    GlobalAvgPool,
+    Activation,     // element-wise activation (relu, sigmoid, tanh, relu6)
+    Concat,         // channel concat of the inputs
+    Add,            // element-wise sum of the inputs
+    Mul,            // element-wise product of the inputs
+    Identity,       // passes its combined inputs (sum or concat) through
+    FullyConnected, // matmul + bias on the flattened input
+    Flatten,
+    Softmax,
+    ScaleShift,     // per-channel y = x*scale + shift (a batch norm that could not be folded)
+    Sequential,     // a chain of ops (body) scheduled as one unit
+};
+
+enum class Activation { None, Relu, Sigmoid, Tanh, Relu6 };
+
+// How an op's several inputs meet before the op computes: summed element-wise, or
+// concatenated along channels. Concat ops always concatenate; Add always sums.
+enum class Combine { Sum, Concat };
+
+std::string_view toString(OpKind kind);
+std::string_view toString(Activation act);
+std::string_view toString(Combine combine);
+std::optional<OpKind> opKindFromString(std::string_view s);
+std::optional<Activation> activationFromString(std::string_view s);
+std::optional<Combine> combineFromString(std::string_view s);
+
+// Spatial window of convolutions and pools.
+struct Window {
+    int kh = 1, kw = 1;
+    int sh = 1, sw = 1;
+    int ph = 0, pw = 0; // symmetric padding
+    int dh = 1, dw = 1;
+    bool operator==(const Window&) const = default;
+};
+
+// Weights of one op, in the layouts cuDNN uses (row-major):
+//   Conv: kernel [Cout][Cin/groups][kh][kw], bias [Cout]
+//   SepConv: depthwise [Cin][1][kh][kw], kernel (pointwise) [Cout][Cin][1][1], bias [Cout]
+//   FullyConnected: kernel [out][in], bias [out]
+//   ScaleShift: kernel = scale [C], bias = shift [C]
+struct Weights {
+    std::vector<float> kernel;
+    std::vector<float> depthwise;
+    std::vector<float> bias;
+};
+
+struct Op {
+    std::string name;
+    OpKind kind = OpKind::Identity;
+    std::vector<OpId> inputs; // producers; empty for Input and for ops inside a Sequential body
+    Combine combine = Combine::Sum;
+
+    // Parameters; each kind reads the ones that apply to it.
+    Window window;                            // Conv, SepConv, MaxPool, AvgPool
+    int outChannels = 0;                      // Conv, SepConv, FullyConnected
+    int groups = 1;                           // Conv
+    Activation activation = Activation::None; // fused (Conv, SepConv, FC) or the function (Activation)
+    bool bias = true;                         // Conv, SepConv, FullyConnected
+    bool preRelu = false;                     // SepConv: ReLU before the depthwise conv
+    bool countIncludePad = false;             // AvgPool
+    Shape inputShape;                         // Input: the per-sample input shape
+    std::vector<Op> body;                     // Sequential: body[0] reads the inputs, body[i] reads body[i-1]
+
+    // Filled by shape inference (Graph::finalize).
+    Shape out;
+    Shape in; // the combined input shape (after sum/concat of the producers)
+
+    // Optional real weights (ONNX import); executors generate seeded ones when absent.
+    std::shared_ptr<const Weights> weights;
+};
+
+// True for the kinds that are convolutions merge stages can combine.
+inline bool isConv(const Op& op) { return op.kind == OpKind::Conv; }
+
+} // namespace ioscope

@@ -1,0 +1,72 @@
+#include "graph/op_metrics.h"
+
+namespace ioscope {
+namespace {
+
+constexpr double kBytesPerElement = 4.0;
+
+OpMetrics single(const Op& op) {
+    OpMetrics m;
+    const double inElems = static_cast<double>(op.in.elements());
+    const double outElems = static_cast<double>(op.out.elements());
+    const Window& w = op.window;
+    // Inputs are read once per producer (a sum reads each addend).
+    const double readElems = op.kind == OpKind::Input ? 0.0 : inElems * std::max<size_t>(1, op.inputs.size() > 1 && op.combine == Combine::Sum ? op.inputs.size() : 1);
+    switch (op.kind) {
+    case OpKind::Input: return m;
+    case OpKind::Conv: {
+        const double perOut = double(op.in.c / op.groups) * w.kh * w.kw;
+        m.params = std::int64_t(op.outChannels) * (op.in.c / op.groups) * w.kh * w.kw + (op.bias ? op.outChannels : 0);
+        m.flops = 2.0 * outElems * perOut;
+        break;
+    }
+    case OpKind::SepConv: {
+        const double dwOut = double(op.in.c) * op.out.h * op.out.w;
+        m.params = std::int64_t(op.in.c) * w.kh * w.kw + std::int64_t(op.outChannels) * op.in.c +
+                   (op.bias ? op.outChannels : 0);
+        m.flops = 2.0 * dwOut * w.kh * w.kw + 2.0 * outElems * op.in.c;
+        break;
+    }
+    case OpKind::MaxPool:
+    case OpKind::AvgPool: m.flops = outElems * w.kh * w.kw; break;
+    case OpKind::GlobalAvgPool: m.flops = inElems; break;
+    case OpKind::FullyConnected:
+        m.params = std::int64_t(op.outChannels) * op.in.elements() + (op.bias ? op.outChannels : 0);
+        m.flops = 2.0 * outElems * inElems;
+        break;
+    case OpKind::ScaleShift:
+        m.params = 2LL * op.in.c;
+        m.flops = 2.0 * outElems;
+        break;
+    case OpKind::Softmax: m.flops = 3.0 * outElems; break;
+    case OpKind::Activation:
+    case OpKind::Add:
+    case OpKind::Mul: m.flops = outElems * std::max<size_t>(1, op.inputs.size() > 1 ? op.inputs.size() - 1 : 1); break;
+    case OpKind::Concat:
+    case OpKind::Identity:
+    case OpKind::Flatten:
+    case OpKind::Sequential: break;
+    }
+    if (op.kind == OpKind::Identity && op.combine == Combine::Sum && op.inputs.size() > 1)
+        m.flops = outElems * double(op.inputs.size() - 1);
+    m.bytes = kBytesPerElement * (readElems + outElems + static_cast<double>(m.params));
+    return m;
+}
+
+} // namespace
+
+OpMetrics opMetrics(const Op& op) {
+    if (op.kind != OpKind::Sequential) return single(op);
+    OpMetrics total;
+    for (size_t i = 0; i < op.body.size(); ++i) {
+        Op inner = op.body[i];
+        if (i == 0) inner.inputs = op.inputs, inner.combine = op.combine;
+        const OpMetrics m = single(inner);
+        total.flops += m.flops;
+        total.bytes += m.bytes;
+        total.params += m.params;
+    }
+    return total;
+}
+
+} // namespace ioscope

@@ -1,0 +1,135 @@
+#include "graph/shape_inference.h"
+
+#include "util/errors.h"
+
+#include <string>
+
+namespace ioscope {
+namespace {
+
+[[noreturn]] void fail(const std::string& source, const Op& op, const std::string& what) {
+    throw InputError(source, "op '" + op.name + "' (" + std::string(toString(op.kind)) + "): " + what);
+}
+
+void checkDims(const std::string& source, const Op& op, const Shape& s, const char* what) {
+    if (s.c <= 0 || s.h <= 0 || s.w <= 0) fail(source, op, std::string(what) + " shape " + s.str() + " is empty");
+    if (s.c > kMaxDim || s.h > kMaxDim || s.w > kMaxDim || s.elements() > kMaxElements)
+        fail(source, op, std::string(what) + " shape " + s.str() + " is too large");
+}
+
+Shape combineInputs(const std::string& source, const Op& op, const std::vector<Shape>& in, Combine how) {
+    if (in.empty()) fail(source, op, "has no input");
+    Shape result = in.front();
+    for (size_t i = 1; i < in.size(); ++i) {
+        const Shape& s = in[i];
+        if (s.h != result.h || s.w != result.w)
+            fail(source, op, "input " + std::to_string(i) + " is " + s.str() + ", spatially unlike input 0 (" +
+                                 in.front().str() + ")");
+        if (how == Combine::Concat) {
+            result.c += s.c;
+        } else if (s.c != result.c) {
+            fail(source, op, "cannot sum input " + std::to_string(i) + " (" + s.str() + ") with input 0 (" +
+                                 in.front().str() + ")");
+        }
+    }
+    return result;
+}
+
+void checkWindow(const std::string& source, const Op& op, const Shape& in) {
+    const Window& w = op.window;
+    if (w.kh <= 0 || w.kw <= 0) fail(source, op, "kernel must be positive");
+    if (w.sh <= 0 || w.sw <= 0) fail(source, op, "stride must be positive");
+    if (w.dh <= 0 || w.dw <= 0) fail(source, op, "dilation must be positive");
+    if (w.ph < 0 || w.pw < 0) fail(source, op, "padding must not be negative");
+    if (w.kh > kMaxDim || w.kw > kMaxDim || w.sh > kMaxDim || w.sw > kMaxDim || w.ph > kMaxDim ||
+        w.pw > kMaxDim || w.dh > kMaxDim || w.dw > kMaxDim)
+        fail(source, op, "window parameters are too large");
+    const long long effH = (long long)(w.kh - 1) * w.dh + 1, effW = (long long)(w.kw - 1) * w.dw + 1;
+    if (effH > in.h + 2LL * w.ph || effW > in.w + 2LL * w.pw)
+        fail(source, op, "kernel " + std::to_string(w.kh) + "x" + std::to_string(w.kw) +
+                             " is larger than the padded input " + in.str());
+}
+
+Shape windowOutput(const Window& w, const Shape& in, int channels) {
+    const int effH = (w.kh - 1) * w.dh + 1, effW = (w.kw - 1) * w.dw + 1;
+    return {channels, (in.h + 2 * w.ph - effH) / w.sh + 1, (in.w + 2 * w.pw - effW) / w.sw + 1};
+}
+
+void checkOutChannels(const std::string& source, const Op& op) {
+    if (op.outChannels <= 0) fail(source, op, "output channels must be positive");
+    if (op.outChannels > kMaxDim) fail(source, op, "output channels " + std::to_string(op.outChannels) + " too many");
+}
+
+} // namespace
+
+void inferShape(Op& op, const std::vector<Shape>& inputShapes, const std::string& source) {
+    if (op.kind == OpKind::Input) {
+        if (!inputShapes.empty()) fail(source, op, "an input op cannot have inputs");
+        checkDims(source, op, op.inputShape, "input");
+        op.in = op.out = op.inputShape;
+        return;
+    }
+    const Combine how = op.kind == OpKind::Concat ? Combine::Concat
+                        : op.kind == OpKind::Add || op.kind == OpKind::Mul ? Combine::Sum
+                                                                            : op.combine;
+    const Shape in = combineInputs(source, op, inputShapes, how);
+    checkDims(source, op, in, "input");
+    op.in = in;
+    switch (op.kind) {
+    case OpKind::Input: break;
+    case OpKind::Conv:
+        checkOutChannels(source, op);
+        if (op.groups <= 0) fail(source, op, "groups must be positive");
+        if (in.c % op.groups != 0)
+            fail(source, op, "input channels " + std::to_string(in.c) + " not divisible by groups " +
+                                 std::to_string(op.groups));
+        if (op.outChannels % op.groups != 0)
+            fail(source, op, "output channels " + std::to_string(op.outChannels) + " not divisible by groups " +
+                                 std::to_string(op.groups));
+        checkWindow(source, op, in);
+        op.out = windowOutput(op.window, in, op.outChannels);
+        break;
+    case OpKind::SepConv:
+        checkOutChannels(source, op);
+        checkWindow(source, op, in);
+        op.out = windowOutput(op.window, in, op.outChannels);
+        break;
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+        checkWindow(source, op, in);
+        if (op.window.ph * 2 > op.window.kh || op.window.pw * 2 > op.window.kw)
+            fail(source, op, "padding must be at most half the pooling window");
+        op.out = windowOutput(op.window, in, in.c);
+        break;
+    case OpKind::GlobalAvgPool: op.out = {in.c, 1, 1}; break;
+    case OpKind::Activation:
+    case OpKind::Concat:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Identity:
+    case OpKind::Softmax:
+    case OpKind::ScaleShift: op.out = in; break;
+    case OpKind::Flatten: op.out = {static_cast<int>(in.elements()), 1, 1}; break;
+    case OpKind::FullyConnected:
+        checkOutChannels(source, op);
+        op.out = {op.outChannels, 1, 1};
+        break;
+    case OpKind::Sequential: {
+        if (op.body.empty()) fail(source, op, "sequential op has an empty body");
+        Shape cur = in;
+        for (size_t i = 0; i < op.body.size(); ++i) {
+            Op& inner = op.body[i];
+            if (inner.kind == OpKind::Input || inner.kind == OpKind::Sequential)
+                fail(source, op, "body op '" + inner.name + "' cannot be " + std::string(toString(inner.kind)));
+            if (!inner.inputs.empty()) fail(source, op, "body op '" + inner.name + "' must not name inputs");
+            inferShape(inner, {cur}, source);
+            cur = inner.out;
+        }
+        op.out = cur;
+        break;
+    }
+    }
+    checkDims(source, op, op.out, "output");
+}
+
+} // namespace ioscope

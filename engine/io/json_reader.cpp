@@ -1,0 +1,91 @@
+#include "io/json_reader.h"
+
+#include "util/errors.h"
+
+namespace ioscope::json {
+
+Json parse(const std::string& text, const std::string& file) {
+    // Reject deep nesting before the recursive parser sees it; strings are skipped.
+    int depth = 0;
+    bool inString = false, escaped = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (escaped) escaped = false;
+            else if (c == '\\') escaped = true;
+            else if (c == '"') inString = false;
+            continue;
+        }
+        if (c == '"') inString = true;
+        else if (c == '[' || c == '{') {
+            if (++depth > kMaxNesting)
+                throw InputError(file, "nesting deeper than " + std::to_string(kMaxNesting) + " levels at byte " +
+                                           std::to_string(i));
+        } else if (c == ']' || c == '}') --depth;
+    }
+    try {
+        return Json::parse(text);
+    } catch (const Json::parse_error& e) {
+        std::string what = e.what();
+        const auto pos = what.find("parse error");
+        if (pos != std::string::npos) what = what.substr(pos);
+        throw InputError(file, "malformed JSON: " + what);
+    }
+}
+
+void Reader::fail(const std::string& path, const std::string& what) const {
+    throw InputError(file_, (path.empty() ? std::string() : path + ": ") + what);
+}
+
+const Json& Reader::member(const Json& obj, const std::string& key, const std::string& path) const {
+    object(obj, path);
+    const auto it = obj.find(key);
+    if (it == obj.end()) fail(path, "missing member '" + key + "'");
+    return *it;
+}
+
+const Json* Reader::optional(const Json& obj, const std::string& key, const std::string& path) const {
+    object(obj, path);
+    const auto it = obj.find(key);
+    return it == obj.end() ? nullptr : &*it;
+}
+
+std::string Reader::string(const Json& v, const std::string& path) const {
+    if (!v.is_string()) fail(path, std::string("expected a string, found ") + v.type_name());
+    return v.get<std::string>();
+}
+
+long long Reader::integer(const Json& v, const std::string& path, long long lo, long long hi) const {
+    long long x = 0;
+    if (v.is_number_integer()) {
+        if (v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(hi))
+            fail(path, "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+        x = v.get<long long>();
+    } else {
+        fail(path, std::string("expected an integer, found ") + v.type_name());
+    }
+    if (x < lo || x > hi) fail(path, "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+    return x;
+}
+
+double Reader::number(const Json& v, const std::string& path) const {
+    if (!v.is_number()) fail(path, std::string("expected a number, found ") + v.type_name());
+    return v.get<double>();
+}
+
+bool Reader::boolean(const Json& v, const std::string& path) const {
+    if (!v.is_boolean()) fail(path, std::string("expected true or false, found ") + v.type_name());
+    return v.get<bool>();
+}
+
+const Json& Reader::array(const Json& v, const std::string& path) const {
+    if (!v.is_array()) fail(path, std::string("expected an array, found ") + v.type_name());
+    return v;
+}
+
+const Json& Reader::object(const Json& v, const std::string& path) const {
+    if (!v.is_object()) fail(path, std::string("expected an object, found ") + v.type_name());
+    return v;
+}
+
+} // namespace ioscope::json

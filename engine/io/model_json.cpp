@@ -1,0 +1,191 @@
+#include "io/model_json.h"
+
+#include "graph/shape_inference.h"
+#include "io/json_reader.h"
+#include "util/atomic_file.h"
+#include "util/errors.h"
+
+#include <unordered_map>
+
+namespace ioscope {
+namespace {
+
+using json::Json;
+
+bool hasWindow(OpKind k) {
+    return k == OpKind::Conv || k == OpKind::SepConv || k == OpKind::MaxPool || k == OpKind::AvgPool;
+}
+bool hasOutChannels(OpKind k) {
+    return k == OpKind::Conv || k == OpKind::SepConv || k == OpKind::FullyConnected;
+}
+bool hasFusedActivation(OpKind k) {
+    return k == OpKind::Conv || k == OpKind::SepConv || k == OpKind::FullyConnected || k == OpKind::Activation;
+}
+
+Json opToJson(const Graph& g, const Op& op, bool inBody) {
+    Json j = Json::object();
+    j["name"] = op.name;
+    j["kind"] = std::string(toString(op.kind));
+    if (op.kind == OpKind::Input) {
+        j["shape"] = {op.inputShape.c, op.inputShape.h, op.inputShape.w};
+        return j;
+    }
+    if (!inBody) {
+        Json inputs = Json::array();
+        for (OpId in : op.inputs) inputs.push_back(g.op(in).name);
+        j["inputs"] = inputs;
+        if (op.inputs.size() > 1 && op.kind != OpKind::Concat && op.kind != OpKind::Add && op.kind != OpKind::Mul)
+            j["combine"] = std::string(toString(op.combine));
+    }
+    if (hasWindow(op.kind)) {
+        const Window& w = op.window;
+        j["kernel"] = {w.kh, w.kw};
+        j["stride"] = {w.sh, w.sw};
+        j["padding"] = {w.ph, w.pw};
+        if (op.kind == OpKind::Conv || op.kind == OpKind::SepConv) j["dilation"] = {w.dh, w.dw};
+    }
+    if (hasOutChannels(op.kind)) j["out_channels"] = op.outChannels;
+    if (op.kind == OpKind::Conv) j["groups"] = op.groups;
+    if (hasFusedActivation(op.kind)) j["activation"] = std::string(toString(op.activation));
+    if (hasOutChannels(op.kind)) j["bias"] = op.bias;
+    if (op.kind == OpKind::SepConv) j["pre_relu"] = op.preRelu;
+    if (op.kind == OpKind::AvgPool) j["count_include_pad"] = op.countIncludePad;
+    if (op.kind == OpKind::Sequential) {
+        Json body = Json::array();
+        for (const Op& inner : op.body) body.push_back(opToJson(g, inner, true));
+        j["body"] = body;
+    }
+    return j;
+}
+
+std::pair<int, int> readPair(const json::Reader& r, const Json& obj, const std::string& key, const std::string& path,
+                             std::pair<int, int> fallback, int lo) {
+    const Json* v = r.optional(obj, key, path);
+    if (!v) return fallback;
+    const std::string p = path + "." + key;
+    if (v->is_number()) {
+        const int x = static_cast<int>(r.integer(*v, p, lo, kMaxDim));
+        return {x, x};
+    }
+    r.array(*v, p);
+    if (v->size() != 2) r.fail(p, "expected two integers [height, width]");
+    return {static_cast<int>(r.integer((*v)[0], p + "[0]", lo, kMaxDim)),
+            static_cast<int>(r.integer((*v)[1], p + "[1]", lo, kMaxDim))};
+}
+
+Op opFromJson(const json::Reader& r, const Json& j, const std::string& path, bool inBody,
+              std::vector<std::string>& inputNames) {
+    r.object(j, path);
+    Op op;
+    op.name = r.string(r.member(j, "name", path), path + ".name");
+    if (op.name.empty()) r.fail(path + ".name", "must not be empty");
+    const std::string kind = r.string(r.member(j, "kind", path), path + ".kind");
+    const auto k = opKindFromString(kind);
+    if (!k) r.fail(path + ".kind", "unknown op kind '" + kind + "'");
+    op.kind = *k;
+    if (op.kind == OpKind::Input) {
+        if (inBody) r.fail(path, "an input op cannot be inside a sequential body");
+        const Json& s = r.array(r.member(j, "shape", path), path + ".shape");
+        if (s.size() != 3) r.fail(path + ".shape", "expected [channels, height, width]");
+        op.inputShape = {static_cast<int>(r.integer(s[0], path + ".shape[0]", 1, kMaxDim)),
+                         static_cast<int>(r.integer(s[1], path + ".shape[1]", 1, kMaxDim)),
+                         static_cast<int>(r.integer(s[2], path + ".shape[2]", 1, kMaxDim))};
+        return op;
+    }
+    if (!inBody) {
+        const Json& ins = r.array(r.member(j, "inputs", path), path + ".inputs");
+        if (ins.empty()) r.fail(path + ".inputs", "an op needs at least one input");
+        for (size_t i = 0; i < ins.size(); ++i)
+            inputNames.push_back(r.string(ins[i], path + ".inputs[" + std::to_string(i) + "]"));
+        if (const Json* c = r.optional(j, "combine", path)) {
+            const auto cb = combineFromString(r.string(*c, path + ".combine"));
+            if (!cb) r.fail(path + ".combine", "expected \"sum\" or \"concat\"");
+            op.combine = *cb;
+        }
+    } else if (r.optional(j, "inputs", path)) {
+        r.fail(path + ".inputs", "ops in a sequential body read the previous op and name no inputs");
+    }
+    if (hasWindow(op.kind)) {
+        std::tie(op.window.kh, op.window.kw) = readPair(r, j, "kernel", path, {1, 1}, 1);
+        std::tie(op.window.sh, op.window.sw) = readPair(r, j, "stride", path, {1, 1}, 1);
+        std::tie(op.window.ph, op.window.pw) = readPair(r, j, "padding", path, {0, 0}, 0);
+        std::tie(op.window.dh, op.window.dw) = readPair(r, j, "dilation", path, {1, 1}, 1);
+    }
+    if (hasOutChannels(op.kind))
+        op.outChannels = static_cast<int>(r.integer(r.member(j, "out_channels", path), path + ".out_channels", 1, kMaxDim));
+    if (const Json* v = r.optional(j, "groups", path))
+        op.groups = static_cast<int>(r.integer(*v, path + ".groups", 1, kMaxDim));
+    if (const Json* v = r.optional(j, "activation", path)) {
+        const std::string a = r.string(*v, path + ".activation");
+        const auto act = activationFromString(a);
+        if (!act) r.fail(path + ".activation", "unknown activation '" + a + "'");
+        op.activation = *act;
+    } else if (op.kind == OpKind::Activation) {
+        op.activation = Activation::Relu;
+    }
+    if (const Json* v = r.optional(j, "bias", path)) op.bias = r.boolean(*v, path + ".bias");
+    if (const Json* v = r.optional(j, "pre_relu", path)) op.preRelu = r.boolean(*v, path + ".pre_relu");
+    if (const Json* v = r.optional(j, "count_include_pad", path))
+        op.countIncludePad = r.boolean(*v, path + ".count_include_pad");
+    if (op.kind == OpKind::Sequential) {
+        const Json& body = r.array(r.member(j, "body", path), path + ".body");
+        if (body.empty()) r.fail(path + ".body", "a sequential op needs at least one body op");
+        std::vector<std::string> none;
+        for (size_t i = 0; i < body.size(); ++i)
+            op.body.push_back(opFromJson(r, body[i], path + ".body[" + std::to_string(i) + "]", true, none));
+    }
+    return op;
+}
+
+} // namespace
+
+std::string modelToJson(const Graph& g) {
+    Json j = Json::object();
+    j["format"] = kModelFormat;
+    j["version"] = kModelVersion;
+    j["name"] = g.name();
+    Json ops = Json::array();
+    for (const Op& op : g.ops()) ops.push_back(opToJson(g, op, false));
+    j["ops"] = ops;
+    return j.dump(1) + "\n";
+}
+
+Graph modelFromJson(const std::string& text, const std::string& file) {
+    const Json root = json::parse(text, file);
+    const json::Reader r(file);
+    r.object(root, "");
+    const std::string format = r.string(r.member(root, "format", ""), "format");
+    if (format != kModelFormat) r.fail("format", "expected \"" + std::string(kModelFormat) + "\", found \"" + format + "\"");
+    const long long version = r.integer(r.member(root, "version", ""), "version", 0, 1LL << 30);
+    if (version != kModelVersion)
+        r.fail("version", "version " + std::to_string(version) + " is not supported (this ioscope reads version 1)");
+    Graph g(r.string(r.member(root, "name", ""), "name"));
+    const Json& ops = r.array(r.member(root, "ops", ""), "ops");
+    if (ops.size() > 100000) r.fail("ops", "too many ops");
+    std::vector<Op> parsed;
+    std::vector<std::vector<std::string>> inputNames(ops.size());
+    std::unordered_map<std::string, OpId> byName;
+    for (size_t i = 0; i < ops.size(); ++i) {
+        const std::string path = "ops[" + std::to_string(i) + "]";
+        parsed.push_back(opFromJson(r, ops[i], path, false, inputNames[i]));
+        if (!byName.emplace(parsed.back().name, static_cast<OpId>(i)).second)
+            r.fail(path + ".name", "op name '" + parsed.back().name + "' is used twice");
+    }
+    for (size_t i = 0; i < ops.size(); ++i)
+        for (size_t k = 0; k < inputNames[i].size(); ++k) {
+            const auto it = byName.find(inputNames[i][k]);
+            if (it == byName.end())
+                r.fail("ops[" + std::to_string(i) + "].inputs[" + std::to_string(k) + "]",
+                       "op '" + parsed[i].name + "' reads '" + inputNames[i][k] + "', which does not exist");
+            parsed[i].inputs.push_back(it->second);
+        }
+    g.setOps(std::move(parsed));
+    g.finalize(file);
+    return g;
+}
+
+Graph loadModelFile(const std::string& path) { return modelFromJson(readFile(path, size_t(256) << 20), path); }
+
+void saveModelFile(const Graph& g, const std::string& path) { writeFileAtomically(path, modelToJson(g)); }
+
+} // namespace ioscope

@@ -1,0 +1,64 @@
+#pragma once
+// Schedulers (DESIGN.md §2): the IOS dynamic program, the sequential and wavefront baselines,
+// and an exhaustive search for tiny graphs. Results are deterministic.
+#include "cost/cost_model.h"
+#include "schedule/schedule.h"
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ioscope {
+
+enum class StrategySet { Parallel, Merge, Both };
+std::string_view toString(StrategySet s);
+std::optional<StrategySet> strategySetFromString(std::string_view s);
+
+struct SchedulerOptions {
+    int maxGroupSize = 3; // r
+    int maxGroups = 8;    // s
+    StrategySet strategy = StrategySet::Both;
+    int maxPartSize = 50;
+    int maxStreams = 10; // wavefront
+    RunConfig run;
+};
+
+struct SearchProgress {
+    double fraction = 0; // 0..1 over the whole graph
+    long long states = 0;
+    long long transitions = 0;
+    long long stagesCosted = 0;
+    double bestLatencyMs = 0; // best complete estimate so far (finished parts + sequential rest)
+};
+
+struct SearchStats {
+    long long states = 0;
+    long long transitions = 0;
+    long long stagesCosted = 0; // distinct stages the cost model was asked for
+    double seconds = 0;
+};
+
+struct ScheduleResult {
+    Schedule schedule;
+    double latencyMs = 0; // predicted: sum of stage latencies under the cost model
+    SearchStats stats;
+};
+
+using ProgressCallback = std::function<void(const SearchProgress&)>;
+
+// Throws Cancelled when *cancel becomes true (checked often enough to stop within ~100 ms).
+ScheduleResult iosSchedule(const Graph& g, CostModel& cost, const SchedulerOptions& options,
+                           const ProgressCallback& progress = {}, const std::atomic<bool>* cancel = nullptr);
+
+Schedule sequentialSchedule(const Graph& g);
+Schedule wavefrontSchedule(const Graph& g, int maxStreams = 10);
+
+// Every valid schedule is enumerated (tests and teaching; throws InputError above 10 units).
+ScheduleResult exhaustiveSchedule(const Graph& g, CostModel& cost, const SchedulerOptions& options);
+
+// Sum of the stage latencies of a schedule under a cost model.
+double predictLatencyMs(const Graph& g, const Schedule& s, CostModel& cost, const RunConfig& run);
+
+} // namespace ioscope

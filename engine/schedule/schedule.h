@@ -1,0 +1,45 @@
+#pragma once
+// Schedules: an ordered list of stages. Every op of stage k finishes before any op of stage
+// k+1 starts. Semantics in DESIGN.md §2.
+#include "graph/graph.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ioscope {
+
+enum class Strategy {
+    Concurrent, // each group is a chain run in order on its own stream; groups run together
+    Merge,      // the ops (all convs on the same input) run as one convolution; one group
+};
+
+std::string_view toString(Strategy s);
+std::optional<Strategy> strategyFromString(std::string_view s);
+
+struct Stage {
+    Strategy strategy = Strategy::Concurrent;
+    std::vector<std::vector<OpId>> groups;
+
+    int opCount() const;
+    std::vector<OpId> allOps() const;
+    bool operator==(const Stage&) const = default;
+};
+
+struct Schedule {
+    std::vector<Stage> stages;
+    bool operator==(const Schedule&) const = default;
+};
+
+// Throws InputError naming the offending op: every unit exactly once, no Input op, producers
+// in earlier stages or earlier in the same group, no edge between groups of one stage, and
+// merge stages obeying the merge rule.
+void validateSchedule(const Graph& g, const Schedule& s, const std::string& source = {});
+
+// The merge rule of DESIGN.md §2 for a set of ops: all Conv, the same single input, groups 1,
+// equal stride, dilation, activation and output size. Returns an empty string when they can
+// be merged, else the reason.
+std::string mergeRuleViolation(const Graph& g, const std::vector<OpId>& ops);
+
+} // namespace ioscope
