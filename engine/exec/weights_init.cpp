@@ -136,6 +136,13 @@ Weights seededBodyWeights(const Op& sequential, std::size_t index, std::uint64_t
     return generate(inner, seed, sequential.name + "/" + std::to_string(index) + "/" + inner.name);
 }
 
+std::vector<Weights> seededOpWeights(const Op& op, std::uint64_t seed) {
+    if (op.kind != OpKind::Sequential) return {seededWeights(op, seed)};
+    std::vector<Weights> all;
+    for (std::size_t i = 0; i < op.body.size(); ++i) all.push_back(seededBodyWeights(op, i, seed));
+    return all;
+}
+
 std::vector<float> seededUniform(std::size_t count, std::uint64_t seed, const std::string& key) {
     return uniform(count, seed, key, 1.0);
 }

@@ -43,6 +43,10 @@ Weights seededWeights(const Op& op, std::uint64_t seed);
 // sequential ops still get different weights.
 Weights seededBodyWeights(const Op& sequential, std::size_t index, std::uint64_t seed);
 
+// All weights of an op: one entry per body op for a Sequential op, else one entry
+// (seededWeights; empty vectors for weightless kinds).
+std::vector<Weights> seededOpWeights(const Op& op, std::uint64_t seed);
+
 // Deterministic values uniform in [-1, 1), from (seed, key). Used for seeded inputs and tests.
 std::vector<float> seededUniform(std::size_t count, std::uint64_t seed, const std::string& key);
 
