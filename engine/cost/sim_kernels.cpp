@@ -1,0 +1,187 @@
+#include "cost/sim_kernels.h"
+
+#include "graph/op_metrics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace ioscope {
+namespace {
+
+constexpr double kBytesPerElement = 4.0;
+constexpr double kElemsPerStreamingBlock = 1024; // 256 threads x 4 elements
+constexpr int kStreamingBlocksPerSm = 8;
+
+struct Tile {
+    int tm, tn;
+};
+constexpr Tile kTiles[] = {{128, 128}, {128, 64}, {64, 128}, {64, 64}, {64, 32}, {32, 64}, {32, 32}};
+constexpr int kSplitK[] = {1, 2, 4, 8, 16, 32};
+constexpr double kMinKPerSplit = 32;
+
+double perSmFlopsPerUs(const SimDevice& dev, double tflops) {
+    return tflops * 1e6 / dev.sms;
+}
+
+// Activation traffic scales with the batch, weights are read once.
+double batchedBytes(const OpMetrics& m, int batch) {
+    const double weightBytes = kBytesPerElement * double(m.params);
+    return double(batch) * std::max(0.0, m.bytes - weightBytes) + weightBytes;
+}
+
+std::vector<SimKernel> convKernels(const SimDevice& dev, const Op& op, const RunConfig& run) {
+    const OpMetrics m = opMetrics(op);
+    const double batch = run.batch;
+    const double bytes = batchedBytes(m, run.batch);
+    const int g = std::max(1, op.groups);
+    if (g > 1 && g == op.in.c) // depthwise: a direct CUDA-core kernel, bound by bandwidth
+        return {streamingKernel(dev, "depthwise conv", batch * double(op.out.elements()), bytes,
+                                batch * m.flops)};
+    const double pixels = batch * op.out.h * op.out.w;
+    const double k = double(op.in.c / g) * op.window.kh * op.window.kw;
+    return gemmKernels(dev, run.precision, pixels, double(op.outChannels / g), k, g, bytes);
+}
+
+std::vector<SimKernel> sepConvKernels(const SimDevice& dev, const Op& op, const RunConfig& run) {
+    const double batch = run.batch;
+    const double dwOut = double(op.in.c) * op.out.h * op.out.w;
+    const double kk = double(op.window.kh) * op.window.kw;
+    const double dwBytes =
+        kBytesPerElement * (batch * (double(op.in.elements()) + dwOut) + double(op.in.c) * kk);
+    const double pwWeights = double(op.outChannels) * op.in.c + (op.bias ? op.outChannels : 0);
+    const double pwBytes = kBytesPerElement * (batch * (dwOut + double(op.out.elements())) + pwWeights);
+    std::vector<SimKernel> ks{
+        streamingKernel(dev, "depthwise conv", batch * dwOut, dwBytes, 2.0 * batch * dwOut * kk)};
+    for (SimKernel& p :
+         gemmKernels(dev, run.precision, batch * op.out.h * op.out.w, op.outChannels, op.in.c, 1, pwBytes))
+        ks.push_back(std::move(p));
+    return ks;
+}
+
+} // namespace
+
+double kernelBusyUs(const SimDevice& dev, const SimKernel& k, double sms, double bandwidthShare) {
+    sms = std::max(1.0, std::min(sms, double(dev.sms)));
+    const double slots = std::floor(sms) * k.blocksPerSm;
+    const double waves = std::ceil(double(k.blocks) / slots);
+    const double compute = waves * k.blockUs;
+    const double bytesPerUs = dev.memGBs * 1e3 * dev.memEff *
+                              std::min(1.0, sms / (dev.sms * dev.bwSaturation)) *
+                              std::max(1e-6, bandwidthShare);
+    return std::max(compute, k.bytes / bytesPerUs);
+}
+
+SimKernel streamingKernel(const SimDevice& dev, const std::string& what, double outElems, double bytes,
+                          double flops) {
+    SimKernel k;
+    k.what = what;
+    k.blocks = std::max(1LL, static_cast<long long>(std::ceil(outElems / kElemsPerStreamingBlock)));
+    k.blocksPerSm = kStreamingBlocksPerSm;
+    k.blockUs = kStreamingBlocksPerSm * (flops / double(k.blocks)) /
+                (perSmFlopsPerUs(dev, dev.fp32Tflops) * dev.streamFlopEff);
+    k.bytes = bytes;
+    k.flops = flops;
+    return k;
+}
+
+std::vector<SimKernel> gemmKernels(const SimDevice& dev, Precision prec, double m, double n, double k,
+                                   double batchCount, double bytes) {
+    const bool tensorCores = prec == Precision::Tf32 && dev.tf32Tflops > dev.fp32Tflops;
+    const double peak = perSmFlopsPerUs(dev, tensorCores ? dev.tf32Tflops : dev.fp32Tflops);
+    const double bestEff = tensorCores ? dev.gemmEffTf32 : dev.gemmEffFp32;
+    std::vector<SimKernel> best;
+    double bestUs = std::numeric_limits<double>::infinity();
+    for (const Tile& t : kTiles) {
+        const double area = double(t.tm) * t.tn;
+        const double eff = bestEff * area / (area + dev.tileHalfArea);
+        const int perSm = std::clamp(int(16384 / area), 1, 4);
+        const double tiles = std::ceil(m / t.tm) * std::ceil(n / t.tn) * batchCount;
+        // cuDNN's FP32 (CUDA-core) kernels do not split K; its tensor-core kernels do.
+        for (int split : kSplitK) {
+            if (split > 1 && (!tensorCores || k / split < kMinKPerSplit)) break;
+            SimKernel main;
+            main.what = "gemm " + std::to_string(t.tm) + "x" + std::to_string(t.tn) +
+                        (split > 1 ? " split-k " + std::to_string(split) : "");
+            main.blocks = static_cast<long long>(tiles) * split;
+            main.blocksPerSm = perSm;
+            main.blockUs = perSm * 2.0 * area * std::ceil(k / split) / (peak * eff);
+            main.bytes = bytes;
+            main.flops = 2.0 * m * n * k * batchCount;
+            std::vector<SimKernel> ks{main};
+            double us = kernelBusyUs(dev, main, dev.sms);
+            if (split > 1) {
+                const double outs = m * n * batchCount;
+                ks.push_back(streamingKernel(dev, "split-k reduce", outs,
+                                             kBytesPerElement * outs * (split + 1), outs * split));
+                us += kernelBusyUs(dev, ks.back(), dev.sms) + dev.launchUs + dev.kernelTailUs;
+            }
+            if (us < bestUs) bestUs = us, best = std::move(ks);
+        }
+    }
+    return best;
+}
+
+std::vector<SimKernel> lowerOp(const SimDevice& dev, const Op& op, const RunConfig& run) {
+    const auto streaming = [&](const char* what) {
+        const OpMetrics m = opMetrics(op);
+        return std::vector<SimKernel>{
+            streamingKernel(dev, what, double(run.batch) * double(op.out.elements()),
+                            batchedBytes(m, run.batch), double(run.batch) * m.flops)};
+    };
+    switch (op.kind) {
+    case OpKind::Input:
+    case OpKind::Concat: // producers write straight into their channel slice
+    case OpKind::Flatten:
+        return {};
+    case OpKind::Identity:
+        if (op.combine == Combine::Sum && op.inputs.size() > 1) return streaming("sum");
+        return {};
+    case OpKind::Conv:
+        return convKernels(dev, op, run);
+    case OpKind::SepConv:
+        return sepConvKernels(dev, op, run);
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+        return streaming("pool");
+    case OpKind::Activation:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::ScaleShift:
+    case OpKind::Softmax:
+        return streaming("element-wise");
+    case OpKind::FullyConnected: {
+        const OpMetrics m = opMetrics(op);
+        return gemmKernels(dev, run.precision, run.batch, op.outChannels, double(op.in.elements()), 1,
+                           batchedBytes(m, run.batch));
+    }
+    case OpKind::Sequential: {
+        std::vector<SimKernel> ks;
+        for (size_t i = 0; i < op.body.size(); ++i) {
+            Op inner = op.body[i];
+            if (i == 0) inner.inputs = op.inputs, inner.combine = op.combine;
+            for (SimKernel& k : lowerOp(dev, inner, run)) ks.push_back(std::move(k));
+        }
+        return ks;
+    }
+    }
+    return {};
+}
+
+std::vector<SimKernel> lowerMergedConv(const SimDevice& dev, const std::vector<const Op*>& convs,
+                                       const RunConfig& run) {
+    if (convs.empty()) return {};
+    const Op& first = *convs.front();
+    int kh = 0, kw = 0, outChannels = 0;
+    for (const Op* c : convs)
+        kh = std::max(kh, c->window.kh), kw = std::max(kw, c->window.kw), outChannels += c->outChannels;
+    const double batch = run.batch;
+    const double weights = double(outChannels) * first.in.c * kh * kw + outChannels;
+    const double outElems = double(outChannels) * first.out.h * first.out.w;
+    const double bytes = kBytesPerElement * (batch * (double(first.in.elements()) + outElems) + weights);
+    return gemmKernels(dev, run.precision, batch * first.out.h * first.out.w, outChannels,
+                       double(first.in.c) * kh * kw, 1, bytes);
+}
+
+} // namespace ioscope
