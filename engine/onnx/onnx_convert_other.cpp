@@ -1,0 +1,270 @@
+// Converters of the element-wise, classifier and shape operators, and the dispatch by op type.
+#include "graph/shape_inference.h"
+#include "onnx/onnx_import_state.h"
+#include "util/errors.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <limits>
+
+namespace ioscope::onnximport {
+namespace {
+
+int normalizedAxis(std::int64_t axis, int rank) {
+    const std::int64_t a = axis < 0 ? axis + rank : axis;
+    if (a < 0 || a > rank)
+        throw InputError("axis " + std::to_string(axis) + " is out of range for rank " +
+                         std::to_string(rank));
+    return static_cast<int>(a);
+}
+
+float scalarOf(const ConstTensor& t, const char* what) {
+    if (t.numel() != 1) throw InputError(std::string(what) + " '" + t.name + "' must be a scalar");
+    if (!t.available)
+        throw InputError(std::string(what) + " '" + t.name + "' lives in missing external data");
+    return t.integral ? static_cast<float>(t.ints[0]) : t.floats[0];
+}
+
+void convertActivation(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                       Activation act) {
+    const Value& x = opInput(state, node, 0);
+    Op op = newOp(opName, OpKind::Activation, {x.op});
+    op.activation = act;
+    bindOutput(state, node, {state.addOp(std::move(op)), x.rank, nullptr});
+}
+
+void convertClip(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset) {
+    float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+    if (opset < 11) {
+        lo = floatAttribute(node, "min", lo);
+        hi = floatAttribute(node, "max", hi);
+    } else {
+        if (auto t = constInput(state, node, 1, "min")) lo = scalarOf(*t, "min");
+        if (auto t = constInput(state, node, 2, "max")) hi = scalarOf(*t, "max");
+    }
+    if (lo == 0.0f && hi == 6.0f) return convertActivation(state, node, opName, Activation::Relu6);
+    if (lo == 0.0f && std::isinf(hi) && hi > 0)
+        return convertActivation(state, node, opName, Activation::Relu);
+    throw InputError("Clip(" + std::to_string(lo) + ", " + std::to_string(hi) +
+                     ") is not supported: only [0, 6] (ReLU6) and [0, inf) (ReLU)");
+}
+
+// A constant that broadcasts per channel (or as a scalar) against a value of `rank`.
+bool perChannel(const ConstTensor& t, int rank, int channels) {
+    if (static_cast<int>(t.dims.size()) > rank) return false;
+    std::vector<std::int64_t> d(static_cast<size_t>(rank) - t.dims.size(), 1);
+    d.insert(d.end(), t.dims.begin(), t.dims.end());
+    for (int i = 0; i < rank; ++i)
+        if (i != 1 && d[static_cast<size_t>(i)] != 1) return false;
+    return d[1] == 1 || d[1] == channels;
+}
+
+void convertElementwise(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                        OpKind kind) {
+    if (node.input_size() < 1) throw InputError("has no input");
+    std::vector<const Value*> operands;
+    const Value* constant = nullptr;
+    for (int i = 0; i < node.input_size(); ++i) {
+        if (!hasInput(node, i)) throw InputError("input " + std::to_string(i) + " is missing");
+        const Value& v = state.value(node.input(i));
+        if (v.isConstant()) {
+            if (constant || node.input_size() != 2)
+                throw InputError(
+                    "constant operands are supported only as the per-channel operand of a binary op");
+            constant = &v;
+        } else {
+            operands.push_back(&v);
+        }
+    }
+    if (constant) { // x + b or x * s with a per-channel constant: a scale-shift
+        const Value& x = *operands.front();
+        const int channels = state.shapeOf(x).c;
+        const ConstTensor& t = *constant->constant;
+        if (t.integral || !perChannel(t, x.rank, channels))
+            throw InputError("constant '" + t.name + "' " + t.dimsString() +
+                             " does not broadcast per channel; only per-channel constants are supported");
+        Op op = newOp(opName, OpKind::ScaleShift, {x.op});
+        if (t.available) {
+            auto w = std::make_shared<Weights>();
+            for (int c = 0; c < channels; ++c) {
+                const float k = t.floats[t.floats.size() == 1 ? 0 : static_cast<size_t>(c)];
+                w->kernel.push_back(kind == OpKind::Mul ? k : 1.0f);
+                w->bias.push_back(kind == OpKind::Mul ? 0.0f : k);
+            }
+            op.weights = std::move(w);
+        }
+        bindOutput(state, node, {state.addOp(std::move(op), true), x.rank, nullptr});
+        return;
+    }
+    if (operands.size() == 1) return bindOutput(state, node, *operands.front()); // Sum of one tensor
+    std::vector<OpId> inputs;
+    for (const Value* v : operands) {
+        if (v->rank != operands.front()->rank || !(state.shapeOf(*v) == state.shapeOf(*operands.front())))
+            throw InputError("operand shapes " + state.shapeOf(*operands.front()).str() + " and " +
+                             state.shapeOf(*v).str() + " differ; broadcasting is not supported");
+        inputs.push_back(v->op);
+    }
+    bindOutput(state, node, {state.addOp(newOp(opName, kind, inputs)), operands.front()->rank, nullptr});
+}
+
+void convertConcat(ImportState& state, const onnx::NodeProto& node, const std::string& opName) {
+    std::vector<OpId> inputs;
+    int rank = -1;
+    for (int i = 0; i < node.input_size(); ++i) {
+        const Value& v = opInput(state, node, i);
+        if (rank >= 0 && v.rank != rank) throw InputError("inputs have different ranks");
+        rank = v.rank;
+        inputs.push_back(v.op);
+    }
+    if (inputs.empty()) throw InputError("has no input");
+    const auto* axisAttr = findAttribute(node, "axis");
+    if (!axisAttr) throw InputError("attribute 'axis' is missing");
+    if (normalizedAxis(intAttribute(node, "axis", 1), rank) != 1)
+        throw InputError("only concatenation along channels (axis 1) is supported");
+    bindOutput(state, node, {state.addOp(newOp(opName, OpKind::Concat, inputs)), rank, nullptr});
+}
+
+// Gemm (Y = alpha * A * op(B) + beta * C) and MatMul with a constant B: a fully connected op.
+void convertFullyConnected(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                           bool gemm) {
+    const Value& a = opInput(state, node, 0);
+    if (a.rank != 2) throw InputError("input A must be 2-D (N, features); flatten it first");
+    const auto b = constInput(state, node, 1, "B");
+    if (!b) throw InputError("input B is missing");
+    if (gemm && intAttribute(node, "transA", 0) != 0) throw InputError("transA=1 is not supported");
+    const bool transB = gemm && intAttribute(node, "transB", 0) != 0;
+    const float alpha = gemm ? floatAttribute(node, "alpha", 1.0f) : 1.0f;
+    const float beta = gemm ? floatAttribute(node, "beta", 1.0f) : 1.0f;
+    const int in = state.shapeOf(a).c;
+    if (b->dims.size() != 2 || b->integral)
+        throw InputError("B '" + b->name + "' must be a 2-D float matrix");
+    const std::int64_t k = transB ? b->dims[1] : b->dims[0], n = transB ? b->dims[0] : b->dims[1];
+    if (k != in)
+        throw InputError("B '" + b->name + "' dims " + b->dimsString() + " do not fit " + std::to_string(in) +
+                         " input features" + (transB ? " (transB=1)" : ""));
+    if (n <= 0 || n > kMaxDim) throw InputError("output features " + std::to_string(n) + " out of range");
+    const auto c = gemm ? constInput(state, node, 2, "C") : nullptr;
+    if (c && (c->integral || !(c->numel() == 1 || c->numel() == n) || c->dims.size() > 2 ||
+              (c->dims.size() == 2 && c->dims[0] != 1)))
+        throw InputError("C '" + c->name + "' dims " + c->dimsString() + " are not a bias of " +
+                         std::to_string(n));
+    Op op = newOp(opName, OpKind::FullyConnected, {a.op});
+    op.outChannels = static_cast<int>(n);
+    op.bias = c != nullptr && beta != 0.0f;
+    if (b->available && (!op.bias || c->available)) {
+        auto w = std::make_shared<Weights>();
+        w->kernel.resize(static_cast<size_t>(n * k));
+        for (std::int64_t o = 0; o < n; ++o)
+            for (std::int64_t i = 0; i < k; ++i)
+                w->kernel[static_cast<size_t>(o * k + i)] =
+                    alpha * b->floats[static_cast<size_t>(transB ? o * k + i : i * n + o)];
+        if (op.bias)
+            for (std::int64_t o = 0; o < n; ++o)
+                w->bias.push_back(beta * c->floats[c->floats.size() == 1 ? 0 : static_cast<size_t>(o)]);
+        op.weights = std::move(w);
+    }
+    bindOutput(state, node, {state.addOp(std::move(op)), 2, nullptr});
+}
+
+void flattenTo2d(ImportState& state, const onnx::NodeProto& node, const std::string& opName, const Value& x) {
+    if (x.rank == 2) return bindOutput(state, node, x);
+    bindOutput(state, node, {state.addOp(newOp(opName, OpKind::Flatten, {x.op})), 2, nullptr});
+}
+
+void convertFlatten(ImportState& state, const onnx::NodeProto& node, const std::string& opName) {
+    const Value& x = opInput(state, node, 0);
+    if (normalizedAxis(intAttribute(node, "axis", 1), x.rank) != 1)
+        throw InputError("only axis 1 (N, features) is supported");
+    flattenTo2d(state, node, opName, x);
+}
+
+void convertReshape(ImportState& state, const onnx::NodeProto& node, const std::string& opName) {
+    const Value& x = opInput(state, node, 0);
+    const auto target = constInput(state, node, 1, "shape");
+    if (!target || !target->integral || !target->available || target->dims.size() != 1)
+        throw InputError("the target shape must be a constant 1-D int64 tensor");
+    const Shape s = state.shapeOf(x);
+    const std::vector<std::int64_t> in = x.rank == 4
+                                             ? std::vector<std::int64_t>{state.fileBatch, s.c, s.h, s.w}
+                                             : std::vector<std::int64_t>{state.fileBatch, s.c};
+    const bool allowZero = intAttribute(node, "allowzero", 0) != 0;
+    std::vector<std::int64_t> out = target->ints;
+    std::int64_t known = 1, total = 1;
+    int inferred = -1;
+    for (auto d : in) total *= d;
+    for (size_t i = 0; i < out.size(); ++i) {
+        if (out[i] == 0 && !allowZero) {
+            if (i >= in.size())
+                throw InputError("target dim 0 at " + std::to_string(i) + " has no input dim");
+            out[i] = in[i];
+        }
+        if (out[i] == -1) {
+            if (inferred >= 0) throw InputError("the target shape has two -1 dims");
+            inferred = static_cast<int>(i);
+        } else if (out[i] <= 0 || out[i] > total) {
+            throw InputError("target dim " + std::to_string(out[i]) + " is invalid");
+        } else {
+            known *= out[i];
+        }
+    }
+    if (inferred >= 0 && known > 0 && total % known == 0) out[static_cast<size_t>(inferred)] = total / known;
+    std::int64_t product = 1;
+    for (auto d : out) product *= d;
+    if (product != total)
+        throw InputError("cannot reshape " + std::to_string(total) + " elements to the target");
+    if (out == in) return bindOutput(state, node, x);
+    if (out.size() == 2 && out[0] == state.fileBatch) return flattenTo2d(state, node, opName, x);
+    throw InputError("only reshapes that flatten to (N, features) are supported");
+}
+
+void convertSoftmax(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset) {
+    const Value& x = opInput(state, node, 0);
+    const int axis = normalizedAxis(intAttribute(node, "axis", opset < 13 ? 1 : -1), x.rank);
+    const Shape s = state.shapeOf(x);
+    if (axis != 1 || s.h != 1 || s.w != 1)
+        throw InputError("only a softmax over the features of an (N, features) tensor is supported");
+    bindOutput(state, node, {state.addOp(newOp(opName, OpKind::Softmax, {x.op})), x.rank, nullptr});
+}
+
+void convertDropout(ImportState& state, const onnx::NodeProto& node) {
+    if (auto t = constInput(state, node, 2, "training_mode");
+        t && t->available && scalarOf(*t, "training_mode") != 0)
+        throw InputError("training_mode=true is not supported");
+    if (!hasInput(node, 0) || node.output_size() < 1) throw InputError("needs an input and an output");
+    state.values[node.output(0)] =
+        state.value(node.input(0)); // inference: the identity; the mask stays unbound
+}
+
+} // namespace
+
+void convertNode(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset) {
+    const std::string& t = node.op_type();
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+        throw InputError("unsupported operator (domain '" + node.domain() + "')");
+    if (t == "Conv") return convertConv(state, node, opName);
+    if (t == "BatchNormalization") return convertBatchNorm(state, node, opName);
+    if (t == "MaxPool") return convertPool(state, node, opName, OpKind::MaxPool);
+    if (t == "AveragePool") return convertPool(state, node, opName, OpKind::AvgPool);
+    if (t == "GlobalAveragePool") return convertGlobalAvgPool(state, node, opName);
+    if (t == "Relu") return convertActivation(state, node, opName, Activation::Relu);
+    if (t == "Sigmoid") return convertActivation(state, node, opName, Activation::Sigmoid);
+    if (t == "Tanh") return convertActivation(state, node, opName, Activation::Tanh);
+    if (t == "Clip") return convertClip(state, node, opName, opset);
+    if (t == "Concat") return convertConcat(state, node, opName);
+    if (t == "Add" || t == "Sum") return convertElementwise(state, node, opName, OpKind::Add);
+    if (t == "Mul") return convertElementwise(state, node, opName, OpKind::Mul);
+    if (t == "Gemm") return convertFullyConnected(state, node, opName, true);
+    if (t == "MatMul") return convertFullyConnected(state, node, opName, false);
+    if (t == "Flatten") return convertFlatten(state, node, opName);
+    if (t == "Reshape") return convertReshape(state, node, opName);
+    if (t == "Softmax") return convertSoftmax(state, node, opName, opset);
+    if (t == "Dropout") return convertDropout(state, node);
+    if (t == "Identity") {
+        if (!hasInput(node, 0)) throw InputError("input 0 is missing");
+        return bindOutput(state, node, state.value(node.input(0)));
+    }
+    throw InputError("unsupported operator");
+}
+
+} // namespace ioscope::onnximport

@@ -1,0 +1,152 @@
+// Converters of the spatial operators: Conv, BatchNormalization, MaxPool, AveragePool,
+// GlobalAveragePool.
+#include "graph/shape_inference.h"
+#include "onnx/onnx_import_state.h"
+#include "util/errors.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+
+namespace ioscope::onnximport {
+
+bool hasInput(const onnx::NodeProto& node, int index) {
+    return index < node.input_size() && !node.input(index).empty();
+}
+
+const Value& opInput(const ImportState& state, const onnx::NodeProto& node, int index) {
+    if (!hasInput(node, index)) throw InputError("input " + std::to_string(index) + " is missing");
+    const Value& v = state.value(node.input(index));
+    if (v.isConstant())
+        throw InputError("input '" + node.input(index) +
+                         "' is a constant; only computed tensors are supported there");
+    return v;
+}
+
+std::shared_ptr<const ConstTensor> constInput(const ImportState& state, const onnx::NodeProto& node,
+                                              int index, const char* what) {
+    if (!hasInput(node, index)) return nullptr;
+    const Value& v = state.value(node.input(index));
+    if (!v.isConstant())
+        throw InputError(std::string(what) + " '" + node.input(index) +
+                         "' is computed at run time; it must be an initializer or a Constant");
+    return v.constant;
+}
+
+void bindOutput(ImportState& state, const onnx::NodeProto& node, Value value) {
+    if (node.output_size() < 1 || node.output(0).empty()) throw InputError("has no output");
+    for (int i = 1; i < node.output_size(); ++i)
+        if (!node.output(i).empty())
+            throw InputError("optional output '" + node.output(i) +
+                             "' (training or index outputs) is not supported");
+    state.values[node.output(0)] = std::move(value);
+}
+
+Op newOp(const std::string& name, OpKind kind, std::vector<OpId> inputs) {
+    Op op;
+    op.name = name;
+    op.kind = kind;
+    op.inputs = std::move(inputs);
+    return op;
+}
+
+namespace {
+
+const Value& spatialInput(const ImportState& state, const onnx::NodeProto& node) {
+    const Value& x = opInput(state, node, 0);
+    if (x.rank != 4) throw InputError("needs a 4-D (N,C,H,W) input, got rank " + std::to_string(x.rank));
+    return x;
+}
+
+std::vector<float> floatsOf(const ConstTensor& t, const char* what) {
+    if (t.integral) throw InputError(std::string(what) + " '" + t.name + "' must hold floating-point values");
+    return t.floats;
+}
+
+} // namespace
+
+void convertConv(ImportState& state, const onnx::NodeProto& node, const std::string& opName) {
+    const Value& x = spatialInput(state, node);
+    const Shape in = state.shapeOf(x);
+    const auto w = constInput(state, node, 1, "weight");
+    if (!w) throw InputError("input 1 (weight) is missing");
+    const auto b = constInput(state, node, 2, "bias");
+    if (w->dims.size() != 4)
+        throw InputError("weight '" + w->name + "' has dims " + w->dimsString() +
+                         ", expected [M, C/group, kH, kW]");
+    const std::int64_t group = intAttribute(node, "group", 1);
+    if (group <= 0 || group > in.c) throw InputError("group " + std::to_string(group) + " is out of range");
+    if (w->dims[1] * group != in.c)
+        throw InputError("weight '" + w->name + "' dims " + w->dimsString() + " do not fit " +
+                         std::to_string(in.c) + " input channels in " + std::to_string(group) + " groups");
+    if (w->dims[0] <= 0 || w->dims[0] > kMaxDim) throw InputError("weight output channels are out of range");
+    if (b && (b->dims.size() != 1 || b->dims[0] != w->dims[0]))
+        throw InputError("bias '" + b->name + "' has dims " + b->dimsString() + ", expected [" +
+                         std::to_string(w->dims[0]) + "]");
+    Op op = newOp(opName, OpKind::Conv, {x.op});
+    op.outChannels = static_cast<int>(w->dims[0]);
+    op.groups = static_cast<int>(group);
+    op.bias = b != nullptr;
+    const auto kernel = intsAttribute(node, "kernel_shape");
+    if (!kernel.empty() && (kernel.size() != 2 || kernel[0] != w->dims[2] || kernel[1] != w->dims[3]))
+        throw InputError("kernel_shape disagrees with weight dims " + w->dimsString());
+    op.window = windowFromAttributes(state, node, opName, in, static_cast<int>(w->dims[2]),
+                                     static_cast<int>(w->dims[3]), false);
+    if (w->available && (!b || b->available)) {
+        auto weights = std::make_shared<Weights>();
+        weights->kernel = floatsOf(*w, "weight");
+        if (b) weights->bias = floatsOf(*b, "bias");
+        op.weights = std::move(weights);
+    }
+    bindOutput(state, node, {state.addOp(std::move(op)), 4, nullptr});
+}
+
+void convertBatchNorm(ImportState& state, const onnx::NodeProto& node, const std::string& opName) {
+    const Value& x = opInput(state, node, 0);
+    const int channels = state.shapeOf(x).c;
+    if (intAttribute(node, "training_mode", 0) != 0) throw InputError("training_mode=1 is not supported");
+    const char* names[4] = {"scale", "B", "mean", "var"};
+    std::shared_ptr<const ConstTensor> params[4];
+    bool available = true;
+    for (int i = 0; i < 4; ++i) {
+        params[i] = constInput(state, node, i + 1, names[i]);
+        if (!params[i]) throw InputError(std::string("input ") + names[i] + " is missing");
+        if (params[i]->numel() != channels || params[i]->dims.size() != 1)
+            throw InputError(std::string(names[i]) + " '" + params[i]->name + "' has dims " +
+                             params[i]->dimsString() + ", expected [" + std::to_string(channels) + "]");
+        available = available && params[i]->available;
+    }
+    const float eps = floatAttribute(node, "epsilon", 1e-5f);
+    Op op = newOp(opName, OpKind::ScaleShift, {x.op});
+    if (available) {
+        // y = (x - mean) / sqrt(var + eps) * scale + B  ==  x * s + (B - mean * s)
+        auto weights = std::make_shared<Weights>();
+        const auto scale = floatsOf(*params[0], "scale"), shift = floatsOf(*params[1], "B"),
+                   mean = floatsOf(*params[2], "mean"), var = floatsOf(*params[3], "var");
+        for (int c = 0; c < channels; ++c) {
+            const size_t i = static_cast<size_t>(c);
+            const float s = scale[i] / std::sqrt(var[i] + eps);
+            weights->kernel.push_back(s);
+            weights->bias.push_back(shift[i] - mean[i] * s);
+        }
+        op.weights = std::move(weights);
+    }
+    bindOutput(state, node, {state.addOp(std::move(op), true), x.rank, nullptr});
+}
+
+void convertPool(ImportState& state, const onnx::NodeProto& node, const std::string& opName, OpKind kind) {
+    const Value& x = spatialInput(state, node);
+    Op op = newOp(opName, kind, {x.op});
+    op.window = windowFromAttributes(state, node, opName, state.shapeOf(x), 0, 0, true);
+    if (kind == OpKind::AvgPool) op.countIncludePad = intAttribute(node, "count_include_pad", 0) != 0;
+    if (kind == OpKind::MaxPool && intAttribute(node, "storage_order", 0) != 0 && node.output_size() > 1)
+        throw InputError("storage_order for the indices output is not supported");
+    bindOutput(state, node, {state.addOp(std::move(op)), 4, nullptr});
+}
+
+void convertGlobalAvgPool(ImportState& state, const onnx::NodeProto& node, const std::string& opName) {
+    const Value& x = spatialInput(state, node);
+    bindOutput(state, node, {state.addOp(newOp(opName, OpKind::GlobalAvgPool, {x.op})), 4, nullptr});
+}
+
+} // namespace ioscope::onnximport

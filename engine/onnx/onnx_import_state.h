@@ -1,0 +1,79 @@
+#pragma once
+// Shared state of one ONNX import: the ops built so far, what every ONNX tensor name stands for,
+// and the attribute helpers the node converters use. Internal to engine/onnx.
+#include "graph/op.h"
+#include "onnx/onnx_tensor.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace onnx {
+class NodeProto;
+class AttributeProto;
+} // namespace onnx
+
+namespace ioscope::onnximport {
+
+// What an ONNX tensor name resolves to: an op's output (rank 4 = N,C,H,W; rank 2 = N,F stored as
+// Shape{F,1,1}) or a constant.
+struct Value {
+    int op = -1; // index into ImportState::ops, -1 for a constant
+    int rank = 4;
+    std::shared_ptr<const ConstTensor> constant;
+    bool isConstant() const { return op < 0; }
+};
+
+struct ImportState {
+    std::vector<Op> ops;
+    std::vector<bool> foldable; // per op: a ScaleShift that may fold into the conv/FC before it
+    std::unordered_map<std::string, Value> values;
+    std::vector<std::string> approximations; // ops represented inexactly (see docs/onnx.md)
+    std::int64_t fileBatch = 1;              // the batch dim the file was exported with
+
+    // Appends an op reading `inputs` (op indices), infers its shape, returns its index.
+    int addOp(Op op, bool foldableScaleShift = false);
+    const Value& value(const std::string& tensor) const; // throws InputError when unknown
+    const Shape& shapeOf(const Value& v) const { return ops[static_cast<size_t>(v.op)].out; }
+};
+
+// Attribute access; each throws InputError when an attribute has the wrong type.
+const onnx::AttributeProto* findAttribute(const onnx::NodeProto& node, const std::string& name);
+std::int64_t intAttribute(const onnx::NodeProto& node, const std::string& name, std::int64_t fallback);
+float floatAttribute(const onnx::NodeProto& node, const std::string& name, float fallback);
+std::vector<std::int64_t> intsAttribute(const onnx::NodeProto& node, const std::string& name);
+std::string stringAttribute(const onnx::NodeProto& node, const std::string& name,
+                            const std::string& fallback);
+
+// The spatial window of a Conv or a pool from kernel, strides, pads, auto_pad, dilations and
+// ceil_mode. The IR pads symmetrically: uneven pads that change no output element are made
+// symmetric exactly; otherwise convs are an error and pools (ceil_mode) get the symmetric padding
+// that yields ONNX's output size, recorded in state.approximations.
+Window windowFromAttributes(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                            const Shape& in, int kh, int kw, bool isPool);
+
+// Converts one node (inputs already resolved) into ops and values. Throws InputError.
+void convertNode(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset);
+
+} // namespace ioscope::onnximport
+
+namespace ioscope::onnximport {
+
+// Node input helpers. `index` counts the node's inputs; absent optional inputs are "".
+bool hasInput(const onnx::NodeProto& node, int index);
+const Value& opInput(const ImportState& state, const onnx::NodeProto& node, int index);
+std::shared_ptr<const ConstTensor> constInput(const ImportState& state, const onnx::NodeProto& node,
+                                              int index,
+                                              const char* what); // nullptr when the input is absent
+void bindOutput(ImportState& state, const onnx::NodeProto& node, Value value);
+Op newOp(const std::string& name, OpKind kind, std::vector<OpId> inputs);
+
+// The converters, by family (onnx_convert_spatial.cpp, onnx_convert_other.cpp).
+void convertConv(ImportState& state, const onnx::NodeProto& node, const std::string& opName);
+void convertBatchNorm(ImportState& state, const onnx::NodeProto& node, const std::string& opName);
+void convertPool(ImportState& state, const onnx::NodeProto& node, const std::string& opName, OpKind kind);
+void convertGlobalAvgPool(ImportState& state, const onnx::NodeProto& node, const std::string& opName);
+
+} // namespace ioscope::onnximport
