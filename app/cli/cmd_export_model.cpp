@@ -1,17 +1,23 @@
 // ioscope-cli export-model MODEL -o FILE.json: writes model JSON v1 atomically.
 #include "cli_args.h"
 #include "commands.h"
+#include "input_shape.h"
 #include "io/model_json.h"
 #include "models/model_registry.h"
+
+#include <iostream>
 
 namespace ioscope::cli {
 
 int runExportModel(const ArgVector& argv) {
     const Args args(argv, {"--output", "--input"}, {}, {{"-o", "--output"}});
-    args.expectPositionals(1, "export-model MODEL -o FILE.json");
+    args.expectPositionals(1, "export-model MODEL [--input 1xCxHxW] -o FILE.json");
     const auto out = args.value("--output");
     if (!out) throw UsageError{"export-model needs -o FILE.json"};
-    const Graph g = loadModel(args.positional(0, "MODEL"));
+    std::vector<std::string> notes;
+    const std::string model = args.positional(0, "MODEL");
+    const Graph g = loadModel(model, modelLoadOptions(args, model, &notes));
+    for (const auto& n : notes) std::cerr << "ioscope-cli: note: " << n << "\n";
     saveModelFile(g, *out);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "graph/op_metrics.h"
+#include "input_shape.h"
 #include "models/model_registry.h"
 
 #include <cstdio>
@@ -15,11 +16,10 @@ namespace ioscope::cli {
 
 int runInfo(const ArgVector& argv) {
     const Args args(argv, {"--input"}, {"--json"});
-    args.expectPositionals(1, "info MODEL [--json]");
+    args.expectPositionals(1, "info MODEL [--input 1xCxHxW] [--json]");
     std::vector<std::string> notes;
-    ModelLoadOptions options;
-    options.notes = &notes;
-    const Graph g = loadModel(args.positional(0, "MODEL"), options);
+    const std::string model = args.positional(0, "MODEL");
+    const Graph g = loadModel(model, modelLoadOptions(args, model, &notes));
 
     int edges = 0;
     double flops = 0, bytes = 0;
