@@ -6,6 +6,8 @@
 #include "schedule/schedule.h"
 
 #include <atomic>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,8 +17,8 @@ enum class ExecMode { Stages, Graph };
 
 struct GpuStatus {
     bool available = false;
-    std::string reason; // why not, when unavailable
-    std::string device; // "NVIDIA H100 80GB HBM3"
+    std::string reason;   // why not, when unavailable
+    std::string device;   // "NVIDIA H100 80GB HBM3"
     std::string versions; // "CUDA 13.0, cuDNN 9.x"
 };
 GpuStatus gpuRuntimeStatus();
@@ -26,7 +28,18 @@ struct ExecutionOptions {
     RunConfig run;
     int warmup = 20;
     int runs = 100;
-    bool utilization = true; // CUPTI kernel timeline of one extra run
+    bool utilization = true;  // CUPTI kernel timeline of one extra run
+    bool keepOutputs = false; // copy the network outputs back (correctness checks)
+    std::uint64_t inputSeed =
+        20210401; // input k is seededInput(shape, batch, inputSeed + k), as the CPU reference
+};
+
+// One network output copied back from the device (NCHW, batch samples).
+struct OutputTensor {
+    std::string name;
+    int batch = 0;
+    Shape shape;
+    std::vector<float> data;
 };
 
 struct KernelRecord {
@@ -40,13 +53,34 @@ struct ExecutionResult {
     std::string device;
     double medianMs = 0, p10Ms = 0, p90Ms = 0;
     std::vector<double> samplesMs;
-    double busyFraction = 0;    // union of kernel time / wall time
-    double meanConcurrency = 0; // sum of kernel time / wall time
+    double busyFraction = 0;     // union of kernel time / wall time
+    double meanConcurrency = 0;  // sum of kernel time / wall time
     std::vector<double> stageMs; // per-stage times from the kernel timeline
     std::vector<KernelRecord> kernels;
+    // Additions beyond the first contract:
+    std::string versions;              // "CUDA 13.0, cuDNN 9.14.0"
+    std::vector<OutputTensor> outputs; // with keepOutputs, g.outputs() in order
+    int streams = 1;                   // slots (streams) the schedule uses
 };
 
 ExecutionResult executeOnGpu(const Graph& g, const Schedule& s, const ExecutionOptions& options,
                              const std::atomic<bool>* cancel = nullptr);
+
+// DESIGN.md §4: a searched schedule is judged as a whole. Measures it and the sequential
+// schedule end to end (same options) and keeps the faster; `note` says which and by how much.
+struct MeasuredChoice {
+    Schedule schedule;
+    bool keptSearched = true;
+    double searchedMs = 0, sequentialMs = 0;
+    std::string note;
+};
+MeasuredChoice keepFasterMeasured(const Graph& g, const Schedule& searched, const ExecutionOptions& options);
+
+class ProfileCache; // cost/profile_cache.h
+
+// The live-profiling cost model ("gpu"): every stage is measured on the GPU through the runtime
+// above, in `mode`, boundary cost included. Each measurement is also recorded into `record`
+// when given (the profile database). Throws RuntimeFailure where no GPU runtime or device is.
+std::unique_ptr<CostModel> makeGpuCostModel(ExecMode mode, std::shared_ptr<ProfileCache> record = nullptr);
 
 } // namespace ioscope

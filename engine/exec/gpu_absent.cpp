@@ -1,0 +1,32 @@
+// The GPU runtime of builds without CUDA: every entry point says why it is absent.
+#ifndef IOSCOPE_HAVE_CUDA
+#include "exec/gpu_execution.h"
+#include "util/errors.h"
+
+namespace ioscope {
+
+namespace {
+constexpr const char* kAbsent = "the GPU runtime is absent: ioscope was built without CUDA, cuDNN and CUPTI";
+}
+
+GpuStatus gpuRuntimeStatus() {
+    GpuStatus s;
+    s.reason = kAbsent;
+    return s;
+}
+
+ExecutionResult executeOnGpu(const Graph&, const Schedule&, const ExecutionOptions&,
+                             const std::atomic<bool>*) {
+    throw RuntimeFailure(kAbsent);
+}
+
+MeasuredChoice keepFasterMeasured(const Graph&, const Schedule&, const ExecutionOptions&) {
+    throw RuntimeFailure(kAbsent);
+}
+
+std::unique_ptr<CostModel> makeGpuCostModel(ExecMode, std::shared_ptr<ProfileCache>) {
+    throw RuntimeFailure(kAbsent);
+}
+
+} // namespace ioscope
+#endif

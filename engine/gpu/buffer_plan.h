@@ -1,0 +1,56 @@
+#pragma once
+// Where every op's output lives on the device for one run (DESIGN.md §4, "concat is free"):
+// an op whose output feeds a channel concatenation writes straight into its slice of the
+// concat buffer, so concatenation costs nothing; members of a merge stage write slices of the
+// merged convolution's output. Everything else gets its own region of one allocation.
+#include "gpu/device.h"
+#include "graph/graph.h"
+
+#include <vector>
+
+namespace ioscope::gpu {
+
+// A per-sample contiguous tensor view: element i of sample n is ptr[n * stride + i].
+struct View {
+    float* ptr = nullptr;
+    Shape shape;
+    long long stride = 0; // elements between samples (>= shape.elements())
+};
+
+// How an op's several inputs reach it.
+enum class Gather {
+    Direct,      // one input: the producer's view
+    Concat,      // channel concat into `combined` (copies for inputs not written in place)
+    SumStaging,  // sum (or product) of the inputs into a staging buffer, then the op
+    Elementwise, // the op's own element-wise kernel reads every input (Add, Mul, Identity, ...)
+};
+
+struct PlannedOp {
+    View out;
+    View combined; // the combined input (Direct: the producer's out; Concat/SumStaging: a buffer)
+    Gather gather = Gather::Direct;
+    std::vector<View> inputs;     // producers' views, in input order
+    std::vector<int> copyInputs;  // Concat: indices of inputs that must be copied into `combined`
+    std::vector<int> copyOffsets; // ... and the first channel of each in `combined`
+};
+
+class BufferPlan {
+  public:
+    // `mergeSets` are the op lists of the schedule's merge stages (may be empty). Allocates the
+    // device memory at `batch` (RuntimeFailure naming the size when the GPU runs out).
+    BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mergeSets, int batch);
+
+    const PlannedOp& op(OpId id) const { return ops_[static_cast<size_t>(id)]; }
+    View merged(int mergeIndex) const { return merged_[static_cast<size_t>(mergeIndex)]; }
+    int batch() const { return batch_; }
+    size_t bytes() const { return memory_.bytes(); }
+    float* base() const { return memory_.floats(); }
+
+  private:
+    int batch_;
+    std::vector<PlannedOp> ops_;
+    std::vector<View> merged_;
+    DeviceBuffer memory_;
+};
+
+} // namespace ioscope::gpu

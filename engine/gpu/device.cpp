@@ -1,0 +1,106 @@
+#include "gpu/device.h"
+
+#include <cstdio>
+
+namespace ioscope::gpu {
+
+DeviceBuffer::DeviceBuffer(size_t bytes, const char* what) : bytes_(bytes) {
+    if (bytes == 0) return;
+    const cudaError_t s = cudaMalloc(&ptr_, bytes);
+    if (s != cudaSuccess) {
+        cudaGetLastError();
+        ptr_ = nullptr;
+        char size[64];
+        std::snprintf(size, sizeof size, "%.1f MiB", double(bytes) / (1 << 20));
+        throw RuntimeFailure(std::string("CUDA error: out of GPU memory allocating ") + size + " for " +
+                             what + " (" + cudaGetErrorString(s) + ")");
+    }
+}
+
+DeviceBuffer::~DeviceBuffer() {
+    if (ptr_) cudaFree(ptr_);
+}
+
+DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& o) noexcept {
+    if (this != &o) {
+        if (ptr_) cudaFree(ptr_);
+        ptr_ = o.ptr_;
+        bytes_ = o.bytes_;
+        o.ptr_ = nullptr;
+        o.bytes_ = 0;
+    }
+    return *this;
+}
+
+DeviceBuffer uploadFloats(const std::vector<float>& values) {
+    DeviceBuffer b(values.size() * sizeof(float), "weights");
+    if (!values.empty())
+        IOSCOPE_CHECK(
+            cudaMemcpy(b.data(), values.data(), values.size() * sizeof(float), cudaMemcpyHostToDevice));
+    return b;
+}
+
+Device& Device::instance() {
+    // Constructed once; a failed construction throws and is retried on the next call.
+    static std::mutex guard;
+    static std::unique_ptr<Device> device;
+    std::lock_guard lock(guard);
+    if (!device) device.reset(new Device());
+    return *device;
+}
+
+Device::Device() {
+    int count = 0;
+    IOSCOPE_CHECK(cudaGetDeviceCount(&count));
+    if (count == 0) throw RuntimeFailure("no CUDA device found");
+    IOSCOPE_CHECK(cudaSetDevice(0));
+    cudaDeviceProp prop{};
+    IOSCOPE_CHECK(cudaGetDeviceProperties(&prop, 0));
+    name_ = prop.name;
+    IOSCOPE_CHECK(cudaRuntimeGetVersion(&cudaRuntime_));
+    cudnn_ = static_cast<int>(cudnnGetVersion());
+    versions_ = "CUDA " + std::to_string(cudaRuntime_ / 1000) + "." +
+                std::to_string(cudaRuntime_ % 1000 / 10) + ", cuDNN " + std::to_string(cudnn_ / 10000) + "." +
+                std::to_string(cudnn_ % 10000 / 100) + "." + std::to_string(cudnn_ % 100);
+    IOSCOPE_CHECK(cudaEventCreateWithFlags(&fork_, cudaEventDisableTiming));
+    ensureSlots(1);
+}
+
+Device::~Device() {
+    // Process exit: the driver may already be shutting down, so statuses are ignored.
+    for (auto& s : slots_) {
+        if (s->cudnn) cudnnDestroy(s->cudnn);
+        if (s->cublas) cublasDestroy(s->cublas);
+        if (s->join) cudaEventDestroy(s->join);
+        if (s->stream) cudaStreamDestroy(s->stream);
+    }
+    if (fork_) cudaEventDestroy(fork_);
+}
+
+void Device::ensureSlots(int count) {
+    while (static_cast<int>(slots_.size()) < count) {
+        auto s = std::make_unique<Slot>();
+        IOSCOPE_CHECK(cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking));
+        IOSCOPE_CHECK(cudaEventCreateWithFlags(&s->join, cudaEventDisableTiming));
+        IOSCOPE_CHECK(cudnnCreate(&s->cudnn));
+        IOSCOPE_CHECK(cudnnSetStream(s->cudnn, s->stream));
+        IOSCOPE_CHECK(cublasCreate(&s->cublas));
+        IOSCOPE_CHECK(cublasSetStream(s->cublas, s->stream));
+        // A fixed cuBLAS workspace keeps cuBLAS from allocating during graph capture.
+        s->cublasWorkspace = DeviceBuffer(size_t(4) << 20, "cuBLAS workspace");
+        IOSCOPE_CHECK(cublasSetWorkspace(s->cublas, s->cublasWorkspace.data(), s->cublasWorkspace.bytes()));
+        IOSCOPE_CHECK(cublasSetMathMode(s->cublas, precision_ == Precision::Tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
+                                                                                 : CUBLAS_DEFAULT_MATH));
+        s->workspace = DeviceBuffer(workspaceBytes_, "cuDNN workspace");
+        slots_.push_back(std::move(s));
+    }
+}
+
+void Device::setPrecision(Precision p) {
+    precision_ = p;
+    for (auto& s : slots_)
+        IOSCOPE_CHECK(cublasSetMathMode(s->cublas, p == Precision::Tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
+                                                                        : CUBLAS_DEFAULT_MATH));
+}
+
+} // namespace ioscope::gpu

@@ -1,0 +1,93 @@
+#pragma once
+// The process-wide GPU state: one stream, cuDNN handle, cuBLAS handle and workspace per group
+// slot (slot 0 is the main stream), the fork/join events, and the measured conv-algorithm cache.
+// Callers hold lock() while they use it: the executor and the live profiler share one device.
+#include "cost/cost_model.h"
+#include "gpu/cuda_check.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace ioscope::gpu {
+
+// Owns one cudaMalloc'ed block; freed on destruction.
+class DeviceBuffer {
+  public:
+    DeviceBuffer() = default;
+    explicit DeviceBuffer(size_t bytes, const char* what = "buffer");
+    ~DeviceBuffer();
+    DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(o.ptr_), bytes_(o.bytes_) {
+        o.ptr_ = nullptr;
+        o.bytes_ = 0;
+    }
+    DeviceBuffer& operator=(DeviceBuffer&& o) noexcept;
+    DeviceBuffer(const DeviceBuffer&) = delete;
+    DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+    float* floats() const { return static_cast<float*>(ptr_); }
+    void* data() const { return ptr_; }
+    size_t bytes() const { return bytes_; }
+
+  private:
+    void* ptr_ = nullptr;
+    size_t bytes_ = 0;
+};
+
+// Copies host floats to a new device buffer (synchronously).
+DeviceBuffer uploadFloats(const std::vector<float>& values);
+
+struct Slot {
+    cudaStream_t stream = nullptr;
+    cudnnHandle_t cudnn = nullptr;
+    cublasHandle_t cublas = nullptr;
+    DeviceBuffer workspace;
+    DeviceBuffer cublasWorkspace;
+    cudaEvent_t join = nullptr; // recorded by this slot at the end of a concurrent stage
+};
+
+struct ConvAlgoChoice {
+    cudnnConvolutionFwdAlgo_t algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+    cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+    size_t workspace = 0;
+    float ms = 0;
+};
+
+class Device {
+  public:
+    // The shared device; throws RuntimeFailure (with the CUDA message) when none is usable.
+    static Device& instance();
+    ~Device();
+
+    std::unique_lock<std::recursive_mutex> lock() { return std::unique_lock(mutex_); }
+    const std::string& name() const { return name_; }
+    const std::string& versions() const { return versions_; }
+    int cudaVersion() const { return cudaRuntime_; }
+    int cudnnVersion() const { return cudnn_; }
+
+    // Slots 0..count-1 exist afterwards.
+    void ensureSlots(int count);
+    Slot& slot(int index) { return *slots_.at(static_cast<size_t>(index)); }
+    int slotCount() const { return static_cast<int>(slots_.size()); }
+    cudaEvent_t forkEvent() const { return fork_; }
+    size_t workspaceBytes() const { return workspaceBytes_; }
+
+    // cuBLAS math mode for the precision on every slot (strict fp32 or TF32 tensor cores).
+    void setPrecision(Precision p);
+
+    std::map<std::string, ConvAlgoChoice>& convAlgoCache() { return convAlgos_; }
+
+  private:
+    Device();
+    std::recursive_mutex mutex_;
+    std::string name_, versions_;
+    int cudaRuntime_ = 0, cudnn_ = 0;
+    std::vector<std::unique_ptr<Slot>> slots_;
+    cudaEvent_t fork_ = nullptr;
+    size_t workspaceBytes_ = size_t(64) << 20;
+    Precision precision_ = Precision::Fp32;
+    std::map<std::string, ConvAlgoChoice> convAlgos_;
+};
+
+} // namespace ioscope::gpu

@@ -1,0 +1,67 @@
+#pragma once
+// Launching stages: each group's programs run in order on its own slot stream, the groups of a
+// stage fork from and join back into slot 0 through events, so consecutive stages are ordered
+// without any host synchronisation. The same calls are what a CUDA-graph capture records.
+#include "gpu/op_program.h"
+
+#include <vector>
+
+namespace ioscope::gpu {
+
+// groups[g] = the programs group g runs, in order. Slots 0..groups.size()-1 must exist.
+void launchStage(Device& device, const std::vector<std::vector<const Program*>>& groups);
+
+// Captures `body` (which enqueues on slot 0 and forks to other slots) into a CUDA graph and
+// instantiates it. Ends the capture cleanly when `body` throws.
+class CapturedGraph {
+  public:
+    CapturedGraph() = default;
+    template <typename F> void capture(Device& device, F&& body) {
+        begin(device);
+        try {
+            body();
+        } catch (...) {
+            abort(device);
+            throw;
+        }
+        end(device);
+    }
+    ~CapturedGraph();
+    CapturedGraph(const CapturedGraph&) = delete;
+    CapturedGraph& operator=(const CapturedGraph&) = delete;
+    void launch(cudaStream_t stream) const;
+    // A fresh executable instance of the same graph (CUPTI must see instantiation to record it).
+    void reinstantiate();
+    size_t nodeCount() const;
+
+  private:
+    void begin(Device& device);
+    void end(Device& device);
+    void abort(Device& device);
+    cudaGraph_t graph_ = nullptr;
+    cudaGraphExec_t exec_ = nullptr;
+};
+
+// Milliseconds of `launches` calls of `body` enqueued back to back on slot 0, timed with events.
+template <typename F> double timeOnStream(cudaStream_t stream, int launches, F&& body) {
+    cudaEvent_t start = nullptr, stop = nullptr;
+    IOSCOPE_CHECK(cudaEventCreate(&start));
+    IOSCOPE_CHECK(cudaEventCreate(&stop));
+    float ms = 0;
+    try {
+        IOSCOPE_CHECK(cudaEventRecord(start, stream));
+        for (int i = 0; i < launches; ++i) body();
+        IOSCOPE_CHECK(cudaEventRecord(stop, stream));
+        IOSCOPE_CHECK(cudaEventSynchronize(stop));
+        IOSCOPE_CHECK(cudaEventElapsedTime(&ms, start, stop));
+    } catch (...) {
+        cudaEventDestroy(start);
+        cudaEventDestroy(stop);
+        throw;
+    }
+    cudaEventDestroy(start);
+    cudaEventDestroy(stop);
+    return ms;
+}
+
+} // namespace ioscope::gpu
