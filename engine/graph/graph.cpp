@@ -144,6 +144,11 @@ void hashOp(std::uint64_t& h, const Op& op) {
         hashInt(h, v);
     hashInt(h, static_cast<long long>(op.body.size()));
     for (const Op& inner : op.body) hashOp(h, inner);
+    // Hashed only when present, so graphs without sum terms keep their earlier hashes.
+    if (!op.sumTerms.empty()) {
+        hashStr(h, "sum_terms");
+        for (int t : op.sumTerms) hashInt(h, t);
+    }
 }
 
 } // namespace

@@ -60,4 +60,25 @@ std::optional<Combine> combineFromString(std::string_view s) {
     return std::nullopt;
 }
 
+std::vector<std::vector<OpId>> inputTerms(const Op& op) {
+    std::vector<std::vector<OpId>> terms;
+    if (!op.sumTerms.empty()) {
+        size_t next = 0;
+        for (int size : op.sumTerms) {
+            std::vector<OpId> term;
+            for (int k = 0; k < size && next < op.inputs.size(); ++k) term.push_back(op.inputs[next++]);
+            terms.push_back(std::move(term));
+        }
+        return terms;
+    }
+    const bool concat = op.kind == OpKind::Concat ||
+                        (op.combine == Combine::Concat && op.kind != OpKind::Add && op.kind != OpKind::Mul);
+    if (concat) {
+        for (OpId in : op.inputs) terms.push_back({in});
+    } else if (!op.inputs.empty()) {
+        terms.push_back(op.inputs);
+    }
+    return terms;
+}
+
 } // namespace ioscope

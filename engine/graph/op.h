@@ -82,13 +82,25 @@ struct Op {
     Shape inputShape;                         // Input: the per-sample input shape
     std::vector<Op> body;                     // Sequential: body[0] reads the inputs, body[i] reads body[i-1]
 
+    // Optional grouping of the inputs (IOS's identity semantics, needed by NasNet's cells): the
+    // inputs, in order, form consecutive terms of these sizes; each term is summed element-wise
+    // and the terms are concatenated along channels. Empty: `combine` alone decides. Only kinds
+    // that read `combine` accept it (not Concat, Add, Mul). See inputTerms().
+    std::vector<int> sumTerms;
+
     // Filled by shape inference (Graph::finalize).
     Shape out;
     Shape in; // the combined input shape (after sum/concat of the producers)
+    std::vector<int> termChannels; // channels of each term of inputTerms(), in order
 
     // Optional real weights (ONNX import); executors generate seeded ones when absent.
     std::shared_ptr<const Weights> weights;
 };
+
+// How the inputs meet, for every kind: each inner list is combined element-wise (summed; for
+// Mul multiplied), then the lists are concatenated along channels in order. A plain sum is one
+// term; a plain concat is one term per input.
+std::vector<std::vector<OpId>> inputTerms(const Op& op);
 
 // True for the kinds that are convolutions merge stages can combine.
 inline bool isConv(const Op& op) { return op.kind == OpKind::Conv; }

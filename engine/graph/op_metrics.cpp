@@ -11,7 +11,18 @@ OpMetrics single(const Op& op) {
     const double outElems = static_cast<double>(op.out.elements());
     const Window& w = op.window;
     // Inputs are read once per producer (a sum reads each addend).
-    const double readElems = op.kind == OpKind::Input ? 0.0 : inElems * std::max<size_t>(1, op.inputs.size() > 1 && op.combine == Combine::Sum ? op.inputs.size() : 1);
+    double readElems = op.kind == OpKind::Input ? 0.0 : inElems * std::max<size_t>(1, op.inputs.size() > 1 && op.combine == Combine::Sum ? op.inputs.size() : 1);
+    // Sum terms (IOS identity semantics): every producer is read once; a term of k addends costs
+    // k-1 additions per element.
+    double termAdds = 0;
+    if (!op.sumTerms.empty() && op.termChannels.size() == op.sumTerms.size()) {
+        readElems = 0;
+        const double hw = double(op.in.h) * op.in.w;
+        for (size_t t = 0; t < op.sumTerms.size(); ++t) {
+            readElems += double(op.sumTerms[t]) * op.termChannels[t] * hw;
+            termAdds += double(op.sumTerms[t] - 1) * op.termChannels[t] * hw;
+        }
+    }
     switch (op.kind) {
     case OpKind::Input: return m;
     case OpKind::Conv: {
@@ -47,8 +58,9 @@ OpMetrics single(const Op& op) {
     case OpKind::Flatten:
     case OpKind::Sequential: break;
     }
-    if (op.kind == OpKind::Identity && op.combine == Combine::Sum && op.inputs.size() > 1)
+    if (op.kind == OpKind::Identity && op.sumTerms.empty() && op.combine == Combine::Sum && op.inputs.size() > 1)
         m.flops = outElems * double(op.inputs.size() - 1);
+    if (!op.sumTerms.empty()) m.flops += termAdds;
     m.bytes = kBytesPerElement * (readElems + outElems + static_cast<double>(m.params));
     return m;
 }
@@ -60,7 +72,12 @@ OpMetrics opMetrics(const Op& op) {
     OpMetrics total;
     for (size_t i = 0; i < op.body.size(); ++i) {
         Op inner = op.body[i];
-        if (i == 0) inner.inputs = op.inputs, inner.combine = op.combine;
+        if (i == 0) {
+            inner.inputs = op.inputs;
+            inner.combine = op.combine;
+            inner.sumTerms = op.sumTerms;
+            inner.termChannels = op.termChannels;
+        }
         const OpMetrics m = single(inner);
         total.flops += m.flops;
         total.bytes += m.bytes;

@@ -35,6 +35,35 @@ Shape combineInputs(const std::string& source, const Op& op, const std::vector<S
     return result;
 }
 
+// IOS's identity semantics: consecutive terms of op.sumTerms inputs are summed, then the terms
+// are concatenated. Fills op.termChannels.
+Shape combineTerms(const std::string& source, Op& op, const std::vector<Shape>& in) {
+    if (op.kind == OpKind::Concat || op.kind == OpKind::Add || op.kind == OpKind::Mul)
+        fail(source, op, "sum terms are not allowed on this kind (it combines its inputs itself)");
+    size_t total = 0;
+    for (int size : op.sumTerms) {
+        if (size <= 0) fail(source, op, "sum term sizes must be positive");
+        total += static_cast<size_t>(size);
+    }
+    if (total != in.size())
+        fail(source, op, "sum terms cover " + std::to_string(total) + " inputs, but the op has " +
+                             std::to_string(in.size()));
+    op.termChannels.clear();
+    Shape result{0, in.front().h, in.front().w};
+    size_t next = 0;
+    for (int size : op.sumTerms) {
+        const std::vector<Shape> term(in.begin() + static_cast<long>(next), in.begin() + static_cast<long>(next) + size);
+        next += static_cast<size_t>(size);
+        const Shape s = combineInputs(source, op, term, Combine::Sum);
+        if (s.h != result.h || s.w != result.w)
+            fail(source, op, "term " + std::to_string(op.termChannels.size()) + " is " + s.str() +
+                                 ", spatially unlike term 0 (" + in.front().str() + ")");
+        result.c += s.c;
+        op.termChannels.push_back(s.c);
+    }
+    return result;
+}
+
 void checkWindow(const std::string& source, const Op& op, const Shape& in) {
     const Window& w = op.window;
     if (w.kh <= 0 || w.kw <= 0) fail(source, op, "kernel must be positive");
@@ -72,9 +101,17 @@ void inferShape(Op& op, const std::vector<Shape>& inputShapes, const std::string
     const Combine how = op.kind == OpKind::Concat ? Combine::Concat
                         : op.kind == OpKind::Add || op.kind == OpKind::Mul ? Combine::Sum
                                                                             : op.combine;
-    const Shape in = combineInputs(source, op, inputShapes, how);
+    const Shape in = op.sumTerms.empty() ? combineInputs(source, op, inputShapes, how)
+                                         : combineTerms(source, op, inputShapes);
     checkDims(source, op, in, "input");
     op.in = in;
+    if (op.sumTerms.empty()) {
+        op.termChannels.clear();
+        if (how == Combine::Concat)
+            for (const Shape& s : inputShapes) op.termChannels.push_back(s.c);
+        else
+            op.termChannels.push_back(in.c);
+    }
     switch (op.kind) {
     case OpKind::Input: break;
     case OpKind::Conv:

@@ -36,6 +36,7 @@ Json opToJson(const Graph& g, const Op& op, bool inBody) {
         j["inputs"] = inputs;
         if (op.inputs.size() > 1 && op.kind != OpKind::Concat && op.kind != OpKind::Add && op.kind != OpKind::Mul)
             j["combine"] = std::string(toString(op.combine));
+        if (!op.sumTerms.empty()) j["sum_terms"] = op.sumTerms;
     }
     if (hasWindow(op.kind)) {
         const Window& w = op.window;
@@ -101,6 +102,13 @@ Op opFromJson(const json::Reader& r, const Json& j, const std::string& path, boo
             const auto cb = combineFromString(r.string(*c, path + ".combine"));
             if (!cb) r.fail(path + ".combine", "expected \"sum\" or \"concat\"");
             op.combine = *cb;
+        }
+        if (const Json* t = r.optional(j, "sum_terms", path)) {
+            r.array(*t, path + ".sum_terms");
+            if (t->empty()) r.fail(path + ".sum_terms", "expected at least one term size");
+            for (size_t i = 0; i < t->size(); ++i)
+                op.sumTerms.push_back(static_cast<int>(
+                    r.integer((*t)[i], path + ".sum_terms[" + std::to_string(i) + "]", 1, 100000)));
         }
     } else if (r.optional(j, "inputs", path)) {
         r.fail(path + ".inputs", "ops in a sequential body read the previous op and name no inputs");
