@@ -4,22 +4,31 @@ namespace ioscope::widgets {
 
 QColor colorForKind(OpKind kind) {
     switch (kind) {
-    case OpKind::Input: return QColor(0xb0, 0xbe, 0xc5);
-    case OpKind::Conv: return QColor(0x64, 0xb5, 0xf6);
-    case OpKind::SepConv: return QColor(0x4d, 0xd0, 0xe1);
-    case OpKind::Sequential: return QColor(0x81, 0xc7, 0x84);
+    case OpKind::Input:
+        return QColor(0xb0, 0xbe, 0xc5);
+    case OpKind::Conv:
+        return QColor(0x64, 0xb5, 0xf6);
+    case OpKind::SepConv:
+        return QColor(0x4d, 0xd0, 0xe1);
+    case OpKind::Sequential:
+        return QColor(0x81, 0xc7, 0x84);
     case OpKind::MaxPool:
     case OpKind::AvgPool:
-    case OpKind::GlobalAvgPool: return QColor(0xff, 0xb7, 0x4d);
+    case OpKind::GlobalAvgPool:
+        return QColor(0xff, 0xb7, 0x4d);
     case OpKind::Concat:
-    case OpKind::Identity: return QColor(0xce, 0x93, 0xd8);
+    case OpKind::Identity:
+        return QColor(0xce, 0x93, 0xd8);
     case OpKind::Add:
-    case OpKind::Mul: return QColor(0xf0, 0x62, 0x92);
+    case OpKind::Mul:
+        return QColor(0xf0, 0x62, 0x92);
     case OpKind::Activation:
-    case OpKind::ScaleShift: return QColor(0xff, 0xd5, 0x4f);
+    case OpKind::ScaleShift:
+        return QColor(0xff, 0xd5, 0x4f);
     case OpKind::FullyConnected:
     case OpKind::Flatten:
-    case OpKind::Softmax: return QColor(0xa1, 0x88, 0x7f);
+    case OpKind::Softmax:
+        return QColor(0xa1, 0x88, 0x7f);
     }
     return Qt::lightGray;
 }

@@ -1,0 +1,92 @@
+#pragma once
+// Graphics items of the DAG scene: op nodes, spline edges with arrow heads and block outlines.
+// Built on the GUI thread from the plain layout structs (engine/layout/graph_layout.h).
+#include "graph/op.h"
+#include "layout/graph_layout.h"
+
+#include <QGraphicsItem>
+#include <QPainterPath>
+
+#include <vector>
+
+namespace ioscope::widgets {
+
+class SelectionModel;
+
+// What a node shows besides its colour; combined freely.
+struct DagNodeState {
+    bool selected = false;
+    bool current = false; // the selection's current op
+    bool hovered = false;
+    bool running = false;   // lit by the animation playhead
+    bool match = false;     // a find match
+    bool antichain = false; // part of the maximum antichain (the width)
+};
+
+class DagNodeItem : public QGraphicsItem {
+  public:
+    enum { Type = UserType + 1 };
+    DagNodeItem(OpId op, const QString& title, const QString& subtitle, QColor fill, QSizeF size);
+
+    int type() const override { return Type; }
+    OpId op() const { return op_; }
+    QRectF boundingRect() const override;
+    QPainterPath shape() const override;
+    void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+    const DagNodeState& state() const { return state_; }
+    void setState(const DagNodeState& state);
+    // Hover and clicks go to the shared selection (may be null).
+    void setSelectionModel(SelectionModel* selection) { selection_ = selection; }
+
+  protected:
+    void hoverEnterEvent(QGraphicsSceneHoverEvent* event) override;
+    void hoverLeaveEvent(QGraphicsSceneHoverEvent* event) override;
+    void mousePressEvent(QGraphicsSceneMouseEvent* event) override;
+
+  private:
+    OpId op_;
+    QString title_, subtitle_;
+    QColor fill_;
+    QSizeF size_;
+    DagNodeState state_;
+    SelectionModel* selection_ = nullptr;
+};
+
+class DagEdgeItem : public QGraphicsItem {
+  public:
+    enum { Type = UserType + 2 };
+    explicit DagEdgeItem(const layout::EdgeLayout& edge);
+
+    int type() const override { return Type; }
+    OpId from() const { return from_; }
+    OpId to() const { return to_; }
+    QRectF boundingRect() const override;
+    void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+    // Drawn stronger when it touches the hovered or selected op.
+    void setEmphasized(bool on);
+    bool emphasized() const { return emphasized_; }
+
+  private:
+    OpId from_, to_;
+    QPainterPath path_;
+    QPolygonF arrow_;
+    QRectF bounds_;
+    bool emphasized_ = false;
+};
+
+class DagBlockItem : public QGraphicsItem {
+  public:
+    enum { Type = UserType + 3 };
+    DagBlockItem(const layout::ClusterLayout& cluster, const QString& label);
+
+    int type() const override { return Type; }
+    QRectF boundingRect() const override;
+    void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+  private:
+    QRectF rect_;
+    QString label_;
+};
+
+} // namespace ioscope::widgets

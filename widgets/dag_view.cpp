@@ -1,0 +1,539 @@
+#include "dag_view.h"
+
+#include "analysis/partition.h"
+#include "analysis/width.h"
+#include "dag_items.h"
+#include "dag_overview.h"
+#include "export_utils.h"
+#include "graph/op_metrics.h"
+#include "layout/layout_worker.h"
+#include "op_colors.h"
+#include "selection_model.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFontMetricsF>
+#include <QKeyEvent>
+#include <QScrollBar>
+#include <QThread>
+#include <QWheelEvent>
+
+#include <cmath>
+#include <mutex>
+
+namespace ioscope::widgets {
+
+// Hands layouts from the worker thread to the view while the view lives; the view clears
+// `view` (under the mutex) when it goes away, so no callback ever reaches a dead view.
+struct DagLayoutRelay {
+    std::mutex mutex;
+    DagView* view = nullptr;
+};
+
+namespace {
+
+constexpr double kMinScale = 0.02, kMaxScale = 8.0;
+constexpr double kMaxLabelWidth = 170;
+
+QString formatFlops(double flops) {
+    if (flops >= 1e9) return QString::number(flops / 1e9, 'f', 2) + " GFLOP";
+    if (flops >= 1e6) return QString::number(flops / 1e6, 'f', 2) + " MFLOP";
+    if (flops >= 1e3) return QString::number(flops / 1e3, 'f', 1) + " kFLOP";
+    return QString::number(flops, 'f', 0) + " FLOP";
+}
+
+bool known(const std::vector<double>& v, OpId op) {
+    return op >= 0 && static_cast<size_t>(op) < v.size() && std::isfinite(v[static_cast<size_t>(op)]) &&
+           v[static_cast<size_t>(op)] >= 0;
+}
+
+QString kindName(const Op& op) {
+    return QString::fromUtf8(toString(op.kind).data(), toString(op.kind).size());
+}
+
+} // namespace
+
+DagView::DagView(QWidget* parent) : QGraphicsView(parent), relay_(std::make_shared<DagLayoutRelay>()) {
+    relay_->view = this;
+    auto* scene = new QGraphicsScene(this);
+    scene->setBackgroundBrush(Qt::white);
+    scene->setItemIndexMethod(QGraphicsScene::BspTreeIndex);
+    setScene(scene);
+    setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+    setDragMode(QGraphicsView::ScrollHandDrag);
+    setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
+    setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
+    setFocusPolicy(Qt::StrongFocus);
+    setSelectionModel(nullptr);
+    overview_ = new DagOverview(this);
+    overview_->hide();
+}
+
+DagView::~DagView() {
+    {
+        std::lock_guard lock(relay_->mutex);
+        relay_->view = nullptr;
+    }
+    layout::LayoutWorker::shared().cancel(this);
+}
+
+void DagView::setSelectionModel(SelectionModel* selection) {
+    if (selection_) disconnect(selection_, nullptr, this, nullptr);
+    if (!selection) {
+        if (!ownSelection_) ownSelection_ = new SelectionModel(this);
+        selection = ownSelection_;
+    }
+    selection_ = selection;
+    connect(selection_, &SelectionModel::selectionChanged, this, &DagView::refreshStates);
+    connect(selection_, &SelectionModel::hoveredChanged, this, &DagView::refreshStates);
+    for (DagNodeItem* item : nodes_)
+        if (item) item->setSelectionModel(selection_);
+    refreshStates();
+}
+
+void DagView::setGraph(std::shared_ptr<const Graph> graph) {
+    graph_ = std::move(graph);
+    antichain_.clear();
+    antichainGiven_ = false;
+    running_.clear();
+    matches_.clear();
+    matchIndex_ = -1;
+    predictedMs_.clear();
+    measuredMs_.clear();
+    blocks_.clear();
+    if (graph_) {
+        try {
+            for (const Block& b : partitionBlocks(*graph_))
+                if (b.ops.size() >= 2) blocks_.push_back(b.ops);
+        } catch (const std::exception&) {
+            blocks_.clear(); // outlines are optional; the DAG still shows
+        }
+    }
+    requestLayout();
+}
+
+void DagView::setGraphWithLayout(std::shared_ptr<const Graph> graph, const layout::GraphLayout& layout) {
+    setGraph(std::move(graph));
+    layout::LayoutWorker::shared().cancel(this);
+    layoutPending_ = false;
+    buildScene(layout);
+}
+
+layout::LayoutOptions DagView::layoutOptions() const {
+    layout::LayoutOptions options;
+    options.direction = direction_;
+    options.includeInputs = inputsVisible_;
+    const QFontMetricsF title(font());
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.8);
+    const QFontMetricsF subtitle(small);
+    options.nodeSizes.resize(static_cast<size_t>(graph_->size()));
+    for (OpId v = 0; v < graph_->size(); ++v) {
+        const Op& op = graph_->op(v);
+        const double w =
+            std::max(title.horizontalAdvance(QString::fromStdString(op.name)),
+                     subtitle.horizontalAdvance(kindName(op) + "  " + QString::fromStdString(op.out.str())));
+        options.nodeSizes[static_cast<size_t>(v)] = {std::clamp(w + 16, 60.0, kMaxLabelWidth + 16),
+                                                     title.height() + subtitle.height() + 10};
+    }
+    if (blocksVisible_) {
+        for (size_t i = 0; i < blocks_.size(); ++i) {
+            options.clusters.push_back(blocks_[i]);
+            options.clusterLabels.push_back("block " + std::to_string(i + 1) + " (" +
+                                            std::to_string(blocks_[i].size()) + " ops)");
+        }
+    }
+    return options;
+}
+
+void DagView::requestLayout() {
+    scene()->clear();
+    nodes_.clear();
+    edges_.clear();
+    blockItems_ = 0;
+    hasLayout_ = false;
+    layoutError_.clear();
+    overview_->hide();
+    if (!graph_) {
+        layoutPending_ = false;
+        layout::LayoutWorker::shared().cancel(this);
+        viewport()->update();
+        return;
+    }
+    layoutPending_ = true;
+    std::weak_ptr<DagLayoutRelay> relay = relay_;
+    generation_ = layout::LayoutWorker::shared().submit(
+        graph_, layoutOptions(),
+        [relay](std::uint64_t generation, std::shared_ptr<const layout::GraphLayout> result,
+                std::string error) {
+            auto r = relay.lock();
+            if (!r) return;
+            std::lock_guard lock(r->mutex);
+            if (!r->view) return;
+            DagView* view = r->view;
+            const QString message = QString::fromStdString(error);
+            QMetaObject::invokeMethod(
+                view,
+                [view, generation, result, message] { view->onLayoutReady(generation, result, message); },
+                Qt::QueuedConnection);
+        },
+        this);
+    emit layoutStarted();
+    viewport()->update();
+}
+
+void DagView::onLayoutReady(quint64 generation, std::shared_ptr<const layout::GraphLayout> layout,
+                            const QString& error) {
+    if (generation != generation_) return; // an older request: a newer layout is coming
+    layoutPending_ = false;
+    if (!layout) {
+        layoutError_ = error;
+        viewport()->update();
+        emit layoutFailed(error);
+        return;
+    }
+    buildScene(*layout);
+}
+
+void DagView::buildScene(const layout::GraphLayout& layout) {
+    scene()->clear();
+    layout_ = layout;
+    nodes_.assign(static_cast<size_t>(graph_ ? graph_->size() : 0), nullptr);
+    edges_.clear();
+    blockItems_ = 0;
+    if (!graph_) return;
+    for (const auto& cluster : layout.clusters) {
+        scene()->addItem(new DagBlockItem(cluster, QString::fromStdString(cluster.label)));
+        ++blockItems_;
+    }
+    QFontMetricsF metrics(font());
+    for (const auto& n : layout.nodes) {
+        if (n.op < 0 || n.op >= graph_->size()) continue;
+        const Op& op = graph_->op(n.op);
+        const QString title =
+            metrics.elidedText(QString::fromStdString(op.name), Qt::ElideMiddle, n.width - 8);
+        auto* item = new DagNodeItem(n.op, title, kindName(op) + "  " + QString::fromStdString(op.out.str()),
+                                     colorForKind(op.kind), QSizeF(n.width, n.height));
+        item->setPos(n.centre.x, n.centre.y);
+        item->setSelectionModel(selection_);
+        scene()->addItem(item);
+        nodes_[static_cast<size_t>(n.op)] = item;
+    }
+    for (const auto& e : layout.edges) {
+        auto* item = new DagEdgeItem(e);
+        scene()->addItem(item);
+        edges_.push_back(item);
+    }
+    const auto& b = layout.bounds;
+    scene()->setSceneRect(QRectF(b.x, b.y, b.width, b.height).adjusted(-20, -20, 20, 20));
+    hasLayout_ = true;
+    refreshTooltips();
+    refreshStates();
+    fitToWindow();
+    if (transform().m11() < 0.3) { // too small to read: start readable at the inputs instead
+        setTransform(QTransform::fromScale(0.6, 0.6));
+        centerOn(scene()->sceneRect().center().x(), scene()->sceneRect().top());
+        if (direction_ == layout::Direction::LeftToRight)
+            centerOn(scene()->sceneRect().left(), scene()->sceneRect().center().y());
+    }
+    placeOverview();
+    emit layoutFinished(layout.seconds);
+}
+
+bool DagView::waitForLayout(int timeoutMs) {
+    QElapsedTimer timer;
+    timer.start();
+    while (layoutPending_ && timer.elapsed() < timeoutMs) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        if (layoutPending_) QThread::msleep(5);
+    }
+    return hasLayout_;
+}
+
+void DagView::setDirection(layout::Direction direction) {
+    if (direction == direction_) return;
+    direction_ = direction;
+    if (graph_) requestLayout();
+}
+
+void DagView::setBlocksVisible(bool on) {
+    if (on == blocksVisible_) return;
+    blocksVisible_ = on;
+    if (graph_) requestLayout();
+}
+
+void DagView::setInputsVisible(bool on) {
+    if (on == inputsVisible_) return;
+    inputsVisible_ = on;
+    if (graph_) requestLayout();
+}
+
+void DagView::setAntichain(const std::vector<OpId>& ops) {
+    antichain_ = QSet<OpId>(ops.begin(), ops.end());
+    antichainGiven_ = true;
+    refreshStates();
+}
+
+void DagView::setAntichainVisible(bool on) {
+    antichainVisible_ = on;
+    if (on && !antichainGiven_ && graph_) {
+        const WidthResult width = maximumAntichain(*graph_);
+        antichain_ = QSet<OpId>(width.antichain.begin(), width.antichain.end());
+        antichainGiven_ = true;
+    }
+    refreshStates();
+}
+
+void DagView::setOverviewVisible(bool on) {
+    overviewVisible_ = on;
+    placeOverview();
+}
+
+void DagView::setOpTimes(const std::vector<double>& predictedMs, const std::vector<double>& measuredMs) {
+    predictedMs_ = predictedMs;
+    measuredMs_ = measuredMs;
+    refreshTooltips();
+}
+
+void DagView::setRunningOps(const QList<OpId>& ops) {
+    QSet<OpId> next(ops.begin(), ops.end());
+    if (next == running_) return;
+    running_ = std::move(next);
+    refreshStates();
+}
+
+QString DagView::tooltipFor(OpId op) const {
+    const Op& o = graph_->op(op);
+    QString html = "<b>" + QString::fromStdString(o.name).toHtmlEscaped() + "</b><br>" + kindName(o);
+    if (o.kind == OpKind::Conv || o.kind == OpKind::SepConv || o.kind == OpKind::MaxPool ||
+        o.kind == OpKind::AvgPool)
+        html += QString(" %1x%2 /%3").arg(o.window.kh).arg(o.window.kw).arg(o.window.sh);
+    QStringList inputs;
+    for (OpId p : graph_->predecessors(op)) inputs << QString::fromStdString(graph_->op(p).out.str());
+    if (!inputs.isEmpty()) html += "<br>in: " + inputs.join(", ");
+    html += "<br>out: " + QString::fromStdString(o.out.str());
+    if (o.kind != OpKind::Input) {
+        const OpMetrics m = opMetrics(o);
+        html += "<br>" + formatFlops(m.flops);
+        if (m.params > 0) html += QString(", %1 params").arg(m.params);
+    }
+    if (known(predictedMs_, op))
+        html += QString("<br>predicted: %1 ms").arg(predictedMs_[static_cast<size_t>(op)], 0, 'f', 4);
+    if (known(measuredMs_, op))
+        html += QString("<br>measured: %1 ms").arg(measuredMs_[static_cast<size_t>(op)], 0, 'f', 4);
+    return html;
+}
+
+void DagView::refreshTooltips() {
+    if (!graph_) return;
+    for (DagNodeItem* item : nodes_)
+        if (item) item->setToolTip(tooltipFor(item->op()));
+}
+
+void DagView::refreshStates() {
+    if (!selection_) return;
+    const QSet<OpId> matchSet(matches_.begin(), matches_.end());
+    const OpId hovered = selection_->hoveredOp();
+    for (DagNodeItem* item : nodes_) {
+        if (!item) continue;
+        const OpId op = item->op();
+        DagNodeState s;
+        s.selected = selection_->isSelected(op);
+        s.current = selection_->currentOp() == op;
+        s.hovered = hovered == op;
+        s.running = running_.contains(op);
+        s.match = matchSet.contains(op);
+        s.antichain = antichainVisible_ && antichain_.contains(op);
+        item->setState(s);
+    }
+    for (DagEdgeItem* e : edges_)
+        e->setEmphasized(e->from() == hovered || e->to() == hovered || selection_->isSelected(e->from()) ||
+                         selection_->isSelected(e->to()));
+}
+
+int DagView::find(const QString& text) {
+    matches_.clear();
+    matchIndex_ = -1;
+    const QString needle = text.trimmed();
+    if (graph_ && !needle.isEmpty()) {
+        for (OpId v = 0; v < graph_->size(); ++v) {
+            if (!nodeItem(v)) continue;
+            const Op& op = graph_->op(v);
+            if (QString::fromStdString(op.name).contains(needle, Qt::CaseInsensitive) ||
+                kindName(op).contains(needle, Qt::CaseInsensitive))
+                matches_.push_back(v);
+        }
+    }
+    refreshStates();
+    emit findResultChanged(matchIndex_, static_cast<int>(matches_.size()));
+    return static_cast<int>(matches_.size());
+}
+
+void DagView::gotoMatch(int index) {
+    if (matches_.isEmpty()) return;
+    const int n = static_cast<int>(matches_.size());
+    matchIndex_ = ((index % n) + n) % n;
+    const OpId op = matches_[matchIndex_];
+    selection_->selectOp(op);
+    centerOnOp(op);
+    emit findResultChanged(matchIndex_, n);
+}
+
+void DagView::findNext() {
+    gotoMatch(matchIndex_ + 1);
+}
+void DagView::findPrevious() {
+    gotoMatch(matchIndex_ < 0 ? -1 : matchIndex_ - 1);
+}
+
+void DagView::clearFind() {
+    find(QString());
+}
+
+void DagView::centerOnOp(OpId op) {
+    if (DagNodeItem* item = nodeItem(op)) centerOn(item);
+}
+
+DagNodeItem* DagView::nodeItem(OpId op) const {
+    return op >= 0 && static_cast<size_t>(op) < nodes_.size() ? nodes_[static_cast<size_t>(op)] : nullptr;
+}
+
+int DagView::nodeItemCount() const {
+    return static_cast<int>(
+        std::count_if(nodes_.begin(), nodes_.end(), [](auto* n) { return n != nullptr; }));
+}
+int DagView::edgeItemCount() const {
+    return static_cast<int>(edges_.size());
+}
+int DagView::blockItemCount() const {
+    return blockItems_;
+}
+
+bool DagView::exportSvg(const QString& path, QString* error) {
+    const QString title = graph_ ? QString::fromStdString(graph_->name()) : QString();
+    return saveSceneSvg(scene(), path, title, scene()->sceneRect(), error);
+}
+
+bool DagView::exportPng(const QString& path, double scale, QString* error) {
+    return saveScenePng(scene(), path, scale, scene()->sceneRect(), error);
+}
+
+void DagView::fitToWindow() {
+    if (!hasLayout_) return;
+    fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
+    if (transform().m11() > 1.5)
+        setTransform(QTransform::fromScale(1.5, 1.5)); // small graphs: no giant boxes
+    emit zoomChanged(transform().m11());
+    placeOverview();
+}
+
+void DagView::zoomBy(double factor) {
+    const double current = transform().m11();
+    const double target = std::clamp(current * factor, kMinScale, kMaxScale);
+    scale(target / current, target / current);
+    emit zoomChanged(target);
+    placeOverview();
+}
+
+void DagView::wheelEvent(QWheelEvent* event) {
+    if (event->modifiers() & Qt::ControlModifier) {
+        zoomBy(std::pow(1.0015, event->angleDelta().y()));
+        event->accept();
+        return;
+    }
+    QGraphicsView::wheelEvent(event);
+}
+
+void DagView::keyPressEvent(QKeyEvent* event) {
+    const int step = 60;
+    switch (event->key()) {
+    case Qt::Key_W:
+    case Qt::Key_Up:
+        verticalScrollBar()->setValue(verticalScrollBar()->value() - step);
+        break;
+    case Qt::Key_S:
+    case Qt::Key_Down:
+        verticalScrollBar()->setValue(verticalScrollBar()->value() + step);
+        break;
+    case Qt::Key_A:
+    case Qt::Key_Left:
+        horizontalScrollBar()->setValue(horizontalScrollBar()->value() - step);
+        break;
+    case Qt::Key_D:
+    case Qt::Key_Right:
+        horizontalScrollBar()->setValue(horizontalScrollBar()->value() + step);
+        break;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+        zoomBy(1.25);
+        break;
+    case Qt::Key_Minus:
+        zoomBy(0.8);
+        break;
+    case Qt::Key_F:
+    case Qt::Key_0:
+        fitToWindow();
+        break;
+    default:
+        QGraphicsView::keyPressEvent(event);
+        return;
+    }
+    event->accept();
+}
+
+void DagView::mousePressEvent(QMouseEvent* event) {
+    pressPos_ = event->position().toPoint();
+    QGraphicsView::mousePressEvent(event);
+}
+
+void DagView::mouseReleaseEvent(QMouseEvent* event) {
+    const QPoint pos = event->position().toPoint();
+    if (event->button() == Qt::LeftButton && (pos - pressPos_).manhattanLength() < 4 && !itemAt(pos) &&
+        selection_)
+        selection_->clear(); // a click on the background
+    QGraphicsView::mouseReleaseEvent(event);
+}
+
+void DagView::resizeEvent(QResizeEvent* event) {
+    QGraphicsView::resizeEvent(event);
+    placeOverview();
+}
+
+void DagView::scrollContentsBy(int dx, int dy) {
+    QGraphicsView::scrollContentsBy(dx, dy);
+    if (overview_->isVisible()) overview_->viewport()->update();
+}
+
+void DagView::placeOverview() {
+    if (!overview_) return;
+    const QRectF visible = mapToScene(viewport()->rect()).boundingRect();
+    const QRectF all = scene()->sceneRect();
+    const bool needed = hasLayout_ && overviewVisible_ && !visible.contains(all.adjusted(10, 10, -10, -10));
+    if (!needed) {
+        overview_->hide();
+        return;
+    }
+    const double aspect = all.height() / std::max(1.0, all.width());
+    int w = 170, h = static_cast<int>(w * aspect);
+    if (h > 220) h = 220, w = std::max(60, static_cast<int>(h / std::max(aspect, 1e-3)));
+    const QRect vp = viewport()->geometry();
+    overview_->setGeometry(vp.right() - w - 8, vp.bottom() - h - 8, w, h);
+    overview_->show();
+    overview_->raise();
+    overview_->refit();
+}
+
+void DagView::drawForeground(QPainter* painter, const QRectF& rect) {
+    QGraphicsView::drawForeground(painter, rect);
+    QString message;
+    if (layoutPending_ && !hasLayout_) message = tr("Laying out %1 ops…").arg(graph_ ? graph_->size() : 0);
+    if (!layoutError_.isEmpty()) message = tr("Layout failed: %1").arg(layoutError_);
+    if (message.isEmpty()) return;
+    painter->save();
+    painter->resetTransform();
+    painter->setPen(QColor(0x60, 0x60, 0x60));
+    painter->drawText(viewport()->rect(), Qt::AlignCenter | Qt::TextWordWrap, message);
+    painter->restore();
+}
+
+} // namespace ioscope::widgets

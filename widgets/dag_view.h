@@ -1,0 +1,156 @@
+#pragma once
+// The operator DAG view: a QGraphicsView over a scene built from a Graphviz layout computed on
+// the serialized LayoutWorker (the window never waits for Graphviz).
+//
+// Typical use:
+//   auto* view = new DagView(parent);
+//   view->setSelectionModel(selection);           // shared with the timeline and the table
+//   view->setGraph(graph);                        // lays out asynchronously; layoutFinished() follows
+//   connect(timeline, &TimelineView::runningOpsChanged, view, &DagView::setRunningOps);
+// Keys: Ctrl+wheel or +/- zoom, drag or WASD/arrows pan, F or 0 fits. Ctrl+F belongs to the host
+// (show a FindBar and connect it with FindBar::attach(view)).
+#include "graph/graph.h"
+#include "layout/graph_layout.h"
+
+#include <QGraphicsView>
+#include <QList>
+#include <QSet>
+
+#include <memory>
+#include <vector>
+
+namespace ioscope::widgets {
+
+class DagNodeItem;
+class DagEdgeItem;
+class DagOverview;
+class SelectionModel;
+struct DagLayoutRelay;
+
+class DagView : public QGraphicsView {
+    Q_OBJECT
+  public:
+    explicit DagView(QWidget* parent = nullptr);
+    ~DagView() override;
+
+    // The shared selection (not owned). Without one the view keeps a private selection.
+    void setSelectionModel(SelectionModel* selection);
+    SelectionModel* selectionModel() const { return selection_; }
+
+    // Shows a graph (null clears). The layout runs on the LayoutWorker; until it arrives the
+    // view shows "Laying out…". Blocks, antichain, times and running ops are reset.
+    void setGraph(std::shared_ptr<const Graph> graph);
+    std::shared_ptr<const Graph> graph() const { return graph_; }
+    // Shows a graph with a layout computed elsewhere (reports, tests); synchronous.
+    void setGraphWithLayout(std::shared_ptr<const Graph> graph, const layout::GraphLayout& layout);
+
+    layout::Direction direction() const { return direction_; }
+    bool blocksVisible() const { return blocksVisible_; }
+    bool inputsVisible() const { return inputsVisible_; }
+    bool antichainVisible() const { return antichainVisible_; }
+    bool overviewVisible() const { return overviewVisible_; }
+
+    // True once a layout for the current graph is shown; the layout's figures.
+    bool hasLayout() const { return hasLayout_; }
+    const layout::GraphLayout& currentLayout() const { return layout_; }
+    // Processes events until the pending layout is shown or failed (headless reports, tests).
+    bool waitForLayout(int timeoutMs = 30000);
+
+    // The maximum antichain to highlight (from maximumAntichain); computed on demand when the
+    // highlight is switched on and none was given.
+    void setAntichain(const std::vector<OpId>& ops);
+    const QSet<OpId>& antichain() const { return antichain_; }
+
+    // Per-op times shown in tooltips, indexed by OpId (empty, NaN or negative entries: unknown).
+    void setOpTimes(const std::vector<double>& predictedMs, const std::vector<double>& measuredMs = {});
+
+    // Find: ops whose name or kind contains `text` (case-insensitive) are highlighted; returns
+    // the number of matches. findNext/findPrevious centre on a match and select it.
+    int find(const QString& text);
+    void findNext();
+    void findPrevious();
+    void clearFind();
+    const QList<OpId>& findMatches() const { return matches_; }
+    int currentFindIndex() const { return matchIndex_; }
+
+    const QSet<OpId>& runningOps() const { return running_; }
+
+    // Item lookup (tests, the app's "show in DAG").
+    DagNodeItem* nodeItem(OpId op) const;
+    int nodeItemCount() const;
+    int edgeItemCount() const;
+    int blockItemCount() const;
+
+    // Exports the whole scene (not just the visible part); atomic writes.
+    bool exportSvg(const QString& path, QString* error = nullptr);
+    bool exportPng(const QString& path, double scale = 2.0, QString* error = nullptr);
+
+  public slots:
+    void setDirection(layout::Direction direction); // re-lays out
+    void setBlocksVisible(bool on);                 // block outlines (re-lays out: clusters)
+    void setInputsVisible(bool on);                 // draw Input ops (re-lays out)
+    void setAntichainVisible(bool on);
+    void setOverviewVisible(bool on);
+    void setRunningOps(const QList<OpId>& ops); // lit by the playhead; empty clears
+    void fitToWindow();
+    void zoomBy(double factor);
+    void centerOnOp(OpId op);
+
+  signals:
+    void layoutStarted();
+    void layoutFinished(double seconds);
+    void layoutFailed(const QString& message);
+    void findResultChanged(int currentIndex, int count); // currentIndex -1 when none
+    void zoomChanged(double scale);
+
+  protected:
+    void wheelEvent(QWheelEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void scrollContentsBy(int dx, int dy) override;
+    void drawForeground(QPainter* painter, const QRectF& rect) override;
+
+  private:
+    friend struct DagLayoutRelay;
+    void requestLayout();
+    void onLayoutReady(quint64 generation, std::shared_ptr<const layout::GraphLayout> layout,
+                       const QString& error);
+    void buildScene(const layout::GraphLayout& layout);
+    layout::LayoutOptions layoutOptions() const;
+    QString tooltipFor(OpId op) const;
+    void refreshTooltips();
+    void refreshStates();
+    void placeOverview();
+    void gotoMatch(int index);
+
+    std::shared_ptr<const Graph> graph_;
+    SelectionModel* selection_ = nullptr;
+    SelectionModel* ownSelection_ = nullptr;
+    layout::Direction direction_ = layout::Direction::TopToBottom;
+    bool blocksVisible_ = true;
+    bool inputsVisible_ = true;
+    bool antichainVisible_ = false;
+    bool overviewVisible_ = true;
+    bool hasLayout_ = false;
+    bool layoutPending_ = false;
+    QString layoutError_;
+    quint64 generation_ = 0;
+    std::shared_ptr<DagLayoutRelay> relay_;
+    layout::GraphLayout layout_;
+    std::vector<std::vector<OpId>> blocks_;
+    std::vector<DagNodeItem*> nodes_; // by OpId; null when not drawn
+    std::vector<DagEdgeItem*> edges_;
+    int blockItems_ = 0;
+    QSet<OpId> antichain_;
+    bool antichainGiven_ = false;
+    QSet<OpId> running_;
+    QList<OpId> matches_;
+    int matchIndex_ = -1;
+    std::vector<double> predictedMs_, measuredMs_;
+    DagOverview* overview_ = nullptr;
+    QPoint pressPos_;
+};
+
+} // namespace ioscope::widgets

@@ -1,0 +1,52 @@
+#pragma once
+// What the timeline draws, computed from schedules and kernel records: one lane per schedule,
+// stages as bands on the time axis, concurrent groups as sub-lanes and ops as boxes.
+#include "exec/gpu_execution.h"
+#include "schedule/schedule.h"
+
+#include <QColor>
+#include <QString>
+
+#include <vector>
+
+namespace ioscope::widgets {
+
+struct TimelineBox {
+    OpId op = -1; // -1 for measured kernels
+    QString label;
+    int stage = -1;
+    int subLane = 0; // row inside the lane (group index; stream for kernels)
+    double startMs = 0, endMs = 0;
+    QColor color;
+    bool merged = false; // part of a merged convolution stage
+};
+
+struct TimelineStageBand {
+    int stage = 0;
+    double startMs = 0, endMs = 0;
+    Strategy strategy = Strategy::Concurrent;
+    int groups = 0;
+    int ops = 0;
+};
+
+struct TimelineLane {
+    QString name;
+    bool measured = false; // a kernel timeline (times measured, not predicted)
+    int subLanes = 1;
+    double durationMs = 0;
+    std::vector<TimelineStageBand> stages;
+    std::vector<TimelineBox> boxes;
+};
+
+// A schedule lane with predicted times. stageLatencyMs has one entry per stage (from the cost
+// model); stage k starts when stage k-1 ends. Each concurrent group spans its stage and its ops
+// split the group's span in proportion to their FLOPs (a floor keeps zero-FLOP ops visible);
+// a merge stage shows each merged conv as a full-length box in its own sub-lane, marked merged.
+// Throws InputError when the latencies do not match the stages.
+TimelineLane scheduleLane(const Graph& g, const Schedule& schedule, const std::vector<double>& stageLatencyMs,
+                          const QString& name);
+
+// A lane of measured kernels: one sub-lane per stream, stage bands from the records' stages.
+TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString& name);
+
+} // namespace ioscope::widgets

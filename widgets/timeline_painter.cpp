@@ -1,0 +1,165 @@
+#include "timeline_painter.h"
+
+#include <QPainter>
+
+#include <algorithm>
+
+namespace ioscope::widgets {
+
+namespace {
+constexpr double kLaneGap = 8;
+constexpr double kLanePadding = 3;
+const QColor kPlayheadColor(0xd3, 0x2f, 0x2f);
+const QColor kRunningColor(0xff, 0x8f, 0x00);
+} // namespace
+
+TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF size) {
+    TimelineGeometry geo;
+    geo.axis = QRectF(kTimelineHeaderWidth, 0, size.width() - kTimelineHeaderWidth, kTimelineAxisHeight);
+    int rows = 0;
+    for (const auto& lane : lanes) rows += std::max(1, lane.subLanes);
+    const double free = size.height() - kTimelineAxisHeight -
+                        static_cast<double>(lanes.size()) * (kLaneGap + 2 * kLanePadding);
+    geo.rowHeight = rows > 0 ? std::clamp(free / rows, 4.0, 22.0) : 18;
+    double y = kTimelineAxisHeight + kLaneGap / 2;
+    for (const auto& lane : lanes) {
+        const double h = std::max(1, lane.subLanes) * geo.rowHeight + 2 * kLanePadding;
+        geo.lanes.emplace_back(kTimelineHeaderWidth, y, size.width() - kTimelineHeaderWidth, h);
+        y += h + kLaneGap;
+    }
+    return geo;
+}
+
+QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, int lane,
+                       const TimelineBox& box) {
+    const QRectF& area = geo.lanes[static_cast<size_t>(lane)];
+    const double x0 = map.toPixel(box.startMs) + kTimelineHeaderWidth;
+    const double x1 = std::max(map.toPixel(box.endMs) + kTimelineHeaderWidth, x0 + 1.5);
+    const double y = area.top() + kLanePadding + box.subLane * geo.rowHeight;
+    return QRectF(x0, y + 1, x1 - x0, std::max(2.0, geo.rowHeight - 2));
+}
+
+void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& lanes,
+                   const TimelineMapping& map, const TimelinePaintState& state) {
+    const TimelineGeometry geo = timelineGeometry(lanes, size);
+    p.save();
+    p.fillRect(QRectF(QPointF(0, 0), size), Qt::white);
+    p.setRenderHint(QPainter::Antialiasing, false);
+    const QRectF plot(kTimelineHeaderWidth, 0, size.width() - kTimelineHeaderWidth, size.height());
+    const QFont baseFont = p.font();
+
+    // Axis with ticks and grid lines.
+    QFont small = baseFont;
+    small.setPointSizeF(baseFont.pointSizeF() * 0.85);
+    p.setFont(small);
+    p.setPen(QColor(0x9e, 0x9e, 0x9e));
+    p.drawLine(QPointF(plot.left(), kTimelineAxisHeight - 0.5),
+               QPointF(plot.right(), kTimelineAxisHeight - 0.5));
+    for (const TimelineTick& t : map.ticks(90)) {
+        const double x = t.px + kTimelineHeaderWidth;
+        if (x < plot.left() - 0.5 || x > plot.right()) continue;
+        p.setPen(QColor(0x9e, 0x9e, 0x9e));
+        p.drawLine(QPointF(x, kTimelineAxisHeight - (t.major ? 8 : 4)), QPointF(x, kTimelineAxisHeight));
+        if (t.major) {
+            p.setPen(QColor(0xee, 0xee, 0xee));
+            p.drawLine(QPointF(x, kTimelineAxisHeight), QPointF(x, size.height()));
+            p.setPen(QColor(0x42, 0x42, 0x42));
+            p.drawText(QRectF(x + 3, 2, 90, kTimelineAxisHeight - 10), Qt::AlignLeft | Qt::AlignVCenter,
+                       t.label);
+        }
+    }
+
+    p.setClipRect(plot.adjusted(0, kTimelineAxisHeight, 0, 0));
+    for (size_t li = 0; li < lanes.size(); ++li) {
+        const TimelineLane& lane = lanes[li];
+        const QRectF& area = geo.lanes[li];
+        p.fillRect(area, QColor(0xfa, 0xfa, 0xfa));
+        // Stage bands: alternating shades, merge stages tinted.
+        for (const auto& band : lane.stages) {
+            const double x0 = map.toPixel(band.startMs) + kTimelineHeaderWidth;
+            const double x1 = map.toPixel(band.endMs) + kTimelineHeaderWidth;
+            if (x1 < plot.left() || x0 > plot.right()) continue;
+            QColor shade = band.stage % 2 ? QColor(0xec, 0xef, 0xf1) : QColor(0xf5, 0xf5, 0xf5);
+            if (band.strategy == Strategy::Merge) shade = QColor(0xed, 0xe7, 0xf6);
+            p.fillRect(QRectF(x0, area.top(), x1 - x0, area.height()), shade);
+            p.setPen(QColor(0xcf, 0xd8, 0xdc));
+            p.drawLine(QPointF(x0, area.top()), QPointF(x0, area.bottom()));
+        }
+        // Boxes.
+        QFont boxFont = baseFont;
+        boxFont.setPointSizeF(std::clamp(geo.rowHeight * 0.45, 5.0, baseFont.pointSizeF() * 0.85));
+        p.setFont(boxFont);
+        for (const auto& box : lane.boxes) {
+            const QRectF r = timelineBoxRect(geo, map, static_cast<int>(li), box);
+            if (r.right() < plot.left() || r.left() > plot.right()) continue;
+            const bool selected = box.op >= 0 && state.selected.contains(box.op);
+            const bool hovered = box.op >= 0 && box.op == state.hovered;
+            const bool running =
+                state.showPlayhead && state.playheadMs >= box.startMs && state.playheadMs < box.endMs;
+            QColor fill = box.color;
+            if (hovered) fill = fill.lighter(115);
+            p.setPen(Qt::NoPen);
+            p.fillRect(r, fill);
+            if (box.merged) p.fillRect(r, QBrush(fill.darker(150), Qt::BDiagPattern));
+            if (running) {
+                p.setPen(QPen(kRunningColor, 2));
+                p.drawRect(r.adjusted(1, 1, -1, -1));
+            }
+            if (selected) {
+                p.setPen(QPen(QColor(0x1a, 0x23, 0x7e), 2.5));
+                p.drawRect(r.adjusted(0.5, 0.5, -0.5, -0.5));
+            } else if (r.width() > 3) {
+                p.setPen(QPen(fill.darker(150), 1));
+                p.drawRect(r.adjusted(0, 0, -1, -1));
+            }
+            if (r.width() > 34 && geo.rowHeight >= 11) {
+                p.setPen(QColor(0x21, 0x21, 0x21));
+                const QRectF text = r.adjusted(3, 0, -3, 0);
+                const QString label = (box.merged ? QStringLiteral("⊕ ") : QString()) + box.label;
+                p.drawText(text, Qt::AlignVCenter | Qt::AlignLeft,
+                           p.fontMetrics().elidedText(label, Qt::ElideRight, static_cast<int>(text.width())));
+            }
+        }
+    }
+    p.setClipping(false);
+
+    // Lane headers.
+    for (size_t li = 0; li < lanes.size(); ++li) {
+        const QRectF& area = geo.lanes[li];
+        const QRectF header(4, area.top(), kTimelineHeaderWidth - 8, area.height());
+        QFont f = baseFont;
+        f.setBold(static_cast<int>(li) == state.activeLane);
+        p.setFont(f);
+        p.setPen(QColor(0x21, 0x21, 0x21));
+        const QString marker = static_cast<int>(li) == state.activeLane ? QStringLiteral("▶ ") : QString();
+        const QString name = marker + lanes[li].name;
+        p.drawText(header.adjusted(0, 0, 0, -header.height() / 2), Qt::AlignLeft | Qt::AlignBottom,
+                   p.fontMetrics().elidedText(name, Qt::ElideRight, static_cast<int>(header.width())));
+        p.setFont(small);
+        p.setPen(QColor(0x75, 0x75, 0x75));
+        const QString facts = QStringLiteral("%1 ms · %2 stages%3")
+                                  .arg(lanes[li].durationMs, 0, 'f', lanes[li].durationMs < 10 ? 3 : 1)
+                                  .arg(lanes[li].stages.size())
+                                  .arg(lanes[li].measured ? QStringLiteral(" · measured") : QString());
+        p.drawText(header.adjusted(0, header.height() / 2, 0, 0), Qt::AlignLeft | Qt::AlignTop,
+                   p.fontMetrics().elidedText(facts, Qt::ElideRight, static_cast<int>(header.width())));
+    }
+
+    // Playhead.
+    if (state.showPlayhead) {
+        const double x = map.toPixel(state.playheadMs) + kTimelineHeaderWidth;
+        if (x >= plot.left() && x <= plot.right()) {
+            p.setRenderHint(QPainter::Antialiasing);
+            p.setPen(QPen(kPlayheadColor, 1.5));
+            p.drawLine(QPointF(x, kTimelineAxisHeight - 8), QPointF(x, size.height()));
+            QPolygonF knob;
+            knob << QPointF(x - 5, kTimelineAxisHeight - 10) << QPointF(x + 5, kTimelineAxisHeight - 10)
+                 << QPointF(x, kTimelineAxisHeight - 3);
+            p.setBrush(kPlayheadColor);
+            p.drawPolygon(knob);
+        }
+    }
+    p.restore();
+}
+
+} // namespace ioscope::widgets

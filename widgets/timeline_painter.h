@@ -1,0 +1,39 @@
+#pragma once
+// Geometry and painting of the timeline, shared by the widget, its exports and reports.
+#include "timeline_lanes.h"
+#include "timeline_mapping.h"
+
+#include <QRectF>
+#include <QSet>
+
+#include <vector>
+
+class QPainter;
+
+namespace ioscope::widgets {
+
+inline constexpr double kTimelineHeaderWidth = 130;
+inline constexpr double kTimelineAxisHeight = 26;
+
+struct TimelineGeometry {
+    std::vector<QRectF> lanes; // the drawing area of each lane (right of the header)
+    double rowHeight = 18;
+    QRectF axis;
+};
+
+TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF size);
+QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, int lane,
+                       const TimelineBox& box);
+
+struct TimelinePaintState {
+    int activeLane = 0;
+    double playheadMs = 0;
+    bool showPlayhead = true;
+    QSet<OpId> selected;
+    OpId hovered = -1;
+};
+
+void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& lanes,
+                   const TimelineMapping& map, const TimelinePaintState& state);
+
+} // namespace ioscope::widgets
