@@ -19,16 +19,16 @@ std::string upper(std::string s) {
 // table is in docs/cost-model.md). They describe the Hopper front end and SMs.
 SimDevice hopperFitted() {
     SimDevice d;
-    d.launchUs = 1.0;
-    d.kernelTailUs = 1.5;
-    d.stageBaseUs = 2.0;
-    d.streamForkUs = 0.5;
-    d.gemmEffFp32 = 0.8;
-    d.gemmEffTf32 = 0.6;
-    d.tileHalfArea = 2048;
-    d.memEff = 0.5;
-    d.streamFlopEff = 0.25;
-    d.bwSaturation = 0.5;
+    d.launchUs = 0.2854;
+    d.kernelTailUs = 1.71;
+    d.stageBaseUs = 1.357;
+    d.streamForkUs = 2.532;
+    d.gemmEffFp32 = 0.9697;
+    d.gemmEffTf32 = 0.4186;
+    d.tileHalfArea = 339.2;
+    d.memEff = 0.5156;
+    d.streamFlopEff = 0.1389;
+    d.bwSaturation = 0.113;
     return d;
 }
 

@@ -40,7 +40,18 @@ std::vector<SimKernel> convKernels(const SimDevice& dev, const Op& op, const Run
                                 batch * m.flops)};
     const double pixels = batch * op.out.h * op.out.w;
     const double k = double(op.in.c / g) * op.window.kh * op.window.kw;
-    return gemmKernels(dev, run.precision, pixels, double(op.outChannels / g), k, g, bytes);
+    // Tensor-core kernels need the input channels in multiples of 4; cuDNN falls back to FP32 else.
+    const Precision prec = (op.in.c / g) % 4 == 0 ? run.precision : Precision::Fp32;
+    std::vector<SimKernel> gemm = gemmKernels(dev, prec, pixels, double(op.outChannels / g), k, g, bytes);
+    const bool spatial = op.window.kh * op.window.kw > 1;
+    if (!usesTensorCores(dev, prec) || !spatial) return gemm; // a 1x1 conv is a plain GEMM on NCHW
+    // cuDNN's tensor-core kernels for spatial filters run on NHWC: NCHW tensors are transposed in
+    // and out by two extra streaming kernels.
+    const double inElems = batch * double(op.in.elements()), outElems = batch * double(op.out.elements());
+    std::vector<SimKernel> ks{streamingKernel(dev, "nchw->nhwc", inElems, 2 * kBytesPerElement * inElems, 0)};
+    for (SimKernel& x : gemm) ks.push_back(std::move(x));
+    ks.push_back(streamingKernel(dev, "nhwc->nchw", outElems, 2 * kBytesPerElement * outElems, 0));
+    return ks;
 }
 
 std::vector<SimKernel> sepConvKernels(const SimDevice& dev, const Op& op, const RunConfig& run) {
@@ -61,15 +72,28 @@ std::vector<SimKernel> sepConvKernels(const SimDevice& dev, const Op& op, const 
 
 } // namespace
 
-double kernelBusyUs(const SimDevice& dev, const SimKernel& k, double sms, double bandwidthShare) {
-    sms = std::max(1.0, std::min(sms, double(dev.sms)));
-    const double slots = std::floor(sms) * k.blocksPerSm;
-    const double waves = std::ceil(double(k.blocks) / slots);
-    const double compute = waves * k.blockUs;
+bool usesTensorCores(const SimDevice& dev, Precision prec) {
+    return prec == Precision::Tf32 && dev.tf32Tflops > dev.fp32Tflops;
+}
+
+double memoryUs(const SimDevice& dev, const SimKernel& k, double blocks, double bandwidthShare) {
+    blocks = std::clamp(blocks, 1.0, double(k.blocks));
+    const double smUnits = blocks / k.blocksPerSm;
     const double bytesPerUs = dev.memGBs * 1e3 * dev.memEff *
-                              std::min(1.0, sms / (dev.sms * dev.bwSaturation)) *
+                              std::min(1.0, smUnits / (dev.sms * dev.bwSaturation)) *
                               std::max(1e-6, bandwidthShare);
-    return std::max(compute, k.bytes / bytesPerUs);
+    return k.bytes * blocks / double(k.blocks) / bytesPerUs;
+}
+
+double batchUs(const SimDevice& dev, const SimKernel& k, double blocks, double bandwidthShare) {
+    return std::max(k.blockUs, memoryUs(dev, k, blocks, bandwidthShare));
+}
+
+double kernelBusyUs(const SimDevice& dev, const SimKernel& k, double sms) {
+    const double slots = std::max(1.0, std::floor(std::min(sms, double(dev.sms)))) * k.blocksPerSm;
+    const double fullWaves = std::floor(double(k.blocks) / slots);
+    const double rest = double(k.blocks) - fullWaves * slots;
+    return fullWaves * batchUs(dev, k, slots) + (rest > 0 ? batchUs(dev, k, rest) : 0.0);
 }
 
 SimKernel streamingKernel(const SimDevice& dev, const std::string& what, double outElems, double bytes,
@@ -87,7 +111,7 @@ SimKernel streamingKernel(const SimDevice& dev, const std::string& what, double 
 
 std::vector<SimKernel> gemmKernels(const SimDevice& dev, Precision prec, double m, double n, double k,
                                    double batchCount, double bytes) {
-    const bool tensorCores = prec == Precision::Tf32 && dev.tf32Tflops > dev.fp32Tflops;
+    const bool tensorCores = usesTensorCores(dev, prec);
     const double peak = perSmFlopsPerUs(dev, tensorCores ? dev.tf32Tflops : dev.fp32Tflops);
     const double bestEff = tensorCores ? dev.gemmEffTf32 : dev.gemmEffFp32;
     std::vector<SimKernel> best;

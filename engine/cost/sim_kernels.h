@@ -36,7 +36,16 @@ std::vector<SimKernel> lowerOp(const SimDevice& dev, const Op& op, const RunConf
 std::vector<SimKernel> lowerMergedConv(const SimDevice& dev, const std::vector<const Op*>& convs,
                                        const RunConfig& run);
 
-// Time of one kernel alone on `sms` SMs (no launch or tail latency).
-double kernelBusyUs(const SimDevice& dev, const SimKernel& k, double sms, double bandwidthShare = 1.0);
+// TF32 GEMMs run on tensor cores where the device has them.
+bool usesTensorCores(const SimDevice& dev, Precision prec);
+
+// Time of one round of `blocks` co-resident blocks of a kernel: their compute, or the bytes they
+// move at the bandwidth their SMs can draw (times `bandwidthShare` when others compete).
+double batchUs(const SimDevice& dev, const SimKernel& k, double blocks, double bandwidthShare = 1.0);
+// The memory part alone of batchUs.
+double memoryUs(const SimDevice& dev, const SimKernel& k, double blocks, double bandwidthShare = 1.0);
+
+// Time of one kernel alone on `sms` SMs: its waves (the last one partial), no launch or tail.
+double kernelBusyUs(const SimDevice& dev, const SimKernel& k, double sms);
 
 } // namespace ioscope

@@ -12,12 +12,25 @@ enum class Phase { Ready, Launching, Running, Tail, Done };
 struct StreamState {
     Phase phase = Phase::Done;
     size_t kernel = 0;
-    double readyAt = 0;  // Ready: when the previous kernel of the stream completed
-    double phaseEnd = 0; // Launching / Tail: when the phase ends
-    double remaining = 1;
-    double runOrder = 0; // Running: when it reached the SMs (earlier kernels get SMs first)
-    double rate = 0;     // Running: fraction of the kernel done per microsecond
+    double readyAt = 0;       // Ready: when the previous kernel of the stream completed
+    double phaseEnd = 0;      // Launching / Tail: when the phase ends
+    long long blocksLeft = 0; // Running: blocks not yet placed on an SM
+    int roundsInFlight = 0;   // Running: rounds of blocks on SMs
+    double runOrder = 0;      // Running: when it reached the SMs (earlier kernels get SMs first)
     size_t span = 0;
+};
+
+// Blocks of one kernel placed together on free SMs; they hold their share of the SMs (blocks /
+// blocksPerSm, in SM units) until they all finish: a block once started cannot move to SMs that
+// free up later. Memory bandwidth, in contrast, is shared fluidly by the rounds in flight.
+struct Round {
+    size_t stream;
+    double smUnits;
+    double computeUs;     // the blocks' compute time
+    double bytes;         // what the blocks move
+    double capBytesPerUs; // the bandwidth their SMs could draw alone
+    double remaining = 1; // fraction of the round still to do
+    double rate = 0;      // fraction per microsecond at the current bandwidth share
 };
 
 constexpr double kEps = 1e-9;
@@ -27,78 +40,42 @@ constexpr double kEps = 1e-9;
 SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<SimKernel>>& streams) {
     SimTimeline out;
     std::vector<StreamState> st(streams.size());
-    size_t total = 0;
+    size_t totalKernels = 0;
+    long long totalBlocks = 0;
     for (size_t s = 0; s < streams.size(); ++s) {
-        total += streams[s].size();
+        totalKernels += streams[s].size();
+        for (const SimKernel& k : streams[s]) totalBlocks += k.blocks;
         if (!streams[s].empty()) st[s].phase = Phase::Ready;
     }
     const double bandwidth = dev.memGBs * 1e3 * dev.memEff; // bytes per microsecond
-    double t = 0, dispatchFree = 0;
-    // Each kernel passes four phases, each ending in one event: the loop is bounded.
-    for (size_t guard = 0; guard < 16 * total + 16; ++guard) {
-        // The front end dispatches one kernel at a time, the longest-waiting first.
-        int next = -1;
-        for (size_t s = 0; s < st.size(); ++s)
-            if (st[s].phase == Phase::Ready && st[s].readyAt <= t + kEps &&
-                (next < 0 || st[s].readyAt < st[size_t(next)].readyAt))
-                next = int(s);
-        if (next >= 0 && dispatchFree <= t + kEps) {
-            StreamState& s = st[size_t(next)];
-            s.phase = Phase::Launching;
-            s.phaseEnd = t + dev.launchUs;
-            dispatchFree = s.phaseEnd;
-            s.span = out.kernels.size();
-            out.kernels.push_back({next, int(s.kernel), t, 0, 0});
+    std::vector<Round> rounds;
+    double t = 0, dispatchFree = 0, freeUnits = dev.sms;
+    // Every iteration handles at least one event (a phase or a round ending), so the loop is
+    // bounded by the kernels' phases plus their rounds (at most one per block).
+    const long long guard = 8 * static_cast<long long>(totalKernels) + 2 * totalBlocks + 16;
+    for (long long it = 0; it < guard; ++it) {
+        // Rounds ending now give their SMs back.
+        for (size_t i = 0; i < rounds.size();) {
+            if (rounds[i].remaining > 1e-9) {
+                ++i;
+                continue;
+            }
+            freeUnits = std::min<double>(dev.sms, freeUnits + rounds[i].smUnits);
+            StreamState& x = st[rounds[i].stream];
+            if (--x.roundsInFlight == 0 && x.blocksLeft == 0) {
+                x.phase = Phase::Tail;
+                x.phaseEnd = t + dev.kernelTailUs;
+            }
+            rounds[i] = rounds.back();
+            rounds.pop_back();
         }
-        // SMs go to running kernels in the order they arrived; each takes what its blocks fill.
-        std::vector<size_t> running;
-        for (size_t s = 0; s < st.size(); ++s)
-            if (st[s].phase == Phase::Running) running.push_back(s);
-        std::sort(running.begin(), running.end(), [&](size_t a, size_t b) {
-            return st[a].runOrder < st[b].runOrder || (st[a].runOrder == st[b].runOrder && a < b);
-        });
-        double freeSms = dev.sms, bytesRate = 0;
-        std::vector<double> alloc(st.size(), 0.0);
-        for (size_t s : running) {
-            const SimKernel& k = streams[s][st[s].kernel];
-            const double demand = std::ceil(double(k.blocks) / k.blocksPerSm);
-            alloc[s] = std::min(demand, freeSms);
-            freeSms -= alloc[s];
-            st[s].rate = alloc[s] >= 1 ? 1.0 / std::max(kEps, kernelBusyUs(dev, k, alloc[s])) : 0.0;
-            bytesRate += k.bytes * st[s].rate;
-        }
-        if (bytesRate > bandwidth) { // the memory bandwidth is shared in proportion to demand
-            const double share = bandwidth / bytesRate;
-            for (size_t s : running)
-                if (alloc[s] >= 1)
-                    st[s].rate =
-                        1.0 / std::max(kEps, kernelBusyUs(dev, streams[s][st[s].kernel], alloc[s], share));
-        }
-        // Next event.
-        double tNext = std::numeric_limits<double>::infinity();
-        for (size_t s = 0; s < st.size(); ++s) {
-            const StreamState& x = st[s];
-            if (x.phase == Phase::Launching || x.phase == Phase::Tail)
-                tNext = std::min(tNext, x.phaseEnd);
-            else if (x.phase == Phase::Running && x.rate > 0)
-                tNext = std::min(tNext, t + x.remaining / x.rate);
-            else if (x.phase == Phase::Ready)
-                tNext = std::min(tNext, std::max({x.readyAt, dispatchFree, t}));
-        }
-        if (!std::isfinite(tNext)) break; // every stream is done
-        const double dt = std::max(0.0, tNext - t);
-        for (size_t s : running) st[s].remaining -= st[s].rate * dt;
-        t = tNext;
         for (size_t s = 0; s < st.size(); ++s) {
             StreamState& x = st[s];
             if (x.phase == Phase::Launching && x.phaseEnd <= t + kEps) {
                 x.phase = Phase::Running;
-                x.remaining = 1;
+                x.blocksLeft = streams[s][x.kernel].blocks;
                 x.runOrder = t;
                 out.kernels[x.span].startUs = t;
-            } else if (x.phase == Phase::Running && x.remaining <= 1e-7) {
-                x.phase = Phase::Tail;
-                x.phaseEnd = t + dev.kernelTailUs;
             } else if (x.phase == Phase::Tail && x.phaseEnd <= t + kEps) {
                 out.kernels[x.span].endUs = t;
                 out.makespanUs = std::max(out.makespanUs, t);
@@ -106,6 +83,59 @@ SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<
                 x.readyAt = t;
             }
         }
+        // The front end dispatches one kernel at a time, the longest-waiting first.
+        int next = -1;
+        for (size_t s = 0; s < st.size(); ++s)
+            if (st[s].phase == Phase::Ready && st[s].readyAt <= t + kEps &&
+                (next < 0 || st[s].readyAt < st[size_t(next)].readyAt))
+                next = int(s);
+        if (next >= 0 && dispatchFree <= t + kEps) {
+            StreamState& x = st[size_t(next)];
+            x.phase = Phase::Launching;
+            x.phaseEnd = t + dev.launchUs;
+            dispatchFree = x.phaseEnd;
+            x.span = out.kernels.size();
+            out.kernels.push_back({next, int(x.kernel), t, 0, 0});
+        }
+        // Free SMs go to the running kernels in arrival order, as many blocks as fit.
+        std::vector<size_t> running;
+        for (size_t s = 0; s < st.size(); ++s)
+            if (st[s].phase == Phase::Running && st[s].blocksLeft > 0) running.push_back(s);
+        std::sort(running.begin(), running.end(), [&](size_t a, size_t b) {
+            return st[a].runOrder < st[b].runOrder || (st[a].runOrder == st[b].runOrder && a < b);
+        });
+        for (size_t s : running) {
+            const SimKernel& k = streams[s][st[s].kernel];
+            const long long fit = static_cast<long long>(std::floor(freeUnits * k.blocksPerSm + kEps));
+            const long long n = std::min(st[s].blocksLeft, fit);
+            if (n < 1) continue;
+            const double units = double(n) / k.blocksPerSm;
+            const double bytes = k.bytes * double(n) / double(k.blocks);
+            rounds.push_back(
+                {s, units, k.blockUs, bytes, bytes / std::max(kEps, memoryUs(dev, k, double(n)))});
+            freeUnits -= units;
+            st[s].blocksLeft -= n;
+            ++st[s].roundsInFlight;
+        }
+        // Rounds draw bandwidth in proportion to what their SMs could draw alone.
+        double capSum = 0;
+        for (const Round& r : rounds) capSum += r.capBytesPerUs;
+        const double scale = capSum > bandwidth ? bandwidth / capSum : 1.0;
+        for (Round& r : rounds)
+            r.rate = 1.0 / std::max({kEps, r.computeUs, r.bytes / std::max(kEps, r.capBytesPerUs * scale)});
+        // Next event.
+        double tNext = std::numeric_limits<double>::infinity();
+        for (const Round& r : rounds) tNext = std::min(tNext, t + r.remaining / r.rate);
+        for (const StreamState& x : st) {
+            if (x.phase == Phase::Launching || x.phase == Phase::Tail)
+                tNext = std::min(tNext, x.phaseEnd);
+            else if (x.phase == Phase::Ready)
+                tNext = std::min(tNext, std::max({x.readyAt, dispatchFree, t}));
+        }
+        if (!std::isfinite(tNext)) break; // every stream is done
+        const double dt = std::max(0.0, tNext - t);
+        for (Round& r : rounds) r.remaining -= r.rate * dt;
+        t = std::max(t, tNext);
     }
     return out;
 }
