@@ -1,7 +1,9 @@
 #include "cost/cost_factory.h"
 
+#include "cost/profile_cache.h"
 #include "cost/sim_cost_model.h"
 #include "cost/sim_device.h"
+#include "exec/gpu_execution.h"
 #include "util/errors.h"
 
 #include <algorithm>
@@ -47,19 +49,22 @@ std::unique_ptr<CostModel> makeSim(const std::string& device) {
 }
 
 // The live profiler of the GPU runtime (engine/gpu); absent from builds without CUDA.
-std::unique_ptr<CostModel> makeGpu(const RunConfig&) {
+// "gpu" profiles stages as whole-schedule CUDA graphs run them; "gpu:stages" as stage-by-stage
+// launches do.
+std::unique_ptr<CostModel> makeGpu(const RunConfig&, ExecMode mode = ExecMode::Graph) {
 #ifdef IOSCOPE_HAVE_CUDA
-    throw RuntimeFailure("the live GPU cost model is not available in this build yet");
+    return makeGpuCostModel(mode);
 #else
+    (void)mode;
     throw RuntimeFailure(
         "the gpu cost model needs the GPU runtime, which this build does not have (built without CUDA)");
 #endif
 }
 
 // Replays a profile database written by the gpu model.
-std::unique_ptr<CostModel> makeCache(const std::string& file, const RunConfig&) {
+std::unique_ptr<CostModel> makeCache(const std::string& file, const RunConfig& run) {
     if (file.empty()) throw InputError("cache: needs a profile database file, e.g. cache:profiles.json");
-    throw RuntimeFailure(file + ": the profile cache is not available in this build yet");
+    return makeCacheCostModel(file, run);
 }
 
 } // namespace
@@ -76,6 +81,7 @@ std::unique_ptr<CostModel> makeCostModel(const std::string& spec, const RunConfi
         return makeSim(arg);
     }
     if (kind == "gpu" && colon == std::string::npos) return makeGpu(run);
+    if (kind == "gpu" && arg == "stages") return makeGpu(run, ExecMode::Stages);
     if (kind == "cache") return makeCache(arg, run);
     throw InputError("unknown cost model '" + spec + "' (valid: " + kValidSpecs + ")");
 }

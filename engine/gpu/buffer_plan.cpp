@@ -5,19 +5,12 @@
 namespace ioscope::gpu {
 namespace {
 
-// A location before allocation: region index, first element within a sample, the region's
-// per-sample size (the stride).
+// A location before allocation: region index and first element within a sample.
 struct Loc {
     int region = -1;
     long long offset = 0;
     Shape shape;
 };
-
-bool concatenates(const Op& op) {
-    if (op.kind == OpKind::Concat) return true;
-    if (op.kind == OpKind::Add || op.kind == OpKind::Mul) return false;
-    return op.combine == Combine::Concat && op.inputs.size() > 1;
-}
 
 // Kinds whose own element-wise kernel can read several summed/multiplied inputs directly.
 bool fusesSum(const Op& op) {
@@ -26,17 +19,26 @@ bool fusesSum(const Op& op) {
     case OpKind::Mul:
     case OpKind::Identity:
     case OpKind::Activation:
-    case OpKind::ScaleShift:
-        return true;
-    default:
-        return false;
+    case OpKind::ScaleShift: return true;
+    default: return false;
     }
+}
+
+// The terms as input-index lists (terms are consecutive runs of the inputs).
+std::vector<std::vector<int>> termIndices(const Op& op) {
+    std::vector<std::vector<int>> out;
+    int next = 0;
+    for (const auto& term : inputTerms(op)) {
+        std::vector<int> idx;
+        for (size_t k = 0; k < term.size(); ++k) idx.push_back(next++);
+        out.push_back(std::move(idx));
+    }
+    return out;
 }
 
 } // namespace
 
-BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mergeSets, int batch)
-    : batch_(batch) {
+BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mergeSets, int batch) : batch_(batch) {
     const int n = g.size();
     std::vector<long long> regions; // per-sample elements of each region
     auto newRegion = [&](Shape s) {
@@ -46,7 +48,6 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
     std::vector<Loc> out(static_cast<size_t>(n)), combined(static_cast<size_t>(n));
     std::vector<bool> placed(static_cast<size_t>(n), false);
     std::vector<Loc> mergedLoc;
-    std::vector<bool> inMerge(static_cast<size_t>(n), false);
     for (const auto& set : mergeSets) {
         int channels = 0;
         for (OpId id : set) channels += g.op(id).out.c;
@@ -57,10 +58,12 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
         for (OpId id : set) {
             out[size_t(id)] = Loc{m.region, offset, g.op(id).out};
             offset += g.op(id).out.elements();
-            placed[size_t(id)] = inMerge[size_t(id)] = true;
+            placed[size_t(id)] = true;
         }
     }
     ops_.assign(static_cast<size_t>(n), {});
+    std::vector<std::vector<std::vector<int>>> terms(static_cast<size_t>(n));
+    std::vector<std::vector<int>> termChannel(static_cast<size_t>(n));
     std::vector<std::vector<bool>> inPlace(static_cast<size_t>(n));
     std::vector<bool> hasConcatBuffer(static_cast<size_t>(n), false);
 
@@ -70,33 +73,42 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
         const Op& op = g.op(id);
         if (!placed[size_t(id)] && op.kind != OpKind::Input) {
             for (OpId c : g.successors(id)) {
-                const Op& consumer = g.op(c);
                 if (!hasConcatBuffer[size_t(c)]) continue;
+                const Op& consumer = g.op(c);
                 if (std::count(consumer.inputs.begin(), consumer.inputs.end(), id) != 1) continue;
-                long long offset = combined[size_t(c)].offset;
-                size_t index = 0;
-                for (; consumer.inputs[index] != id; ++index)
-                    offset += g.op(consumer.inputs[index]).out.elements();
-                out[size_t(id)] = Loc{combined[size_t(c)].region, offset, op.out};
-                inPlace[size_t(c)][index] = true;
+                const auto& ct = terms[size_t(c)];
+                size_t t = 0;
+                for (; t < ct.size(); ++t)
+                    if (ct[t].size() == 1 && consumer.inputs[size_t(ct[t][0])] == id) break;
+                if (t == ct.size() || inPlace[size_t(c)][t]) continue;
+                const long long hw = (long long)op.out.h * op.out.w;
+                out[size_t(id)] = Loc{combined[size_t(c)].region,
+                                      combined[size_t(c)].offset + termChannel[size_t(c)][t] * hw, op.out};
+                inPlace[size_t(c)][t] = true;
                 placed[size_t(id)] = true;
                 break;
             }
         }
         if (!placed[size_t(id)]) out[size_t(id)] = newRegion(op.out);
-        PlannedOp& p = ops_[size_t(id)];
         if (op.kind == OpKind::Input) continue;
-        if (op.inputs.size() == 1 && op.kind != OpKind::Concat) {
-            p.gather = fusesSum(op) ? Gather::Elementwise : Gather::Direct;
-        } else if (concatenates(op)) {
+        PlannedOp& p = ops_[size_t(id)];
+        terms[size_t(id)] = termIndices(op);
+        const auto& tt = terms[size_t(id)];
+        if (tt.size() > 1 || op.kind == OpKind::Concat) {
             p.gather = Gather::Concat;
-            combined[size_t(id)] = (op.kind == OpKind::Concat || op.kind == OpKind::Identity)
-                                       ? out[size_t(id)]
-                                       : newRegion(op.in);
-            hasConcatBuffer[size_t(id)] = op.inputs.size() > 1;
-            inPlace[size_t(id)].assign(op.inputs.size(), false);
+            combined[size_t(id)] = (op.kind == OpKind::Concat || op.kind == OpKind::Identity) ? out[size_t(id)]
+                                                                                             : newRegion(op.in);
+            hasConcatBuffer[size_t(id)] = tt.size() > 1;
+            inPlace[size_t(id)].assign(tt.size(), false);
+            int channel = 0;
+            for (const auto& term : tt) {
+                termChannel[size_t(id)].push_back(channel);
+                channel += g.op(op.inputs[size_t(term.front())]).out.c;
+            }
         } else if (fusesSum(op)) {
             p.gather = Gather::Elementwise;
+        } else if (op.inputs.size() == 1) {
+            p.gather = Gather::Direct;
         } else {
             p.gather = Gather::SumStaging;
             combined[size_t(id)] = newRegion(op.in);
@@ -106,19 +118,17 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
     // One allocation for every region, each 256-byte aligned.
     std::vector<long long> start(regions.size());
     long long total = 0;
+    if (batch < 1 || batch > (1 << 24)) throw RuntimeFailure("batch " + std::to_string(batch) + " is out of range");
     for (size_t r = 0; r < regions.size(); ++r) {
         start[r] = total;
-        const long long elems = regions[r] * batch;
-        total += (elems + 63) / 64 * 64;
+        total += (regions[r] * batch + 63) / 64 * 64;
+        if (total > (1LL << 40) / 4)
+            throw RuntimeFailure("out of GPU memory: batch " + std::to_string(batch) +
+                                 " needs more than 1 TiB of activations");
     }
-    const long long limit = (1LL << 40) / 4; // 1 TiB: beyond any GPU; also guards overflow
-    if (total > limit || batch > (1 << 24))
-        throw RuntimeFailure("out of GPU memory: batch " + std::to_string(batch) +
-                             " needs more than 1 TiB of activations");
     memory_ = DeviceBuffer(static_cast<size_t>(total) * sizeof(float), "activations");
     auto view = [&](const Loc& l) {
-        return View{memory_.floats() + start[size_t(l.region)] + l.offset, l.shape,
-                    regions[size_t(l.region)]};
+        return View{memory_.floats() + start[size_t(l.region)] + l.offset, l.shape, regions[size_t(l.region)]};
     };
     for (OpId id = 0; id < n; ++id) {
         const Op& op = g.op(id);
@@ -126,18 +136,12 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
         p.out = view(out[size_t(id)]);
         for (OpId in : op.inputs) p.inputs.push_back(view(out[size_t(in)]));
         if (p.gather == Gather::Direct && !p.inputs.empty()) p.combined = p.inputs.front();
-        if (p.gather == Gather::Concat || p.gather == Gather::SumStaging)
-            p.combined = view(combined[size_t(id)]);
-        if (p.gather == Gather::Concat) {
-            int channel = 0;
-            for (size_t i = 0; i < op.inputs.size(); ++i) {
-                const bool done = i < inPlace[size_t(id)].size() && inPlace[size_t(id)][i];
-                if (!done) {
-                    p.copyInputs.push_back(static_cast<int>(i));
-                    p.copyOffsets.push_back(channel);
-                }
-                channel += g.op(op.inputs[i]).out.c;
-            }
+        if (p.gather == Gather::Concat || p.gather == Gather::SumStaging) p.combined = view(combined[size_t(id)]);
+        if (p.gather != Gather::Concat) continue;
+        const auto& tt = terms[size_t(id)];
+        for (size_t t = 0; t < tt.size(); ++t) {
+            if (t < inPlace[size_t(id)].size() && inPlace[size_t(id)][t]) continue;
+            p.copies.push_back({tt[t], termChannel[size_t(id)][t], g.op(op.inputs[size_t(tt[t].front())]).out});
         }
     }
     for (const Loc& m : mergedLoc) merged_.push_back(view(m));

@@ -17,12 +17,21 @@ struct View {
     long long stride = 0; // elements between samples (>= shape.elements())
 };
 
-// How an op's several inputs reach it.
+// How an op's inputs reach it. Inputs meet as terms (Op::sumTerms, inputTerms()): each term is
+// summed, the terms concatenated along channels.
 enum class Gather {
     Direct,      // one input: the producer's view
-    Concat,      // channel concat into `combined` (copies for inputs not written in place)
-    SumStaging,  // sum (or product) of the inputs into a staging buffer, then the op
-    Elementwise, // the op's own element-wise kernel reads every input (Add, Mul, Identity, ...)
+    Concat,      // several terms, concatenated into `combined`
+    SumStaging,  // one term of several inputs, summed into a staging buffer, then the op
+    Elementwise, // one term: the op's own element-wise kernel reads every input (Add, Mul, Identity, ...)
+};
+
+// One term of a concatenating op not already written in place by its producer: its inputs
+// (indices into PlannedOp::inputs), summed (or copied) into channels [channel, ...) of `combined`.
+struct TermCopy {
+    std::vector<int> inputs;
+    int channel = 0;
+    Shape shape;
 };
 
 struct PlannedOp {
@@ -30,8 +39,7 @@ struct PlannedOp {
     View combined; // the combined input (Direct: the producer's out; Concat/SumStaging: a buffer)
     Gather gather = Gather::Direct;
     std::vector<View> inputs;     // producers' views, in input order
-    std::vector<int> copyInputs;  // Concat: indices of inputs that must be copied into `combined`
-    std::vector<int> copyOffsets; // ... and the first channel of each in `combined`
+    std::vector<TermCopy> copies; // Concat: the terms still to gather
 };
 
 class BufferPlan {

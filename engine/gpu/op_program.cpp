@@ -305,10 +305,11 @@ Program ProgramCompiler::compileOp(OpId id) {
         inputs = {p.combined};
         break;
     case Gather::Concat:
-        for (size_t i = 0; i < p.copyInputs.size(); ++i) {
-            const View& src = p.inputs[size_t(p.copyInputs[i])];
-            addElementwise(prog, {src}, sliceChannels(p.combined, p.copyOffsets[i], src.shape), false,
-                           nullptr, nullptr, Activation::None);
+        for (const TermCopy& term : p.copies) {
+            std::vector<View> sources;
+            for (int i : term.inputs) sources.push_back(p.inputs[size_t(i)]);
+            addElementwise(prog, sources, sliceChannels(p.combined, term.channel, term.shape), false, nullptr,
+                           nullptr, Activation::None);
         }
         inputs = {p.combined};
         break;

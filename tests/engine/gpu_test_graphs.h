@@ -1,0 +1,119 @@
+#pragma once
+// Small graphs for the GPU runtime tests: every op kind, and a block whose convolutions can be
+// merged and run concurrently. Shared by tst_gpu_*.cpp.
+#include "graph/graph.h"
+
+#include <string>
+#include <vector>
+
+namespace gputest {
+
+using namespace ioscope;
+
+inline Op makeOp(const std::string& name, OpKind kind, std::vector<OpId> inputs) {
+    Op op;
+    op.name = name;
+    op.kind = kind;
+    op.inputs = std::move(inputs);
+    return op;
+}
+
+inline Op makeConv(const std::string& name, OpId in, int out, int k, int stride = 1,
+                   Activation act = Activation::Relu, int groups = 1) {
+    Op op = makeOp(name, OpKind::Conv, {in});
+    op.outChannels = out;
+    op.window = Window{k, k, stride, stride, k / 2, k / 2, 1, 1};
+    op.activation = act;
+    op.groups = groups;
+    return op;
+}
+
+// Every op kind, with many network outputs so each kind's result is compared on its own.
+inline Graph everyKindGraph() {
+    Graph g("every_kind");
+    const OpId x = g.addInput("input", {8, 12, 12});
+    const OpId c1 = g.addOp(makeConv("conv_relu", x, 16, 3));
+    const OpId c2 = g.addOp(makeConv("conv_sigmoid_grouped", x, 8, 3, 1, Activation::Sigmoid, 4));
+    Op c3 = makeConv("conv_strided_nobias", x, 8, 5, 2, Activation::None);
+    c3.bias = false;
+    const OpId s2 = g.addOp(c3);
+    Op sep = makeOp("sepconv", OpKind::SepConv, {c1});
+    sep.outChannels = 12;
+    sep.window = Window{3, 3, 1, 1, 1, 1, 1, 1};
+    sep.preRelu = true;
+    sep.activation = Activation::Tanh;
+    const OpId sp = g.addOp(sep);
+    Op mp = makeOp("maxpool", OpKind::MaxPool, {c1});
+    mp.window = Window{3, 3, 2, 2, 1, 1, 1, 1};
+    g.addOp(mp);
+    Op ap = makeOp("avgpool_excl", OpKind::AvgPool, {c2});
+    ap.window = Window{3, 3, 1, 1, 1, 1, 1, 1};
+    const OpId apid = g.addOp(ap);
+    Op ap2 = makeOp("avgpool_incl", OpKind::AvgPool, {c2});
+    ap2.window = Window{3, 3, 2, 2, 1, 1, 1, 1};
+    ap2.countIncludePad = true;
+    g.addOp(ap2);
+    Op act = makeOp("relu6", OpKind::Activation, {c1});
+    act.activation = Activation::Relu6;
+    const OpId r6 = g.addOp(act);
+    const OpId add = g.addOp(makeOp("add", OpKind::Add, {c1, r6}));
+    g.addOp(makeOp("mul", OpKind::Mul, {c2, apid}));
+    const OpId cat = g.addOp(makeOp("concat", OpKind::Concat, {sp, add, c2}));
+    Op idc = makeOp("identity_concat", OpKind::Identity, {c1, c2});
+    idc.combine = Combine::Concat;
+    g.addOp(idc);
+    Op cc = makeConv("conv_concat_input", x, 6, 1, 1, Activation::Relu);
+    cc.inputs = {c1, c2};
+    cc.combine = Combine::Concat;
+    g.addOp(cc);
+    Op cs = makeConv("conv_sum_input", x, 6, 3, 1, Activation::None);
+    cs.inputs = {c1, add};
+    g.addOp(cs);
+    Op terms = makeOp("identity_terms", OpKind::Identity, {c1, add, c2});
+    terms.sumTerms = {2, 1};
+    g.addOp(terms);
+    Op ss = makeOp("scaleshift", OpKind::ScaleShift, {cat});
+    const OpId ssid = g.addOp(ss);
+    Op seq = makeOp("sequential", OpKind::Sequential, {ssid});
+    seq.body.push_back(makeConv("inner_conv", -1, 10, 3, 1, Activation::Relu));
+    seq.body.back().inputs.clear();
+    Op inner = makeOp("inner_act", OpKind::Activation, {});
+    inner.activation = Activation::Tanh;
+    seq.body.push_back(inner);
+    const OpId sq = g.addOp(seq);
+    const OpId gap = g.addOp(makeOp("gap", OpKind::GlobalAvgPool, {sq}));
+    const OpId fl = g.addOp(makeOp("flatten", OpKind::Flatten, {s2}));
+    Op fc = makeOp("fc", OpKind::FullyConnected, {fl});
+    fc.outChannels = 10;
+    fc.activation = Activation::None;
+    const OpId fcid = g.addOp(fc);
+    g.addOp(makeOp("softmax", OpKind::Softmax, {fcid}));
+    Op fc2 = makeOp("fc_gap", OpKind::FullyConnected, {gap});
+    fc2.outChannels = 5;
+    fc2.activation = Activation::Relu;
+    g.addOp(fc2);
+    g.finalize("every_kind");
+    return g;
+}
+
+// An inception-like block: four branches on one input (three mergeable convs), joined by a
+// concat, then a head.
+inline Graph branchyGraph(int channels = 32, int hw = 17) {
+    Graph g("branchy");
+    const OpId x = g.addInput("input", {channels, hw, hw});
+    const OpId stem = g.addOp(makeConv("stem", x, channels, 3));
+    const OpId a = g.addOp(makeConv("b1_1x1", stem, 24, 1));
+    const OpId b = g.addOp(makeConv("b2_3x3", stem, 16, 3));
+    const OpId c = g.addOp(makeConv("b3_5x5", stem, 8, 5));
+    const OpId c2 = g.addOp(makeConv("b3_3x3", c, 8, 3));
+    Op pool = makeOp("b4_pool", OpKind::MaxPool, {stem});
+    pool.window = Window{3, 3, 1, 1, 1, 1, 1, 1};
+    const OpId p = g.addOp(pool);
+    const OpId p2 = g.addOp(makeConv("b4_1x1", p, 8, 1));
+    const OpId cat = g.addOp(makeOp("concat", OpKind::Concat, {a, b, c2, p2}));
+    g.addOp(makeConv("head", cat, 16, 3));
+    g.finalize("branchy");
+    return g;
+}
+
+} // namespace gputest

@@ -1,0 +1,188 @@
+// GPU runtime tests (skipped without a GPU): every op kind against the CPU reference executor,
+// merged and concurrent stages against sequential, graph mode against stages mode, the CUPTI
+// timeline, live stage profiling, and failures reported as messages.
+#include "cost/profile_cache.h"
+#include "exec/cpu_executor.h"
+#include "exec/gpu_execution.h"
+#include "gpu_test_graphs.h"
+#include "util/errors.h"
+
+#include <QtTest>
+#include <cmath>
+
+using namespace ioscope;
+
+namespace {
+
+// Tolerances (max |gpu - cpu| / (1 + max |cpu|) over a tensor): strict fp32 differs from the CPU
+// only by summation order; TF32 rounds products' inputs to 10 mantissa bits.
+constexpr double kFp32Tolerance = 1e-4;
+constexpr double kTf32Tolerance = 2e-2;
+
+double relativeError(const OutputTensor& gpu, const Tensor& cpu) {
+    if (gpu.data.size() != cpu.data.size()) return INFINITY;
+    double diff = 0, scale = 0;
+    for (size_t i = 0; i < cpu.data.size(); ++i) {
+        if (!std::isfinite(gpu.data[i])) return INFINITY;
+        diff = std::max(diff, double(std::fabs(gpu.data[i] - cpu.data[i])));
+        scale = std::max(scale, double(std::fabs(cpu.data[i])));
+    }
+    return diff / (1 + scale);
+}
+
+ExecutionResult runGpu(const Graph& g, const Schedule& s, ExecMode mode, Precision p, int batch = 2) {
+    ExecutionOptions o;
+    o.mode = mode;
+    o.run = {batch, p};
+    o.warmup = 2;
+    o.runs = 3;
+    o.utilization = false;
+    o.keepOutputs = true;
+    return executeOnGpu(g, s, o);
+}
+
+Schedule sequential(const Graph& g) {
+    return trivialSequentialSchedule(g);
+}
+
+} // namespace
+
+class TestGpuExecutor : public QObject {
+    Q_OBJECT
+  private slots:
+    void initTestCase() {
+        const GpuStatus status = gpuRuntimeStatus();
+        if (!status.available) QSKIP(qPrintable("no GPU runtime: " + QString::fromStdString(status.reason)));
+        qInfo("GPU: %s (%s)", status.device.c_str(), status.versions.c_str());
+    }
+
+    void everyOpKindMatchesCpu_data() {
+        QTest::addColumn<int>("precision");
+        QTest::addColumn<int>("mode");
+        QTest::newRow("fp32 stages") << int(Precision::Fp32) << int(ExecMode::Stages);
+        QTest::newRow("fp32 graph") << int(Precision::Fp32) << int(ExecMode::Graph);
+        QTest::newRow("tf32 graph") << int(Precision::Tf32) << int(ExecMode::Graph);
+    }
+    void everyOpKindMatchesCpu() {
+        QFETCH(int, precision);
+        QFETCH(int, mode);
+        const Graph g = gputest::everyKindGraph();
+        const Schedule s = sequential(g);
+        const int batch = 2;
+        const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
+        const ExecutionResult gpu = runGpu(g, s, ExecMode(mode), Precision(precision), batch);
+        QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
+        const double tol = Precision(precision) == Precision::Fp32 ? kFp32Tolerance : kTf32Tolerance;
+        for (size_t i = 0; i < cpu.outputs.size(); ++i) {
+            const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
+            if (!(err <= tol))
+                QFAIL(qPrintable(QString("output %1: relative error %2 > %3")
+                                     .arg(QString::fromStdString(gpu.outputs[i].name))
+                                     .arg(err)
+                                     .arg(tol)));
+        }
+    }
+
+    void mergedAndConcurrentMatchSequential() {
+        const Graph g = gputest::branchyGraph();
+        auto id = [&](const char* n) { return g.find(n); };
+        Schedule s;
+        s.stages.push_back({Strategy::Concurrent, {{id("stem")}}});
+        s.stages.push_back({Strategy::Merge, {{id("b1_1x1"), id("b2_3x3"), id("b3_5x5")}}});
+        s.stages.push_back({Strategy::Concurrent, {{id("b3_3x3")}, {id("b4_pool"), id("b4_1x1")}}});
+        s.stages.push_back({Strategy::Concurrent, {{id("concat")}}});
+        s.stages.push_back({Strategy::Concurrent, {{id("head")}}});
+        const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, 2, 20210401));
+        for (ExecMode mode : {ExecMode::Stages, ExecMode::Graph}) {
+            const ExecutionResult seq = runGpu(g, sequential(g), mode, Precision::Fp32);
+            const ExecutionResult ios = runGpu(g, s, mode, Precision::Fp32);
+            QCOMPARE(ios.streams, 2);
+            QVERIFY(relativeError(ios.outputs[0], cpu.outputs[0]) <= kFp32Tolerance);
+            double diff = 0;
+            for (size_t i = 0; i < seq.outputs[0].data.size(); ++i)
+                diff = std::max(diff, double(std::fabs(seq.outputs[0].data[i] - ios.outputs[0].data[i])));
+            QVERIFY2(diff <= 1e-4, qPrintable(QString("merged/concurrent vs sequential: %1").arg(diff)));
+        }
+    }
+
+    void graphModeEqualsStagesMode() {
+        const Graph g = gputest::branchyGraph();
+        Schedule wave;
+        wave.stages.push_back({Strategy::Concurrent, {{g.find("stem")}}});
+        wave.stages.push_back(
+            {Strategy::Concurrent,
+             {{g.find("b1_1x1")}, {g.find("b2_3x3")}, {g.find("b3_5x5")}, {g.find("b4_pool")}}});
+        wave.stages.push_back({Strategy::Concurrent, {{g.find("b3_3x3")}, {g.find("b4_1x1")}}});
+        wave.stages.push_back({Strategy::Concurrent, {{g.find("concat")}}});
+        wave.stages.push_back({Strategy::Concurrent, {{g.find("head")}}});
+        const ExecutionResult a = runGpu(g, wave, ExecMode::Stages, Precision::Fp32);
+        const ExecutionResult b = runGpu(g, wave, ExecMode::Graph, Precision::Fp32);
+        QCOMPARE(a.outputs[0].data.size(), b.outputs[0].data.size());
+        // Same kernels, same algorithms, same data: identical results.
+        QVERIFY(a.outputs[0].data == b.outputs[0].data);
+    }
+
+    void timelineFromCupti() {
+        const Graph g = gputest::branchyGraph();
+        const Schedule s = sequential(g);
+        for (ExecMode mode : {ExecMode::Stages, ExecMode::Graph}) {
+            ExecutionOptions o;
+            o.mode = mode;
+            o.warmup = 3;
+            o.runs = 10;
+            const ExecutionResult r = executeOnGpu(g, s, o);
+            QVERIFY(r.medianMs > 0);
+            QVERIFY(r.p10Ms <= r.medianMs && r.medianMs <= r.p90Ms);
+            QVERIFY2(!r.kernels.empty(), "CUPTI recorded no kernels");
+            QVERIFY(r.busyFraction > 0 && r.busyFraction <= 1.0 + 1e-9);
+            QVERIFY(r.meanConcurrency >= r.busyFraction - 1e-9);
+            QCOMPARE(int(r.stageMs.size()), int(s.stages.size()));
+            int tagged = 0;
+            for (const KernelRecord& k : r.kernels) tagged += k.stage >= 0;
+            QVERIFY2(tagged == int(r.kernels.size()), "every kernel should map to a stage");
+            qInfo("%s: %.4f ms, %zu kernels, busy %.2f", mode == ExecMode::Graph ? "graph" : "stages",
+                  r.medianMs, r.kernels.size(), r.busyFraction);
+        }
+    }
+
+    void liveProfilingPredictsRuns() {
+        const Graph g = gputest::branchyGraph();
+        const Schedule s = sequential(g);
+        auto record = std::make_shared<ProfileCache>();
+        auto cost = makeGpuCostModel(ExecMode::Graph, record);
+        double sum = 0;
+        for (const Stage& st : s.stages) {
+            const double ms = cost->stageLatencyMs(g, st, RunConfig{});
+            QVERIFY(ms > 0 && ms < 100);
+            sum += ms;
+        }
+        QVERIFY(record->size() > 0);
+        ExecutionOptions o;
+        o.utilization = false;
+        const double measured = executeOnGpu(g, s, o).medianMs;
+        qInfo("sequential: stage sum %.4f ms, measured whole run %.4f ms", sum, measured);
+        QVERIFY(sum > 0.3 * measured && sum < 3 * measured);
+    }
+
+    void failuresAreMessages() {
+        const Graph g = gputest::branchyGraph(64, 64);
+        bool failed = false;
+        try {
+            ExecutionOptions o;
+            o.run.batch = 1 << 20; // terabytes of activations
+            executeOnGpu(g, sequential(g), o);
+        } catch (const RuntimeFailure& e) {
+            failed = true;
+            qInfo("reported: %s", e.what());
+            QVERIFY(QString(e.what()).contains("memory"));
+        }
+        QVERIFY(failed);
+        // The runtime is still usable afterwards.
+        QVERIFY(runGpu(g, sequential(g), ExecMode::Graph, Precision::Fp32, 1).medianMs > 0);
+        Schedule bad; // misses every op
+        QVERIFY_THROWS_EXCEPTION(InputError, executeOnGpu(g, bad, ExecutionOptions{}));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestGpuExecutor)
+#include "tst_gpu_executor.moc"
