@@ -5,9 +5,9 @@
 #include "dag_items.h"
 #include "dag_overview.h"
 #include "export_utils.h"
-#include "graph/op_metrics.h"
 #include "layout/layout_worker.h"
 #include "op_colors.h"
+#include "op_tooltip.h"
 #include "selection_model.h"
 
 #include <QCoreApplication>
@@ -32,23 +32,11 @@ struct DagLayoutRelay {
 
 namespace {
 
-constexpr double kMinScale = 0.02, kMaxScale = 8.0;
 constexpr double kMaxLabelWidth = 170;
-
-QString formatFlops(double flops) {
-    if (flops >= 1e9) return QString::number(flops / 1e9, 'f', 2) + " GFLOP";
-    if (flops >= 1e6) return QString::number(flops / 1e6, 'f', 2) + " MFLOP";
-    if (flops >= 1e3) return QString::number(flops / 1e3, 'f', 1) + " kFLOP";
-    return QString::number(flops, 'f', 0) + " FLOP";
-}
 
 bool known(const std::vector<double>& v, OpId op) {
     return op >= 0 && static_cast<size_t>(op) < v.size() && std::isfinite(v[static_cast<size_t>(op)]) &&
            v[static_cast<size_t>(op)] >= 0;
-}
-
-QString kindName(const Op& op) {
-    return QString::fromUtf8(toString(op.kind).data(), toString(op.kind).size());
 }
 
 } // namespace
@@ -130,9 +118,9 @@ layout::LayoutOptions DagView::layoutOptions() const {
     options.nodeSizes.resize(static_cast<size_t>(graph_->size()));
     for (OpId v = 0; v < graph_->size(); ++v) {
         const Op& op = graph_->op(v);
-        const double w =
-            std::max(title.horizontalAdvance(QString::fromStdString(op.name)),
-                     subtitle.horizontalAdvance(kindName(op) + "  " + QString::fromStdString(op.out.str())));
+        const double w = std::max(
+            title.horizontalAdvance(QString::fromStdString(op.name)),
+            subtitle.horizontalAdvance(opKindName(op) + "  " + QString::fromStdString(op.out.str())));
         options.nodeSizes[static_cast<size_t>(v)] = {std::clamp(w + 16, 60.0, kMaxLabelWidth + 16),
                                                      title.height() + subtitle.height() + 10};
     }
@@ -212,8 +200,9 @@ void DagView::buildScene(const layout::GraphLayout& layout) {
         const Op& op = graph_->op(n.op);
         const QString title =
             metrics.elidedText(QString::fromStdString(op.name), Qt::ElideMiddle, n.width - 8);
-        auto* item = new DagNodeItem(n.op, title, kindName(op) + "  " + QString::fromStdString(op.out.str()),
-                                     colorForKind(op.kind), QSizeF(n.width, n.height));
+        auto* item =
+            new DagNodeItem(n.op, title, opKindName(op) + "  " + QString::fromStdString(op.out.str()),
+                            colorForKind(op.kind), QSizeF(n.width, n.height));
         item->setPos(n.centre.x, n.centre.y);
         item->setSelectionModel(selection_);
         scene()->addItem(item);
@@ -303,25 +292,10 @@ void DagView::setRunningOps(const QList<OpId>& ops) {
 }
 
 QString DagView::tooltipFor(OpId op) const {
-    const Op& o = graph_->op(op);
-    QString html = "<b>" + QString::fromStdString(o.name).toHtmlEscaped() + "</b><br>" + kindName(o);
-    if (o.kind == OpKind::Conv || o.kind == OpKind::SepConv || o.kind == OpKind::MaxPool ||
-        o.kind == OpKind::AvgPool)
-        html += QString(" %1x%2 /%3").arg(o.window.kh).arg(o.window.kw).arg(o.window.sh);
-    QStringList inputs;
-    for (OpId p : graph_->predecessors(op)) inputs << QString::fromStdString(graph_->op(p).out.str());
-    if (!inputs.isEmpty()) html += "<br>in: " + inputs.join(", ");
-    html += "<br>out: " + QString::fromStdString(o.out.str());
-    if (o.kind != OpKind::Input) {
-        const OpMetrics m = opMetrics(o);
-        html += "<br>" + formatFlops(m.flops);
-        if (m.params > 0) html += QString(", %1 params").arg(m.params);
-    }
-    if (known(predictedMs_, op))
-        html += QString("<br>predicted: %1 ms").arg(predictedMs_[static_cast<size_t>(op)], 0, 'f', 4);
-    if (known(measuredMs_, op))
-        html += QString("<br>measured: %1 ms").arg(measuredMs_[static_cast<size_t>(op)], 0, 'f', 4);
-    return html;
+    const auto at = [op](const std::vector<double>& v) {
+        return known(v, op) ? v[static_cast<size_t>(op)] : std::numeric_limits<double>::quiet_NaN();
+    };
+    return opTooltipHtml(*graph_, op, at(predictedMs_), at(measuredMs_));
 }
 
 void DagView::refreshTooltips() {
@@ -360,7 +334,7 @@ int DagView::find(const QString& text) {
             if (!nodeItem(v)) continue;
             const Op& op = graph_->op(v);
             if (QString::fromStdString(op.name).contains(needle, Qt::CaseInsensitive) ||
-                kindName(op).contains(needle, Qt::CaseInsensitive))
+                opKindName(op).contains(needle, Qt::CaseInsensitive))
                 matches_.push_back(v);
         }
     }
@@ -416,111 +390,6 @@ bool DagView::exportSvg(const QString& path, QString* error) {
 
 bool DagView::exportPng(const QString& path, double scale, QString* error) {
     return saveScenePng(scene(), path, scale, scene()->sceneRect(), error);
-}
-
-void DagView::fitToWindow() {
-    if (!hasLayout_) return;
-    fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
-    if (transform().m11() > 1.5)
-        setTransform(QTransform::fromScale(1.5, 1.5)); // small graphs: no giant boxes
-    emit zoomChanged(transform().m11());
-    placeOverview();
-}
-
-void DagView::zoomBy(double factor) {
-    const double current = transform().m11();
-    const double target = std::clamp(current * factor, kMinScale, kMaxScale);
-    scale(target / current, target / current);
-    emit zoomChanged(target);
-    placeOverview();
-}
-
-void DagView::wheelEvent(QWheelEvent* event) {
-    if (event->modifiers() & Qt::ControlModifier) {
-        zoomBy(std::pow(1.0015, event->angleDelta().y()));
-        event->accept();
-        return;
-    }
-    QGraphicsView::wheelEvent(event);
-}
-
-void DagView::keyPressEvent(QKeyEvent* event) {
-    const int step = 60;
-    switch (event->key()) {
-    case Qt::Key_W:
-    case Qt::Key_Up:
-        verticalScrollBar()->setValue(verticalScrollBar()->value() - step);
-        break;
-    case Qt::Key_S:
-    case Qt::Key_Down:
-        verticalScrollBar()->setValue(verticalScrollBar()->value() + step);
-        break;
-    case Qt::Key_A:
-    case Qt::Key_Left:
-        horizontalScrollBar()->setValue(horizontalScrollBar()->value() - step);
-        break;
-    case Qt::Key_D:
-    case Qt::Key_Right:
-        horizontalScrollBar()->setValue(horizontalScrollBar()->value() + step);
-        break;
-    case Qt::Key_Plus:
-    case Qt::Key_Equal:
-        zoomBy(1.25);
-        break;
-    case Qt::Key_Minus:
-        zoomBy(0.8);
-        break;
-    case Qt::Key_F:
-    case Qt::Key_0:
-        fitToWindow();
-        break;
-    default:
-        QGraphicsView::keyPressEvent(event);
-        return;
-    }
-    event->accept();
-}
-
-void DagView::mousePressEvent(QMouseEvent* event) {
-    pressPos_ = event->position().toPoint();
-    QGraphicsView::mousePressEvent(event);
-}
-
-void DagView::mouseReleaseEvent(QMouseEvent* event) {
-    const QPoint pos = event->position().toPoint();
-    if (event->button() == Qt::LeftButton && (pos - pressPos_).manhattanLength() < 4 && !itemAt(pos) &&
-        selection_)
-        selection_->clear(); // a click on the background
-    QGraphicsView::mouseReleaseEvent(event);
-}
-
-void DagView::resizeEvent(QResizeEvent* event) {
-    QGraphicsView::resizeEvent(event);
-    placeOverview();
-}
-
-void DagView::scrollContentsBy(int dx, int dy) {
-    QGraphicsView::scrollContentsBy(dx, dy);
-    if (overview_->isVisible()) overview_->viewport()->update();
-}
-
-void DagView::placeOverview() {
-    if (!overview_) return;
-    const QRectF visible = mapToScene(viewport()->rect()).boundingRect();
-    const QRectF all = scene()->sceneRect();
-    const bool needed = hasLayout_ && overviewVisible_ && !visible.contains(all.adjusted(10, 10, -10, -10));
-    if (!needed) {
-        overview_->hide();
-        return;
-    }
-    const double aspect = all.height() / std::max(1.0, all.width());
-    int w = 170, h = static_cast<int>(w * aspect);
-    if (h > 220) h = 220, w = std::max(60, static_cast<int>(h / std::max(aspect, 1e-3)));
-    const QRect vp = viewport()->geometry();
-    overview_->setGeometry(vp.right() - w - 8, vp.bottom() - h - 8, w, h);
-    overview_->show();
-    overview_->raise();
-    overview_->refit();
 }
 
 void DagView::drawForeground(QPainter* painter, const QRectF& rect) {

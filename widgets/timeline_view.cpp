@@ -1,7 +1,7 @@
 #include "timeline_view.h"
 
 #include "export_utils.h"
-#include "graph/op_metrics.h"
+#include "op_tooltip.h"
 #include "selection_model.h"
 #include "timeline_painter.h"
 #include "util/errors.h"
@@ -386,12 +386,7 @@ QString TimelineView::tooltipAt(QPointF pos) const {
     const TimelineLane& l = lanes_[static_cast<size_t>(lane)];
     const TimelineBox& box = l.boxes[static_cast<size_t>(index)];
     QString html = "<b>" + box.label.toHtmlEscaped() + "</b>";
-    if (box.op >= 0 && graph_ && box.op < graph_->size()) {
-        const Op& op = graph_->op(box.op);
-        html += "<br>" + QString::fromUtf8(toString(op.kind).data()) + " → " +
-                QString::fromStdString(op.out.str());
-        html += QString("<br>%1 MFLOP").arg(opMetrics(op).flops / 1e6, 0, 'f', 2);
-    }
+    if (box.op >= 0 && graph_ && box.op < graph_->size()) html = opTooltipHtml(*graph_, box.op);
     if (box.stage >= 0) {
         html += QString("<br>%1, stage %2").arg(l.name.toHtmlEscaped()).arg(box.stage + 1);
         for (const auto& band : l.stages)

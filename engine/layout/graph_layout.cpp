@@ -166,6 +166,13 @@ GraphLayout layoutGraph(const Graph& g, const LayoutOptions& options) {
         const std::string name = "cluster_" + std::to_string(c);
         Agraph_t* sub = agsubg(G, const_cast<char*>(name.c_str()), 1);
         agsafeset(sub, const_cast<char*>("margin"), const_cast<char*>("8"), const_cast<char*>(""));
+        // The label is drawn by the GUI; giving it to dot reserves room for it above the nodes.
+        if (c < options.clusterLabels.size() && !options.clusterLabels[c].empty()) {
+            agsafeset(sub, const_cast<char*>("label"), const_cast<char*>(options.clusterLabels[c].c_str()),
+                      const_cast<char*>(""));
+            agsafeset(sub, const_cast<char*>("labeljust"), const_cast<char*>("l"), const_cast<char*>(""));
+            agsafeset(sub, const_cast<char*>("fontsize"), const_cast<char*>("9"), const_cast<char*>(""));
+        }
         clusterGraphs.push_back(sub);
     }
     for (OpId v = 0; v < g.size(); ++v) {

@@ -1,0 +1,246 @@
+// The DAG view: scene item counts (built code graphs and the bundled networks), find, running
+// ops, selection sync with the timeline, and exports.
+#include "analysis/partition.h"
+#include "dag_items.h"
+#include "dag_view.h"
+#include "find_bar.h"
+#include "models/model_registry.h"
+#include "sched/scheduler.h"
+#include "selection_model.h"
+#include "test_graphs.h"
+#include "timeline_view.h"
+
+#include <QImage>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QSvgRenderer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QXmlStreamReader>
+
+using namespace ioscope;
+using namespace ioscope::widgets;
+
+namespace {
+
+std::shared_ptr<const Graph> bundled(const char* name) {
+    try {
+        return std::make_shared<const Graph>(loadModel(name));
+    } catch (const std::exception& e) {
+        qWarning("%s: %s", name, e.what());
+        return nullptr;
+    }
+}
+
+// Saves a screenshot for a human to look at when IOSCOPE_SCREENSHOT_DIR is set.
+void screenshot(QWidget* w, const QString& name) {
+    const QByteArray dir = qgetenv("IOSCOPE_SCREENSHOT_DIR");
+    if (dir.isEmpty()) return;
+    w->grab().save(QString::fromLocal8Bit(dir) + "/" + name + ".png");
+}
+
+int blocksWithSeveralOps(const Graph& g) {
+    int n = 0;
+    for (const Block& b : partitionBlocks(g))
+        if (b.ops.size() >= 2) ++n;
+    return n;
+}
+
+} // namespace
+
+class TestDagView : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void initTestCase() {
+        if (!layout::graphvizAvailable()) QSKIP("built without Graphviz");
+    }
+
+    void smallGraphItemCounts() {
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        DagView view;
+        view.resize(600, 500);
+        QSignalSpy finished(&view, &DagView::layoutFinished);
+        view.setGraph(g);
+        QVERIFY(!view.hasLayout());
+        QVERIFY(view.waitForLayout());
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(view.nodeItemCount(), g->size()); // units + the input
+        QCOMPARE(view.edgeItemCount(), testgraphs::edgeCount(*g));
+        QCOMPARE(view.blockItemCount(), blocksWithSeveralOps(*g));
+        for (OpId v = 0; v < g->size(); ++v) QVERIFY(view.nodeItem(v));
+
+        view.setInputsVisible(false);
+        QVERIFY(view.waitForLayout());
+        QCOMPARE(view.nodeItemCount(), static_cast<int>(g->units().size()));
+        QCOMPARE(view.edgeItemCount(), testgraphs::edgeCount(*g, false));
+        QVERIFY(!view.nodeItem(g->find("input")));
+
+        view.setBlocksVisible(false);
+        view.setDirection(layout::Direction::LeftToRight);
+        QVERIFY(view.waitForLayout());
+        QCOMPARE(view.blockItemCount(), 0);
+        QVERIFY(view.currentLayout().bounds.width > view.currentLayout().bounds.height);
+    }
+
+    void newerGraphWins() {
+        auto big = std::make_shared<const Graph>(testgraphs::randomDag(200, 5));
+        auto small = std::make_shared<const Graph>(testgraphs::diamond());
+        DagView view;
+        QSignalSpy finished(&view, &DagView::layoutFinished);
+        view.setGraph(big);
+        view.setGraph(small); // the big layout becomes stale and is never shown
+        QVERIFY(view.waitForLayout());
+        QTest::qWait(200);
+        QCOMPARE(finished.count(), 1);
+        QCOMPARE(view.nodeItemCount(), small->size());
+    }
+
+    void bundledNetworks_data() {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("inception_v3") << "inception_v3";
+        QTest::newRow("nasnet") << "nasnet";
+    }
+
+    void bundledNetworks() {
+        QFETCH(QString, name);
+        auto g = bundled(qPrintable(name));
+        if (!g) QSKIP("the bundled network cannot be built yet");
+        DagView view;
+        view.resize(1000, 800);
+        view.show();
+        view.setGraph(g);
+        QVERIFY(view.waitForLayout(60000));
+        qInfo("%s: %d ops, %d edges, layout %.2f s", qPrintable(name), g->size(), testgraphs::edgeCount(*g),
+              view.currentLayout().seconds);
+        QCOMPARE(view.nodeItemCount(), g->size());
+        QCOMPARE(view.edgeItemCount(), testgraphs::edgeCount(*g));
+        QCOMPARE(view.blockItemCount(), blocksWithSeveralOps(*g));
+        view.setAntichainVisible(true);
+        int marked = 0;
+        for (OpId v = 0; v < g->size(); ++v)
+            if (auto* item = view.nodeItem(v); item && item->state().antichain) ++marked;
+        QCOMPARE(marked, static_cast<int>(view.antichain().size()));
+        QVERIFY(marked > 1);
+        screenshot(&view, "dag_" + name);
+    }
+
+    void findHighlightsAllMatches() {
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        DagView view;
+        view.setGraph(g);
+        QVERIFY(view.waitForLayout());
+        FindBar bar;
+        bar.attach(&view);
+        QSignalSpy results(&view, &DagView::findResultChanged);
+        QCOMPARE(view.find("BRANCH"), 3);
+        QCOMPARE(results.count(), 1);
+        QVERIFY(view.nodeItem(g->find("branch_a"))->state().match);
+        QVERIFY(!view.nodeItem(g->find("head"))->state().match);
+        QCOMPARE(view.find("maxpool"), 1); // by kind
+        QCOMPARE(view.find("conv"), 4);    // kind conv: branch_a, branch_b, branch_c, head
+        view.findNext();
+        QCOMPARE(view.currentFindIndex(), 0);
+        QCOMPARE(view.selectionModel()->currentOp(), view.findMatches()[0]);
+        view.findPrevious();
+        QCOMPARE(view.currentFindIndex(), 3); // wraps
+        QCOMPARE(view.find("nothing like this"), 0);
+        // Through the bar: typing finds.
+        bar.findChild<QLineEdit*>()->setText("concat");
+        QCOMPARE(view.findMatches().size(), 1);
+        emit bar.closed();
+        QCOMPARE(view.findMatches().size(), 0);
+    }
+
+    void selectionSyncsWithTimeline() {
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        SelectionModel selection;
+        DagView dag;
+        dag.setSelectionModel(&selection);
+        dag.resize(500, 400);
+        dag.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dag));
+        dag.setGraph(g);
+        QVERIFY(dag.waitForLayout());
+        TimelineView timeline;
+        timeline.setSelectionModel(&selection);
+        timeline.setGraph(g);
+        timeline.addScheduleLane("sequential", sequentialSchedule(*g),
+                                 std::vector<double>(g->units().size(), 0.1));
+
+        QSignalSpy changed(&selection, &SelectionModel::selectionChanged);
+        const OpId target = g->find("branch_b");
+        DagNodeItem* item = dag.nodeItem(target);
+        const QPoint at = dag.mapFromScene(item->scenePos());
+        QTest::mouseClick(dag.viewport(), Qt::LeftButton, {}, at);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(selection.currentOp(), target);
+        QVERIFY(item->state().selected);
+        QCOMPARE(timeline.highlightedOps(), QList<OpId>{target});
+
+        // And back: selecting in the timeline model state shows in the DAG.
+        selection.selectOps({g->find("head"), g->find("pool")});
+        QCOMPARE(changed.count(), 2);
+        QVERIFY(!item->state().selected);
+        QVERIFY(dag.nodeItem(g->find("head"))->state().selected);
+        QCOMPARE(timeline.highlightedOps().size(), 2);
+
+        // A click on the background clears.
+        QTest::mouseClick(dag.viewport(), Qt::LeftButton, {}, QPoint(2, 2));
+        QCOMPARE(selection.selectedOps().size(), 0);
+    }
+
+    void runningOpsLightNodes() {
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        DagView dag;
+        dag.setGraph(g);
+        QVERIFY(dag.waitForLayout());
+        TimelineView timeline;
+        timeline.setGraph(g);
+        connect(&timeline, &TimelineView::runningOpsChanged, &dag, &DagView::setRunningOps);
+        Schedule s;
+        s.stages.push_back(
+            {Strategy::Concurrent,
+             {{g->find("branch_a")}, {g->find("branch_b")}, {g->find("pool"), g->find("branch_c")}}});
+        s.stages.push_back({Strategy::Concurrent, {{g->find("concat")}}});
+        s.stages.push_back({Strategy::Concurrent, {{g->find("head")}}});
+        timeline.addScheduleLane("IOS", s, {0.3, 0.05, 0.1});
+        timeline.setPlayheadMs(0.01);
+        QVERIFY(dag.nodeItem(g->find("branch_a"))->state().running);
+        QVERIFY(dag.nodeItem(g->find("branch_b"))->state().running);
+        QVERIFY(!dag.nodeItem(g->find("head"))->state().running);
+        timeline.stepNextStage();
+        QCOMPARE(dag.runningOps(), QSet<OpId>{g->find("concat")});
+    }
+
+    void exportsAreValid() {
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        DagView view;
+        view.setGraph(g);
+        QVERIFY(view.waitForLayout());
+        QTemporaryDir dir;
+        const QString svg = dir.filePath("dag.svg"), png = dir.filePath("dag.png");
+        QString error;
+        QVERIFY2(view.exportSvg(svg, &error), qPrintable(error));
+        QVERIFY2(view.exportPng(png, 2.0, &error), qPrintable(error));
+        QSvgRenderer renderer(svg);
+        QVERIFY(renderer.isValid());
+        QFile file(svg);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QXmlStreamReader xml(&file);
+        int elements = 0;
+        while (!xml.atEnd())
+            if (xml.readNext() == QXmlStreamReader::StartElement) ++elements;
+        QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+        QVERIFY(elements > 10);
+        QImage image(png);
+        QVERIFY(!image.isNull());
+        QVERIFY(image.width() >= view.currentLayout().bounds.width);
+        // A failed write leaves nothing behind and says why.
+        QVERIFY(!view.exportPng(dir.filePath("missing/dir/x.png"), 1.0, &error));
+        QVERIFY(error.contains("x.png"));
+    }
+};
+
+QTEST_MAIN(TestDagView)
+#include "tst_dag_view.moc"

@@ -1,0 +1,123 @@
+// DagView navigation: zoom, pan (drag, WASD/arrows), fit, background clicks and the overview.
+#include "dag_overview.h"
+#include "dag_view.h"
+#include "selection_model.h"
+
+#include <QKeyEvent>
+#include <QScrollBar>
+#include <QWheelEvent>
+
+#include <cmath>
+
+namespace ioscope::widgets {
+
+namespace {
+constexpr double kMinScale = 0.02, kMaxScale = 8.0;
+} // namespace
+
+void DagView::fitToWindow() {
+    if (!hasLayout_) return;
+    fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
+    if (transform().m11() > 1.5)
+        setTransform(QTransform::fromScale(1.5, 1.5)); // small graphs: no giant boxes
+    emit zoomChanged(transform().m11());
+    placeOverview();
+}
+
+void DagView::zoomBy(double factor) {
+    const double current = transform().m11();
+    const double target = std::clamp(current * factor, kMinScale, kMaxScale);
+    scale(target / current, target / current);
+    emit zoomChanged(target);
+    placeOverview();
+}
+
+void DagView::wheelEvent(QWheelEvent* event) {
+    if (event->modifiers() & Qt::ControlModifier) {
+        zoomBy(std::pow(1.0015, event->angleDelta().y()));
+        event->accept();
+        return;
+    }
+    QGraphicsView::wheelEvent(event);
+}
+
+void DagView::keyPressEvent(QKeyEvent* event) {
+    const int step = 60;
+    switch (event->key()) {
+    case Qt::Key_W:
+    case Qt::Key_Up:
+        verticalScrollBar()->setValue(verticalScrollBar()->value() - step);
+        break;
+    case Qt::Key_S:
+    case Qt::Key_Down:
+        verticalScrollBar()->setValue(verticalScrollBar()->value() + step);
+        break;
+    case Qt::Key_A:
+    case Qt::Key_Left:
+        horizontalScrollBar()->setValue(horizontalScrollBar()->value() - step);
+        break;
+    case Qt::Key_D:
+    case Qt::Key_Right:
+        horizontalScrollBar()->setValue(horizontalScrollBar()->value() + step);
+        break;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+        zoomBy(1.25);
+        break;
+    case Qt::Key_Minus:
+        zoomBy(0.8);
+        break;
+    case Qt::Key_F:
+    case Qt::Key_0:
+        fitToWindow();
+        break;
+    default:
+        QGraphicsView::keyPressEvent(event);
+        return;
+    }
+    event->accept();
+}
+
+void DagView::mousePressEvent(QMouseEvent* event) {
+    pressPos_ = event->position().toPoint();
+    QGraphicsView::mousePressEvent(event);
+}
+
+void DagView::mouseReleaseEvent(QMouseEvent* event) {
+    const QPoint pos = event->position().toPoint();
+    if (event->button() == Qt::LeftButton && (pos - pressPos_).manhattanLength() < 4 && !itemAt(pos) &&
+        selection_)
+        selection_->clear(); // a click on the background
+    QGraphicsView::mouseReleaseEvent(event);
+}
+
+void DagView::resizeEvent(QResizeEvent* event) {
+    QGraphicsView::resizeEvent(event);
+    placeOverview();
+}
+
+void DagView::scrollContentsBy(int dx, int dy) {
+    QGraphicsView::scrollContentsBy(dx, dy);
+    if (overview_->isVisible()) overview_->viewport()->update();
+}
+
+void DagView::placeOverview() {
+    if (!overview_) return;
+    const QRectF visible = mapToScene(viewport()->rect()).boundingRect();
+    const QRectF all = scene()->sceneRect();
+    const bool needed = hasLayout_ && overviewVisible_ && !visible.contains(all.adjusted(10, 10, -10, -10));
+    if (!needed) {
+        overview_->hide();
+        return;
+    }
+    const double aspect = all.height() / std::max(1.0, all.width());
+    int w = 170, h = static_cast<int>(w * aspect);
+    if (h > 220) h = 220, w = std::max(60, static_cast<int>(h / std::max(aspect, 1e-3)));
+    const QRect vp = viewport()->geometry();
+    overview_->setGeometry(vp.right() - w - 8, vp.bottom() - h - 8, w, h);
+    overview_->show();
+    overview_->raise();
+    overview_->refit();
+}
+
+} // namespace ioscope::widgets

@@ -1,0 +1,19 @@
+#pragma once
+// The rich-text tooltip of an op, shared by the DAG view, the timeline and the app's tables:
+// name, kind and window, input and output shapes, FLOPs, parameters and the times when known.
+#include "graph/graph.h"
+
+#include <QString>
+
+#include <limits>
+
+namespace ioscope::widgets {
+
+// predictedMs / measuredMs: NaN or negative when unknown.
+QString opTooltipHtml(const Graph& g, OpId op, double predictedMs = std::numeric_limits<double>::quiet_NaN(),
+                      double measuredMs = std::numeric_limits<double>::quiet_NaN());
+
+QString formatFlops(double flops); // "1.23 GFLOP"
+QString opKindName(const Op& op);  // "conv2d"
+
+} // namespace ioscope::widgets
