@@ -3,6 +3,9 @@
 #include "cost/sim_timeline.h"
 #include "util/errors.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace ioscope {
 
 SimCostModel::SimCostModel(SimDevice device, std::string spec)
@@ -36,7 +39,24 @@ std::vector<std::vector<SimKernel>> SimCostModel::stageStreams(const Graph& g, c
 }
 
 double SimCostModel::stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) {
-    return stageLatencyUs(device_, stageStreams(g, stage, cfg)) / 1000.0;
+    auto streams = stageStreams(g, stage, cfg);
+    // Launch the longest group first, whatever order the stage lists its groups in: equal stages
+    // (equal signatures) must cost the same, and longest-first is how the runtime should launch.
+    std::vector<std::pair<std::vector<double>, size_t>> keys;
+    for (size_t i = 0; i < streams.size(); ++i) {
+        double busy = 0;
+        std::vector<double> key{0};
+        for (const SimKernel& k : streams[i]) {
+            busy += kernelBusyUs(device_, k, device_.sms);
+            key.insert(key.end(), {double(k.blocks), double(k.blocksPerSm), k.blockUs, k.bytes});
+        }
+        key[0] = -busy;
+        keys.emplace_back(std::move(key), i);
+    }
+    std::sort(keys.begin(), keys.end());
+    std::vector<std::vector<SimKernel>> ordered;
+    for (auto& [key, i] : keys) ordered.push_back(std::move(streams[i]));
+    return stageLatencyUs(device_, ordered) / 1000.0;
 }
 
 } // namespace ioscope

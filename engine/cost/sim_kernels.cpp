@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 namespace ioscope {
 namespace {
@@ -146,7 +147,38 @@ std::vector<SimKernel> gemmKernels(const SimDevice& dev, Precision prec, double 
     return best;
 }
 
+std::vector<SimKernel> lowerOpBody(const SimDevice& dev, const Op& op, const RunConfig& run);
+
+// Inputs summed element-wise before the op computes: a separate kernel in the runtime.
+std::optional<SimKernel> inputSumKernel(const SimDevice& dev, const Op& op, const RunConfig& run) {
+    const double hw = double(op.in.h) * op.in.w;
+    double reads = 0;
+    if (!op.sumTerms.empty()) {
+        if (std::none_of(op.sumTerms.begin(), op.sumTerms.end(), [](int n) { return n > 1; }))
+            return std::nullopt;
+        for (size_t t = 0; t < op.sumTerms.size() && t < op.termChannels.size(); ++t)
+            reads += double(op.sumTerms[t]) * op.termChannels[t] * hw;
+    } else {
+        if (op.combine != Combine::Sum || op.inputs.size() < 2) return std::nullopt;
+        reads = double(op.inputs.size()) * double(op.in.elements());
+    }
+    const double batch = run.batch, writes = double(op.in.elements());
+    return streamingKernel(dev, "sum inputs", batch * writes, kBytesPerElement * batch * (reads + writes),
+                           batch * std::max(0.0, reads - writes));
+}
+
 std::vector<SimKernel> lowerOp(const SimDevice& dev, const Op& op, const RunConfig& run) {
+    const bool combinesItself = op.kind == OpKind::Identity || op.kind == OpKind::Add ||
+                                op.kind == OpKind::Mul || op.kind == OpKind::Concat ||
+                                op.kind == OpKind::Input || op.kind == OpKind::Sequential;
+    std::vector<SimKernel> ks;
+    if (!combinesItself)
+        if (auto sum = inputSumKernel(dev, op, run)) ks.push_back(std::move(*sum));
+    for (SimKernel& k : lowerOpBody(dev, op, run)) ks.push_back(std::move(k));
+    return ks;
+}
+
+std::vector<SimKernel> lowerOpBody(const SimDevice& dev, const Op& op, const RunConfig& run) {
     const auto streaming = [&](const char* what) {
         const OpMetrics m = opMetrics(op);
         return std::vector<SimKernel>{
@@ -158,9 +190,10 @@ std::vector<SimKernel> lowerOp(const SimDevice& dev, const Op& op, const RunConf
     case OpKind::Concat: // producers write straight into their channel slice
     case OpKind::Flatten:
         return {};
-    case OpKind::Identity:
-        if (op.combine == Combine::Sum && op.inputs.size() > 1) return streaming("sum");
-        return {};
+    case OpKind::Identity: {
+        auto sum = inputSumKernel(dev, op, run);
+        return sum ? std::vector<SimKernel>{*sum} : std::vector<SimKernel>{};
+    }
     case OpKind::Conv:
         return convKernels(dev, op, run);
     case OpKind::SepConv:

@@ -15,6 +15,13 @@ void appendWindow(std::string& s, const Window& w) {
 std::string describe(const Op& op) {
     std::string s(toString(op.kind));
     s += '(';
+    if (!op.sumTerms.empty()) { // how the inputs meet changes the work
+        s += "terms";
+        for (int n : op.sumTerms) s += ' ' + std::to_string(n);
+        s += ';';
+    } else if (op.inputs.size() > 1 && op.kind != OpKind::Concat) {
+        s += std::string(toString(op.combine)) + ';';
+    }
     switch (op.kind) {
     case OpKind::Conv:
     case OpKind::SepConv:

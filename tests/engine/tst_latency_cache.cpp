@@ -1,0 +1,153 @@
+// Stage signatures (identical stages anywhere share one key, different shapes never do) and the
+// thread-safe latency cache wrapped around a cost model.
+#include "cost/cost_factory.h"
+#include "cost/latency_cache.h"
+#include "cost/stage_signature.h"
+
+#include <QTest>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+using namespace ioscope;
+
+namespace {
+
+Op conv(const std::string& name, OpId input, int outChannels, int k) {
+    Op op;
+    op.name = name;
+    op.kind = OpKind::Conv;
+    op.inputs = {input};
+    op.outChannels = outChannels;
+    op.window = {k, k, 1, 1, k / 2, k / 2, 1, 1};
+    op.activation = Activation::Relu;
+    return op;
+}
+
+// Two inception-like blocks in a row: block 2 repeats block 1's branches on an equal-shaped input.
+struct TwoBlocks {
+    Graph g{"two blocks"};
+    OpId a1, b1, c1, a2, b2, c2, wide;
+};
+
+TwoBlocks twoBlocks() {
+    TwoBlocks t;
+    const OpId x = t.g.addInput("x", {64, 16, 16});
+    t.a1 = t.g.addOp(conv("block1_a", x, 32, 1));
+    t.b1 = t.g.addOp(conv("block1_b", x, 32, 3));
+    t.c1 = t.g.addOp(conv("block1_c", x, 32, 5));
+    Op cat;
+    cat.name = "block1_cat", cat.kind = OpKind::Concat, cat.inputs = {t.a1, t.b1};
+    const OpId cat1 = t.g.addOp(cat); // 64 channels again
+    t.a2 = t.g.addOp(conv("block2_a", cat1, 32, 1));
+    t.b2 = t.g.addOp(conv("block2_b", cat1, 32, 3));
+    t.c2 = t.g.addOp(conv("block2_c", cat1, 32, 5));
+    t.wide = t.g.addOp(conv("block2_wide", cat1, 48, 3));
+    t.g.finalize();
+    return t;
+}
+
+Stage par(std::vector<std::vector<OpId>> groups) {
+    return Stage{Strategy::Concurrent, std::move(groups)};
+}
+
+} // namespace
+
+class TestLatencyCache : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void identicalStagesShareASignature() {
+        const TwoBlocks t = twoBlocks();
+        const RunConfig run;
+        QCOMPARE(stageSignature(t.g, par({{t.a1}}), run), stageSignature(t.g, par({{t.a2}}), run));
+        QCOMPARE(stageSignature(t.g, par({{t.a1}, {t.b1}}), run),
+                 stageSignature(t.g, par({{t.a2}, {t.b2}}), run));
+        // Groups in any order.
+        QCOMPARE(stageSignature(t.g, par({{t.a1}, {t.b1}, {t.c1}}), run),
+                 stageSignature(t.g, par({{t.c2}, {t.a2}, {t.b2}}), run));
+        const Stage m1{Strategy::Merge, {{t.a1, t.b1}}}, m2{Strategy::Merge, {{t.b2, t.a2}}};
+        QCOMPARE(stageSignature(t.g, m1, run), stageSignature(t.g, m2, run));
+        // Names never appear.
+        QVERIFY(stageSignature(t.g, par({{t.a1}}), run).find("block1") == std::string::npos);
+    }
+
+    void differentStagesDiffer() {
+        const TwoBlocks t = twoBlocks();
+        const RunConfig run;
+        const std::string base = stageSignature(t.g, par({{t.b2}}), run);
+        QVERIFY(base != stageSignature(t.g, par({{t.wide}}), run));                // output channels
+        QVERIFY(base != stageSignature(t.g, par({{t.c2}}), run));                  // kernel
+        QVERIFY(base != stageSignature(t.g, par({{t.b2}}), {2, Precision::Fp32})); // batch
+        QVERIFY(base != stageSignature(t.g, par({{t.b2}}), {1, Precision::Tf32})); // precision
+        // Strategy and grouping matter: side by side is not a chain, not a merge.
+        QVERIFY(stageSignature(t.g, par({{t.a2}, {t.b2}}), run) !=
+                stageSignature(t.g, Stage{Strategy::Merge, {{t.a2, t.b2}}}, run));
+        QVERIFY(stageSignature(t.g, par({{t.a2}, {t.b2}}), run) !=
+                stageSignature(t.g, par({{t.a2, t.b2}}), run));
+        // The same conv on a differently shaped input differs.
+        Graph other("other");
+        const OpId x = other.addInput("x", {64, 32, 32});
+        const OpId a = other.addOp(conv("a", x, 32, 1));
+        other.finalize();
+        QVERIFY(stageSignature(t.g, par({{t.a1}}), run) != stageSignature(other, par({{a}}), run));
+    }
+
+    void cacheHitsOnRepeatedAndIdenticalStages() {
+        const TwoBlocks t = twoBlocks();
+        CachedCostModel cached(makeCostModel("sim:H100", {}));
+        auto plain = makeCostModel("sim:H100", {});
+        QCOMPARE(cached.name(), plain->name());
+        QCOMPARE(cached.device(), plain->device());
+        const Stage s1 = par({{t.a1}, {t.b1}}), s2 = par({{t.b2}, {t.a2}});
+        const double first = cached.stageLatencyMs(t.g, s1, {});
+        QCOMPARE(first, plain->stageLatencyMs(t.g, s1, {}));
+        QCOMPARE(cached.misses(), std::uint64_t(1));
+        QCOMPARE(cached.stageLatencyMs(t.g, s1, {}), first);
+        QCOMPARE(cached.stageLatencyMs(t.g, s2, {}), first); // the same stage elsewhere
+        QCOMPARE(cached.hits(), std::uint64_t(2));
+        cached.stageLatencyMs(t.g, s1, {2, Precision::Fp32});
+        QCOMPARE(cached.misses(), std::uint64_t(2));
+        QCOMPARE(cached.cache().size(), size_t(2));
+        cached.cache().clear();
+        QCOMPARE(cached.cache().size(), size_t(0));
+    }
+
+    void cacheIsThreadSafe() {
+        const TwoBlocks t = twoBlocks();
+        auto plain = makeCostModel("sim:H200", {});
+        CachedCostModel cached(makeCostModel("sim:H200", {}));
+        const std::vector<OpId> ops{t.a1, t.b1, t.c1, t.a2, t.b2, t.c2, t.wide};
+        std::vector<Stage> stages;
+        for (OpId a : ops)
+            for (OpId b : ops)
+                if (a < b) stages.push_back(par({{a}, {b}}));
+        std::vector<double> expected;
+        std::set<std::string> distinct;
+        for (const Stage& s : stages) {
+            expected.push_back(plain->stageLatencyMs(t.g, s, {}));
+            distinct.insert(stageSignature(t.g, s, {}));
+        }
+        constexpr int kThreads = 8, kRounds = 50;
+        std::atomic<int> wrong{0};
+        std::vector<std::thread> threads;
+        for (int i = 0; i < kThreads; ++i)
+            threads.emplace_back([&, i] {
+                for (int r = 0; r < kRounds; ++r)
+                    for (size_t j = 0; j < stages.size(); ++j) {
+                        const size_t k = (j + size_t(i) * 7) % stages.size();
+                        if (cached.stageLatencyMs(t.g, stages[k], {}) != expected[k]) ++wrong;
+                    }
+            });
+        for (std::thread& th : threads) th.join();
+        QCOMPARE(wrong.load(), 0);
+        QCOMPARE(cached.cache().size(), distinct.size());
+        QCOMPARE(cached.hits() + cached.misses(), std::uint64_t(kThreads * kRounds) * stages.size());
+        QVERIFY(cached.misses() >= distinct.size());
+        QVERIFY(cached.misses() <= distinct.size() * kThreads); // at most one miss per thread and key
+    }
+};
+
+QTEST_GUILESS_MAIN(TestLatencyCache)
+#include "tst_latency_cache.moc"
