@@ -34,7 +34,10 @@ Json opToJson(const Graph& g, const Op& op, bool inBody) {
         Json inputs = Json::array();
         for (OpId in : op.inputs) inputs.push_back(g.op(in).name);
         j["inputs"] = inputs;
-        if (op.inputs.size() > 1 && op.kind != OpKind::Concat && op.kind != OpKind::Add && op.kind != OpKind::Mul)
+        // A single input's combine changes nothing, but it is written when set so the content
+        // hash survives a round trip.
+        if ((op.inputs.size() > 1 || op.combine != Combine::Sum) && op.kind != OpKind::Concat &&
+            op.kind != OpKind::Add && op.kind != OpKind::Mul)
             j["combine"] = std::string(toString(op.combine));
         if (!op.sumTerms.empty()) j["sum_terms"] = op.sumTerms;
     }
