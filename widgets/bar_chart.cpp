@@ -12,8 +12,17 @@ namespace ioscope::widgets {
 
 namespace {
 constexpr double kLabelWidth = 100, kRight = 120, kTitle = 22, kAxis = 20, kRow = 30;
-const QColor kPalette[] = {QColor(0x1e, 0x88, 0xe5), QColor(0xfb, 0x8c, 0x00), QColor(0x75, 0x75, 0x75),
-                           QColor(0x43, 0xa0, 0x47), QColor(0x8e, 0x24, 0xaa)};
+const QColor kPalette[] = {QColor(0x1e, 0x88, 0xe5), QColor(0x8e, 0x24, 0xaa), QColor(0x00, 0x89, 0x7b),
+                           QColor(0xd8, 0x1b, 0x60), QColor(0x5d, 0x40, 0x37)};
+// The same schedule keeps the same colour in every chart.
+QColor defaultColor(const QString& label, int index) {
+    const QString l = label.toLower();
+    if (l.contains("ios")) return QColor(0x43, 0xa0, 0x47);
+    if (l.contains("wavefront")) return QColor(0xfb, 0x8c, 0x00);
+    if (l.contains("sequential")) return QColor(0x75, 0x75, 0x75);
+    return kPalette[index % 5];
+}
+
 } // namespace
 
 BarChart::BarChart(QWidget* parent) : QWidget(parent) {}
@@ -89,7 +98,7 @@ void BarChart::paintChart(QPainter& p, QSizeF size) const {
     for (int i = 0; i < bars_.size(); ++i) {
         const LatencyBar& b = bars_[i];
         const double y = kTitle + i * rowH;
-        const QColor color = b.color.isValid() ? b.color : kPalette[i % 5];
+        const QColor color = b.color.isValid() ? b.color : defaultColor(b.label, i);
         p.setFont(base);
         p.setPen(QColor(0x21, 0x21, 0x21));
         p.drawText(QRectF(4, y, kLabelWidth - 10, rowH), Qt::AlignRight | Qt::AlignVCenter,

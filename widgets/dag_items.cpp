@@ -54,7 +54,7 @@ void DagNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
     if (state_.running) { // a soft glow around ops the playhead is running
         painter->setPen(Qt::NoPen);
         QColor glow = kRunningColor;
-        glow.setAlpha(110);
+        glow.setAlpha(170);
         painter->setBrush(glow);
         painter->drawRoundedRect(box.adjusted(-5, -5, 5, 5), kCornerRadius + 4, kCornerRadius + 4);
     }

@@ -20,7 +20,7 @@ TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF
     for (const auto& lane : lanes) rows += std::max(1, lane.subLanes);
     const double free = size.height() - kTimelineAxisHeight -
                         static_cast<double>(lanes.size()) * (kLaneGap + 2 * kLanePadding);
-    geo.rowHeight = rows > 0 ? std::clamp(free / rows, 4.0, 22.0) : 18;
+    geo.rowHeight = rows > 0 ? std::clamp(free / rows, 4.0, 26.0) : 18;
     double y = kTimelineAxisHeight + kLaneGap / 2;
     for (const auto& lane : lanes) {
         const double h = std::max(1, lane.subLanes) * geo.rowHeight + 2 * kLanePadding;
@@ -101,8 +101,11 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
             p.setPen(Qt::NoPen);
             p.fillRect(r, fill);
             if (box.merged) p.fillRect(r, QBrush(fill.darker(150), Qt::BDiagPattern));
-            if (running) {
-                p.setPen(QPen(kRunningColor, 2));
+            if (running) { // lit by the playhead: an amber wash and a strong outline
+                QColor wash = kRunningColor;
+                wash.setAlpha(90);
+                p.fillRect(r, wash);
+                p.setPen(QPen(kRunningColor.darker(115), 2.5));
                 p.drawRect(r.adjusted(1, 1, -1, -1));
             }
             if (selected) {
@@ -117,7 +120,7 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
                 const QRectF text = r.adjusted(3, 0, -3, 0);
                 const QString label = (box.merged ? QStringLiteral("⊕ ") : QString()) + box.label;
                 p.drawText(text, Qt::AlignVCenter | Qt::AlignLeft,
-                           p.fontMetrics().elidedText(label, Qt::ElideRight, static_cast<int>(text.width())));
+                           p.fontMetrics().elidedText(label, Qt::ElideLeft, static_cast<int>(text.width())));
             }
         }
     }

@@ -31,7 +31,8 @@ class TimelineView : public QWidget {
 
     void setSelectionModel(SelectionModel* selection); // not owned; null = a private one
     SelectionModel* selectionModel() const { return selection_; }
-    // The graph the schedule lanes refer to (op names, kinds and FLOPs for boxes and tooltips).
+    // The graph the schedule lanes refer to (op names, kinds and FLOPs for boxes and tooltips);
+    // clears the lanes.
     void setGraph(std::shared_ptr<const Graph> graph);
 
     // Lanes. addScheduleLane needs setGraph first and throws InputError on a mismatch.

@@ -11,11 +11,13 @@
 #include "timeline_view.h"
 
 #include <QImage>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QVBoxLayout>
 #include <QXmlStreamReader>
 
 using namespace ioscope;
@@ -211,6 +213,39 @@ class TestDagView : public QObject {
         QVERIFY(!dag.nodeItem(g->find("head"))->state().running);
         timeline.stepNextStage();
         QCOMPARE(dag.runningOps(), QSet<OpId>{g->find("concat")});
+    }
+
+    void showcaseStates() {
+        auto g = bundled("inception_v3");
+        if (!g) QSKIP("the bundled network cannot be built yet");
+        QWidget host;
+        auto* layout = new QVBoxLayout(&host);
+        auto* bar = new FindBar(&host);
+        auto* view = new DagView(&host);
+        layout->addWidget(bar);
+        layout->addWidget(view);
+        bar->attach(view);
+        host.resize(1100, 750);
+        host.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&host));
+        view->setGraph(g);
+        QVERIFY(view->waitForLayout());
+        view->setAntichainVisible(true);
+        bar->activate();
+        bar->findChild<QLineEdit*>()->setText("5b/pool");
+        QCOMPARE(view->findMatches().size(), 2); // mixed_5b/pool and mixed_5b/pool_proj
+        QList<OpId> running;
+        for (const char* name :
+             {"mixed_5b/1x1", "mixed_5b/5x5_reduce", "mixed_5b/3x3dbl_reduce", "mixed_5b/pool"})
+            if (g->find(name) >= 0) running << g->find(name);
+        view->setRunningOps(running);
+        view->selectionModel()->setHoveredOp(g->find("mixed_5b/concat"));
+        view->findNext();
+        QCOMPARE(bar->findChild<QLabel*>(QString(), Qt::FindDirectChildrenOnly) != nullptr, true);
+        int lit = 0;
+        for (OpId op : running) lit += view->nodeItem(op)->state().running ? 1 : 0;
+        QCOMPARE(lit, static_cast<int>(running.size()));
+        screenshot(&host, "dag_states");
     }
 
     void exportsAreValid() {

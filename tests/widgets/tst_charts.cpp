@@ -1,0 +1,75 @@
+// Width profile chart and latency bar chart: figures, rendering and exports.
+#include "analysis/width.h"
+#include "bar_chart.h"
+#include "models/model_registry.h"
+#include "test_graphs.h"
+#include "width_chart.h"
+
+#include <QImage>
+#include <QSvgRenderer>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace ioscope;
+using namespace ioscope::widgets;
+
+namespace {
+void screenshot(QWidget* w, const QString& name) {
+    const QByteArray dir = qgetenv("IOSCOPE_SCREENSHOT_DIR");
+    if (!dir.isEmpty()) w->grab().save(QString::fromLocal8Bit(dir) + "/" + name + ".png");
+}
+} // namespace
+
+class TestCharts : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void widthChart() {
+        Graph g = testgraphs::diamond();
+        try {
+            g = loadModel("nasnet");
+        } catch (const std::exception&) {
+        }
+        const std::vector<int> profile = widthProfile(g);
+        const int width = maximumAntichain(g).width;
+        WidthChart chart;
+        chart.resize(420, 150);
+        chart.setProfile(profile, width);
+        const int peak = chart.maxLevel();
+        QVERIFY(peak >= 0);
+        QCOMPARE(profile[static_cast<size_t>(peak)], *std::max_element(profile.begin(), profile.end()));
+        QVERIFY(width >= profile[static_cast<size_t>(peak)]); // no level is wider than the width
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY2(chart.exportPng(dir.filePath("w.png"), 2.0, &error), qPrintable(error));
+        QVERIFY2(chart.exportSvg(dir.filePath("w.svg"), &error), qPrintable(error));
+        QCOMPARE(QImage(dir.filePath("w.png")).size(), QSize(840, 300));
+        QVERIFY(QSvgRenderer(dir.filePath("w.svg")).isValid());
+        screenshot(&chart, "width_chart");
+        WidthChart empty;
+        QVERIFY(empty.maxLevel() == -1);
+        QVERIFY(!empty.grab().isNull());
+    }
+
+    void barChart() {
+        BarChart chart;
+        chart.resize(520, 140);
+        chart.setTitle("Inception V3, batch 1 (example figures)");
+        chart.setBars(
+            {{"sequential", 4.0, 3.9, 4.2, {}}, {"wavefront", 3.2, 3.1, 3.4, {}}, {"IOS", 2.5, 2.4, 2.7, {}}},
+            0);
+        QCOMPARE(chart.speedup(0), 1.0);
+        QCOMPARE(chart.speedup(2), 1.6);
+        QCOMPARE(chart.speedup(7), 0.0);
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY2(chart.exportPng(dir.filePath("b.png"), 1.0, &error), qPrintable(error));
+        QVERIFY(!QImage(dir.filePath("b.png")).isNull());
+        QVERIFY2(chart.exportSvg(dir.filePath("b.svg"), &error), qPrintable(error));
+        QVERIFY(QSvgRenderer(dir.filePath("b.svg")).isValid());
+        screenshot(&chart, "bar_chart");
+    }
+};
+
+QTEST_MAIN(TestCharts)
+#include "tst_charts.moc"

@@ -1,0 +1,239 @@
+// Timeline: the time<->pixel mapping value type, lanes built from schedules and kernel
+// records, the playhead, clicks selecting ops, exports, and a screenshot of real schedules.
+#include "cost/cost_factory.h"
+#include "models/model_registry.h"
+#include "sched/scheduler.h"
+#include "selection_model.h"
+#include "test_graphs.h"
+#include "timeline_painter.h"
+#include "timeline_view.h"
+#include "util/errors.h"
+
+#include <QImage>
+#include <QSignalSpy>
+#include <QSvgRenderer>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace ioscope;
+using namespace ioscope::widgets;
+
+namespace {
+
+Schedule irregular(const Graph& g) {
+    Schedule s;
+    s.stages.push_back({Strategy::Merge, {{g.find("branch_a"), g.find("branch_b")}}});
+    s.stages.push_back({Strategy::Concurrent, {{g.find("pool"), g.find("branch_c")}}});
+    s.stages.push_back({Strategy::Concurrent, {{g.find("concat"), g.find("head")}}});
+    return s;
+}
+
+} // namespace
+
+class TestTimeline : public QObject {
+    Q_OBJECT
+
+  private slots:
+    void mappingRoundTrip() {
+        TimelineMapping m(12.5, 800, 0);
+        QCOMPARE(m.toPixel(0), 0.0);
+        QCOMPARE(m.toPixel(12.5), 800.0);
+        for (double ms : {0.0, 0.001, 3.3, 7.77, 12.5}) QVERIFY(std::abs(m.toMs(m.toPixel(ms)) - ms) < 1e-9);
+        m.zoomAt(4, 200); // the time under the anchor stays put
+        const double before = TimelineMapping(12.5, 800).toMs(200);
+        QVERIFY(std::abs(m.toMs(200) - before) < 1e-9);
+        QVERIFY(std::abs(m.visibleSpanMs() - 12.5 / 4) < 1e-9);
+        for (double px : {0.0, 13.0, 799.0}) QVERIFY(std::abs(m.toPixel(m.toMs(px)) - px) < 1e-6);
+        m.scrollByPixels(1e6); // clamped to the end
+        QVERIFY(std::abs(m.endMs() - 12.5) < 1e-9);
+        m.scrollByPixels(-1e6);
+        QCOMPARE(m.startMs(), 0.0);
+        m.setPixelsPerMs(1e-9); // cannot zoom out past "fit"
+        QVERIFY(std::abs(m.visibleSpanMs() - 12.5) < 1e-9);
+        m.zoomAt(10, 400);
+        m.ensureVisible(12.0);
+        QVERIFY(m.startMs() <= 12.0 && m.endMs() >= 12.0);
+        TimelineMapping margin(10, 500, 100);
+        QCOMPARE(margin.toPixel(0), 100.0);
+        QCOMPARE(margin.toPixel(10), 500.0);
+    }
+
+    void niceSteps() {
+        QCOMPARE(TimelineMapping::niceStep(0.7), 1.0);
+        QCOMPARE(TimelineMapping::niceStep(1.0), 1.0);
+        QCOMPARE(TimelineMapping::niceStep(1.2), 2.0);
+        QCOMPARE(TimelineMapping::niceStep(3), 5.0);
+        QCOMPARE(TimelineMapping::niceStep(6), 10.0);
+        QVERIFY(std::abs(TimelineMapping::niceStep(0.013) - 0.02) < 1e-12);
+        QCOMPARE(TimelineMapping::niceStep(0), 1.0);
+        QCOMPARE(TimelineMapping::formatTime(1.5, 0.5), QString("1.5 ms"));
+        QCOMPARE(TimelineMapping::formatTime(0.25, 0.05), QString::fromUtf8("250 µs"));
+        QCOMPARE(TimelineMapping::formatTime(2000, 1000), QString("2 s"));
+        QCOMPARE(TimelineMapping::formatTime(4, 2), QString("4 ms"));
+    }
+
+    void ticks() {
+        TimelineMapping m(7.3, 1000);
+        const auto ticks = m.ticks(80);
+        QVERIFY(!ticks.empty());
+        std::vector<double> majors;
+        for (const auto& t : ticks) {
+            QVERIFY(t.ms >= 0 && t.ms <= 7.3 + 1e-9);
+            QVERIFY(std::abs(t.px - m.toPixel(t.ms)) < 1e-9);
+            if (t.major) {
+                QVERIFY(!t.label.isEmpty());
+                majors.push_back(t.ms);
+            }
+        }
+        QVERIFY(majors.size() >= 2);
+        const double step = majors[1] - majors[0];
+        QVERIFY(step * m.pixelsPerMs() >= 80 - 1e-6);
+        QVERIFY(std::abs(TimelineMapping::niceStep(step) - step) < 1e-9); // a 1-2-5 step
+        QCOMPARE(ticks.front().label, QString("0 ms"));
+        m.zoomAt(100, 500);
+        for (const auto& t : m.ticks(80)) QVERIFY(t.ms >= m.startMs() - 1e-9 && t.ms <= m.endMs() + 1e-9);
+    }
+
+    void scheduleLanes() {
+        const Graph g = testgraphs::diamond();
+        const TimelineLane lane = scheduleLane(g, irregular(g), {1.0, 0.5, 0.25}, "IOS");
+        QCOMPARE(lane.stages.size(), size_t(3));
+        QCOMPARE(lane.durationMs, 1.75);
+        QCOMPARE(lane.boxes.size(), g.units().size());
+        QCOMPARE(lane.subLanes, 2); // the merge stage shows its two convs side by side
+        for (const auto& box : lane.boxes) {
+            const auto& band = lane.stages[static_cast<size_t>(box.stage)];
+            QVERIFY(box.startMs >= band.startMs - 1e-12 && box.endMs <= band.endMs + 1e-12);
+            QCOMPARE(box.merged, box.stage == 0);
+        }
+        // A chain splits its stage by FLOPs: the conv gets far more than the pool before it.
+        const auto find = [&](const char* name) {
+            return *std::find_if(lane.boxes.begin(), lane.boxes.end(),
+                                 [&](auto& b) { return b.op == g.find(name); });
+        };
+        QCOMPARE(find("pool").startMs, 1.0);
+        QCOMPARE(find("branch_c").endMs, 1.5);
+        QCOMPARE(find("pool").endMs, find("branch_c").startMs);
+        QVERIFY_THROWS_EXCEPTION(InputError, scheduleLane(g, irregular(g), {1.0}, "bad"));
+    }
+
+    void kernelLanes() {
+        std::vector<KernelRecord> kernels = {
+            {"implicit_gemm", 0.0, 0.4, 7, 0}, {"winograd", 0.1, 0.3, 9, 0}, {"pool_fw", 0.45, 0.5, 7, 1}};
+        const TimelineLane lane = kernelLane(kernels, "measured");
+        QVERIFY(lane.measured);
+        QCOMPARE(lane.subLanes, 2);
+        QCOMPARE(lane.durationMs, 0.5);
+        QCOMPARE(lane.stages.size(), size_t(2));
+        QCOMPARE(lane.stages[0].endMs, 0.4);
+    }
+
+    void playheadAndSteps() {
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        TimelineView view;
+        view.resize(800, 200);
+        view.setGraph(g);
+        view.addScheduleLane("IOS", irregular(*g), {1.0, 0.5, 0.25});
+        view.addScheduleLane("sequential", sequentialSchedule(*g),
+                             std::vector<double>(g->units().size(), 0.5));
+        QCOMPARE(view.durationMs(), 3.0);
+        QSignalSpy running(&view, &TimelineView::runningOpsChanged);
+        view.setPlayheadMs(0.5);
+        QCOMPARE(view.runningOps(0), (QList<OpId>{g->find("branch_a"), g->find("branch_b")}));
+        QCOMPARE(view.runningOps(1).size(), 1);
+        QCOMPARE(running.count(), 0); // the same ops already ran at 0: no change to report
+        view.stepNextStage();
+        QCOMPARE(view.playheadMs(), 1.0);
+        QCOMPARE(running.count(), 1);
+        QCOMPARE(running.last().at(0).value<QList<OpId>>(), QList<OpId>{g->find("pool")});
+        QCOMPARE(view.stageAt(0, view.playheadMs()), 1);
+        QCOMPARE(view.runningOps(0), QList<OpId>{g->find("pool")});
+        view.stepNextStage();
+        view.stepNextStage(); // past the last stage: the end
+        QCOMPARE(view.playheadMs(), 3.0);
+        view.stepPreviousStage();
+        QCOMPARE(view.playheadMs(), 1.5);
+        view.setActiveLane(1);
+        view.stepPreviousStage();
+        QCOMPARE(view.playheadMs(), 1.0);
+        // Playing moves the playhead forward and stops at the end.
+        view.setPlaybackSeconds(0.5);
+        view.setSpeed(4);
+        QSignalSpy playing(&view, &TimelineView::playingChanged);
+        view.play();
+        QVERIFY(view.isPlaying());
+        QTRY_VERIFY_WITH_TIMEOUT(!view.isPlaying(), 5000);
+        QCOMPARE(view.playheadMs(), 3.0);
+        QCOMPARE(playing.count(), 2);
+    }
+
+    void clickingABoxSelectsItsOp() {
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        SelectionModel selection;
+        TimelineView view;
+        view.setSelectionModel(&selection);
+        view.resize(900, 200);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setGraph(g);
+        view.addScheduleLane("IOS", irregular(*g), {1.0, 0.5, 0.25});
+        const TimelineGeometry geo = timelineGeometry(view.lanes(), view.size());
+        const TimelineBox& box = view.lanes()[0].boxes.back(); // "head"
+        const QRectF r = timelineBoxRect(geo, view.mapping(), 0, box);
+        QCOMPARE(view.boxAt(r.center()).first, 0);
+        QSignalSpy changed(&selection, &SelectionModel::selectionChanged);
+        QTest::mouseClick(&view, Qt::LeftButton, {}, r.center().toPoint());
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(selection.currentOp(), g->find("head"));
+        QCOMPARE(view.highlightedOps(), QList<OpId>{g->find("head")});
+        // Clicking the axis moves the playhead there.
+        QTest::mouseClick(&view, Qt::LeftButton, {}, QPoint(static_cast<int>(r.center().x()), 10));
+        QVERIFY(std::abs(view.playheadMs() - (box.startMs + box.endMs) / 2) < 0.02);
+    }
+
+    void exportsAndScreenshot() {
+        std::shared_ptr<const Graph> g;
+        try {
+            g = std::make_shared<const Graph>(loadModel("inception_v3"));
+        } catch (const std::exception&) {
+            g = std::make_shared<const Graph>(testgraphs::randomDag(60, 2));
+        }
+        auto cost = makeCostModel("sim:H100", RunConfig{});
+        SchedulerOptions options;
+        const Schedule ios = iosSchedule(*g, *cost, options).schedule;
+        const Schedule wave = wavefrontSchedule(*g);
+        const Schedule seq = sequentialSchedule(*g);
+        auto latencies = [&](const Schedule& s) {
+            std::vector<double> v;
+            for (const Stage& st : s.stages) v.push_back(cost->stageLatencyMs(*g, st, RunConfig{}));
+            return v;
+        };
+        SelectionModel selection;
+        TimelineView view;
+        view.setSelectionModel(&selection);
+        view.resize(1400, 420);
+        view.setGraph(g);
+        view.addScheduleLane("IOS", ios, latencies(ios));
+        view.addScheduleLane("wavefront", wave, latencies(wave));
+        view.addScheduleLane("sequential", seq, latencies(seq));
+        view.setPlayheadMs(view.lanes()[0].durationMs * 0.4);
+        selection.selectOp(g->units()[g->units().size() / 2]);
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY2(view.exportSvg(dir.filePath("t.svg"), {}, &error), qPrintable(error));
+        QVERIFY2(view.exportPng(dir.filePath("t.png"), {}, 1.0, &error), qPrintable(error));
+        QVERIFY(QSvgRenderer(dir.filePath("t.svg")).isValid());
+        const QImage image(dir.filePath("t.png"));
+        QCOMPARE(image.width(), 1600);
+        const QByteArray shots = qgetenv("IOSCOPE_SCREENSHOT_DIR");
+        if (!shots.isEmpty()) {
+            view.grab().save(QString::fromLocal8Bit(shots) + "/timeline.png");
+            view.mapping(); // zoomed-in view of the start too
+            view.zoomBy(8);
+            view.grab().save(QString::fromLocal8Bit(shots) + "/timeline_zoom.png");
+        }
+    }
+};
+
+QTEST_MAIN(TestTimeline)
+#include "tst_timeline.moc"
