@@ -134,14 +134,17 @@ layout::LayoutOptions DagView::layoutOptions() const {
     return options;
 }
 
-void DagView::requestLayout() {
-    scene()->clear();
-    nodes_.clear();
-    edges_.clear();
-    blockItems_ = 0;
-    hasLayout_ = false;
+void DagView::requestLayout(bool keepScene) {
+    // A new layout of the same graph keeps the old drawing until the new one arrives.
+    if (!keepScene || !hasLayout_) {
+        scene()->clear();
+        nodes_.clear();
+        edges_.clear();
+        blockItems_ = 0;
+        hasLayout_ = false;
+        overview_->hide();
+    }
     layoutError_.clear();
-    overview_->hide();
     if (!graph_) {
         layoutPending_ = false;
         layout::LayoutWorker::shared().cancel(this);
@@ -185,6 +188,7 @@ void DagView::onLayoutReady(quint64 generation, std::shared_ptr<const layout::Gr
 
 void DagView::buildScene(const layout::GraphLayout& layout) {
     scene()->clear();
+    scene()->setFont(font()); // items paint with the font their sizes were measured with
     layout_ = layout;
     nodes_.assign(static_cast<size_t>(graph_ ? graph_->size() : 0), nullptr);
     edges_.clear();
@@ -236,25 +240,25 @@ bool DagView::waitForLayout(int timeoutMs) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
         if (layoutPending_) QThread::msleep(5);
     }
-    return hasLayout_;
+    return hasLayout_ && !layoutPending_;
 }
 
 void DagView::setDirection(layout::Direction direction) {
     if (direction == direction_) return;
     direction_ = direction;
-    if (graph_) requestLayout();
+    if (graph_) requestLayout(true);
 }
 
 void DagView::setBlocksVisible(bool on) {
     if (on == blocksVisible_) return;
     blocksVisible_ = on;
-    if (graph_) requestLayout();
+    if (graph_) requestLayout(true);
 }
 
 void DagView::setInputsVisible(bool on) {
     if (on == inputsVisible_) return;
     inputsVisible_ = on;
-    if (graph_) requestLayout();
+    if (graph_) requestLayout(true);
 }
 
 void DagView::setAntichain(const std::vector<OpId>& ops) {
@@ -392,16 +396,24 @@ bool DagView::exportPng(const QString& path, double scale, QString* error) {
     return saveScenePng(scene(), path, scale, scene()->sceneRect(), error);
 }
 
+void DagView::changeEvent(QEvent* event) {
+    QGraphicsView::changeEvent(event);
+    // Node sizes come from font metrics: a new font (presentation mode) needs a new layout.
+    if (event->type() == QEvent::FontChange && graph_) requestLayout(true);
+}
+
 void DagView::drawForeground(QPainter* painter, const QRectF& rect) {
     QGraphicsView::drawForeground(painter, rect);
     QString message;
-    if (layoutPending_ && !hasLayout_) message = tr("Laying out %1 ops…").arg(graph_ ? graph_->size() : 0);
+    if (layoutPending_) message = tr("Laying out %1 ops…").arg(graph_ ? graph_->size() : 0);
     if (!layoutError_.isEmpty()) message = tr("Layout failed: %1").arg(layoutError_);
     if (message.isEmpty()) return;
     painter->save();
     painter->resetTransform();
     painter->setPen(QColor(0x60, 0x60, 0x60));
-    painter->drawText(viewport()->rect(), Qt::AlignCenter | Qt::TextWordWrap, message);
+    // Over an old drawing the note goes in a corner; on an empty view in the middle.
+    const Qt::Alignment where = hasLayout_ ? Qt::AlignTop | Qt::AlignLeft : Qt::AlignCenter;
+    painter->drawText(viewport()->rect().adjusted(8, 6, -8, -6), where | Qt::TextWordWrap, message);
     painter->restore();
 }
 

@@ -111,10 +111,11 @@ class DagView : public QGraphicsView {
     void resizeEvent(QResizeEvent* event) override;
     void scrollContentsBy(int dx, int dy) override;
     void drawForeground(QPainter* painter, const QRectF& rect) override;
+    void changeEvent(QEvent* event) override;
 
   private:
     friend struct DagLayoutRelay;
-    void requestLayout();
+    void requestLayout(bool keepScene = false);
     void onLayoutReady(quint64 generation, std::shared_ptr<const layout::GraphLayout> layout,
                        const QString& error);
     void buildScene(const layout::GraphLayout& layout);

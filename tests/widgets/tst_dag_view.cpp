@@ -85,6 +85,22 @@ class TestDagView : public QObject {
         QVERIFY(view.currentLayout().bounds.width > view.currentLayout().bounds.height);
     }
 
+    void relayoutKeepsTheDrawingAndFollowsTheFont() {
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        DagView view;
+        view.setGraph(g);
+        QVERIFY(view.waitForLayout());
+        const double width = view.currentLayout().nodes[1].width;
+        view.setDirection(layout::Direction::LeftToRight);
+        QCOMPARE(view.nodeItemCount(), g->size()); // the old drawing stays until the new one lands
+        QVERIFY(view.waitForLayout());
+        QFont big = view.font();
+        big.setPointSizeF(big.pointSizeF() * 2);
+        view.setFont(big); // presentation mode: bigger labels need bigger nodes
+        QVERIFY(view.waitForLayout());
+        QVERIFY(view.currentLayout().nodes[1].width > width * 1.4);
+    }
+
     void newerGraphWins() {
         auto big = std::make_shared<const Graph>(testgraphs::randomDag(200, 5));
         auto small = std::make_shared<const Graph>(testgraphs::diamond());

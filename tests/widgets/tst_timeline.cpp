@@ -126,6 +126,18 @@ class TestTimeline : public QObject {
         QCOMPARE(lane.durationMs, 0.5);
         QCOMPARE(lane.stages.size(), size_t(2));
         QCOMPARE(lane.stages[0].endMs, 0.4);
+
+        // Drawn under a schedule lane (test fixture records, not measurements).
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        TimelineView view;
+        view.resize(700, 200);
+        view.setGraph(g);
+        view.addScheduleLane("IOS", irregular(*g), {0.2, 0.15, 0.15});
+        QCOMPARE(view.addKernelLane("kernels", kernels), 1);
+        view.setPlayheadMs(0.2);
+        QCOMPARE(view.runningOps(1).size(), 0); // kernels are not ops
+        const QByteArray shots = qgetenv("IOSCOPE_SCREENSHOT_DIR");
+        if (!shots.isEmpty()) view.grab().save(QString::fromLocal8Bit(shots) + "/timeline_kernels.png");
     }
 
     void playheadAndSteps() {
