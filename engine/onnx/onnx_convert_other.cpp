@@ -206,11 +206,13 @@ void convertReshape(ImportState& state, const onnx::NodeProto& node, const std::
             throw InputError("target dim " + std::to_string(out[i]) + " is invalid");
         } else {
             known *= out[i];
+            if (known > total) throw InputError("the target shape holds more elements than the input");
         }
     }
     if (inferred >= 0 && known > 0 && total % known == 0) out[static_cast<size_t>(inferred)] = total / known;
     std::int64_t product = 1;
-    for (auto d : out) product *= d;
+    for (auto d : out)
+        if ((product *= d) > total) break;
     if (product != total)
         throw InputError("cannot reshape " + std::to_string(total) + " elements to the target");
     if (out == in) return bindOutput(state, node, x);

@@ -79,7 +79,9 @@ void convertConv(ImportState& state, const onnx::NodeProto& node, const std::str
     if (w->dims[1] * group != in.c)
         throw InputError("weight '" + w->name + "' dims " + w->dimsString() + " do not fit " +
                          std::to_string(in.c) + " input channels in " + std::to_string(group) + " groups");
-    if (w->dims[0] <= 0 || w->dims[0] > kMaxDim) throw InputError("weight output channels are out of range");
+    for (int i : {0, 2, 3})
+        if (w->dims[static_cast<size_t>(i)] <= 0 || w->dims[static_cast<size_t>(i)] > kMaxDim)
+            throw InputError("weight '" + w->name + "' dims " + w->dimsString() + " are out of range");
     if (b && (b->dims.size() != 1 || b->dims[0] != w->dims[0]))
         throw InputError("bias '" + b->name + "' has dims " + b->dimsString() + ", expected [" +
                          std::to_string(w->dims[0]) + "]");
