@@ -1,20 +1,75 @@
-// Temporary minimal window: opens a model and lists its ops. The explorer replaces it.
-#include "models/model_registry.h"
+// ioscope: the schedule explorer. With --screenshot or --report it runs headless (see
+// headless.h); otherwise it opens the window on MODEL, the last model, or Inception V3.
+#include "app_settings.h"
+#include "headless.h"
+#include "main_window.h"
 
 #include <QApplication>
-#include <QListWidget>
-#include <QMessageBox>
+#include <QCommandLineParser>
+#include <QTextStream>
+#include <QTimer>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
-    QListWidget list;
-    try {
-        const ioscope::Graph g = ioscope::loadModel(argc > 1 ? argv[1] : "inception_v3");
-        for (const auto& op : g.ops()) list.addItem(QString::fromStdString(op.name));
-    } catch (const std::exception& e) {
-        QMessageBox::critical(nullptr, "ioscope", e.what());
+    QApplication::setApplicationName(QStringLiteral("ioscope"));
+    QApplication::setOrganizationName(QStringLiteral("ioscope"));
+    QApplication::setApplicationVersion(QStringLiteral(IOSCOPE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Schedule explorer for inter-operator parallel CNN inference"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(
+        QStringLiteral("MODEL"),
+        QStringLiteral("inception_v3, squeezenet, randwire, nasnet, a model JSON or an ONNX file"));
+    const QCommandLineOption screenshot(
+        QStringLiteral("screenshot"), QStringLiteral("Write a screenshot of the window to FILE.png and exit"),
+        QStringLiteral("FILE"));
+    const QCommandLineOption report(
+        QStringLiteral("report"), QStringLiteral("Write the report (PDF, or PNG by suffix) to FILE and exit"),
+        QStringLiteral("FILE"));
+    const QCommandLineOption schedule(QStringLiteral("schedule"),
+                                      QStringLiteral("With --report: include the schedule in FILE"),
+                                      QStringLiteral("FILE"));
+    parser.addOptions({screenshot, report, schedule});
+    if (!parser.parse(QApplication::arguments())) {
+        QTextStream(stderr) << "ioscope: error: " << parser.errorText() << '\n';
         return 2;
     }
-    list.show();
-    return app.exec();
+    if (parser.isSet(QStringLiteral("help"))) parser.showHelp(0);
+    if (parser.isSet(QStringLiteral("version"))) parser.showVersion();
+
+    const QStringList models = parser.positionalArguments();
+    const bool headless = parser.isSet(screenshot) || parser.isSet(report);
+    if (headless) {
+        if (parser.isSet(screenshot) == parser.isSet(report) || models.size() != 1) {
+            QTextStream(stderr)
+                << "ioscope: error: usage: ioscope --screenshot OUT.png MODEL | --report OUT.pdf "
+                   "MODEL [--schedule FILE]\n";
+            return 2;
+        }
+        if (parser.isSet(schedule) && !parser.isSet(report)) {
+            QTextStream(stderr) << "ioscope: error: --schedule goes with --report\n";
+            return 2;
+        }
+        ioscope::app::HeadlessRequest request;
+        request.screenshotPath = parser.value(screenshot);
+        request.reportPath = parser.value(report);
+        request.model = models.front();
+        request.scheduleFile = parser.value(schedule);
+        return ioscope::app::runHeadless(request);
+    }
+    if (models.size() > 1) {
+        QTextStream(stderr) << "ioscope: error: one MODEL at most\n";
+        return 2;
+    }
+
+    ioscope::app::MainWindow window;
+    window.show();
+    QString model = models.value(0);
+    if (model.isEmpty()) model = ioscope::app::AppSettings::lastModel();
+    if (model.isEmpty()) model = QStringLiteral("inception_v3");
+    QTimer::singleShot(0, &window, [&window, model] { window.openModel(model); });
+    return QApplication::exec();
 }

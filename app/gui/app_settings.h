@@ -1,0 +1,26 @@
+#pragma once
+// What the explorer remembers between sessions (QSettings "ioscope/ioscope"): window
+// geometry and dock state, recent and last models, the last directory, search parameters.
+#include "schedule_run.h"
+
+#include <QByteArray>
+#include <QStringList>
+
+namespace ioscope::app::AppSettings {
+
+QByteArray windowGeometry();
+void setWindowGeometry(const QByteArray& geometry);
+QByteArray windowState();
+void setWindowState(const QByteArray& state);
+
+QStringList recentModels();
+void setRecentModels(const QStringList& models);
+QString lastModel();
+void setLastModel(const QString& spec);
+QString lastDirectory();
+void setLastDirectory(const QString& dir);
+
+SearchRequest searchRequest();
+void setSearchRequest(const SearchRequest& request);
+
+} // namespace ioscope::app::AppSettings

@@ -1,0 +1,44 @@
+#include "execution_job.h"
+
+#include "util/errors.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace ioscope::app {
+
+quint64 ExecutionJob::start(std::shared_ptr<const Graph> graph, std::vector<Item> items,
+                            const ExecutionOptions& options) {
+    const Ticket ticket = begin();
+    const quint64 gen = ticket.generation;
+    auto cancel = ticket.cancel;
+    track(QtConcurrent::run([this, graph = std::move(graph), items = std::move(items), options, gen, cancel] {
+        try {
+            const int total = int(items.size());
+            for (int i = 0; i < total; ++i) {
+                if (cancel->load()) throw Cancelled();
+                ExecutionResult r = executeOnGpu(*graph, items[size_t(i)].schedule, options, cancel.get());
+                post([this, gen, id = items[size_t(i)].runId, r = std::move(r), i, total] {
+                    if (!isCurrent(gen)) return;
+                    emit executed(id, r);
+                    emit progressed(i + 1, total);
+                });
+            }
+            post([this, gen] {
+                if (!isCurrent(gen)) return;
+                end(gen);
+                emit finished();
+            });
+        } catch (const Cancelled&) {
+        } catch (const std::exception& e) {
+            const QString message = QString::fromUtf8(e.what());
+            post([this, gen, message] {
+                if (!isCurrent(gen)) return;
+                end(gen);
+                emit failed(message);
+            });
+        }
+    }));
+    return gen;
+}
+
+} // namespace ioscope::app

@@ -1,0 +1,31 @@
+#pragma once
+// Executes schedules on the GPU on a worker thread, one after the other, reporting each result
+// as it arrives; cancel stops between and inside runs.
+#include "background_job.h"
+#include "exec/gpu_execution.h"
+
+#include <memory>
+#include <vector>
+
+namespace ioscope::app {
+
+class ExecutionJob : public BackgroundJob {
+    Q_OBJECT
+  public:
+    using BackgroundJob::BackgroundJob;
+
+    struct Item {
+        int runId = 0;
+        Schedule schedule;
+    };
+    quint64 start(std::shared_ptr<const Graph> graph, std::vector<Item> items,
+                  const ExecutionOptions& options);
+
+  signals:
+    void executed(int runId, const ioscope::ExecutionResult& result);
+    void progressed(int done, int total);
+    void finished();
+    void failed(const QString& message);
+};
+
+} // namespace ioscope::app

@@ -1,0 +1,116 @@
+#include "headless.h"
+
+#include "app_settings.h"
+#include "dag_view.h"
+#include "document.h"
+#include "exporter.h"
+#include "main_window.h"
+#include "qt_text.h"
+#if __has_include("schedule/schedule_json.h")
+#include "schedule/schedule_json.h"
+#define IOSCOPE_APP_SCHEDULE_IO 1
+#endif
+#include "search_panel.h"
+#include "search_work.h"
+#include "timeline_view.h"
+#include "util/atomic_file.h"
+#include "util/errors.h"
+
+#include <QApplication>
+#include <QBuffer>
+#include <QPixmap>
+#include <QSaveFile>
+#include <QTextStream>
+
+namespace ioscope::app {
+namespace {
+
+int complain(int status, const QString& message) {
+    QTextStream(stderr) << "ioscope: error: " << message << '\n';
+    return status;
+}
+
+bool savePixmap(const QPixmap& pixmap, const QString& path, QString* error) {
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    if (!pixmap.save(&buffer, "PNG")) {
+        *error = QStringLiteral("%1: PNG encoding failed").arg(path);
+        return false;
+    }
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        *error = QStringLiteral("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+// Loads FILE as a schedule for the open model and makes it the current run.
+void addScheduleFile(MainWindow& window, const QString& file) {
+    Document* doc = window.document();
+    const Graph& g = *doc->graph();
+#ifdef IOSCOPE_APP_SCHEDULE_IO
+    const Schedule schedule = loadScheduleFile(g, ss(file));
+#else
+    const Schedule schedule;
+    throw InputError(ss(file), "schedule files are not readable in this build");
+#endif
+    SearchRequest request = window.searchPanel()->request();
+    request.costSpec = QStringLiteral("sim:H100");
+    ScheduleRun run = costSchedule(g, schedule, SchedulerKind::Ios, request, nullptr);
+    doc->setCurrentRun(doc->addRun(std::move(run)));
+}
+
+} // namespace
+
+int runHeadless(const HeadlessRequest& request) {
+    MainWindow window;
+    window.setQuietErrors(true);
+    // Headless runs use the defaults, not what a user last chose in the window.
+    SearchRequest defaults;
+    window.searchPanel()->setRequest(defaults);
+    QString loadError, runError;
+    QObject::connect(&window, &MainWindow::errorShown, [&](const QString& m) {
+        if (!window.document()->hasModel())
+            loadError = m;
+        else if (runError.isEmpty())
+            runError = m;
+    });
+    window.resize(1600, 1000);
+    window.show();
+    window.openModel(request.model);
+    if (!window.waitUntilIdle(request.timeoutMs)) return complain(1, QStringLiteral("timed out"));
+    if (!window.document()->hasModel())
+        return complain(2, loadError.isEmpty() ? QStringLiteral("%1: cannot open").arg(request.model)
+                                               : loadError);
+    if (!runError.isEmpty()) return complain(1, runError);
+
+    if (!request.scheduleFile.isEmpty()) {
+        try {
+            addScheduleFile(window, request.scheduleFile);
+        } catch (const InputError& e) {
+            return complain(2, QString::fromUtf8(e.what()));
+        } catch (const std::exception& e) {
+            return complain(1, QString::fromUtf8(e.what()));
+        }
+    }
+    // Show a moment of the schedule: the playhead part-way lights the running ops.
+    window.timeline()->setPlayheadMs(window.timeline()->durationMs() * 0.37);
+    window.dagView()->fitToWindow();
+    QApplication::processEvents();
+
+    QString error;
+    if (!request.screenshotPath.isEmpty()) {
+        if (!savePixmap(window.grab(), request.screenshotPath, &error)) return complain(1, error);
+        return 0;
+    }
+    Exporter exporter(window.document(), window.dagView(), window.timeline());
+    const QString kind = request.reportPath.endsWith(QLatin1String(".png"), Qt::CaseInsensitive)
+                             ? QStringLiteral("report-png")
+                             : QStringLiteral("report-pdf");
+    if (!exporter.write(kind, request.reportPath, &error)) return complain(1, error);
+    return 0;
+}
+
+} // namespace ioscope::app

@@ -1,0 +1,22 @@
+#pragma once
+// Headless modes of the explorer (QT_QPA_PLATFORM=offscreen works):
+//   ioscope --screenshot out.png MODEL
+//   ioscope --report out.pdf|out.png MODEL [--schedule FILE]
+// They build the real window, wait for the load, the layout and the default search
+// (sim:H100), write the file atomically and return the exit status: 0 success, 1 failure
+// while running, 2 bad input (message on stderr).
+#include <QString>
+
+namespace ioscope::app {
+
+struct HeadlessRequest {
+    QString screenshotPath; // exactly one of these two
+    QString reportPath;
+    QString model;
+    QString scheduleFile; // optional, --report only: shown as the current run
+    int timeoutMs = 600000;
+};
+
+int runHeadless(const HeadlessRequest& request);
+
+} // namespace ioscope::app

@@ -1,0 +1,48 @@
+#include "loaded_model.h"
+
+#include "graph/op_metrics.h"
+#include "models/model_registry.h"
+#include "qt_text.h"
+
+#include <QFileInfo>
+
+namespace ioscope::app {
+
+LoadedModel loadAndAnalyze(const QString& spec) {
+    std::vector<std::string> notes;
+    ModelLoadOptions options;
+    options.notes = &notes;
+    LoadedModel m = analyze(loadModel(ss(spec), options), spec);
+    for (const auto& n : notes) m.notes << qs(n);
+    return m;
+}
+
+LoadedModel analyze(Graph graph, const QString& source) {
+    LoadedModel m;
+    m.source = source;
+    m.displayName = graph.name().empty() ? QFileInfo(source).completeBaseName() : qs(graph.name());
+    ModelFacts& f = m.facts;
+    f.units = static_cast<int>(graph.units().size());
+    for (const Op& op : graph.ops()) {
+        f.edges += static_cast<int>(op.inputs.size());
+        if (op.kind == OpKind::Input) continue;
+        const OpMetrics om = opMetrics(op);
+        f.flops += om.flops;
+        f.bytes += om.bytes;
+        f.params += om.params;
+    }
+    f.width = maximumAntichain(graph);
+    f.widthProfile = widthProfile(graph);
+    f.criticalPath = criticalPathByFlops(graph);
+    // Blocks only feed the teaching view and the DAG outlines; a failure there must not stop
+    // the model from opening.
+    try {
+        m.blocks = partitionBlocks(graph);
+    } catch (const std::exception& e) {
+        m.notes << QStringLiteral("blocks unavailable: %1").arg(QString::fromUtf8(e.what()));
+    }
+    m.graph = std::make_shared<const Graph>(std::move(graph));
+    return m;
+}
+
+} // namespace ioscope::app

@@ -1,0 +1,273 @@
+#include "main_window.h"
+
+#include "dag_view.h"
+#include "document.h"
+#include "execution_panel.h"
+#include "find_bar.h"
+#include "model_load_job.h"
+#include "op_properties_model.h"
+#include "run_table_model.h"
+#include "schedule_tree_model.h"
+#include "search_job.h"
+#include "search_panel.h"
+#include "selection_model.h"
+#include "teaching_panel.h"
+#include "timeline_view.h"
+#include "width_chart.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
+#include <QElapsedTimer>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenu>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTableView>
+#include <QToolButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+// The qrc lives in a static library, so it must be registered explicitly (outside any namespace).
+static void initIoscopeResources() { Q_INIT_RESOURCE(resources); }
+
+namespace ioscope::app {
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), document_(new Document(this)), selection_(new widgets::SelectionModel(this)),
+      loadJob_(new ModelLoadJob(this)), searchJob_(new SearchJob(this)) {
+    initIoscopeResources();
+    setWindowTitle(tr("ioscope"));
+    setWindowIcon(QIcon(QStringLiteral(":/ioscope/ioscope.svg")));
+    setAcceptDrops(true);
+    setDockNestingEnabled(true);
+    buildViews();
+    buildActions();
+
+    connect(loadJob_, &ModelLoadJob::loaded, this, &MainWindow::onModelLoaded);
+    connect(loadJob_, &ModelLoadJob::failed, this, [this](const QString& spec, const QString& message) {
+        jobLabel_->clear();
+        showError(tr("Cannot open %1").arg(spec), message);
+    });
+    connect(searchJob_, &SearchJob::runningChanged, searchPanel_, &SearchPanel::setRunning);
+    connect(searchJob_, &SearchJob::progressed, searchPanel_, &SearchPanel::showStatus);
+    connect(searchJob_, &SearchJob::finished, this, &MainWindow::onSearchFinished);
+    connect(searchJob_, &SearchJob::cancelled, this,
+            [this] { searchPanel_->showMessage(tr("Search cancelled.")); });
+    connect(searchJob_, &SearchJob::failed, this, [this](const QString& message) {
+        searchPanel_->showMessage(tr("Search failed."));
+        showError(tr("Search failed"), message);
+    });
+    connect(searchPanel_, &SearchPanel::runRequested, this, &MainWindow::startSearch);
+    connect(searchPanel_, &SearchPanel::cancelRequested, this, &MainWindow::cancelSearch);
+    connect(searchPanel_, &SearchPanel::runActivated, document_, &Document::setCurrentRun);
+    connect(document_, &Document::currentRunChanged, this, &MainWindow::onCurrentRunChanged);
+    connect(document_, &Document::runUpdated, this, [this] { rebuildTimelineLanes(); });
+    connect(selection_, &widgets::SelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
+    connect(dag_, &widgets::DagView::layoutStarted, this, [this] { jobLabel_->setText(tr("Laying out…")); });
+    connect(dag_, &widgets::DagView::layoutFinished, this, [this](double s) {
+        layoutBusy_ = false;
+        jobLabel_->setText(tr("Layout %1 s").arg(s, 0, 'f', 2));
+    });
+    connect(dag_, &widgets::DagView::layoutFailed, this, [this](const QString& message) {
+        layoutBusy_ = false;
+        jobLabel_->setText(tr("Layout failed"));
+        showError(tr("Layout failed"), message);
+    });
+    restoreSettings();
+}
+
+MainWindow::~MainWindow() = default;
+
+QDockWidget* MainWindow::addDock(const QString& title, const QString& objectName, QWidget* widget,
+                                 Qt::DockWidgetArea area) {
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(objectName); // saveState() needs names
+    dock->setWidget(widget);
+    addDockWidget(area, dock);
+    return dock;
+}
+
+void MainWindow::buildViews() {
+    // Centre: find bar over the DAG.
+    dag_ = new widgets::DagView(this);
+    dag_->setSelectionModel(selection_);
+    findBar_ = new widgets::FindBar(this);
+    findBar_->attach(dag_);
+    findBar_->hide();
+    auto* centre = new QWidget(this);
+    auto* centreLayout = new QVBoxLayout(centre);
+    centreLayout->setContentsMargins(0, 0, 0, 0);
+    centreLayout->setSpacing(0);
+    centreLayout->addWidget(findBar_);
+    centreLayout->addWidget(dag_, 1);
+    setCentralWidget(centre);
+
+    // Width: the value and the profile.
+    auto* widthPanel = new QWidget(this);
+    widthLabel_ = new QLabel(widthPanel);
+    widthLabel_->setWordWrap(true);
+    widthChart_ = new widgets::WidthChart(widthPanel);
+    widthChart_->setToolTip(
+        tr("How many ops could run at once along the topological order (wavefront levels); "
+           "the dashed line is the width, the maximum antichain"));
+    auto* wl = new QVBoxLayout(widthPanel);
+    wl->addWidget(widthLabel_);
+    wl->addWidget(widthChart_, 1);
+    auto* widthDock = addDock(tr("Width"), QStringLiteral("widthDock"), widthPanel, Qt::LeftDockWidgetArea);
+
+    // Schedule table.
+    scheduleModel_ = new ScheduleTreeModel(this);
+    scheduleView_ = new QTreeView(this);
+    scheduleView_->setModel(scheduleModel_);
+    scheduleView_->setUniformRowHeights(true);
+    scheduleView_->setAlternatingRowColors(true);
+    scheduleView_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    scheduleView_->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    connect(scheduleView_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        if (syncingSelection_) return;
+        QList<OpId> ops;
+        OpId current = -1;
+        for (const QModelIndex& i : scheduleView_->selectionModel()->selectedRows()) {
+            if (const OpId op = scheduleModel_->opAt(i); op >= 0) ops << op;
+        }
+        if (const OpId op = scheduleModel_->opAt(scheduleView_->currentIndex()); op >= 0 && ops.contains(op))
+            current = op;
+        syncingSelection_ = true;
+        selection_->selectOps(ops, current);
+        syncingSelection_ = false;
+    });
+    auto* scheduleDock =
+        addDock(tr("Schedule"), QStringLiteral("scheduleDock"), scheduleView_, Qt::LeftDockWidgetArea);
+
+    // Properties of the selected op.
+    propertiesModel_ = new OpPropertiesModel(this);
+    propertiesView_ = new QTableView(this);
+    propertiesView_->setModel(propertiesModel_);
+    propertiesView_->verticalHeader()->hide();
+    propertiesView_->horizontalHeader()->setStretchLastSection(true);
+    propertiesView_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    propertiesView_->setWordWrap(true);
+    auto* propertiesDock =
+        addDock(tr("Properties"), QStringLiteral("propertiesDock"), propertiesView_, Qt::RightDockWidgetArea);
+
+    // Search and results.
+    runTable_ = new RunTableModel(document_, this);
+    searchPanel_ = new SearchPanel(runTable_, this);
+    auto* searchDock =
+        addDock(tr("Search"), QStringLiteral("searchDock"), searchPanel_, Qt::RightDockWidgetArea);
+
+    // Execution.
+    executionPanel_ = new ExecutionPanel(document_, this);
+    auto* execDock =
+        addDock(tr("Execution"), QStringLiteral("executionDock"), executionPanel_, Qt::RightDockWidgetArea);
+    tabifyDockWidget(searchDock, execDock);
+    searchDock->raise();
+
+    // Timeline and teaching at the bottom.
+    auto* timelineDock = addDock(tr("Timeline"), QStringLiteral("timelineDock"), buildTimelinePanel(),
+                                 Qt::BottomDockWidgetArea);
+    teachingPanel_ = new TeachingPanel(document_, selection_, dag_, this);
+    auto* teachDock =
+        addDock(tr("Teaching"), QStringLiteral("teachingDock"), teachingPanel_, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(timelineDock, teachDock);
+    timelineDock->raise();
+
+    // The DAG gets the room; docks start at sizes that fit their content.
+    resizeDocks({widthDock, scheduleDock, searchDock, propertiesDock, timelineDock},
+                {300, 340, 470, 260, 330}, Qt::Horizontal);
+    resizeDocks({widthDock, scheduleDock, searchDock, propertiesDock, timelineDock},
+                {190, 300, 420, 200, 330}, Qt::Vertical);
+
+    factsLabel_ = new QLabel(tr("No model open"), this);
+    jobLabel_ = new QLabel(this);
+    statusBar()->addWidget(factsLabel_, 1);
+    statusBar()->addPermanentWidget(jobLabel_);
+}
+
+QWidget* MainWindow::buildTimelinePanel() {
+    auto* panel = new QWidget(this);
+    timeline_ = new widgets::TimelineView(panel);
+    timeline_->setSelectionModel(selection_);
+    connect(timeline_, &widgets::TimelineView::runningOpsChanged, dag_, &widgets::DagView::setRunningOps);
+
+    auto makeButton = [panel](const QString& text, const QString& tip) {
+        auto* b = new QToolButton(panel);
+        b->setText(text);
+        b->setToolTip(tip);
+        b->setAutoRaise(true);
+        return b;
+    };
+    auto* rewind = makeButton(tr("Rewind"), tr("Rewind (Home)"));
+    auto* back = makeButton(tr("Previous stage"), tr("Previous stage (Left or ,)"));
+    auto* play = makeButton(tr("Play"), tr("Play / pause (Space)"));
+    auto* next = makeButton(tr("Next stage"), tr("Next stage (Right or .)"));
+    rewind->setIcon(style()->standardIcon(QStyle::SP_MediaSkipBackward));
+    back->setIcon(style()->standardIcon(QStyle::SP_MediaSeekBackward));
+    play->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+    next->setIcon(style()->standardIcon(QStyle::SP_MediaSeekForward));
+    for (QToolButton* b : {rewind, back, play, next}) b->setToolButtonStyle(Qt::ToolButtonIconOnly);
+    auto* fit = makeButton(tr("Fit"), tr("Fit the whole timeline"));
+    connect(rewind, &QToolButton::clicked, timeline_, &widgets::TimelineView::rewind);
+    connect(back, &QToolButton::clicked, timeline_, &widgets::TimelineView::stepPreviousStage);
+    connect(play, &QToolButton::clicked, timeline_, &widgets::TimelineView::togglePlay);
+    connect(next, &QToolButton::clicked, timeline_, &widgets::TimelineView::stepNextStage);
+    connect(fit, &QToolButton::clicked, timeline_, &widgets::TimelineView::fitToWindow);
+    connect(timeline_, &widgets::TimelineView::playingChanged, play, [this, play](bool playing) {
+        play->setIcon(style()->standardIcon(playing ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+    });
+    speed_ = new QDoubleSpinBox(panel);
+    speed_->setRange(0.1, 16);
+    speed_->setValue(1);
+    speed_->setSingleStep(0.25);
+    speed_->setSuffix(QStringLiteral("×"));
+    speed_->setToolTip(tr("Playback speed"));
+    connect(speed_, &QDoubleSpinBox::valueChanged, timeline_, &widgets::TimelineView::setSpeed);
+    auto* where = new QLabel(panel);
+    connect(timeline_, &widgets::TimelineView::playheadMoved, where, [this, where](double ms) {
+        const int stage = timeline_->stageAt(timeline_->activeLane(), ms);
+        where->setText(stage >= 0 ? tr("%1 ms · stage %2").arg(ms, 0, 'f', 3).arg(stage + 1)
+                                  : tr("%1 ms").arg(ms, 0, 'f', 3));
+    });
+
+    auto* controls = new QHBoxLayout;
+    for (QWidget* w : {static_cast<QWidget*>(rewind), static_cast<QWidget*>(back),
+                       static_cast<QWidget*>(play), static_cast<QWidget*>(next)})
+        controls->addWidget(w);
+    controls->addWidget(new QLabel(tr("Speed"), panel));
+    controls->addWidget(speed_);
+    controls->addWidget(fit);
+    controls->addSpacing(12);
+    controls->addWidget(where, 1);
+    auto* layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addLayout(controls);
+    layout->addWidget(timeline_, 1);
+    return panel;
+}
+
+bool MainWindow::isBusy() const {
+    return loadJob_->isRunning() || searchJob_->isRunning() || layoutBusy_;
+}
+
+bool MainWindow::waitUntilIdle(int timeoutMs) {
+    QElapsedTimer clock;
+    clock.start();
+    while (isBusy()) {
+        if (clock.elapsed() > timeoutMs) return false;
+        QApplication::processEvents(QEventLoop::AllEvents, 50);
+    }
+    QApplication::processEvents();
+    return true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    saveSettings();
+    searchJob_->cancel();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace ioscope::app

@@ -1,0 +1,138 @@
+#pragma once
+// The explorer's main window: the DAG in the centre; docks for the width profile, the timeline
+// (with playback), the schedule table, the properties of the selected op, the search panel,
+// the execution panel and the teaching view. One SelectionModel is shared by every view.
+#include "schedule_run.h"
+
+#include <QMainWindow>
+#include <QStringList>
+
+class QLabel;
+class QMenu;
+class QTableView;
+class QTreeView;
+class QDockWidget;
+class QDoubleSpinBox;
+
+namespace ioscope::widgets {
+class DagView;
+class FindBar;
+class SelectionModel;
+class TimelineView;
+class WidthChart;
+} // namespace ioscope::widgets
+
+namespace ioscope::app {
+
+class Document;
+class ExecutionPanel;
+class ModelLoadJob;
+class OpPropertiesModel;
+class RunTableModel;
+class ScheduleTreeModel;
+class SearchJob;
+class SearchPanel;
+class TeachingPanel;
+struct LoadedModel;
+struct SearchStatus;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+  public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    Document* document() const { return document_; }
+    widgets::SelectionModel* selection() const { return selection_; }
+    widgets::DagView* dagView() const { return dag_; }
+    widgets::TimelineView* timeline() const { return timeline_; }
+    QTreeView* scheduleView() const { return scheduleView_; }
+    ScheduleTreeModel* scheduleModel() const { return scheduleModel_; }
+    OpPropertiesModel* propertiesModel() const { return propertiesModel_; }
+    RunTableModel* runTableModel() const { return runTable_; }
+    SearchPanel* searchPanel() const { return searchPanel_; }
+    SearchJob* searchJob() const { return searchJob_; }
+    ExecutionPanel* executionPanel() const { return executionPanel_; }
+    ModelLoadJob* loadJob() const { return loadJob_; }
+
+    // Errors appear in a non-modal dialog (the window stays usable) unless quiet (headless).
+    void setQuietErrors(bool quiet) { quietErrors_ = quiet; }
+    bool isBusy() const; // a load, search or layout is running
+    // Processes events until nothing is running (headless modes, tests). False on timeout.
+    bool waitUntilIdle(int timeoutMs);
+
+    bool presentationMode() const { return presentation_; }
+
+  public slots:
+    void openModel(const QString& spec); // a bundled name, a model JSON or an ONNX file
+    void startSearch();
+    void cancelSearch();
+    void setPresentationMode(bool on);
+
+  signals:
+    void modelOpened(const QString& source);
+    // Emitted with the message the dialog shows ("FILE: what is wrong, where").
+    void errorShown(const QString& message);
+    void searchFinished(int runId);
+
+  protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+  private:
+    // main_window.cpp: views and docks
+    void buildViews();
+    QDockWidget* addDock(const QString& title, const QString& objectName, QWidget* widget,
+                         Qt::DockWidgetArea area);
+    QWidget* buildTimelinePanel();
+    // main_window_actions.cpp: menus, shortcuts, settings, recent files, exports
+    void buildActions();
+    void rebuildRecentMenu();
+    void addRecent(const QString& spec);
+    void restoreSettings();
+    void saveSettings();
+    void openFileDialog();
+    void exportDialog();
+    void exportTo(const QString& kind);
+    // main_window_model.cpp: model, runs and selection wiring
+    void onModelLoaded(const LoadedModel& model);
+    void onSearchFinished(const std::vector<ScheduleRun>& runs);
+    void onCurrentRunChanged();
+    void onSelectionChanged();
+    void rebuildTimelineLanes();
+    void updateStatusFacts();
+    void showError(const QString& title, const QString& message);
+
+    Document* document_;
+    widgets::SelectionModel* selection_;
+    ModelLoadJob* loadJob_;
+    SearchJob* searchJob_;
+    widgets::DagView* dag_ = nullptr;
+    widgets::FindBar* findBar_ = nullptr;
+    widgets::WidthChart* widthChart_ = nullptr;
+    QLabel* widthLabel_ = nullptr;
+    widgets::TimelineView* timeline_ = nullptr;
+    QDoubleSpinBox* speed_ = nullptr;
+    QTreeView* scheduleView_ = nullptr;
+    ScheduleTreeModel* scheduleModel_ = nullptr;
+    QTableView* propertiesView_ = nullptr;
+    OpPropertiesModel* propertiesModel_ = nullptr;
+    RunTableModel* runTable_ = nullptr;
+    SearchPanel* searchPanel_ = nullptr;
+    ExecutionPanel* executionPanel_ = nullptr;
+    TeachingPanel* teachingPanel_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+    QMenu* viewMenu_ = nullptr;
+    QLabel* factsLabel_ = nullptr;
+    QLabel* jobLabel_ = nullptr;
+    QStringList recent_;
+    QString pendingSpec_;
+    bool quietErrors_ = false;
+    bool presentation_ = false;
+    bool syncingSelection_ = false;
+    bool layoutBusy_ = false;
+    qreal normalFontSize_ = 0;
+};
+
+} // namespace ioscope::app

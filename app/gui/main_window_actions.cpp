@@ -1,0 +1,214 @@
+// MainWindow: menus, keyboard shortcuts, settings, recent files, drag and drop, exports.
+#include "main_window.h"
+
+#include "app_settings.h"
+#include "dag_view.h"
+#include "document.h"
+#include "exporter.h"
+#include "find_bar.h"
+#include "models/model_registry.h"
+#include "qt_text.h"
+#include "search_panel.h"
+#include "timeline_view.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QDir>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QKeySequence>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QStatusBar>
+#include <QToolBar>
+
+namespace ioscope::app {
+
+void MainWindow::buildActions() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open model file…"), this, &MainWindow::openFileDialog);
+    open->setShortcut(QKeySequence::Open);
+    open->setToolTip(tr("Open a model JSON or an ONNX file (Ctrl+O); you can also drop one on the window"));
+    QMenu* bundled = file->addMenu(tr("Open &bundled network"));
+    for (const std::string& name : bundledModelNames()) {
+        const QString n = qs(name);
+        bundled->addAction(n, this, [this, n] { openModel(n); });
+    }
+    recentMenu_ = file->addMenu(tr("Open &recent"));
+    file->addSeparator();
+    QAction* exportAction = file->addAction(tr("&Export…"), this, &MainWindow::exportDialog);
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    QMenu* exports = file->addMenu(tr("Export as"));
+    for (const ExportKind& k : exportKinds())
+        exports->addAction(k.title, this, [this, id = k.id] { exportTo(id); });
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    viewMenu_ = view;
+    QAction* find = view->addAction(tr("&Find ops…"), findBar_, &widgets::FindBar::activate);
+    find->setShortcut(QKeySequence::Find);
+    QAction* fit = view->addAction(tr("Fit DAG to window"), dag_, &widgets::DagView::fitToWindow);
+    fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    QAction* lr = view->addAction(tr("Left to right layout"));
+    lr->setCheckable(true);
+    connect(lr, &QAction::toggled, dag_, [this](bool on) {
+        layoutBusy_ = true;
+        dag_->setDirection(on ? layout::Direction::LeftToRight : layout::Direction::TopToBottom);
+    });
+    QAction* antichain = view->addAction(tr("Highlight the width (maximum antichain)"));
+    antichain->setCheckable(true);
+    connect(antichain, &QAction::toggled, dag_, &widgets::DagView::setAntichainVisible);
+    QAction* blocks = view->addAction(tr("Block outlines"));
+    blocks->setCheckable(true);
+    blocks->setChecked(dag_->blocksVisible());
+    connect(blocks, &QAction::toggled, dag_, [this](bool on) {
+        layoutBusy_ = true;
+        dag_->setBlocksVisible(on);
+    });
+    QAction* overview = view->addAction(tr("Overview"));
+    overview->setCheckable(true);
+    overview->setChecked(dag_->overviewVisible());
+    connect(overview, &QAction::toggled, dag_, &widgets::DagView::setOverviewVisible);
+    QAction* present = view->addAction(tr("&Presentation mode"));
+    present->setCheckable(true);
+    present->setShortcut(QKeySequence(Qt::Key_F11));
+    present->setToolTip(tr("Full screen with large fonts, for projection (F11)"));
+    connect(present, &QAction::toggled, this, &MainWindow::setPresentationMode);
+    view->addSeparator();
+    for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+
+    QMenu* search = menuBar()->addMenu(tr("&Search"));
+    QAction* run = search->addAction(tr("&Run search"), this, &MainWindow::startSearch);
+    run->setShortcut(QKeySequence(Qt::Key_F5));
+    QAction* cancel = search->addAction(tr("&Cancel search"), this, &MainWindow::cancelSearch);
+    cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+    cancel->setShortcutContext(Qt::WindowShortcut);
+
+    QMenu* play = menuBar()->addMenu(tr("&Playback"));
+    QAction* toggle = play->addAction(tr("Play / pause"), timeline_, &widgets::TimelineView::togglePlay);
+    toggle->setShortcuts({QKeySequence(Qt::Key_Space)});
+    QAction* next = play->addAction(tr("Next stage"), timeline_, &widgets::TimelineView::stepNextStage);
+    next->setShortcuts({QKeySequence(Qt::Key_Period), QKeySequence(Qt::Key_Right)});
+    QAction* prev =
+        play->addAction(tr("Previous stage"), timeline_, &widgets::TimelineView::stepPreviousStage);
+    prev->setShortcuts({QKeySequence(Qt::Key_Comma), QKeySequence(Qt::Key_Left)});
+    QAction* rewind = play->addAction(tr("Rewind"), timeline_, &widgets::TimelineView::rewind);
+    rewind->setShortcut(QKeySequence(Qt::Key_Home));
+    // Arrow keys and Space keep their meaning inside editors and the DAG; the menu shortcuts
+    // apply when the timeline or a non-editing widget has focus.
+    for (QAction* a : {toggle, next, prev, rewind}) a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    for (QAction* a : {toggle, next, prev, rewind}) timeline_->parentWidget()->addAction(a);
+    for (QAction* a : {toggle, next, prev, rewind}) centralWidget()->addAction(a);
+
+    QToolBar* bar = addToolBar(tr("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->addAction(open);
+    bar->addAction(run);
+    bar->addAction(cancel);
+    bar->addAction(fit);
+    bar->addAction(exportAction);
+    bar->addAction(present);
+    for (QAction* a : {open, run, cancel, fit, exportAction, present})
+        if (!a->shortcut().isEmpty())
+            a->setToolTip(QStringLiteral("%1 (%2)").arg(a->text().remove(QLatin1Char('&')),
+                                                        a->shortcut().toString(QKeySequence::NativeText)));
+}
+
+void MainWindow::openFileDialog() {
+    const QString file = QFileDialog::getOpenFileName(this, tr("Open model"), AppSettings::lastDirectory(),
+                                                      tr("Models (*.json *.onnx);;All files (*)"));
+    if (file.isEmpty()) return;
+    AppSettings::setLastDirectory(QFileInfo(file).absolutePath());
+    openModel(file);
+}
+
+void MainWindow::addRecent(const QString& spec) {
+    recent_.removeAll(spec);
+    recent_.prepend(spec);
+    while (recent_.size() > 10) recent_.removeLast();
+    AppSettings::setRecentModels(recent_);
+    AppSettings::setLastModel(spec);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    for (const QString& spec : recent_) recentMenu_->addAction(spec, this, [this, spec] { openModel(spec); });
+    recentMenu_->setEnabled(!recent_.isEmpty());
+}
+
+void MainWindow::restoreSettings() {
+    recent_ = AppSettings::recentModels();
+    rebuildRecentMenu();
+    searchPanel_->setRequest(AppSettings::searchRequest());
+    const QByteArray geometry = AppSettings::windowGeometry();
+    if (geometry.isEmpty() || !restoreGeometry(geometry)) resize(1500, 950);
+    restoreState(AppSettings::windowState());
+}
+
+void MainWindow::saveSettings() {
+    AppSettings::setWindowGeometry(saveGeometry());
+    AppSettings::setWindowState(saveState());
+    AppSettings::setSearchRequest(searchPanel_->request());
+}
+
+void MainWindow::setPresentationMode(bool on) {
+    if (on == presentation_) return;
+    presentation_ = on;
+    QFont font = QApplication::font();
+    if (normalFontSize_ <= 0) normalFontSize_ = font.pointSizeF();
+    font.setPointSizeF(on ? normalFontSize_ * 1.6 : normalFontSize_);
+    QApplication::setFont(font);
+    if (on)
+        showFullScreen();
+    else
+        showNormal();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const auto urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.front().isLocalFile()) return;
+    event->acceptProposedAction();
+    openModel(urls.front().toLocalFile());
+}
+
+void MainWindow::exportDialog() {
+    QStringList titles;
+    for (const ExportKind& k : exportKinds()) titles << k.title;
+    bool ok = false;
+    const QString choice =
+        QInputDialog::getItem(this, tr("Export"), tr("What to export"), titles, 0, false, &ok);
+    if (!ok) return;
+    for (const ExportKind& k : exportKinds())
+        if (k.title == choice) exportTo(k.id);
+}
+
+void MainWindow::exportTo(const QString& id) {
+    const ExportKind* kind = findExportKind(id);
+    if (!kind) return;
+    const QString suggested =
+        QDir(AppSettings::lastDirectory())
+            .filePath((document_->hasModel() ? document_->model().displayName : tr("ioscope")) +
+                      kind->suffix);
+    const QString path = QFileDialog::getSaveFileName(this, kind->title, suggested, kind->filter);
+    if (path.isEmpty()) return;
+    AppSettings::setLastDirectory(QFileInfo(path).absolutePath());
+    Exporter exporter(document_, dag_, timeline_);
+    QString error;
+    if (!exporter.write(id, path, &error))
+        showError(tr("Export failed"), error);
+    else
+        statusBar()->showMessage(tr("Wrote %1").arg(path), 6000);
+}
+
+} // namespace ioscope::app

@@ -1,0 +1,179 @@
+// MainWindow: opening models, running searches and keeping every view on the same run and
+// the same selection.
+#include "main_window.h"
+
+#include "dag_view.h"
+#include "document.h"
+#include "model_load_job.h"
+#include "op_properties_model.h"
+#include "qt_text.h"
+#include "schedule_tree_model.h"
+#include "search_job.h"
+#include "search_panel.h"
+#include "selection_model.h"
+#include "timeline_view.h"
+#include "width_chart.h"
+
+#include <QLabel>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QTreeView>
+
+namespace ioscope::app {
+
+void MainWindow::openModel(const QString& spec) {
+    if (spec.trimmed().isEmpty()) return;
+    searchJob_->cancel();
+    pendingSpec_ = spec;
+    jobLabel_->setText(tr("Opening %1…").arg(spec));
+    loadJob_->start(spec);
+}
+
+void MainWindow::onModelLoaded(const LoadedModel& model) {
+    selection_->clear();
+    timeline_->clearLanes();
+    document_->setModel(model);
+    const ModelFacts& f = model.facts;
+    setWindowTitle(tr("%1 — ioscope").arg(model.displayName));
+    addRecent(model.source);
+
+    layoutBusy_ = true;
+    dag_->setGraph(model.graph);
+    dag_->setAntichain(f.width.antichain);
+    timeline_->setGraph(model.graph);
+    widthChart_->setProfile(f.widthProfile, f.width.width);
+    QStringList names;
+    for (OpId id : f.width.antichain) names << qs(model.graph->op(id).name);
+    widthLabel_->setText(tr("<b>Width %1</b>: at most %1 ops can run at once (maximum antichain: %2). "
+                            "Critical path %3.")
+                             .arg(f.width.width)
+                             .arg(names.join(QStringLiteral(", ")).toHtmlEscaped())
+                             .arg(formatFlops(f.criticalPath.flops)));
+    updateStatusFacts();
+    for (const QString& note : model.notes) statusBar()->showMessage(note, 8000);
+    emit modelOpened(model.source);
+    // Every model opens with a default search so the timeline has something to show.
+    startSearch();
+}
+
+void MainWindow::updateStatusFacts() {
+    if (!document_->hasModel()) {
+        factsLabel_->setText(tr("No model open"));
+        return;
+    }
+    const LoadedModel& m = document_->model();
+    QString text = tr("%1 · %2 ops · %3 edges · width %4 · %5 blocks · %6 · %7 params")
+                       .arg(m.displayName)
+                       .arg(m.facts.units)
+                       .arg(m.facts.edges)
+                       .arg(m.facts.width.width)
+                       .arg(m.blocks.size())
+                       .arg(formatFlops(m.facts.flops))
+                       .arg(QLocale().toString(qlonglong(m.facts.params)));
+    if (const ScheduleRun* r = document_->currentRun())
+        text += tr(" · %1: %2 in %3 stages")
+                    .arg(r->label(), formatMs(r->latencyMs))
+                    .arg(r->schedule.stages.size());
+    factsLabel_->setText(text);
+}
+
+void MainWindow::startSearch() {
+    if (!document_->hasModel()) return;
+    searchJob_->start(document_->model().graph, searchPanel_->request());
+}
+
+void MainWindow::cancelSearch() {
+    searchJob_->cancel();
+}
+
+void MainWindow::onSearchFinished(const std::vector<ScheduleRun>& runs) {
+    int first = -1;
+    for (const ScheduleRun& r : runs) {
+        const int id = document_->addRun(r);
+        if (first < 0) first = id;
+    }
+    document_->setCurrentRun(first);
+    searchPanel_->selectRun(first);
+    if (const ScheduleRun* r = document_->run(first))
+        searchPanel_->showMessage(tr("%1: %2 in %3 stages, %L4 states, %5 s")
+                                      .arg(r->label(), formatMs(r->latencyMs))
+                                      .arg(r->schedule.stages.size())
+                                      .arg(r->stats.states)
+                                      .arg(r->stats.seconds, 0, 'f', 2));
+    rebuildTimelineLanes();
+    emit searchFinished(first);
+}
+
+void MainWindow::onCurrentRunChanged() {
+    const ScheduleRun* run = document_->currentRun();
+    scheduleModel_->setRun(document_->graph(), run);
+    scheduleView_->expandToDepth(0);
+    if (run) dag_->setOpTimes(run->opLatencyMs);
+    searchPanel_->selectRun(run ? run->id : -1);
+    onSelectionChanged();
+    updateStatusFacts();
+    rebuildTimelineLanes();
+}
+
+void MainWindow::rebuildTimelineLanes() {
+    timeline_->clearLanes();
+    const Graph* g = document_->graph();
+    if (!g) return;
+    // The current run first (it drives the DAG lighting), then the newest run of each other kind.
+    std::vector<const ScheduleRun*> shown;
+    if (const ScheduleRun* cur = document_->currentRun()) shown.push_back(cur);
+    for (SchedulerKind k : {SchedulerKind::Ios, SchedulerKind::Wavefront, SchedulerKind::Sequential}) {
+        const ScheduleRun* r = document_->latestOf(k);
+        if (r && std::find(shown.begin(), shown.end(), r) == shown.end()) shown.push_back(r);
+    }
+    try {
+        for (const ScheduleRun* r : shown)
+            timeline_->addScheduleLane(QStringLiteral("%1 · %2").arg(r->label(), formatMs(r->latencyMs)),
+                                       r->schedule, r->stageLatencyMs);
+        for (const ScheduleRun* r : shown)
+            if (r->measured && !r->measured->kernels.empty())
+                timeline_->addKernelLane(
+                    tr("%1 measured · %2").arg(r->label(), formatMs(r->measured->medianMs)),
+                    r->measured->kernels);
+    } catch (const std::exception& e) {
+        statusBar()->showMessage(tr("Timeline: %1").arg(QString::fromUtf8(e.what())), 8000);
+    }
+    timeline_->setActiveLane(0);
+    timeline_->fitToWindow();
+}
+
+void MainWindow::onSelectionChanged() {
+    const Graph* g = document_->graph();
+    propertiesModel_->setOp(g, selection_->currentOp(), document_->currentRun());
+    if (syncingSelection_) return;
+    // Mirror the shared selection into the schedule table without echoing back.
+    syncingSelection_ = true;
+    auto* sm = scheduleView_->selectionModel();
+    QItemSelection sel;
+    QModelIndex current;
+    for (OpId op : selection_->selectedList()) {
+        const QModelIndex i = scheduleModel_->indexOfOp(op);
+        if (!i.isValid()) continue;
+        sel.select(i, i.siblingAtColumn(ScheduleTreeModel::ColumnCount - 1));
+        if (op == selection_->currentOp()) current = i;
+    }
+    sm->select(sel, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    if (current.isValid()) {
+        sm->setCurrentIndex(current, QItemSelectionModel::NoUpdate);
+        scheduleView_->scrollTo(current);
+    }
+    syncingSelection_ = false;
+}
+
+void MainWindow::showError(const QString& title, const QString& message) {
+    emit errorShown(message);
+    if (quietErrors_) return;
+    // Non-modal: the window stays usable while the message is up.
+    auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->setWindowModality(Qt::NonModal);
+    box->show();
+}
+
+} // namespace ioscope::app

@@ -1,0 +1,30 @@
+#include "model_load_job.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace ioscope::app {
+
+quint64 ModelLoadJob::start(const QString& spec) {
+    const Ticket ticket = begin();
+    const quint64 gen = ticket.generation;
+    track(QtConcurrent::run([this, spec, gen] {
+        try {
+            LoadedModel m = loadAndAnalyze(spec);
+            post([this, gen, m = std::move(m)] {
+                if (!isCurrent(gen)) return;
+                end(gen);
+                emit loaded(m);
+            });
+        } catch (const std::exception& e) {
+            const QString message = QString::fromUtf8(e.what());
+            post([this, gen, spec, message] {
+                if (!isCurrent(gen)) return;
+                end(gen);
+                emit failed(spec, message);
+            });
+        }
+    }));
+    return gen;
+}
+
+} // namespace ioscope::app

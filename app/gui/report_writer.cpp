@@ -1,0 +1,212 @@
+#include "report_writer.h"
+
+#include "dag_view.h"
+#include "document.h"
+#include "qt_text.h"
+#include "run_table_model.h"
+#include "timeline_view.h"
+#include "width_chart.h"
+
+#include <QBuffer>
+#include <QDateTime>
+#include <QImage>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSaveFile>
+
+namespace ioscope::app {
+namespace {
+
+constexpr double kPageWidth = 1600; // logical units of every layout
+
+bool fail(QString* error, const QString& message) {
+    if (error) *error = message;
+    return false;
+}
+
+bool saveAtomically(const QString& path, const QByteArray& bytes, QString* error) {
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return fail(error, QStringLiteral("%1: %2").arg(path, file.errorString()));
+    if (file.write(bytes) != bytes.size() || !file.commit())
+        return fail(error, QStringLiteral("%1: %2").arg(path, file.errorString()));
+    return true;
+}
+
+void sectionTitle(QPainter& p, const QRectF& rect, const QString& title) {
+    QFont f = p.font();
+    f.setPointSizeF(14);
+    f.setBold(true);
+    p.setFont(f);
+    p.setPen(QColor(40, 40, 40));
+    p.drawText(rect.adjusted(0, 0, 0, -rect.height() + 24), Qt::AlignLeft | Qt::AlignVCenter, title);
+}
+
+} // namespace
+
+double ReportWriter::paintHeader(QPainter& p, const QRectF& rect) const {
+    const LoadedModel& m = document_->model();
+    QFont f = p.font();
+    f.setPointSizeF(22);
+    f.setBold(true);
+    p.setFont(f);
+    p.setPen(Qt::black);
+    p.drawText(QRectF(rect.left(), rect.top(), rect.width(), 40), Qt::AlignLeft | Qt::AlignVCenter,
+               QObject::tr("ioscope report — %1").arg(m.displayName));
+    f.setPointSizeF(11);
+    f.setBold(false);
+    p.setFont(f);
+    const ModelFacts& facts = m.facts;
+    const QString line1 =
+        QObject::tr("%1 scheduling units · %2 edges · width %3 · %4 blocks · %5 (batch 1) · %6 "
+                    "moved · %7 parameters")
+            .arg(facts.units)
+            .arg(facts.edges)
+            .arg(facts.width.width)
+            .arg(m.blocks.size())
+            .arg(formatFlops(facts.flops), formatBytes(facts.bytes))
+            .arg(QLocale().toString(qlonglong(facts.params)));
+    const QString line2 = QObject::tr("Source: %1 · generated %2")
+                              .arg(m.source, QDateTime::currentDateTime().toString(Qt::ISODate));
+    p.drawText(QRectF(rect.left(), rect.top() + 44, rect.width(), 22), Qt::AlignLeft | Qt::AlignVCenter,
+               line1);
+    p.setPen(QColor(90, 90, 90));
+    p.drawText(QRectF(rect.left(), rect.top() + 66, rect.width(), 22), Qt::AlignLeft | Qt::AlignVCenter,
+               line2);
+    return 96;
+}
+
+void ReportWriter::paintDag(QPainter& p, const QRectF& rect) const {
+    sectionTitle(p, rect, QObject::tr("Operator DAG"));
+    const QRectF target = rect.adjusted(0, 28, 0, 0);
+    QGraphicsScene* scene = dag_->scene();
+    if (!scene || !dag_->hasLayout()) {
+        p.drawText(target, Qt::AlignCenter, QObject::tr("(layout unavailable)"));
+        return;
+    }
+    const QRectF source = scene->itemsBoundingRect();
+    scene->render(&p, target, source, Qt::KeepAspectRatio);
+}
+
+void ReportWriter::paintWidth(QPainter& p, const QRectF& rect) const {
+    sectionTitle(p, rect, QObject::tr("Width profile (ops that could run at once per wavefront level)"));
+    widgets::WidthChart chart;
+    chart.setProfile(document_->model().facts.widthProfile, document_->model().facts.width.width);
+    p.save();
+    p.translate(rect.left(), rect.top() + 28);
+    chart.paintChart(p, QSizeF(rect.width(), rect.height() - 28));
+    p.restore();
+}
+
+void ReportWriter::paintTimeline(QPainter& p, const QRectF& rect) const {
+    sectionTitle(p, rect, QObject::tr("Timelines (predicted; measured kernels when executed)"));
+    if (timeline_->lanes().empty()) {
+        p.drawText(rect.adjusted(0, 28, 0, 0), Qt::AlignCenter, QObject::tr("(no schedule)"));
+        return;
+    }
+    p.save();
+    p.translate(rect.left(), rect.top() + 28);
+    timeline_->paintWhole(p, QSize(int(rect.width()), int(rect.height() - 28)));
+    p.restore();
+}
+
+double ReportWriter::paintMetrics(QPainter& p, const QRectF& rect) const {
+    sectionTitle(p, rect, QObject::tr("Runs and search statistics"));
+    RunTableModel table(const_cast<Document*>(document_));
+    const int columns = table.columnCount();
+    const double rowH = 24;
+    const double colW = rect.width() / columns;
+    QFont f = p.font();
+    f.setPointSizeF(10);
+    double y = rect.top() + 30;
+    for (int row = -1; row < table.rowCount(); ++row) {
+        f.setBold(row < 0);
+        p.setFont(f);
+        if (row >= 0 && row % 2 == 0)
+            p.fillRect(QRectF(rect.left(), y, rect.width(), rowH), QColor(242, 244, 248));
+        p.setPen(Qt::black);
+        for (int c = 0; c < columns; ++c) {
+            const QString text = row < 0 ? table.headerData(c, Qt::Horizontal).toString()
+                                         : table.data(table.index(row, c)).toString();
+            p.drawText(QRectF(rect.left() + c * colW + 4, y, colW - 8, rowH),
+                       Qt::AlignLeft | Qt::AlignVCenter, text);
+        }
+        y += rowH;
+    }
+    if (table.rowCount() == 0) {
+        p.drawText(QRectF(rect.left(), y, rect.width(), rowH), Qt::AlignLeft, QObject::tr("(no runs)"));
+        y += rowH;
+    }
+    for (const ScheduleRun& r : document_->runs()) {
+        if (!r.measured) continue;
+        p.drawText(QRectF(rect.left(), y, rect.width(), rowH), Qt::AlignLeft | Qt::AlignVCenter,
+                   QObject::tr("%1 measured on %2: median %3 (p10 %4, p90 %5), busy %6%, mean concurrency %7")
+                       .arg(r.label(), qs(r.measured->device), formatMs(r.measured->medianMs),
+                            formatMs(r.measured->p10Ms), formatMs(r.measured->p90Ms))
+                       .arg(r.measured->busyFraction * 100, 0, 'f', 1)
+                       .arg(r.measured->meanConcurrency, 0, 'f', 2));
+        y += rowH;
+    }
+    return y - rect.top();
+}
+
+bool ReportWriter::writePng(const QString& path, QString* error) const {
+    const double dagH = 900, widthH = 200, timelineH = 120 + 70.0 * double(timeline_->lanes().size());
+    const double metricsH = 60 + 24.0 * double(document_->runs().size() + 4);
+    const double height = 40 + 96 + dagH + widthH + timelineH + metricsH + 80;
+    QImage image(int(kPageWidth), int(height), QImage::Format_ARGB32_Premultiplied);
+    image.fill(Qt::white);
+    {
+        QPainter p(&image);
+        p.setRenderHint(QPainter::Antialiasing);
+        p.setRenderHint(QPainter::TextAntialiasing);
+        const double m = 40, w = kPageWidth - 2 * m;
+        double y = m;
+        y += paintHeader(p, QRectF(m, y, w, 96));
+        paintDag(p, QRectF(m, y, w, dagH));
+        y += dagH + 20;
+        paintWidth(p, QRectF(m, y, w, widthH));
+        y += widthH + 20;
+        paintTimeline(p, QRectF(m, y, w, timelineH));
+        y += timelineH + 20;
+        paintMetrics(p, QRectF(m, y, w, metricsH));
+    }
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    if (!image.save(&buffer, "PNG")) return fail(error, QStringLiteral("%1: PNG encoding failed").arg(path));
+    return saveAtomically(path, bytes, error);
+}
+
+bool ReportWriter::writePdf(const QString& path, QString* error) const {
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    {
+        QPdfWriter pdf(&buffer);
+        pdf.setTitle(QObject::tr("ioscope report — %1").arg(document_->model().displayName));
+        pdf.setCreator(QStringLiteral("ioscope"));
+        pdf.setPageSize(QPageSize(QPageSize::A4));
+        pdf.setPageOrientation(QPageLayout::Landscape);
+        pdf.setResolution(96); // fonts in points then match the PNG report
+        QPainter p(&pdf);
+        if (!p.isActive()) return fail(error, QStringLiteral("%1: cannot start the PDF").arg(path));
+        // Lay pages out in kPageWidth logical units whatever the device resolution.
+        const QRect page = pdf.pageLayout().paintRectPixels(pdf.resolution());
+        const double scale = page.width() / kPageWidth;
+        const double pageH = page.height() / scale;
+        p.scale(scale, scale);
+        p.setRenderHint(QPainter::Antialiasing);
+        double y = paintHeader(p, QRectF(0, 0, kPageWidth, 96));
+        paintDag(p, QRectF(0, y, kPageWidth, pageH - y - 230));
+        paintWidth(p, QRectF(0, pageH - 210, kPageWidth, 200));
+        pdf.newPage();
+        const double timelineH = std::min(pageH * 0.6, 120 + 70.0 * double(timeline_->lanes().size()));
+        paintTimeline(p, QRectF(0, 0, kPageWidth, timelineH));
+        paintMetrics(p, QRectF(0, timelineH + 30, kPageWidth, pageH - timelineH - 30));
+    }
+    buffer.close();
+    return saveAtomically(path, bytes, error);
+}
+
+} // namespace ioscope::app

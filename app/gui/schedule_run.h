@@ -1,0 +1,47 @@
+#pragma once
+// One search result kept by the explorer: what was asked for, the schedule, its predicted
+// latency per stage and, once executed, what the GPU measured. Runs are compared side by side.
+#include "exec/gpu_execution.h"
+#include "sched/scheduler.h"
+
+#include <QMetaType>
+#include <QString>
+
+#include <optional>
+#include <vector>
+
+namespace ioscope::app {
+
+enum class SchedulerKind { Ios, Wavefront, Sequential };
+QString toDisplayString(SchedulerKind kind);
+QString toCliString(SchedulerKind kind);
+std::optional<SchedulerKind> schedulerKindFromString(const QString& s);
+
+// The parameters of one search, as chosen in the search panel.
+struct SearchRequest {
+    SchedulerKind scheduler = SchedulerKind::Ios;
+    QString costSpec = QStringLiteral("sim:H100");
+    SchedulerOptions options;
+    bool withBaselines = true; // also cost wavefront and sequential under the same model
+
+    QString describe() const; // "IOS · sim:H100 · both r=3 s=8 · batch 1 fp32"
+};
+
+struct ScheduleRun {
+    int id = 0; // unique within a document, in order of arrival
+    SearchRequest request;
+    SchedulerKind scheduler = SchedulerKind::Ios;
+    Schedule schedule;
+    double latencyMs = 0;               // predicted, sum of stageLatencyMs
+    std::vector<double> stageLatencyMs; // predicted per stage
+    std::vector<double> opLatencyMs;    // predicted time of each op run alone, indexed by OpId
+    SearchStats stats;
+    QString costDevice; // the device the cost model describes
+    std::optional<ExecutionResult> measured;
+
+    QString label() const; // "IOS #3"
+};
+
+} // namespace ioscope::app
+
+Q_DECLARE_METATYPE(ioscope::SearchProgress)

@@ -1,0 +1,48 @@
+#pragma once
+// The schedule table: stages → groups → ops of one run, with predicted times. Row ids pack
+// (stage, group) so the model needs no node objects.
+#include "schedule_run.h"
+
+#include <QAbstractItemModel>
+
+namespace ioscope::app {
+
+class ScheduleTreeModel : public QAbstractItemModel {
+    Q_OBJECT
+  public:
+    enum Column { NameColumn, DetailColumn, TimeColumn, ShapeColumn, ColumnCount };
+    enum Role { OpIdRole = Qt::UserRole + 1, StageRole };
+
+    explicit ScheduleTreeModel(QObject* parent = nullptr) : QAbstractItemModel(parent) {}
+
+    // Shows `run` on `graph` (both must outlive the next setRun; null clears).
+    void setRun(const Graph* graph, const ScheduleRun* run);
+    const ScheduleRun* run() const { return run_; }
+
+    // The index of the op row for `op` (column 0), invalid when the op is not scheduled.
+    QModelIndex indexOfOp(OpId op) const;
+    OpId opAt(const QModelIndex& index) const; // -1 for stage and group rows
+
+    QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
+    QModelIndex parent(const QModelIndex& child) const override;
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+  private:
+    enum class Level { Stage, Group, Op };
+    struct Address {
+        Level level = Level::Stage;
+        int stage = -1, group = -1;
+    };
+    static Address decode(quintptr id);
+    QVariant stageData(int stage, int column, int role) const;
+    QVariant groupData(int stage, int group, int column, int role) const;
+    QVariant opData(OpId op, int column, int role) const;
+
+    const Graph* graph_ = nullptr;
+    const ScheduleRun* run_ = nullptr;
+};
+
+} // namespace ioscope::app

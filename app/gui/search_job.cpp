@@ -1,0 +1,57 @@
+#include "search_job.h"
+
+#include "search_work.h"
+#include "util/errors.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <chrono>
+
+namespace ioscope::app {
+
+quint64 SearchJob::start(std::shared_ptr<const Graph> graph, const SearchRequest& request) {
+    const Ticket ticket = begin();
+    const quint64 gen = ticket.generation;
+    auto cancel = ticket.cancel;
+    track(QtConcurrent::run([this, graph = std::move(graph), request, gen, cancel] {
+        using Clock = std::chrono::steady_clock;
+        const auto t0 = Clock::now();
+        auto lastPost = t0 - std::chrono::seconds(1);
+        // The scheduler may call back thousands of times a second; the GUI needs ~20.
+        const ProgressCallback onProgress = [&](const SearchProgress& p) {
+            const auto now = Clock::now();
+            if (now - lastPost < std::chrono::milliseconds(50) && p.fraction < 1.0) return;
+            lastPost = now;
+            SearchStatus s;
+            s.progress = p;
+            s.seconds = std::chrono::duration<double>(now - t0).count();
+            if (s.seconds > 0) {
+                s.statesPerSecond = double(p.states) / s.seconds;
+                s.stagesPerSecond = double(p.stagesCosted) / s.seconds;
+            }
+            post([this, gen, s] {
+                if (isCurrent(gen)) emit progressed(s);
+            });
+        };
+        try {
+            auto runs = runSearch(*graph, request, onProgress, cancel.get());
+            post([this, gen, runs = std::move(runs)] {
+                if (!isCurrent(gen)) return;
+                end(gen);
+                emit finished(runs);
+            });
+        } catch (const Cancelled&) {
+            // cancel() already reported it; nothing to deliver.
+        } catch (const std::exception& e) {
+            const QString message = QString::fromUtf8(e.what());
+            post([this, gen, message] {
+                if (!isCurrent(gen)) return;
+                end(gen);
+                emit failed(message);
+            });
+        }
+    }));
+    return gen;
+}
+
+} // namespace ioscope::app

@@ -1,0 +1,36 @@
+#pragma once
+// Runs a schedule search on a worker thread: progress (throttled), rates, best latency so far,
+// prompt cancel, stale results dropped (see BackgroundJob).
+#include "background_job.h"
+#include "schedule_run.h"
+
+#include <QElapsedTimer>
+
+#include <memory>
+#include <vector>
+
+namespace ioscope::app {
+
+struct SearchStatus {
+    SearchProgress progress;
+    double seconds = 0;
+    double statesPerSecond = 0;
+    double stagesPerSecond = 0;
+};
+
+class SearchJob : public BackgroundJob {
+    Q_OBJECT
+  public:
+    using BackgroundJob::BackgroundJob;
+
+    // Starts a search (cancelling one in flight). Returns its generation.
+    quint64 start(std::shared_ptr<const Graph> graph, const SearchRequest& request);
+
+  signals:
+    void progressed(const ioscope::app::SearchStatus& status);
+    // The requested run first, then its baselines.
+    void finished(const std::vector<ioscope::app::ScheduleRun>& runs);
+    void failed(const QString& message);
+};
+
+} // namespace ioscope::app

@@ -1,0 +1,210 @@
+#include "search_panel.h"
+
+#include "exec/gpu_execution.h"
+#include "qt_text.h"
+#include "run_table_model.h"
+#include "search_job.h"
+
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QSpinBox>
+#include <QTableView>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace ioscope::app {
+
+SearchPanel::SearchPanel(RunTableModel* runs, QWidget* parent) : QWidget(parent), runs_(runs) {
+    scheduler_ = new QComboBox(this);
+    scheduler_->addItem(tr("IOS (dynamic program)"), QStringLiteral("ios"));
+    scheduler_->addItem(tr("Wavefront"), QStringLiteral("wavefront"));
+    scheduler_->addItem(tr("Sequential"), QStringLiteral("sequential"));
+    scheduler_->setToolTip(tr("IOS searches stages with the dynamic program; the baselines are fixed rules"));
+
+    strategy_ = new QComboBox(this);
+    for (const char* s : {"both", "parallel", "merge"}) strategy_->addItem(QString::fromLatin1(s));
+    strategy_->setToolTip(
+        tr("Stage strategies the DP may choose: concurrent groups, merged convolutions, or both"));
+
+    r_ = new QSpinBox(this);
+    r_->setRange(1, 8);
+    r_->setToolTip(tr("r: the largest number of ops in one group (max_group_size)"));
+    s_ = new QSpinBox(this);
+    s_->setRange(1, 16);
+    s_->setToolTip(tr("s: the largest number of groups in one stage (max_num_groups)"));
+
+    cost_ = new QComboBox(this);
+    cost_->setEditable(true);
+    for (const char* d : {"sim:H100", "sim:H200", "sim:A100", "sim:V100"})
+        cost_->addItem(QString::fromLatin1(d));
+    const GpuStatus gpu = gpuRuntimeStatus();
+    if (gpu.available) cost_->addItem(QStringLiteral("gpu"));
+    cost_->setToolTip(gpu.available
+                          ? tr("sim:DEVICE simulates a GPU; gpu profiles every stage live on %1; "
+                               "cache:FILE replays a profile database")
+                                .arg(qs(gpu.device))
+                          : tr("sim:DEVICE simulates a GPU; cache:FILE replays a profile database.\n"
+                               "Live GPU profiling unavailable: %1")
+                                .arg(qs(gpu.reason)));
+    auto* browse = new QToolButton(this);
+    browse->setText(QStringLiteral("…"));
+    browse->setToolTip(tr("Use a profile cache file (cache:FILE)"));
+    connect(browse, &QToolButton::clicked, this, &SearchPanel::browseCache);
+    auto* costRow = new QHBoxLayout;
+    costRow->addWidget(cost_, 1);
+    costRow->addWidget(browse);
+
+    batch_ = new QSpinBox(this);
+    batch_->setRange(1, 256);
+    precision_ = new QComboBox(this);
+    precision_->addItems({QStringLiteral("fp32"), QStringLiteral("tf32")});
+
+    run_ = new QPushButton(tr("Run search"), this);
+    run_->setToolTip(tr("Search a schedule with these settings (F5)"));
+    run_->setDefault(true);
+    cancel_ = new QPushButton(tr("Cancel"), this);
+    cancel_->setToolTip(tr("Stop the running search (Esc)"));
+    connect(run_, &QPushButton::clicked, this, &SearchPanel::runRequested);
+    connect(cancel_, &QPushButton::clicked, this, &SearchPanel::cancelRequested);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(run_);
+    buttons->addWidget(cancel_);
+
+    progress_ = new QProgressBar(this);
+    progress_->setRange(0, 1000);
+    progress_->setValue(0);
+    progress_->setFormat(QStringLiteral("%p%"));
+    rates_ = new QLabel(this);
+    best_ = new QLabel(this);
+    rates_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("Scheduler"), scheduler_);
+    form->addRow(tr("Strategy"), strategy_);
+    auto* rs = new QHBoxLayout;
+    rs->addWidget(new QLabel(QStringLiteral("r"), this));
+    rs->addWidget(r_);
+    rs->addWidget(new QLabel(QStringLiteral("s"), this));
+    rs->addWidget(s_);
+    form->addRow(tr("Group limits"), rs);
+    form->addRow(tr("Cost model"), costRow);
+    auto* bp = new QHBoxLayout;
+    bp->addWidget(batch_);
+    bp->addWidget(precision_);
+    form->addRow(tr("Batch, precision"), bp);
+
+    sorted_ = new QSortFilterProxyModel(this);
+    sorted_->setSourceModel(runs_);
+    sorted_->setSortRole(RunTableModel::SortRole);
+    table_ = new QTableView(this);
+    table_->setModel(sorted_);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(-1, Qt::AscendingOrder);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    table_->verticalHeader()->hide();
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table_->setAlternatingRowColors(true);
+    table_->setToolTip(
+        tr("Every run side by side; pick one to show it in the table, the DAG and the exports"));
+    connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex& current) {
+                if (current.isValid()) emit runActivated(current.data(RunTableModel::RunIdRole).toInt());
+            });
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addLayout(buttons);
+    layout->addWidget(progress_);
+    layout->addWidget(rates_);
+    layout->addWidget(best_);
+    layout->addWidget(new QLabel(tr("<b>Results</b>"), this));
+    layout->addWidget(table_, 1);
+
+    connect(scheduler_, &QComboBox::currentIndexChanged, this, &SearchPanel::updateEnabled);
+    setRequest(SearchRequest{});
+    setRunning(false);
+}
+
+SearchRequest SearchPanel::request() const {
+    SearchRequest r;
+    r.scheduler = schedulerKindFromString(scheduler_->currentData().toString()).value_or(SchedulerKind::Ios);
+    r.options.strategy = strategySetFromString(ss(strategy_->currentText())).value_or(StrategySet::Both);
+    r.options.maxGroupSize = r_->value();
+    r.options.maxGroups = s_->value();
+    r.costSpec = cost_->currentText().trimmed();
+    r.options.run.batch = batch_->value();
+    r.options.run.precision = precisionFromString(ss(precision_->currentText())).value_or(Precision::Fp32);
+    return r;
+}
+
+void SearchPanel::setRequest(const SearchRequest& r) {
+    scheduler_->setCurrentIndex(scheduler_->findData(toCliString(r.scheduler)));
+    strategy_->setCurrentText(qs(toString(r.options.strategy)));
+    r_->setValue(r.options.maxGroupSize);
+    s_->setValue(r.options.maxGroups);
+    cost_->setCurrentText(r.costSpec);
+    batch_->setValue(r.options.run.batch);
+    precision_->setCurrentText(qs(toString(r.options.run.precision)));
+    updateEnabled();
+}
+
+int SearchPanel::selectedRunId() const {
+    const QModelIndex i = table_->currentIndex();
+    return i.isValid() ? i.data(RunTableModel::RunIdRole).toInt() : -1;
+}
+
+void SearchPanel::selectRun(int runId) {
+    const int row = runs_->rowOfRun(runId);
+    if (row < 0) return;
+    const QModelIndex i = sorted_->mapFromSource(runs_->index(row, 0));
+    if (i != table_->currentIndex()) table_->setCurrentIndex(i);
+}
+
+void SearchPanel::setRunning(bool running) {
+    run_->setEnabled(!running);
+    cancel_->setEnabled(running);
+    if (running) {
+        progress_->setValue(0);
+        rates_->setText(tr("Searching…"));
+        best_->clear();
+    }
+}
+
+void SearchPanel::showStatus(const SearchStatus& s) {
+    progress_->setValue(int(s.progress.fraction * 1000));
+    rates_->setText(tr("%L1 states (%L2/s) · %L3 stages costed (%L4/s) · %5 s")
+                        .arg(s.progress.states)
+                        .arg(qint64(s.statesPerSecond))
+                        .arg(s.progress.stagesCosted)
+                        .arg(qint64(s.stagesPerSecond))
+                        .arg(s.seconds, 0, 'f', 1));
+    if (s.progress.bestLatencyMs > 0)
+        best_->setText(tr("Best so far: %1").arg(formatMs(s.progress.bestLatencyMs)));
+}
+
+void SearchPanel::showMessage(const QString& message) {
+    rates_->setText(message);
+}
+
+void SearchPanel::browseCache() {
+    const QString file =
+        QFileDialog::getOpenFileName(this, tr("Profile cache"), {}, tr("Profile JSON (*.json)"));
+    if (!file.isEmpty()) cost_->setCurrentText(QStringLiteral("cache:") + file);
+}
+
+void SearchPanel::updateEnabled() {
+    const bool ios = scheduler_->currentData().toString() == QLatin1String("ios");
+    strategy_->setEnabled(ios);
+    r_->setEnabled(ios);
+    s_->setEnabled(ios);
+}
+
+} // namespace ioscope::app

@@ -1,0 +1,66 @@
+#pragma once
+// The search panel: scheduler, strategy, r, s, cost model, batch and precision; Run and Cancel;
+// progress with states and stages costed per second and the best latency so far; and the
+// results table (every run side by side).
+#include "schedule_run.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QSpinBox;
+class QProgressBar;
+class QLabel;
+class QPushButton;
+class QTableView;
+class QSortFilterProxyModel;
+
+namespace ioscope::app {
+
+class RunTableModel;
+struct SearchStatus;
+
+class SearchPanel : public QWidget {
+    Q_OBJECT
+  public:
+    explicit SearchPanel(RunTableModel* runs, QWidget* parent = nullptr);
+
+    SearchRequest request() const;
+    void setRequest(const SearchRequest& request);
+
+    // The run selected in the results table (-1: none).
+    int selectedRunId() const;
+    void selectRun(int runId);
+    QTableView* resultsView() const { return table_; }
+
+  public slots:
+    void setRunning(bool running);
+    void showStatus(const ioscope::app::SearchStatus& status);
+    void showMessage(const QString& message);
+
+  signals:
+    void runRequested();
+    void cancelRequested();
+    void runActivated(int runId); // picked in the results table
+
+  private:
+    void browseCache();
+    void updateEnabled();
+
+    QComboBox* scheduler_;
+    QComboBox* strategy_;
+    QSpinBox* r_;
+    QSpinBox* s_;
+    QComboBox* cost_;
+    QSpinBox* batch_;
+    QComboBox* precision_;
+    QPushButton* run_;
+    QPushButton* cancel_;
+    QProgressBar* progress_;
+    QLabel* rates_;
+    QLabel* best_;
+    QTableView* table_;
+    RunTableModel* runs_;
+    QSortFilterProxyModel* sorted_;
+};
+
+} // namespace ioscope::app

@@ -1,0 +1,99 @@
+#include "search_work.h"
+
+#include "cost/cost_factory.h"
+#include "qt_text.h"
+#include "util/errors.h"
+
+#include <chrono>
+
+namespace ioscope::app {
+namespace {
+
+void throwIfCancelled(const std::atomic<bool>* cancel) {
+    if (cancel && cancel->load()) throw Cancelled();
+}
+
+// Fills the predicted per-stage and per-op times of `run` from `cost`.
+void costRun(const Graph& g, ScheduleRun& run, CostModel& cost, const RunConfig& cfg,
+             const std::atomic<bool>* cancel) {
+    run.stageLatencyMs.clear();
+    run.latencyMs = 0;
+    for (const Stage& st : run.schedule.stages) {
+        throwIfCancelled(cancel);
+        const double ms = cost.stageLatencyMs(g, st, cfg);
+        run.stageLatencyMs.push_back(ms);
+        run.latencyMs += ms;
+    }
+    run.opLatencyMs.assign(static_cast<size_t>(g.size()), 0.0);
+    for (OpId id : g.units()) {
+        throwIfCancelled(cancel);
+        Stage solo;
+        solo.groups = {{id}};
+        run.opLatencyMs[static_cast<size_t>(id)] = cost.stageLatencyMs(g, solo, cfg);
+    }
+    run.costDevice = qs(cost.device());
+}
+
+ScheduleRun baseline(const Graph& g, SchedulerKind kind, const SearchRequest& request, CostModel& cost,
+                     const std::atomic<bool>* cancel) {
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    ScheduleRun run;
+    run.request = request;
+    run.request.scheduler = kind;
+    run.scheduler = kind;
+    run.schedule = kind == SchedulerKind::Sequential ? sequentialSchedule(g)
+                                                     : wavefrontSchedule(g, request.options.maxStreams);
+    costRun(g, run, cost, request.options.run, cancel);
+    run.stats.stagesCosted = static_cast<long long>(run.schedule.stages.size());
+    run.stats.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    return run;
+}
+
+} // namespace
+
+std::vector<ScheduleRun> runSearch(const Graph& graph, const SearchRequest& request,
+                                   const ProgressCallback& progress, const std::atomic<bool>* cancel) {
+    const auto cost = makeCostModel(ss(request.costSpec), request.options.run);
+    std::vector<ScheduleRun> runs;
+    if (request.scheduler == SchedulerKind::Ios) {
+        ScheduleResult result = iosSchedule(graph, *cost, request.options, progress, cancel);
+        ScheduleRun run;
+        run.request = request;
+        run.scheduler = SchedulerKind::Ios;
+        run.schedule = std::move(result.schedule);
+        run.stats = result.stats;
+        costRun(graph, run, *cost, request.options.run, cancel);
+        runs.push_back(std::move(run));
+        if (request.withBaselines) {
+            runs.push_back(baseline(graph, SchedulerKind::Wavefront, request, *cost, cancel));
+            runs.push_back(baseline(graph, SchedulerKind::Sequential, request, *cost, cancel));
+        }
+    } else {
+        runs.push_back(baseline(graph, request.scheduler, request, *cost, cancel));
+    }
+    if (progress) {
+        SearchProgress done;
+        done.fraction = 1.0;
+        done.states = runs.front().stats.states;
+        done.transitions = runs.front().stats.transitions;
+        done.stagesCosted = runs.front().stats.stagesCosted;
+        done.bestLatencyMs = runs.front().latencyMs;
+        progress(done);
+    }
+    return runs;
+}
+
+ScheduleRun costSchedule(const Graph& graph, const Schedule& schedule, SchedulerKind kind,
+                         const SearchRequest& request, const std::atomic<bool>* cancel) {
+    const auto cost = makeCostModel(ss(request.costSpec), request.options.run);
+    ScheduleRun run;
+    run.request = request;
+    run.request.scheduler = kind;
+    run.scheduler = kind;
+    run.schedule = schedule;
+    costRun(graph, run, *cost, request.options.run, cancel);
+    return run;
+}
+
+} // namespace ioscope::app
