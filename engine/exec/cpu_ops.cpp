@@ -76,6 +76,26 @@ void applyActivation(Tensor& t, Activation act) {
 Tensor combineInputs(const Op& op, const std::vector<const Tensor*>& inputs) {
     if (inputs.empty()) fail(op, "has no input tensor");
     if (inputs.size() == 1) return *inputs.front();
+    if (!op.sumTerms.empty()) {
+        // IOS identity semantics: consecutive inputs form terms that are summed, then the
+        // term sums are concatenated along channels (inputTerms() in graph/op.h).
+        std::vector<Tensor> sums;
+        std::size_t next = 0;
+        for (int size : op.sumTerms) {
+            if (size <= 0 || next + static_cast<std::size_t>(size) > inputs.size())
+                fail(op, "sum terms do not match its " + std::to_string(inputs.size()) + " inputs");
+            Op plain = op;
+            plain.sumTerms.clear();
+            plain.combine = Combine::Sum;
+            const std::vector<const Tensor*> term(inputs.begin() + static_cast<long>(next),
+                                                  inputs.begin() + static_cast<long>(next + size));
+            sums.push_back(combineInputs(plain, term));
+            next += static_cast<std::size_t>(size);
+        }
+        std::vector<const Tensor*> parts;
+        for (const Tensor& t : sums) parts.push_back(&t);
+        return parts.size() == 1 ? sums.front() : concatChannels(parts);
+    }
     const bool concat = op.kind == OpKind::Concat ||
                         (op.kind != OpKind::Add && op.kind != OpKind::Mul && op.combine == Combine::Concat);
     if (concat) return concatChannels(inputs);

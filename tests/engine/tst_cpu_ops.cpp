@@ -231,6 +231,15 @@ class TestCpuOps : public QObject {
         const Tensor c = iota(1, {3, 1, 2});
         QVERIFY_THROWS_EXCEPTION(InputError, combineInputs(bad, {&a, &c}));
     }
+    void sumTermsSumThenConcat() {
+        // IOS identity semantics (NasNet cells): terms [a+b] and [a] -> concat(a+b, a).
+        const Tensor a = iota(1, {2, 1, 2}), b = iota(1, {2, 1, 2}, 10.0f);
+        Op id = makeOp(OpKind::Identity, {2, 1, 2});
+        id.sumTerms = {2, 1};
+        QCOMPARE(computeOp(id, {&a, &b, &a}, {{}}).data, (std::vector<float>{11, 13, 15, 17, 1, 2, 3, 4}));
+        id.sumTerms = {2, 2};
+        QVERIFY_THROWS_EXCEPTION(InputError, combineInputs(id, {&a, &b, &a}));
+    }
     void fullyConnectedFlattenSoftmax() {
         const Tensor x = iota(2, {2, 1, 2}); // samples [1 2 3 4], [5 6 7 8]
         const Op fc = makeOp(OpKind::FullyConnected, {2, 1, 2}, [](Op& o) { o.outChannels = 2; });
