@@ -293,6 +293,51 @@ void DagView::setRunningOps(const QList<OpId>& ops) {
     if (next == running_) return;
     running_ = std::move(next);
     refreshStates();
+    if (!followRunning_ || running_.isEmpty()) return;
+    QRectF lit;
+    for (OpId op : running_)
+        if (DagNodeItem* item = nodeItem(op)) lit |= item->sceneBoundingRect();
+    const QRectF visible = mapToScene(viewport()->rect()).boundingRect();
+    if (!lit.isNull() && !visible.contains(lit)) centerOn(lit.center());
+}
+
+void DagView::setFollowRunningOps(bool on) {
+    followRunning_ = on;
+}
+
+void DagView::setLegendVisible(bool on) {
+    legendVisible_ = on;
+    viewport()->update();
+}
+
+void DagView::paintLegend(QPainter& painter, QPointF topLeft) const {
+    painter.save();
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    painter.setFont(small);
+    const QFontMetricsF fm(small);
+    const auto entries = kindLegend();
+    double width = 0;
+    for (const auto& [label, color] : entries) width = std::max(width, fm.horizontalAdvance(label));
+    const double row = fm.height() + 2;
+    const QRectF box(topLeft, QSizeF(width + 30, row * static_cast<double>(entries.size()) + 8));
+    painter.setPen(QColor(0xcf, 0xd8, 0xdc));
+    painter.setBrush(QColor(255, 255, 255, 225));
+    painter.drawRoundedRect(box, 4, 4);
+    double y = box.top() + 4;
+    for (const auto& [label, color] : entries) {
+        painter.setPen(color.darker(160));
+        painter.setBrush(color);
+        painter.drawRoundedRect(QRectF(box.left() + 6, y + 2, 14, row - 5), 2, 2);
+        painter.setPen(QColor(0x42, 0x42, 0x42));
+        painter.drawText(QRectF(box.left() + 24, y, width + 4, row), Qt::AlignLeft | Qt::AlignVCenter, label);
+        y += row;
+    }
+    painter.restore();
+}
+
+void DagView::paintWhole(QPainter& painter, const QRectF& target) {
+    scene()->render(&painter, target, scene()->sceneRect(), Qt::KeepAspectRatio);
 }
 
 QString DagView::tooltipFor(OpId op) const {
@@ -404,6 +449,12 @@ void DagView::changeEvent(QEvent* event) {
 
 void DagView::drawForeground(QPainter* painter, const QRectF& rect) {
     QGraphicsView::drawForeground(painter, rect);
+    if (legendVisible_ && hasLayout_) {
+        painter->save();
+        painter->resetTransform();
+        paintLegend(*painter, QPointF(8, 8));
+        painter->restore();
+    }
     QString message;
     if (layoutPending_) message = tr("Laying out %1 ops…").arg(graph_ ? graph_->size() : 0);
     if (!layoutError_.isEmpty()) message = tr("Layout failed: %1").arg(layoutError_);
@@ -412,7 +463,7 @@ void DagView::drawForeground(QPainter* painter, const QRectF& rect) {
     painter->resetTransform();
     painter->setPen(QColor(0x60, 0x60, 0x60));
     // Over an old drawing the note goes in a corner; on an empty view in the middle.
-    const Qt::Alignment where = hasLayout_ ? Qt::AlignTop | Qt::AlignLeft : Qt::AlignCenter;
+    const Qt::Alignment where = hasLayout_ ? Qt::AlignTop | Qt::AlignRight : Qt::AlignCenter;
     painter->drawText(viewport()->rect().adjusted(8, 6, -8, -6), where | Qt::TextWordWrap, message);
     painter->restore();
 }

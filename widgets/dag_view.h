@@ -49,6 +49,8 @@ class DagView : public QGraphicsView {
     bool inputsVisible() const { return inputsVisible_; }
     bool antichainVisible() const { return antichainVisible_; }
     bool overviewVisible() const { return overviewVisible_; }
+    bool legendVisible() const { return legendVisible_; }
+    bool followRunningOps() const { return followRunning_; }
 
     // True once a layout for the current graph is shown; the layout's figures.
     bool hasLayout() const { return hasLayout_; }
@@ -84,6 +86,8 @@ class DagView : public QGraphicsView {
     // Exports the whole scene (not just the visible part); atomic writes.
     bool exportSvg(const QString& path, QString* error = nullptr);
     bool exportPng(const QString& path, double scale = 2.0, QString* error = nullptr);
+    // Paints the whole DAG into `target` keeping its aspect (reports, PDF pages).
+    void paintWhole(QPainter& painter, const QRectF& target);
 
   public slots:
     void setDirection(layout::Direction direction); // re-lays out
@@ -91,6 +95,8 @@ class DagView : public QGraphicsView {
     void setInputsVisible(bool on);                 // draw Input ops (re-lays out)
     void setAntichainVisible(bool on);
     void setOverviewVisible(bool on);
+    void setLegendVisible(bool on);             // op kind colours, top left (exports include it only when on)
+    void setFollowRunningOps(bool on);          // scroll so the ops lit by the playhead stay in view
     void setRunningOps(const QList<OpId>& ops); // lit by the playhead; empty clears
     void fitToWindow();
     void zoomBy(double factor);
@@ -125,6 +131,7 @@ class DagView : public QGraphicsView {
     void refreshStates();
     void placeOverview();
     void gotoMatch(int index);
+    void paintLegend(QPainter& painter, QPointF topLeft) const;
 
     std::shared_ptr<const Graph> graph_;
     SelectionModel* selection_ = nullptr;
@@ -134,6 +141,8 @@ class DagView : public QGraphicsView {
     bool inputsVisible_ = true;
     bool antichainVisible_ = false;
     bool overviewVisible_ = true;
+    bool legendVisible_ = true;
+    bool followRunning_ = false;
     bool hasLayout_ = false;
     bool layoutPending_ = false;
     QString layoutError_;

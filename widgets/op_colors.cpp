@@ -33,4 +33,16 @@ QColor colorForKind(OpKind kind) {
     return Qt::lightGray;
 }
 
+std::vector<std::pair<QString, QColor>> kindLegend() {
+    return {{QStringLiteral("input"), colorForKind(OpKind::Input)},
+            {QStringLiteral("conv"), colorForKind(OpKind::Conv)},
+            {QStringLiteral("sep. conv"), colorForKind(OpKind::SepConv)},
+            {QStringLiteral("sequential"), colorForKind(OpKind::Sequential)},
+            {QStringLiteral("pool"), colorForKind(OpKind::MaxPool)},
+            {QStringLiteral("concat / identity"), colorForKind(OpKind::Concat)},
+            {QStringLiteral("add / mul"), colorForKind(OpKind::Add)},
+            {QStringLiteral("activation"), colorForKind(OpKind::Activation)},
+            {QStringLiteral("fc / flatten / softmax"), colorForKind(OpKind::FullyConnected)}};
+}
+
 } // namespace ioscope::widgets

@@ -1,10 +1,13 @@
 #include "width_chart.h"
 
+#include "analysis/width.h"
 #include "export_utils.h"
+#include "selection_model.h"
 
 #include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QSet>
 #include <QToolTip>
 
 #include <algorithm>
@@ -26,7 +29,36 @@ WidthChart::WidthChart(QWidget* parent) : QWidget(parent) {
 void WidthChart::setProfile(const std::vector<int>& profile, int width) {
     profile_ = profile;
     width_ = width;
+    levelOf_.clear();
     update();
+}
+
+void WidthChart::setGraph(const Graph& g) {
+    // The same ASAP levels widthProfile() counts: level(u) = 1 + max level of unit producers.
+    std::vector<int> level(static_cast<size_t>(g.size()), -1);
+    for (OpId u : g.units()) {
+        int l = 0;
+        for (OpId p : g.predecessors(u))
+            if (g.isUnit(p)) l = std::max(l, level[static_cast<size_t>(p)] + 1);
+        level[static_cast<size_t>(u)] = l;
+    }
+    setProfile(widthProfile(g), maximumAntichain(g).width);
+    levelOf_ = std::move(level);
+}
+
+void WidthChart::setSelectionModel(SelectionModel* selection) {
+    if (selection_) disconnect(selection_, nullptr, this, nullptr);
+    selection_ = selection;
+    if (selection_)
+        connect(selection_, &SelectionModel::selectionChanged, this, qOverload<>(&QWidget::update));
+    update();
+}
+
+QList<OpId> WidthChart::levelOps(int level) const {
+    QList<OpId> ops;
+    for (size_t v = 0; v < levelOf_.size(); ++v)
+        if (level >= 0 && levelOf_[v] == level) ops.push_back(static_cast<OpId>(v));
+    return ops;
 }
 
 int WidthChart::maxLevel() const {
@@ -65,12 +97,18 @@ void WidthChart::paintChart(QPainter& p, QSizeF size) const {
     p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), kBottom - 2), Qt::AlignCenter,
                QObject::tr("wavefront level (topological order) →"));
 
+    QSet<int> selectedLevels;
+    if (selection_)
+        for (OpId op : selection_->selectedOps())
+            if (op >= 0 && static_cast<size_t>(op) < levelOf_.size())
+                selectedLevels.insert(levelOf_[static_cast<size_t>(op)]);
     for (size_t i = 0; i < profile_.size(); ++i) {
         const double x = plot.left() + static_cast<double>(i) * barW;
         const QRectF bar(x + (barW > 4 ? 0.5 : 0), yOf(profile_[i]), std::max(1.0, barW - (barW > 4 ? 1 : 0)),
                          plot.bottom() - yOf(profile_[i]));
-        p.fillRect(bar,
-                   static_cast<int>(i) == peakLevel ? QColor(0xe5, 0x39, 0x35) : QColor(0x42, 0xa5, 0xf5));
+        QColor color = static_cast<int>(i) == peakLevel ? QColor(0xe5, 0x39, 0x35) : QColor(0x42, 0xa5, 0xf5);
+        if (selectedLevels.contains(static_cast<int>(i))) color = color.darker(170);
+        p.fillRect(bar, color);
     }
     // The widest level, labelled.
     const double px = plot.left() + (peakLevel + 0.5) * barW;
@@ -103,7 +141,9 @@ int WidthChart::levelAt(QPointF pos) const {
 
 void WidthChart::mousePressEvent(QMouseEvent* event) {
     const int level = levelAt(event->position());
-    if (level >= 0) emit levelClicked(level);
+    if (level < 0) return;
+    if (selection_ && !levelOf_.empty()) selection_->selectOps(levelOps(level));
+    emit levelClicked(level);
 }
 
 bool WidthChart::event(QEvent* event) {

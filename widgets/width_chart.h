@@ -2,19 +2,31 @@
 // The width profile as a small bar chart: for each wavefront level (topological order), how
 // many ops could run at once (widthProfile()); the widest level is marked, and the maximum
 // antichain (the true width, which may exceed any level) is drawn as a dashed line.
+#include "graph/graph.h"
+
+#include <QList>
 #include <QWidget>
 
 #include <vector>
 
 namespace ioscope::widgets {
 
+class SelectionModel;
+
 class WidthChart : public QWidget {
     Q_OBJECT
   public:
     explicit WidthChart(QWidget* parent = nullptr);
 
-    // profile[i] = ops at level i; width = the maximum antichain size (0: not drawn).
+    // Computes everything from the graph: the profile, the width (maximum antichain) and which
+    // ops form each level, so a click can select a level's ops.
+    void setGraph(const Graph& g);
+    // Or only the figures: profile[i] = ops at level i; width = the maximum antichain (0: none).
     void setProfile(const std::vector<int>& profile, int width = 0);
+    // Clicking a level selects its ops here; levels holding selected ops are drawn darker.
+    void setSelectionModel(SelectionModel* selection);
+    QList<OpId> levelOps(int level) const; // empty when only figures were given
+    int antichainWidth() const { return width_; }
     const std::vector<int>& profile() const { return profile_; }
     int maxLevel() const; // index of the widest level (-1 when empty)
 
@@ -37,6 +49,8 @@ class WidthChart : public QWidget {
     int levelAt(QPointF pos) const;
     std::vector<int> profile_;
     int width_ = 0;
+    std::vector<int> levelOf_; // by OpId, -1 for inputs; empty with setProfile
+    SelectionModel* selection_ = nullptr;
 };
 
 } // namespace ioscope::widgets

@@ -2,10 +2,12 @@
 #include "analysis/width.h"
 #include "bar_chart.h"
 #include "models/model_registry.h"
+#include "selection_model.h"
 #include "test_graphs.h"
 #include "width_chart.h"
 
 #include <QImage>
+#include <QSignalSpy>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
@@ -46,6 +48,24 @@ class TestCharts : public QObject {
         QCOMPARE(QImage(dir.filePath("w.png")).size(), QSize(840, 300));
         QVERIFY(QSvgRenderer(dir.filePath("w.svg")).isValid());
         screenshot(&chart, "width_chart");
+
+        // From the graph: the same figures, plus each level's ops for selection.
+        SelectionModel selection;
+        WidthChart linked;
+        linked.resize(420, 150);
+        linked.setGraph(g);
+        linked.setSelectionModel(&selection);
+        QCOMPARE(linked.profile(), profile);
+        QCOMPARE(linked.antichainWidth(), width);
+        for (size_t i = 0; i < profile.size(); ++i)
+            QCOMPARE(static_cast<int>(linked.levelOps(static_cast<int>(i)).size()), profile[i]);
+        linked.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&linked));
+        QSignalSpy clicked(&linked, &WidthChart::levelClicked);
+        QTest::mouseClick(&linked, Qt::LeftButton, {}, QPoint(31, 100)); // the first bar
+        QCOMPARE(clicked.count(), 1);
+        QCOMPARE(clicked.first().at(0).toInt(), 0);
+        QCOMPARE(selection.selectedList(), linked.levelOps(0));
         WidthChart empty;
         QVERIFY(empty.maxLevel() == -1);
         QVERIFY(!empty.grab().isNull());

@@ -140,6 +140,7 @@ class TestDagView : public QObject {
             if (auto* item = view.nodeItem(v); item && item->state().antichain) ++marked;
         QCOMPARE(marked, static_cast<int>(view.antichain().size()));
         QVERIFY(marked > 1);
+        view.centerOnOp(*view.antichain().begin());
         screenshot(&view, "dag_" + name);
     }
 
@@ -261,6 +262,16 @@ class TestDagView : public QObject {
         int lit = 0;
         for (OpId op : running) lit += view->nodeItem(op)->state().running ? 1 : 0;
         QCOMPARE(lit, static_cast<int>(running.size()));
+        // Following the playhead scrolls the lit ops into view.
+        view->setFollowRunningOps(true);
+        view->setRunningOps({g->units().back()});
+        QVERIFY(view->mapToScene(view->viewport()->rect())
+                    .boundingRect()
+                    .contains(view->nodeItem(g->units().back())->sceneBoundingRect()));
+        view->setRunningOps(running);
+        QVERIFY(view->mapToScene(view->viewport()->rect())
+                    .boundingRect()
+                    .intersects(view->nodeItem(running[0])->sceneBoundingRect()));
         screenshot(&host, "dag_states");
     }
 
