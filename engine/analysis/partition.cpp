@@ -8,6 +8,7 @@
 
 #include "util/errors.h"
 
+#include <algorithm>
 #include <string>
 
 namespace ioscope {

@@ -8,25 +8,25 @@ namespace ioscope {
 namespace {
 
 Window k1() {
-    return window(1, 1);
+    return makeWindow(1, 1);
 }
 Window k3(int stride = 1, int pad = 0) {
-    return window(3, 3, stride, stride, pad, pad);
+    return makeWindow(3, 3, stride, stride, pad, pad);
 }
 Window k1x7() {
-    return window(1, 7, 1, 1, 0, 3);
+    return makeWindow(1, 7, 1, 1, 0, 3);
 }
 Window k7x1() {
-    return window(7, 1, 1, 1, 3, 0);
+    return makeWindow(7, 1, 1, 1, 3, 0);
 }
 Window k1x3() {
-    return window(1, 3, 1, 1, 0, 1);
+    return makeWindow(1, 3, 1, 1, 0, 1);
 }
 Window k3x1() {
-    return window(3, 1, 1, 1, 1, 0);
+    return makeWindow(3, 1, 1, 1, 1, 0);
 }
 Window avg3() {
-    return window(3, 3, 1, 1, 1, 1);
+    return makeWindow(3, 3, 1, 1, 1, 1);
 }
 
 OpId stem(ModelBuilder& b, OpId x) {
@@ -43,7 +43,7 @@ OpId stem(ModelBuilder& b, OpId x) {
 OpId inceptionA(ModelBuilder& b, const std::string& n, OpId x, int poolFeatures) {
     const OpId b1 = b.conv(n + "/1x1", {x}, 64, k1());
     OpId b5 = b.conv(n + "/5x5_reduce", {x}, 48, k1());
-    b5 = b.conv(n + "/5x5", {b5}, 64, window(5, 5, 1, 1, 2, 2));
+    b5 = b.conv(n + "/5x5", {b5}, 64, makeWindow(5, 5, 1, 1, 2, 2));
     OpId b3 = b.conv(n + "/3x3dbl_reduce", {x}, 64, k1());
     b3 = b.conv(n + "/3x3dbl_1", {b3}, 96, k3(1, 1));
     b3 = b.conv(n + "/3x3dbl_2", {b3}, 96, k3(1, 1));

@@ -6,7 +6,7 @@
 
 namespace ioscope {
 
-Window window(int kh, int kw, int sh, int sw, int ph, int pw) {
+Window makeWindow(int kh, int kw, int sh, int sw, int ph, int pw) {
     Window w;
     w.kh = kh, w.kw = kw, w.sh = sh, w.sw = sw, w.ph = ph, w.pw = pw;
     return w;
@@ -49,7 +49,7 @@ OpId ModelBuilder::reluSepConv(const std::string& name, std::vector<OpId> summed
     op.combine = Combine::Sum;
     op.preRelu = true;
     op.outChannels = outChannels;
-    op.window = window(kernel, kernel, stride, stride, kernel / 2, kernel / 2);
+    op.window = makeWindow(kernel, kernel, stride, stride, kernel / 2, kernel / 2);
     return add(std::move(op));
 }
 

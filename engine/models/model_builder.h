@@ -10,7 +10,7 @@
 namespace ioscope {
 
 // Kernel kh x kw, stride sh x sw, padding ph x pw.
-Window window(int kh, int kw, int sh = 1, int sw = 1, int ph = 0, int pw = 0);
+Window makeWindow(int kh, int kw, int sh = 1, int sw = 1, int ph = 0, int pw = 0);
 
 class ModelBuilder {
   public:

@@ -17,7 +17,7 @@ namespace ioscope {
 namespace {
 
 Window pool3(int stride) {
-    return window(3, 3, stride, stride, 1, 1);
+    return makeWindow(3, 3, stride, stride, 1, 1);
 }
 
 struct Cell {
@@ -25,7 +25,7 @@ struct Cell {
     std::string n; // name prefix, "cell05/"
 
     OpId reluConv(const std::string& name, OpId x, int out, int stride = 1) {
-        return b.reluConv(n + name, x, out, window(1, 1, stride, stride));
+        return b.reluConv(n + name, x, out, makeWindow(1, 1, stride, stride));
     }
     // Two ReLU-separable convs; the first keeps the input channels (stem: goes to `out`).
     OpId separable(const std::string& name, OpId x, int out, int kernel, int stride, bool stem = false) {
@@ -129,9 +129,9 @@ Graph buildNasNet() {
     constexpr int stemFilters = 96, f = 168;
     ModelBuilder b("nasnet", {3, 331, 331});
     const OpId conv0 =
-        b.conv("conv0", {b.input()}, stemFilters, window(3, 3, 2, 2), Activation::None); // 96x165x165
-    const OpId s0 = stem0(b, conv0, f / 4);                                              // 168x83x83
-    const OpId s1 = stem1(b, s0, conv0, f / 2);                                          // 336x42x42
+        b.conv("conv0", {b.input()}, stemFilters, makeWindow(3, 3, 2, 2), Activation::None); // 96x165x165
+    const OpId s0 = stem0(b, conv0, f / 4);                                                  // 168x83x83
+    const OpId s1 = stem1(b, s0, conv0, f / 2);                                              // 336x42x42
     std::vector<OpId> v{conv0, s0, s1}; // cell outputs; each cell reads the last two
     int index = 0;
     auto cellName = [&] {

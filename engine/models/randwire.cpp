@@ -83,13 +83,14 @@ OpId stage(ModelBuilder& b, int index, OpId x, int nodes, int channels) {
 Graph buildRandWire() {
     constexpr int c = 154;
     ModelBuilder b("randwire", {3, 224, 224});
-    OpId x = b.conv("conv1", {b.input()}, c / 2, window(3, 3, 2, 2, 1, 1), Activation::None); // 77x112x112
-    x = stage(b, 1, x, 16, c);                                                                // 154x56x56
-    x = stage(b, 2, x, 32, 2 * c);                                                            // 308x28x28
-    x = stage(b, 3, x, 32, 4 * c);                                                            // 616x14x14
-    x = stage(b, 4, x, 32, 8 * c);                                                            // 1232x7x7
+    OpId x =
+        b.conv("conv1", {b.input()}, c / 2, makeWindow(3, 3, 2, 2, 1, 1), Activation::None); // 77x112x112
+    x = stage(b, 1, x, 16, c);                                                               // 154x56x56
+    x = stage(b, 2, x, 32, 2 * c);                                                           // 308x28x28
+    x = stage(b, 3, x, 32, 4 * c);                                                           // 616x14x14
+    x = stage(b, 4, x, 32, 8 * c);                                                           // 1232x7x7
     x = b.relu("relu", x);
-    x = b.conv("conv2", {x}, 1280, window(1, 1), Activation::None);
+    x = b.conv("conv2", {x}, 1280, makeWindow(1, 1), Activation::None);
     b.globalAvgPool("global_pool", x);
     return b.finish();
 }

@@ -9,12 +9,12 @@ namespace ioscope {
 namespace {
 
 OpId fire(ModelBuilder& b, const std::string& n, OpId x, int squeeze, int expand) {
-    const OpId s = b.conv(n + "/squeeze1x1", {x}, squeeze, window(1, 1));
-    const OpId e3 = b.conv(n + "/expand3x3", {s}, expand, window(3, 3, 1, 1, 1, 1));
-    const OpId e1 = b.conv(n + "/expand1x1", {s}, expand, window(1, 1));
+    const OpId s = b.conv(n + "/squeeze1x1", {x}, squeeze, makeWindow(1, 1));
+    const OpId e3 = b.conv(n + "/expand3x3", {s}, expand, makeWindow(3, 3, 1, 1, 1, 1));
+    const OpId e1 = b.conv(n + "/expand1x1", {s}, expand, makeWindow(1, 1));
     const OpId cat = b.concat(n + "/concat", {e3, e1});
     const OpId bypass =
-        b.shape(cat).c == b.shape(x).c ? x : b.conv(n + "/bypass1x1", {x}, 2 * expand, window(1, 1));
+        b.shape(cat).c == b.shape(x).c ? x : b.conv(n + "/bypass1x1", {x}, 2 * expand, makeWindow(1, 1));
     return b.sum(n + "/sum", {cat, bypass});
 }
 
@@ -22,19 +22,19 @@ OpId fire(ModelBuilder& b, const std::string& n, OpId x, int squeeze, int expand
 
 Graph buildSqueezeNet() {
     ModelBuilder b("squeezenet", {3, 224, 224});
-    OpId x = b.conv("conv1", {b.input()}, 96, window(7, 7, 2, 2, 3, 3)); // 96x112x112
-    x = b.maxPool("pool1", x, window(3, 3, 2, 2));                       // 96x55x55
+    OpId x = b.conv("conv1", {b.input()}, 96, makeWindow(7, 7, 2, 2, 3, 3)); // 96x112x112
+    x = b.maxPool("pool1", x, makeWindow(3, 3, 2, 2));                       // 96x55x55
     x = fire(b, "fire2", x, 16, 64);
     x = fire(b, "fire3", x, 16, 64);
     x = fire(b, "fire4", x, 32, 128);
-    x = b.maxPool("pool4", x, window(3, 3, 2, 2)); // 256x27x27
+    x = b.maxPool("pool4", x, makeWindow(3, 3, 2, 2)); // 256x27x27
     x = fire(b, "fire5", x, 32, 128);
     x = fire(b, "fire6", x, 48, 192);
     x = fire(b, "fire7", x, 48, 192);
     x = fire(b, "fire8", x, 64, 256);
-    x = b.maxPool("pool8", x, window(3, 3, 2, 2)); // 512x13x13
+    x = b.maxPool("pool8", x, makeWindow(3, 3, 2, 2)); // 512x13x13
     x = fire(b, "fire9", x, 64, 256);
-    x = b.conv("conv10", {x}, 1000, window(1, 1));
+    x = b.conv("conv10", {x}, 1000, makeWindow(1, 1));
     b.globalAvgPool("global_pool", x);
     return b.finish();
 }
