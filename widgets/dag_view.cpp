@@ -72,6 +72,12 @@ void DagView::setSelectionModel(SelectionModel* selection) {
         selection = ownSelection_;
     }
     selection_ = selection;
+    // A shared selection that goes away first (window teardown) leaves the view on its own one.
+    if (selection != ownSelection_)
+        connect(selection, &QObject::destroyed, this, [this] {
+            selection_ = nullptr;
+            setSelectionModel(nullptr);
+        });
     connect(selection_, &SelectionModel::selectionChanged, this, &DagView::refreshStates);
     connect(selection_, &SelectionModel::hoveredChanged, this, &DagView::refreshStates);
     for (DagNodeItem* item : nodes_)

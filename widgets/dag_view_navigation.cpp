@@ -110,9 +110,11 @@ void DagView::placeOverview() {
         overview_->hide();
         return;
     }
+    // At most 170x220 for tall graphs; wide ones (left to right) get a longer, flatter strip.
     const double aspect = all.height() / std::max(1.0, all.width());
-    int w = 170, h = static_cast<int>(w * aspect);
-    if (h > 220) h = 220, w = std::max(60, static_cast<int>(h / std::max(aspect, 1e-3)));
+    int w = aspect < 0.3 ? 300 : 170;
+    int h = std::clamp(static_cast<int>(w * aspect), 40, 220);
+    if (h == 220) w = std::max(60, static_cast<int>(h / std::max(aspect, 1e-3)));
     const QRect vp = viewport()->geometry();
     overview_->setGeometry(vp.right() - w - 8, vp.bottom() - h - 8, w, h);
     overview_->show();

@@ -5,6 +5,7 @@
 #include "util/errors.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -72,6 +73,14 @@ TimelineLane scheduleLane(const Graph& g, const Schedule& schedule, const std::v
     }
     lane.durationMs = t;
     return lane;
+}
+
+std::vector<double> opTimes(const TimelineLane& lane, int graphSize) {
+    std::vector<double> times(static_cast<size_t>(std::max(0, graphSize)),
+                              std::numeric_limits<double>::quiet_NaN());
+    for (const auto& box : lane.boxes)
+        if (box.op >= 0 && box.op < graphSize) times[static_cast<size_t>(box.op)] = box.endMs - box.startMs;
+    return times;
 }
 
 TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString& name) {

@@ -46,6 +46,10 @@ struct TimelineLane {
 TimelineLane scheduleLane(const Graph& g, const Schedule& schedule, const std::vector<double>& stageLatencyMs,
                           const QString& name);
 
+// Per-op durations of a lane's boxes, indexed by OpId (NaN where the op has no box), e.g. for
+// DagView::setOpTimes(opTimes(lane, g.size())).
+std::vector<double> opTimes(const TimelineLane& lane, int graphSize);
+
 // A lane of measured kernels: one sub-lane per stream, stage bands from the records' stages.
 TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString& name);
 

@@ -36,6 +36,12 @@ void TimelineView::setSelectionModel(SelectionModel* selection) {
         selection = ownSelection_;
     }
     selection_ = selection;
+    // A shared selection that goes away first (window teardown) leaves the view on its own one.
+    if (selection != ownSelection_)
+        connect(selection, &QObject::destroyed, this, [this] {
+            selection_ = nullptr;
+            setSelectionModel(nullptr);
+        });
     connect(selection_, &SelectionModel::selectionChanged, this, qOverload<>(&QWidget::update));
     connect(selection_, &SelectionModel::hoveredChanged, this, qOverload<>(&QWidget::update));
     update();

@@ -49,6 +49,7 @@ void WidthChart::setGraph(const Graph& g) {
 void WidthChart::setSelectionModel(SelectionModel* selection) {
     if (selection_) disconnect(selection_, nullptr, this, nullptr);
     selection_ = selection;
+    if (selection_) connect(selection_, &QObject::destroyed, this, [this] { selection_ = nullptr; });
     if (selection_)
         connect(selection_, &SelectionModel::selectionChanged, this, qOverload<>(&QWidget::update));
     update();

@@ -115,6 +115,11 @@ class TestTimeline : public QObject {
         QCOMPARE(find("branch_c").endMs, 1.5);
         QCOMPARE(find("pool").endMs, find("branch_c").startMs);
         QVERIFY_THROWS_EXCEPTION(InputError, scheduleLane(g, irregular(g), {1.0}, "bad"));
+        const std::vector<double> times = opTimes(lane, g.size());
+        QVERIFY(std::isnan(times[static_cast<size_t>(g.find("input"))]));
+        QCOMPARE(times[static_cast<size_t>(g.find("branch_a"))], 1.0);
+        QCOMPARE(times[static_cast<size_t>(g.find("pool"))] + times[static_cast<size_t>(g.find("branch_c"))],
+                 0.5);
     }
 
     void kernelLanes() {
@@ -177,6 +182,20 @@ class TestTimeline : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(!view.isPlaying(), 5000);
         QCOMPARE(view.playheadMs(), 3.0);
         QCOMPARE(playing.count(), 2);
+    }
+
+    void sharedSelectionMayGoFirst() {
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        auto* selection = new SelectionModel;
+        TimelineView view;
+        view.setGraph(g);
+        view.setSelectionModel(selection);
+        view.addScheduleLane("IOS", irregular(*g), {1.0, 0.5, 0.25});
+        selection->selectOp(g->find("head"));
+        delete selection; // window teardown order: the view falls back to its own selection
+        QVERIFY(view.selectionModel() != nullptr);
+        QVERIFY(view.highlightedOps().isEmpty());
+        QVERIFY(!view.grab().isNull());
     }
 
     void clickingABoxSelectsItsOp() {
