@@ -160,9 +160,17 @@ GraphLayout layoutGraph(const Graph& g, const LayoutOptions& options) {
     std::vector<Agnode_t*> nodes(static_cast<size_t>(g.size()), nullptr);
     std::vector<Agraph_t*> clusterGraphs;
     std::vector<int> clusterOf(static_cast<size_t>(g.size()), -1);
+    std::vector<bool> clusterDrawn(options.clusters.size(), false); // empty clusters are left out
     for (size_t c = 0; c < options.clusters.size(); ++c)
-        for (OpId op : options.clusters[c]) clusterOf[static_cast<size_t>(op)] = static_cast<int>(c);
+        for (OpId op : options.clusters[c]) {
+            clusterOf[static_cast<size_t>(op)] = static_cast<int>(c);
+            if (drawn[static_cast<size_t>(op)]) clusterDrawn[c] = true;
+        }
     for (size_t c = 0; c < options.clusters.size(); ++c) {
+        if (!clusterDrawn[c]) {
+            clusterGraphs.push_back(nullptr);
+            continue;
+        }
         const std::string name = "cluster_" + std::to_string(c);
         Agraph_t* sub = agsubg(G, const_cast<char*>(name.c_str()), 1);
         agsafeset(sub, const_cast<char*>("margin"), const_cast<char*>("8"), const_cast<char*>(""));
@@ -229,6 +237,7 @@ GraphLayout layoutGraph(const Graph& g, const LayoutOptions& options) {
         out.edges.push_back(std::move(e));
     }
     for (size_t c = 0; c < clusterGraphs.size(); ++c) {
+        if (!clusterGraphs[c]) continue;
         const boxf cb = GD_bb(clusterGraphs[c]);
         ClusterLayout cl;
         cl.index = static_cast<int>(c);

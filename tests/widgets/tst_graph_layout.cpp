@@ -90,6 +90,17 @@ class TestGraphLayout : public QObject {
                         n.centre.y < r.bottom());
     }
 
+    void clustersOfHiddenOpsAreLeftOut() {
+        const Graph g = testgraphs::diamond();
+        LayoutOptions o;
+        o.includeInputs = false;
+        o.clusters = {{g.find("input")}, {g.find("branch_a"), g.find("branch_b")}};
+        const GraphLayout l = layoutGraph(g, o);
+        QCOMPARE(l.clusters.size(), size_t(1));
+        QCOMPARE(l.clusters[0].index, 1);
+        QVERIFY(l.clusters[0].rect.width > 0);
+    }
+
     void badOptionsAreInputErrors() {
         const Graph g = testgraphs::diamond();
         LayoutOptions o;
