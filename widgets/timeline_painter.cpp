@@ -1,5 +1,6 @@
 #include "timeline_painter.h"
 
+#include <QFontMetricsF>
 #include <QPainter>
 
 #include <algorithm>
@@ -13,7 +14,8 @@ const QColor kPlayheadColor(0xd3, 0x2f, 0x2f);
 const QColor kRunningColor(0xff, 0x8f, 0x00);
 } // namespace
 
-TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF size) {
+TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF size, double headerWidth) {
+    const double kTimelineHeaderWidth = headerWidth;
     TimelineGeometry geo;
     geo.axis = QRectF(kTimelineHeaderWidth, 0, size.width() - kTimelineHeaderWidth, kTimelineAxisHeight);
     int rows = 0;
@@ -30,18 +32,39 @@ TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF
     return geo;
 }
 
+QString laneFacts(const TimelineLane& lane) {
+    return QStringLiteral("%1 ms · %2 stages%3")
+        .arg(lane.durationMs, 0, 'f', lane.durationMs < 10 ? 3 : 1)
+        .arg(lane.stages.size())
+        .arg(lane.measured ? QStringLiteral(" · measured") : QString());
+}
+
+double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& font) {
+    QFont bold = font;
+    bold.setBold(true);
+    QFont small = font;
+    small.setPointSizeF(font.pointSizeF() * 0.85);
+    const QFontMetricsF names(bold), facts(small);
+    double widest = 0;
+    for (const auto& lane : lanes)
+        widest = std::max({widest, names.horizontalAdvance(QStringLiteral("▶ ") + lane.name),
+                           facts.horizontalAdvance(laneFacts(lane))});
+    return std::clamp(widest + 16, 110.0, 280.0);
+}
+
 QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, int lane,
                        const TimelineBox& box) {
     const QRectF& area = geo.lanes[static_cast<size_t>(lane)];
-    const double x0 = map.toPixel(box.startMs) + kTimelineHeaderWidth;
-    const double x1 = std::max(map.toPixel(box.endMs) + kTimelineHeaderWidth, x0 + 1.5);
+    const double x0 = map.toPixel(box.startMs);
+    const double x1 = std::max(map.toPixel(box.endMs), x0 + 1.5);
     const double y = area.top() + kLanePadding + box.subLane * geo.rowHeight;
     return QRectF(x0, y + 1, x1 - x0, std::max(2.0, geo.rowHeight - 2));
 }
 
 void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& lanes,
                    const TimelineMapping& map, const TimelinePaintState& state) {
-    const TimelineGeometry geo = timelineGeometry(lanes, size);
+    const double kTimelineHeaderWidth = map.leftMargin();
+    const TimelineGeometry geo = timelineGeometry(lanes, size, kTimelineHeaderWidth);
     p.save();
     p.fillRect(QRectF(QPointF(0, 0), size), Qt::white);
     p.setRenderHint(QPainter::Antialiasing, false);
@@ -56,7 +79,7 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
     p.drawLine(QPointF(plot.left(), kTimelineAxisHeight - 0.5),
                QPointF(plot.right(), kTimelineAxisHeight - 0.5));
     for (const TimelineTick& t : map.ticks(90)) {
-        const double x = t.px + kTimelineHeaderWidth;
+        const double x = t.px;
         if (x < plot.left() - 0.5 || x > plot.right()) continue;
         p.setPen(QColor(0x9e, 0x9e, 0x9e));
         p.drawLine(QPointF(x, kTimelineAxisHeight - (t.major ? 8 : 4)), QPointF(x, kTimelineAxisHeight));
@@ -76,8 +99,8 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
         p.fillRect(area, QColor(0xfa, 0xfa, 0xfa));
         // Stage bands: alternating shades, merge stages tinted.
         for (const auto& band : lane.stages) {
-            const double x0 = map.toPixel(band.startMs) + kTimelineHeaderWidth;
-            const double x1 = map.toPixel(band.endMs) + kTimelineHeaderWidth;
+            const double x0 = map.toPixel(band.startMs);
+            const double x1 = map.toPixel(band.endMs);
             if (x1 < plot.left() || x0 > plot.right()) continue;
             QColor shade = band.stage % 2 ? QColor(0xec, 0xef, 0xf1) : QColor(0xf5, 0xf5, 0xf5);
             if (band.strategy == Strategy::Merge) shade = QColor(0xed, 0xe7, 0xf6);
@@ -101,10 +124,9 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
             p.setPen(Qt::NoPen);
             p.fillRect(r, fill);
             if (box.merged) p.fillRect(r, QBrush(fill.darker(150), Qt::BDiagPattern));
-            if (running) { // lit by the playhead: an amber wash and a strong outline
-                QColor wash = kRunningColor;
-                wash.setAlpha(90);
-                p.fillRect(r, wash);
+            if (running) { // lit by the playhead: amber, whatever the kind colour
+                p.fillRect(r, QColor(0xff, 0xcc, 0x80));
+                if (box.merged) p.fillRect(r, QBrush(kRunningColor.darker(130), Qt::BDiagPattern));
                 p.setPen(QPen(kRunningColor.darker(115), 2.5));
                 p.drawRect(r.adjusted(1, 1, -1, -1));
             }
@@ -140,17 +162,14 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
                    p.fontMetrics().elidedText(name, Qt::ElideRight, static_cast<int>(header.width())));
         p.setFont(small);
         p.setPen(QColor(0x75, 0x75, 0x75));
-        const QString facts = QStringLiteral("%1 ms · %2 stages%3")
-                                  .arg(lanes[li].durationMs, 0, 'f', lanes[li].durationMs < 10 ? 3 : 1)
-                                  .arg(lanes[li].stages.size())
-                                  .arg(lanes[li].measured ? QStringLiteral(" · measured") : QString());
+        const QString facts = laneFacts(lanes[li]);
         p.drawText(header.adjusted(0, header.height() / 2, 0, 0), Qt::AlignLeft | Qt::AlignTop,
                    p.fontMetrics().elidedText(facts, Qt::ElideRight, static_cast<int>(header.width())));
     }
 
     // Playhead.
     if (state.showPlayhead) {
-        const double x = map.toPixel(state.playheadMs) + kTimelineHeaderWidth;
+        const double x = map.toPixel(state.playheadMs);
         if (x >= plot.left() && x <= plot.right()) {
             p.setRenderHint(QPainter::Antialiasing);
             p.setPen(QPen(kPlayheadColor, 1.5));

@@ -3,6 +3,7 @@
 #include "timeline_lanes.h"
 #include "timeline_mapping.h"
 
+#include <QFont>
 #include <QRectF>
 #include <QSet>
 
@@ -12,7 +13,6 @@ class QPainter;
 
 namespace ioscope::widgets {
 
-inline constexpr double kTimelineHeaderWidth = 130;
 inline constexpr double kTimelineAxisHeight = 26;
 
 struct TimelineGeometry {
@@ -21,9 +21,13 @@ struct TimelineGeometry {
     QRectF axis;
 };
 
-TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF size);
+// The lane header column is the mapping's left margin (TimelineMapping::leftMargin()).
+TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF size, double headerWidth);
 QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, int lane,
                        const TimelineBox& box);
+
+// The header width that fits the lanes' names and facts in `font` (within sane bounds).
+double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& font);
 
 struct TimelinePaintState {
     int activeLane = 0;

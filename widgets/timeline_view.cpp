@@ -26,7 +26,7 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent), timer_(new QTimer
     timer_->setInterval(30);
     connect(timer_, &QTimer::timeout, this, &TimelineView::tick);
     setSelectionModel(nullptr);
-    mapping_ = TimelineMapping(1, std::max(1.0, width() - kTimelineHeaderWidth));
+    mapping_ = TimelineMapping(1, std::max(2.0, double(width())), timelineHeaderWidth({}, font()));
 }
 
 void TimelineView::setSelectionModel(SelectionModel* selection) {
@@ -84,7 +84,8 @@ double TimelineView::durationMs() const {
 
 void TimelineView::lanesChanged() {
     const double duration = durationMs();
-    mapping_ = TimelineMapping(duration > 0 ? duration : 1, std::max(1.0, width() - kTimelineHeaderWidth));
+    mapping_ = TimelineMapping(duration > 0 ? duration : 1, std::max(2.0, double(width())),
+                               timelineHeaderWidth(lanes_, font()));
     playheadMs_ = std::clamp(playheadMs_, 0.0, duration);
     emitRunningOps();
     update();
@@ -129,7 +130,7 @@ QList<OpId> TimelineView::highlightedOps() const {
 }
 
 std::pair<int, int> TimelineView::boxAt(QPointF pos) const {
-    const TimelineGeometry geo = timelineGeometry(lanes_, size());
+    const TimelineGeometry geo = timelineGeometry(lanes_, size(), mapping_.leftMargin());
     for (size_t li = 0; li < lanes_.size(); ++li) {
         if (!geo.lanes[li].contains(pos)) continue;
         const auto& boxes = lanes_[li].boxes;
@@ -143,8 +144,8 @@ std::pair<int, int> TimelineView::boxAt(QPointF pos) const {
 }
 
 void TimelineView::paintWhole(QPainter& painter, QSize size) const {
-    TimelineMapping whole(durationMs() > 0 ? durationMs() : 1,
-                          std::max(1.0, size.width() - kTimelineHeaderWidth));
+    TimelineMapping whole(durationMs() > 0 ? durationMs() : 1, std::max(2.0, double(size.width())),
+                          mapping_.leftMargin());
     TimelinePaintState state;
     state.activeLane = activeLane_;
     state.playheadMs = playheadMs_;
@@ -285,13 +286,22 @@ void TimelineView::paintEvent(QPaintEvent*) {
 }
 
 void TimelineView::resizeEvent(QResizeEvent*) {
-    const bool fitted = mapping_.pixelsPerMs() <= (mapping_.viewportWidth() / mapping_.durationMs()) * 1.0001;
-    mapping_.setViewportWidth(std::max(1.0, width() - kTimelineHeaderWidth));
+    const double fitScale = (mapping_.viewportWidth() - mapping_.leftMargin()) / mapping_.durationMs();
+    const bool fitted = mapping_.pixelsPerMs() <= fitScale * 1.0001;
+    mapping_.setViewportWidth(std::max(2.0, double(width())), timelineHeaderWidth(lanes_, font()));
     if (fitted) mapping_.fit();
 }
 
+void TimelineView::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::FontChange) { // presentation mode: the header grows with the font
+        resizeEvent(nullptr);
+        update();
+    }
+}
+
 void TimelineView::wheelEvent(QWheelEvent* event) {
-    const double x = event->position().x() - kTimelineHeaderWidth;
+    const double x = event->position().x();
     if (event->modifiers() & Qt::ControlModifier)
         mapping_.zoomAt(std::pow(1.0015, event->angleDelta().y()), x);
     else
@@ -305,13 +315,13 @@ void TimelineView::mousePressEvent(QMouseEvent* event) {
     const QPointF pos = event->position();
     pressPos_ = lastMouse_ = pos;
     if (event->button() != Qt::LeftButton) return;
-    if (pos.y() < kTimelineAxisHeight && pos.x() >= kTimelineHeaderWidth) {
+    if (pos.y() < kTimelineAxisHeight && pos.x() >= mapping_.leftMargin()) {
         drag_ = Drag::Playhead;
-        setPlayheadMs(mapping_.toMs(pos.x() - kTimelineHeaderWidth));
+        setPlayheadMs(mapping_.toMs(pos.x()));
         return;
     }
-    if (pos.x() < kTimelineHeaderWidth) {
-        const TimelineGeometry geo = timelineGeometry(lanes_, size());
+    if (pos.x() < mapping_.leftMargin()) {
+        const TimelineGeometry geo = timelineGeometry(lanes_, size(), mapping_.leftMargin());
         for (size_t li = 0; li < geo.lanes.size(); ++li)
             if (pos.y() >= geo.lanes[li].top() && pos.y() <= geo.lanes[li].bottom())
                 setActiveLane(static_cast<int>(li));
@@ -334,7 +344,7 @@ void TimelineView::mousePressEvent(QMouseEvent* event) {
 void TimelineView::mouseMoveEvent(QMouseEvent* event) {
     const QPointF pos = event->position();
     if (drag_ == Drag::Playhead) {
-        setPlayheadMs(mapping_.toMs(pos.x() - kTimelineHeaderWidth));
+        setPlayheadMs(mapping_.toMs(pos.x()));
     } else if (drag_ == Drag::Pan) {
         mapping_.scrollByPixels(lastMouse_.x() - pos.x());
         update();

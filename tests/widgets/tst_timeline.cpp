@@ -196,6 +196,10 @@ class TestTimeline : public QObject {
         QVERIFY(view.selectionModel() != nullptr);
         QVERIFY(view.highlightedOps().isEmpty());
         QVERIFY(!view.grab().isNull());
+        // The header column grows to fit long lane names.
+        const double header = view.mapping().leftMargin();
+        view.addScheduleLane("IOS, r=3 s=8, sim:H100, batch 1, fp32 · 1.342 ms", irregular(*g), {1.0, 0.5, 0.25});
+        QVERIFY(view.mapping().leftMargin() > header);
     }
 
     void clickingABoxSelectsItsOp() {
@@ -208,7 +212,7 @@ class TestTimeline : public QObject {
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         view.setGraph(g);
         view.addScheduleLane("IOS", irregular(*g), {1.0, 0.5, 0.25});
-        const TimelineGeometry geo = timelineGeometry(view.lanes(), view.size());
+        const TimelineGeometry geo = timelineGeometry(view.lanes(), view.size(), view.mapping().leftMargin());
         const TimelineBox& box = view.lanes()[0].boxes.back(); // "head"
         const QRectF r = timelineBoxRect(geo, view.mapping(), 0, box);
         QCOMPARE(view.boxAt(r.center()).first, 0);
