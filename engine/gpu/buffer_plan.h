@@ -50,6 +50,9 @@ class BufferPlan {
 
     const PlannedOp& op(OpId id) const { return ops_[static_cast<size_t>(id)]; }
     View merged(int mergeIndex) const { return merged_[static_cast<size_t>(mergeIndex)]; }
+    // The members of merge set k in output-channel order (reordered to match a concat buffer
+    // the merged convolution writes in place).
+    const std::vector<OpId>& mergeOrder(int k) const { return mergeOrder_[static_cast<size_t>(k)]; }
     int batch() const { return batch_; }
     size_t bytes() const { return memory_.bytes(); }
     float* base() const { return memory_.floats(); }
@@ -58,6 +61,7 @@ class BufferPlan {
     int batch_;
     std::vector<PlannedOp> ops_;
     std::vector<View> merged_;
+    std::vector<std::vector<OpId>> mergeOrder_;
     DeviceBuffer memory_;
 };
 

@@ -31,6 +31,18 @@ void checkCancel(const std::atomic<bool>* cancel) {
 void recordTimeline(ScheduleProgram& program, ExecMode mode, ExecutionResult& result) {
     Device& d = Device::instance();
     KernelRecorder recorder;
+    // A first recorded run pays CUPTI's one-time instrumentation of each kernel; it is discarded.
+    recorder.start();
+    try {
+        program.launch(true);
+    } catch (...) {
+        try {
+            recorder.stop();
+        } catch (...) {
+        }
+        throw;
+    }
+    recorder.stop();
     recorder.start();
     std::vector<RawKernel> tagged;
     try {
@@ -46,10 +58,19 @@ void recordTimeline(ScheduleProgram& program, ExecMode mode, ExecutionResult& re
     std::vector<int> counts(static_cast<size_t>(program.stageCount()), 0);
     std::vector<int> stageOf;
     for (const RawKernel& k : tagged) {
-        const int s = k.tag >= 0 && k.tag < program.stageCount() ? int(k.tag) : -1;
+        int s = k.tag >= 0 && k.tag < program.stageCount() ? int(k.tag) : -1;
+        // Stages are barriers, so an untagged kernel belongs to the stage running when it started.
+        if (s < 0 && !stageOf.empty()) s = stageOf.back();
         stageOf.push_back(s);
         if (s >= 0) ++counts[size_t(s)];
     }
+    // Kernels launched before the first tag took effect belong to the first tagged stage.
+    const auto firstTagged = std::find_if(stageOf.begin(), stageOf.end(), [](int s) { return s >= 0; });
+    if (firstTagged != stageOf.end())
+        for (auto it = stageOf.begin(); it != firstTagged; ++it) {
+            *it = *firstTagged;
+            ++counts[size_t(*firstTagged)];
+        }
     if (mode == ExecMode::Stages) {
         summarizeTimeline(tagged, stageOf, program.stageCount(), result);
         return;
@@ -59,6 +80,10 @@ void recordTimeline(ScheduleProgram& program, ExecMode mode, ExecutionResult& re
     std::vector<RawKernel> replay;
     try {
         graph.reinstantiate(); // CUPTI sees kernels of graphs instantiated while it records
+        graph.launch(d.slot(0).stream);
+        IOSCOPE_CHECK(cudaStreamSynchronize(d.slot(0).stream));
+        recorder.stop();
+        recorder.start();
         graph.launch(d.slot(0).stream);
         replay = recorder.stop();
     } catch (...) {

@@ -36,6 +36,11 @@ class ProgramCompiler {
     // The same, writing `y` (live profiling gives each candidate merge its own buffer).
     Program compileMerged(const std::vector<OpId>& ops, const View& y);
 
+    // Appends a copy of `from` into `to` (same element count).
+    void appendCopy(Program& prog, const View& from, const View& to) {
+        addElementwise(prog, {from}, to, false, nullptr, nullptr, Activation::None);
+    }
+
   private:
     void compileCore(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
                      const Weights& w);

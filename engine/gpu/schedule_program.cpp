@@ -23,7 +23,8 @@ ScheduleProgram::ScheduleProgram(Device& device, const Graph& g, const Schedule&
     int merge = 0;
     for (const Stage& st : s.stages) {
         if (st.strategy == Strategy::Merge && st.opCount() > 1) {
-            programs_.push_back(compiler.compileMerged(st.allOps(), merge++));
+            programs_.push_back(compiler.compileMerged(plan_->mergeOrder(merge), merge));
+            ++merge;
             mergedIndex.push_back(static_cast<int>(programs_.size()) - 1);
             continue;
         }

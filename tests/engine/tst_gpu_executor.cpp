@@ -92,7 +92,17 @@ class TestGpuExecutor : public QObject {
         s.stages.push_back({Strategy::Concurrent, {{id("b3_3x3")}, {id("b4_pool"), id("b4_1x1")}}});
         s.stages.push_back({Strategy::Concurrent, {{id("concat")}}});
         s.stages.push_back({Strategy::Concurrent, {{id("head")}}});
+        // Members side by side in the concat (listed in reverse): the merged conv writes in place.
+        Schedule inPlace;
+        inPlace.stages.push_back({Strategy::Concurrent, {{id("stem")}}});
+        inPlace.stages.push_back({Strategy::Merge, {{id("b2_3x3"), id("b1_1x1")}}});
+        inPlace.stages.push_back(
+            {Strategy::Concurrent, {{id("b3_5x5"), id("b3_3x3")}, {id("b4_pool"), id("b4_1x1")}}});
+        inPlace.stages.push_back({Strategy::Concurrent, {{id("concat")}}});
+        inPlace.stages.push_back({Strategy::Concurrent, {{id("head")}}});
         const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, 2, 20210401));
+        QVERIFY(relativeError(runGpu(g, inPlace, ExecMode::Graph, Precision::Fp32).outputs[0],
+                              cpu.outputs[0]) <= kFp32Tolerance);
         for (ExecMode mode : {ExecMode::Stages, ExecMode::Graph}) {
             const ExecutionResult seq = runGpu(g, sequential(g), mode, Precision::Fp32);
             const ExecutionResult ios = runGpu(g, s, mode, Precision::Fp32);

@@ -1,0 +1,171 @@
+// GPU benchmark (run on the GPU machine): for each network and precision, the sequential,
+// wavefront and IOS schedules (IOS searched with live GPU profiling, graph mode, r=3, s=8, both
+// strategies), each executed in stages and graph mode: latency, utilization, search time and
+// stages profiled. Writes bench_gpu.json, one profile cache per network and precision, and the
+// calibration data (every profiled stage: measured vs simulated) to --out.
+//
+//   bench_gpu [--models a,b,...] [--precisions tf32,fp32] [--runs N] [--out DIR] [--budget SECONDS]
+#include "cost/cost_factory.h"
+#include "cost/profile_cache.h"
+#include "exec/gpu_execution.h"
+#include "models/model_registry.h"
+#include "sched/scheduler.h"
+#include "util/atomic_file.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+using namespace ioscope;
+
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+constexpr const char* kCalibrationColumns[] = {"measured_ms", "sim_ms", "ops", "groups", "strategy"};
+
+double seconds(std::chrono::steady_clock::time_point since) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// Records the latency every stage gets from the live model together with the simulated one.
+class Calibrating : public CostModel {
+  public:
+    Calibrating(CostModel& live, CostModel& sim, nlohmann::json& out) : live_(live), sim_(sim), out_(out) {}
+    std::string name() const override { return live_.name(); }
+    std::string device() const override { return live_.device(); }
+    double stageLatencyMs(const Graph& g, const Stage& s, const RunConfig& cfg) override {
+        const double ms = live_.stageLatencyMs(g, s, cfg);
+        // Compact rows (see kCalibrationColumns): tens of thousands of stages per network.
+        out_.push_back({ms, sim_.stageLatencyMs(g, s, cfg), s.opCount(), s.groups.size(),
+                        s.strategy == Strategy::Merge ? "merge" : "concurrent"});
+        return ms;
+    }
+
+  private:
+    CostModel& live_;
+    CostModel& sim_;
+    nlohmann::json& out_;
+};
+
+nlohmann::json runRow(const Graph& g, const Schedule& s, ExecMode mode, Precision p, int runs) {
+    ExecutionOptions o;
+    o.mode = mode;
+    o.run.precision = p;
+    o.runs = runs;
+    o.warmup = 20;
+    const ExecutionResult r = executeOnGpu(g, s, o);
+    return {{"median_ms", r.medianMs},
+            {"p10_ms", r.p10Ms},
+            {"p90_ms", r.p90Ms},
+            {"busy", r.busyFraction},
+            {"concurrency", r.meanConcurrency},
+            {"kernels", r.kernels.size()},
+            {"stages", s.stages.size()},
+            {"streams", r.streams}};
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> models = {"inception_v3", "squeezenet", "randwire", "nasnet"};
+    std::vector<std::string> precisions = {"tf32", "fp32"};
+    std::string outDir = ".";
+    int runs = 200;
+    double budget = 1e9;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--models"))
+            models = split(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--precisions"))
+            precisions = split(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--out"))
+            outDir = argv[i + 1];
+        else if (!std::strcmp(argv[i], "--runs"))
+            runs = std::atoi(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--budget"))
+            budget = std::atof(argv[i + 1]);
+    }
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        const GpuStatus status = gpuRuntimeStatus();
+        if (!status.available) {
+            std::fprintf(stderr, "bench_gpu: %s\n", status.reason.c_str());
+            return 1;
+        }
+        std::printf("device: %s (%s)\n", status.device.c_str(), status.versions.c_str());
+        nlohmann::json all = {
+            {"device", status.device}, {"versions", status.versions}, {"rows", nlohmann::json::array()}};
+        nlohmann::json calibration = nlohmann::json::array();
+        for (const std::string& name : models) {
+            const Graph g = loadModel(name);
+            for (const std::string& pname : precisions) {
+                const Precision p = *precisionFromString(pname);
+                nlohmann::json row = {{"model", name}, {"precision", pname}};
+                const Schedule seq = sequentialSchedule(g), wave = wavefrontSchedule(g, 10);
+                for (ExecMode mode : {ExecMode::Stages, ExecMode::Graph}) {
+                    const char* m = mode == ExecMode::Graph ? "graph" : "stages";
+                    row["sequential"][m] = runRow(g, seq, mode, p, runs);
+                    row["wavefront"][m] = runRow(g, wave, mode, p, runs);
+                }
+                if (seconds(start) < budget) {
+                    SchedulerOptions options;
+                    options.maxGroupSize = 3;
+                    options.maxGroups = 8;
+                    options.strategy = StrategySet::Both;
+                    options.run = {1, p};
+                    auto record = std::make_shared<ProfileCache>();
+                    auto live = makeGpuCostModel(ExecMode::Graph, record);
+                    auto sim = makeCostModel(status.device.find("H200") != std::string::npos ? "sim:H200"
+                                                                                             : "sim:H100",
+                                             options.run);
+                    nlohmann::json stages = nlohmann::json::array();
+                    Calibrating calibrating(*live, *sim, stages);
+                    const ScheduleResult ios = iosSchedule(g, calibrating, options);
+                    row["ios"]["search_s"] = ios.stats.seconds;
+                    row["ios"]["stages_profiled"] = ios.stats.stagesCosted;
+                    row["ios"]["predicted_ms"] = ios.latencyMs;
+                    row["ios"]["origin"] = ios.origin;
+                    row["ios"]["sequential_predicted_ms"] = predictLatencyMs(g, seq, *live, options.run);
+                    for (ExecMode mode : {ExecMode::Stages, ExecMode::Graph})
+                        row["ios"][mode == ExecMode::Graph ? "graph" : "stages"] =
+                            runRow(g, ios.schedule, mode, p, runs);
+                    ExecutionOptions verify;
+                    verify.run = options.run;
+                    verify.runs = runs;
+                    const MeasuredChoice choice = keepFasterMeasured(g, ios.schedule, verify);
+                    row["ios"]["kept"] = choice.keptSearched ? "ios" : "sequential";
+                    row["ios"]["note"] = choice.note;
+                    record->save(outDir + "/profiles-" + name + "-" + pname + ".json");
+                    calibration.push_back(
+                        {{"model", name},
+                         {"precision", pname},
+                         {"device", status.device},
+                         {"ios_predicted_ms", ios.latencyMs},
+                         {"ios_measured_graph_ms", row["ios"]["graph"]["median_ms"]},
+                         {"sequential_predicted_ms", row["ios"]["sequential_predicted_ms"]},
+                         {"sequential_measured_graph_ms", row["sequential"]["graph"]["median_ms"]},
+                         {"stages", std::move(stages)}});
+                    writeFileAtomically(outDir + "/calibration.json", calibration.dump(1));
+                } else {
+                    row["ios"]["skipped"] = "time budget spent";
+                }
+                std::printf("%s\n", row.dump().c_str());
+                std::fflush(stdout);
+                all["rows"].push_back(row);
+                writeFileAtomically(outDir + "/bench_gpu.json", all.dump(1));
+            }
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_gpu: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
