@@ -171,9 +171,14 @@ void checkDeclared(const std::unordered_map<std::string, const onnx::ValueInfoPr
                          " by the importer's shape inference, but the file declares " + dimsText(*dims));
 }
 
-} // namespace
+// Names in hostile files may hold control characters; errors stay one printable line.
+std::string printable(std::string text) {
+    for (char& ch : text)
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+    return text;
+}
 
-Graph importOnnx(const std::string& path, const ModelLoadOptions& options) {
+Graph importModel(const std::string& path, const ModelLoadOptions& options) {
     onnx::ModelProto model;
     readModelFile(path, model);
     const int opset = defaultDomainOpset(path, model);
@@ -267,6 +272,16 @@ Graph importOnnx(const std::string& path, const ModelLoadOptions& options) {
     if (options.notes)
         for (auto& note : notes) options.notes->push_back(std::move(note));
     return g;
+}
+
+} // namespace
+
+Graph importOnnx(const std::string& path, const ModelLoadOptions& options) {
+    try {
+        return importModel(path, options);
+    } catch (const InputError& e) {
+        throw InputError(printable(e.what()));
+    }
 }
 
 } // namespace ioscope

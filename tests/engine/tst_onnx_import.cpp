@@ -346,6 +346,12 @@ class TestOnnxImport : public QObject {
         std::string e = errorOf(unsupported);
         QVERIFY2(e.find("node 'rnn' (LSTM, opset 17): unsupported operator") != std::string::npos, e.c_str());
 
+        ModelBuilder hostile; // control characters in names never break the one-line message
+        hostile.node("LSTM", {"x"}, {"y"}, "bad\nname");
+        hostile.output("y", {1, 3, 8, 8});
+        e = errorOf(hostile);
+        QVERIFY2(e.find('\n') == std::string::npos && e.find("bad?name") != std::string::npos, e.c_str());
+
         ModelBuilder missing;
         missing.node("Relu", {"nowhere"}, {"y"}, "relu");
         missing.output("y", {1, 3, 8, 8});
