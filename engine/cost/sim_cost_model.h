@@ -5,7 +5,9 @@
 #include "cost/sim_device.h"
 #include "cost/sim_kernels.h"
 
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace ioscope {
@@ -25,8 +27,14 @@ class SimCostModel : public CostModel {
                                                      const RunConfig& cfg) const;
 
   private:
+    // The kernels of one op, memoized by its parameters and shapes: the DP asks for the same ops
+    // in thousands of stages, and choosing a GEMM tiling is the costly part of lowering.
+    const std::vector<SimKernel>& opKernels(const Op& op, const RunConfig& cfg) const;
+
     SimDevice device_;
     std::string spec_;
+    mutable std::shared_mutex memoMutex_;
+    mutable std::unordered_map<std::string, std::vector<SimKernel>> memo_;
 };
 
 } // namespace ioscope

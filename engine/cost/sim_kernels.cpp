@@ -73,6 +73,13 @@ std::vector<SimKernel> sepConvKernels(const SimDevice& dev, const Op& op, const 
 
 } // namespace
 
+std::string describeKernel(const SimKernel& k) {
+    std::string s = k.what;
+    if (k.tileM > 0) s += ' ' + std::to_string(k.tileM) + 'x' + std::to_string(k.tileN);
+    if (k.splitK > 1) s += " split-k " + std::to_string(k.splitK);
+    return s;
+}
+
 bool usesTensorCores(const SimDevice& dev, Precision prec) {
     return prec == Precision::Tf32 && dev.tf32Tflops > dev.fp32Tflops;
 }
@@ -97,7 +104,7 @@ double kernelBusyUs(const SimDevice& dev, const SimKernel& k, double sms) {
     return fullWaves * batchUs(dev, k, slots) + (rest > 0 ? batchUs(dev, k, rest) : 0.0);
 }
 
-SimKernel streamingKernel(const SimDevice& dev, const std::string& what, double outElems, double bytes,
+SimKernel streamingKernel(const SimDevice& dev, const char* what, double outElems, double bytes,
                           double flops) {
     SimKernel k;
     k.what = what;
@@ -107,6 +114,7 @@ SimKernel streamingKernel(const SimDevice& dev, const std::string& what, double 
                 (perSmFlopsPerUs(dev, dev.fp32Tflops) * dev.streamFlopEff);
     k.bytes = bytes;
     k.flops = flops;
+    k.aloneUs = kernelBusyUs(dev, k, dev.sms);
     return k;
 }
 
@@ -115,7 +123,7 @@ std::vector<SimKernel> gemmKernels(const SimDevice& dev, Precision prec, double 
     const bool tensorCores = usesTensorCores(dev, prec);
     const double peak = perSmFlopsPerUs(dev, tensorCores ? dev.tf32Tflops : dev.fp32Tflops);
     const double bestEff = tensorCores ? dev.gemmEffTf32 : dev.gemmEffFp32;
-    std::vector<SimKernel> best;
+    SimKernel best, bestReduce;
     double bestUs = std::numeric_limits<double>::infinity();
     for (const Tile& t : kTiles) {
         const double area = double(t.tm) * t.tn;
@@ -126,25 +134,27 @@ std::vector<SimKernel> gemmKernels(const SimDevice& dev, Precision prec, double 
         for (int split : kSplitK) {
             if (split > 1 && (!tensorCores || k / split < kMinKPerSplit)) break;
             SimKernel main;
-            main.what = "gemm " + std::to_string(t.tm) + "x" + std::to_string(t.tn) +
-                        (split > 1 ? " split-k " + std::to_string(split) : "");
+            main.what = "gemm";
+            main.tileM = t.tm, main.tileN = t.tn, main.splitK = split;
             main.blocks = static_cast<long long>(tiles) * split;
             main.blocksPerSm = perSm;
             main.blockUs = perSm * 2.0 * area * std::ceil(k / split) / (peak * eff);
             main.bytes = bytes;
             main.flops = 2.0 * m * n * k * batchCount;
-            std::vector<SimKernel> ks{main};
-            double us = kernelBusyUs(dev, main, dev.sms);
+            main.aloneUs = kernelBusyUs(dev, main, dev.sms);
+            double us = main.aloneUs;
+            SimKernel reduce;
             if (split > 1) {
                 const double outs = m * n * batchCount;
-                ks.push_back(streamingKernel(dev, "split-k reduce", outs,
-                                             kBytesPerElement * outs * (split + 1), outs * split));
-                us += kernelBusyUs(dev, ks.back(), dev.sms) + dev.launchUs + dev.kernelTailUs;
+                reduce = streamingKernel(dev, "split-k reduce", outs, kBytesPerElement * outs * (split + 1),
+                                         outs * split);
+                us += reduce.aloneUs + dev.launchUs + dev.kernelTailUs;
             }
-            if (us < bestUs) bestUs = us, best = std::move(ks);
+            if (us < bestUs) bestUs = us, best = main, bestReduce = reduce;
         }
     }
-    return best;
+    if (best.splitK > 1) return {best, bestReduce};
+    return {best};
 }
 
 std::vector<SimKernel> lowerOpBody(const SimDevice& dev, const Op& op, const RunConfig& run);

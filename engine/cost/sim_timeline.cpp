@@ -16,7 +16,6 @@ struct StreamState {
     double phaseEnd = 0;      // Launching / Tail: when the phase ends
     long long blocksLeft = 0; // Running: blocks not yet placed on an SM
     int roundsInFlight = 0;   // Running: rounds of blocks on SMs
-    double runOrder = 0;      // Running: when it reached the SMs (earlier kernels get SMs first)
     size_t span = 0;
 };
 
@@ -49,6 +48,8 @@ SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<
     }
     const double bandwidth = dev.memGBs * 1e3 * dev.memEff; // bytes per microsecond
     std::vector<Round> rounds;
+    std::vector<size_t> fifo; // running kernels with blocks to place, in arrival order
+    out.kernels.reserve(totalKernels);
     double t = 0, dispatchFree = 0, freeUnits = dev.sms;
     // Every iteration handles at least one event (a phase or a round ending), so the loop is
     // bounded by the kernels' phases plus their rounds (at most one per block).
@@ -74,8 +75,8 @@ SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<
             if (x.phase == Phase::Launching && x.phaseEnd <= t + kEps) {
                 x.phase = Phase::Running;
                 x.blocksLeft = streams[s][x.kernel].blocks;
-                x.runOrder = t;
                 out.kernels[x.span].startUs = t;
+                fifo.push_back(s);
             } else if (x.phase == Phase::Tail && x.phaseEnd <= t + kEps) {
                 out.kernels[x.span].endUs = t;
                 out.makespanUs = std::max(out.makespanUs, t);
@@ -98,13 +99,7 @@ SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<
             out.kernels.push_back({next, int(x.kernel), t, 0, 0});
         }
         // Free SMs go to the running kernels in arrival order, as many blocks as fit.
-        std::vector<size_t> running;
-        for (size_t s = 0; s < st.size(); ++s)
-            if (st[s].phase == Phase::Running && st[s].blocksLeft > 0) running.push_back(s);
-        std::sort(running.begin(), running.end(), [&](size_t a, size_t b) {
-            return st[a].runOrder < st[b].runOrder || (st[a].runOrder == st[b].runOrder && a < b);
-        });
-        for (size_t s : running) {
+        for (size_t s : fifo) {
             const SimKernel& k = streams[s][st[s].kernel];
             const long long fit = static_cast<long long>(std::floor(freeUnits * k.blocksPerSm + kEps));
             const long long n = std::min(st[s].blocksLeft, fit);
@@ -117,6 +112,7 @@ SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<
             st[s].blocksLeft -= n;
             ++st[s].roundsInFlight;
         }
+        std::erase_if(fifo, [&](size_t s) { return st[s].blocksLeft == 0; });
         // Rounds draw bandwidth in proportion to what their SMs could draw alone.
         double capSum = 0;
         for (const Round& r : rounds) capSum += r.capBytesPerUs;
@@ -144,6 +140,12 @@ double stageLatencyUs(const SimDevice& dev, const std::vector<std::vector<SimKer
     const auto active =
         std::count_if(streams.begin(), streams.end(), [](const auto& s) { return !s.empty(); });
     if (active == 0) return 0;
+    if (active == 1) { // one stream has the GPU to itself: its kernels' times add up
+        double us = dev.stageBaseUs;
+        for (const auto& s : streams)
+            for (const SimKernel& k : s) us += dev.launchUs + k.aloneUs + dev.kernelTailUs;
+        return us;
+    }
     return dev.stageBaseUs + dev.streamForkUs * double(active - 1) + simulateStreams(dev, streams).makespanUs;
 }
 

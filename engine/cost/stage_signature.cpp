@@ -1,95 +1,117 @@
 #include "cost/stage_signature.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace ioscope {
 namespace {
 
-void appendWindow(std::string& s, const Window& w) {
-    s += "k" + std::to_string(w.kh) + "x" + std::to_string(w.kw) + ",s" + std::to_string(w.sh) + "x" +
-         std::to_string(w.sw) + ",p" + std::to_string(w.ph) + "x" + std::to_string(w.pw) + ",d" +
-         std::to_string(w.dh) + "x" + std::to_string(w.dw);
+// Appends in place: signatures are built for every stage the search asks about.
+void put(std::string& s, int v) {
+    char buf[16];
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+    s.append(buf, end);
+}
+
+void put(std::string& s, std::string_view v) {
+    s.append(v);
+}
+
+void putShape(std::string& s, const Shape& shape) {
+    put(s, shape.c), s += 'x', put(s, shape.h), s += 'x', put(s, shape.w);
+}
+
+void putWindow(std::string& s, const Window& w) {
+    s += 'k', put(s, w.kh), s += 'x', put(s, w.kw);
+    s += ",s", put(s, w.sh), s += 'x', put(s, w.sw);
+    s += ",p", put(s, w.ph), s += 'x', put(s, w.pw);
+    s += ",d", put(s, w.dh), s += 'x', put(s, w.dw);
 }
 
 // Kind and parameters of one op; shapes are added by the caller (body ops carry their own).
-std::string describe(const Op& op) {
-    std::string s(toString(op.kind));
+void describe(std::string& s, const Op& op) {
+    put(s, toString(op.kind));
     s += '(';
     if (!op.sumTerms.empty()) { // how the inputs meet changes the work
         s += "terms";
-        for (int n : op.sumTerms) s += ' ' + std::to_string(n);
+        for (int n : op.sumTerms) s += ' ', put(s, n);
         s += ';';
     } else if (op.inputs.size() > 1 && op.kind != OpKind::Concat) {
-        s += std::string(toString(op.combine)) + ';';
+        put(s, toString(op.combine)), s += ';';
     }
     switch (op.kind) {
     case OpKind::Conv:
     case OpKind::SepConv:
-        appendWindow(s, op.window);
-        s += ",g" + std::to_string(op.groups) + ",oc" + std::to_string(op.outChannels);
-        s += ',' + std::string(toString(op.activation)) + (op.bias ? ",bias" : ",nobias");
+        putWindow(s, op.window);
+        s += ",g", put(s, op.groups), s += ",oc", put(s, op.outChannels), s += ',';
+        put(s, toString(op.activation));
+        s += op.bias ? ",bias" : ",nobias";
         if (op.kind == OpKind::SepConv && op.preRelu) s += ",prerelu";
         break;
     case OpKind::MaxPool:
     case OpKind::AvgPool:
-        appendWindow(s, op.window);
+        putWindow(s, op.window);
         if (op.countIncludePad) s += ",countpad";
         break;
     case OpKind::Activation:
-        s += toString(op.activation);
+        put(s, toString(op.activation));
         break;
     case OpKind::FullyConnected:
-        s += "oc" + std::to_string(op.outChannels) + ',' + std::string(toString(op.activation)) +
-             (op.bias ? ",bias" : ",nobias");
+        s += "oc", put(s, op.outChannels), s += ',', put(s, toString(op.activation));
+        s += op.bias ? ",bias" : ",nobias";
         break;
     case OpKind::Identity:
-        s += toString(op.combine);
+        put(s, toString(op.combine));
         break;
     case OpKind::Sequential:
         for (size_t i = 0; i < op.body.size(); ++i) {
             if (i) s += '>';
-            s += describe(op.body[i]) + "[" + op.body[i].in.str() + "->" + op.body[i].out.str() + "]";
+            describe(s, op.body[i]);
+            s += '[', putShape(s, op.body[i].in), s += "->", putShape(s, op.body[i].out), s += ']';
         }
         break;
     default:
         break;
     }
     s += ')';
-    return s;
+}
+
+void putOp(std::string& s, const Graph& g, OpId id) {
+    const Op& op = g.op(id);
+    describe(s, op);
+    s += ";in", putShape(s, op.in), s += "<-[";
+    for (size_t i = 0; i < op.inputs.size(); ++i) {
+        if (i) s += ',';
+        putShape(s, g.op(op.inputs[i]).out);
+    }
+    s += "];out", putShape(s, op.out);
 }
 
 } // namespace
 
 std::string opSignature(const Graph& g, OpId id) {
-    const Op& op = g.op(id);
-    std::string s = describe(op);
-    s += ";in" + op.in.str() + "<-[";
-    for (size_t i = 0; i < op.inputs.size(); ++i) {
-        if (i) s += ',';
-        s += g.op(op.inputs[i]).out.str();
-    }
-    s += "];out" + op.out.str();
+    std::string s;
+    putOp(s, g, id);
     return s;
 }
 
 std::string stageSignature(const Graph& g, const Stage& stage, const RunConfig& run) {
     std::vector<std::string> parts;
     if (stage.strategy == Strategy::Merge) {
-        for (OpId id : stage.allOps()) parts.push_back(opSignature(g, id));
+        for (OpId id : stage.allOps()) putOp(parts.emplace_back(), g, id);
     } else {
         for (const auto& group : stage.groups) {
-            std::string chain;
+            std::string& chain = parts.emplace_back();
             for (size_t i = 0; i < group.size(); ++i) {
                 if (i) chain += '>';
-                chain += opSignature(g, group[i]);
+                putOp(chain, g, group[i]);
             }
-            parts.push_back(std::move(chain));
         }
     }
     std::sort(parts.begin(), parts.end());
     std::string s(toString(stage.strategy));
-    s += "|b" + std::to_string(run.batch) + '|' + std::string(toString(run.precision)) + '|';
-    for (const std::string& p : parts) s += '{' + p + '}';
+    s += "|b", put(s, run.batch), s += '|', put(s, toString(run.precision)), s += '|';
+    for (const std::string& p : parts) s += '{', s += p, s += '}';
     return s;
 }
 

@@ -207,6 +207,16 @@ class TestSimCostModel : public QObject {
         for (const SimKernelSpan& k : a.kernels) QVERIFY(k.launchUs <= k.startUs && k.startUs < k.endUs);
     }
 
+    void singleStreamFastPathMatchesTheSimulation() {
+        SimDevice d;
+        QVERIFY(simDevicePreset("A100", d));
+        std::vector<SimKernel> stream = gemmKernels(d, Precision::Tf32, 3136, 256, 2304, 1, 4e6);
+        stream.push_back(streamingKernel(d, "ew", 8e5, 6.4e6, 8e5));
+        for (const SimKernel& k : gemmKernels(d, Precision::Fp32, 64, 320, 2048, 1, 3e6)) stream.push_back(k);
+        const double simulated = d.stageBaseUs + simulateStreams(d, {stream}).makespanUs;
+        QVERIFY(std::abs(stageLatencyUs(d, {stream}) - simulated) < 1e-6 * simulated);
+    }
+
     void factorySpecs() {
         auto def = makeCostModel("sim", {});
         QCOMPARE(def->name(), std::string("sim:H100"));
