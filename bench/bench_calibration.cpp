@@ -68,12 +68,18 @@ void report(const SimDevice& dev, const CalibrationData& data, bool perLayer) {
             m = std::max(m, data.layers[size_t(i)].measured[s.precision == Precision::Tf32]);
         return m;
     };
+    const auto hasPool = [&](const CalibrationSet& s) {
+        return std::any_of(s.layers.begin(), s.layers.end(),
+                           [&](int i) { return data.layers[size_t(i)].op.kind != OpKind::Conv; });
+    };
     const Bucket buckets[] = {
         {"random pairs", [&](const CalibrationSet& s) { return s.layers.size() == 2 && !copies(s); }},
         {"random quads", [&](const CalibrationSet& s) { return s.layers.size() == 4 && !copies(s); }},
         {"2/4/8 copies", [&](const CalibrationSet& s) { return copies(s); }},
         {"largest layer >= 40 us", [&](const CalibrationSet& s) { return maxAlone(s) >= 0.040; }},
         {"largest layer < 20 us", [&](const CalibrationSet& s) { return maxAlone(s) < 0.020; }},
+        {"with a pool", [&](const CalibrationSet& s) { return hasPool(s); }},
+        {"convs only", [&](const CalibrationSet& s) { return !hasPool(s); }},
         {"all concurrent", [](const CalibrationSet&) { return true; }},
     };
     std::printf(
@@ -89,6 +95,7 @@ void report(const SimDevice& dev, const CalibrationData& data, bool perLayer) {
                 meas.push_back(e.measSpeedup[i]), pred.push_back(e.predSpeedup[i]);
                 sErr.push_back(e.speedupErr[i]), tErr.push_back(e.togetherErr[i]);
             }
+            if (meas.empty()) continue;
             std::printf("| %s | %s | %zu | %.2fx | %.2fx | %.1f%% | %.1f%% | %.1f%% | %.1f%% |\n", b.label,
                         p ? "tf32" : "fp32", meas.size(), quantile(meas, 0.5, false),
                         quantile(pred, 0.5, false), 100 * quantile(sErr, 0.5), 100 * quantile(sErr, 0.9),
