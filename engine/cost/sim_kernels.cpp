@@ -136,7 +136,7 @@ std::vector<SimKernel> gemmKernels(const SimDevice& dev, Precision prec, double 
             SimKernel main;
             main.what = "gemm";
             main.tileM = t.tm, main.tileN = t.tn, main.splitK = split;
-            main.blocks = static_cast<long long>(tiles) * split;
+            main.blocks = std::max(1LL, static_cast<long long>(tiles) * split); // degenerate shapes still run
             main.blocksPerSm = perSm;
             main.blockUs = perSm * 2.0 * area * std::ceil(k / split) / (peak * eff);
             main.bytes = bytes;
