@@ -10,14 +10,17 @@
 #include "test_graphs.h"
 #include "timeline_view.h"
 
+#include <QApplication>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QVBoxLayout>
+#include <QWheelEvent>
 #include <QXmlStreamReader>
 
 using namespace ioscope;
@@ -144,6 +147,43 @@ class TestDagView : public QObject {
         screenshot(&view, "dag_" + name);
     }
 
+    void navigation() {
+        auto g = std::make_shared<const Graph>(testgraphs::randomDag(120, 9));
+        DagView view;
+        view.resize(500, 400);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setGraph(g);
+        QVERIFY(view.waitForLayout());
+        view.setTransform(QTransform::fromScale(1, 1));
+        view.centerOnOp(g->units()[60]);
+        const auto* overview = view.findChild<QGraphicsView*>();
+        QVERIFY(overview && overview != &view);
+        view.zoomBy(1.0);               // placement refresh
+        QVERIFY(overview->isVisible()); // the graph is larger than the view: the overview shows
+        const int y = view.verticalScrollBar()->value(), x = view.horizontalScrollBar()->value();
+        QTest::keyClick(&view, Qt::Key_S);
+        QVERIFY(view.verticalScrollBar()->value() > y);
+        QTest::keyClick(&view, Qt::Key_W);
+        QTest::keyClick(&view, Qt::Key_Up);
+        QVERIFY(view.verticalScrollBar()->value() < y);
+        QTest::keyClick(&view, Qt::Key_Right);
+        QVERIFY(view.horizontalScrollBar()->value() >= x);
+        QSignalSpy zoom(&view, &DagView::zoomChanged);
+        QWheelEvent wheel(QPointF(200, 200), view.mapToGlobal(QPointF(200, 200)), QPoint(), QPoint(0, 240),
+                          Qt::NoButton, Qt::ControlModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(view.viewport(), &wheel);
+        QCOMPARE(zoom.count(), 1);
+        QVERIFY(view.transform().m11() > 1.3);
+        QTest::keyClick(&view, Qt::Key_F); // fit: the whole scene is visible
+        QTest::qWait(50);                  // the scroll bars go away on the next layout pass
+        QVERIFY(view.mapToScene(view.viewport()->rect())
+                    .boundingRect()
+                    .adjusted(-2, -2, 2, 2)
+                    .contains(view.scene()->sceneRect()));
+        QVERIFY(!overview->isVisible());
+    }
+
     void findHighlightsAllMatches() {
         auto g = std::make_shared<const Graph>(testgraphs::diamond());
         DagView view;
@@ -167,7 +207,11 @@ class TestDagView : public QObject {
         // Through the bar: typing finds.
         bar.findChild<QLineEdit*>()->setText("concat");
         QCOMPARE(view.findMatches().size(), 1);
-        emit bar.closed();
+        bar.show();
+        QTest::keyClick(bar.findChild<QLineEdit*>(), Qt::Key_Return);
+        QCOMPARE(view.currentFindIndex(), 0);
+        QTest::keyClick(bar.findChild<QLineEdit*>(), Qt::Key_Escape); // closes and clears the find
+        QVERIFY(bar.isHidden());
         QCOMPARE(view.findMatches().size(), 0);
     }
 

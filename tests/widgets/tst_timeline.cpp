@@ -198,7 +198,8 @@ class TestTimeline : public QObject {
         QVERIFY(!view.grab().isNull());
         // The header column grows to fit long lane names.
         const double header = view.mapping().leftMargin();
-        view.addScheduleLane("IOS, r=3 s=8, sim:H100, batch 1, fp32 · 1.342 ms", irregular(*g), {1.0, 0.5, 0.25});
+        view.addScheduleLane("IOS, r=3 s=8, sim:H100, batch 1, fp32 · 1.342 ms", irregular(*g),
+                             {1.0, 0.5, 0.25});
         QVERIFY(view.mapping().leftMargin() > header);
     }
 
