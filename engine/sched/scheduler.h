@@ -44,6 +44,9 @@ struct ScheduleResult {
     Schedule schedule;
     double latencyMs = 0; // predicted: sum of stage latencies under the cost model
     SearchStats stats;
+    // "ios", or the baseline returned instead because it was predicted faster ("wavefront":
+    // its stages may exceed the DP's limits of s groups or cross a part).
+    std::string origin = "ios";
 };
 
 using ProgressCallback = std::function<void(const SearchProgress&)>;

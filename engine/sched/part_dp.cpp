@@ -1,0 +1,216 @@
+#include "sched/part_dp.h"
+
+#include "util/errors.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace ioscope::detail {
+
+PartDp::PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const SchedulerOptions& options,
+               const std::vector<double>& singleMs, SearchCounters& counters, const std::atomic<bool>* cancel,
+               std::function<void(double)> tick)
+    : g_(g), ops_(std::move(ops)), cost_(cost), options_(options), counters_(counters), cancel_(cancel),
+      tick_(std::move(tick)) {
+    std::sort(ops_.begin(), ops_.end()); // ids are a topological order
+    n_ = static_cast<int>(ops_.size());
+    if (n_ > kMaxPartOps)
+        throw InputError("a part of " + std::to_string(n_) + " ops exceeds the scheduler's limit of " +
+                         std::to_string(kMaxPartOps) + " (lower max_part_size)");
+    all_ = n_ == 64 ? ~Mask(0) : bitOf(n_) - 1;
+    succ_.assign(static_cast<size_t>(n_), 0);
+    pred_.assign(static_cast<size_t>(n_), 0);
+    adj_.assign(static_cast<size_t>(n_), 0);
+    std::vector<int> local(static_cast<size_t>(g.size()), -1);
+    for (int i = 0; i < n_; ++i) local[static_cast<size_t>(ops_[static_cast<size_t>(i)])] = i;
+    for (int i = 0; i < n_; ++i)
+        for (OpId p : g.predecessors(ops_[static_cast<size_t>(i)])) {
+            const int j = local[static_cast<size_t>(p)];
+            if (j < 0) continue; // produced in an earlier part
+            pred_[static_cast<size_t>(i)] |= bitOf(j);
+            succ_[static_cast<size_t>(j)] |= bitOf(i);
+        }
+    for (int i = 0; i < n_; ++i)
+        adj_[static_cast<size_t>(i)] = succ_[static_cast<size_t>(i)] | pred_[static_cast<size_t>(i)];
+
+    allowParallel_ = options.strategy != StrategySet::Merge;
+    allowMerge_ = options.strategy != StrategySet::Parallel;
+    maxEndingSize_ = allowParallel_ ? std::min(64, options.maxGroupSize * options.maxGroups) : 1;
+
+    // Merge-compatible classes: the merge rule compares every op with the first, and each
+    // comparison is an equality, so compatibility is an equivalence and one representative
+    // per class suffices.
+    mergeClass_.assign(static_cast<size_t>(n_), -1);
+    if (allowMerge_) {
+        std::vector<int> reps;
+        for (int i = 0; i < n_; ++i) {
+            const OpId id = ops_[static_cast<size_t>(i)];
+            if (!mergeRuleViolation(g, {id}).empty()) continue;
+            for (int rep : reps)
+                if (mergeRuleViolation(g, {ops_[static_cast<size_t>(rep)], id}).empty()) {
+                    mergeClass_[static_cast<size_t>(i)] = rep;
+                    break;
+                }
+            if (mergeClass_[static_cast<size_t>(i)] < 0) {
+                mergeClass_[static_cast<size_t>(i)] = i;
+                reps.push_back(i);
+            }
+        }
+    }
+    for (int i = 0; i < n_; ++i)
+        concurrentCache_.put(bitOf(i), singleMs[static_cast<size_t>(ops_[static_cast<size_t>(i)])]);
+}
+
+double PartDp::solve() {
+    return n_ == 0 ? 0.0 : solveState(all_);
+}
+
+double PartDp::solveState(Mask state) {
+    if (state == 0) return 0;
+    if (const Memo* m = memo_.find(state)) return m->cost;
+    ++counters_.states;
+    if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+
+    Best best{std::numeric_limits<double>::infinity()};
+    // The ending frontier starts at the sinks of the state: ops with no successor inside it.
+    Mask sinks = 0;
+    for (Mask rest = state; rest; rest &= rest - 1) {
+        const int v = lowestBit(rest);
+        if ((succ_[static_cast<size_t>(v)] & state) == 0) sinks |= bitOf(v);
+    }
+    enumerateConcurrent(state, 0, sinks, 0, best);
+    if (allowMerge_) enumerateMerges(state, best);
+
+    memo_.put(state, Memo{best.cost, best.ending, best.merge});
+    doneOps_ = std::max(doneOps_, popcount(state));
+    return best.cost;
+}
+
+// Every ending that is closed under successors within `state`, exactly once: ops join the
+// ending from the frontier (ops all of whose successors in the state are already in it), the
+// highest index first; a frontier op passed over is excluded from the rest of that branch, and
+// with it every ancestor (they could only join after it). Supersets never split a group, so a
+// group larger than r prunes the whole branch.
+void PartDp::enumerateConcurrent(Mask state, Mask ending, Mask avail, int size, Best& best) {
+    while (avail) {
+        const int v = highestBit(avail);
+        avail &= ~bitOf(v);
+        const Mask grown = ending | bitOf(v);
+        // Groups of the grown ending. A group only ever grows by an op that feeds it, so a group
+        // larger than r, or more than s groups with no feeder left in the state, prunes the branch.
+        int groups = 0, closedGroups = 0;
+        bool tooLarge = false;
+        for (Mask rest = grown; rest;) {
+            int compSize = 0;
+            const Mask comp = componentOf(lowestBit(rest), grown, compSize);
+            rest &= ~comp;
+            ++groups;
+            if (compSize > options_.maxGroupSize) tooLarge = true;
+            Mask feeders = 0;
+            for (Mask m = comp; m; m &= m - 1) feeders |= pred_[static_cast<size_t>(lowestBit(m))];
+            if ((feeders & state & ~grown) == 0) ++closedGroups;
+        }
+        if (tooLarge || closedGroups > options_.maxGroups) continue;
+        Mask next = avail;
+        for (Mask p = pred_[static_cast<size_t>(v)] & state; p; p &= p - 1) {
+            const int u = lowestBit(p);
+            if ((succ_[static_cast<size_t>(u)] & state & ~grown) == 0) next |= bitOf(u);
+        }
+        if (groups <= options_.maxGroups) consider(state, grown, false, concurrentLatency(grown), best);
+        if (size + 1 < maxEndingSize_) enumerateConcurrent(state, grown, next, size + 1, best);
+    }
+}
+
+void PartDp::enumerateMerges(Mask state, Best& best) {
+    Mask sinks = 0;
+    for (Mask rest = state; rest; rest &= rest - 1) {
+        const int v = lowestBit(rest);
+        if ((succ_[static_cast<size_t>(v)] & state) == 0 && mergeClass_[static_cast<size_t>(v)] >= 0)
+            sinks |= bitOf(v);
+    }
+    while (sinks) {
+        const int rep = mergeClass_[static_cast<size_t>(lowestBit(sinks))];
+        Mask cls = 0;
+        for (Mask rest = sinks; rest; rest &= rest - 1)
+            if (mergeClass_[static_cast<size_t>(lowestBit(rest))] == rep) cls |= bitOf(lowestBit(rest));
+        sinks &= ~cls;
+        // Every subset of the class with at least two ops, in a fixed (descending) order.
+        for (Mask sub = cls; sub; sub = (sub - 1) & cls)
+            if ((sub & (sub - 1)) != 0) consider(state, sub, true, mergeLatency(sub), best);
+    }
+}
+
+void PartDp::consider(Mask state, Mask ending, bool merge, double latency, Best& best) {
+    countTransition();
+    const double total = solveState(state & ~ending) + latency;
+    // Ties keep the first candidate in the fixed enumeration order: results are deterministic.
+    if (total < best.cost) best = Best{total, ending, merge};
+}
+
+void PartDp::countTransition() {
+    if ((++counters_.transitions & 4095) == 0) {
+        if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+        if (tick_) tick_(n_ ? double(doneOps_) / n_ : 1.0);
+    }
+}
+
+Mask PartDp::componentOf(int v, Mask within, int& size) const {
+    Mask comp = bitOf(v), frontier = comp;
+    size = 0;
+    while (frontier) {
+        const int u = lowestBit(frontier);
+        frontier &= frontier - 1;
+        ++size;
+        const Mask fresh = adj_[static_cast<size_t>(u)] & within & ~comp;
+        comp |= fresh;
+        frontier |= fresh;
+    }
+    return comp;
+}
+
+double PartDp::concurrentLatency(Mask ending) {
+    if (const double* ms = concurrentCache_.find(ending)) return *ms;
+    if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+    const double ms = cost_.stageLatencyMs(g_, makeStage(ending, false), options_.run);
+    ++counters_.stagesCosted;
+    concurrentCache_.put(ending, ms);
+    return ms;
+}
+
+double PartDp::mergeLatency(Mask ending) {
+    if (const double* ms = mergeCache_.find(ending)) return *ms;
+    if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+    const double ms = cost_.stageLatencyMs(g_, makeStage(ending, true), options_.run);
+    ++counters_.stagesCosted;
+    mergeCache_.put(ending, ms);
+    return ms;
+}
+
+// Groups are the weakly connected components of the ending, each run in topological order;
+// groups are ordered by their first op. A merge stage is one group of ops in id order.
+Stage PartDp::makeStage(Mask ending, bool merge) const {
+    Stage st;
+    st.strategy = merge ? Strategy::Merge : Strategy::Concurrent;
+    for (Mask rest = ending; rest;) {
+        int size = 0;
+        const Mask comp = merge ? rest : componentOf(lowestBit(rest), ending, size);
+        rest &= ~comp;
+        std::vector<OpId> group;
+        for (Mask m = comp; m; m &= m - 1) group.push_back(ops_[static_cast<size_t>(lowestBit(m))]);
+        st.groups.push_back(std::move(group));
+    }
+    return st;
+}
+
+std::vector<Stage> PartDp::bestStages() const {
+    std::vector<Stage> reversed;
+    for (Mask state = all_; n_ > 0 && state;) {
+        const Memo* m = memo_.find(state);
+        if (!m || m->ending == 0) throw RuntimeFailure("scheduler: part state without a solution");
+        reversed.push_back(makeStage(m->ending, m->merge));
+        state &= ~m->ending;
+    }
+    return {reversed.rbegin(), reversed.rend()};
+}
+
+} // namespace ioscope::detail

@@ -1,0 +1,84 @@
+#pragma once
+// The IOS dynamic program over one part (DESIGN.md §2), on bitmask states. Internal to the
+// schedulers; iosSchedule() drives one PartDp per part and joins their stages.
+#include "sched/mask_map.h"
+#include "sched/scheduler.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace ioscope::detail {
+
+inline constexpr int kMaxPartOps = 64;
+
+// Counters shared by the parts of one search, and the hook that reports progress.
+struct SearchCounters {
+    long long states = 0;
+    long long transitions = 0;
+    long long stagesCosted = 0;
+};
+
+class PartDp {
+  public:
+    // `ops` are the units of the part (at most kMaxPartOps). `singleMs[op]` holds the latency
+    // of each op alone, already costed by the caller. `tick(partFraction)` is called every few
+    // thousand transitions; it may throw Cancelled.
+    PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const SchedulerOptions& options,
+           const std::vector<double>& singleMs, SearchCounters& counters, const std::atomic<bool>* cancel,
+           std::function<void(double)> tick);
+
+    // The cost of the whole part, and its best stages in execution order.
+    double solve();
+    std::vector<Stage> bestStages() const;
+
+  private:
+    struct Memo {
+        double cost = 0;
+        Mask ending = 0;
+        bool merge = false;
+    };
+    struct Best {
+        double cost;
+        Mask ending = 0;
+        bool merge = false;
+    };
+
+    double solveState(Mask state);
+    void enumerateConcurrent(Mask state, Mask ending, Mask avail, int size, Best& best);
+    void enumerateMerges(Mask state, Best& best);
+    void consider(Mask state, Mask ending, bool merge, double latency, Best& best);
+    double concurrentLatency(Mask ending);
+    double mergeLatency(Mask ending);
+    Stage makeStage(Mask ending, bool merge) const;
+    Mask componentOf(int v, Mask within, int& size) const;
+    void countTransition();
+
+    const Graph& g_;
+    std::vector<OpId> ops_; // local index -> OpId, topological order
+    CostModel& cost_;
+    const SchedulerOptions& options_;
+    SearchCounters& counters_;
+    const std::atomic<bool>* cancel_;
+    std::function<void(double)> tick_;
+
+    int n_ = 0;
+    Mask all_ = 0;
+    std::vector<Mask> succ_, pred_, adj_; // within the part
+    std::vector<int> mergeClass_;         // merge-compatible class per op, -1 when unmergeable
+    int maxEndingSize_ = 1;
+    bool allowParallel_ = true, allowMerge_ = true;
+    int doneOps_ = 0; // the largest state solved so far, for progress
+
+    MaskMap<Memo> memo_;
+    MaskMap<double> concurrentCache_, mergeCache_;
+};
+
+// The search over explicit parts (iosSchedule passes those of partitionBlocks; tests pass one
+// part holding the whole graph to compare with exhaustive enumeration).
+ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>& parts, CostModel& cost,
+                           const SchedulerOptions& options, const ProgressCallback& progress = {},
+                           const std::atomic<bool>* cancel = nullptr);
+
+} // namespace ioscope::detail

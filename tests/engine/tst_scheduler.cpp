@@ -1,0 +1,303 @@
+// The IOS dynamic program against exhaustive enumeration, the baselines, and the search's
+// guarantees (completeness, determinism, limits).
+#include "engine/scheduler_test_support.h"
+#include "sched/part_dp.h"
+#include "sched/scheduler.h"
+#include "util/errors.h"
+
+#include <QtTest>
+
+#include <chrono>
+#include <cmath>
+#include <set>
+#include <thread>
+
+using namespace ioscope;
+using namespace ioscope::testing;
+
+namespace {
+
+bool close(double a, double b) {
+    return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b));
+}
+
+std::set<OpId> opSet(const Stage& st) {
+    const auto all = st.allOps();
+    return {all.begin(), all.end()};
+}
+
+} // namespace
+
+class TestScheduler : public QObject {
+    Q_OBJECT
+  private slots:
+    void dpEqualsExhaustiveOnRandomDags();
+    void findsEndingsWithOverlappingRootGroups();
+    void baselinesAreValid();
+    void dpNeverWorseThanBaselines();
+    void deterministic();
+    void mergeStrategyMergesSiblingConvs();
+    void partsOfSixtyFourOps();
+    void rejectsBadOptions();
+    void progressIsReported();
+    void cancellationStopsPromptly();
+};
+
+void TestScheduler::dpEqualsExhaustiveOnRandomDags() {
+    std::mt19937 rng(20260101);
+    const StrategySet strategies[] = {StrategySet::Parallel, StrategySet::Merge, StrategySet::Both};
+    const int rs[] = {1, 2, 3};
+    const int ss[] = {1, 2, 3, 8};
+    int compared = 0, nonSequential = 0, merged = 0;
+    for (int dag = 0; dag < 120; ++dag) {
+        std::vector<double> work;
+        const Graph g = randomDag(rng, 1 + dag % 8, &work);
+        TestCostModel cost(work);
+        for (StrategySet strategy : strategies) {
+            SchedulerOptions o;
+            o.strategy = strategy;
+            o.maxGroupSize = rs[std::uniform_int_distribution<>(0, 2)(rng)];
+            o.maxGroups = ss[std::uniform_int_distribution<>(0, 3)(rng)];
+            const ScheduleResult dp = detail::searchParts(g, {g.units()}, cost, o);
+            const ScheduleResult ex = exhaustiveSchedule(g, cost, o);
+            const QString what = QStringLiteral("dag %1 (%2 ops), strategy %3, r=%4 s=%5")
+                                     .arg(dag)
+                                     .arg(g.units().size())
+                                     .arg(QString::fromStdString(std::string(toString(strategy))))
+                                     .arg(o.maxGroupSize)
+                                     .arg(o.maxGroups);
+            QVERIFY2(
+                close(dp.latencyMs, ex.latencyMs),
+                qPrintable(what +
+                           QStringLiteral(": dp %1 vs exhaustive %2").arg(dp.latencyMs).arg(ex.latencyMs)));
+            validateSchedule(g, dp.schedule, "dp");
+            validateSchedule(g, ex.schedule, "exhaustive");
+            QVERIFY(close(predictLatencyMs(g, dp.schedule, cost, o.run), dp.latencyMs));
+            for (const Stage& st : dp.schedule.stages) {
+                QVERIFY(static_cast<int>(st.groups.size()) <= o.maxGroups);
+                for (const auto& group : st.groups)
+                    if (st.strategy == Strategy::Concurrent)
+                        QVERIFY(static_cast<int>(group.size()) <= o.maxGroupSize);
+                if (st.strategy == Strategy::Merge) ++merged;
+            }
+            if (dp.schedule.stages.size() < g.units().size()) ++nonSequential;
+            ++compared;
+        }
+    }
+    QCOMPARE(compared, 360);
+    // The comparison means something only if the optimum is often not the trivial schedule.
+    QVERIFY2(nonSequential > 100, qPrintable(QString::number(nonSequential)));
+    QVERIFY2(merged > 10, qPrintable(QString::number(merged)));
+}
+
+// a and b both feed c. As one group {a, b, c} (weakly connected, run a, b, c on one stream)
+// it is a valid ending, but the original IOS code builds groups as "a root plus its
+// descendants" ({a, c} and {b, c}), sees them overlap and drops it.
+void TestScheduler::findsEndingsWithOverlappingRootGroups() {
+    Graph g("overlap");
+    const OpId in = g.addInput("in", Shape{8, 8, 8});
+    const OpId a = g.addOp(convOp("a", in, 3));
+    const OpId b = g.addOp(convOp("b", in, 1, Activation::Relu));
+    const OpId c = g.addOp(addOp("c", {a, b}));
+    g.finalize("overlap");
+    TestCostModel cost({}, 10.0); // stage overhead dominates: one stage is best
+
+    // What the root-plus-descendants construction can offer for the full state.
+    const std::vector<std::set<OpId>> rootGroups = {{a, c}, {b, c}, {c}};
+    std::set<std::set<OpId>> iosEndings;
+    for (const auto& x : rootGroups) {
+        iosEndings.insert(x);
+        for (const auto& y : rootGroups) {
+            std::set<OpId> u = x;
+            bool overlap = false;
+            for (OpId id : y) overlap |= !u.insert(id).second;
+            if (!overlap) iosEndings.insert(u);
+        }
+    }
+    const std::set<OpId> whole{a, b, c};
+    QVERIFY(!iosEndings.count(whole));
+
+    SchedulerOptions o;
+    o.strategy = StrategySet::Parallel;
+    const ScheduleResult r = iosSchedule(g, cost, o);
+    QCOMPARE(r.schedule.stages.size(), size_t(1));
+    QCOMPARE(opSet(r.schedule.stages.front()), whole);
+    QCOMPARE(r.schedule.stages.front().groups, (std::vector<std::vector<OpId>>{{a, b, c}}));
+    QVERIFY(close(r.latencyMs, 13.0));
+    QVERIFY(close(exhaustiveSchedule(g, cost, o).latencyMs, r.latencyMs));
+}
+
+void TestScheduler::baselinesAreValid() {
+    std::mt19937 rng(7);
+    for (int i = 0; i < 50; ++i) {
+        const Graph g = randomDag(rng, 5 + i);
+        const Schedule seq = sequentialSchedule(g);
+        validateSchedule(g, seq, "sequential");
+        QCOMPARE(seq.stages.size(), g.units().size());
+        for (int streams : {1, 2, 10}) {
+            const Schedule wf = wavefrontSchedule(g, streams);
+            validateSchedule(g, wf, "wavefront");
+            for (const Stage& st : wf.stages) {
+                QVERIFY(static_cast<int>(st.groups.size()) <= streams);
+                for (const auto& group : st.groups) QCOMPARE(group.size(), size_t(1));
+            }
+        }
+    }
+    // Twelve siblings under a limit of 10 streams: a stage of 10, then the 2 that waited.
+    Graph wide("wide");
+    const OpId in = wide.addInput("in", Shape{8, 8, 8});
+    for (int i = 0; i < 12; ++i) wide.addOp(convOp("c" + std::to_string(i), in, 1));
+    wide.finalize();
+    const Schedule wf = wavefrontSchedule(wide, 10);
+    QCOMPARE(wf.stages.size(), size_t(2));
+    QCOMPARE(wf.stages[0].groups.size(), size_t(10));
+    QCOMPARE(wf.stages[1].groups.size(), size_t(2));
+    QVERIFY_THROWS_EXCEPTION(InputError, wavefrontSchedule(wide, 0));
+}
+
+void TestScheduler::dpNeverWorseThanBaselines() {
+    std::mt19937 rng(99);
+    for (int i = 0; i < 40; ++i) {
+        std::vector<double> work;
+        const Graph g = randomDag(rng, 8 + i % 10, &work);
+        TestCostModel cost(work, 0.2 + 0.1 * (i % 5));
+        for (int partSize : {4, 50}) {
+            SchedulerOptions o;
+            o.maxPartSize = partSize;
+            o.maxStreams = 1 + i % 12;
+            const ScheduleResult r = iosSchedule(g, cost, o);
+            validateSchedule(g, r.schedule, "ios");
+            const double seq = predictLatencyMs(g, sequentialSchedule(g), cost, o.run);
+            const double wf = predictLatencyMs(g, wavefrontSchedule(g, o.maxStreams), cost, o.run);
+            QVERIFY(r.latencyMs <= seq + 1e-9);
+            QVERIFY(r.latencyMs <= wf + 1e-9);
+            QVERIFY(close(predictLatencyMs(g, r.schedule, cost, o.run), r.latencyMs));
+        }
+    }
+}
+
+void TestScheduler::deterministic() {
+    std::mt19937 rng(5);
+    for (int i = 0; i < 10; ++i) {
+        const Graph g = randomDag(rng, 14);
+        TestCostModel c1, c2; // equal work everywhere: many ties to break the same way
+        SchedulerOptions o;
+        const ScheduleResult r1 = iosSchedule(g, c1, o);
+        const ScheduleResult r2 = iosSchedule(g, c2, o);
+        QCOMPARE(r1.schedule, r2.schedule);
+        QCOMPARE(r1.latencyMs, r2.latencyMs);
+        QCOMPARE(r1.stats.states, r2.stats.states);
+        QCOMPARE(r1.stats.transitions, r2.stats.transitions);
+        QCOMPARE(r1.stats.stagesCosted, r2.stats.stagesCosted);
+    }
+}
+
+void TestScheduler::mergeStrategyMergesSiblingConvs() {
+    Graph g("siblings");
+    const OpId in = g.addInput("in", Shape{8, 8, 8});
+    const OpId a = g.addOp(convOp("a", in, 1));
+    const OpId b = g.addOp(convOp("b", in, 3));
+    const OpId c = g.addOp(convOp("c", in, 3, Activation::Relu)); // another activation: not with a, b
+    g.addOp(addOp("sum", {a, b}));
+    g.finalize();
+    TestCostModel cost({}, 1.0);
+    SchedulerOptions o;
+    o.strategy = StrategySet::Merge;
+    const ScheduleResult r = iosSchedule(g, cost, o);
+    validateSchedule(g, r.schedule);
+    bool mergedAB = false;
+    for (const Stage& st : r.schedule.stages) {
+        QVERIFY(st.strategy == Strategy::Merge || st.opCount() == 1);
+        if (st.strategy == Strategy::Merge) {
+            QCOMPARE(opSet(st), (std::set<OpId>{a, b}));
+            mergedAB = true;
+        }
+    }
+    QVERIFY(mergedAB);
+    QVERIFY(r.latencyMs < predictLatencyMs(g, sequentialSchedule(g), cost, o.run));
+    (void)c;
+}
+
+void TestScheduler::partsOfSixtyFourOps() {
+    Graph g("chain");
+    OpId prev = g.addInput("in", Shape{8, 8, 8});
+    for (int i = 0; i < 65; ++i) prev = g.addOp(convOp("c" + std::to_string(i), prev, 1));
+    g.finalize();
+    TestCostModel cost;
+    SchedulerOptions o;
+    std::vector<OpId> first64(g.units().begin(), g.units().begin() + 64);
+    const ScheduleResult r = detail::searchParts(g, {first64, {g.units().back()}}, cost, o);
+    validateSchedule(g, r.schedule);
+    QCOMPARE(r.stats.states, 64LL + 1); // a chain has one state per prefix
+    QVERIFY_THROWS_EXCEPTION(InputError, detail::searchParts(g, {g.units()}, cost, o));
+    o.maxPartSize = 64;
+    validateSchedule(g, iosSchedule(g, cost, o).schedule);
+}
+
+void TestScheduler::rejectsBadOptions() {
+    std::mt19937 rng(1);
+    const Graph g = randomDag(rng, 5);
+    TestCostModel cost;
+    SchedulerOptions o;
+    o.maxGroupSize = 0;
+    QVERIFY_THROWS_EXCEPTION(InputError, iosSchedule(g, cost, o));
+    o = {};
+    o.maxGroups = 0;
+    QVERIFY_THROWS_EXCEPTION(InputError, iosSchedule(g, cost, o));
+    o = {};
+    o.maxPartSize = 65;
+    QVERIFY_THROWS_EXCEPTION(InputError, iosSchedule(g, cost, o));
+    const Graph big = randomDag(rng, 11);
+    QVERIFY_THROWS_EXCEPTION(InputError, exhaustiveSchedule(big, cost, {}));
+}
+
+void TestScheduler::progressIsReported() {
+    Graph g("wide");
+    const OpId in = g.addInput("in", Shape{8, 8, 8});
+    for (int i = 0; i < 14; ++i) g.addOp(convOp("c" + std::to_string(i), in, i % 2 ? 1 : 3));
+    g.finalize();
+    TestCostModel cost;
+    std::vector<SearchProgress> seen;
+    const ScheduleResult r = iosSchedule(g, cost, {}, [&](const SearchProgress& p) { seen.push_back(p); });
+    QVERIFY(!seen.empty());
+    QCOMPARE(seen.back().fraction, 1.0);
+    QCOMPARE(seen.back().states, r.stats.states);
+    for (size_t i = 1; i < seen.size(); ++i) {
+        QVERIFY(seen[i].fraction >= seen[i - 1].fraction);
+        QVERIFY(seen[i].transitions >= seen[i - 1].transitions);
+    }
+    QVERIFY(seen.back().bestLatencyMs >= r.latencyMs - 1e-9);
+}
+
+void TestScheduler::cancellationStopsPromptly() {
+    Graph g("very wide");
+    const OpId in = g.addInput("in", Shape{8, 8, 8});
+    for (int i = 0; i < 40; ++i) g.addOp(convOp("c" + std::to_string(i), in, i % 2 ? 1 : 3));
+    g.finalize();
+    TestCostModel cost;
+    std::atomic<bool> cancel{true};
+    QVERIFY_THROWS_EXCEPTION(Cancelled, iosSchedule(g, cost, {}, {}, &cancel));
+
+    // 2^40 states: the search cannot finish; it must notice the flag within a second.
+    cancel = false;
+    std::chrono::steady_clock::time_point raised;
+    std::thread canceller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        raised = std::chrono::steady_clock::now();
+        cancel = true;
+    });
+    bool threw = false;
+    try {
+        iosSchedule(g, cost, {}, {}, &cancel);
+    } catch (const Cancelled&) {
+        threw = true;
+    }
+    const auto stopped = std::chrono::steady_clock::now();
+    canceller.join();
+    QVERIFY(threw);
+    const double lag = std::chrono::duration<double>(stopped - raised).count();
+    QVERIFY2(lag < 1.0, qPrintable(QString::number(lag)));
+}
+
+QTEST_APPLESS_MAIN(TestScheduler)
+#include "tst_scheduler.moc"
