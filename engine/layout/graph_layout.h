@@ -72,9 +72,13 @@ struct GraphLayout {
 // True when the engine was built with Graphviz.
 bool graphvizAvailable();
 
-// Lays the graph out with `dot`. Throws InputError for inconsistent options (node sizes for a
-// different graph, an op in two clusters) and RuntimeFailure when Graphviz is absent or fails.
-// Safe to call from any thread (calls are serialized).
+// Lays the graph out with `dot` (without Graphviz: with layeredLayout). Throws InputError for
+// inconsistent options (node sizes for a different graph, an op in two clusters) and
+// RuntimeFailure when Graphviz fails. Safe to call from any thread (calls are serialized).
 GraphLayout layoutGraph(const Graph& g, const LayoutOptions& options = {});
+
+// A simple layered layout without Graphviz (longest-path ranks, barycentre ordering, straight
+// edges; clusters are the boxes around their ops and may overlap others). Thread-safe.
+GraphLayout layeredLayout(const Graph& g, const LayoutOptions& options = {});
 
 } // namespace ioscope::layout
