@@ -92,6 +92,14 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
         }
     }
 
+    if (map.visibleSpanMs() < map.durationMs() * 0.999) { // zoomed in: where the view is in the whole
+        const double w = plot.width();
+        const double x0 = plot.left() + map.startMs() / map.durationMs() * w;
+        const double x1 = plot.left() + map.endMs() / map.durationMs() * w;
+        p.fillRect(QRectF(plot.left(), kTimelineAxisHeight - 3, w, 3), QColor(0xe0, 0xe0, 0xe0));
+        p.fillRect(QRectF(x0, kTimelineAxisHeight - 3, std::max(4.0, x1 - x0), 3), QColor(0x78, 0x90, 0x9c));
+    }
+
     p.setClipRect(plot.adjusted(0, kTimelineAxisHeight, 0, 0));
     for (size_t li = 0; li < lanes.size(); ++li) {
         const TimelineLane& lane = lanes[li];
@@ -140,9 +148,11 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
             if (r.width() > 34 && geo.rowHeight >= 11) {
                 p.setPen(QColor(0x21, 0x21, 0x21));
                 const QRectF text = r.adjusted(3, 0, -3, 0);
-                const QString label = (box.merged ? QStringLiteral("⊕ ") : QString()) + box.label;
+                // Names differ at their ends ("mixed_6c/7x7dbl_3"): elide the front, keep the merge mark.
+                const QString mark = box.merged ? QStringLiteral("⊕ ") : QString();
+                const int room = static_cast<int>(text.width() - p.fontMetrics().horizontalAdvance(mark));
                 p.drawText(text, Qt::AlignVCenter | Qt::AlignLeft,
-                           p.fontMetrics().elidedText(label, Qt::ElideLeft, static_cast<int>(text.width())));
+                           mark + p.fontMetrics().elidedText(box.label, Qt::ElideLeft, room));
             }
         }
     }
