@@ -1,8 +1,149 @@
-// Temporary until its owner lands the real command.
+// ioscope-cli schedule MODEL [--scheduler ios|wavefront|sequential] [--strategy parallel|merge|both]
+//   [-r N] [-s N] [--cost SPEC] [--batch N] [--precision fp32|tf32] [--max-part-size N]
+//   [--max-streams N] [-o SCHEDULE.json] [--json]
 #include "cli_args.h"
 #include "commands.h"
-#include "util/errors.h"
+#include "models/model_registry.h"
+#include "sched/scheduler.h"
+#include "schedule_cli_support.h"
+
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
 
 namespace ioscope::cli {
-int runSchedule(const ArgVector&) { throw RuntimeFailure("'schedule' is not available in this build yet"); }
+namespace {
+
+// A one-line progress display on stderr, redrawn in place; only for a terminal.
+class ProgressLine {
+  public:
+    ProgressLine() : enabled_(isatty(STDERR_FILENO) == 1) {}
+    ~ProgressLine() { finish(); }
+    ProgressCallback callback() {
+        if (!enabled_) return {};
+        return [this](const SearchProgress& p) {
+            std::fprintf(stderr,
+                         "\rsearching %3.0f%%  states %lld  transitions %lld  stages %lld  best %.3f ms   ",
+                         100 * p.fraction, p.states, p.transitions, p.stagesCosted, p.bestLatencyMs);
+            std::fflush(stderr);
+            drawn_ = true;
+        };
+    }
+    void finish() {
+        if (drawn_) std::fprintf(stderr, "\r\033[K");
+        drawn_ = false;
+    }
+
+  private:
+    bool enabled_;
+    bool drawn_ = false;
+};
+
+} // namespace
+
+int runSchedule(const ArgVector& argv) {
+    const Args args(argv,
+                    {"--scheduler", "--strategy", "--max-group-size", "--max-groups", "--cost", "--batch",
+                     "--precision", "--output", "--max-part-size", "--max-streams"},
+                    {"--json"}, {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
+    args.expectPositionals(1, "schedule MODEL [options]");
+    const std::string scheduler = args.valueOr("--scheduler", "ios");
+    if (scheduler != "ios" && scheduler != "wavefront" && scheduler != "sequential")
+        throw UsageError{"option --scheduler expects ios, wavefront or sequential, got '" + scheduler + "'"};
+    SchedulerOptions options;
+    const std::string strategy = args.valueOr("--strategy", "both");
+    const auto strategySet = strategySetFromString(strategy);
+    if (!strategySet)
+        throw UsageError{"option --strategy expects parallel, merge or both, got '" + strategy + "'"};
+    options.strategy = *strategySet;
+    options.maxGroupSize = args.intValue("--max-group-size", options.maxGroupSize, 1, 64);
+    options.maxGroups = args.intValue("--max-groups", options.maxGroups, 1, 64);
+    options.maxPartSize = args.intValue("--max-part-size", options.maxPartSize, 1, 64);
+    options.maxStreams = args.intValue("--max-streams", options.maxStreams, 1, 1024);
+    options.run = runConfigFromArgs(args);
+
+    const Graph g = loadModel(args.positional(0, "MODEL"));
+    const auto cost = costModelFromArgs(args, options.run);
+
+    ScheduleDocument doc = makeScheduleDocument(g, {});
+    doc.scheduler = scheduler;
+    doc.maxGroupSize = options.maxGroupSize;
+    doc.maxGroups = options.maxGroups;
+    doc.strategy = std::string(toString(options.strategy));
+    doc.maxPartSize = options.maxPartSize;
+    doc.maxStreams = options.maxStreams;
+    doc.costModel = cost->name();
+    doc.device = cost->device();
+    doc.run = options.run;
+    std::string origin = scheduler;
+    if (scheduler == "ios") {
+        ProgressLine line;
+        const ScheduleResult r = iosSchedule(g, *cost, options, line.callback());
+        line.finish();
+        doc.schedule = r.schedule;
+        doc.latencyMs = r.latencyMs;
+        doc.search =
+            ScheduleSearchInfo{r.stats.states, r.stats.transitions, r.stats.stagesCosted, r.stats.seconds};
+        origin = r.origin;
+    } else {
+        doc.schedule =
+            scheduler == "wavefront" ? wavefrontSchedule(g, options.maxStreams) : sequentialSchedule(g);
+        doc.latencyMs = predictLatencyMs(g, doc.schedule, *cost, options.run);
+    }
+    const double sequentialMs = predictLatencyMs(g, sequentialSchedule(g), *cost, options.run);
+    const double wavefrontMs =
+        predictLatencyMs(g, wavefrontSchedule(g, options.maxStreams), *cost, options.run);
+    if (const auto out = args.value("--output")) saveScheduleFile(g, doc, *out);
+
+    if (args.flag("--json")) {
+        nlohmann::json j;
+        j["model"] = g.name();
+        j["scheduler"] = scheduler;
+        j["origin"] = origin;
+        j["r"] = options.maxGroupSize;
+        j["s"] = options.maxGroups;
+        j["strategy"] = doc.strategy;
+        j["cost_model"] = doc.costModel;
+        j["device"] = doc.device;
+        j["batch"] = options.run.batch;
+        j["precision"] = std::string(toString(options.run.precision));
+        j["latency_ms"] = *doc.latencyMs;
+        j["sequential_ms"] = sequentialMs;
+        j["wavefront_ms"] = wavefrontMs;
+        j["stages"] = stagesJson(g, doc.schedule);
+        if (doc.search)
+            j["search"] = {{"states", doc.search->states},
+                           {"transitions", doc.search->transitions},
+                           {"stages_measured", doc.search->stagesCosted},
+                           {"seconds", doc.search->seconds}};
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::printf("model       %s (%zu ops)\n", g.name().c_str(), g.units().size());
+    std::printf("scheduler   %s", scheduler.c_str());
+    if (scheduler == "ios")
+        std::printf(" (r=%d, s=%d, strategy %s)%s", options.maxGroupSize, options.maxGroups,
+                    doc.strategy.c_str(), origin == "ios" ? "" : " -> wavefront predicted faster, kept");
+    std::printf("\ncost model  %s, %s, batch %d, %s\n", doc.costModel.c_str(), doc.device.c_str(),
+                options.run.batch, std::string(toString(options.run.precision)).c_str());
+    std::printf("stages      %zu\n", doc.schedule.stages.size());
+    std::printf("latency     %.4f ms (sequential %.4f ms, %.3fx; wavefront %.4f ms, %.3fx)\n", *doc.latencyMs,
+                sequentialMs, sequentialMs / *doc.latencyMs, wavefrontMs, wavefrontMs / *doc.latencyMs);
+    if (doc.search)
+        std::printf("search      %lld states, %lld transitions, %lld stages costed, %.3f s\n",
+                    doc.search->states, doc.search->transitions, doc.search->stagesCosted,
+                    doc.search->seconds);
+    for (size_t i = 0; i < doc.schedule.stages.size(); ++i) {
+        const Stage& st = doc.schedule.stages[i];
+        std::printf("%4zu %-10s", i, std::string(toString(st.strategy)).c_str());
+        for (size_t gi = 0; gi < st.groups.size(); ++gi) {
+            std::printf("%s", gi ? " |" : "");
+            for (OpId id : st.groups[gi]) std::printf(" %s", g.op(id).name.c_str());
+        }
+        std::printf("\n");
+    }
+    if (const auto out = args.value("--output")) std::printf("wrote %s\n", out->c_str());
+    return 0;
+}
+
 } // namespace ioscope::cli

@@ -1,0 +1,44 @@
+#include "schedule_cli_support.h"
+
+#include "cost/cost_factory.h"
+
+namespace ioscope::cli {
+
+RunConfig runConfigFromArgs(const Args& args, const RunConfig& fallback) {
+    RunConfig run = fallback;
+    run.batch = args.intValue("--batch", fallback.batch, 1, 4096);
+    if (const auto p = args.value("--precision")) {
+        const auto parsed = precisionFromString(*p);
+        if (!parsed) throw UsageError{"option --precision expects fp32 or tf32, got '" + *p + "'"};
+        run.precision = *parsed;
+    }
+    return run;
+}
+
+std::unique_ptr<CostModel> costModelFromArgs(const Args& args, const RunConfig& run,
+                                             const std::string& fallbackSpec) {
+    return makeCostModel(args.valueOr("--cost", fallbackSpec), run);
+}
+
+std::string defaultCostSpecFor(const ScheduleDocument& doc) {
+    return doc.costModel.rfind("sim", 0) == 0 ? doc.costModel : std::string("sim");
+}
+
+nlohmann::json stagesJson(const Graph& g, const Schedule& s, const std::vector<double>* stageMs) {
+    nlohmann::json stages = nlohmann::json::array();
+    for (size_t i = 0; i < s.stages.size(); ++i) {
+        const Stage& st = s.stages[i];
+        nlohmann::json groups = nlohmann::json::array();
+        for (const auto& group : st.groups) {
+            nlohmann::json names = nlohmann::json::array();
+            for (OpId id : group) names.push_back(g.op(id).name);
+            groups.push_back(names);
+        }
+        nlohmann::json j = {{"strategy", std::string(toString(st.strategy))}, {"groups", groups}};
+        if (stageMs && i < stageMs->size()) j["latency_ms"] = (*stageMs)[i];
+        stages.push_back(j);
+    }
+    return stages;
+}
+
+} // namespace ioscope::cli

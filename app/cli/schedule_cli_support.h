@@ -1,0 +1,28 @@
+#pragma once
+// What the schedule, evaluate and trace commands share: the run options (--batch, --precision),
+// the cost model (--cost) and the stage list as JSON.
+#include "cli_args.h"
+#include "cost/cost_model.h"
+#include "schedule/schedule_json.h"
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace ioscope::cli {
+
+// --batch and --precision, defaulting to `fallback`.
+RunConfig runConfigFromArgs(const Args& args, const RunConfig& fallback = {});
+
+// --cost SPEC (default `fallbackSpec`) built for `run`.
+std::unique_ptr<CostModel> costModelFromArgs(const Args& args, const RunConfig& run,
+                                             const std::string& fallbackSpec = "sim");
+
+// The cost spec to re-use from a schedule file: its own when it is a simulated one (cheap and
+// available everywhere), else plain "sim".
+std::string defaultCostSpecFor(const ScheduleDocument& doc);
+
+// [{strategy, groups: [[names]]}], with each stage's latency when `stageMs` is given.
+nlohmann::json stagesJson(const Graph& g, const Schedule& s, const std::vector<double>* stageMs = nullptr);
+
+} // namespace ioscope::cli

@@ -1,0 +1,200 @@
+#include "schedule/schedule_json.h"
+
+#include "io/json_reader.h"
+#include "util/atomic_file.h"
+#include "util/errors.h"
+
+#include <nlohmann/json.hpp>
+
+namespace ioscope {
+namespace {
+
+using json::Json;
+
+constexpr long long kMaxCount = 1LL << 62;
+
+Json stagesToJson(const Graph& g, const Schedule& s) {
+    Json stages = Json::array();
+    for (const Stage& st : s.stages) {
+        Json groups = Json::array();
+        for (const auto& group : st.groups) {
+            Json names = Json::array();
+            for (OpId id : group) names.push_back(g.op(id).name);
+            groups.push_back(names);
+        }
+        stages.push_back({{"strategy", std::string(toString(st.strategy))}, {"groups", groups}});
+    }
+    return stages;
+}
+
+Schedule stagesFromJson(const Graph& g, const json::Reader& r, const Json& stages) {
+    r.array(stages, "stages");
+    if (stages.size() > static_cast<size_t>(g.size()))
+        r.fail("stages", "more stages (" + std::to_string(stages.size()) + ") than the model has ops");
+    Schedule s;
+    for (size_t si = 0; si < stages.size(); ++si) {
+        const std::string path = "stages[" + std::to_string(si) + "]";
+        const Json& js = stages[si];
+        Stage st;
+        const std::string strategy = r.string(r.member(js, "strategy", path), path + ".strategy");
+        const auto parsed = strategyFromString(strategy);
+        if (!parsed)
+            r.fail(path + ".strategy", "expected \"concurrent\" or \"merge\", found \"" + strategy + "\"");
+        st.strategy = *parsed;
+        const Json& groups = r.array(r.member(js, "groups", path), path + ".groups");
+        for (size_t gi = 0; gi < groups.size(); ++gi) {
+            const std::string gpath = path + ".groups[" + std::to_string(gi) + "]";
+            const Json& names = r.array(groups[gi], gpath);
+            std::vector<OpId> group;
+            for (size_t k = 0; k < names.size(); ++k) {
+                const std::string kpath = gpath + "[" + std::to_string(k) + "]";
+                const std::string name = r.string(names[k], kpath);
+                const OpId id = g.find(name);
+                if (id < 0) r.fail(kpath, "op '" + name + "' is not in model '" + g.name() + "'");
+                group.push_back(id);
+            }
+            st.groups.push_back(std::move(group));
+        }
+        s.stages.push_back(std::move(st));
+    }
+    return s;
+}
+
+std::optional<double> optionalNumber(const json::Reader& r, const Json& obj, const std::string& key,
+                                     const std::string& path) {
+    const Json* v = r.optional(obj, key, path);
+    if (!v || v->is_null()) return std::nullopt;
+    return r.number(*v, path + "." + key);
+}
+
+} // namespace
+
+ScheduleDocument makeScheduleDocument(const Graph& g, Schedule schedule) {
+    ScheduleDocument doc;
+    doc.modelName = g.name();
+    doc.modelHash = g.contentHash();
+    doc.schedule = std::move(schedule);
+    return doc;
+}
+
+std::string scheduleToJson(const Graph& g, const ScheduleDocument& doc) {
+    Json j;
+    j["format"] = kScheduleFormat;
+    j["version"] = kScheduleVersion;
+    j["model"] = {{"name", doc.modelName}, {"hash", doc.modelHash}};
+    j["scheduler"] = {{"name", doc.scheduler},
+                      {"r", doc.maxGroupSize},
+                      {"s", doc.maxGroups},
+                      {"strategy", doc.strategy},
+                      {"max_part_size", doc.maxPartSize},
+                      {"max_streams", doc.maxStreams}};
+    j["cost_model"] = {{"name", doc.costModel}, {"device", doc.device}};
+    j["batch"] = doc.run.batch;
+    j["precision"] = std::string(toString(doc.run.precision));
+    if (doc.latencyMs) j["latency_ms"] = *doc.latencyMs;
+    if (doc.search)
+        j["search"] = {{"states", doc.search->states},
+                       {"transitions", doc.search->transitions},
+                       {"stages_measured", doc.search->stagesCosted},
+                       {"seconds", doc.search->seconds}};
+    if (doc.measured) {
+        Json m = Json::object();
+        const MeasuredLatency& ml = *doc.measured;
+        if (ml.medianMs) m["median_ms"] = *ml.medianMs;
+        if (ml.p10Ms) m["p10_ms"] = *ml.p10Ms;
+        if (ml.p90Ms) m["p90_ms"] = *ml.p90Ms;
+        if (ml.runs) m["runs"] = *ml.runs;
+        if (ml.mode) m["mode"] = *ml.mode;
+        if (ml.device) m["device"] = *ml.device;
+        j["measured"] = m;
+    }
+    j["stages"] = stagesToJson(g, doc.schedule);
+    return j.dump(2) + "\n";
+}
+
+ScheduleDocument scheduleFromJson(const Graph& g, const std::string& text, const std::string& file) {
+    const Json root = json::parse(text, file);
+    const json::Reader r(file);
+    r.object(root, "");
+    const std::string format = r.string(r.member(root, "format", ""), "format");
+    if (format != kScheduleFormat)
+        r.fail("format", "expected \"" + std::string(kScheduleFormat) + "\", found \"" + format + "\"");
+    const long long version = r.integer(r.member(root, "version", ""), "version", 0, 1LL << 30);
+    if (version != kScheduleVersion)
+        r.fail("version", "unsupported version " + std::to_string(version) + " (this build reads " +
+                              std::to_string(kScheduleVersion) + ")");
+
+    ScheduleDocument doc;
+    const Json& model = r.member(root, "model", "");
+    doc.modelName = r.string(r.member(model, "name", "model"), "model.name");
+    doc.modelHash = r.string(r.member(model, "hash", "model"), "model.hash");
+    if (doc.modelName != g.name())
+        r.fail("model.name", "the schedule is for model '" + doc.modelName + "', not '" + g.name() + "'");
+    if (doc.modelHash != g.contentHash())
+        r.fail("model.hash", "the schedule is for another version of model '" + g.name() + "' (hash " +
+                                 doc.modelHash + ", the model's is " + g.contentHash() + ")");
+
+    if (const Json* sch = r.optional(root, "scheduler", "")) {
+        if (const Json* v = r.optional(*sch, "name", "scheduler"))
+            doc.scheduler = r.string(*v, "scheduler.name");
+        if (const Json* v = r.optional(*sch, "r", "scheduler"))
+            doc.maxGroupSize = static_cast<int>(r.integer(*v, "scheduler.r", 1, 64));
+        if (const Json* v = r.optional(*sch, "s", "scheduler"))
+            doc.maxGroups = static_cast<int>(r.integer(*v, "scheduler.s", 1, 64));
+        if (const Json* v = r.optional(*sch, "strategy", "scheduler"))
+            doc.strategy = r.string(*v, "scheduler.strategy");
+        if (const Json* v = r.optional(*sch, "max_part_size", "scheduler"))
+            doc.maxPartSize = static_cast<int>(r.integer(*v, "scheduler.max_part_size", 1, 1 << 20));
+        if (const Json* v = r.optional(*sch, "max_streams", "scheduler"))
+            doc.maxStreams = static_cast<int>(r.integer(*v, "scheduler.max_streams", 1, 1 << 20));
+    }
+    if (const Json* cm = r.optional(root, "cost_model", "")) {
+        if (const Json* v = r.optional(*cm, "name", "cost_model"))
+            doc.costModel = r.string(*v, "cost_model.name");
+        if (const Json* v = r.optional(*cm, "device", "cost_model"))
+            doc.device = r.string(*v, "cost_model.device");
+    }
+    if (const Json* v = r.optional(root, "batch", ""))
+        doc.run.batch = static_cast<int>(r.integer(*v, "batch", 1, 1 << 16));
+    if (const Json* v = r.optional(root, "precision", "")) {
+        const std::string p = r.string(*v, "precision");
+        const auto parsed = precisionFromString(p);
+        if (!parsed) r.fail("precision", "expected \"fp32\" or \"tf32\", found \"" + p + "\"");
+        doc.run.precision = *parsed;
+    }
+    doc.latencyMs = optionalNumber(r, root, "latency_ms", "");
+    if (const Json* s = r.optional(root, "search", "")) {
+        ScheduleSearchInfo info;
+        info.states = r.integer(r.member(*s, "states", "search"), "search.states", 0, kMaxCount);
+        info.transitions =
+            r.integer(r.member(*s, "transitions", "search"), "search.transitions", 0, kMaxCount);
+        info.stagesCosted =
+            r.integer(r.member(*s, "stages_measured", "search"), "search.stages_measured", 0, kMaxCount);
+        info.seconds = r.number(r.member(*s, "seconds", "search"), "search.seconds");
+        doc.search = info;
+    }
+    if (const Json* m = r.optional(root, "measured", "")) {
+        MeasuredLatency ml;
+        ml.medianMs = optionalNumber(r, *m, "median_ms", "measured");
+        ml.p10Ms = optionalNumber(r, *m, "p10_ms", "measured");
+        ml.p90Ms = optionalNumber(r, *m, "p90_ms", "measured");
+        if (const Json* v = r.optional(*m, "runs", "measured"))
+            ml.runs = static_cast<int>(r.integer(*v, "measured.runs", 0, 1 << 30));
+        if (const Json* v = r.optional(*m, "mode", "measured")) ml.mode = r.string(*v, "measured.mode");
+        if (const Json* v = r.optional(*m, "device", "measured")) ml.device = r.string(*v, "measured.device");
+        doc.measured = ml;
+    }
+    doc.schedule = stagesFromJson(g, r, r.member(root, "stages", ""));
+    validateSchedule(g, doc.schedule, file);
+    return doc;
+}
+
+ScheduleDocument loadScheduleFile(const Graph& g, const std::string& path) {
+    return scheduleFromJson(g, readFile(path, size_t(64) << 20), path);
+}
+
+void saveScheduleFile(const Graph& g, const ScheduleDocument& doc, const std::string& path) {
+    writeFileAtomically(path, scheduleToJson(g, doc));
+}
+
+} // namespace ioscope
