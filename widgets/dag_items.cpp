@@ -2,6 +2,7 @@
 
 #include "selection_model.h"
 
+#include <QGraphicsScene>
 #include <QGraphicsSceneMouseEvent>
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
@@ -73,7 +74,9 @@ void DagNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
     }
     if (lod < 0.35) return; // text is unreadable that small; skip it for speed
     painter->setPen(kTextColor);
-    QFont font = painter->font();
+    // The font the node was measured with (the view's), also when rendering into an export.
+    QFont font = scene() ? scene()->font() : painter->font();
+    painter->setFont(font);
     const QRectF text = box.adjusted(4, 2, -4, -2);
     if (subtitle_.isEmpty()) {
         painter->drawText(text, Qt::AlignCenter, title_);
@@ -182,7 +185,7 @@ void DagBlockItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWi
     painter->setPen(QPen(QColor(0x90, 0xa4, 0xae), 1.2, Qt::DashLine));
     painter->setBrush(QColor(0xec, 0xef, 0xf1, 120));
     painter->drawRoundedRect(rect_, 8, 8);
-    QFont font = painter->font();
+    QFont font = scene() ? scene()->font() : painter->font();
     font.setPointSizeF(font.pointSizeF() * 0.8);
     painter->setFont(font);
     painter->setPen(QColor(0x60, 0x7d, 0x8b));

@@ -316,6 +316,16 @@ void DagView::setLegendVisible(bool on) {
     viewport()->update();
 }
 
+QSizeF DagView::legendSize() const {
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    const QFontMetricsF fm(small);
+    double width = 0;
+    const auto entries = kindLegend();
+    for (const auto& entry : entries) width = std::max(width, fm.horizontalAdvance(entry.first));
+    return {width + 30, (fm.height() + 2) * static_cast<double>(entries.size()) + 8};
+}
+
 void DagView::paintLegend(QPainter& painter, QPointF topLeft) const {
     painter.save();
     QFont small = font();
@@ -323,10 +333,9 @@ void DagView::paintLegend(QPainter& painter, QPointF topLeft) const {
     painter.setFont(small);
     const QFontMetricsF fm(small);
     const auto entries = kindLegend();
-    double width = 0;
-    for (const auto& [label, color] : entries) width = std::max(width, fm.horizontalAdvance(label));
+    const double width = legendSize().width() - 30;
     const double row = fm.height() + 2;
-    const QRectF box(topLeft, QSizeF(width + 30, row * static_cast<double>(entries.size()) + 8));
+    const QRectF box(topLeft, legendSize());
     painter.setPen(QColor(0xcf, 0xd8, 0xdc));
     painter.setBrush(QColor(255, 255, 255, 225));
     painter.drawRoundedRect(box, 4, 4);
@@ -458,7 +467,8 @@ void DagView::drawForeground(QPainter* painter, const QRectF& rect) {
     if (legendVisible_ && hasLayout_) {
         painter->save();
         painter->resetTransform();
-        paintLegend(*painter, QPointF(8, 8));
+        // Bottom left: graphs start at the top (or the left, centred), the overview sits bottom right.
+        paintLegend(*painter, QPointF(8, viewport()->height() - 8 - legendSize().height()));
         painter->restore();
     }
     QString message;

@@ -132,6 +132,7 @@ class DagView : public QGraphicsView {
     void placeOverview();
     void gotoMatch(int index);
     void paintLegend(QPainter& painter, QPointF topLeft) const;
+    QSizeF legendSize() const;
 
     std::shared_ptr<const Graph> graph_;
     SelectionModel* selection_ = nullptr;

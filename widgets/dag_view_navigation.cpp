@@ -98,6 +98,8 @@ void DagView::resizeEvent(QResizeEvent* event) {
 
 void DagView::scrollContentsBy(int dx, int dy) {
     QGraphicsView::scrollContentsBy(dx, dy);
+    // The legend and the status note are fixed overlays: a scroll blit would smear them.
+    if (legendVisible_ || layoutPending_) viewport()->update();
     if (overview_->isVisible()) overview_->viewport()->update();
 }
 

@@ -102,6 +102,9 @@ class TestDagView : public QObject {
         view.setFont(big); // presentation mode: bigger labels need bigger nodes
         QVERIFY(view.waitForLayout());
         QVERIFY(view.currentLayout().nodes[1].width > width * 1.4);
+        view.resize(900, 500);
+        view.fitToWindow();
+        screenshot(&view, "dag_big_font");
     }
 
     void newerGraphWins() {
