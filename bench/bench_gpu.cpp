@@ -11,12 +11,16 @@
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 #include "util/atomic_file.h"
+#include "util/errors.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 using namespace ioscope;
 
@@ -81,6 +85,7 @@ int main(int argc, char** argv) {
     std::string outDir = ".";
     int runs = 200;
     double budget = 1e9;
+    double searchLimit = 1e9; // seconds; a longer IOS search is cancelled and reported as such
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--models"))
             models = split(argv[i + 1]);
@@ -128,7 +133,41 @@ int main(int argc, char** argv) {
                                              options.run);
                     nlohmann::json stages = nlohmann::json::array();
                     Calibrating calibrating(*live, *sim, stages);
-                    const ScheduleResult ios = iosSchedule(g, calibrating, options);
+                    // The search is cancelled past --search-limit; how far it got is reported.
+                    std::atomic<bool> cancel{false};
+                    SearchProgress last;
+                    std::mutex progressMutex;
+                    std::thread timer([&] {
+                        const auto until =
+                            std::chrono::steady_clock::now() + std::chrono::duration<double>(searchLimit);
+                        while (!cancel && std::chrono::steady_clock::now() < until)
+                            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                        cancel = true;
+                    });
+                    const auto searchStart = std::chrono::steady_clock::now();
+                    ScheduleResult ios;
+                    try {
+                        ios = iosSchedule(
+                            g, calibrating, options,
+                            [&](const SearchProgress& progress) {
+                                std::lock_guard lock(progressMutex);
+                                last = progress;
+                            },
+                            &cancel);
+                    } catch (const Cancelled&) {
+                        cancel = true;
+                        timer.join();
+                        row["ios"] = {{"cancelled_after_s", seconds(searchStart)},
+                                      {"fraction", last.fraction},
+                                      {"stages_profiled_so_far", last.stagesCosted}};
+                        std::printf("%s\n", row.dump().c_str());
+                        std::fflush(stdout);
+                        all["rows"].push_back(row);
+                        writeFileAtomically(outDir + "/bench_gpu.json", all.dump(1));
+                        continue;
+                    }
+                    cancel = true;
+                    timer.join();
                     row["ios"]["search_s"] = ios.stats.seconds;
                     row["ios"]["stages_profiled"] = ios.stats.stagesCosted;
                     row["ios"]["predicted_ms"] = ios.latencyMs;

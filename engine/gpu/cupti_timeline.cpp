@@ -56,6 +56,9 @@ void KernelRecorder::start() {
     IOSCOPE_CHECK(cuptiActivityRegisterCallbacks(bufferRequested, bufferCompleted));
     IOSCOPE_CHECK(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL));
     IOSCOPE_CHECK(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION));
+    // External-correlation records are emitted for API records, so the APIs are recorded too.
+    IOSCOPE_CHECK(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_RUNTIME));
+    IOSCOPE_CHECK(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_DRIVER));
 }
 
 std::vector<RawKernel> KernelRecorder::stop() {
@@ -63,6 +66,8 @@ std::vector<RawKernel> KernelRecorder::stop() {
     IOSCOPE_CHECK(cuptiActivityFlushAll(1));
     cuptiActivityDisable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
     cuptiActivityDisable(CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION);
+    cuptiActivityDisable(CUPTI_ACTIVITY_KIND_RUNTIME);
+    cuptiActivityDisable(CUPTI_ACTIVITY_KIND_DRIVER);
     Collected& c = collected();
     std::lock_guard lock(c.mutex);
     std::vector<RawKernel> out = std::move(c.kernels);
