@@ -3,12 +3,11 @@
 namespace ioscope::app {
 
 void Document::setModel(LoadedModel model) {
+    setCurrentRun(-1); // views let go of the runs before they are destroyed
     emit aboutToChangeRuns();
     runs_.clear();
-    currentRunId_ = -1;
     model_ = std::move(model);
     emit runsChanged();
-    emit currentRunChanged(-1);
     emit modelChanged();
 }
 
@@ -42,10 +41,10 @@ void Document::setMeasured(int runId, const ExecutionResult& result) {
 }
 
 void Document::clearRuns() {
+    setCurrentRun(-1);
     emit aboutToChangeRuns();
     runs_.clear();
     emit runsChanged();
-    setCurrentRun(-1);
 }
 
 void Document::setCurrentRun(int id) {

@@ -6,7 +6,7 @@
 
 #include <QObject>
 
-#include <vector>
+#include <deque>
 
 namespace ioscope::app {
 
@@ -21,7 +21,8 @@ class Document : public QObject {
     // Replaces the model and forgets every run made on the previous one.
     void setModel(LoadedModel model);
 
-    const std::vector<ScheduleRun>& runs() const { return runs_; }
+    // A deque: views hold pointers to runs, and appending must not move them.
+    const std::deque<ScheduleRun>& runs() const { return runs_; }
     const ScheduleRun* run(int id) const;
     // The most recent run made by `kind` (the timeline lanes), or null.
     const ScheduleRun* latestOf(SchedulerKind kind) const;
@@ -44,7 +45,7 @@ class Document : public QObject {
 
   private:
     LoadedModel model_;
-    std::vector<ScheduleRun> runs_;
+    std::deque<ScheduleRun> runs_;
     int nextId_ = 1;
     int currentRunId_ = -1;
 };

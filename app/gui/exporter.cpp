@@ -4,12 +4,11 @@
 #include "document.h"
 #include "qt_text.h"
 #include "report_writer.h"
-// The schedule JSON and trace writers land with the scheduler work; until then these exports
-// report that they are unavailable.
-#if __has_include("schedule/schedule_json.h") && __has_include("schedule/chrome_trace.h")
-#include "schedule/chrome_trace.h"
 #include "schedule/schedule_json.h"
-#define IOSCOPE_APP_SCHEDULE_IO 1
+// The trace writer lands with the scheduler work; until then that export says it is unavailable.
+#if __has_include("schedule/chrome_trace.h")
+#include "schedule/chrome_trace.h"
+#define IOSCOPE_APP_CHROME_TRACE 1
 #endif
 #include "timeline_view.h"
 #include "util/atomic_file.h"
@@ -46,6 +45,34 @@ const ExportKind* findExportKind(const QString& id) {
     return nullptr;
 }
 
+ScheduleDocument toScheduleDocument(const Graph& g, const ScheduleRun& run) {
+    ScheduleDocument doc = makeScheduleDocument(g, run.schedule);
+    const SchedulerOptions& o = run.request.options;
+    doc.scheduler = ss(toCliString(run.scheduler));
+    doc.maxGroupSize = o.maxGroupSize;
+    doc.maxGroups = o.maxGroups;
+    doc.maxPartSize = o.maxPartSize;
+    doc.maxStreams = o.maxStreams;
+    doc.strategy = std::string(toString(o.strategy));
+    doc.costModel = ss(run.request.costSpec);
+    doc.device = ss(run.costDevice);
+    doc.run = o.run;
+    doc.latencyMs = run.latencyMs;
+    if (run.scheduler == SchedulerKind::Ios)
+        doc.search = ScheduleSearchInfo{run.stats.states, run.stats.transitions, run.stats.stagesCosted,
+                                        run.stats.seconds};
+    if (run.measured) {
+        MeasuredLatency m;
+        m.medianMs = run.measured->medianMs;
+        m.p10Ms = run.measured->p10Ms;
+        m.p90Ms = run.measured->p90Ms;
+        m.runs = int(run.measured->samplesMs.size());
+        m.device = run.measured->device;
+        doc.measured = m;
+    }
+    return doc;
+}
+
 namespace {
 bool fail(QString* error, const QString& message) {
     if (error) *error = message;
@@ -69,27 +96,30 @@ bool Exporter::write(const QString& id, const QString& path, QString* error) con
 bool Exporter::writeScheduleJson(const QString& path, QString* error) const {
     const ScheduleRun* run = document_->currentRun();
     if (!run) return fail(error, QObject::tr("No schedule yet: run a search first."));
-#ifndef IOSCOPE_APP_SCHEDULE_IO
-    return fail(error, QObject::tr("%1: schedule JSON is not available in this build").arg(path));
-#else
     try {
-        writeFileAtomically(ss(path), scheduleToJson(*document_->graph(), run->schedule, scheduleInfo(*run)));
+        const Graph& g = *document_->graph();
+        writeFileAtomically(ss(path), scheduleToJson(g, toScheduleDocument(g, *run)));
         return true;
     } catch (const std::exception& e) {
         return fail(error, QString::fromUtf8(e.what()));
     }
-#endif
 }
 
 bool Exporter::writeChromeTrace(const QString& path, QString* error) const {
     const ScheduleRun* run = document_->currentRun();
     if (!run) return fail(error, QObject::tr("No schedule yet: run a search first."));
-#ifndef IOSCOPE_APP_SCHEDULE_IO
+#ifndef IOSCOPE_APP_CHROME_TRACE
     return fail(error, QObject::tr("%1: Chrome traces are not available in this build").arg(path));
 #else
     try {
-        writeFileAtomically(ss(path),
-                            chromeTraceJson(*document_->graph(), run->schedule, run->stageLatencyMs));
+        TraceSources sources;
+        sources.predictedLabel = "predicted: " + ss(run->request.costSpec);
+        if (run->measured && !run->measured->kernels.empty()) {
+            sources.measured = &run->measured->kernels;
+            sources.measuredLabel = "measured kernels: " + run->measured->device;
+        }
+        const std::string json = chromeTraceJson(*document_->graph(), run->schedule, run->predicted, sources);
+        writeFileAtomically(ss(path), json);
         return true;
     } catch (const std::exception& e) {
         return fail(error, QString::fromUtf8(e.what()));

@@ -1,6 +1,9 @@
 #pragma once
 // Every export of the explorer, written atomically (QSaveFile or the engine's atomic writer):
 // schedule JSON, Chrome trace, DAG and timeline as SVG/PNG, the report as PDF/PNG.
+#include "schedule/schedule_json.h"
+#include "schedule_run.h"
+
 #include <QList>
 #include <QString>
 
@@ -12,6 +15,9 @@ class TimelineView;
 namespace ioscope::app {
 
 class Document;
+
+// The schedule file of a run: parameters, predicted latency, search statistics, measurements.
+ScheduleDocument toScheduleDocument(const Graph& g, const ScheduleRun& run);
 
 struct ExportKind {
     QString id;     // "schedule-json", "dag-svg", ...

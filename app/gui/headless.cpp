@@ -6,10 +6,7 @@
 #include "exporter.h"
 #include "main_window.h"
 #include "qt_text.h"
-#if __has_include("schedule/schedule_json.h")
 #include "schedule/schedule_json.h"
-#define IOSCOPE_APP_SCHEDULE_IO 1
-#endif
 #include "search_panel.h"
 #include "search_work.h"
 #include "timeline_view.h"
@@ -50,15 +47,11 @@ bool savePixmap(const QPixmap& pixmap, const QString& path, QString* error) {
 void addScheduleFile(MainWindow& window, const QString& file) {
     Document* doc = window.document();
     const Graph& g = *doc->graph();
-#ifdef IOSCOPE_APP_SCHEDULE_IO
-    const Schedule schedule = loadScheduleFile(g, ss(file));
-#else
-    const Schedule schedule;
-    throw InputError(ss(file), "schedule files are not readable in this build");
-#endif
+    const ScheduleDocument loaded = loadScheduleFile(g, ss(file));
     SearchRequest request = window.searchPanel()->request();
     request.costSpec = QStringLiteral("sim:H100");
-    ScheduleRun run = costSchedule(g, schedule, SchedulerKind::Ios, request, nullptr);
+    const SchedulerKind kind = schedulerKindFromString(qs(loaded.scheduler)).value_or(SchedulerKind::Ios);
+    ScheduleRun run = costSchedule(g, loaded.schedule, kind, request, nullptr);
     doc->setCurrentRun(doc->addRun(std::move(run)));
 }
 

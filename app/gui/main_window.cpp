@@ -27,12 +27,15 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTableView>
+#include <QTimer>
 #include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
 
 // The qrc lives in a static library, so it must be registered explicitly (outside any namespace).
-static void initIoscopeResources() { Q_INIT_RESOURCE(resources); }
+static void initIoscopeResources() {
+    Q_INIT_RESOURCE(resources);
+}
 
 namespace ioscope::app {
 
@@ -258,7 +261,10 @@ bool MainWindow::waitUntilIdle(int timeoutMs) {
     clock.start();
     while (isBusy()) {
         if (clock.elapsed() > timeoutMs) return false;
-        QApplication::processEvents(QEventLoop::AllEvents, 50);
+        // Sleep until something happens (a job posts its result) instead of spinning: the
+        // workers need the CPU. The timer bounds each wait.
+        QTimer::singleShot(100, this, [] {});
+        QApplication::processEvents(QEventLoop::WaitForMoreEvents);
     }
     QApplication::processEvents();
     return true;

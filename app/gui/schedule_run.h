@@ -3,6 +3,7 @@
 // latency per stage and, once executed, what the GPU measured. Runs are compared side by side.
 #include "exec/gpu_execution.h"
 #include "sched/scheduler.h"
+#include "sched/timeline.h"
 
 #include <QMetaType>
 #include <QString>
@@ -35,6 +36,7 @@ struct ScheduleRun {
     double latencyMs = 0;               // predicted, sum of stageLatencyMs
     std::vector<double> stageLatencyMs; // predicted per stage
     std::vector<double> opLatencyMs;    // predicted time of each op run alone, indexed by OpId
+    PredictedTimeline predicted;        // when each op runs (traces)
     SearchStats stats;
     QString costDevice; // the device the cost model describes
     std::optional<ExecutionResult> measured;

@@ -31,6 +31,8 @@ void costRun(const Graph& g, ScheduleRun& run, CostModel& cost, const RunConfig&
         solo.groups = {{id}};
         run.opLatencyMs[static_cast<size_t>(id)] = cost.stageLatencyMs(g, solo, cfg);
     }
+    throwIfCancelled(cancel);
+    run.predicted = predictTimeline(g, run.schedule, cost, cfg);
     run.costDevice = qs(cost.device());
 }
 
