@@ -116,7 +116,7 @@ void PartDp::enumerateConcurrent(Mask state, Mask ending, Mask avail, int size, 
             const int u = lowestBit(p);
             if ((succ_[static_cast<size_t>(u)] & state & ~grown) == 0) next |= bitOf(u);
         }
-        if (groups <= options_.maxGroups) consider(state, grown, false, concurrentLatency(grown), best);
+        if (groups <= options_.maxGroups) consider(state, grown, false, best);
         if (size + 1 < maxEndingSize_) enumerateConcurrent(state, grown, next, size + 1, best);
     }
 }
@@ -136,13 +136,17 @@ void PartDp::enumerateMerges(Mask state, Best& best) {
         sinks &= ~cls;
         // Every subset of the class with at least two ops, in a fixed (descending) order.
         for (Mask sub = cls; sub; sub = (sub - 1) & cls)
-            if ((sub & (sub - 1)) != 0) consider(state, sub, true, mergeLatency(sub), best);
+            if ((sub & (sub - 1)) != 0) consider(state, sub, true, best);
     }
 }
 
-void PartDp::consider(Mask state, Mask ending, bool merge, double latency, Best& best) {
+void PartDp::consider(Mask state, Mask ending, bool merge, Best& best) {
     countTransition();
-    const double total = solveState(state & ~ending) + latency;
+    const double rest = solveState(state & ~ending);
+    // Latencies are never negative: an ending whose remainder alone already costs the best
+    // total cannot win (ties keep the earlier candidate), so it need not be costed at all.
+    if (!(rest < best.cost)) return;
+    const double total = rest + (merge ? mergeLatency(ending) : concurrentLatency(ending));
     // Ties keep the first candidate in the fixed enumeration order: results are deterministic.
     if (total < best.cost) best = Best{total, ending, merge};
 }

@@ -48,7 +48,7 @@ class PartDp {
     double solveState(Mask state);
     void enumerateConcurrent(Mask state, Mask ending, Mask avail, int size, Best& best);
     void enumerateMerges(Mask state, Best& best);
-    void consider(Mask state, Mask ending, bool merge, double latency, Best& best);
+    void consider(Mask state, Mask ending, bool merge, Best& best);
     double concurrentLatency(Mask ending);
     double mergeLatency(Mask ending);
     Stage makeStage(Mask ending, bool merge) const;
