@@ -3,11 +3,14 @@
 #include "app_settings.h"
 #include "headless.h"
 #include "main_window.h"
+#include "timeline_view.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTextStream>
 #include <QTimer>
+
+#include <memory>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
@@ -32,7 +35,9 @@ int main(int argc, char** argv) {
     const QCommandLineOption schedule(QStringLiteral("schedule"),
                                       QStringLiteral("With --report: include the schedule in FILE"),
                                       QStringLiteral("FILE"));
-    parser.addOptions({screenshot, report, schedule});
+    const QCommandLineOption play(
+        QStringLiteral("play"), QStringLiteral("Start the timeline animation once the first search is done"));
+    parser.addOptions({screenshot, report, schedule, play});
     if (!parser.parse(QApplication::arguments())) {
         QTextStream(stderr) << "ioscope: error: " << parser.errorText() << '\n';
         return 2;
@@ -66,10 +71,21 @@ int main(int argc, char** argv) {
     }
 
     ioscope::app::MainWindow window;
-    window.show();
+    if (ioscope::app::AppSettings::windowGeometry().isEmpty())
+        window.showMaximized();
+    else
+        window.show();
     QString model = models.value(0);
     if (model.isEmpty()) model = ioscope::app::AppSettings::lastModel();
     if (model.isEmpty()) model = QStringLiteral("inception_v3");
     QTimer::singleShot(0, &window, [&window, model] { window.openModel(model); });
+    if (parser.isSet(play)) {
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = QObject::connect(&window, &ioscope::app::MainWindow::searchFinished, &window,
+                                       [&window, connection] {
+                                           QObject::disconnect(*connection);
+                                           window.timeline()->play();
+                                       });
+    }
     return QApplication::exec();
 }

@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "dag_items.h"
 #include "dag_view.h"
 #include "document.h"
 #include "execution_panel.h"
@@ -196,6 +197,11 @@ QWidget* MainWindow::buildTimelinePanel() {
     timeline_ = new widgets::TimelineView(panel);
     timeline_->setSelectionModel(selection_);
     connect(timeline_, &widgets::TimelineView::runningOpsChanged, dag_, &widgets::DagView::setRunningOps);
+    // While playing, keep the lit ops in sight so viewers can follow the schedule in the DAG.
+    connect(timeline_, &widgets::TimelineView::runningOpsChanged, this, [this](const QList<OpId>& ops) {
+        if (!timeline_->isPlaying() || ops.isEmpty()) return;
+        if (QGraphicsItem* item = dag_->nodeItem(ops.front())) dag_->ensureVisible(item, 80, 80);
+    });
 
     auto makeButton = [panel](const QString& text, const QString& tip) {
         auto* b = new QToolButton(panel);

@@ -128,13 +128,10 @@ void MainWindow::rebuildTimelineLanes() {
     }
     try {
         for (const ScheduleRun* r : shown)
-            timeline_->addScheduleLane(QStringLiteral("%1 · %2").arg(r->label(), formatMs(r->latencyMs)),
-                                       r->schedule, r->stageLatencyMs);
+            timeline_->addScheduleLane(r->label(), r->schedule, r->stageLatencyMs);
         for (const ScheduleRun* r : shown)
             if (r->measured && !r->measured->kernels.empty())
-                timeline_->addKernelLane(
-                    tr("%1 measured · %2").arg(r->label(), formatMs(r->measured->medianMs)),
-                    r->measured->kernels);
+                timeline_->addKernelLane(tr("%1 measured").arg(r->label()), r->measured->kernels);
     } catch (const std::exception& e) {
         statusBar()->showMessage(tr("Timeline: %1").arg(QString::fromUtf8(e.what())), 8000);
     }

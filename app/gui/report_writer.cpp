@@ -85,7 +85,11 @@ void ReportWriter::paintDag(QPainter& p, const QRectF& rect) const {
         return;
     }
     const QRectF source = scene->itemsBoundingRect();
-    scene->render(&p, target, source, Qt::KeepAspectRatio);
+    // Centre the drawing in the section at the largest scale that fits.
+    const QSizeF fitted = source.size().scaled(target.size(), Qt::KeepAspectRatio);
+    const QRectF centred(target.center().x() - fitted.width() / 2, target.top(), fitted.width(),
+                         fitted.height());
+    scene->render(&p, centred, source, Qt::KeepAspectRatio);
 }
 
 void ReportWriter::paintWidth(QPainter& p, const QRectF& rect) const {

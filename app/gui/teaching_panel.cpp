@@ -46,7 +46,10 @@ TeachingPanel::TeachingPanel(Document* document, widgets::SelectionModel* select
     layout->addWidget(explanation_);
     layout->addWidget(table_, 1);
 
-    connect(blocks_, &QComboBox::currentIndexChanged, this, &TeachingPanel::setBlock);
+    connect(blocks_, &QComboBox::currentIndexChanged, this, [this](int block) {
+        setBlock(block);
+        setStep(0);
+    });
     connect(prev, &QPushButton::clicked, this, &TeachingPanel::previousStep);
     connect(next, &QPushButton::clicked, this, &TeachingPanel::nextStep);
     connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
@@ -70,11 +73,6 @@ TeachingPanel::TeachingPanel(Document* document, widgets::SelectionModel* select
     reload();
 }
 
-void TeachingPanel::showEvent(QShowEvent* event) {
-    QWidget::showEvent(event);
-    if (step_ >= 0) setStep(step_);
-}
-
 void TeachingPanel::reload() {
     setBlock(blocks_->currentIndex());
 }
@@ -93,7 +91,9 @@ void TeachingPanel::setBlock(int block) {
     }
     if (blocks_->currentIndex() != block) blocks_->setCurrentIndex(block);
     model_->setSteps(document_->graph(), replayDecisions(*run, blocks[size_t(block)].ops));
-    setStep(0);
+    explanation_->setText(
+        tr("%n decision(s) for this block: step through them with the buttons or the table.", "",
+           model_->rowCount()));
 }
 
 void TeachingPanel::setStep(int step) {
@@ -115,8 +115,7 @@ void TeachingPanel::setStep(int step) {
             .arg(s.ending.groups.size())
             .arg(qs(toString(s.ending.strategy)))
             .arg(formatMs(s.endingMs), formatMs(s.costOfRemainingMs)));
-    // Only a visible teaching view drives the shared selection and the DAG lighting.
-    if (!isVisible()) return;
+    // Only a step the user asked for drives the shared selection and the DAG lighting.
     const QList<OpId> remaining(s.remaining.begin(), s.remaining.end());
     const auto ending = s.ending.allOps();
     selection_->selectOps(remaining, ending.empty() ? -1 : ending.front());

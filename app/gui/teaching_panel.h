@@ -29,11 +29,9 @@ class TeachingPanel : public QWidget {
   public slots:
     void setBlock(int block);
     void setStep(int step);
+    // Shows decision `step` and lights it in the DAG (the user asked for it).
     void nextStep() { setStep(step_ + 1); }
     void previousStep() { setStep(step_ - 1); }
-
-  protected:
-    void showEvent(QShowEvent* event) override;
 
   private:
     void reload();

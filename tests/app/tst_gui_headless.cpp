@@ -1,0 +1,94 @@
+// The headless modes of the built `ioscope` binary (run through QProcess, offscreen):
+// --screenshot and --report write valid files and exit 0; bad input exits 2 with a message.
+#include <QFileInfo>
+#include <QImage>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+class TestGuiHeadless : public QObject {
+    Q_OBJECT
+  private slots:
+    void initTestCase();
+    void screenshot();
+    void reportPdf();
+    void reportPng();
+    void badModelExits2();
+    void usageErrorExits2();
+
+  private:
+    int run(const QStringList& args, QByteArray* err = nullptr);
+    QString binary_;
+    QTemporaryDir dir_;
+};
+
+void TestGuiHeadless::initTestCase() {
+    // The explorer lands next to ioscope-cli (build/bin).
+    binary_ = QFileInfo(QStringLiteral(IOSCOPE_CLI_PATH)).absoluteDir().filePath(QStringLiteral("ioscope"));
+    if (!QFileInfo::exists(binary_)) QSKIP("the ioscope binary is not built (build the 'ioscope' target)");
+    QVERIFY(dir_.isValid());
+}
+
+int TestGuiHeadless::run(const QStringList& args, QByteArray* err) {
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir_.filePath(QStringLiteral("config")));
+    p.setProcessEnvironment(env);
+    p.start(binary_, args);
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        p.waitForFinished();
+        return -1;
+    }
+    if (err) *err = p.readAllStandardError();
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+}
+
+void TestGuiHeadless::screenshot() {
+    const QString out = dir_.filePath(QStringLiteral("shot.png"));
+    QByteArray err;
+    QCOMPARE(run({QStringLiteral("--screenshot"), out, QStringLiteral("squeezenet")}, &err), 0);
+    QImage image(out);
+    QVERIFY2(!image.isNull(), err.constData());
+    QVERIFY(image.width() >= 800 && image.height() >= 600);
+}
+
+void TestGuiHeadless::reportPdf() {
+    const QString out = dir_.filePath(QStringLiteral("report.pdf"));
+    QCOMPARE(run({QStringLiteral("--report"), out, QStringLiteral("squeezenet")}), 0);
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(f.read(4) == "%PDF");
+    QVERIFY(f.size() > 10000);
+}
+
+void TestGuiHeadless::reportPng() {
+    const QString out = dir_.filePath(QStringLiteral("report.png"));
+    QCOMPARE(run({QStringLiteral("--report"), out, QStringLiteral("squeezenet")}), 0);
+    QImage image(out);
+    QVERIFY(!image.isNull());
+    QVERIFY(image.height() > image.width()); // one tall page
+}
+
+void TestGuiHeadless::badModelExits2() {
+    const QString bad = dir_.filePath(QStringLiteral("bad.json"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("[1, 2");
+    f.close();
+    const QString out = dir_.filePath(QStringLiteral("never.png"));
+    QByteArray err;
+    QCOMPARE(run({QStringLiteral("--screenshot"), out, bad}, &err), 2);
+    QVERIFY2(err.contains("bad.json"), err.constData());
+    QVERIFY(!QFileInfo::exists(out));
+    QCOMPARE(run({QStringLiteral("--report"), out, QStringLiteral("no_such_model")}, &err), 2);
+}
+
+void TestGuiHeadless::usageErrorExits2() {
+    QCOMPARE(run({QStringLiteral("--screenshot"), dir_.filePath(QStringLiteral("a.png"))}), 2);
+    QCOMPARE(run({QStringLiteral("--bogus-option")}), 2);
+}
+
+QTEST_MAIN(TestGuiHeadless)
+#include "tst_gui_headless.moc"
