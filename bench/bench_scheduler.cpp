@@ -1,16 +1,22 @@
-// bench_scheduler [OUT.json] [--device H100] [-r N] [-s N] [--only NETWORK]: the IOS dynamic program on the
-// four bundled networks under the simulated GPU: search size, search time on this machine, and the predicted
-// latency of sequential, wavefront and IOS schedules with their ratios.
+// bench_scheduler [OUT.json] [--device H100] [-r N] [-s N] [--only NETWORK] [--budget SECONDS]: the IOS
+// dynamic program on the four bundled networks under the simulated GPU: search size, search time on this
+// machine, and the predicted latency of sequential, wavefront and IOS schedules with their ratios.
 #include "cost/cost_factory.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 #include "util/atomic_file.h"
+#include "util/errors.h"
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <ctime>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <thread>
 
 using namespace ioscope;
 
@@ -24,6 +30,7 @@ double cpuSeconds() {
 
 int main(int argc, char** argv) {
     std::string out, device = "H100", only;
+    double budgetSeconds = 600;
     SchedulerOptions options; // r = 3, s = 8, both, parts of 50, 10 streams
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -55,8 +62,46 @@ int main(int argc, char** argv) {
             // A fresh model per network: its latency cache must not carry stages across searches.
             const auto cost = makeCostModel(spec, options.run);
             const double cpu0 = cpuSeconds();
-            const ScheduleResult ios = iosSchedule(g, *cost, options);
+            std::atomic<bool> cancel{false};
+            SearchProgress last;
+            std::mutex m;
+            std::condition_variable cv;
+            bool finished = false;
+            std::thread watchdog([&] {
+                std::unique_lock lock(m);
+                if (!cv.wait_for(lock, std::chrono::duration<double>(budgetSeconds),
+                                 [&] { return finished; }))
+                    cancel = true;
+            });
+            std::optional<ScheduleResult> found;
+            try {
+                found = iosSchedule(
+                    g, *cost, options, [&](const SearchProgress& p) { last = p; }, &cancel);
+            } catch (const Cancelled&) {
+            }
+            {
+                std::lock_guard lock(m);
+                finished = true;
+            }
+            cv.notify_one();
+            watchdog.join();
             const double cpu = cpuSeconds() - cpu0;
+            if (!found) {
+                std::printf(
+                    "%-13s %5zu %9lld %12lld %9lld  cancelled after %.0f s at %.0f%% of the ops (budget)\n",
+                    name.c_str(), g.units().size(), last.states, last.transitions, last.stagesCosted,
+                    budgetSeconds, 100 * last.fraction);
+                rows.push_back({{"network", name},
+                                {"ops", g.units().size()},
+                                {"cancelled_after_seconds", budgetSeconds},
+                                {"search_cpu_seconds", cpu},
+                                {"fraction_done", last.fraction},
+                                {"states", last.states},
+                                {"transitions", last.transitions},
+                                {"stages_costed", last.stagesCosted}});
+                continue;
+            }
+            const ScheduleResult& ios = *found;
             const double seq = predictLatencyMs(g, sequentialSchedule(g), *cost, options.run);
             const double wave =
                 predictLatencyMs(g, wavefrontSchedule(g, options.maxStreams), *cost, options.run);

@@ -18,22 +18,21 @@ template <class V> class MaskMap {
     // Null when absent. Pointers stay valid until the next insert.
     const V* find(Mask key) const {
         for (std::size_t i = slot(key);; i = (i + 1) & mask_) {
-            if (keys_[i] == key) return &values_[i];
-            if (keys_[i] == 0) return nullptr;
+            if (slots_[i].key == key) return &slots_[i].value;
+            if (slots_[i].key == 0) return nullptr;
         }
     }
 
     // Inserts or overwrites. `key` must be non-zero (zero marks empty slots).
     void put(Mask key, const V& value) {
-        if ((size_ + 1) * 4 > keys_.size() * 3) rehash(keys_.size() * 2);
+        if ((size_ + 1) * 4 > slots_.size() * 3) rehash(slots_.size() * 2);
         for (std::size_t i = slot(key);; i = (i + 1) & mask_) {
-            if (keys_[i] == key) {
-                values_[i] = value;
+            if (slots_[i].key == key) {
+                slots_[i].value = value;
                 return;
             }
-            if (keys_[i] == 0) {
-                keys_[i] = key;
-                values_[i] = value;
+            if (slots_[i].key == 0) {
+                slots_[i] = Slot{key, value};
                 ++size_;
                 return;
             }
@@ -54,18 +53,20 @@ template <class V> class MaskMap {
     }
 
     void rehash(std::size_t capacity) {
-        std::vector<Mask> oldKeys = std::move(keys_);
-        std::vector<V> oldValues = std::move(values_);
-        keys_.assign(capacity, 0);
-        values_.assign(capacity, V{});
+        std::vector<Slot> old = std::move(slots_);
+        slots_.assign(capacity, Slot{});
         mask_ = capacity - 1;
         size_ = 0;
-        for (std::size_t i = 0; i < oldKeys.size(); ++i)
-            if (oldKeys[i] != 0) put(oldKeys[i], oldValues[i]);
+        for (const Slot& s : old)
+            if (s.key != 0) put(s.key, s.value);
     }
 
-    std::vector<Mask> keys_;
-    std::vector<V> values_;
+    // Key and value side by side: one cache miss per probe on the large tables.
+    struct Slot {
+        Mask key = 0;
+        V value{};
+    };
+    std::vector<Slot> slots_;
     std::size_t mask_ = 0;
     std::size_t size_ = 0;
 };
