@@ -9,6 +9,7 @@
 #include "schedule/schedule_json.h"
 #include "search_panel.h"
 #include "search_work.h"
+#include "selection_model.h"
 #include "timeline_view.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
@@ -89,8 +90,14 @@ int runHeadless(const HeadlessRequest& request) {
         }
     }
     // Show a moment of the schedule: the playhead part-way lights the running ops.
-    window.timeline()->setPlayheadMs(window.timeline()->durationMs() * 0.37);
-    window.dagView()->fitToWindow();
+    widgets::TimelineView* timeline = window.timeline();
+    timeline->setPlayheadMs(timeline->durationMs() * 0.37);
+    const QList<OpId> running = timeline->runningOps(timeline->activeLane());
+    if (!running.isEmpty()) {
+        window.selection()->selectOp(running.front()); // fills the properties panel
+        window.dagView()->centerOnOp(running.front());
+    } else
+        window.dagView()->fitToWindow();
     QApplication::processEvents();
 
     QString error;

@@ -43,7 +43,14 @@ void MainWindow::onModelLoaded(const LoadedModel& model) {
     timeline_->setGraph(model.graph);
     widthChart_->setProfile(f.widthProfile, f.width.width);
     QStringList names;
-    for (OpId id : f.width.antichain) names << qs(model.graph->op(id).name);
+    for (OpId id : f.width.antichain) {
+        if (names.size() == 6) {
+            names << tr("… %1 more").arg(f.width.antichain.size() - 6);
+            break;
+        }
+        names << qs(model.graph->op(id).name);
+    }
+    widthLabel_->setToolTip(tr("Use View → Highlight the width to outline the antichain in the DAG"));
     widthLabel_->setText(tr("<b>Width %1</b>: at most %1 ops can run at once (maximum antichain: %2). "
                             "Critical path %3.")
                              .arg(f.width.width)
