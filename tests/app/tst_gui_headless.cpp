@@ -13,6 +13,7 @@ class TestGuiHeadless : public QObject {
     void screenshot();
     void reportPdf();
     void reportPng();
+    void reportWithScheduleFile();
     void badModelExits2();
     void usageErrorExits2();
 
@@ -69,6 +70,27 @@ void TestGuiHeadless::reportPng() {
     QImage image(out);
     QVERIFY(!image.isNull());
     QVERIFY(image.height() > image.width()); // one tall page
+}
+
+void TestGuiHeadless::reportWithScheduleFile() {
+    const QString schedule = dir_.filePath(QStringLiteral("sq.schedule.json"));
+    QProcess cli;
+    cli.start(QStringLiteral(IOSCOPE_CLI_PATH),
+              {QStringLiteral("schedule"), QStringLiteral("squeezenet"), QStringLiteral("-o"), schedule});
+    QVERIFY(cli.waitForFinished(120000));
+    if (cli.exitCode() != 0) QSKIP("ioscope-cli schedule is not available in this build");
+    const QString out = dir_.filePath(QStringLiteral("with_schedule.pdf"));
+    QCOMPARE(run({QStringLiteral("--report"), out, QStringLiteral("squeezenet"), QStringLiteral("--schedule"),
+                  schedule}),
+             0);
+    QVERIFY(QFileInfo(out).size() > 10000);
+    // A schedule of another model is bad input.
+    QByteArray err;
+    QCOMPARE(run({QStringLiteral("--report"), out, QStringLiteral("inception_v3"),
+                  QStringLiteral("--schedule"), schedule},
+                 &err),
+             2);
+    QVERIFY2(err.contains("sq.schedule.json"), err.constData());
 }
 
 void TestGuiHeadless::badModelExits2() {
