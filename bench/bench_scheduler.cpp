@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
             device = argv[++i];
         else if (a == "--only" && i + 1 < argc)
             only = argv[++i];
+        else if (a == "--budget" && i + 1 < argc)
+            budgetSeconds = std::stod(argv[++i]);
         else if (a == "-r" && i + 1 < argc)
             options.maxGroupSize = std::stoi(argv[++i]);
         else if (a == "-s" && i + 1 < argc)
