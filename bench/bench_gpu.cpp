@@ -5,6 +5,7 @@
 // calibration data (every profiled stage: measured vs simulated) to --out.
 //
 //   bench_gpu [--models a,b,...] [--precisions tf32,fp32] [--runs N] [--out DIR] [--budget SECONDS]
+//             [-r N] [-s N] [--search-limit SECONDS]
 #include "cost/cost_factory.h"
 #include "cost/profile_cache.h"
 #include "exec/gpu_execution.h"
@@ -85,7 +86,8 @@ int main(int argc, char** argv) {
     std::string outDir = ".";
     int runs = 200;
     double budget = 1e9;
-    double searchLimit = 1e9; // seconds; a longer IOS search is cancelled and reported as such
+    int maxGroupSize = 3, maxGroups = 8; // the IOS search space (r, s)
+    double searchLimit = 1e9;            // seconds; a longer IOS search is cancelled and reported as such
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--models"))
             models = split(argv[i + 1]);
@@ -99,6 +101,7 @@ int main(int argc, char** argv) {
             budget = std::atof(argv[i + 1]);
     }
     const auto start = std::chrono::steady_clock::now();
+    std::setvbuf(stdout, nullptr, _IOLBF, 0); // rows survive a killed run
     try {
         const GpuStatus status = gpuRuntimeStatus();
         if (!status.available) {
@@ -122,8 +125,8 @@ int main(int argc, char** argv) {
                 }
                 if (seconds(start) < budget) {
                     SchedulerOptions options;
-                    options.maxGroupSize = 3;
-                    options.maxGroups = 8;
+                    options.maxGroupSize = maxGroupSize;
+                    options.maxGroups = maxGroups;
                     options.strategy = StrategySet::Both;
                     options.run = {1, p};
                     auto record = std::make_shared<ProfileCache>();
@@ -168,6 +171,8 @@ int main(int argc, char** argv) {
                     }
                     cancel = true;
                     timer.join();
+                    row["ios"]["r"] = maxGroupSize;
+                    row["ios"]["s"] = maxGroups;
                     row["ios"]["search_s"] = ios.stats.seconds;
                     row["ios"]["stages_profiled"] = ios.stats.stagesCosted;
                     row["ios"]["predicted_ms"] = ios.latencyMs;
