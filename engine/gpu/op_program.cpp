@@ -136,9 +136,15 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
         Slot& s0 = device_.slot(0);
         cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
         int returned = 0;
-        IOSCOPE_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
-            s0.cudnn, *xd, x.ptr, wdRaw, kernel, cdRaw, *yd, y.ptr, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
-            &returned, perf, s0.workspace.data(), device_.workspaceBytes()));
+        // Measured for ordinary convolutions. Grouped (depthwise) ones take cuDNN's heuristic
+        // ranking: trying every algorithm on them can take seconds per shape.
+        if (op.groups == 1)
+            IOSCOPE_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
+                s0.cudnn, *xd, x.ptr, wdRaw, kernel, cdRaw, *yd, y.ptr, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
+                &returned, perf, s0.workspace.data(), device_.workspaceBytes()));
+        else
+            IOSCOPE_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
+                s0.cudnn, *xd, wdRaw, cdRaw, *yd, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
         ConvAlgoChoice best;
         bool found = false;
         for (int i = 0; i < returned && !found; ++i) {
