@@ -9,6 +9,7 @@
 #include "util/errors.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 namespace ioscope {
@@ -41,6 +42,56 @@ std::vector<bool> cutPoints(const Graph& g) {
     return cut;
 }
 
+// Where a block larger than maxPartSize is cut matters a great deal for the search: the DP's
+// states are the predecessor-closed subsets of a part, so a cut through the middle of a
+// NasNet cell multiplies the half-cells on either side, while a cut where one cell's output
+// is all that crosses keeps them apart. Cuts are chosen by a shortest path over positions
+// that pays for each cut by the number of ops whose outputs cross it and for each part by its
+// size squared; parts stay
+// consecutive in topological order and at most maxPartSize long. Blocks within the limit are
+// never cut.
+std::vector<std::vector<OpId>> cutIntoParts(const Graph& g, const std::vector<OpId>& ops, int maxPartSize) {
+    const size_t m = ops.size(), limit = static_cast<size_t>(maxPartSize);
+    if (m <= limit) return {ops};
+    std::vector<int> pos(static_cast<size_t>(g.size()), -1);
+    for (size_t k = 0; k < m; ++k) pos[static_cast<size_t>(ops[k])] = static_cast<int>(k);
+    // crossing[k]: ops at positions <= k read by an op at a position > k (a cut after k).
+    std::vector<int> lastReader(m, -1), crossing(m, 0);
+    for (size_t k = 0; k < m; ++k)
+        for (OpId s : g.successors(ops[k]))
+            lastReader[k] = std::max(lastReader[k], pos[static_cast<size_t>(s)]);
+    std::vector<int> delta(m + 1, 0);
+    for (size_t k = 0; k < m; ++k)
+        if (lastReader[k] > static_cast<int>(k)) ++delta[k], --delta[static_cast<size_t>(lastReader[k])];
+    for (size_t k = 0, open = 0; k < m; ++k)
+        crossing[k] = static_cast<int>(open += static_cast<size_t>(delta[k]));
+
+    // A part of k ops costs k^2 (the search grows much faster than linearly with the part),
+    // a cut costs kCutCost per crossing tensor plus one: with NasNet's ~17-op cells this cuts
+    // once per cell, where only the two previous cell outputs cross.
+    constexpr long long kCutCost = 64;
+    constexpr long long kInf = std::numeric_limits<long long>::max() / 4;
+    std::vector<long long> best(m + 1, kInf);
+    std::vector<size_t> from(m + 1, 0);
+    best[0] = 0;
+    for (size_t end = 1; end <= m; ++end)
+        for (size_t start = end > limit ? end - limit : 0; start < end; ++start) {
+            if (best[start] >= kInf) continue;
+            const long long size = static_cast<long long>(end - start);
+            const long long cost =
+                best[start] + (start > 0 ? kCutCost * (1 + crossing[start - 1]) : 0) + size * size;
+            if (cost < best[end] || (cost == best[end] && start < from[end])) {
+                best[end] = cost;
+                from[end] = start;
+            }
+        }
+    std::vector<std::vector<OpId>> parts;
+    for (size_t end = m; end > 0; end = from[end])
+        parts.emplace_back(ops.begin() + static_cast<long>(from[end]), ops.begin() + static_cast<long>(end));
+    std::reverse(parts.begin(), parts.end());
+    return parts;
+}
+
 } // namespace
 
 std::vector<Block> partitionBlocks(const Graph& g, int maxPartSize) {
@@ -69,12 +120,7 @@ std::vector<Block> partitionBlocks(const Graph& g, int maxPartSize) {
         lastWasChain = chain;
     }
 
-    for (Block& b : blocks)
-        for (size_t i = 0; i < b.ops.size(); i += static_cast<size_t>(maxPartSize)) {
-            const size_t end = std::min(b.ops.size(), i + static_cast<size_t>(maxPartSize));
-            b.parts.emplace_back(b.ops.begin() + static_cast<long>(i),
-                                 b.ops.begin() + static_cast<long>(end));
-        }
+    for (Block& b : blocks) b.parts = cutIntoParts(g, b.ops, maxPartSize);
     return blocks;
 }
 
