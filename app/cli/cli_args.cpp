@@ -8,7 +8,8 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
            const std::set<std::string>& flags, const std::map<std::string, std::string>& aliases) {
     for (size_t i = 0; i < argv.size(); ++i) {
         std::string a = argv[i];
-        if (a.size() > 1 && a[0] == '-' && !(a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1]))))) {
+        if (a.size() > 1 && a[0] == '-' &&
+            !(a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1]))))) {
             std::string inlineValue;
             bool hasInline = false;
             if (const auto eq = a.find('='); a.rfind("--", 0) == 0 && eq != std::string::npos) {
@@ -60,8 +61,8 @@ int Args::intValue(const std::string& name, int fallback, int lo, int hi) const 
     int x = 0;
     const auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), x);
     if (ec != std::errc() || p != v->data() + v->size() || x < lo || x > hi)
-        throw UsageError{"option " + name + " expects an integer in " + std::to_string(lo) + ".." + std::to_string(hi) +
-                         ", got '" + *v + "'"};
+        throw UsageError{"option " + name + " expects an integer in " + std::to_string(lo) + ".." +
+                         std::to_string(hi) + ", got '" + *v + "'"};
     return x;
 }
 

@@ -15,11 +15,11 @@ struct UsageError {
 };
 
 class Args {
-public:
+  public:
     // `valued` lists the options that take a value, `flags` those that do not; short aliases
     // map to long names ("-o" -> "--output").
-    Args(const std::vector<std::string>& argv, const std::set<std::string>& valued, const std::set<std::string>& flags,
-         const std::map<std::string, std::string>& aliases = {});
+    Args(const std::vector<std::string>& argv, const std::set<std::string>& valued,
+         const std::set<std::string>& flags, const std::map<std::string, std::string>& aliases = {});
 
     const std::vector<std::string>& positionals() const { return positionals_; }
     std::string positional(size_t i, const std::string& what) const; // throws UsageError when missing
@@ -30,7 +30,7 @@ public:
     std::string valueOr(const std::string& name, const std::string& fallback) const;
     int intValue(const std::string& name, int fallback, int lo, int hi) const;
 
-private:
+  private:
     std::vector<std::string> positionals_;
     std::set<std::string> flags_;
     std::map<std::string, std::string> values_;

@@ -2,6 +2,7 @@
 // the predicted latency of a saved schedule, stage by stage, against the baselines.
 #include "cli_args.h"
 #include "commands.h"
+#include "input_shape.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 #include "schedule_cli_support.h"
@@ -12,9 +13,9 @@
 namespace ioscope::cli {
 
 int runEvaluate(const ArgVector& argv) {
-    const Args args(argv, {"--cost", "--batch", "--precision", "--max-streams"}, {"--json"});
+    const Args args(argv, {"--cost", "--batch", "--precision", "--max-streams", "--input"}, {"--json"});
     args.expectPositionals(2, "evaluate MODEL SCHEDULE.json [--cost SPEC] [--json]");
-    const Graph g = loadModel(args.positional(0, "MODEL"));
+    const Graph g = loadModelFromArgs(args);
     const std::string file = args.positional(1, "SCHEDULE.json");
     const ScheduleDocument doc = loadScheduleFile(g, file);
     const RunConfig run = runConfigFromArgs(args, doc.run);

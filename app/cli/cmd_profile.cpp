@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "cost/profile_cache.h"
 #include "exec/gpu_execution.h"
+#include "input_shape.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 #include "util/errors.h"
@@ -23,7 +24,7 @@ int runProfile(const ArgVector& argv) {
     args.expectPositionals(1, "profile MODEL [--batch N] [--precision fp32|tf32] -o PROFILES.json");
     const auto output = args.value("--output");
     if (!output) throw UsageError{"profile needs -o PROFILES.json"};
-    const Graph g = loadModel(args.positional(0, "MODEL"));
+    const Graph g = loadModelFromArgs(args);
 
     SchedulerOptions options;
     options.run.batch = args.intValue("--batch", 1, 1, 1 << 20);

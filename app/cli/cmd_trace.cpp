@@ -1,7 +1,10 @@
 // ioscope-cli trace MODEL SCHEDULE.json -o TRACE.json [--cost SPEC] [--batch N] [--precision P]:
-// the schedule's predicted timeline as a Chrome trace (open it in Perfetto).
+// the schedule's predicted timeline as a Chrome trace (open it in Perfetto). With --measured the
+// schedule also runs on the GPU (--mode, default graph) and its CUPTI kernel timeline is added.
 #include "cli_args.h"
 #include "commands.h"
+#include "exec/gpu_execution.h"
+#include "input_shape.h"
 #include "models/model_registry.h"
 #include "schedule/chrome_trace.h"
 #include "schedule_cli_support.h"
@@ -11,17 +14,28 @@
 namespace ioscope::cli {
 
 int runTrace(const ArgVector& argv) {
-    const Args args(argv, {"--output", "--cost", "--batch", "--precision"}, {}, {{"-o", "--output"}});
+    const Args args(argv, {"--output", "--cost", "--batch", "--precision", "--input", "--mode"},
+                    {"--measured"}, {{"-o", "--output"}});
     args.expectPositionals(2, "trace MODEL SCHEDULE.json -o TRACE.json");
     const auto out = args.value("--output");
     if (!out) throw UsageError{"trace needs -o TRACE.json"};
-    const Graph g = loadModel(args.positional(0, "MODEL"));
+    const Graph g = loadModelFromArgs(args);
     const ScheduleDocument doc = loadScheduleFile(g, args.positional(1, "SCHEDULE.json"));
     const RunConfig run = runConfigFromArgs(args, doc.run);
     const auto cost = costModelFromArgs(args, run, defaultCostSpecFor(doc));
     const PredictedTimeline timeline = predictTimeline(g, doc.schedule, *cost, run);
     TraceSources sources;
     sources.predictedLabel = "predicted: " + cost->name() + " (" + cost->device() + ")";
+    ExecutionResult measured;
+    if (args.flag("--measured")) {
+        ExecutionOptions exec;
+        exec.mode = execModeFromArgs(args);
+        exec.run = run;
+        measured = executeOnGpu(g, doc.schedule, exec);
+        sources.measured = &measured.kernels;
+        sources.measuredLabel =
+            "measured kernels: " + measured.device + " (" + std::string(toString(exec.mode)) + " mode)";
+    }
     saveChromeTrace(*out, chromeTraceJson(g, doc.schedule, timeline, sources));
     std::printf("wrote %s (%zu stages, %.4f ms predicted)\n", out->c_str(), doc.schedule.stages.size(),
                 timeline.totalMs);

@@ -1,5 +1,7 @@
 #include "input_shape.h"
 
+#include <iostream>
+
 #include "graph/shape_inference.h"
 
 #include <charconv>
@@ -40,6 +42,14 @@ ModelLoadOptions modelLoadOptions(const Args& args, const std::string& model,
         options.inputOverride = parseInputShape(*text);
     }
     return options;
+}
+
+Graph loadModelFromArgs(const Args& args, size_t index) {
+    std::vector<std::string> notes;
+    const std::string model = args.positional(index, "MODEL");
+    Graph g = loadModel(model, modelLoadOptions(args, model, &notes));
+    for (const auto& n : notes) std::cerr << "ioscope-cli: note: " << n << "\n";
+    return g;
 }
 
 } // namespace ioscope::cli

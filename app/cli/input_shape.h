@@ -17,4 +17,8 @@ Shape parseInputShape(const std::string& text);
 ModelLoadOptions modelLoadOptions(const Args& args, const std::string& model,
                                   std::vector<std::string>* notes);
 
+// Loads the MODEL positional at `index` with --input applied and prints the loader's notes
+// (e.g. "weights absent, generated") on stderr as "ioscope-cli: note: ...".
+Graph loadModelFromArgs(const Args& args, size_t index = 0);
+
 } // namespace ioscope::cli

@@ -27,7 +27,9 @@ MODEL is a bundled name (inception_v3, squeezenet, randwire, nasnet), a model JS
 ONNX file. Exit status: 0 success, 1 failure while running, 2 bad input or usage.
 )";
 
-void error(const std::string& message) { std::cerr << "ioscope-cli: error: " << message << "\n"; }
+void error(const std::string& message) {
+    std::cerr << "ioscope-cli: error: " << message << "\n";
+}
 
 } // namespace
 

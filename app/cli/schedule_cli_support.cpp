@@ -41,4 +41,11 @@ nlohmann::json stagesJson(const Graph& g, const Schedule& s, const std::vector<d
     return stages;
 }
 
+ExecMode execModeFromArgs(const Args& args) {
+    const std::string mode = args.valueOr("--mode", "graph");
+    if (mode == "graph") return ExecMode::Graph;
+    if (mode == "stages") return ExecMode::Stages;
+    throw UsageError{"option --mode expects stages or graph, got '" + mode + "'"};
+}
+
 } // namespace ioscope::cli

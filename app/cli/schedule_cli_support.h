@@ -3,6 +3,7 @@
 // the cost model (--cost) and the stage list as JSON.
 #include "cli_args.h"
 #include "cost/cost_model.h"
+#include "exec/gpu_execution.h"
 #include "schedule/schedule_json.h"
 
 #include <memory>
@@ -17,6 +18,9 @@ RunConfig runConfigFromArgs(const Args& args, const RunConfig& fallback = {});
 // --cost SPEC (default `fallbackSpec`) built for `run`.
 std::unique_ptr<CostModel> costModelFromArgs(const Args& args, const RunConfig& run,
                                              const std::string& fallbackSpec = "sim");
+
+// --mode stages|graph (default graph).
+ExecMode execModeFromArgs(const Args& args);
 
 // The cost spec to re-use from a schedule file: its own when it is a simulated one (cheap and
 // available everywhere), else plain "sim".

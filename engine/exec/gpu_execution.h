@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ioscope {
 
 enum class ExecMode { Stages, Graph };
+inline std::string_view toString(ExecMode m) { return m == ExecMode::Graph ? "graph" : "stages"; }
 
 struct GpuStatus {
     bool available = false;
