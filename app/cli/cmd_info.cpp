@@ -1,15 +1,14 @@
 // ioscope-cli info MODEL [--json]: ops, edges, width and its antichain, blocks, FLOPs.
+#include "analysis/model_totals.h"
 #include "analysis/partition.h"
 #include "analysis/width.h"
 #include "cli_args.h"
 #include "commands.h"
-#include "graph/op_metrics.h"
 #include "input_shape.h"
 #include "models/model_registry.h"
 
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 
 namespace ioscope::cli {
@@ -21,19 +20,11 @@ int runInfo(const ArgVector& argv) {
     const std::string model = args.positional(0, "MODEL");
     const Graph g = loadModel(model, modelLoadOptions(args, model, &notes));
 
-    int edges = 0;
-    double flops = 0, bytes = 0;
-    long long params = 0;
-    std::map<std::string, int> kinds;
-    for (OpId u : g.units()) {
-        for (OpId p : g.predecessors(u))
-            if (g.isUnit(p)) ++edges;
-        const OpMetrics m = opMetrics(g.op(u));
-        flops += m.flops;
-        bytes += m.bytes;
-        params += m.params;
-        ++kinds[std::string(toString(g.op(u).kind))];
-    }
+    const ModelTotals totals = modelTotals(g);
+    const int edges = totals.edges;
+    const double flops = totals.flops, bytes = totals.bytes;
+    const long long params = totals.params;
+    const auto& kinds = totals.kinds;
     const WidthResult width = maximumAntichain(g);
     const std::vector<Block> blocks = partitionBlocks(g);
     const CriticalPath critical = criticalPathByFlops(g);

@@ -1,6 +1,6 @@
 #include "loaded_model.h"
 
-#include "graph/op_metrics.h"
+#include "analysis/model_totals.h"
 #include "models/model_registry.h"
 #include "qt_text.h"
 
@@ -22,15 +22,12 @@ LoadedModel analyze(Graph graph, const QString& source) {
     m.source = source;
     m.displayName = graph.name().empty() ? QFileInfo(source).completeBaseName() : qs(graph.name());
     ModelFacts& f = m.facts;
-    f.units = static_cast<int>(graph.units().size());
-    for (const Op& op : graph.ops()) {
-        f.edges += static_cast<int>(op.inputs.size());
-        if (op.kind == OpKind::Input) continue;
-        const OpMetrics om = opMetrics(op);
-        f.flops += om.flops;
-        f.bytes += om.bytes;
-        f.params += om.params;
-    }
+    const ModelTotals totals = modelTotals(graph);
+    f.units = totals.units;
+    f.edges = totals.edges;
+    f.flops = totals.flops;
+    f.bytes = totals.bytes;
+    f.params = totals.params;
     f.width = maximumAntichain(graph);
     f.widthProfile = widthProfile(graph);
     f.criticalPath = criticalPathByFlops(graph);
