@@ -21,7 +21,7 @@ class TestGpuOnnx : public QObject {
 #endif
         const GpuStatus status = gpuRuntimeStatus();
         if (!status.available) QSKIP(qPrintable("no GPU runtime: " + QString::fromStdString(status.reason)));
-        if (!QFile::exists(model())) QSKIP("fixtures absent: " IOSCOPE_SHARED_DIR "/fixtures/onnx");
+        if (!QFile::exists(model())) QSKIP(qPrintable("fixtures absent: " + model()));
     }
 
     void squeezenetWithWeightsMatchesCpu() {
@@ -61,8 +61,11 @@ class TestGpuOnnx : public QObject {
     }
 
   private:
+    // IOSCOPE_SHARED_DIR in the environment (the GPU machine's unpacked bundle) wins over the
+    // checkout's ../shared.
     static QString model() {
-        return QStringLiteral(IOSCOPE_SHARED_DIR "/fixtures/onnx/squeezenet1_1.with-weights.onnx");
+        return qEnvironmentVariable("IOSCOPE_SHARED_DIR", QStringLiteral(IOSCOPE_SHARED_DIR)) +
+               QStringLiteral("/fixtures/onnx/squeezenet1_1.with-weights.onnx");
     }
 };
 
