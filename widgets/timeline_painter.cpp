@@ -4,6 +4,7 @@
 #include <QPainter>
 
 #include <algorithm>
+#include <cmath>
 
 namespace ioscope::widgets {
 
@@ -14,19 +15,61 @@ const QColor kPlayheadColor(0xd3, 0x2f, 0x2f);
 const QColor kRunningColor(0xff, 0x8f, 0x00);
 } // namespace
 
-TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF size, double headerWidth) {
-    const double kTimelineHeaderWidth = headerWidth;
+void paintHatch(QPainter& p, const QRectF& r, const QColor& color, double spacing) {
+    // Lines x + y = c ("/"), each cut to the rectangle by hand: no brush pattern (QSvgGenerator
+    // cannot write those) and no clip (the rectangle may already sit inside another clip).
+    if (r.width() <= 0 || r.height() <= 0 || spacing <= 0) return;
+    p.save();
+    p.setRenderHint(QPainter::Antialiasing, false);
+    p.setPen(QPen(color, 1));
+    const double first = std::ceil((r.left() + r.top()) / spacing) * spacing;
+    for (double c = first; c < r.right() + r.bottom(); c += spacing) {
+        const double x0 = std::max(r.left(), c - r.bottom());
+        const double x1 = std::min(r.right(), c - r.top());
+        if (x1 > x0) p.drawLine(QPointF(x0, c - x0), QPointF(x1, c - x1));
+    }
+    p.restore();
+}
+
+namespace {
+double laneHeight(const TimelineLane& lane, double rowHeight, double minLaneHeight) {
+    return std::max(std::max(1, lane.subLanes) * rowHeight, minLaneHeight) + 2 * kLanePadding;
+}
+} // namespace
+
+double timelineHeightFor(const std::vector<TimelineLane>& lanes, double rowHeight, double minLaneHeight) {
+    double h = kTimelineAxisHeight;
+    for (const auto& lane : lanes) h += laneHeight(lane, rowHeight, minLaneHeight) + kLaneGap;
+    return h;
+}
+
+double timelineMinLaneHeight(const QFont& font) {
+    QFont small = font;
+    small.setPointSizeF(font.pointSizeF() * 0.85);
+    return QFontMetricsF(font).height() + QFontMetricsF(small).height() + 2;
+}
+
+TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF size, double headerWidth,
+                                  double minLaneHeight) {
     TimelineGeometry geo;
-    geo.axis = QRectF(kTimelineHeaderWidth, 0, size.width() - kTimelineHeaderWidth, kTimelineAxisHeight);
-    int rows = 0;
-    for (const auto& lane : lanes) rows += std::max(1, lane.subLanes);
-    const double free = size.height() - kTimelineAxisHeight -
-                        static_cast<double>(lanes.size()) * (kLaneGap + 2 * kLanePadding);
-    geo.rowHeight = rows > 0 ? std::clamp(free / rows, 4.0, 26.0) : 18;
+    geo.axis = QRectF(headerWidth, 0, size.width() - headerWidth, kTimelineAxisHeight);
+    // The largest row height (within bounds) at which the lanes fit the height; lanes of few
+    // rows keep at least minLaneHeight, so the fit is found by bisection.
+    double lo = 4, hi = kTimelineMaxRowHeight;
+    if (timelineHeightFor(lanes, hi, minLaneHeight) <= size.height())
+        lo = hi;
+    else
+        for (int i = 0; i < 30; ++i) {
+            const double mid = (lo + hi) / 2;
+            (timelineHeightFor(lanes, mid, minLaneHeight) <= size.height() ? lo : hi) = mid;
+        }
+    geo.rowHeight = lanes.empty() ? 18 : lo;
     double y = kTimelineAxisHeight + kLaneGap / 2;
     for (const auto& lane : lanes) {
-        const double h = std::max(1, lane.subLanes) * geo.rowHeight + 2 * kLanePadding;
-        geo.lanes.emplace_back(kTimelineHeaderWidth, y, size.width() - kTimelineHeaderWidth, h);
+        const double h = laneHeight(lane, geo.rowHeight, minLaneHeight);
+        const int rows = std::max(1, lane.subLanes);
+        geo.laneRows.push_back(std::min(kTimelineMaxRowHeight, (h - 2 * kLanePadding) / rows));
+        geo.lanes.emplace_back(headerWidth, y, size.width() - headerWidth, h);
         y += h + kLaneGap;
     }
     return geo;
@@ -57,14 +100,16 @@ QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, 
     const QRectF& area = geo.lanes[static_cast<size_t>(lane)];
     const double x0 = map.toPixel(box.startMs);
     const double x1 = std::max(map.toPixel(box.endMs), x0 + 1.5);
-    const double y = area.top() + kLanePadding + box.subLane * geo.rowHeight;
-    return QRectF(x0, y + 1, x1 - x0, std::max(2.0, geo.rowHeight - 2));
+    const double row = geo.laneRows[static_cast<size_t>(lane)];
+    const double y = area.top() + kLanePadding + box.subLane * row;
+    return QRectF(x0, y + 1, x1 - x0, std::max(2.0, row - 2));
 }
 
 void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& lanes,
                    const TimelineMapping& map, const TimelinePaintState& state) {
     const double kTimelineHeaderWidth = map.leftMargin();
-    const TimelineGeometry geo = timelineGeometry(lanes, size, kTimelineHeaderWidth);
+    const TimelineGeometry geo =
+        timelineGeometry(lanes, size, kTimelineHeaderWidth, timelineMinLaneHeight(p.font()));
     p.save();
     p.fillRect(QRectF(QPointF(0, 0), size), Qt::white);
     p.setRenderHint(QPainter::Antialiasing, false);
@@ -118,7 +163,8 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
         }
         // Boxes.
         QFont boxFont = baseFont;
-        boxFont.setPointSizeF(std::clamp(geo.rowHeight * 0.45, 5.0, baseFont.pointSizeF() * 0.85));
+        const double row = geo.laneRows[li];
+        boxFont.setPointSizeF(std::clamp(row * 0.45, 5.0, baseFont.pointSizeF() * 0.85));
         p.setFont(boxFont);
         for (const auto& box : lane.boxes) {
             const QRectF r = timelineBoxRect(geo, map, static_cast<int>(li), box);
@@ -131,10 +177,10 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
             if (hovered) fill = fill.lighter(115);
             p.setPen(Qt::NoPen);
             p.fillRect(r, fill);
-            if (box.merged) p.fillRect(r, QBrush(fill.darker(150), Qt::BDiagPattern));
+            if (box.merged) paintHatch(p, r, fill.darker(150));
             if (running) { // lit by the playhead: amber, whatever the kind colour
                 p.fillRect(r, QColor(0xff, 0xcc, 0x80));
-                if (box.merged) p.fillRect(r, QBrush(kRunningColor.darker(130), Qt::BDiagPattern));
+                if (box.merged) paintHatch(p, r, kRunningColor.darker(130));
                 p.setPen(QPen(kRunningColor.darker(115), 2.5));
                 p.drawRect(r.adjusted(1, 1, -1, -1));
             }
@@ -145,7 +191,7 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
                 p.setPen(QPen(fill.darker(150), 1));
                 p.drawRect(r.adjusted(0, 0, -1, -1));
             }
-            if (r.width() > 34 && geo.rowHeight >= 11) {
+            if (r.width() > 34 && row >= 11) {
                 p.setPen(QColor(0x21, 0x21, 0x21));
                 const QRectF text = r.adjusted(3, 0, -3, 0);
                 // Names differ at their ends ("mixed_6c/7x7dbl_3"): elide the front, keep the merge mark.

@@ -3,6 +3,7 @@
 #include "timeline_lanes.h"
 #include "timeline_mapping.h"
 
+#include <QColor>
 #include <QFont>
 #include <QRectF>
 #include <QSet>
@@ -14,15 +15,26 @@ class QPainter;
 namespace ioscope::widgets {
 
 inline constexpr double kTimelineAxisHeight = 26;
+// Rows never get thinner than this on screen (boxes stay visible and clickable); the widget asks
+// for the height that takes, and its dock scrolls when it has less.
+inline constexpr double kTimelineMinRowHeight = 6;
+inline constexpr double kTimelineMaxRowHeight = 26;
 
 struct TimelineGeometry {
-    std::vector<QRectF> lanes; // the drawing area of each lane (right of the header)
-    double rowHeight = 18;
+    std::vector<QRectF> lanes;    // the drawing area of each lane (right of the header)
+    std::vector<double> laneRows; // each lane's row height: lanes of few rows get taller ones
+    double rowHeight = 18;        // the common row height (of lanes that need no more room)
     QRectF axis;
 };
 
-// The lane header column is the mapping's left margin (TimelineMapping::leftMargin()).
-TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF size, double headerWidth);
+// The lane header column is the mapping's left margin (TimelineMapping::leftMargin()). Each lane
+// is at least `minLaneHeight` tall (room for its two header lines, timelineMinLaneHeight()).
+TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF size, double headerWidth,
+                                  double minLaneHeight = 0);
+// The height of a lane's header (name and facts) in `font`.
+double timelineMinLaneHeight(const QFont& font);
+// The height that shows every lane with rows `rowHeight` high (axis, padding and gaps included).
+double timelineHeightFor(const std::vector<TimelineLane>& lanes, double rowHeight, double minLaneHeight = 0);
 QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, int lane,
                        const TimelineBox& box);
 
@@ -36,6 +48,10 @@ struct TimelinePaintState {
     QSet<OpId> selected;
     OpId hovered = -1;
 };
+
+// Diagonal hatching ("/" lines `spacing` apart) inside `r`, drawn as plain lines so SVG
+// exports show it (merged convolutions).
+void paintHatch(QPainter& p, const QRectF& r, const QColor& color, double spacing = 5);
 
 void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& lanes,
                    const TimelineMapping& map, const TimelinePaintState& state);

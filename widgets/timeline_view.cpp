@@ -82,7 +82,28 @@ double TimelineView::durationMs() const {
     return d;
 }
 
+QSize TimelineView::sizeHint() const {
+    const double laneMin = timelineMinLaneHeight(font());
+    return {900, std::max(320, static_cast<int>(std::ceil(timelineHeightFor(lanes_, 14, laneMin))))};
+}
+
+QSize TimelineView::minimumSizeHint() const {
+    return {300, minimumHeight()};
+}
+
+TimelineGeometry TimelineView::laneGeometry() const {
+    return timelineGeometry(lanes_, size(), mapping_.leftMargin(), timelineMinLaneHeight(font()));
+}
+
+void TimelineView::updateMinimumHeight() {
+    // An explicit minimum (not only the hint): a QScrollArea host resizes to it and scrolls.
+    const double laneMin = timelineMinLaneHeight(font());
+    setMinimumHeight(std::max(
+        120, static_cast<int>(std::ceil(timelineHeightFor(lanes_, kTimelineMinRowHeight, laneMin)))));
+}
+
 void TimelineView::lanesChanged() {
+    updateMinimumHeight();
     const double duration = durationMs();
     mapping_ = TimelineMapping(duration > 0 ? duration : 1, std::max(2.0, double(width())),
                                timelineHeaderWidth(lanes_, font()));
@@ -130,7 +151,7 @@ QList<OpId> TimelineView::highlightedOps() const {
 }
 
 std::pair<int, int> TimelineView::boxAt(QPointF pos) const {
-    const TimelineGeometry geo = timelineGeometry(lanes_, size(), mapping_.leftMargin());
+    const TimelineGeometry geo = laneGeometry();
     for (size_t li = 0; li < lanes_.size(); ++li) {
         if (!geo.lanes[li].contains(pos)) continue;
         const auto& boxes = lanes_[li].boxes;
@@ -295,6 +316,7 @@ void TimelineView::resizeEvent(QResizeEvent*) {
 void TimelineView::changeEvent(QEvent* event) {
     QWidget::changeEvent(event);
     if (event->type() == QEvent::FontChange) { // presentation mode: the header grows with the font
+        updateMinimumHeight();
         resizeEvent(nullptr);
         update();
     }
@@ -321,7 +343,7 @@ void TimelineView::mousePressEvent(QMouseEvent* event) {
         return;
     }
     if (pos.x() < mapping_.leftMargin()) {
-        const TimelineGeometry geo = timelineGeometry(lanes_, size(), mapping_.leftMargin());
+        const TimelineGeometry geo = laneGeometry();
         for (size_t li = 0; li < geo.lanes.size(); ++li)
             if (pos.y() >= geo.lanes[li].top() && pos.y() <= geo.lanes[li].bottom())
                 setActiveLane(static_cast<int>(li));

@@ -10,6 +10,7 @@
 // Home rewinds, +/- zoom, F fits.
 #include "timeline_lanes.h"
 #include "timeline_mapping.h"
+#include "timeline_painter.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -65,6 +66,8 @@ class TimelineView : public QWidget {
     std::pair<int, int> boxAt(QPointF pos) const;
 
     const TimelineMapping& mapping() const { return mapping_; }
+    // Where the lanes and boxes are at the widget's size and font.
+    TimelineGeometry laneGeometry() const;
 
     // Paints the whole duration into `size` (reports, exports); independent of scroll/zoom.
     void paintWhole(QPainter& painter, QSize size) const;
@@ -72,8 +75,10 @@ class TimelineView : public QWidget {
     bool exportSvg(const QString& path, QSize size = {}, QString* error = nullptr) const;
     bool exportPng(const QString& path, QSize size = {}, double scale = 2.0, QString* error = nullptr) const;
 
-    QSize sizeHint() const override { return {900, 320}; }
-    QSize minimumSizeHint() const override { return {300, 120}; }
+    // The minimum height shows every lane at kTimelineMinRowHeight (a host QScrollArea scrolls
+    // when it has less); the hint gives rows room for their labels.
+    QSize sizeHint() const override;
+    QSize minimumSizeHint() const override;
 
   public slots:
     void play();
@@ -108,6 +113,7 @@ class TimelineView : public QWidget {
   private:
     void tick();
     void lanesChanged();
+    void updateMinimumHeight();
     void emitRunningOps();
     QString tooltipAt(QPointF pos) const;
 

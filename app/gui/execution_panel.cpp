@@ -93,8 +93,16 @@ ExecutionPanel::ExecutionPanel(Document* document, QWidget* parent)
 
     if (!available_) {
         execute_->setEnabled(false);
-        execute_->setToolTip(reason_);
-        status_->setText(tr("<b>GPU execution unavailable:</b> %1").arg(reason_.toHtmlEscaped()));
+        // The runtime's reason reads as a clause ("the GPU runtime is absent: ..."): make it a
+        // sentence and say what still works and what would enable the panel.
+        QString reason = reason_.trimmed();
+        if (!reason.isEmpty()) reason[0] = reason[0].toUpper();
+        if (!reason.endsWith(QLatin1Char('.'))) reason += QLatin1Char('.');
+        execute_->setToolTip(tr("GPU execution is unavailable. %1").arg(reason));
+        status_->setText(tr("<b>GPU execution is unavailable.</b> %1<br>Search, predicted timelines and "
+                            "exports work without a GPU; measuring schedules needs a CUDA build of "
+                            "ioscope on a machine with an NVIDIA GPU.")
+                             .arg(reason.toHtmlEscaped()));
     } else {
         status_->setText(tr("%1 · %2").arg(qs(gpu.device), qs(gpu.versions)));
     }

@@ -25,6 +25,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QMenu>
+#include <QScrollArea>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTableView>
@@ -254,7 +255,15 @@ QWidget* MainWindow::buildTimelinePanel() {
     auto* layout = new QVBoxLayout(panel);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addLayout(controls);
-    layout->addWidget(timeline_, 1);
+    // Many groups (NasNet's wavefront) need more rows than the dock has room for: the timeline
+    // keeps a readable minimum row height and the dock scrolls vertically instead of cutting lanes.
+    auto* scroll = new QScrollArea(panel);
+    scroll->setObjectName(QStringLiteral("timelineScroll"));
+    scroll->setWidget(timeline_);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff); // the timeline scrolls time itself
+    layout->addWidget(scroll, 1);
     return panel;
 }
 

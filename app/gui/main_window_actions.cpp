@@ -1,6 +1,7 @@
 // MainWindow: menus, keyboard shortcuts, settings, recent files, drag and drop, exports.
 #include "main_window.h"
 
+#include "action_icons.h"
 #include "app_settings.h"
 #include "dag_view.h"
 #include "document.h"
@@ -32,7 +33,6 @@ void MainWindow::buildActions() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open model file…"), this, &MainWindow::openFileDialog);
     open->setShortcut(QKeySequence::Open);
-    open->setToolTip(tr("Open a model JSON or an ONNX file (Ctrl+O); you can also drop one on the window"));
     QMenu* bundled = file->addMenu(tr("Open &bundled network"));
     for (const std::string& name : bundledModelNames()) {
         const QString n = qs(name);
@@ -78,7 +78,6 @@ void MainWindow::buildActions() {
     QAction* present = view->addAction(tr("&Presentation mode"));
     present->setCheckable(true);
     present->setShortcut(QKeySequence(Qt::Key_F11));
-    present->setToolTip(tr("Full screen with large fonts, for projection (F11)"));
     connect(present, &QAction::toggled, this, &MainWindow::setPresentationMode);
     view->addSeparator();
     for (QDockWidget* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
@@ -103,21 +102,47 @@ void MainWindow::buildActions() {
     // Arrow keys and Space keep their meaning inside editors and the DAG; the menu shortcuts
     // apply when the timeline or a non-editing widget has focus.
     for (QAction* a : {toggle, next, prev, rewind}) a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    for (QAction* a : {toggle, next, prev, rewind}) timeline_->parentWidget()->addAction(a);
+    QWidget* timelinePanel = findChild<QDockWidget*>(QStringLiteral("timelineDock"))->widget();
+    for (QAction* a : {toggle, next, prev, rewind}) timelinePanel->addAction(a);
     for (QAction* a : {toggle, next, prev, rewind}) centralWidget()->addAction(a);
+
+    open->setIcon(actionIcon(ActionIcon::Open));
+    run->setIcon(actionIcon(ActionIcon::RunSearch));
+    cancel->setIcon(actionIcon(ActionIcon::Cancel));
+    fit->setIcon(actionIcon(ActionIcon::FitView));
+    exportAction->setIcon(actionIcon(ActionIcon::Export));
+    present->setIcon(actionIcon(ActionIcon::Presentation));
+    find->setIcon(actionIcon(ActionIcon::Find));
+    // Short toolbar labels; the menus keep the full names.
+    fit->setIconText(tr("Fit DAG"));
+    present->setIconText(tr("Present"));
 
     QToolBar* bar = addToolBar(tr("Main"));
     bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->setIconSize(QSize(22, 22));
     bar->addAction(open);
     bar->addAction(run);
     bar->addAction(cancel);
+    bar->addSeparator();
     bar->addAction(fit);
+    bar->addAction(find);
+    bar->addSeparator();
     bar->addAction(exportAction);
     bar->addAction(present);
-    for (QAction* a : {open, run, cancel, fit, exportAction, present})
-        if (!a->shortcut().isEmpty())
-            a->setToolTip(QStringLiteral("%1 (%2)").arg(a->text().remove(QLatin1Char('&')),
-                                                        a->shortcut().toString(QKeySequence::NativeText)));
+    // Tooltips say what an action does and its shortcut.
+    const std::pair<QAction*, QString> tips[] = {
+        {open, tr("Open a model JSON or an ONNX file; you can also drop one on the window")},
+        {run, tr("Run the search with the Search panel's settings")},
+        {cancel, tr("Stop the running search")},
+        {fit, tr("Fit the whole DAG in the view")},
+        {find, tr("Find ops by name or kind")},
+        {exportAction, tr("Export the schedule, a Chrome trace, the DAG, the timeline or a report")},
+        {present, tr("Full screen with large fonts, for projection")},
+    };
+    for (const auto& [action, tip] : tips)
+        action->setToolTip(
+            QStringLiteral("%1 (%2)").arg(tip, action->shortcut().toString(QKeySequence::NativeText)));
 }
 
 void MainWindow::openFileDialog() {

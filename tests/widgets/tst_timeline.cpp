@@ -9,6 +9,7 @@
 #include "timeline_view.h"
 #include "util/errors.h"
 
+#include <QFile>
 #include <QImage>
 #include <QSignalSpy>
 #include <QSvgRenderer>
@@ -26,6 +27,44 @@ Schedule irregular(const Graph& g) {
     s.stages.push_back({Strategy::Concurrent, {{g.find("pool"), g.find("branch_c")}}});
     s.stages.push_back({Strategy::Concurrent, {{g.find("concat"), g.find("head")}}});
     return s;
+}
+
+// Collects the Qt warnings printed while it lives (the SVG generator reports what it cannot write).
+class WarningCatcher {
+  public:
+    WarningCatcher() { previous_ = qInstallMessageHandler(&WarningCatcher::handle); }
+    ~WarningCatcher() { qInstallMessageHandler(previous_); }
+    static QStringList& caught() {
+        static QStringList list;
+        return list;
+    }
+
+  private:
+    static void handle(QtMsgType type, const QMessageLogContext&, const QString& message) {
+        if (type != QtDebugMsg && type != QtInfoMsg) caught() << message;
+    }
+    QtMessageHandler previous_ = nullptr;
+};
+
+// A lane of `rows` concurrent single-op groups in one stage (no graph needed).
+TimelineLane wideLane(const QString& name, int rows) {
+    TimelineLane lane;
+    lane.name = name;
+    lane.subLanes = rows;
+    lane.durationMs = 1;
+    lane.stages.push_back({0, 0, 1, Strategy::Concurrent, rows});
+    for (int r = 0; r < rows; ++r) {
+        TimelineBox box;
+        box.subLane = r;
+        box.startMs = 0;
+        box.endMs = 1;
+        box.stage = 0;
+        box.merged = r % 2 == 0;
+        box.label = QStringLiteral("op %1").arg(r);
+        box.color = QColor(0x4f, 0xc3, 0xf7);
+        lane.boxes.push_back(box);
+    }
+    return lane;
 }
 
 } // namespace
@@ -213,7 +252,7 @@ class TestTimeline : public QObject {
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         view.setGraph(g);
         view.addScheduleLane("IOS", irregular(*g), {1.0, 0.5, 0.25});
-        const TimelineGeometry geo = timelineGeometry(view.lanes(), view.size(), view.mapping().leftMargin());
+        const TimelineGeometry geo = view.laneGeometry();
         const TimelineBox& box = view.lanes()[0].boxes.back(); // "head"
         const QRectF r = timelineBoxRect(geo, view.mapping(), 0, box);
         QCOMPARE(view.boxAt(r.center()).first, 0);
@@ -225,6 +264,60 @@ class TestTimeline : public QObject {
         // Clicking the axis moves the playhead there.
         QTest::mouseClick(&view, Qt::LeftButton, {}, QPoint(static_cast<int>(r.center().x()), 10));
         QVERIFY(std::abs(view.playheadMs() - (box.startMs + box.endMs) / 2) < 0.02);
+    }
+
+    void everyLaneFitsOrScrolls() {
+        // NasNet-like: many groups in two lanes, one row in the last. The view asks for a height
+        // that shows all lanes (a QScrollArea host scrolls to it), and at that height no lane is
+        // cut and the one-row lane still has room for its two header lines.
+        TimelineView view;
+        view.addLane(wideLane("IOS", 12));
+        view.addLane(wideLane("wavefront", 20));
+        view.addLane(wideLane("sequential", 1));
+        const int minimum = view.minimumHeight();
+        QCOMPARE(view.minimumSizeHint().height(), minimum);
+        QVERIFY(minimum >= 33 * kTimelineMinRowHeight + kTimelineAxisHeight);
+        const double laneMin = timelineMinLaneHeight(view.font());
+        for (int height : {minimum, minimum + 150, 900}) {
+            view.resize(800, height);
+            const TimelineGeometry geo = view.laneGeometry();
+            QCOMPARE(geo.lanes.size(), size_t(3));
+            QVERIFY2(geo.lanes.back().bottom() <= height + 0.5, qPrintable(QString::number(height)));
+            QVERIFY(geo.rowHeight >= kTimelineMinRowHeight - 1e-6);
+            QVERIFY(geo.lanes.back().height() >= laneMin);
+            for (size_t li = 0; li < geo.lanes.size(); ++li) {
+                const TimelineBox& last = view.lanes()[li].boxes.back();
+                QVERIFY(timelineBoxRect(geo, view.mapping(), int(li), last).bottom() <=
+                        geo.lanes[li].bottom());
+            }
+        }
+        // The minimum grows with the lanes and the font (presentation mode).
+        view.addLane(wideLane("measured", 6));
+        QVERIFY(view.minimumHeight() > minimum);
+        const int beforeFont = view.minimumHeight();
+        QFont big = view.font();
+        big.setPointSizeF(big.pointSizeF() * 2.5);
+        view.setFont(big);
+        QVERIFY(view.minimumHeight() >= beforeFont);
+    }
+
+    void svgExportOfMergedBoxesIsWarningFree() {
+        TimelineView view;
+        view.resize(900, 300);
+        view.addLane(wideLane("merged", 4));
+        QTemporaryDir dir;
+        QString error;
+        WarningCatcher::caught().clear();
+        {
+            WarningCatcher catcher;
+            QVERIFY2(view.exportSvg(dir.filePath("m.svg"), {}, &error), qPrintable(error));
+        }
+        QVERIFY2(WarningCatcher::caught().isEmpty(), qPrintable(WarningCatcher::caught().join('\n')));
+        QFile file(dir.filePath("m.svg"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray svg = file.readAll();
+        QVERIFY(!svg.contains("fillpattern"));
+        QVERIFY(QSvgRenderer(svg).isValid());
     }
 
     void exportsAndScreenshot() {
