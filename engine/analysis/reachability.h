@@ -9,14 +9,14 @@
 namespace ioscope {
 
 class Reachability {
-public:
+  public:
     explicit Reachability(const Graph& g);
     bool reaches(OpId from, OpId to) const {
         return (bits_[static_cast<size_t>(from) * words_ + static_cast<size_t>(to) / 64] >> (to % 64)) & 1U;
     }
     bool comparable(OpId a, OpId b) const { return reaches(a, b) || reaches(b, a); }
 
-private:
+  private:
     size_t words_ = 0;
     std::vector<std::uint64_t> bits_;
 };

@@ -21,7 +21,7 @@ struct RunConfig {
 };
 
 class CostModel {
-public:
+  public:
     virtual ~CostModel() = default;
     // "sim:H100", "gpu", "cache:FILE".
     virtual std::string name() const = 0;

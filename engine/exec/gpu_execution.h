@@ -15,7 +15,9 @@
 namespace ioscope {
 
 enum class ExecMode { Stages, Graph };
-inline std::string_view toString(ExecMode m) { return m == ExecMode::Graph ? "graph" : "stages"; }
+inline std::string_view toString(ExecMode m) {
+    return m == ExecMode::Graph ? "graph" : "stages";
+}
 
 struct GpuStatus {
     bool available = false;

@@ -13,7 +13,8 @@ OpId Graph::addOp(Op op) {
     const OpId id = size();
     for (OpId in : op.inputs)
         if (in < 0 || in >= id)
-            throw InputError("op '" + op.name + "' reads op #" + std::to_string(in) + ", which is not defined before it");
+            throw InputError("op '" + op.name + "' reads op #" + std::to_string(in) +
+                             ", which is not defined before it");
     ops_.push_back(std::move(op));
     finalized_ = false;
     return id;
@@ -46,11 +47,13 @@ void Graph::finalize(const std::string& source) {
     for (OpId i = 0; i < n; ++i) {
         const Op& op = ops_[static_cast<size_t>(i)];
         if (op.name.empty()) throw InputError(source, "op #" + std::to_string(i) + " has no name");
-        if (!byName.emplace(op.name, i).second) throw InputError(source, "op name '" + op.name + "' is used twice");
+        if (!byName.emplace(op.name, i).second)
+            throw InputError(source, "op name '" + op.name + "' is used twice");
         if (op.kind == OpKind::Input) hasInput = true;
         for (OpId in : op.inputs) {
             if (in < 0 || in >= n)
-                throw InputError(source, "op '" + op.name + "' reads a missing op (#" + std::to_string(in) + ")");
+                throw InputError(source,
+                                 "op '" + op.name + "' reads a missing op (#" + std::to_string(in) + ")");
             if (in == i) throw InputError(source, "op '" + op.name + "' reads itself (cycle)");
         }
         if (op.kind != OpKind::Input && op.inputs.empty())
@@ -126,7 +129,9 @@ void hashBytes(std::uint64_t& h, const void* data, size_t n) {
         h *= 1099511628211ULL;
     }
 }
-void hashInt(std::uint64_t& h, long long v) { hashBytes(h, &v, sizeof v); }
+void hashInt(std::uint64_t& h, long long v) {
+    hashBytes(h, &v, sizeof v);
+}
 void hashStr(std::uint64_t& h, const std::string& s) {
     hashInt(h, static_cast<long long>(s.size()));
     hashBytes(h, s.data(), s.size());
@@ -138,9 +143,9 @@ void hashOp(std::uint64_t& h, const Op& op) {
     hashInt(h, static_cast<long long>(op.inputs.size()));
     for (OpId in : op.inputs) hashInt(h, in);
     const Window& w = op.window;
-    for (int v : {static_cast<int>(op.combine), w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, w.dh, w.dw, op.outChannels,
-                  op.groups, static_cast<int>(op.activation), int(op.bias), int(op.preRelu), int(op.countIncludePad),
-                  op.inputShape.c, op.inputShape.h, op.inputShape.w})
+    for (int v : {static_cast<int>(op.combine), w.kh, w.kw, w.sh, w.sw, w.ph, w.pw, w.dh, w.dw,
+                  op.outChannels, op.groups, static_cast<int>(op.activation), int(op.bias), int(op.preRelu),
+                  int(op.countIncludePad), op.inputShape.c, op.inputShape.h, op.inputShape.w})
         hashInt(h, v);
     hashInt(h, static_cast<long long>(op.body.size()));
     for (const Op& inner : op.body) hashOp(h, inner);

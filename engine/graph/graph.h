@@ -10,7 +10,7 @@
 namespace ioscope {
 
 class Graph {
-public:
+  public:
     Graph() = default;
     explicit Graph(std::string name) : name_(std::move(name)) {}
 
@@ -49,7 +49,7 @@ public:
     // Stable hash of structure and parameters (not weights): schedules record it.
     std::string contentHash() const;
 
-private:
+  private:
     std::string name_;
     std::vector<Op> ops_;
     std::vector<std::vector<OpId>> succ_;

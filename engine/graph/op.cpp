@@ -49,11 +49,21 @@ std::optional<E> valueOf(const std::array<std::pair<E, std::string_view>, N>& ta
 
 } // namespace
 
-std::string_view toString(OpKind kind) { return nameOf(kKindNames, kind); }
-std::string_view toString(Activation act) { return nameOf(kActNames, act); }
-std::string_view toString(Combine combine) { return combine == Combine::Sum ? "sum" : "concat"; }
-std::optional<OpKind> opKindFromString(std::string_view s) { return valueOf(kKindNames, s); }
-std::optional<Activation> activationFromString(std::string_view s) { return valueOf(kActNames, s); }
+std::string_view toString(OpKind kind) {
+    return nameOf(kKindNames, kind);
+}
+std::string_view toString(Activation act) {
+    return nameOf(kActNames, act);
+}
+std::string_view toString(Combine combine) {
+    return combine == Combine::Sum ? "sum" : "concat";
+}
+std::optional<OpKind> opKindFromString(std::string_view s) {
+    return valueOf(kKindNames, s);
+}
+std::optional<Activation> activationFromString(std::string_view s) {
+    return valueOf(kActNames, s);
+}
 std::optional<Combine> combineFromString(std::string_view s) {
     if (s == "sum") return Combine::Sum;
     if (s == "concat") return Combine::Concat;

@@ -14,9 +14,9 @@ namespace ioscope {
 using OpId = int;
 
 enum class OpKind {
-    Input,          // the network input; not a scheduling unit
-    Conv,           // conv2d with optional bias and fused activation
-    SepConv,        // depthwise KxK (+ optional leading ReLU) then pointwise 1x1, one unit
+    Input,   // the network input; not a scheduling unit
+    Conv,    // conv2d with optional bias and fused activation
+    SepConv, // depthwise KxK (+ optional leading ReLU) then pointwise 1x1, one unit
     MaxPool,
     AvgPool,
     GlobalAvgPool,
@@ -28,8 +28,8 @@ enum class OpKind {
     FullyConnected, // matmul + bias on the flattened input
     Flatten,
     Softmax,
-    ScaleShift,     // per-channel y = x*scale + shift (a batch norm that could not be folded)
-    Sequential,     // a chain of ops (body) scheduled as one unit
+    ScaleShift, // per-channel y = x*scale + shift (a batch norm that could not be folded)
+    Sequential, // a chain of ops (body) scheduled as one unit
 };
 
 enum class Activation { None, Relu, Sigmoid, Tanh, Relu6 };
@@ -90,7 +90,7 @@ struct Op {
 
     // Filled by shape inference (Graph::finalize).
     Shape out;
-    Shape in; // the combined input shape (after sum/concat of the producers)
+    Shape in;                      // the combined input shape (after sum/concat of the producers)
     std::vector<int> termChannels; // channels of each term of inputTerms(), in order
 
     // Optional real weights (ONNX import); executors generate seeded ones when absent.
@@ -103,6 +103,8 @@ struct Op {
 std::vector<std::vector<OpId>> inputTerms(const Op& op);
 
 // True for the kinds that are convolutions merge stages can combine.
-inline bool isConv(const Op& op) { return op.kind == OpKind::Conv; }
+inline bool isConv(const Op& op) {
+    return op.kind == OpKind::Conv;
+}
 
 } // namespace ioscope

@@ -11,7 +11,11 @@ OpMetrics single(const Op& op) {
     const double outElems = static_cast<double>(op.out.elements());
     const Window& w = op.window;
     // Inputs are read once per producer (a sum reads each addend).
-    double readElems = op.kind == OpKind::Input ? 0.0 : inElems * std::max<size_t>(1, op.inputs.size() > 1 && op.combine == Combine::Sum ? op.inputs.size() : 1);
+    double readElems = op.kind == OpKind::Input
+                           ? 0.0
+                           : inElems * std::max<size_t>(1, op.inputs.size() > 1 && op.combine == Combine::Sum
+                                                               ? op.inputs.size()
+                                                               : 1);
     // Sum terms (IOS identity semantics): every producer is read once; a term of k addends costs
     // k-1 additions per element.
     double termAdds = 0;
@@ -24,10 +28,12 @@ OpMetrics single(const Op& op) {
         }
     }
     switch (op.kind) {
-    case OpKind::Input: return m;
+    case OpKind::Input:
+        return m;
     case OpKind::Conv: {
         const double perOut = double(op.in.c / op.groups) * w.kh * w.kw;
-        m.params = std::int64_t(op.outChannels) * (op.in.c / op.groups) * w.kh * w.kw + (op.bias ? op.outChannels : 0);
+        m.params = std::int64_t(op.outChannels) * (op.in.c / op.groups) * w.kh * w.kw +
+                   (op.bias ? op.outChannels : 0);
         m.flops = 2.0 * outElems * perOut;
         break;
     }
@@ -39,8 +45,12 @@ OpMetrics single(const Op& op) {
         break;
     }
     case OpKind::MaxPool:
-    case OpKind::AvgPool: m.flops = outElems * w.kh * w.kw; break;
-    case OpKind::GlobalAvgPool: m.flops = inElems; break;
+    case OpKind::AvgPool:
+        m.flops = outElems * w.kh * w.kw;
+        break;
+    case OpKind::GlobalAvgPool:
+        m.flops = inElems;
+        break;
     case OpKind::FullyConnected:
         m.params = std::int64_t(op.outChannels) * op.in.elements() + (op.bias ? op.outChannels : 0);
         m.flops = 2.0 * outElems * inElems;
@@ -49,16 +59,22 @@ OpMetrics single(const Op& op) {
         m.params = 2LL * op.in.c;
         m.flops = 2.0 * outElems;
         break;
-    case OpKind::Softmax: m.flops = 3.0 * outElems; break;
+    case OpKind::Softmax:
+        m.flops = 3.0 * outElems;
+        break;
     case OpKind::Activation:
     case OpKind::Add:
-    case OpKind::Mul: m.flops = outElems * std::max<size_t>(1, op.inputs.size() > 1 ? op.inputs.size() - 1 : 1); break;
+    case OpKind::Mul:
+        m.flops = outElems * std::max<size_t>(1, op.inputs.size() > 1 ? op.inputs.size() - 1 : 1);
+        break;
     case OpKind::Concat:
     case OpKind::Identity:
     case OpKind::Flatten:
-    case OpKind::Sequential: break;
+    case OpKind::Sequential:
+        break;
     }
-    if (op.kind == OpKind::Identity && op.sumTerms.empty() && op.combine == Combine::Sum && op.inputs.size() > 1)
+    if (op.kind == OpKind::Identity && op.sumTerms.empty() && op.combine == Combine::Sum &&
+        op.inputs.size() > 1)
         m.flops = outElems * double(op.inputs.size() - 1);
     if (!op.sumTerms.empty()) m.flops += termAdds;
     m.bytes = kBytesPerElement * (readElems + outElems + static_cast<double>(m.params));

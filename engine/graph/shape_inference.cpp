@@ -12,7 +12,8 @@ namespace {
 }
 
 void checkDims(const std::string& source, const Op& op, const Shape& s, const char* what) {
-    if (s.c <= 0 || s.h <= 0 || s.w <= 0) fail(source, op, std::string(what) + " shape " + s.str() + " is empty");
+    if (s.c <= 0 || s.h <= 0 || s.w <= 0)
+        fail(source, op, std::string(what) + " shape " + s.str() + " is empty");
     if (s.c > kMaxDim || s.h > kMaxDim || s.w > kMaxDim || s.elements() > kMaxElements)
         fail(source, op, std::string(what) + " shape " + s.str() + " is too large");
 }
@@ -23,13 +24,15 @@ Shape combineInputs(const std::string& source, const Op& op, const std::vector<S
     for (size_t i = 1; i < in.size(); ++i) {
         const Shape& s = in[i];
         if (s.h != result.h || s.w != result.w)
-            fail(source, op, "input " + std::to_string(i) + " is " + s.str() + ", spatially unlike input 0 (" +
-                                 in.front().str() + ")");
+            fail(source, op,
+                 "input " + std::to_string(i) + " is " + s.str() + ", spatially unlike input 0 (" +
+                     in.front().str() + ")");
         if (how == Combine::Concat) {
             result.c += s.c;
         } else if (s.c != result.c) {
-            fail(source, op, "cannot sum input " + std::to_string(i) + " (" + s.str() + ") with input 0 (" +
-                                 in.front().str() + ")");
+            fail(source, op,
+                 "cannot sum input " + std::to_string(i) + " (" + s.str() + ") with input 0 (" +
+                     in.front().str() + ")");
         }
     }
     return result;
@@ -46,18 +49,21 @@ Shape combineTerms(const std::string& source, Op& op, const std::vector<Shape>& 
         total += static_cast<size_t>(size);
     }
     if (total != in.size())
-        fail(source, op, "sum terms cover " + std::to_string(total) + " inputs, but the op has " +
-                             std::to_string(in.size()));
+        fail(source, op,
+             "sum terms cover " + std::to_string(total) + " inputs, but the op has " +
+                 std::to_string(in.size()));
     op.termChannels.clear();
     Shape result{0, in.front().h, in.front().w};
     size_t next = 0;
     for (int size : op.sumTerms) {
-        const std::vector<Shape> term(in.begin() + static_cast<long>(next), in.begin() + static_cast<long>(next) + size);
+        const std::vector<Shape> term(in.begin() + static_cast<long>(next),
+                                      in.begin() + static_cast<long>(next) + size);
         next += static_cast<size_t>(size);
         const Shape s = combineInputs(source, op, term, Combine::Sum);
         if (s.h != result.h || s.w != result.w)
-            fail(source, op, "term " + std::to_string(op.termChannels.size()) + " is " + s.str() +
-                                 ", spatially unlike term 0 (" + in.front().str() + ")");
+            fail(source, op,
+                 "term " + std::to_string(op.termChannels.size()) + " is " + s.str() +
+                     ", spatially unlike term 0 (" + in.front().str() + ")");
         result.c += s.c;
         op.termChannels.push_back(s.c);
     }
@@ -75,8 +81,9 @@ void checkWindow(const std::string& source, const Op& op, const Shape& in) {
         fail(source, op, "window parameters are too large");
     const long long effH = (long long)(w.kh - 1) * w.dh + 1, effW = (long long)(w.kw - 1) * w.dw + 1;
     if (effH > in.h + 2LL * w.ph || effW > in.w + 2LL * w.pw)
-        fail(source, op, "kernel " + std::to_string(w.kh) + "x" + std::to_string(w.kw) +
-                             " is larger than the padded input " + in.str());
+        fail(source, op,
+             "kernel " + std::to_string(w.kh) + "x" + std::to_string(w.kw) +
+                 " is larger than the padded input " + in.str());
 }
 
 Shape windowOutput(const Window& w, const Shape& in, int channels) {
@@ -86,7 +93,8 @@ Shape windowOutput(const Window& w, const Shape& in, int channels) {
 
 void checkOutChannels(const std::string& source, const Op& op) {
     if (op.outChannels <= 0) fail(source, op, "output channels must be positive");
-    if (op.outChannels > kMaxDim) fail(source, op, "output channels " + std::to_string(op.outChannels) + " too many");
+    if (op.outChannels > kMaxDim)
+        fail(source, op, "output channels " + std::to_string(op.outChannels) + " too many");
 }
 
 } // namespace
@@ -98,9 +106,9 @@ void inferShape(Op& op, const std::vector<Shape>& inputShapes, const std::string
         op.in = op.out = op.inputShape;
         return;
     }
-    const Combine how = op.kind == OpKind::Concat ? Combine::Concat
+    const Combine how = op.kind == OpKind::Concat                          ? Combine::Concat
                         : op.kind == OpKind::Add || op.kind == OpKind::Mul ? Combine::Sum
-                                                                            : op.combine;
+                                                                           : op.combine;
     const Shape in = op.sumTerms.empty() ? combineInputs(source, op, inputShapes, how)
                                          : combineTerms(source, op, inputShapes);
     checkDims(source, op, in, "input");
@@ -113,16 +121,19 @@ void inferShape(Op& op, const std::vector<Shape>& inputShapes, const std::string
             op.termChannels.push_back(in.c);
     }
     switch (op.kind) {
-    case OpKind::Input: break;
+    case OpKind::Input:
+        break;
     case OpKind::Conv:
         checkOutChannels(source, op);
         if (op.groups <= 0) fail(source, op, "groups must be positive");
         if (in.c % op.groups != 0)
-            fail(source, op, "input channels " + std::to_string(in.c) + " not divisible by groups " +
-                                 std::to_string(op.groups));
+            fail(source, op,
+                 "input channels " + std::to_string(in.c) + " not divisible by groups " +
+                     std::to_string(op.groups));
         if (op.outChannels % op.groups != 0)
-            fail(source, op, "output channels " + std::to_string(op.outChannels) + " not divisible by groups " +
-                                 std::to_string(op.groups));
+            fail(source, op,
+                 "output channels " + std::to_string(op.outChannels) + " not divisible by groups " +
+                     std::to_string(op.groups));
         checkWindow(source, op, in);
         op.out = windowOutput(op.window, in, op.outChannels);
         break;
@@ -138,15 +149,21 @@ void inferShape(Op& op, const std::vector<Shape>& inputShapes, const std::string
             fail(source, op, "padding must be at most half the pooling window");
         op.out = windowOutput(op.window, in, in.c);
         break;
-    case OpKind::GlobalAvgPool: op.out = {in.c, 1, 1}; break;
+    case OpKind::GlobalAvgPool:
+        op.out = {in.c, 1, 1};
+        break;
     case OpKind::Activation:
     case OpKind::Concat:
     case OpKind::Add:
     case OpKind::Mul:
     case OpKind::Identity:
     case OpKind::Softmax:
-    case OpKind::ScaleShift: op.out = in; break;
-    case OpKind::Flatten: op.out = {static_cast<int>(in.elements()), 1, 1}; break;
+    case OpKind::ScaleShift:
+        op.out = in;
+        break;
+    case OpKind::Flatten:
+        op.out = {static_cast<int>(in.elements()), 1, 1};
+        break;
     case OpKind::FullyConnected:
         checkOutChannels(source, op);
         op.out = {op.outChannels, 1, 1};
@@ -157,7 +174,8 @@ void inferShape(Op& op, const std::vector<Shape>& inputShapes, const std::string
         for (size_t i = 0; i < op.body.size(); ++i) {
             Op& inner = op.body[i];
             if (inner.kind == OpKind::Input || inner.kind == OpKind::Sequential)
-                fail(source, op, "body op '" + inner.name + "' cannot be " + std::string(toString(inner.kind)));
+                fail(source, op,
+                     "body op '" + inner.name + "' cannot be " + std::string(toString(inner.kind)));
             if (!inner.inputs.empty()) fail(source, op, "body op '" + inner.name + "' must not name inputs");
             inferShape(inner, {cur}, source);
             cur = inner.out;

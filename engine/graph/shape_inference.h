@@ -12,7 +12,7 @@ namespace ioscope {
 void inferShape(Op& op, const std::vector<Shape>& inputShapes, const std::string& source);
 
 // Upper bounds that reject absurd sizes before anything is allocated.
-inline constexpr int kMaxDim = 1 << 16;            // channels, height, width
+inline constexpr int kMaxDim = 1 << 16;              // channels, height, width
 inline constexpr long long kMaxElements = 1LL << 31; // per-sample tensor elements
 
 } // namespace ioscope

@@ -11,17 +11,22 @@ Json parse(const std::string& text, const std::string& file) {
     for (size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         if (inString) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') inString = false;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                inString = false;
             continue;
         }
-        if (c == '"') inString = true;
+        if (c == '"')
+            inString = true;
         else if (c == '[' || c == '{') {
             if (++depth > kMaxNesting)
-                throw InputError(file, "nesting deeper than " + std::to_string(kMaxNesting) + " levels at byte " +
-                                           std::to_string(i));
-        } else if (c == ']' || c == '}') --depth;
+                throw InputError(file, "nesting deeper than " + std::to_string(kMaxNesting) +
+                                           " levels at byte " + std::to_string(i));
+        } else if (c == ']' || c == '}')
+            --depth;
     }
     try {
         return Json::parse(text);
@@ -64,7 +69,8 @@ long long Reader::integer(const Json& v, const std::string& path, long long lo, 
     } else {
         fail(path, std::string("expected an integer, found ") + v.type_name());
     }
-    if (x < lo || x > hi) fail(path, "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
+    if (x < lo || x > hi)
+        fail(path, "expected an integer in " + std::to_string(lo) + ".." + std::to_string(hi));
     return x;
 }
 

@@ -18,7 +18,7 @@ Json parse(const std::string& text, const std::string& file);
 
 // Typed access with path-based messages. `path` names the value ("ops[3]").
 class Reader {
-public:
+  public:
     Reader(const std::string& file) : file_(file) {}
 
     const Json& member(const Json& obj, const std::string& key, const std::string& path) const;
@@ -32,7 +32,7 @@ public:
     [[noreturn]] void fail(const std::string& path, const std::string& what) const;
     const std::string& file() const { return file_; }
 
-private:
+  private:
     std::string file_;
 };
 

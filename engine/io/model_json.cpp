@@ -19,7 +19,8 @@ bool hasOutChannels(OpKind k) {
     return k == OpKind::Conv || k == OpKind::SepConv || k == OpKind::FullyConnected;
 }
 bool hasFusedActivation(OpKind k) {
-    return k == OpKind::Conv || k == OpKind::SepConv || k == OpKind::FullyConnected || k == OpKind::Activation;
+    return k == OpKind::Conv || k == OpKind::SepConv || k == OpKind::FullyConnected ||
+           k == OpKind::Activation;
 }
 
 Json opToJson(const Graph& g, const Op& op, bool inBody) {
@@ -62,8 +63,8 @@ Json opToJson(const Graph& g, const Op& op, bool inBody) {
     return j;
 }
 
-std::pair<int, int> readPair(const json::Reader& r, const Json& obj, const std::string& key, const std::string& path,
-                             std::pair<int, int> fallback, int lo) {
+std::pair<int, int> readPair(const json::Reader& r, const Json& obj, const std::string& key,
+                             const std::string& path, std::pair<int, int> fallback, int lo) {
     const Json* v = r.optional(obj, key, path);
     if (!v) return fallback;
     const std::string p = path + "." + key;
@@ -123,7 +124,8 @@ Op opFromJson(const json::Reader& r, const Json& j, const std::string& path, boo
         std::tie(op.window.dh, op.window.dw) = readPair(r, j, "dilation", path, {1, 1}, 1);
     }
     if (hasOutChannels(op.kind))
-        op.outChannels = static_cast<int>(r.integer(r.member(j, "out_channels", path), path + ".out_channels", 1, kMaxDim));
+        op.outChannels = static_cast<int>(
+            r.integer(r.member(j, "out_channels", path), path + ".out_channels", 1, kMaxDim));
     if (const Json* v = r.optional(j, "groups", path))
         op.groups = static_cast<int>(r.integer(*v, path + ".groups", 1, kMaxDim));
     if (const Json* v = r.optional(j, "activation", path)) {
@@ -166,10 +168,12 @@ Graph modelFromJson(const std::string& text, const std::string& file) {
     const json::Reader r(file);
     r.object(root, "");
     const std::string format = r.string(r.member(root, "format", ""), "format");
-    if (format != kModelFormat) r.fail("format", "expected \"" + std::string(kModelFormat) + "\", found \"" + format + "\"");
+    if (format != kModelFormat)
+        r.fail("format", "expected \"" + std::string(kModelFormat) + "\", found \"" + format + "\"");
     const long long version = r.integer(r.member(root, "version", ""), "version", 0, 1LL << 30);
     if (version != kModelVersion)
-        r.fail("version", "version " + std::to_string(version) + " is not supported (this ioscope reads version 1)");
+        r.fail("version",
+               "version " + std::to_string(version) + " is not supported (this ioscope reads version 1)");
     Graph g(r.string(r.member(root, "name", ""), "name"));
     const Json& ops = r.array(r.member(root, "ops", ""), "ops");
     if (ops.size() > 100000) r.fail("ops", "too many ops");
@@ -195,8 +199,12 @@ Graph modelFromJson(const std::string& text, const std::string& file) {
     return g;
 }
 
-Graph loadModelFile(const std::string& path) { return modelFromJson(readFile(path, size_t(256) << 20), path); }
+Graph loadModelFile(const std::string& path) {
+    return modelFromJson(readFile(path, size_t(256) << 20), path);
+}
 
-void saveModelFile(const Graph& g, const std::string& path) { writeFileAtomically(path, modelToJson(g)); }
+void saveModelFile(const Graph& g, const std::string& path) {
+    writeFileAtomically(path, modelToJson(g));
+}
 
 } // namespace ioscope

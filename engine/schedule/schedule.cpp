@@ -6,7 +6,9 @@
 
 namespace ioscope {
 
-std::string_view toString(Strategy s) { return s == Strategy::Concurrent ? "concurrent" : "merge"; }
+std::string_view toString(Strategy s) {
+    return s == Strategy::Concurrent ? "concurrent" : "merge";
+}
 std::optional<Strategy> strategyFromString(std::string_view s) {
     if (s == "concurrent" || s == "parallel") return Strategy::Concurrent;
     if (s == "merge") return Strategy::Merge;
@@ -35,8 +37,10 @@ std::string mergeRuleViolation(const Graph& g, const std::vector<OpId>& ops) {
         if (op.groups != 1) return who + " is a grouped convolution";
         if (op.inputs.size() != 1 || first.inputs.size() != 1 || op.inputs != first.inputs)
             return who + " does not read the same single input as '" + first.name + "'";
-        if (op.window.sh != first.window.sh || op.window.sw != first.window.sw) return who + " has another stride";
-        if (op.window.dh != first.window.dh || op.window.dw != first.window.dw) return who + " has another dilation";
+        if (op.window.sh != first.window.sh || op.window.sw != first.window.sw)
+            return who + " has another stride";
+        if (op.window.dh != first.window.dh || op.window.dw != first.window.dw)
+            return who + " has another dilation";
         if (op.activation != first.activation) return who + " has another activation";
         if (op.out.h != first.out.h || op.out.w != first.out.w) return who + " has another output size";
         // Centred zero padding of the kernel keeps outputs aligned only when the padding grows
@@ -67,9 +71,11 @@ void validateSchedule(const Graph& g, const Schedule& s, const std::string& sour
             if (st.groups[gi].empty()) throw InputError(source, where + " has an empty group");
             for (size_t k = 0; k < st.groups[gi].size(); ++k) {
                 const OpId id = st.groups[gi][k];
-                if (id < 0 || id >= n) throw InputError(source, where + " names an op that is not in the model");
+                if (id < 0 || id >= n)
+                    throw InputError(source, where + " names an op that is not in the model");
                 const Op& op = g.op(id);
-                if (op.kind == OpKind::Input) throw InputError(source, where + ": input op '" + op.name + "' is not scheduled");
+                if (op.kind == OpKind::Input)
+                    throw InputError(source, where + ": input op '" + op.name + "' is not scheduled");
                 if (stageOf[static_cast<size_t>(id)] != -1)
                     throw InputError(source, "op '" + op.name + "' appears twice (stages " +
                                                  std::to_string(stageOf[static_cast<size_t>(id)]) + " and " +

@@ -44,7 +44,8 @@ void writeFileAtomically(const std::string& path, const std::string& contents) {
 
 std::string readFile(const std::string& path, size_t maxBytes) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
+    if (::stat(path.c_str(), &st) != 0)
+        throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
     if (S_ISDIR(st.st_mode)) throw InputError(path, "is a directory");
     if (static_cast<size_t>(st.st_size) > maxBytes) throw InputError(path, "file is too large");
     std::ifstream in(path, std::ios::binary);

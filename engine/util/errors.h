@@ -9,7 +9,7 @@ namespace ioscope {
 // Bad input: a malformed or inconsistent file, an unknown op, a cycle... `what()` is the full
 // one-line message, "FILE: what is wrong, where" when a file is known.
 class InputError : public std::runtime_error {
-public:
+  public:
     explicit InputError(const std::string& message) : std::runtime_error(message) {}
     InputError(const std::string& file, const std::string& message)
         : std::runtime_error(file.empty() ? message : file + ": " + message) {}
@@ -17,13 +17,13 @@ public:
 
 // A failure while running (GPU errors, out of memory, an I/O error on write).
 class RuntimeFailure : public std::runtime_error {
-public:
+  public:
     explicit RuntimeFailure(const std::string& message) : std::runtime_error(message) {}
 };
 
 // Thrown by long jobs when their cancellation flag was raised.
 class Cancelled : public std::runtime_error {
-public:
+  public:
     Cancelled() : std::runtime_error("cancelled") {}
 };
 
