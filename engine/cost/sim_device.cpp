@@ -15,20 +15,22 @@ std::string upper(std::string s) {
     return s;
 }
 
-// Constants fitted to the H200 CUDA-graph layer microbenchmark (bench_calibration --fit; the fit
-// table is in docs/cost-model.md). They describe the Hopper front end and SMs.
+// Constants fitted jointly to the H200 stages ioscope's own runtime measured during live IOS
+// searches (CUDA-graph mode, stage boundary included) and to the H200 CUDA-graph layer
+// microbenchmark (bench_calibration --stages --fit; the fit table is in docs/cost-model.md).
+// They describe the Hopper front end and SMs as ioscope's cuDNN runtime uses them.
 SimDevice hopperFitted() {
     SimDevice d;
-    d.launchUs = 0.2854;
-    d.kernelTailUs = 1.71;
-    d.stageBaseUs = 1.357;
-    d.streamForkUs = 2.532;
-    d.gemmEffFp32 = 0.9697;
-    d.gemmEffTf32 = 0.4186;
-    d.tileHalfArea = 339.2;
-    d.memEff = 0.5156;
-    d.streamFlopEff = 0.1389;
-    d.bwSaturation = 0.113;
+    d.launchUs = 0.2787;
+    d.kernelTailUs = 2.625;
+    d.stageBaseUs = 6.268;
+    d.streamForkUs = 3.165;
+    d.gemmEffFp32 = 0.6515;
+    d.gemmEffTf32 = 0.25;
+    d.tileHalfArea = 383.4;
+    d.memEff = 0.6513;
+    d.streamFlopEff = 0.2461;
+    d.bwSaturation = 0.05;
     return d;
 }
 
