@@ -1,7 +1,8 @@
 #pragma once
-// Calibration of the simulated cost model against real layer latencies: loading the layer
-// microbenchmark of ../shared/tools/layer_microbench.py, the model's errors on it, and the fit
-// of a device's constants (bench/bench_calibration.cpp prints them; docs/cost-model.md).
+// Calibration of the simulated cost model against real latencies: loading the layer
+// microbenchmark of ../shared/tools/layer_microbench.py and ioscope's own runtime stages, the
+// model's errors on them, and the joint fit of a device's constants (bench/bench_calibration.cpp prints them;
+// docs/cost-model.md).
 #include "cost/sim_device.h"
 #include "cost/sim_kernels.h"
 #include "schedule/schedule.h"
