@@ -1,6 +1,9 @@
-// bench_scheduler [OUT.json] [--device H100] [-r N] [-s N] [--only NETWORK] [--budget SECONDS]: the IOS
-// dynamic program on the four bundled networks under the simulated GPU: search size, search time on this
-// machine, and the predicted latency of sequential, wavefront and IOS schedules with their ratios.
+// bench_scheduler [OUT.json] [--device H100] [-r N] [-s N] [--only NETWORK] [--budget SECONDS]
+// [--strategy parallel|merge|both] [--precise]:
+// the IOS dynamic program on the four bundled networks under the simulated GPU: search size, search time on
+// this machine, and the predicted latency of sequential, wavefront and IOS schedules with their ratios.
+// --precise also prints every latency with 17 significant digits and the IOS schedule stage by stage, so
+// two builds can be checked for bit-identical results with diff.
 #include "cost/cost_factory.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
@@ -31,6 +34,7 @@ double cpuSeconds() {
 int main(int argc, char** argv) {
     std::string out, device = "H100", only;
     double budgetSeconds = 600;
+    bool precise = false;
     SchedulerOptions options; // r = 3, s = 8, both, parts of 50, 10 streams
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -40,6 +44,10 @@ int main(int argc, char** argv) {
             only = argv[++i];
         else if (a == "--budget" && i + 1 < argc)
             budgetSeconds = std::stod(argv[++i]);
+        else if (a == "--strategy" && i + 1 < argc)
+            options.strategy = strategySetFromString(argv[++i]).value_or(StrategySet::Both);
+        else if (a == "--precise")
+            precise = true;
         else if (a == "-r" && i + 1 < argc)
             options.maxGroupSize = std::stoi(argv[++i]);
         else if (a == "-s" && i + 1 < argc)
@@ -115,6 +123,21 @@ int main(int argc, char** argv) {
                         seq / ios.latencyMs, wave / ios.latencyMs,
                         ios.origin == "ios" ? "" : "  (wavefront kept)");
             std::fflush(stdout);
+            if (precise) {
+                std::printf("precise %s seq_ms=%.17g wave_ms=%.17g ios_ms=%.17g origin=%s\n", name.c_str(),
+                            seq, wave, ios.latencyMs, ios.origin.c_str());
+                for (size_t k = 0; k < ios.schedule.stages.size(); ++k) {
+                    const Stage& st = ios.schedule.stages[k];
+                    std::printf("precise %s stage %zu %s", name.c_str(), k,
+                                std::string(toString(st.strategy)).c_str());
+                    for (const auto& group : st.groups) {
+                        std::printf(" [");
+                        for (size_t j = 0; j < group.size(); ++j) std::printf(j ? " %d" : "%d", group[j]);
+                        std::printf("]");
+                    }
+                    std::printf(" ms=%.17g\n", predictLatencyMs(g, Schedule{{st}}, *cost, options.run));
+                }
+            }
             rows.push_back({{"network", name},
                             {"ops", g.units().size()},
                             {"states", ios.stats.states},
