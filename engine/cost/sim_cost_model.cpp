@@ -15,8 +15,8 @@ SimCostModel::SimCostModel(SimDevice device, std::string spec)
 namespace {
 
 // Everything lowering reads from an op, packed as raw integers (no formatting: this runs for
-// every op of every stage). Sequential ops are not memoized.
-std::string loweringKey(const Op& op, const RunConfig& cfg) {
+// every op of every stage, into a buffer reused by the thread). Sequential ops are not memoized.
+void loweringKey(const Op& op, const RunConfig& cfg, std::string& key) {
     const Window& w = op.window;
     const int fixed[] = {int(op.kind),
                          w.kh,
@@ -43,21 +43,59 @@ std::string loweringKey(const Op& op, const RunConfig& cfg) {
                          cfg.batch,
                          int(cfg.precision),
                          int(op.sumTerms.size())};
-    std::string key(reinterpret_cast<const char*>(fixed), sizeof(fixed));
+    key.assign(reinterpret_cast<const char*>(fixed), sizeof(fixed));
     key.append(reinterpret_cast<const char*>(op.sumTerms.data()), op.sumTerms.size() * sizeof(int));
     key.append(reinterpret_cast<const char*>(op.termChannels.data()), op.termChannels.size() * sizeof(int));
-    return key;
 }
+
+// Launch order key of a stream: its work alone (negated: longest first), then a digest of its
+// kernels, then its position in the stage.
+using LaunchKey = std::pair<std::pair<double, double>, size_t>;
+
+void addToLaunchKey(const SimKernel& k, double& busy, double& digest) {
+    busy += double(k.blocks) * k.blockUs / k.blocksPerSm + k.bytes * 1e-6;
+    digest = digest * 1.000001 + double(k.blocks) + k.blockUs * 1e3 + k.bytes;
+}
+
+void appendId(std::string& key, std::uint32_t id) {
+    key.append(reinterpret_cast<const char*>(&id), sizeof(id));
+}
+
+const Op& checkedOp(const Graph& g, OpId id) {
+    if (id < 0 || id >= g.size())
+        throw InputError("stage names op id " + std::to_string(id) + " outside the graph");
+    return g.op(id);
+}
+
+// Launch the longest group first, whatever order the stage lists its groups in: equal stages
+// (equal signatures) must cost the same, and longest-first is how the runtime should launch.
+// Key: the group's work alone, then a digest of its kernels (groups with equal keys are equal).
+double latencyInLaunchOrderMs(const SimDevice& dev, std::vector<std::vector<SimKernel>> streams) {
+    std::vector<LaunchKey> keys;
+    for (size_t i = 0; i < streams.size(); ++i) {
+        double busy = 0, digest = 0;
+        for (const SimKernel& k : streams[i]) addToLaunchKey(k, busy, digest);
+        keys.push_back({{-busy, digest}, i});
+    }
+    std::sort(keys.begin(), keys.end());
+    std::vector<std::vector<SimKernel>> ordered;
+    ordered.reserve(streams.size());
+    for (auto& [key, i] : keys) ordered.push_back(std::move(streams[i]));
+    return stageLatencyUs(dev, ordered) / 1000.0;
+}
+
+constexpr size_t kMaxCachedStages = size_t(1) << 21;
 
 } // namespace
 
-const std::vector<SimKernel>& SimCostModel::opKernels(const Op& op, const RunConfig& cfg) const {
-    thread_local std::vector<SimKernel> unmemoized;
+const SimCostModel::LoweredOp& SimCostModel::opKernels(const Op& op, const RunConfig& cfg) const {
+    thread_local LoweredOp unmemoized;
     if (op.kind == OpKind::Sequential) {
-        unmemoized = lowerOp(device_, op, cfg);
+        unmemoized.kernels = lowerOp(device_, op, cfg);
         return unmemoized;
     }
-    const std::string key = loweringKey(op, cfg);
+    thread_local std::string key;
+    loweringKey(op, cfg, key);
     {
         std::shared_lock lock(memoMutex_);
         if (const auto it = memo_.find(key); it != memo_.end()) return it->second;
@@ -65,23 +103,21 @@ const std::vector<SimKernel>& SimCostModel::opKernels(const Op& op, const RunCon
     std::vector<SimKernel> kernels = lowerOp(device_, op, cfg);
     std::unique_lock lock(memoMutex_);
     // References into an unordered_map stay valid across inserts; entries are never erased.
-    return memo_.try_emplace(key, std::move(kernels)).first->second;
+    const auto [it, inserted] = memo_.try_emplace(key, LoweredOp{std::move(kernels), 0});
+    if (inserted) it->second.id = static_cast<std::uint32_t>(memo_.size());
+    return it->second;
 }
 
 std::vector<std::vector<SimKernel>> SimCostModel::stageStreams(const Graph& g, const Stage& stage,
                                                                const RunConfig& cfg) const {
     if (cfg.batch < 1) throw InputError("batch must be at least 1, got " + std::to_string(cfg.batch));
-    const auto checked = [&](OpId id) -> const Op& {
-        if (id < 0 || id >= g.size())
-            throw InputError("stage names op id " + std::to_string(id) + " outside the graph");
-        return g.op(id);
-    };
+    const auto checked = [&](OpId id) -> const Op& { return checkedOp(g, id); };
     std::vector<std::vector<SimKernel>> streams;
     if (stage.strategy == Strategy::Merge) {
         std::vector<const Op*> convs;
         for (OpId id : stage.allOps()) convs.push_back(&checked(id));
         if (convs.size() == 1)
-            streams.push_back(opKernels(*convs.front(), cfg));
+            streams.push_back(opKernels(*convs.front(), cfg).kernels);
         else
             streams.push_back(lowerMergedConv(device_, convs, cfg));
         return streams;
@@ -89,7 +125,7 @@ std::vector<std::vector<SimKernel>> SimCostModel::stageStreams(const Graph& g, c
     for (const auto& group : stage.groups) {
         std::vector<SimKernel> stream;
         for (OpId id : group) {
-            const std::vector<SimKernel>& ks = opKernels(checked(id), cfg);
+            const std::vector<SimKernel>& ks = opKernels(checked(id), cfg).kernels;
             stream.insert(stream.end(), ks.begin(), ks.end());
         }
         streams.push_back(std::move(stream));
@@ -98,24 +134,60 @@ std::vector<std::vector<SimKernel>> SimCostModel::stageStreams(const Graph& g, c
 }
 
 double SimCostModel::stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) {
-    auto streams = stageStreams(g, stage, cfg);
-    // Launch the longest group first, whatever order the stage lists its groups in: equal stages
-    // (equal signatures) must cost the same, and longest-first is how the runtime should launch.
-    // Key: the group's work alone, then a digest of its kernels (groups with equal keys are equal).
-    std::vector<std::pair<std::pair<double, double>, size_t>> keys;
-    for (size_t i = 0; i < streams.size(); ++i) {
-        double busy = 0, digest = 0;
-        for (const SimKernel& k : streams[i]) {
-            busy += double(k.blocks) * k.blockUs / k.blocksPerSm + k.bytes * 1e-6;
-            digest = digest * 1.000001 + double(k.blocks) + k.blockUs * 1e3 + k.bytes;
+    if (stage.strategy == Strategy::Concurrent) return concurrentStageLatencyMs(g, stage, cfg);
+    return latencyInLaunchOrderMs(device_, stageStreams(g, stage, cfg));
+}
+
+// The launch order and simulation of latencyInLaunchOrderMs, computed from the ops' kernel lists
+// in place: kernels are only copied when the stage is not already in the cache.
+double SimCostModel::concurrentStageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) {
+    if (cfg.batch < 1) throw InputError("batch must be at least 1, got " + std::to_string(cfg.batch));
+    thread_local std::vector<const LoweredOp*> lowered; // the stage's ops, group after group
+    thread_local std::vector<size_t> groupStart;
+    thread_local std::vector<LaunchKey> keys;
+    thread_local std::string cacheKey;
+    lowered.clear();
+    groupStart.clear();
+    keys.clear();
+    bool cacheable = true;
+    for (const auto& group : stage.groups) {
+        groupStart.push_back(lowered.size());
+        for (OpId id : group) {
+            const LoweredOp& op = opKernels(checkedOp(g, id), cfg);
+            if (op.id == 0) cacheable = false; // not memoized: `op` is reused by the next call
+            lowered.push_back(cacheable ? &op : nullptr);
         }
+    }
+    groupStart.push_back(lowered.size());
+    if (!cacheable) return latencyInLaunchOrderMs(device_, stageStreams(g, stage, cfg));
+    for (size_t i = 0; i + 1 < groupStart.size(); ++i) {
+        double busy = 0, digest = 0;
+        for (size_t j = groupStart[i]; j < groupStart[i + 1]; ++j)
+            for (const SimKernel& k : lowered[j]->kernels) addToLaunchKey(k, busy, digest);
         keys.push_back({{-busy, digest}, i});
     }
     std::sort(keys.begin(), keys.end());
+    cacheKey.clear();
+    for (const auto& [key, i] : keys) {
+        for (size_t j = groupStart[i]; j < groupStart[i + 1]; ++j) appendId(cacheKey, lowered[j]->id);
+        appendId(cacheKey, 0); // ends the stream
+    }
+    {
+        std::shared_lock lock(stageMutex_);
+        if (const auto it = stageMs_.find(cacheKey); it != stageMs_.end()) return it->second;
+    }
     std::vector<std::vector<SimKernel>> ordered;
-    ordered.reserve(streams.size());
-    for (auto& [key, i] : keys) ordered.push_back(std::move(streams[i]));
-    return stageLatencyUs(device_, ordered) / 1000.0;
+    ordered.reserve(keys.size());
+    for (const auto& [key, i] : keys) {
+        std::vector<SimKernel>& stream = ordered.emplace_back();
+        for (size_t j = groupStart[i]; j < groupStart[i + 1]; ++j)
+            stream.insert(stream.end(), lowered[j]->kernels.begin(), lowered[j]->kernels.end());
+    }
+    const double ms = stageLatencyUs(device_, ordered) / 1000.0;
+    std::unique_lock lock(stageMutex_);
+    if (stageMs_.size() >= kMaxCachedStages) stageMs_.clear(); // bounds memory; only speed is lost
+    stageMs_.emplace(cacheKey, ms);
+    return ms;
 }
 
 } // namespace ioscope

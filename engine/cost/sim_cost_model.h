@@ -5,6 +5,7 @@
 #include "cost/sim_device.h"
 #include "cost/sim_kernels.h"
 
+#include <cstdint>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -27,14 +28,27 @@ class SimCostModel : public CostModel {
                                                      const RunConfig& cfg) const;
 
   private:
+    // The kernels of one op and a number naming them (0 for ops that are not memoized).
+    struct LoweredOp {
+        std::vector<SimKernel> kernels;
+        std::uint32_t id = 0;
+    };
     // The kernels of one op, memoized by its parameters and shapes: the DP asks for the same ops
     // in thousands of stages, and choosing a GEMM tiling is the costly part of lowering.
-    const std::vector<SimKernel>& opKernels(const Op& op, const RunConfig& cfg) const;
+    const LoweredOp& opKernels(const Op& op, const RunConfig& cfg) const;
+    // A concurrent stage's latency, through the cache of simulated stages.
+    double concurrentStageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg);
 
     SimDevice device_;
     std::string spec_;
     mutable std::shared_mutex memoMutex_;
-    mutable std::unordered_map<std::string, std::vector<SimKernel>> memo_;
+    mutable std::unordered_map<std::string, LoweredOp> memo_;
+
+    // Simulated stages by their launch-ordered streams, each the ids of its ops' kernel lists:
+    // a stage's latency is a function of exactly those kernels, and stages of different ops
+    // with equal shapes (frequent in cell-based networks) lower to equal streams.
+    std::shared_mutex stageMutex_;
+    std::unordered_map<std::string, double> stageMs_;
 };
 
 } // namespace ioscope
