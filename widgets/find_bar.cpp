@@ -74,7 +74,7 @@ void FindBar::setMatchInfo(int currentIndex, int count) {
     else if (count == 0)
         count_->setText(tr("no match"));
     else if (currentIndex < 0)
-        count_->setText(tr("%n match(es)", nullptr, count));
+        count_->setText(count == 1 ? tr("1 match") : tr("%1 matches").arg(count));
     else
         count_->setText(tr("%1 of %2").arg(currentIndex + 1).arg(count));
     previous_->setEnabled(count > 0);

@@ -82,12 +82,13 @@ QString laneFacts(const TimelineLane& lane) {
         .arg(lane.measured ? QStringLiteral(" · measured") : QString());
 }
 
-double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& font) {
+double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& font,
+                           const QPaintDevice* device) {
     QFont bold = font;
     bold.setBold(true);
     QFont small = font;
     small.setPointSizeF(font.pointSizeF() * 0.85);
-    const QFontMetricsF names(bold), facts(small);
+    const QFontMetricsF names(bold, device), facts(small, device);
     double widest = 0;
     for (const auto& lane : lanes)
         widest = std::max({widest, names.horizontalAdvance(QStringLiteral("▶ ") + lane.name),

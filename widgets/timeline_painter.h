@@ -11,6 +11,7 @@
 #include <vector>
 
 class QPainter;
+class QPaintDevice;
 
 namespace ioscope::widgets {
 
@@ -39,7 +40,9 @@ QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, 
                        const TimelineBox& box);
 
 // The header width that fits the lanes' names and facts in `font` (within sane bounds).
-double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& font);
+// `device` (a PDF or SVG writer) measures text in its own units; null: the screen.
+double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& font,
+                           const QPaintDevice* device = nullptr);
 
 struct TimelinePaintState {
     int activeLane = 0;

@@ -165,8 +165,10 @@ std::pair<int, int> TimelineView::boxAt(QPointF pos) const {
 }
 
 void TimelineView::paintWhole(QPainter& painter, QSize size) const {
+    // The header fits the names in the painter's font: a PDF or SVG device measures text in its
+    // own units, so the widget's margin would elide the lane names there.
     TimelineMapping whole(durationMs() > 0 ? durationMs() : 1, std::max(2.0, double(size.width())),
-                          mapping_.leftMargin());
+                          timelineHeaderWidth(lanes_, painter.font(), painter.device()));
     TimelinePaintState state;
     state.activeLane = activeLane_;
     state.playheadMs = playheadMs_;

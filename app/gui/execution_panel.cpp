@@ -15,6 +15,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <initializer_list>
+
 namespace ioscope::app {
 
 ExecutionPanel::ExecutionPanel(Document* document, QWidget* parent)
@@ -63,7 +65,8 @@ ExecutionPanel::ExecutionPanel(Document* document, QWidget* parent)
     layout->addWidget(status_);
     layout->addWidget(chart_, 1);
     layout->addWidget(utilization_);
-    layout->addWidget(new QLabel(tr("<b>Measured kernel timeline</b>"), this));
+    auto* kernelsTitle = new QLabel(tr("<b>Measured kernel timeline</b>"), this);
+    layout->addWidget(kernelsTitle);
     layout->addWidget(kernels_, 1);
 
     connect(execute_, &QPushButton::clicked, this, &ExecutionPanel::execute);
@@ -92,7 +95,14 @@ ExecutionPanel::ExecutionPanel(Document* document, QWidget* parent)
     });
 
     if (!available_) {
+        // Nothing here can run: the controls grey out and the empty charts give the room to the
+        // reason, which sits at the top.
         execute_->setEnabled(false);
+        for (QWidget* w : std::initializer_list<QWidget*>{mode_, runs_, cancel_}) w->setEnabled(false);
+        for (QWidget* w :
+             std::initializer_list<QWidget*>{progress_, chart_, utilization_, kernelsTitle, kernels_})
+            w->hide();
+        layout->addStretch(1);
         // The runtime's reason reads as a clause ("the GPU runtime is absent: ..."): make it a
         // sentence and say what still works and what would enable the panel.
         QString reason = reason_.trimmed();

@@ -181,11 +181,14 @@ void MainWindow::buildViews() {
     tabifyDockWidget(timelineDock, teachDock);
     timelineDock->raise();
 
+    // The right column (properties, search with its results table) runs down to the status bar,
+    // so the results keep room for several runs; the timeline spans the rest of the width.
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     // The DAG gets the room; docks start at sizes that fit their content.
     resizeDocks({widthDock, scheduleDock, searchDock, propertiesDock, timelineDock},
                 {300, 340, 470, 260, 330}, Qt::Horizontal);
     resizeDocks({widthDock, scheduleDock, searchDock, propertiesDock, timelineDock},
-                {190, 300, 420, 200, 330}, Qt::Vertical);
+                {190, 300, 560, 220, 330}, Qt::Vertical);
 
     factsLabel_ = new QLabel(tr("No model open"), this);
     jobLabel_ = new QLabel(this);

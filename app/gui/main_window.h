@@ -130,6 +130,7 @@ class MainWindow : public QMainWindow {
     QString pendingSpec_;
     bool quietErrors_ = false;
     bool presentation_ = false;
+    QByteArray normalDockState_; // the dock layout to return to after presentation mode
     bool syncingSelection_ = false;
     bool layoutBusy_ = false;
     qreal normalFontSize_ = 0;

@@ -75,6 +75,11 @@ void MainWindow::buildActions() {
     overview->setCheckable(true);
     overview->setChecked(dag_->overviewVisible());
     connect(overview, &QAction::toggled, dag_, &widgets::DagView::setOverviewVisible);
+    QAction* legend = view->addAction(tr("Colour legend"));
+    legend->setCheckable(true);
+    legend->setChecked(dag_->legendVisible());
+    legend->setToolTip(tr("The op kind colours in the corner of the DAG (hide it when it covers nodes)"));
+    connect(legend, &QAction::toggled, dag_, &widgets::DagView::setLegendVisible);
     QAction* present = view->addAction(tr("&Presentation mode"));
     present->setCheckable(true);
     present->setShortcut(QKeySequence(Qt::Key_F11));
@@ -190,10 +195,21 @@ void MainWindow::setPresentationMode(bool on) {
     if (normalFontSize_ <= 0) normalFontSize_ = font.pointSizeF();
     font.setPointSizeF(on ? normalFontSize_ * 1.6 : normalFontSize_);
     QApplication::setFont(font);
-    if (on)
+    if (on) {
+        // A projected screen has room for the DAG and the timeline at 1.6x, not for every dock:
+        // the tables and the width chart step aside (the View menu brings them back) and the
+        // timeline gets a third of the height. Leaving restores the layout as it was.
+        normalDockState_ = saveState();
+        for (const char* name : {"widthDock", "scheduleDock", "propertiesDock"})
+            if (auto* dock = findChild<QDockWidget*>(QLatin1String(name))) dock->hide();
         showFullScreen();
-    else
+        if (auto* timelineDock = findChild<QDockWidget*>(QStringLiteral("timelineDock")))
+            resizeDocks({timelineDock}, {std::max(height() / 3, timeline_->minimumHeight() + 80)},
+                        Qt::Vertical);
+    } else {
         showNormal();
+        if (!normalDockState_.isEmpty()) restoreState(normalDockState_);
+    }
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

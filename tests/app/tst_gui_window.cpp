@@ -9,13 +9,18 @@
 #include "schedule_tree_model.h"
 #include "search_job.h"
 #include "selection_model.h"
+#include "timeline_painter.h"
 #include "timeline_view.h"
 
+#include <QDockWidget>
 #include <QImage>
 #include <QJsonDocument>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QSvgRenderer>
+#include <QToolBar>
 #include <QTreeView>
 #include <QXmlStreamReader>
 #include <QtTest>
@@ -32,6 +37,9 @@ class TestGuiWindow : public QObject {
     void selectionModelReachesTable();
     void badFileShowsErrorAndStaysUsable();
     void exportsAreValid();
+    void timelineShowsEveryLane();
+    void presentationModeEnlargesAndRestores();
+    void toolbarActionsHaveIconsAndShortcutTips();
     void cleanupTestCase();
 
   private:
@@ -158,6 +166,56 @@ void TestGuiWindow::exportsAreValid() {
     QVERIFY(!exporter.write(QStringLiteral("report-png"), dir.filePath(QStringLiteral("missing/dir/r.png")),
                             &error));
     QVERIFY(!error.isEmpty());
+}
+
+void TestGuiWindow::timelineShowsEveryLane() {
+    // The timeline sits in a scroll area that can reach every lane: the widget is at least as
+    // tall as its lanes need, and the scroll range covers the rest.
+    widgets::TimelineView* timeline = window_->timeline();
+    QVERIFY(!timeline->lanes().empty());
+    auto* scroll = window_->findChild<QScrollArea*>(QStringLiteral("timelineScroll"));
+    QVERIFY(scroll);
+    QCOMPARE(scroll->widget(), timeline);
+    QApplication::processEvents();
+    QVERIFY(timeline->height() >= timeline->minimumHeight());
+    const widgets::TimelineGeometry geo = timeline->laneGeometry();
+    QVERIFY(geo.lanes.back().bottom() <= timeline->height() + 0.5);
+    QVERIFY(scroll->verticalScrollBar()->maximum() + scroll->viewport()->height() >= timeline->height() - 1);
+}
+
+void TestGuiWindow::presentationModeEnlargesAndRestores() {
+    const qreal normal = QApplication::font().pointSizeF();
+    auto* widthDock = window_->findChild<QDockWidget*>(QStringLiteral("widthDock"));
+    auto* timelineDock = window_->findChild<QDockWidget*>(QStringLiteral("timelineDock"));
+    QVERIFY(widthDock && timelineDock && widthDock->isVisible());
+    window_->setPresentationMode(true);
+    QApplication::processEvents();
+    QVERIFY(window_->presentationMode());
+    QVERIFY(QApplication::font().pointSizeF() > normal * 1.5);
+    QVERIFY(!widthDock->isVisible());
+    QVERIFY(timelineDock->isVisible());
+    window_->setPresentationMode(false);
+    QApplication::processEvents();
+    QCOMPARE(QApplication::font().pointSizeF(), normal);
+    QVERIFY(widthDock->isVisible());
+}
+
+void TestGuiWindow::toolbarActionsHaveIconsAndShortcutTips() {
+    auto* bar = window_->findChild<QToolBar*>(QStringLiteral("mainToolBar"));
+    QVERIFY(bar);
+    int withShortcut = 0;
+    for (QAction* a : bar->actions()) {
+        if (a->isSeparator()) continue;
+        QVERIFY2(!a->icon().isNull(), qPrintable(a->text()));
+        QVERIFY2(!a->iconText().isEmpty(), qPrintable(a->text()));
+        if (!a->shortcut().isEmpty()) {
+            ++withShortcut;
+            QVERIFY2(a->toolTip().contains(a->shortcut().toString(QKeySequence::NativeText)),
+                     qPrintable(a->toolTip()));
+        }
+    }
+    QVERIFY(withShortcut >= 5);
+    QCOMPARE(bar->toolButtonStyle(), Qt::ToolButtonTextBesideIcon);
 }
 
 void TestGuiWindow::cleanupTestCase() {
