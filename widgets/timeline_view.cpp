@@ -431,9 +431,10 @@ QString TimelineView::tooltipAt(QPointF pos) const {
         html += QString("<br>%1, stage %2").arg(l.name.toHtmlEscaped()).arg(box.stage + 1);
         for (const auto& band : l.stages)
             if (band.stage == box.stage)
-                html += QString(" (%1, %2 groups, %3 ms)")
+                html += QString(" (%1, %2 group%3, %4 ms)")
                             .arg(band.strategy == Strategy::Merge ? "merged" : "concurrent")
                             .arg(band.groups)
+                            .arg(band.groups == 1 ? "" : "s")
                             .arg(band.endMs - band.startMs, 0, 'f', 4);
     }
     html += QString("<br>%1 %2 – %3 ms")

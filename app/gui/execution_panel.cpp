@@ -134,7 +134,8 @@ void ExecutionPanel::execute() {
     if (const ScheduleRun* r = document_->currentRun()) options.run = r->request.options.run;
     progress_->setRange(0, int(items.size()));
     progress_->setValue(0);
-    status_->setText(tr("Executing %n schedule(s)…", "", int(items.size())));
+    status_->setText(
+        tr("Executing %1…").arg(countOf(qsizetype(items.size()), tr("schedule"), tr("schedules"))));
     job_->start(document_->model().graph, std::move(items), options);
 }
 

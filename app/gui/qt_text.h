@@ -20,5 +20,9 @@ QString formatMs(double ms);
 QString formatFlops(double flops);
 // "1.2 MB".
 QString formatBytes(double bytes);
+// "1 op", "3 ops": a count with the right noun (tr's %n needs a translation file for plurals).
+inline QString countOf(qsizetype n, const QString& one, const QString& many) {
+    return QStringLiteral("%1 %2").arg(n).arg(n == 1 ? one : many);
+}
 
 } // namespace ioscope::app

@@ -96,10 +96,9 @@ QVariant ScheduleTreeModel::stageData(int stage, int column, int role) const {
     case NameColumn:
         return tr("Stage %1").arg(stage + 1);
     case DetailColumn:
-        return tr("%1 · %2 groups · %3 ops")
-            .arg(qs(toString(st.strategy)))
-            .arg(st.groups.size())
-            .arg(st.opCount());
+        return QStringLiteral("%1 · %2 · %3")
+            .arg(qs(toString(st.strategy)), countOf(qsizetype(st.groups.size()), tr("group"), tr("groups")),
+                 countOf(qsizetype(st.opCount()), tr("op"), tr("ops")));
     case TimeColumn:
         return size_t(stage) < run_->stageLatencyMs.size() ? formatMs(run_->stageLatencyMs[size_t(stage)])
                                                            : QVariant();
@@ -113,7 +112,8 @@ QVariant ScheduleTreeModel::groupData(int stage, int group, int column, int role
     if (role == StageRole) return stage;
     if (role != Qt::DisplayRole) return {};
     if (column == NameColumn) return tr("Group %1").arg(group + 1);
-    if (column == DetailColumn) return tr("%n op(s) in order", "", int(ops.size()));
+    if (column == DetailColumn)
+        return tr("%1 in order").arg(countOf(qsizetype(ops.size()), tr("op"), tr("ops")));
     if (column == TimeColumn) {
         double sum = 0;
         for (OpId op : ops)

@@ -91,9 +91,8 @@ void TeachingPanel::setBlock(int block) {
     }
     if (blocks_->currentIndex() != block) blocks_->setCurrentIndex(block);
     model_->setSteps(document_->graph(), replayDecisions(*run, blocks[size_t(block)].ops));
-    explanation_->setText(
-        tr("%n decision(s) for this block: step through them with the buttons or the table.", "",
-           model_->rowCount()));
+    explanation_->setText(tr("%1 for this block: step through them with the buttons or the table.")
+                              .arg(countOf(model_->rowCount(), tr("decision"), tr("decisions"))));
 }
 
 void TeachingPanel::setStep(int step) {
