@@ -10,7 +10,9 @@
 
 namespace ioscope {
 
-std::vector<std::string> bundledModelNames() { return {"inception_v3", "squeezenet", "randwire", "nasnet"}; }
+std::vector<std::string> bundledModelNames() {
+    return {"inception_v3", "squeezenet", "randwire", "nasnet"};
+}
 
 std::optional<Graph> buildBundledModel(const std::string& name) {
     if (name == "inception_v3") return buildInceptionV3();
