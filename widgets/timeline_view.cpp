@@ -292,6 +292,11 @@ void TimelineView::zoomBy(double factor) {
 
 // ---- painting and input ----
 
+void TimelineView::setEmptyText(const QString& text) {
+    emptyText_ = text;
+    update();
+}
+
 void TimelineView::paintEvent(QPaintEvent*) {
     QPainter painter(this);
     TimelinePaintState state;
@@ -302,7 +307,7 @@ void TimelineView::paintEvent(QPaintEvent*) {
     if (lanes_.empty()) {
         painter.fillRect(rect(), Qt::white);
         painter.setPen(QColor(0x75, 0x75, 0x75));
-        painter.drawText(rect(), Qt::AlignCenter, tr("No schedule yet: run a search to see its timeline."));
+        painter.drawText(rect(), Qt::AlignCenter, emptyText_);
         return;
     }
     paintTimeline(painter, size(), lanes_, mapping_, state);

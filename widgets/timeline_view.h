@@ -29,6 +29,8 @@ class TimelineView : public QWidget {
     Q_OBJECT
   public:
     explicit TimelineView(QWidget* parent = nullptr);
+    // What an empty view says (the schedule timeline asks for a search, a kernel timeline for a run).
+    void setEmptyText(const QString& text);
 
     void setSelectionModel(SelectionModel* selection); // not owned; null = a private one
     SelectionModel* selectionModel() const { return selection_; }
@@ -133,6 +135,7 @@ class TimelineView : public QWidget {
     enum class Drag { None, Playhead, Pan } drag_ = Drag::None;
     QPointF lastMouse_;
     QPointF pressPos_;
+    QString emptyText_ = tr("No schedule yet: run a search to see its timeline.");
 };
 
 } // namespace ioscope::widgets

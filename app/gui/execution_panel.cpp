@@ -50,6 +50,8 @@ ExecutionPanel::ExecutionPanel(Document* document, QWidget* parent)
     chart_ = new widgets::BarChart(this);
     chart_->setTitle(tr("Measured latency (median, p10–p90)"));
     kernels_ = new widgets::TimelineView(this);
+    kernels_->setEmptyText(
+        tr("No measured kernels yet: execute the schedules on a GPU to see their kernel timeline."));
     kernels_->setMinimumHeight(140);
 
     auto* form = new QFormLayout;
