@@ -62,6 +62,7 @@ PartDp::PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const Sch
 }
 
 double PartDp::solve() {
+    groupTop_ = 0; // a cancelled solve may have left it raised
     return n_ == 0 ? 0.0 : solveState(all_);
 }
 
@@ -78,7 +79,7 @@ double PartDp::solveState(Mask state) {
         const int v = lowestBit(rest);
         if ((succ_[static_cast<size_t>(v)] & state) == 0) sinks |= bitOf(v);
     }
-    enumerateConcurrent(state, 0, sinks, 0, best);
+    enumerateConcurrent(state, 0, sinks, 0, groupTop_, 0, 0, best);
     if (allowMerge_) enumerateMerges(state, best);
 
     memo_.put(state, Memo{best.cost, best.ending, best.merge});
@@ -91,34 +92,51 @@ double PartDp::solveState(Mask state) {
 // highest index first; a frontier op passed over is excluded from the rest of that branch, and
 // with it every ancestor (they could only join after it). Supersets never split a group, so a
 // group larger than r prunes the whole branch.
-void PartDp::enumerateConcurrent(Mask state, Mask ending, Mask avail, int size, Best& best) {
+void PartDp::enumerateConcurrent(Mask state, Mask ending, Mask avail, int size, size_t groupsAt,
+                                 int groupCount, int closed, Best& best) {
+    const size_t childAt = groupsAt + static_cast<size_t>(groupCount);
+    const size_t savedTop = groupTop_;
+    groupTop_ = childAt + static_cast<size_t>(groupCount) + 1; // a child has at most one more group
+    if (groupStack_.size() < groupTop_) groupStack_.resize(std::max(groupTop_, groupStack_.size() * 2));
     while (avail) {
+        // Re-read each time: the calls below may grow the stack.
+        const Group* groups = groupStack_.data() + groupsAt;
+        Group* grownGroups = groupStack_.data() + childAt;
         const int v = highestBit(avail);
         avail &= ~bitOf(v);
         const Mask grown = ending | bitOf(v);
-        // Groups of the grown ending. A group only ever grows by an op that feeds it, so a group
-        // larger than r, or more than s groups with no feeder left in the state, prunes the branch.
-        int groups = 0, closedGroups = 0;
-        bool tooLarge = false;
-        for (Mask rest = grown; rest;) {
-            int compSize = 0;
-            const Mask comp = componentOf(lowestBit(rest), grown, compSize);
-            rest &= ~comp;
-            ++groups;
-            if (compSize > options_.maxGroupSize) tooLarge = true;
-            Mask feeders = 0;
-            for (Mask m = comp; m; m &= m - 1) feeders |= pred_[static_cast<size_t>(lowestBit(m))];
-            if ((feeders & state & ~grown) == 0) ++closedGroups;
+        // Groups of the grown ending: v joins the groups it touches into one; the others are
+        // unchanged, and so is whether they are closed (an op feeding a group touches it). A
+        // group only ever grows by an op that feeds it, so a group larger than r, or more than
+        // s groups with no feeder left in the state, prunes the branch. The parent's groups
+        // passed both tests, so only the joined group can be too large.
+        Group joined{bitOf(v), pred_[static_cast<size_t>(v)], 1};
+        int grownCount = 0, grownClosed = closed;
+        const Mask touched = adj_[static_cast<size_t>(v)];
+        for (int i = 0; i < groupCount; ++i) {
+            const Group& gr = groups[i];
+            if ((gr.members & touched) == 0) {
+                grownGroups[grownCount++] = gr;
+                continue;
+            }
+            if ((gr.feeders & state & ~ending) == 0) --grownClosed;
+            joined.members |= gr.members;
+            joined.feeders |= gr.feeders;
+            joined.size += gr.size;
         }
-        if (tooLarge || closedGroups > options_.maxGroups) continue;
+        grownGroups[grownCount++] = joined;
+        if ((joined.feeders & state & ~grown) == 0) ++grownClosed;
+        if (joined.size > options_.maxGroupSize || grownClosed > options_.maxGroups) continue;
         Mask next = avail;
         for (Mask p = pred_[static_cast<size_t>(v)] & state; p; p &= p - 1) {
             const int u = lowestBit(p);
             if ((succ_[static_cast<size_t>(u)] & state & ~grown) == 0) next |= bitOf(u);
         }
-        if (groups <= options_.maxGroups) consider(state, grown, false, best);
-        if (size + 1 < maxEndingSize_) enumerateConcurrent(state, grown, next, size + 1, best);
+        if (grownCount <= options_.maxGroups) consider(state, grown, false, best);
+        if (size + 1 < maxEndingSize_)
+            enumerateConcurrent(state, grown, next, size + 1, childAt, grownCount, grownClosed, best);
     }
+    groupTop_ = savedTop;
 }
 
 void PartDp::enumerateMerges(Mask state, Best& best) {

@@ -45,8 +45,18 @@ class PartDp {
         bool merge = false;
     };
 
+    // One weakly connected group of a partial ending, with the ops that feed it.
+    struct Group {
+        Mask members = 0;
+        Mask feeders = 0;
+        int size = 0;
+    };
+
     double solveState(Mask state);
-    void enumerateConcurrent(Mask state, Mask ending, Mask avail, int size, Best& best);
+    // The groups of `ending` (`groupCount` of them, `closed` with no feeder left in the state)
+    // lie in groupStack_ from `groupsAt`; each call derives its children's just above them.
+    void enumerateConcurrent(Mask state, Mask ending, Mask avail, int size, size_t groupsAt, int groupCount,
+                             int closed, Best& best);
     void enumerateMerges(Mask state, Best& best);
     void consider(Mask state, Mask ending, bool merge, Best& best);
     double concurrentLatency(Mask ending);
@@ -70,6 +80,11 @@ class PartDp {
     int maxEndingSize_ = 1;
     bool allowParallel_ = true, allowMerge_ = true;
     int doneOps_ = 0; // the largest state solved so far, for progress
+
+    // Groups of the endings being enumerated; consider() re-enters solveState, whose enumeration
+    // starts at groupTop_, above everything in use.
+    std::vector<Group> groupStack_;
+    size_t groupTop_ = 0;
 
     MaskMap<Memo> memo_;
     MaskMap<double> concurrentCache_, mergeCache_;
