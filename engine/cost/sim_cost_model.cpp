@@ -4,15 +4,35 @@
 #include "util/errors.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <utility>
 
 namespace ioscope {
 
-SimCostModel::SimCostModel(SimDevice device, std::string spec)
-    : device_(std::move(device)), spec_(std::move(spec)) {}
-
 namespace {
+
+std::uint64_t nextModelSerial() {
+    static std::atomic<std::uint64_t> counter{0};
+    return ++counter;
+}
+
+// A thread's recent lowered ops by op address, checked against the full lowering key: a hit skips
+// hashing the key and locking the shared memo (the DP asks for the same few hundred ops millions
+// of times). Memo entries are never erased, so a cached pointer stays valid while its model lives.
+struct RecentOp {
+    std::uint64_t model = 0;
+    const Op* op = nullptr;
+    std::string key;
+    const void* lowered = nullptr;
+};
+constexpr size_t kRecentOps = 1024;
+
+RecentOp& recentOpSlot(const Op& op) {
+    thread_local std::vector<RecentOp> slots(kRecentOps);
+    const auto address = reinterpret_cast<std::uintptr_t>(&op);
+    return slots[(address ^ (address >> 10)) / alignof(Op) % kRecentOps];
+}
 
 // Everything lowering reads from an op, packed as raw integers (no formatting: this runs for
 // every op of every stage, into a buffer reused by the thread). Sequential ops are not memoized.
@@ -88,6 +108,9 @@ constexpr size_t kMaxCachedStages = size_t(1) << 21;
 
 } // namespace
 
+SimCostModel::SimCostModel(SimDevice device, std::string spec)
+    : device_(std::move(device)), spec_(std::move(spec)), serial_(nextModelSerial()) {}
+
 const SimCostModel::LoweredOp& SimCostModel::opKernels(const Op& op, const RunConfig& cfg) const {
     thread_local LoweredOp unmemoized;
     if (op.kind == OpKind::Sequential) {
@@ -96,16 +119,27 @@ const SimCostModel::LoweredOp& SimCostModel::opKernels(const Op& op, const RunCo
     }
     thread_local std::string key;
     loweringKey(op, cfg, key);
+    RecentOp& recent = recentOpSlot(op);
+    if (recent.model == serial_ && recent.op == &op && recent.key == key)
+        return *static_cast<const LoweredOp*>(recent.lowered);
+    const LoweredOp* lowered = nullptr;
     {
         std::shared_lock lock(memoMutex_);
-        if (const auto it = memo_.find(key); it != memo_.end()) return it->second;
+        if (const auto it = memo_.find(key); it != memo_.end()) lowered = &it->second;
     }
-    std::vector<SimKernel> kernels = lowerOp(device_, op, cfg);
-    std::unique_lock lock(memoMutex_);
-    // References into an unordered_map stay valid across inserts; entries are never erased.
-    const auto [it, inserted] = memo_.try_emplace(key, LoweredOp{std::move(kernels), 0});
-    if (inserted) it->second.id = static_cast<std::uint32_t>(memo_.size());
-    return it->second;
+    if (!lowered) {
+        std::vector<SimKernel> kernels = lowerOp(device_, op, cfg);
+        std::unique_lock lock(memoMutex_);
+        // References into an unordered_map stay valid across inserts; entries are never erased.
+        const auto [it, inserted] = memo_.try_emplace(key, LoweredOp{std::move(kernels), 0});
+        if (inserted) it->second.id = static_cast<std::uint32_t>(memo_.size());
+        lowered = &it->second;
+    }
+    recent.model = serial_;
+    recent.op = &op;
+    recent.key = key;
+    recent.lowered = lowered;
+    return *lowered;
 }
 
 std::vector<std::vector<SimKernel>> SimCostModel::stageStreams(const Graph& g, const Stage& stage,

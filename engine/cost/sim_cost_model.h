@@ -41,6 +41,8 @@ class SimCostModel : public CostModel {
 
     SimDevice device_;
     std::string spec_;
+    // Names this model in the threads' op caches, where an address could be reused by a later model.
+    std::uint64_t serial_;
     mutable std::shared_mutex memoMutex_;
     mutable std::unordered_map<std::string, LoweredOp> memo_;
 
