@@ -206,9 +206,10 @@ double SimCostModel::concurrentStageLatencyMs(const Graph& g, const Stage& stage
         for (size_t j = groupStart[i]; j < groupStart[i + 1]; ++j) appendId(cacheKey, lowered[j]->id);
         appendId(cacheKey, 0); // ends the stream
     }
+    const std::uint64_t hash = std::hash<std::string_view>{}(cacheKey);
     {
         std::shared_lock lock(stageMutex_);
-        if (const auto it = stageMs_.find(cacheKey); it != stageMs_.end()) return it->second;
+        if (const double* ms = findStage(cacheKey, hash)) return *ms;
     }
     std::vector<std::vector<SimKernel>> ordered;
     ordered.reserve(keys.size());
@@ -219,9 +220,46 @@ double SimCostModel::concurrentStageLatencyMs(const Graph& g, const Stage& stage
     }
     const double ms = stageLatencyUs(device_, ordered) / 1000.0;
     std::unique_lock lock(stageMutex_);
-    if (stageMs_.size() >= kMaxCachedStages) stageMs_.clear(); // bounds memory; only speed is lost
-    stageMs_.emplace(cacheKey, ms);
+    if (stageCount_ >= kMaxCachedStages) { // bounds memory; only speed is lost
+        stageSlots_.clear();
+        stageKeys_.clear();
+        stageCount_ = 0;
+    }
+    insertStage(cacheKey, hash, ms);
     return ms;
+}
+
+const double* SimCostModel::findStage(std::string_view key, std::uint64_t hash) const {
+    if (stageSlots_.empty()) return nullptr;
+    const size_t mask = stageSlots_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        const StageSlot& slot = stageSlots_[i];
+        if (slot.keySize == 0) return nullptr;
+        if (slot.hash == hash && std::string_view(stageKeys_).substr(slot.keyAt, slot.keySize) == key)
+            return &slot.ms;
+    }
+}
+
+// Adds `key` unless another thread already has (its latency is the same).
+void SimCostModel::insertStage(std::string_view key, std::uint64_t hash, double ms) {
+    if (findStage(key, hash)) return;
+    if ((stageCount_ + 1) * 4 > stageSlots_.size() * 3) {
+        std::vector<StageSlot> old = std::move(stageSlots_);
+        stageSlots_.assign(std::max<size_t>(1024, old.size() * 2), StageSlot{});
+        const size_t mask = stageSlots_.size() - 1;
+        for (const StageSlot& slot : old) {
+            if (slot.keySize == 0) continue;
+            size_t i = slot.hash & mask;
+            while (stageSlots_[i].keySize != 0) i = (i + 1) & mask;
+            stageSlots_[i] = slot;
+        }
+    }
+    const size_t mask = stageSlots_.size() - 1;
+    size_t i = hash & mask;
+    while (stageSlots_[i].keySize != 0) i = (i + 1) & mask;
+    stageSlots_[i] = StageSlot{hash, stageKeys_.size(), key.size(), ms};
+    stageKeys_.append(key);
+    ++stageCount_;
 }
 
 } // namespace ioscope

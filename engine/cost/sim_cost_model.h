@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -49,8 +50,20 @@ class SimCostModel : public CostModel {
     // Simulated stages by their launch-ordered streams, each the ids of its ops' kernel lists:
     // a stage's latency is a function of exactly those kernels, and stages of different ops
     // with equal shapes (frequent in cell-based networks) lower to equal streams.
+    // Open addressing over the key's hash, keys packed in one buffer: std::unordered_map's node
+    // chasing and string compares showed up as a tenth of a search. Guarded by stageMutex_.
+    struct StageSlot {
+        std::uint64_t hash = 0;
+        size_t keyAt = 0;
+        size_t keySize = 0; // 0: empty (keys are never empty)
+        double ms = 0;
+    };
+    const double* findStage(std::string_view key, std::uint64_t hash) const;
+    void insertStage(std::string_view key, std::uint64_t hash, double ms);
     std::shared_mutex stageMutex_;
-    std::unordered_map<std::string, double> stageMs_;
+    std::vector<StageSlot> stageSlots_;
+    std::string stageKeys_;
+    size_t stageCount_ = 0;
 };
 
 } // namespace ioscope
