@@ -193,7 +193,8 @@ Mask PartDp::componentOf(int v, Mask within, int& size) const {
 double PartDp::concurrentLatency(Mask ending) {
     if (const double* ms = concurrentCache_.find(ending)) return *ms;
     if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
-    const double ms = cost_.stageLatencyMs(g_, makeStage(ending, false), options_.run);
+    fillStage(ending, false, scratchStage_);
+    const double ms = cost_.stageLatencyMs(g_, scratchStage_, options_.run);
     ++counters_.stagesCosted;
     concurrentCache_.put(ending, ms);
     return ms;
@@ -202,7 +203,8 @@ double PartDp::concurrentLatency(Mask ending) {
 double PartDp::mergeLatency(Mask ending) {
     if (const double* ms = mergeCache_.find(ending)) return *ms;
     if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
-    const double ms = cost_.stageLatencyMs(g_, makeStage(ending, true), options_.run);
+    fillStage(ending, true, scratchStage_);
+    const double ms = cost_.stageLatencyMs(g_, scratchStage_, options_.run);
     ++counters_.stagesCosted;
     mergeCache_.put(ending, ms);
     return ms;
@@ -212,16 +214,23 @@ double PartDp::mergeLatency(Mask ending) {
 // groups are ordered by their first op. A merge stage is one group of ops in id order.
 Stage PartDp::makeStage(Mask ending, bool merge) const {
     Stage st;
+    fillStage(ending, merge, st);
+    return st;
+}
+
+void PartDp::fillStage(Mask ending, bool merge, Stage& st) const {
     st.strategy = merge ? Strategy::Merge : Strategy::Concurrent;
-    for (Mask rest = ending; rest;) {
+    size_t groups = 0;
+    for (Mask rest = ending; rest; ++groups) {
         int size = 0;
         const Mask comp = merge ? rest : componentOf(lowestBit(rest), ending, size);
         rest &= ~comp;
-        std::vector<OpId> group;
+        if (st.groups.size() <= groups) st.groups.emplace_back();
+        std::vector<OpId>& group = st.groups[groups];
+        group.clear();
         for (Mask m = comp; m; m &= m - 1) group.push_back(ops_[static_cast<size_t>(lowestBit(m))]);
-        st.groups.push_back(std::move(group));
     }
-    return st;
+    st.groups.resize(groups);
 }
 
 std::vector<Stage> PartDp::bestStages() const {

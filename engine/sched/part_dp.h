@@ -62,6 +62,8 @@ class PartDp {
     double concurrentLatency(Mask ending);
     double mergeLatency(Mask ending);
     Stage makeStage(Mask ending, bool merge) const;
+    // makeStage into `st`, reusing its group vectors' storage (stages are costed millions of times).
+    void fillStage(Mask ending, bool merge, Stage& st) const;
     Mask componentOf(int v, Mask within, int& size) const;
     void countTransition();
 
@@ -85,6 +87,8 @@ class PartDp {
     // starts at groupTop_, above everything in use.
     std::vector<Group> groupStack_;
     size_t groupTop_ = 0;
+
+    Stage scratchStage_; // the stage being costed
 
     MaskMap<Memo> memo_;
     MaskMap<double> concurrentCache_, mergeCache_;
