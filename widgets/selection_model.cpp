@@ -56,4 +56,15 @@ void SelectionModel::setHoveredOp(OpId op) {
     emit hoveredChanged(op);
 }
 
+SelectionModel* bindSelection(QObject* view, SelectionModel* current, SelectionModel* requested,
+                              SelectionModel*& own, const std::function<void()>& fallBack) {
+    if (current) QObject::disconnect(current, nullptr, view, nullptr);
+    if (!requested) {
+        if (!own) own = new SelectionModel(view);
+        requested = own;
+    }
+    if (requested != own) QObject::connect(requested, &QObject::destroyed, view, fallBack);
+    return requested;
+}
+
 } // namespace ioscope::widgets

@@ -8,6 +8,8 @@
 #include <QObject>
 #include <QSet>
 
+#include <functional>
+
 namespace ioscope::widgets {
 
 class SelectionModel : public QObject {
@@ -39,5 +41,12 @@ class SelectionModel : public QObject {
     OpId current_ = -1;
     OpId hovered_ = -1;
 };
+
+// How a view takes a selection model: drops its connections to `current`, uses `requested` or,
+// when that is null, its private model `own` (created on demand), and, when a shared model is
+// destroyed first (window teardown), calls `fallBack` so the view can return to its own one.
+// Returns the model the view should use; the view then connects the signals it needs.
+SelectionModel* bindSelection(QObject* view, SelectionModel* current, SelectionModel* requested,
+                              SelectionModel*& own, const std::function<void()>& fallBack);
 
 } // namespace ioscope::widgets

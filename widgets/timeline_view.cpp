@@ -30,18 +30,10 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent), timer_(new QTimer
 }
 
 void TimelineView::setSelectionModel(SelectionModel* selection) {
-    if (selection_) disconnect(selection_, nullptr, this, nullptr);
-    if (!selection) {
-        if (!ownSelection_) ownSelection_ = new SelectionModel(this);
-        selection = ownSelection_;
-    }
-    selection_ = selection;
-    // A shared selection that goes away first (window teardown) leaves the view on its own one.
-    if (selection != ownSelection_)
-        connect(selection, &QObject::destroyed, this, [this] {
-            selection_ = nullptr;
-            setSelectionModel(nullptr);
-        });
+    selection_ = bindSelection(this, selection_, selection, ownSelection_, [this] {
+        selection_ = nullptr; // already destroyed: nothing to disconnect
+        setSelectionModel(nullptr);
+    });
     connect(selection_, &SelectionModel::selectionChanged, this, qOverload<>(&QWidget::update));
     connect(selection_, &SelectionModel::hoveredChanged, this, qOverload<>(&QWidget::update));
     update();
