@@ -3,10 +3,14 @@
 // profile cache replayed offline.
 #include "graph/graph.h"
 #include "schedule/schedule.h"
+#include "util/errors.h"
 
+#include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ioscope {
 
@@ -30,6 +34,26 @@ class CostModel {
     // Latency in milliseconds of one stage, including what its boundary to the next costs in
     // the mode schedules run in. Must be safe to call from several threads.
     virtual double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) = 0;
+
+    // Models that measure many stages at once far faster than one at a time (live profiling:
+    // one CUDA graph times hundreds of stages) say so; iosSchedule then searches speculatively
+    // (sched/batched_search.h) and only ever asks stageLatencyMs for stages already measured.
+    virtual bool measuresInBatches() const { return false; }
+    // The latency of a stage measured before, without measuring anything.
+    virtual std::optional<double> knownLatencyMs(const Graph&, const Stage&, const RunConfig&) {
+        return std::nullopt;
+    }
+    // Measures every stage of `stages` (distinct, none known yet). `progress(done, total)` is
+    // called now and then; throws Cancelled when *cancel becomes true.
+    using BatchProgress = std::function<void(size_t done, size_t total)>;
+    virtual void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
+                              const BatchProgress& progress, const std::atomic<bool>* cancel) {
+        for (size_t i = 0; i < stages.size(); ++i) {
+            if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
+            stageLatencyMs(g, stages[i], cfg);
+            if (progress) progress(i + 1, stages.size());
+        }
+    }
 };
 
 } // namespace ioscope

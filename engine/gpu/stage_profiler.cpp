@@ -1,8 +1,10 @@
 // The live-profiling cost model: each candidate stage runs through the same runtime that
-// executes schedules (same buffer plan, programs and fork/join launches). In graph mode a stage
-// is captured several times back to back into one CUDA graph and replayed, so the measurement
-// holds what a stage boundary costs inside a whole-schedule graph (fork, join, launch gaps) and
-// stage sums predict whole runs; the repeat count adapts so every sample lasts long enough.
+// executes schedules (same buffer plan, programs and fork/join launches). Stages are measured in
+// batches: a few hundred stages are captured one after another into one CUDA graph (in stages
+// mode, enqueued the same way), with a timing event between each two, and the graph is replayed
+// a few times; a stage's latency is the median time between its two events. So a stage is timed
+// as it runs inside a whole-schedule graph (fork, join and the gap to the next stage included),
+// and one capture, one instantiation and one synchronisation serve hundreds of stages.
 #include "cost/profile_cache.h"
 #include "cost/stage_signature.h"
 #include "exec/gpu_execution.h"
@@ -20,9 +22,10 @@ using namespace gpu;
 
 namespace {
 
-constexpr int kCopies = 8;               // stage copies per captured graph
-constexpr int kSamples = 3;              // timed samples; the median is kept
-constexpr double kSampleTargetMs = 0.06; // each sample at least this long
+constexpr size_t kChunkStages = 256; // stages per captured graph
+constexpr int kSamples = 5;          // timed replays after one warm-up; the median is kept
+
+using StageGroups = std::vector<std::vector<const Program*>>;
 
 // Everything profiling one graph at one run configuration needs, built on first use.
 struct GraphSession {
@@ -45,30 +48,62 @@ class GpuCostModel : public CostModel {
         cuda_ = v.substr(5, comma - 5);
         cudnn_ = v.substr(comma + 8);
     }
+    ~GpuCostModel() override {
+        for (cudaEvent_t e : events_) cudaEventDestroy(e);
+    }
     std::string name() const override { return mode_ == ExecMode::Graph ? "gpu" : "gpu:stages"; }
     std::string device() const override { return device_.name(); }
 
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
         auto lock = device_.lock();
-        const std::string sig = stageSignature(g, stage, cfg);
-        auto known = measured_.find(sig);
-        if (known != measured_.end()) return known->second;
+        if (std::optional<double> ms = knownLatencyMs(g, stage, cfg)) return *ms;
+        measureBatch(g, {stage}, cfg, {}, nullptr);
+        return measured_.at(stageSignature(g, stage, cfg));
+    }
+
+    bool measuresInBatches() const override { return true; }
+
+    std::optional<double> knownLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
+        auto lock = device_.lock();
+        auto it = measured_.find(stageSignature(g, stage, cfg));
+        if (it == measured_.end()) return std::nullopt;
+        return it->second;
+    }
+
+    void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
+                      const BatchProgress& progress, const std::atomic<bool>* cancel) override {
+        auto lock = device_.lock();
         GraphSession& session = sessionFor(g, cfg);
-        std::vector<std::vector<const Program*>> groups;
-        if (stage.strategy == Strategy::Merge && stage.opCount() > 1) {
-            groups.push_back({&mergedProgram(session, stage.allOps())});
-        } else {
-            for (const auto& group : stage.groups) {
-                std::vector<const Program*> list;
-                for (OpId id : group) list.push_back(&opProgram(session, id));
-                groups.push_back(std::move(list));
+        // Equal signatures cost the same: each is measured once.
+        std::vector<std::pair<std::string, const Stage*>> todo;
+        {
+            std::unordered_map<std::string, bool> queued;
+            for (const Stage& st : stages) {
+                std::string sig = stageSignature(g, st, cfg);
+                if (measured_.count(sig) || !queued.emplace(sig, true).second) continue;
+                todo.emplace_back(std::move(sig), &st);
             }
         }
-        device_.ensureSlots(static_cast<int>(groups.size()));
-        const double ms = measure(groups) + session.boundaryMs;
-        measured_[sig] = ms;
-        if (record_) record_->insert(context(cfg), sig, ms);
-        return ms;
+        for (size_t at = 0; at < todo.size(); at += kChunkStages) {
+            if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
+            const size_t end = std::min(todo.size(), at + kChunkStages);
+            std::vector<StageGroups> chunk;
+            int slots = 1;
+            for (size_t i = at; i < end; ++i) {
+                chunk.push_back(stageGroups(session, *todo[i].second));
+                slots = std::max(slots, static_cast<int>(chunk.back().size()));
+            }
+            device_.ensureSlots(slots);
+            const std::vector<double> ms = measureStages(chunk);
+            for (size_t i = at; i < end; ++i) {
+                const double latency = std::max(0.5 * ms[i - at], ms[i - at] + session.boundaryMs);
+                measured_[todo[i].first] = latency;
+                if (record_) record_->insert(context(cfg), todo[i].first, latency);
+            }
+            session.merged.clear(); // merged weights are rebuilt on demand; memory stays bounded
+            if (progress) progress(end, todo.size());
+        }
+        if (progress && todo.empty()) progress(0, 0);
     }
 
   private:
@@ -99,6 +134,18 @@ class GpuCostModel : public CostModel {
         calibrateBoundary(*s);
         session_ = std::move(s);
         return *session_;
+    }
+
+    StageGroups stageGroups(GraphSession& s, const Stage& stage) {
+        if (stage.strategy == Strategy::Merge && stage.opCount() > 1)
+            return {{&mergedProgram(s, stage.allOps())}};
+        StageGroups groups;
+        for (const auto& group : stage.groups) {
+            std::vector<const Program*> list;
+            for (OpId id : group) list.push_back(&opProgram(s, id));
+            groups.push_back(std::move(list));
+        }
+        return groups;
     }
 
     const Program& opProgram(GraphSession& s, OpId id) {
@@ -152,16 +199,17 @@ class GpuCostModel : public CostModel {
         return *it->second.second;
     }
 
-    // What a stage boundary costs beyond a stage measured on its own (kernels that differ from
-    // the last, one long graph): the whole sequential schedule is measured once per graph and
-    // compared with the sum of its single-op stages; the difference per stage is added to every
-    // stage, so stage sums predict whole runs.
+    // What the timing events cost (or save) against a whole-schedule graph without them: the
+    // sequential schedule is measured once whole and once as single-op stages; the difference
+    // per stage is added to every stage, so stage sums predict whole runs.
     void calibrateBoundary(GraphSession& s) {
-        std::vector<std::vector<std::vector<const Program*>>> stages;
+        std::vector<StageGroups> stages;
+        for (OpId id : s.graph->units()) stages.push_back({{&opProgram(s, id)}});
         double sum = 0;
-        for (OpId id : s.graph->units()) {
-            stages.push_back({{&opProgram(s, id)}});
-            sum += measure(stages.back());
+        for (size_t at = 0; at < stages.size(); at += kChunkStages) {
+            const std::vector<StageGroups> chunk(
+                stages.begin() + long(at), stages.begin() + long(std::min(stages.size(), at + kChunkStages)));
+            for (double ms : measureStages(chunk)) sum += ms;
         }
         cudaStream_t stream = device_.slot(0).stream;
         auto whole = [&] {
@@ -177,35 +225,90 @@ class GpuCostModel : public CostModel {
         std::vector<double> runs;
         for (int i = 0; i < 7; ++i) runs.push_back(timeOnStream(stream, 1, once));
         std::nth_element(runs.begin(), runs.begin() + 3, runs.end());
-        s.boundaryMs = std::max(0.0, (runs[3] - sum) / double(stages.size()));
+        s.boundaryMs = (runs[3] - sum) / double(stages.size());
     }
 
-    double measure(const std::vector<std::vector<const Program*>>& groups) {
+    // The latency of each stage of `stages`, run back to back as described at the top.
+    std::vector<double> measureStages(const std::vector<StageGroups>& stages) {
+        if (!inGraphTiming_) return measureOneByOne(stages);
+        const size_t n = stages.size();
+        while (events_.size() < n + 1) {
+            cudaEvent_t e = nullptr;
+            IOSCOPE_CHECK(cudaEventCreate(&e));
+            events_.push_back(e);
+        }
         cudaStream_t stream = device_.slot(0).stream;
-        auto copies = [&] {
-            for (int i = 0; i < kCopies; ++i) launchStage(device_, groups);
+        const bool graphMode = mode_ == ExecMode::Graph;
+        auto mark = [&](size_t i) {
+            IOSCOPE_CHECK(graphMode ? cudaEventRecordWithFlags(events_[i], stream, cudaEventRecordExternal)
+                                    : cudaEventRecord(events_[i], stream));
+        };
+        auto all = [&] {
+            for (size_t i = 0; i < n; ++i) {
+                mark(i);
+                launchStage(device_, stages[i]);
+            }
+            mark(n);
         };
         CapturedGraph graph;
-        std::function<void()> once = copies;
-        if (mode_ == ExecMode::Graph) {
-            graph.capture(device_, copies);
+        std::function<void()> once = all;
+        if (graphMode) {
+            graph.capture(device_, all);
             once = [&] { graph.launch(stream); };
         }
-        once(); // warm-up (uploads the graph, touches the data)
-        std::vector<double> samples{timeOnStream(stream, 1, once)};
-        const int launches = std::clamp(int(std::ceil(kSampleTargetMs / std::max(samples[0], 1e-4))), 1, 64);
-        while (int(samples.size()) < kSamples)
-            samples.push_back(timeOnStream(stream, launches, once) / launches);
-        std::nth_element(samples.begin(), samples.begin() + kSamples / 2, samples.end());
-        return samples[kSamples / 2] / kCopies;
+        once(); // warm-up: uploads the graph, touches the data
+        std::vector<std::vector<double>> samples(n);
+        for (int k = 0; k < kSamples; ++k) {
+            once();
+            IOSCOPE_CHECK(cudaStreamSynchronize(stream));
+            for (size_t i = 0; i < n; ++i) {
+                float ms = 0;
+                if (cudaEventElapsedTime(&ms, events_[i], events_[i + 1]) != cudaSuccess) {
+                    // A driver that cannot time events recorded by graph nodes: time one
+                    // stage per graph launch instead (slower, same quantity).
+                    cudaGetLastError();
+                    inGraphTiming_ = false;
+                    return measureOneByOne(stages);
+                }
+                samples[i].push_back(ms);
+            }
+        }
+        std::vector<double> medians(n);
+        for (size_t i = 0; i < n; ++i) {
+            std::nth_element(samples[i].begin(), samples[i].begin() + kSamples / 2, samples[i].end());
+            medians[i] = samples[i][kSamples / 2];
+        }
+        return medians;
+    }
+
+    std::vector<double> measureOneByOne(const std::vector<StageGroups>& stages) {
+        cudaStream_t stream = device_.slot(0).stream;
+        std::vector<double> medians;
+        for (const StageGroups& stage : stages) {
+            auto body = [&] { launchStage(device_, stage); };
+            CapturedGraph graph;
+            std::function<void()> once = body;
+            if (mode_ == ExecMode::Graph) {
+                graph.capture(device_, body);
+                once = [&] { graph.launch(stream); };
+            }
+            once();
+            std::vector<double> samples;
+            for (int k = 0; k < kSamples; ++k) samples.push_back(timeOnStream(stream, 1, once));
+            std::nth_element(samples.begin(), samples.begin() + kSamples / 2, samples.end());
+            medians.push_back(samples[kSamples / 2]);
+        }
+        return medians;
     }
 
     ExecMode mode_;
+    bool inGraphTiming_ = true;
     std::shared_ptr<ProfileCache> record_;
     Device& device_;
     std::string cuda_, cudnn_;
     std::unique_ptr<GraphSession> session_;
     std::unordered_map<std::string, double> measured_;
+    std::vector<cudaEvent_t> events_; // timing marks between batched stages
 };
 
 } // namespace

@@ -1,6 +1,7 @@
 // iosSchedule: the IOS dynamic program run part by part (stages never cross a part), with
 // progress, cancellation and statistics.
 #include "analysis/partition.h"
+#include "sched/batched_search.h"
 #include "sched/part_dp.h"
 #include "sched/scheduler.h"
 #include "util/errors.h"
@@ -93,9 +94,10 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
 
 } // namespace detail
 
-ScheduleResult iosSchedule(const Graph& g, CostModel& cost, const SchedulerOptions& options,
-                           const ProgressCallback& progress, const std::atomic<bool>* cancel) {
-    checkOptions(options);
+namespace {
+
+ScheduleResult searchOnce(const Graph& g, CostModel& cost, const SchedulerOptions& options,
+                          const ProgressCallback& progress, const std::atomic<bool>* cancel) {
     const auto start = std::chrono::steady_clock::now();
     std::vector<std::vector<OpId>> parts;
     for (Block& block : partitionBlocks(g, options.maxPartSize))
@@ -121,6 +123,20 @@ ScheduleResult iosSchedule(const Graph& g, CostModel& cost, const SchedulerOptio
     }
     result.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
+}
+
+} // namespace
+
+ScheduleResult iosSchedule(const Graph& g, CostModel& cost, const SchedulerOptions& options,
+                           const ProgressCallback& progress, const std::atomic<bool>* cancel) {
+    checkOptions(options);
+    if (!cost.measuresInBatches()) return searchOnce(g, cost, options, progress, cancel);
+    return detail::batchedSearch(
+        g, cost, options.run,
+        [&](CostModel& speculative, const ProgressCallback& passProgress) {
+            return searchOnce(g, speculative, options, passProgress, cancel);
+        },
+        progress, cancel);
 }
 
 } // namespace ioscope

@@ -1,0 +1,110 @@
+#include "sched/batched_search.h"
+
+#include "cost/cost_factory.h"
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_set>
+#include <utility>
+
+namespace ioscope::detail {
+namespace {
+
+// Answers with the measured latency where there is one; otherwise notes the stage as wanted
+// and answers with the simulated estimate, scaled so single ops match their measurements.
+class SpeculativeCost : public CostModel {
+  public:
+    SpeculativeCost(CostModel& measured, CostModel& estimate, double scale)
+        : measured_(measured), estimate_(estimate), scale_(scale) {}
+    std::string name() const override { return measured_.name(); }
+    std::string device() const override { return measured_.device(); }
+    double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
+        if (std::optional<double> ms = measured_.knownLatencyMs(g, stage, cfg)) return *ms;
+        if (seen_.insert(identity(stage)).second) wanted_.push_back(stage);
+        return scale_ * estimate_.stageLatencyMs(g, stage, cfg);
+    }
+    std::vector<Stage> takeWanted() {
+        seen_.clear();
+        return std::exchange(wanted_, {});
+    }
+
+  private:
+    // The stage's ops by id (the measured model may fold equal signatures further).
+    static std::string identity(const Stage& stage) {
+        std::string key(1, stage.strategy == Strategy::Merge ? 'm' : 'c');
+        for (const auto& group : stage.groups) {
+            for (OpId id : group) key.append(std::to_string(id)).push_back(',');
+            key.push_back('|');
+        }
+        return key;
+    }
+
+    CostModel& measured_;
+    CostModel& estimate_;
+    double scale_;
+    std::unordered_set<std::string> seen_;
+    std::vector<Stage> wanted_;
+};
+
+// Measured over simulated time of the single ops, so estimates sit on the measured scale.
+double estimateScale(const Graph& g, CostModel& measured, CostModel& estimate, const RunConfig& run) {
+    double measuredSum = 0, estimateSum = 0;
+    for (OpId u : g.units()) {
+        const Stage single{Strategy::Concurrent, {{u}}};
+        const std::optional<double> ms = measured.knownLatencyMs(g, single, run);
+        if (!ms) continue;
+        measuredSum += *ms;
+        estimateSum += estimate.stageLatencyMs(g, single, run);
+    }
+    return measuredSum > 0 && estimateSum > 0 ? measuredSum / estimateSum : 1.0;
+}
+
+} // namespace
+
+ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfig& run,
+                             const SearchOnce& searchOnce, const ProgressCallback& progress,
+                             const std::atomic<bool>* cancel) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::unique_ptr<CostModel> estimate = makeCostModel("sim:H200", run);
+    long long measuredStages = 0;
+    double reported = 0; // progress never goes back
+    SearchProgress last;
+    for (int pass = 0;; ++pass) {
+        SpeculativeCost speculative(measured, *estimate, estimateScale(g, measured, *estimate, run));
+        ScheduleResult result = searchOnce(speculative, [&](const SearchProgress& p) {
+            last = p;
+            last.stagesCosted = measuredStages;
+            last.fraction = reported;
+            if (progress) progress(last);
+        });
+        std::vector<Stage> wanted = speculative.takeWanted();
+        if (wanted.empty()) {
+            if (progress) {
+                last.fraction = 1.0;
+                last.bestLatencyMs = result.latencyMs;
+                progress(last);
+            }
+            result.stats.stagesCosted = measuredStages;
+            result.stats.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            return result;
+        }
+        // The first batch is nearly all of the work; each later one closes half the gap to 1.
+        const double from = pass == 0 ? 0.0 : 1.0 - 0.1 / (1 << (pass - 1));
+        const double to = pass == 0 ? 0.9 : 1.0 - 0.1 / (1 << pass);
+        last.bestLatencyMs = result.latencyMs;
+        measured.measureBatch(
+            g, wanted, run,
+            [&](size_t done, size_t total) {
+                reported = std::max(reported,
+                                    from + (to - from) * double(done) / double(std::max<size_t>(total, 1)));
+                last.fraction = reported;
+                last.stagesCosted = measuredStages + static_cast<long long>(done);
+                if (progress) progress(last);
+            },
+            cancel);
+        measuredStages += static_cast<long long>(wanted.size());
+    }
+}
+
+} // namespace ioscope::detail

@@ -1,0 +1,21 @@
+#pragma once
+// The IOS search for cost models that measure stages in batches (live GPU profiling). The DP
+// runs first on estimates (the simulated model, scaled to the measured single ops); every stage
+// it costed and that is not measured yet is measured in one batch; the DP runs again on the
+// measurements, estimating only stages never measured, and so on until a run asks for nothing
+// new. That last run used measured latencies only, so its result is exactly the DP's answer
+// under the live model, reached with a few large batches instead of one measurement per stage.
+#include "sched/scheduler.h"
+
+#include <functional>
+
+namespace ioscope::detail {
+
+// One whole IOS search (the DP over all parts plus the wavefront comparison) with `cost`.
+using SearchOnce = std::function<ScheduleResult(CostModel& cost, const ProgressCallback& progress)>;
+
+ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfig& run,
+                             const SearchOnce& searchOnce, const ProgressCallback& progress,
+                             const std::atomic<bool>* cancel);
+
+} // namespace ioscope::detail

@@ -1,0 +1,139 @@
+// The speculative batched search (sched/batched_search.h) must find exactly what the plain DP
+// finds with the same latencies, while only ever reading latencies it had measured, in a few
+// batches.
+#include "cost/cost_factory.h"
+#include "models/model_registry.h"
+#include "sched/scheduler.h"
+#include "scheduler_test_support.h"
+
+#include <QtTest>
+
+#include <unordered_map>
+
+using namespace ioscope;
+using namespace ioscope::testing;
+
+namespace {
+
+// Measures in batches with the latencies of `inner`, keyed by the stage's ops (the test cost
+// model charges ops by id, so equal signatures may cost differently); counts latencies read
+// that were never measured.
+class BatchingModel : public CostModel {
+  public:
+    explicit BatchingModel(CostModel& inner) : inner_(inner) {}
+    std::string name() const override { return "batching(" + inner_.name() + ")"; }
+    std::string device() const override { return inner_.device(); }
+    bool measuresInBatches() const override { return true; }
+    double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
+        if (auto ms = knownLatencyMs(g, stage, cfg)) return *ms;
+        ++unmeasuredReads;
+        return inner_.stageLatencyMs(g, stage, cfg);
+    }
+    std::optional<double> knownLatencyMs(const Graph&, const Stage& stage, const RunConfig&) override {
+        auto it = measured_.find(key(stage));
+        if (it == measured_.end()) return std::nullopt;
+        return it->second;
+    }
+    void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
+                      const BatchProgress& progress, const std::atomic<bool>* cancel) override {
+        ++batches;
+        for (size_t i = 0; i < stages.size(); ++i) {
+            if (cancel && cancel->load()) throw Cancelled();
+            const std::string sig = key(stages[i]);
+            if (measured_.count(sig)) ++remeasured;
+            measured_[sig] = inner_.stageLatencyMs(g, stages[i], cfg);
+            if (progress) progress(i + 1, stages.size());
+        }
+    }
+    int batches = 0;
+    int unmeasuredReads = 0;
+    int remeasured = 0;
+    size_t measuredCount() const { return measured_.size(); }
+
+  private:
+    static std::string key(const Stage& stage) {
+        std::string k = stage.strategy == Strategy::Merge ? "m" : "c";
+        for (const auto& group : stage.groups) {
+            for (OpId id : group) k += std::to_string(id) + ",";
+            k += "|";
+        }
+        return k;
+    }
+    CostModel& inner_;
+    std::unordered_map<std::string, double> measured_;
+};
+
+void compareWithPlain(const Graph& g, CostModel& truth, const SchedulerOptions& options) {
+    const ScheduleResult plain = iosSchedule(g, truth, options);
+    BatchingModel batching(truth);
+    std::vector<SearchProgress> seen;
+    const ScheduleResult batched =
+        iosSchedule(g, batching, options, [&](const SearchProgress& p) { seen.push_back(p); });
+    qInfo("%s: %d batches, %zu stages measured (the plain search costed %lld)", g.name().c_str(),
+          batching.batches, batching.measuredCount(), plain.stats.stagesCosted);
+    QCOMPARE(batched.latencyMs, plain.latencyMs);
+    QCOMPARE(batched.schedule.stages.size(), plain.schedule.stages.size());
+    for (size_t i = 0; i < plain.schedule.stages.size(); ++i)
+        QVERIFY(batched.schedule.stages[i] == plain.schedule.stages[i]);
+    QCOMPARE(batched.origin, plain.origin);
+    QCOMPARE(batching.unmeasuredReads, 0);
+    QCOMPARE(batching.remeasured, 0);
+    QVERIFY2(batching.batches >= 1 && batching.batches <= 12, qPrintable(QString::number(batching.batches)));
+    QCOMPARE(batched.stats.stagesCosted, static_cast<long long>(batching.measuredCount()));
+    QVERIFY(!seen.empty());
+    QCOMPARE(seen.back().fraction, 1.0);
+    for (size_t i = 1; i < seen.size(); ++i) QVERIFY(seen[i].fraction >= seen[i - 1].fraction);
+}
+
+} // namespace
+
+class TestBatchedSearch : public QObject {
+    Q_OBJECT
+  private slots:
+    void equalsPlainSearchOnInception();
+    void equalsPlainSearchOnRandomDags();
+    void cancelsDuringMeasurement();
+};
+
+void TestBatchedSearch::equalsPlainSearchOnInception() {
+    // Latencies unlike the estimates (another simulated device), so several passes are needed.
+    const Graph g = buildInceptionV3();
+    const RunConfig run{1, Precision::Tf32};
+    for (const char* spec : {"sim:V100", "sim:H200"}) {
+        const std::unique_ptr<CostModel> truth = makeCostModel(spec, run);
+        SchedulerOptions options;
+        options.run = run;
+        compareWithPlain(g, *truth, options);
+    }
+}
+
+void TestBatchedSearch::equalsPlainSearchOnRandomDags() {
+    std::mt19937 rng(4242);
+    for (int trial = 0; trial < 30; ++trial) {
+        std::vector<double> work;
+        const Graph g = randomDag(rng, 6 + trial % 9, &work);
+        TestCostModel truth(work);
+        SchedulerOptions options;
+        options.maxGroupSize = 1 + trial % 3;
+        options.maxGroups = 2 + trial % 4;
+        options.strategy = trial % 3 == 0 ? StrategySet::Parallel : StrategySet::Both;
+        compareWithPlain(g, truth, options);
+    }
+}
+
+void TestBatchedSearch::cancelsDuringMeasurement() {
+    const Graph g = buildSqueezeNet();
+    const std::unique_ptr<CostModel> truth = makeCostModel("sim:H100", {});
+    BatchingModel batching(*truth);
+    std::atomic<bool> cancel{false};
+    int calls = 0;
+    QVERIFY_THROWS_EXCEPTION(Cancelled, iosSchedule(
+                                            g, batching, {},
+                                            [&](const SearchProgress& p) {
+                                                if (p.stagesCosted > 0 && ++calls == 1) cancel = true;
+                                            },
+                                            &cancel));
+}
+
+QTEST_APPLESS_MAIN(TestBatchedSearch)
+#include "tst_batched_search.moc"
