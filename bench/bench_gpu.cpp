@@ -41,7 +41,10 @@ double seconds(std::chrono::steady_clock::time_point since) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-// Records the latency every stage gets from the live model together with the simulated one.
+// Records the latency stages get from the live model together with the simulated one (a
+// sample of at most about kCalibrationRows per search: NasNet profiles a quarter million).
+constexpr size_t kCalibrationRows = 20000;
+
 class Calibrating : public CostModel {
   public:
     Calibrating(CostModel& live, CostModel& sim, nlohmann::json& out) : live_(live), sim_(sim), out_(out) {}
@@ -49,13 +52,28 @@ class Calibrating : public CostModel {
     std::string device() const override { return live_.device(); }
     double stageLatencyMs(const Graph& g, const Stage& s, const RunConfig& cfg) override {
         const double ms = live_.stageLatencyMs(g, s, cfg);
-        // Compact rows (see kCalibrationColumns): tens of thousands of stages per network.
-        out_.push_back({ms, sim_.stageLatencyMs(g, s, cfg), s.opCount(), s.groups.size(),
-                        s.strategy == Strategy::Merge ? "merge" : "concurrent"});
+        if (out_.size() < kCalibrationRows) add(g, s, cfg, ms);
         return ms;
+    }
+    bool measuresInBatches() const override { return live_.measuresInBatches(); }
+    std::optional<double> knownLatencyMs(const Graph& g, const Stage& s, const RunConfig& cfg) override {
+        return live_.knownLatencyMs(g, s, cfg);
+    }
+    void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
+                      const BatchProgress& progress, const std::atomic<bool>* cancel) override {
+        live_.measureBatch(g, stages, cfg, progress, cancel);
+        const size_t stride = std::max<size_t>(1, stages.size() / kCalibrationRows);
+        for (size_t i = 0; i < stages.size(); i += stride)
+            if (std::optional<double> ms = live_.knownLatencyMs(g, stages[i], cfg))
+                add(g, stages[i], cfg, *ms);
     }
 
   private:
+    void add(const Graph& g, const Stage& s, const RunConfig& cfg, double ms) {
+        // Compact rows (see kCalibrationColumns).
+        out_.push_back({ms, sim_.stageLatencyMs(g, s, cfg), s.opCount(), s.groups.size(),
+                        s.strategy == Strategy::Merge ? "merge" : "concurrent"});
+    }
     CostModel& live_;
     CostModel& sim_;
     nlohmann::json& out_;
@@ -99,6 +117,16 @@ int main(int argc, char** argv) {
             runs = std::atoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--budget"))
             budget = std::atof(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "-r"))
+            maxGroupSize = std::atoi(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "-s"))
+            maxGroups = std::atoi(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--search-limit"))
+            searchLimit = std::atof(argv[i + 1]);
+        else {
+            std::fprintf(stderr, "bench_gpu: unknown option '%s'\n", argv[i]);
+            return 2;
+        }
     }
     const auto start = std::chrono::steady_clock::now();
     std::setvbuf(stdout, nullptr, _IOLBF, 0); // rows survive a killed run
@@ -187,7 +215,9 @@ int main(int argc, char** argv) {
                     const MeasuredChoice choice = keepFasterMeasured(g, ios.schedule, verify);
                     row["ios"]["kept"] = choice.keptSearched ? "ios" : "sequential";
                     row["ios"]["note"] = choice.note;
-                    record->save(outDir + "/profiles-" + name + "-" + pname + ".json");
+                    // Profile databases of the large searches exceed what a report should carry.
+                    if (ios.stats.stagesCosted <= 50000)
+                        record->save(outDir + "/profiles-" + name + "-" + pname + ".json");
                     calibration.push_back(
                         {{"model", name},
                          {"precision", pname},

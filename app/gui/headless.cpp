@@ -3,6 +3,7 @@
 #include "app_settings.h"
 #include "dag_view.h"
 #include "document.h"
+#include "execution_panel.h"
 #include "exporter.h"
 #include "main_window.h"
 #include "qt_text.h"
@@ -16,6 +17,7 @@
 
 #include <QApplication>
 #include <QBuffer>
+#include <QDockWidget>
 #include <QPixmap>
 #include <QSaveFile>
 #include <QTextStream>
@@ -63,6 +65,14 @@ int runHeadless(const HeadlessRequest& request) {
     window.setQuietErrors(true);
     // Headless runs use the defaults, not what a user last chose in the window.
     SearchRequest defaults;
+    if (!request.costSpec.isEmpty()) defaults.costSpec = request.costSpec;
+    if (!request.precision.isEmpty()) {
+        const std::optional<Precision> p = precisionFromString(ss(request.precision));
+        if (!p)
+            return complain(2,
+                            QStringLiteral("unknown precision '%1' (fp32 or tf32)").arg(request.precision));
+        defaults.options.run.precision = *p;
+    }
     window.searchPanel()->setRequest(defaults);
     QString loadError, runError;
     QObject::connect(&window, &MainWindow::errorShown, [&](const QString& m) {
@@ -88,6 +98,15 @@ int runHeadless(const HeadlessRequest& request) {
         } catch (const std::exception& e) {
             return complain(1, QString::fromUtf8(e.what()));
         }
+    }
+    if (request.execute) {
+        ExecutionPanel* panel = window.executionPanel();
+        if (!panel->gpuAvailable())
+            return complain(1, QStringLiteral("--execute: %1").arg(panel->unavailableReason()));
+        if (auto* dock = window.findChild<QDockWidget*>(QStringLiteral("executionDock"))) dock->raise();
+        panel->execute();
+        if (!window.waitUntilIdle(request.timeoutMs)) return complain(1, QStringLiteral("timed out"));
+        if (!runError.isEmpty()) return complain(1, runError);
     }
     // Show a moment of the schedule: the playhead part-way lights the running ops.
     widgets::TimelineView* timeline = window.timeline();

@@ -37,7 +37,18 @@ int main(int argc, char** argv) {
                                       QStringLiteral("FILE"));
     const QCommandLineOption play(
         QStringLiteral("play"), QStringLiteral("Start the timeline animation once the first search is done"));
-    parser.addOptions({screenshot, report, schedule, play});
+    const QCommandLineOption cost(
+        QStringLiteral("cost"),
+        QStringLiteral("With --screenshot/--report: the search's cost model (default "
+                       "sim:H100; gpu profiles live)"),
+        QStringLiteral("SPEC"));
+    const QCommandLineOption precision(QStringLiteral("precision"),
+                                       QStringLiteral("With --screenshot/--report: fp32 or tf32"),
+                                       QStringLiteral("P"));
+    const QCommandLineOption execute(
+        QStringLiteral("execute"),
+        QStringLiteral("With --screenshot/--report: run the schedules on the GPU and show the measurements"));
+    parser.addOptions({screenshot, report, schedule, play, cost, precision, execute});
     if (!parser.parse(QApplication::arguments())) {
         QTextStream(stderr) << "ioscope: error: " << parser.errorText() << '\n';
         return 2;
@@ -63,7 +74,15 @@ int main(int argc, char** argv) {
         request.reportPath = parser.value(report);
         request.model = models.front();
         request.scheduleFile = parser.value(schedule);
+        request.costSpec = parser.value(cost);
+        request.precision = parser.value(precision);
+        request.execute = parser.isSet(execute);
         return ioscope::app::runHeadless(request);
+    }
+    if (parser.isSet(cost) || parser.isSet(precision) || parser.isSet(execute)) {
+        QTextStream(stderr)
+            << "ioscope: error: --cost, --precision and --execute go with --screenshot or --report\n";
+        return 2;
     }
     if (models.size() > 1) {
         QTextStream(stderr) << "ioscope: error: one MODEL at most\n";

@@ -3,6 +3,7 @@
 #include "dag_items.h"
 #include "dag_view.h"
 #include "document.h"
+#include "execution_job.h"
 #include "execution_panel.h"
 #include "find_bar.h"
 #include "model_load_job.h"
@@ -271,7 +272,8 @@ QWidget* MainWindow::buildTimelinePanel() {
 }
 
 bool MainWindow::isBusy() const {
-    return loadJob_->isRunning() || searchJob_->isRunning() || layoutBusy_;
+    return loadJob_->isRunning() || searchJob_->isRunning() || layoutBusy_ ||
+           executionPanel_->job()->isRunning();
 }
 
 bool MainWindow::waitUntilIdle(int timeoutMs) {

@@ -5,6 +5,7 @@
 #include "exec/cpu_executor.h"
 #include "exec/gpu_execution.h"
 #include "gpu_test_graphs.h"
+#include "sched/scheduler.h"
 #include "util/errors.h"
 
 #include <QtTest>
@@ -172,6 +173,32 @@ class TestGpuExecutor : public QObject {
         const double measured = executeOnGpu(g, s, o).medianMs;
         qInfo("sequential: stage sum %.4f ms, measured whole run %.4f ms", sum, measured);
         QVERIFY(sum > 0.3 * measured && sum < 3 * measured);
+    }
+
+    // A live search measures stages in batches (many per CUDA graph, timed by events between
+    // them); each chosen stage must cost about what it costs measured alone, and the predicted
+    // schedule about what the schedule measures when run whole.
+    void batchedProfilingAgreesWithSingles() {
+        const Graph g = gputest::branchyGraph();
+        auto batched = makeGpuCostModel(ExecMode::Graph);
+        QVERIFY(batched->measuresInBatches());
+        const ScheduleResult r = iosSchedule(g, *batched, SchedulerOptions{});
+        QVERIFY(r.stats.stagesCosted > int(g.units().size()));
+        auto single = makeGpuCostModel(ExecMode::Graph);
+        for (const Stage& st : r.schedule.stages) {
+            const std::optional<double> inBatch = batched->knownLatencyMs(g, st, RunConfig{});
+            QVERIFY(inBatch.has_value());
+            const double alone = single->stageLatencyMs(g, st, RunConfig{});
+            qInfo("stage of %d ops in %zu groups: batched %.4f ms, alone %.4f ms", st.opCount(),
+                  st.groups.size(), *inBatch, alone);
+            QVERIFY(std::abs(*inBatch - alone) < 0.4 * std::max(*inBatch, alone) + 0.005);
+        }
+        ExecutionOptions o;
+        o.utilization = false;
+        const double measured = executeOnGpu(g, r.schedule, o).medianMs;
+        qInfo("IOS: predicted %.4f ms, measured whole run %.4f ms (%lld stages profiled)", r.latencyMs,
+              measured, r.stats.stagesCosted);
+        QVERIFY(r.latencyMs > 0.5 * measured && r.latencyMs < 2 * measured);
     }
 
     void failuresAreMessages() {
