@@ -213,7 +213,7 @@ int main(int argc, char** argv) {
                     verify.run = options.run;
                     verify.runs = runs;
                     const MeasuredChoice choice = keepFasterMeasured(g, ios.schedule, verify);
-                    row["ios"]["kept"] = choice.keptSearched ? "ios" : "sequential";
+                    row["ios"]["kept"] = choice.keptSearched ? "ios" : choice.kept;
                     row["ios"]["note"] = choice.note;
                     // Profile databases of the large searches exceed what a report should carry.
                     if (ios.stats.stagesCosted <= 50000)

@@ -16,6 +16,13 @@
 namespace ioscope::cli {
 namespace {
 
+// Why the schedule written is not the DP's own: predicted (wavefront) or measured faster.
+std::string keptNote(const std::string& origin, bool measured) {
+    if (origin == "ios") return "";
+    return measured ? " -> the " + origin + " schedule was faster, kept"
+                    : " -> wavefront predicted faster, kept";
+}
+
 // A one-line progress display on stderr, redrawn in place; only for a terminal.
 class ProgressLine {
   public:
@@ -92,8 +99,9 @@ int runSchedule(const ArgVector& argv) {
             scheduler == "wavefront" ? wavefrontSchedule(g, options.maxStreams) : sequentialSchedule(g);
         doc.latencyMs = predictLatencyMs(g, doc.schedule, *cost, options.run);
     }
-    // DESIGN.md §4: a schedule found with live profiling is judged as a whole. Measure it and
-    // the sequential schedule end to end in the mode the profiles came from; keep the faster.
+    // DESIGN.md §4: a schedule found with live profiling is judged as a whole. Measure it, the
+    // wavefront and the sequential schedule end to end in the mode the profiles came from; keep
+    // the fastest.
     std::string measuredNote;
     const bool live = doc.costModel == "gpu" || doc.costModel == "gpu:stages";
     if (live && scheduler == "ios") {
@@ -105,10 +113,10 @@ int runSchedule(const ArgVector& argv) {
         if (!choice.keptSearched) {
             doc.schedule = choice.schedule;
             doc.latencyMs = predictLatencyMs(g, doc.schedule, *cost, options.run);
-            origin = "sequential";
+            origin = choice.kept;
         }
         MeasuredLatency m;
-        m.medianMs = choice.keptSearched ? choice.searchedMs : choice.sequentialMs;
+        m.medianMs = choice.keptMs;
         m.runs = exec.runs;
         m.mode = std::string(toString(exec.mode));
         m.device = doc.device;
@@ -152,7 +160,7 @@ int runSchedule(const ArgVector& argv) {
     std::printf("scheduler   %s", scheduler.c_str());
     if (scheduler == "ios")
         std::printf(" (r=%d, s=%d, strategy %s)%s", options.maxGroupSize, options.maxGroups,
-                    doc.strategy.c_str(), origin == "ios" ? "" : " -> wavefront predicted faster, kept");
+                    doc.strategy.c_str(), keptNote(origin, !measuredNote.empty()).c_str());
     std::printf("\ncost model  %s, %s, batch %d, %s\n", doc.costModel.c_str(), doc.device.c_str(),
                 options.run.batch, std::string(toString(options.run.precision)).c_str());
     std::printf("stages      %zu\n", doc.schedule.stages.size());

@@ -72,10 +72,14 @@ ExecutionResult executeOnGpu(const Graph& g, const Schedule& s, const ExecutionO
 
 // DESIGN.md §4: a searched schedule is judged as a whole. Measures it and the sequential
 // schedule end to end (same options) and keeps the faster; `note` says which and by how much.
+// DESIGN.md §4: a searched schedule is judged as a whole. It is run end to end with the
+// sequential and the wavefront schedule, in the mode and precision of `options`, and the fastest
+// of the three is kept (a stage-sum prediction can misjudge what a whole graph does).
 struct MeasuredChoice {
     Schedule schedule;
     bool keptSearched = true;
-    double searchedMs = 0, sequentialMs = 0;
+    std::string kept = "searched"; // or "wavefront", "sequential"
+    double keptMs = 0, searchedMs = 0, wavefrontMs = 0, sequentialMs = 0;
     std::string note;
 };
 MeasuredChoice keepFasterMeasured(const Graph& g, const Schedule& searched, const ExecutionOptions& options);

@@ -1,6 +1,7 @@
 #include "gpu/op_program.h"
 
 #include "exec/weights_init.h"
+#include "gpu/conv_algo.h"
 #include "gpu/kernels.h"
 
 #include <algorithm>
@@ -133,30 +134,13 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
     auto& cache = device_.convAlgoCache();
     auto it = cache.find(key);
     if (it == cache.end()) {
-        Slot& s0 = device_.slot(0);
-        cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
-        int returned = 0;
-        // Measured for ordinary convolutions. Grouped (depthwise) ones take cuDNN's heuristic
-        // ranking: trying every algorithm on them can take seconds per shape.
-        if (op.groups == 1)
-            IOSCOPE_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
-                s0.cudnn, *xd, x.ptr, wdRaw, kernel, cdRaw, *yd, y.ptr, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
-                &returned, perf, s0.workspace.data(), device_.workspaceBytes()));
-        else
-            IOSCOPE_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
-                s0.cudnn, *xd, wdRaw, cdRaw, *yd, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &returned, perf));
-        ConvAlgoChoice best;
-        bool found = false;
-        for (int i = 0; i < returned && !found; ++i) {
-            if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > device_.workspaceBytes()) continue;
-            if (precision_ == Precision::Fp32 && perf[i].mathType == CUDNN_TENSOR_OP_MATH) continue;
-            best = {perf[i].algo, perf[i].mathType, perf[i].memory, perf[i].time};
-            found = true;
+        try {
+            const ConvProblem problem{*xd, x.ptr, wdRaw, kernel, cdRaw, *yd, y.ptr, op.groups != 1};
+            it = cache.emplace(key, chooseConvAlgo(device_, problem, precision_)).first;
+        } catch (const RuntimeFailure& e) {
+            throw RuntimeFailure("op '" + op.name + "': " + e.what() + " (input " + describe(x) +
+                                 ", output " + describe(y) + ")");
         }
-        if (!found)
-            throw RuntimeFailure("op '" + op.name + "': cuDNN has no convolution algorithm for input " +
-                                 describe(x) + ", output " + describe(y));
-        it = cache.emplace(key, best).first;
     }
     const ConvAlgoChoice choice = it->second;
     IOSCOPE_CHECK(cudnnSetConvolutionMathType(cdRaw, choice.math));
