@@ -37,6 +37,12 @@ std::vector<std::string> split(const std::string& s) {
 
 constexpr const char* kCalibrationColumns[] = {"measured_ms", "sim_ms", "ops", "groups", "strategy"};
 
+// "inception_v3" for "inception_v3" and ".../inception_v3.onnx".
+std::string fileStem(const std::string& spec) {
+    std::string stem = spec.substr(spec.find_last_of('/') + 1);
+    return stem.substr(0, stem.find('.'));
+}
+
 double seconds(std::chrono::steady_clock::time_point since) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
@@ -217,7 +223,7 @@ int main(int argc, char** argv) {
                     row["ios"]["note"] = choice.note;
                     // Profile databases of the large searches exceed what a report should carry.
                     if (ios.stats.stagesCosted <= 50000)
-                        record->save(outDir + "/profiles-" + name + "-" + pname + ".json");
+                        record->save(outDir + "/profiles-" + fileStem(name) + "-" + pname + ".json");
                     calibration.push_back(
                         {{"model", name},
                          {"precision", pname},

@@ -15,6 +15,14 @@ constexpr int kReplays = 5;       // timed replays; the median decides
 
 const float kOne = 1.0f, kZero = 0.0f;
 
+// Strict fp32 means the convolution's own arithmetic: FFT and Winograd transforms trade
+// accuracy (errors near 1e-4 relative on 5x5 kernels) for speed, which tf32 accepts anyway.
+bool exactArithmetic(cudnnConvolutionFwdAlgo_t algo) {
+    return algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM ||
+           algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM ||
+           algo == CUDNN_CONVOLUTION_FWD_ALGO_GEMM || algo == CUDNN_CONVOLUTION_FWD_ALGO_DIRECT;
+}
+
 // Milliseconds per call of one algorithm, or a negative value when it cannot run captured.
 double timeCandidate(Device& device, const ConvProblem& p, const ConvAlgoChoice& c) {
     Slot& s = device.slot(0);
@@ -62,7 +70,8 @@ ConvAlgoChoice chooseConvAlgo(Device& device, const ConvProblem& p, Precision pr
     for (int i = 0; i < returned && int(candidates.size()) < kCandidates; ++i) {
         const cudnnConvolutionFwdAlgoPerf_t& r = perf[i];
         if (r.status != CUDNN_STATUS_SUCCESS || r.memory > device.workspaceBytes()) continue;
-        if (precision == Precision::Fp32 && r.mathType == CUDNN_TENSOR_OP_MATH) continue;
+        if (precision == Precision::Fp32 && (r.mathType == CUDNN_TENSOR_OP_MATH || !exactArithmetic(r.algo)))
+            continue;
         if (!p.grouped && !candidates.empty() && r.time > kWithin * candidates.front().ms) break;
         candidates.push_back({r.algo, r.mathType, r.memory, r.time});
     }

@@ -108,7 +108,8 @@ class TestGpuExecutor : public QObject {
             const ExecutionResult seq = runGpu(g, sequential(g), mode, Precision::Fp32);
             const ExecutionResult ios = runGpu(g, s, mode, Precision::Fp32);
             QCOMPARE(ios.streams, 2);
-            QVERIFY(relativeError(ios.outputs[0], cpu.outputs[0]) <= kFp32Tolerance);
+            const double error = relativeError(ios.outputs[0], cpu.outputs[0]);
+            QVERIFY2(error <= kFp32Tolerance, qPrintable(QString("vs CPU: %1").arg(error)));
             double diff = 0;
             for (size_t i = 0; i < seq.outputs[0].data.size(); ++i)
                 diff = std::max(diff, double(std::fabs(seq.outputs[0].data[i] - ios.outputs[0].data[i])));
