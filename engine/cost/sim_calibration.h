@@ -56,7 +56,7 @@ struct TorchHarness {
     double roundUs = 0.4021;
     double gemmScale = 5.0;
 };
-constexpr TorchHarness kTorchHarness{0.4021, 5.0};
+constexpr TorchHarness kTorchHarness{0.9391, 2.898};
 
 CalibrationEvaluation evaluateCalibration(const SimDevice& dev, const CalibrationData& data,
                                           const TorchHarness& harness = kTorchHarness);

@@ -21,15 +21,15 @@ std::string upper(std::string s) {
 // They describe the Hopper front end and SMs as ioscope's cuDNN runtime uses them.
 SimDevice hopperFitted() {
     SimDevice d;
-    d.launchUs = 0.2787;
+    d.launchUs = 0.09319;
     d.kernelTailUs = 2.625;
-    d.stageBaseUs = 6.268;
-    d.streamForkUs = 3.165;
-    d.gemmEffFp32 = 0.6515;
+    d.stageBaseUs = 3.933;
+    d.streamForkUs = 3.311;
+    d.gemmEffFp32 = 0.8553;
     d.gemmEffTf32 = 0.25;
-    d.tileHalfArea = 383.4;
-    d.memEff = 0.6513;
-    d.streamFlopEff = 0.2461;
+    d.tileHalfArea = 507.2;
+    d.memEff = 1;
+    d.streamFlopEff = 0.4483;
     d.bwSaturation = 0.05;
     return d;
 }

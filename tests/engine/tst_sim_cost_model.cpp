@@ -313,7 +313,9 @@ class TestSimCostModel : public QObject {
         QVERIFY_THROWS_EXCEPTION(InputError, loadSimDevice(dir.filePath("absent.json").toStdString()));
     }
 
-    // The baked H200 constants reproduce the real microbenchmark they were fitted to.
+    // The baked H200 constants reproduce the real microbenchmark they were fitted to. The fit is
+    // joint with ioscope's own runtime stages (docs/cost-model.md), which weigh more since the
+    // runtime re-times its conv algorithms: layers alone measured 13% median error at the refit.
     void calibrationAgainstTheH200Microbenchmark() {
         const std::filesystem::path file =
             std::filesystem::path(IOSCOPE_SHARED_DIR) / "benchmarks" / "h200_layer_microbench.json";
@@ -322,7 +324,7 @@ class TestSimCostModel : public QObject {
         SimDevice h200;
         QVERIFY(simDevicePreset("H200", h200));
         const CalibrationEvaluation e = evaluateCalibration(h200, data);
-        QVERIFY2(quantile(e.aloneErr[0], 0.5) < 0.10, "fp32 median error of layers alone");
+        QVERIFY2(quantile(e.aloneErr[0], 0.5) < 0.15, "fp32 median error of layers alone");
         QVERIFY2(quantile(e.aloneErr[1], 0.5) < 0.20, "tf32 median error of layers alone");
         QVERIFY2(quantile(e.speedupErr, 0.5) < 0.15, "median error of concurrent speedups");
     }
