@@ -10,7 +10,8 @@ namespace ioscope::app {
 class ScheduleTreeModel : public QAbstractItemModel {
     Q_OBJECT
   public:
-    enum Column { NameColumn, DetailColumn, TimeColumn, ShapeColumn, ColumnCount };
+    // The predicted time comes second so a narrow dock still shows it.
+    enum Column { NameColumn, TimeColumn, DetailColumn, ShapeColumn, ColumnCount };
     enum Role { OpIdRole = Qt::UserRole + 1, StageRole };
 
     explicit ScheduleTreeModel(QObject* parent = nullptr) : QAbstractItemModel(parent) {}
