@@ -12,7 +12,10 @@
 #include "gpu/stage_launch.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <unordered_map>
 
@@ -21,6 +24,11 @@ namespace ioscope {
 using namespace gpu;
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 constexpr size_t kChunkStages = 256; // stages per captured graph
 constexpr int kSamples = 5;          // timed replays after one warm-up; the median is kept
@@ -84,15 +92,19 @@ class GpuCostModel : public CostModel {
                 todo.emplace_back(std::move(sig), &st);
             }
         }
+        const size_t algosBefore = device_.convAlgoCache().size();
+        const auto batchStart = Clock::now();
         for (size_t at = 0; at < todo.size(); at += kChunkStages) {
             if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
             const size_t end = std::min(todo.size(), at + kChunkStages);
             std::vector<StageGroups> chunk;
             int slots = 1;
+            const auto compileStart = Clock::now();
             for (size_t i = at; i < end; ++i) {
                 chunk.push_back(stageGroups(session, *todo[i].second));
                 slots = std::max(slots, static_cast<int>(chunk.back().size()));
             }
+            stats_.compileS += secondsSince(compileStart);
             device_.ensureSlots(slots);
             const std::vector<double> ms = measureStages(chunk);
             for (size_t i = at; i < end; ++i) {
@@ -102,11 +114,27 @@ class GpuCostModel : public CostModel {
             }
             session.merged.clear(); // merged weights are rebuilt on demand; memory stays bounded
             if (progress) progress(end, todo.size());
+            if ((at / kChunkStages) % 20 == 19)
+                reportStats(end, todo.size(), batchStart, algosBefore, session);
         }
         if (progress && todo.empty()) progress(0, 0);
+        reportStats(todo.size(), todo.size(), batchStart, algosBefore, session);
     }
 
   private:
+    // IOSCOPE_PROFILER_STATS=1: where the batches' time went, on stderr.
+    void reportStats(size_t done, size_t total, Clock::time_point batchStart, size_t algosBefore,
+                     const GraphSession& session) {
+        if (!std::getenv("IOSCOPE_PROFILER_STATS")) return;
+        std::fprintf(
+            stderr,
+            "profiler: %zu of %zu stages in %.2f s; so far compile %.2f s (%zu new conv algorithms), "
+            "capture %.2f s, replay %.2f s; boundary %.4f ms\n",
+            done, total, secondsSince(batchStart), stats_.compileS,
+            device_.convAlgoCache().size() - algosBefore, stats_.captureS, stats_.replayS,
+            session.boundaryMs);
+    }
+
     ProfileContext context(const RunConfig& cfg) const {
         return {device_.name(), cuda_,     cudnn_,
                 cfg.precision,  cfg.batch, mode_ == ExecMode::Graph ? "graph" : "stages"};
@@ -252,10 +280,13 @@ class GpuCostModel : public CostModel {
         };
         CapturedGraph graph;
         std::function<void()> once = all;
+        const auto captureStart = Clock::now();
         if (graphMode) {
             graph.capture(device_, all);
             once = [&] { graph.launch(stream); };
         }
+        stats_.captureS += secondsSince(captureStart);
+        const auto replayStart = Clock::now();
         once(); // warm-up: uploads the graph, touches the data
         std::vector<std::vector<double>> samples(n);
         for (int k = 0; k < kSamples; ++k) {
@@ -273,6 +304,7 @@ class GpuCostModel : public CostModel {
                 samples[i].push_back(ms);
             }
         }
+        stats_.replayS += secondsSince(replayStart);
         std::vector<double> medians(n);
         for (size_t i = 0; i < n; ++i) {
             std::nth_element(samples[i].begin(), samples[i].begin() + kSamples / 2, samples[i].end());
@@ -309,6 +341,9 @@ class GpuCostModel : public CostModel {
     std::unique_ptr<GraphSession> session_;
     std::unordered_map<std::string, double> measured_;
     std::vector<cudaEvent_t> events_; // timing marks between batched stages
+    struct {
+        double compileS = 0, captureS = 0, replayS = 0;
+    } stats_; // cumulative, for IOSCOPE_PROFILER_STATS
 };
 
 } // namespace
