@@ -32,7 +32,9 @@ struct DagLayoutRelay {
 
 namespace {
 
-constexpr double kMaxLabelWidth = 170;
+// Longer labels are elided in the middle. In characters, not pixels, so presentation mode's
+// larger font widens the nodes instead of cutting more of each name.
+constexpr double kMaxLabelChars = 24;
 
 bool known(const std::vector<double>& v, OpId op) {
     return op >= 0 && static_cast<size_t>(op) < v.size() && std::isfinite(v[static_cast<size_t>(op)]) &&
@@ -113,13 +115,14 @@ layout::LayoutOptions DagView::layoutOptions() const {
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.8);
     const QFontMetricsF subtitle(small);
+    const double maxLabelWidth = kMaxLabelChars * title.averageCharWidth();
     options.nodeSizes.resize(static_cast<size_t>(graph_->size()));
     for (OpId v = 0; v < graph_->size(); ++v) {
         const Op& op = graph_->op(v);
         const double w = std::max(
             title.horizontalAdvance(QString::fromStdString(op.name)),
             subtitle.horizontalAdvance(opKindName(op) + "  " + QString::fromStdString(op.out.str())));
-        options.nodeSizes[static_cast<size_t>(v)] = {std::clamp(w + 16, 60.0, kMaxLabelWidth + 16),
+        options.nodeSizes[static_cast<size_t>(v)] = {std::clamp(w + 16, 60.0, maxLabelWidth + 16),
                                                      title.height() + subtitle.height() + 10};
     }
     if (blocksVisible_) {
@@ -311,7 +314,7 @@ void DagView::setLegendVisible(bool on) {
 QSizeF DagView::legendSize() const {
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.85);
-    const QFontMetricsF fm(small);
+    const QFontMetricsF fm(small, viewport()); // the metrics of the device the legend paints on
     double width = 0;
     const auto entries = kindLegend();
     for (const auto& entry : entries) width = std::max(width, fm.horizontalAdvance(entry.first));
@@ -323,11 +326,13 @@ void DagView::paintLegend(QPainter& painter, QPointF topLeft) const {
     QFont small = font();
     small.setPointSizeF(small.pointSizeF() * 0.85);
     painter.setFont(small);
-    const QFontMetricsF fm(small);
+    // Measured with the painter's own metrics: what it draws is what the box must hold.
+    const QFontMetricsF fm(painter.fontMetrics());
     const auto entries = kindLegend();
-    const double width = legendSize().width() - 30;
+    double width = 0;
+    for (const auto& entry : entries) width = std::max(width, fm.boundingRect(entry.first).width());
     const double row = fm.height() + 2;
-    const QRectF box(topLeft, legendSize());
+    const QRectF box(topLeft, QSizeF(width + 30, legendSize().height()));
     painter.setPen(QColor(0xcf, 0xd8, 0xdc));
     painter.setBrush(QColor(255, 255, 255, 225));
     painter.drawRoundedRect(box, 4, 4);
