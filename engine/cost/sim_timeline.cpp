@@ -34,11 +34,16 @@ struct Round {
 
 constexpr double kEps = 1e-9;
 
-} // namespace
-
-SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<SimKernel>>& streams) {
-    SimTimeline out;
-    std::vector<StreamState> st(streams.size());
+// The simulation; with `out` it also records every kernel's span. The scratch vectors live on
+// across calls of a thread: the DP simulates hundreds of thousands of stages.
+double simulate(const SimDevice& dev, const std::vector<std::vector<SimKernel>>& streams, SimTimeline* out) {
+    thread_local std::vector<StreamState> st;
+    thread_local std::vector<Round> rounds;
+    thread_local std::vector<size_t> fifo; // running kernels with blocks to place, in arrival order
+    st.assign(streams.size(), StreamState{});
+    rounds.clear();
+    fifo.clear();
+    double makespanUs = 0;
     size_t totalKernels = 0;
     long long totalBlocks = 0;
     for (size_t s = 0; s < streams.size(); ++s) {
@@ -47,9 +52,7 @@ SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<
         if (!streams[s].empty()) st[s].phase = Phase::Ready;
     }
     const double bandwidth = dev.memGBs * 1e3 * dev.memEff; // bytes per microsecond
-    std::vector<Round> rounds;
-    std::vector<size_t> fifo; // running kernels with blocks to place, in arrival order
-    out.kernels.reserve(totalKernels);
+    if (out) out->kernels.reserve(totalKernels);
     double t = 0, dispatchFree = 0, freeUnits = dev.sms;
     // Every iteration handles at least one event (a phase or a round ending), so the loop is
     // bounded by the kernels' phases plus their rounds (at most one per block).
@@ -75,11 +78,11 @@ SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<
             if (x.phase == Phase::Launching && x.phaseEnd <= t + kEps) {
                 x.phase = Phase::Running;
                 x.blocksLeft = streams[s][x.kernel].blocks;
-                out.kernels[x.span].startUs = t;
+                if (out) out->kernels[x.span].startUs = t;
                 fifo.push_back(s);
             } else if (x.phase == Phase::Tail && x.phaseEnd <= t + kEps) {
-                out.kernels[x.span].endUs = t;
-                out.makespanUs = std::max(out.makespanUs, t);
+                if (out) out->kernels[x.span].endUs = t;
+                makespanUs = std::max(makespanUs, t);
                 x.phase = ++x.kernel < streams[s].size() ? Phase::Ready : Phase::Done;
                 x.readyAt = t;
             }
@@ -95,8 +98,10 @@ SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<
             x.phase = Phase::Launching;
             x.phaseEnd = t + dev.launchUs;
             dispatchFree = x.phaseEnd;
-            x.span = out.kernels.size();
-            out.kernels.push_back({next, int(x.kernel), t, 0, 0});
+            if (out) {
+                x.span = out->kernels.size();
+                out->kernels.push_back({next, int(x.kernel), t, 0, 0});
+            }
         }
         // Free SMs go to the running kernels in arrival order, as many blocks as fit.
         for (size_t s : fifo) {
@@ -133,6 +138,14 @@ SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<
         for (Round& r : rounds) r.remaining -= r.rate * dt;
         t = std::max(t, tNext);
     }
+    return makespanUs;
+}
+
+} // namespace
+
+SimTimeline simulateStreams(const SimDevice& dev, const std::vector<std::vector<SimKernel>>& streams) {
+    SimTimeline out;
+    out.makespanUs = simulate(dev, streams, &out);
     return out;
 }
 
@@ -146,7 +159,7 @@ double stageLatencyUs(const SimDevice& dev, const std::vector<std::vector<SimKer
             for (const SimKernel& k : s) us += dev.launchUs + k.aloneUs + dev.kernelTailUs;
         return us;
     }
-    return dev.stageBaseUs + dev.streamForkUs * double(active - 1) + simulateStreams(dev, streams).makespanUs;
+    return dev.stageBaseUs + dev.streamForkUs * double(active - 1) + simulate(dev, streams, nullptr);
 }
 
 } // namespace ioscope
