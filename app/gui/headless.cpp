@@ -1,6 +1,7 @@
 #include "headless.h"
 
 #include "app_settings.h"
+#include "cost/cost_factory.h"
 #include "dag_view.h"
 #include "document.h"
 #include "execution_panel.h"
@@ -72,6 +73,15 @@ int runHeadless(const HeadlessRequest& request) {
             return complain(2,
                             QStringLiteral("unknown precision '%1' (fp32 or tf32)").arg(request.precision));
         defaults.options.run.precision = *p;
+    }
+    if (!request.costSpec.isEmpty()) {
+        try { // a bad spelling is bad input (exit 2), found before any window work
+            makeCostModel(ss(request.costSpec), defaults.options.run);
+        } catch (const InputError& e) {
+            return complain(2, QStringLiteral("--cost: %1").arg(QString::fromUtf8(e.what())));
+        } catch (const std::exception&) {
+            // e.g. "gpu" without a device: reported by the search itself (exit 1)
+        }
     }
     window.searchPanel()->setRequest(defaults);
     QString loadError, runError;

@@ -1,7 +1,9 @@
 // The headless modes of the built `ioscope` binary (run through QProcess, offscreen):
 // --screenshot and --report write valid files and exit 0; bad input exits 2 with a message.
+#include "exec/gpu_execution.h"
 #include <QFileInfo>
 #include <QImage>
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -16,6 +18,7 @@ class TestGuiHeadless : public QObject {
     void reportWithScheduleFile();
     void badModelExits2();
     void usageErrorExits2();
+    void costPrecisionAndExecute();
 
   private:
     int run(const QStringList& args, QByteArray* err = nullptr);
@@ -110,6 +113,41 @@ void TestGuiHeadless::badModelExits2() {
 void TestGuiHeadless::usageErrorExits2() {
     QCOMPARE(run({QStringLiteral("--screenshot"), dir_.filePath(QStringLiteral("a.png"))}), 2);
     QCOMPARE(run({QStringLiteral("--bogus-option")}), 2);
+}
+
+// --cost and --precision choose the search; --execute needs the GPU runtime: without one it
+// fails with the runtime's reason and writes nothing, with one the screenshot is taken.
+void TestGuiHeadless::costPrecisionAndExecute() {
+    const QString out = dir_.filePath(QStringLiteral("exec.png"));
+    QByteArray err;
+    QCOMPARE(run({QStringLiteral("--precision"), QStringLiteral("fp16"), QStringLiteral("--screenshot"), out,
+                  QStringLiteral("squeezenet")},
+                 &err),
+             2);
+    QVERIFY2(err.contains("fp16"), err.constData());
+    QCOMPARE(run({QStringLiteral("--cost"), QStringLiteral("sim:nowhere"), QStringLiteral("--screenshot"),
+                  out, QStringLiteral("squeezenet")},
+                 &err),
+             2);
+    QVERIFY2(err.contains("nowhere"), err.constData());
+    QVERIFY(!QFileInfo::exists(out));
+    QCOMPARE(run({QStringLiteral("--execute"), QStringLiteral("squeezenet")}),
+             2); // needs --screenshot/--report
+
+    const ioscope::GpuStatus gpu = ioscope::gpuRuntimeStatus();
+    const int status =
+        run({QStringLiteral("--cost"), QStringLiteral("sim:H200"), QStringLiteral("--precision"),
+             QStringLiteral("tf32"), QStringLiteral("--execute"), QStringLiteral("--screenshot"), out,
+             QStringLiteral("squeezenet")},
+            &err);
+    if (gpu.available) {
+        QCOMPARE(status, 0);
+        QVERIFY(!QImage(out).isNull());
+    } else {
+        QCOMPARE(status, 1);
+        QVERIFY2(err.contains("--execute"), err.constData());
+        QVERIFY(!QFileInfo::exists(out));
+    }
 }
 
 QTEST_MAIN(TestGuiHeadless)
