@@ -49,6 +49,15 @@ class BackgroundJob : public QObject {
     template <class Fn> void post(Fn&& fn) {
         QMetaObject::invokeMethod(this, std::forward<Fn>(fn), Qt::QueuedConnection);
     }
+    // Delivers a worker's last word (its result or its failure): on the GUI thread, only while
+    // `generation` is current, after marking it done.
+    template <class Fn> void finish(quint64 generation, Fn&& fn) {
+        post([this, generation, fn = std::forward<Fn>(fn)]() mutable {
+            if (!isCurrent(generation)) return;
+            end(generation);
+            fn();
+        });
+    }
 
   private:
     quint64 generation_ = 0;

@@ -23,19 +23,11 @@ quint64 ExecutionJob::start(std::shared_ptr<const Graph> graph, std::vector<Item
                     emit progressed(i + 1, total);
                 });
             }
-            post([this, gen] {
-                if (!isCurrent(gen)) return;
-                end(gen);
-                emit finished();
-            });
+            finish(gen, [this] { emit finished(); });
         } catch (const Cancelled&) {
         } catch (const std::exception& e) {
             const QString message = QString::fromUtf8(e.what());
-            post([this, gen, message] {
-                if (!isCurrent(gen)) return;
-                end(gen);
-                emit failed(message);
-            });
+            finish(gen, [this, message] { emit failed(message); });
         }
     }));
     return gen;

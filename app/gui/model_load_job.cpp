@@ -10,18 +10,10 @@ quint64 ModelLoadJob::start(const QString& spec) {
     track(QtConcurrent::run([this, spec, gen] {
         try {
             LoadedModel m = loadAndAnalyze(spec);
-            post([this, gen, m = std::move(m)] {
-                if (!isCurrent(gen)) return;
-                end(gen);
-                emit loaded(m);
-            });
+            finish(gen, [this, m = std::move(m)] { emit loaded(m); });
         } catch (const std::exception& e) {
             const QString message = QString::fromUtf8(e.what());
-            post([this, gen, spec, message] {
-                if (!isCurrent(gen)) return;
-                end(gen);
-                emit failed(spec, message);
-            });
+            finish(gen, [this, spec, message] { emit failed(spec, message); });
         }
     }));
     return gen;

@@ -35,20 +35,12 @@ quint64 SearchJob::start(std::shared_ptr<const Graph> graph, const SearchRequest
         };
         try {
             auto runs = runSearch(*graph, request, onProgress, cancel.get());
-            post([this, gen, runs = std::move(runs)] {
-                if (!isCurrent(gen)) return;
-                end(gen);
-                emit finished(runs);
-            });
+            finish(gen, [this, runs = std::move(runs)] { emit finished(runs); });
         } catch (const Cancelled&) {
             // cancel() already reported it; nothing to deliver.
         } catch (const std::exception& e) {
             const QString message = QString::fromUtf8(e.what());
-            post([this, gen, message] {
-                if (!isCurrent(gen)) return;
-                end(gen);
-                emit failed(message);
-            });
+            finish(gen, [this, message] { emit failed(message); });
         }
     }));
     return gen;
