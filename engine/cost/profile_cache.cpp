@@ -91,10 +91,7 @@ std::string ProfileCache::toJson() const {
 ProfileCache ProfileCache::fromJson(const std::string& text, const std::string& file) {
     const json::Json j = json::parse(text, file);
     const json::Reader r(file);
-    r.object(j, "");
-    if (r.string(r.member(j, "format", ""), "format") != kProfileFormat)
-        r.fail("format", std::string("expected \"") + kProfileFormat + "\"");
-    r.integer(r.member(j, "version", ""), "version", 1, kProfileVersion);
+    r.header(j, kProfileFormat, kProfileVersion);
     ProfileCache cache;
     const json::Json& tables = r.array(r.member(j, "tables", ""), "tables");
     for (size_t i = 0; i < tables.size(); ++i) {

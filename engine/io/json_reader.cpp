@@ -42,6 +42,16 @@ void Reader::fail(const std::string& path, const std::string& what) const {
     throw InputError(file_, (path.empty() ? std::string() : path + ": ") + what);
 }
 
+void Reader::header(const Json& root, const std::string& format, int version) const {
+    object(root, "");
+    const std::string found = string(member(root, "format", ""), "format");
+    if (found != format) fail("format", "expected \"" + format + "\", found \"" + found + "\"");
+    const long long v = integer(member(root, "version", ""), "version", 0, 1LL << 30);
+    if (v != version)
+        fail("version", "unsupported version " + std::to_string(v) + " (this build reads " +
+                            std::to_string(version) + ")");
+}
+
 const Json& Reader::member(const Json& obj, const std::string& key, const std::string& path) const {
     object(obj, path);
     const auto it = obj.find(key);

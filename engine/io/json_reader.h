@@ -30,6 +30,8 @@ class Reader {
     const Json& array(const Json& v, const std::string& path) const;
     const Json& object(const Json& v, const std::string& path) const;
     [[noreturn]] void fail(const std::string& path, const std::string& what) const;
+    // Every ioscope file opens with {"format": FORMAT, "version": VERSION}: checks both.
+    void header(const Json& root, const std::string& format, int version) const;
     const std::string& file() const { return file_; }
 
   private:

@@ -166,14 +166,7 @@ std::string modelToJson(const Graph& g) {
 Graph modelFromJson(const std::string& text, const std::string& file) {
     const Json root = json::parse(text, file);
     const json::Reader r(file);
-    r.object(root, "");
-    const std::string format = r.string(r.member(root, "format", ""), "format");
-    if (format != kModelFormat)
-        r.fail("format", "expected \"" + std::string(kModelFormat) + "\", found \"" + format + "\"");
-    const long long version = r.integer(r.member(root, "version", ""), "version", 0, 1LL << 30);
-    if (version != kModelVersion)
-        r.fail("version",
-               "version " + std::to_string(version) + " is not supported (this ioscope reads version 1)");
+    r.header(root, kModelFormat, kModelVersion);
     Graph g(r.string(r.member(root, "name", ""), "name"));
     const Json& ops = r.array(r.member(root, "ops", ""), "ops");
     if (ops.size() > 100000) r.fail("ops", "too many ops");

@@ -115,14 +115,7 @@ std::string scheduleToJson(const Graph& g, const ScheduleDocument& doc) {
 ScheduleDocument scheduleFromJson(const Graph& g, const std::string& text, const std::string& file) {
     const Json root = json::parse(text, file);
     const json::Reader r(file);
-    r.object(root, "");
-    const std::string format = r.string(r.member(root, "format", ""), "format");
-    if (format != kScheduleFormat)
-        r.fail("format", "expected \"" + std::string(kScheduleFormat) + "\", found \"" + format + "\"");
-    const long long version = r.integer(r.member(root, "version", ""), "version", 0, 1LL << 30);
-    if (version != kScheduleVersion)
-        r.fail("version", "unsupported version " + std::to_string(version) + " (this build reads " +
-                              std::to_string(kScheduleVersion) + ")");
+    r.header(root, kScheduleFormat, kScheduleVersion);
 
     ScheduleDocument doc;
     const Json& model = r.member(root, "model", "");
