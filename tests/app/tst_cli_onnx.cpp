@@ -1,5 +1,7 @@
 // ioscope-cli with ONNX models: info on the fixtures (exit 0, notes printed), --input override,
 // and bad files or options (exit 2, one line on stderr).
+#include "cli_process.h"
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -18,11 +20,8 @@ struct Result {
 };
 
 Result cli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(IOSCOPE_CLI_PATH), args);
-    if (!p.waitForFinished(60000)) return {};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
-            QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    const CliRun r = runCli(args);
+    return {r.exitCode, QString::fromUtf8(r.out), QString::fromUtf8(r.err)};
 }
 
 void verifyOneLineError(const Result& r, const QString& mustContain) {

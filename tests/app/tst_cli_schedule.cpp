@@ -1,4 +1,6 @@
 // ioscope-cli schedule, evaluate and trace: output contract (DESIGN.md §6) and exit statuses.
+#include "cli_process.h"
+
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -14,14 +16,8 @@ struct Run {
 };
 
 Run cli(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(IOSCOPE_CLI_PATH), args);
-    Run r;
-    if (!p.waitForFinished(120000)) return r;
-    r.status = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput().toStdString();
-    r.err = p.readAllStandardError().toStdString();
-    return r;
+    const CliRun r = runCli(args);
+    return {r.exitCode, r.out.toStdString(), r.err.toStdString()};
 }
 
 void write(const QString& path, const std::string& text) {
