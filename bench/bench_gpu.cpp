@@ -202,6 +202,10 @@ int main(int argc, char** argv) {
                         all["rows"].push_back(row);
                         writeFileAtomically(outDir + "/bench_gpu.json", all.dump(1));
                         continue;
+                    } catch (...) {
+                        cancel = true; // a GPU failure: the timer must not outlive this scope
+                        timer.join();
+                        throw;
                     }
                     cancel = true;
                     timer.join();

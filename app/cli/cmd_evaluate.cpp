@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <numeric>
 
 namespace ioscope::cli {
 
@@ -22,12 +23,8 @@ int runEvaluate(const ArgVector& argv) {
     const auto cost = costModelFromArgs(args, run, defaultCostSpecFor(doc));
     const int maxStreams = args.intValue("--max-streams", doc.maxStreams, 1, 1024);
 
-    std::vector<double> stageMs;
-    double total = 0;
-    for (const Stage& st : doc.schedule.stages) {
-        stageMs.push_back(cost->stageLatencyMs(g, st, run));
-        total += stageMs.back();
-    }
+    const std::vector<double> stageMs = stageLatenciesMs(g, doc.schedule.stages, *cost, run);
+    const double total = std::accumulate(stageMs.begin(), stageMs.end(), 0.0);
     const double sequentialMs = predictLatencyMs(g, sequentialSchedule(g), *cost, run);
     const double wavefrontMs = predictLatencyMs(g, wavefrontSchedule(g, maxStreams), *cost, run);
 

@@ -5,6 +5,7 @@
 #include "util/errors.h"
 
 #include <chrono>
+#include <numeric>
 
 namespace ioscope::app {
 namespace {
@@ -16,21 +17,16 @@ void throwIfCancelled(const std::atomic<bool>* cancel) {
 // Fills the predicted per-stage and per-op times of `run` from `cost`.
 void costRun(const Graph& g, ScheduleRun& run, CostModel& cost, const RunConfig& cfg,
              const std::atomic<bool>* cancel) {
-    run.stageLatencyMs.clear();
-    run.latencyMs = 0;
-    for (const Stage& st : run.schedule.stages) {
-        throwIfCancelled(cancel);
-        const double ms = cost.stageLatencyMs(g, st, cfg);
-        run.stageLatencyMs.push_back(ms);
-        run.latencyMs += ms;
-    }
+    throwIfCancelled(cancel);
+    run.stageLatencyMs = stageLatenciesMs(g, run.schedule.stages, cost, cfg);
+    run.latencyMs = std::accumulate(run.stageLatencyMs.begin(), run.stageLatencyMs.end(), 0.0);
+    throwIfCancelled(cancel);
+    std::vector<Stage> solos;
+    for (OpId id : g.units()) solos.push_back(Stage{Strategy::Concurrent, {{id}}});
+    const std::vector<double> soloMs = stageLatenciesMs(g, solos, cost, cfg);
     run.opLatencyMs.assign(static_cast<size_t>(g.size()), 0.0);
-    for (OpId id : g.units()) {
-        throwIfCancelled(cancel);
-        Stage solo;
-        solo.groups = {{id}};
-        run.opLatencyMs[static_cast<size_t>(id)] = cost.stageLatencyMs(g, solo, cfg);
-    }
+    for (size_t i = 0; i < solos.size(); ++i)
+        run.opLatencyMs[static_cast<size_t>(solos[i].groups.front().front())] = soloMs[i];
     throwIfCancelled(cancel);
     run.predicted = predictTimeline(g, run.schedule, cost, cfg);
     run.costDevice = qs(cost.device());

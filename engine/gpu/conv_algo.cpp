@@ -36,17 +36,14 @@ double timeCandidate(Device& device, const ConvProblem& p, const ConvAlgoChoice&
         return -1;
     }
     try {
-        CapturedGraph graph;
-        graph.capture(device, [&] {
+        const ModeLaunch graph(device, true, [&] {
             for (int i = 0; i < kCallsPerGraph; ++i)
                 if (call() != CUDNN_STATUS_SUCCESS) throw RuntimeFailure("not capturable");
         });
-        graph.launch(s.stream); // warm-up
+        graph(s.stream); // warm-up
         std::vector<double> ms;
-        for (int r = 0; r < kReplays; ++r)
-            ms.push_back(timeOnStream(s.stream, 1, [&] { graph.launch(s.stream); }));
-        std::nth_element(ms.begin(), ms.begin() + kReplays / 2, ms.end());
-        return ms[kReplays / 2] / kCallsPerGraph;
+        for (int r = 0; r < kReplays; ++r) ms.push_back(timeOnStream(s.stream, 1, [&] { graph(s.stream); }));
+        return medianOf(ms) / kCallsPerGraph;
     } catch (const RuntimeFailure&) {
         cudaGetLastError();
         return -1;

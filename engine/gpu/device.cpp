@@ -57,6 +57,7 @@ Device::Device() {
     cudaDeviceProp prop{};
     IOSCOPE_CHECK(cudaGetDeviceProperties(&prop, 0));
     name_ = prop.name;
+    l2CacheBytes_ = static_cast<size_t>(prop.l2CacheSize);
     IOSCOPE_CHECK(cudaRuntimeGetVersion(&cudaRuntime_));
     cudnn_ = static_cast<int>(cudnnGetVersion());
     versions_ = "CUDA " + std::to_string(cudaRuntime_ / 1000) + "." +

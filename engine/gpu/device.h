@@ -72,6 +72,7 @@ class Device {
     int slotCount() const { return static_cast<int>(slots_.size()); }
     cudaEvent_t forkEvent() const { return fork_; }
     size_t workspaceBytes() const { return workspaceBytes_; }
+    size_t l2CacheBytes() const { return l2CacheBytes_; }
 
     // cuBLAS math mode for the precision on every slot (strict fp32 or TF32 tensor cores).
     void setPrecision(Precision p);
@@ -86,6 +87,7 @@ class Device {
     std::vector<std::unique_ptr<Slot>> slots_;
     cudaEvent_t fork_ = nullptr;
     size_t workspaceBytes_ = size_t(64) << 20;
+    size_t l2CacheBytes_ = 0;
     Precision precision_ = Precision::Fp32;
     std::map<std::string, ConvAlgoChoice> convAlgos_;
 };

@@ -31,4 +31,8 @@ void launchElementwise(const ElementwiseArgs& args, cudaStream_t stream);
 // checked (stage profiling).
 void launchPatternFill(float* data, long long count, unsigned seed, cudaStream_t stream);
 
+// Reads `count` floats (a buffer larger than the L2 cache), evicting what the cache held:
+// profiled stages then read their weights from memory, as they do in a whole run.
+void launchCacheFlush(const float* data, long long count, float* sink, cudaStream_t stream);
+
 } // namespace ioscope::gpu

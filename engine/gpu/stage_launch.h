@@ -4,6 +4,9 @@
 // without any host synchronisation. The same calls are what a CUDA-graph capture records.
 #include "gpu/op_program.h"
 
+#include <algorithm>
+#include <functional>
+#include <memory>
 #include <vector>
 
 namespace ioscope::gpu {
@@ -41,6 +44,34 @@ class CapturedGraph {
     cudaGraph_t graph_ = nullptr;
     cudaGraphExec_t exec_ = nullptr;
 };
+
+// One run of `body` the way a mode runs it: captured once into a CUDA graph and replayed
+// (`captured`), or enqueued anew on every run (stages mode).
+class ModeLaunch {
+  public:
+    template <typename F> ModeLaunch(Device& device, bool captured, F&& body) : body_(std::forward<F>(body)) {
+        if (!captured) return;
+        graph_ = std::make_unique<CapturedGraph>();
+        graph_->capture(device, body_);
+    }
+    void operator()(cudaStream_t stream) const {
+        if (graph_)
+            graph_->launch(stream);
+        else
+            body_();
+    }
+
+  private:
+    std::function<void()> body_;
+    std::unique_ptr<CapturedGraph> graph_;
+};
+
+// The median of `samples` (the upper one of an even count); reorders them.
+inline double medianOf(std::vector<double>& samples) {
+    const auto mid = samples.begin() + long(samples.size() / 2);
+    std::nth_element(samples.begin(), mid, samples.end());
+    return *mid;
+}
 
 // Milliseconds of `launches` calls of `body` enqueued back to back on slot 0, timed with events.
 template <typename F> double timeOnStream(cudaStream_t stream, int launches, F&& body) {

@@ -1,10 +1,13 @@
 // The live-profiling cost model: each candidate stage runs through the same runtime that
 // executes schedules (same buffer plan, programs and fork/join launches). Stages are measured in
 // batches: a few hundred stages are captured one after another into one CUDA graph (in stages
-// mode, enqueued the same way), with a timing event between each two, and the graph is replayed
-// a few times; a stage's latency is the median time between its two events. So a stage is timed
-// as it runs inside a whole-schedule graph (fork, join and the gap to the next stage included),
-// and one capture, one instantiation and one synchronisation serve hundreds of stages.
+// mode, enqueued the same way), each after an L2 cache flush and between two timing events, and
+// the graph is replayed a few times; a stage's latency is the median time between its events. So
+// a stage is timed as it runs inside a whole-schedule graph (fork and join included, weights read
+// from memory), and one capture, one instantiation and one synchronisation serve hundreds of
+// stages. What the events themselves cost is calibrated against a whole run. In graph
+// mode the batches are pipelined: while one batch's graph is replayed on the GPU (by a helper
+// thread), the next batch is captured on the host.
 #include "cost/profile_cache.h"
 #include "cost/stage_signature.h"
 #include "exec/gpu_execution.h"
@@ -16,7 +19,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <map>
+#include <numeric>
+#include <random>
 #include <unordered_map>
 
 namespace ioscope {
@@ -43,7 +49,13 @@ struct GraphSession {
     std::unique_ptr<BufferPlan> plan;
     std::unique_ptr<ProgramCompiler> compiler;
     std::unordered_map<OpId, std::unique_ptr<Program>> programs;
-    std::map<std::vector<OpId>, std::pair<std::unique_ptr<DeviceBuffer>, std::unique_ptr<Program>>> merged;
+    struct Merged {
+        std::unique_ptr<DeviceBuffer> buffer; // own output, when the members' slices are apart
+        std::unique_ptr<Program> program;
+        size_t lastChunk = 0; // the last batch that uses it; freed once that batch is measured
+    };
+    std::map<std::vector<OpId>, Merged> merged;
+    size_t chunk = 0;      // the batch being compiled
     double boundaryMs = 0; // added to every stage (calibrateBoundary)
 };
 
@@ -57,7 +69,9 @@ class GpuCostModel : public CostModel {
         cudnn_ = v.substr(comma + 8);
     }
     ~GpuCostModel() override {
-        for (cudaEvent_t e : events_) cudaEventDestroy(e);
+        for (const auto& set : events_)
+            for (cudaEvent_t e : set) cudaEventDestroy(e);
+        if (replayStream_) cudaStreamDestroy(replayStream_);
     }
     std::string name() const override { return mode_ == ExecMode::Graph ? "gpu" : "gpu:stages"; }
     std::string device() const override { return device_.name(); }
@@ -94,28 +108,65 @@ class GpuCostModel : public CostModel {
         }
         const size_t algosBefore = device_.convAlgoCache().size();
         const auto batchStart = Clock::now();
-        for (size_t at = 0; at < todo.size(); at += kChunkStages) {
-            if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
-            const size_t end = std::min(todo.size(), at + kChunkStages);
-            std::vector<StageGroups> chunk;
+        // Builds the programs of the batch starting at `at` (conv algorithms are timed here, so
+        // the GPU must be idle).
+        auto compile = [&](size_t at) {
+            Chunk c;
+            c.at = at;
+            c.end = std::min(todo.size(), at + kChunkStages);
+            c.index = ++session.chunk;
             int slots = 1;
             const auto compileStart = Clock::now();
-            for (size_t i = at; i < end; ++i) {
-                chunk.push_back(stageGroups(session, *todo[i].second));
-                slots = std::max(slots, static_cast<int>(chunk.back().size()));
+            for (size_t i = c.at; i < c.end; ++i) {
+                c.stages.push_back(stageGroups(session, *todo[i].second));
+                slots = std::max(slots, static_cast<int>(c.stages.back().size()));
             }
             stats_.compileS += secondsSince(compileStart);
             device_.ensureSlots(slots);
-            const std::vector<double> ms = measureStages(chunk);
-            for (size_t i = at; i < end; ++i) {
-                const double latency = std::max(0.5 * ms[i - at], ms[i - at] + session.boundaryMs);
-                measured_[todo[i].first] = latency;
-                if (record_) record_->insert(context(cfg), todo[i].first, latency);
+            return c;
+        };
+        auto keep = [&](const Chunk& c, const std::vector<double>& ms) {
+            for (size_t i = c.at; i < c.end; ++i) {
+                measured_[todo[i].first] = withBoundary(session, ms[i - c.at]);
+                if (record_) record_->insert(context(cfg), todo[i].first, measured_[todo[i].first]);
             }
-            session.merged.clear(); // merged weights are rebuilt on demand; memory stays bounded
-            if (progress) progress(end, todo.size());
-            if ((at / kChunkStages) % 20 == 19)
-                reportStats(end, todo.size(), batchStart, algosBefore, session);
+            // Merged weights are rebuilt on demand; memory stays bounded.
+            std::erase_if(session.merged, [&](const auto& m) { return m.second.lastChunk <= c.index; });
+            if (progress) progress(c.end, todo.size());
+            if (c.index % 20 == 0) reportStats(c.end, todo.size(), batchStart, algosBefore, session);
+        };
+        auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
+
+        if (mode_ == ExecMode::Graph && inGraphTiming_ && !todo.empty()) {
+            Chunk current = compile(0);
+            capture(current, 0);
+            for (;;) {
+                if (cancelled()) throw Cancelled();
+                const bool more = current.end < todo.size();
+                Chunk next;
+                if (more) next = compile(current.end);
+                // The GPU replays this batch while the host captures the next one.
+                std::future<std::optional<std::vector<double>>> replayed =
+                    std::async(std::launch::async, [&] { return replay(current); });
+                try {
+                    if (more) capture(next, 1 - current.eventSet);
+                } catch (...) {
+                    replayed.wait();
+                    throw;
+                }
+                std::optional<std::vector<double>> ms = replayed.get();
+                if (!ms) ms = measureOneByOne(current.stages);
+                keep(current, *ms);
+                if (!more) break;
+                current = std::move(next);
+            }
+        } else {
+            for (size_t at = 0; at < todo.size();) {
+                if (cancelled()) throw Cancelled();
+                const Chunk c = compile(at);
+                keep(c, measureStages(c.stages));
+                at = c.end;
+            }
         }
         if (progress && todo.empty()) progress(0, 0);
         reportStats(todo.size(), todo.size(), batchStart, algosBefore, session);
@@ -129,10 +180,10 @@ class GpuCostModel : public CostModel {
         std::fprintf(
             stderr,
             "profiler: %zu of %zu stages in %.2f s; so far compile %.2f s (%zu new conv algorithms), "
-            "capture %.2f s, replay %.2f s; boundary %.4f ms\n",
+            "capture %.2f s, replay %.2f s (overlapped); boundary %.4f ms, %zu stages at the floor\n",
             done, total, secondsSince(batchStart), stats_.compileS,
-            device_.convAlgoCache().size() - algosBefore, stats_.captureS, stats_.replayS,
-            session.boundaryMs);
+            device_.convAlgoCache().size() - algosBefore, stats_.captureS, stats_.replayS, session.boundaryMs,
+            stats_.clamped);
     }
 
     ProfileContext context(const RunConfig& cfg) const {
@@ -159,6 +210,11 @@ class GpuCostModel : public CostModel {
                           device_.slot(0).stream);
         IOSCOPE_CHECK(cudaStreamSynchronize(device_.slot(0).stream));
         s->compiler = std::make_unique<ProgramCompiler>(device_, g, *s->plan, cfg.precision);
+        if (!flush_) {
+            const size_t bytes = std::max<size_t>(2 * device_.l2CacheBytes(), size_t(16) << 20);
+            flush_ = std::make_unique<DeviceBuffer>(bytes, "cache flush buffer");
+            flushSink_ = std::make_unique<DeviceBuffer>(sizeof(float), "cache flush sink");
+        }
         calibrateBoundary(*s);
         session_ = std::move(s);
         return *session_;
@@ -190,7 +246,10 @@ class GpuCostModel : public CostModel {
         std::sort(ops.begin(), ops.end(),
                   [&](OpId a, OpId b) { return s.plan->op(a).out.ptr < s.plan->op(b).out.ptr; });
         auto it = s.merged.find(ops);
-        if (it != s.merged.end()) return *it->second.second;
+        if (it != s.merged.end()) {
+            it->second.lastChunk = s.chunk;
+            return *it->second.program;
+        }
         int channels = 0;
         bool contiguous = true;
         for (size_t i = 0; i < ops.size(); ++i) {
@@ -223,8 +282,18 @@ class GpuCostModel : public CostModel {
                 channel += member.shape.c;
             }
         }
-        it = s.merged.emplace(ops, std::make_pair(std::move(buffer), std::move(program))).first;
-        return *it->second.second;
+        it =
+            s.merged.emplace(ops, GraphSession::Merged{std::move(buffer), std::move(program), s.chunk}).first;
+        return *it->second.program;
+    }
+
+    // A measured stage time with what its boundary costs in a whole run added (see
+    // calibrateBoundary). A stage never costs less than half its own measurement.
+    double withBoundary(const GraphSession& s, double ms) {
+        const double adjusted = ms + s.boundaryMs;
+        if (adjusted >= 0.5 * ms) return adjusted;
+        ++stats_.clamped;
+        return 0.5 * ms;
     }
 
     // What the timing events cost (or save) against a whole-schedule graph without them: the
@@ -233,102 +302,180 @@ class GpuCostModel : public CostModel {
     void calibrateBoundary(GraphSession& s) {
         std::vector<StageGroups> stages;
         for (OpId id : s.graph->units()) stages.push_back({{&opProgram(s, id)}});
-        double sum = 0;
+        cudaStream_t stream = device_.slot(0).stream;
+        const auto wholeOf = [&](size_t count) {
+            const ModeLaunch once(device_, mode_ == ExecMode::Graph, [&] {
+                for (size_t i = 0; i < count; ++i) launchStage(device_, stages[i]);
+            });
+            for (int i = 0; i < 10; ++i) once(stream); // warm-up (clocks, caches, graph upload)
+            std::vector<double> runs;
+            for (int i = 0; i < 9; ++i) runs.push_back(timeOnStream(stream, 1, [&] { once(stream); }));
+            return medianOf(runs);
+        };
+        const double whole = wholeOf(stages.size());
+        const std::vector<double> singles = measureInChunks(stages);
+        const double sum = std::accumulate(singles.begin(), singles.end(), 0.0);
+        const auto n = double(stages.size());
+        s.boundaryMs = (whole - sum) / n;
+        if (!std::getenv("IOSCOPE_PROFILER_STATS")) return;
+        // Diagnostics: the same per-stage cost fitted with a per-run constant (a second, half-
+        // length whole run), and the single-op stages measured in shuffled order.
+        const size_t half = stages.size() / 2;
+        const double wholeHalf = wholeOf(half);
+        const double sumHalf = std::accumulate(singles.begin(), singles.begin() + long(half), 0.0);
+        const double perStage = ((whole - wholeHalf) - (sum - sumHalf)) / (n - double(half));
+        const double perRun = whole - sum - n * perStage;
+        std::vector<size_t> order(stages.size());
+        std::iota(order.begin(), order.end(), size_t{0});
+        std::shuffle(order.begin(), order.end(), std::mt19937(7));
+        std::vector<StageGroups> shuffled;
+        for (size_t i : order) shuffled.push_back(stages[i]);
+        const std::vector<double> again = measureInChunks(shuffled);
+        std::fprintf(stderr,
+                     "profiler: calibration over %zu single-op stages: whole run %.4f ms, stage sum %.4f ms "
+                     "(shuffled order %.4f ms), boundary %.5f ms per stage; fitted with a per-run constant: "
+                     "%.5f ms per stage + %.4f ms per run\n",
+                     stages.size(), whole, sum, std::accumulate(again.begin(), again.end(), 0.0),
+                     s.boundaryMs, perStage, perRun);
+    }
+
+    std::vector<double> measureInChunks(const std::vector<StageGroups>& stages) {
+        std::vector<double> ms;
         for (size_t at = 0; at < stages.size(); at += kChunkStages) {
             const std::vector<StageGroups> chunk(
                 stages.begin() + long(at), stages.begin() + long(std::min(stages.size(), at + kChunkStages)));
-            for (double ms : measureStages(chunk)) sum += ms;
+            for (double t : measureStages(chunk)) ms.push_back(t);
         }
-        cudaStream_t stream = device_.slot(0).stream;
-        auto whole = [&] {
-            for (const auto& st : stages) launchStage(device_, st);
-        };
-        CapturedGraph graph;
-        std::function<void()> once = whole;
-        if (mode_ == ExecMode::Graph) {
-            graph.capture(device_, whole);
-            once = [&] { graph.launch(stream); };
-        }
-        once();
-        std::vector<double> runs;
-        for (int i = 0; i < 7; ++i) runs.push_back(timeOnStream(stream, 1, once));
-        std::nth_element(runs.begin(), runs.begin() + 3, runs.end());
-        s.boundaryMs = (runs[3] - sum) / double(stages.size());
+        return ms;
     }
 
-    // The latency of each stage of `stages`, run back to back as described at the top.
-    std::vector<double> measureStages(const std::vector<StageGroups>& stages) {
-        if (!inGraphTiming_) return measureOneByOne(stages);
-        const size_t n = stages.size();
-        while (events_.size() < n + 1) {
+    // One batch of stages on its way through the pipeline of measureBatch.
+    struct Chunk {
+        size_t at = 0, end = 0; // its range of the batch's stages
+        size_t index = 0;       // GraphSession::chunk when compiled
+        std::vector<StageGroups> stages;
+        std::unique_ptr<CapturedGraph> graph;
+        int eventSet = 0; // which of the two sets of timing events its graph records
+    };
+
+    std::vector<cudaEvent_t>& timingEvents(int set, size_t count) {
+        std::vector<cudaEvent_t>& events = events_[size_t(set)];
+        while (events.size() < count) {
             cudaEvent_t e = nullptr;
             IOSCOPE_CHECK(cudaEventCreate(&e));
-            events_.push_back(e);
+            events.push_back(e);
         }
+        return events;
+    }
+
+    // Evicts the L2 cache before a timed stage. Batches hold many stages over the same ops, so
+    // without it a stage would find its weights in L2 where a whole run reads them from memory:
+    // on the H200 that made concurrent fp32 stages look up to a third faster than they run.
+    // IOSCOPE_PROFILER_FLUSH=0 turns it off (to compare).
+    // The buffer is allocated in sessionFor, before any capture.
+    void flushCache(cudaStream_t stream) {
+        if (const char* env = std::getenv("IOSCOPE_PROFILER_FLUSH"); env && std::string(env) == "0") return;
+        launchCacheFlush(flush_->floats(), static_cast<long long>(flush_->bytes() / sizeof(float)),
+                         flushSink_->floats(), stream);
+    }
+
+    // Enqueues the chunk's stages on slot 0, each after a cache flush and between two timing events.
+    void enqueueTimed(const std::vector<StageGroups>& stages, const std::vector<cudaEvent_t>& marks,
+                      bool captured) {
         cudaStream_t stream = device_.slot(0).stream;
-        const bool graphMode = mode_ == ExecMode::Graph;
         auto mark = [&](size_t i) {
-            IOSCOPE_CHECK(graphMode ? cudaEventRecordWithFlags(events_[i], stream, cudaEventRecordExternal)
-                                    : cudaEventRecord(events_[i], stream));
+            IOSCOPE_CHECK(captured ? cudaEventRecordWithFlags(marks[i], stream, cudaEventRecordExternal)
+                                   : cudaEventRecord(marks[i], stream));
         };
-        auto all = [&] {
-            for (size_t i = 0; i < n; ++i) {
-                mark(i);
-                launchStage(device_, stages[i]);
-            }
-            mark(n);
-        };
-        CapturedGraph graph;
-        std::function<void()> once = all;
-        const auto captureStart = Clock::now();
-        if (graphMode) {
-            graph.capture(device_, all);
-            once = [&] { graph.launch(stream); };
+        for (size_t i = 0; i < stages.size(); ++i) {
+            flushCache(stream);
+            mark(2 * i);
+            launchStage(device_, stages[i]);
+            mark(2 * i + 1);
         }
-        stats_.captureS += secondsSince(captureStart);
-        const auto replayStart = Clock::now();
-        once(); // warm-up: uploads the graph, touches the data
+    }
+
+    void capture(Chunk& c, int eventSet) {
+        const auto start = Clock::now();
+        c.eventSet = eventSet;
+        const std::vector<cudaEvent_t>& marks = timingEvents(eventSet, 2 * c.stages.size());
+        c.graph = std::make_unique<CapturedGraph>();
+        c.graph->capture(device_, [&] { enqueueTimed(c.stages, marks, true); });
+        stats_.captureS += secondsSince(start);
+    }
+
+    // Replays a captured chunk (one warm-up, kSamples timed runs) on the profiler's own stream;
+    // runs on a helper thread while the next chunk is captured. Empty when the driver cannot
+    // time events recorded by graph nodes.
+    std::optional<std::vector<double>> replay(const Chunk& c) {
+        IOSCOPE_CHECK(cudaSetDevice(0));
+        const auto start = Clock::now();
+        if (!replayStream_) IOSCOPE_CHECK(cudaStreamCreateWithFlags(&replayStream_, cudaStreamNonBlocking));
+        const std::vector<cudaEvent_t>& marks = events_[size_t(c.eventSet)];
+        std::optional<std::vector<double>> medians = readMarks(c.stages.size(), marks, [&] {
+            c.graph->launch(replayStream_);
+            IOSCOPE_CHECK(cudaStreamSynchronize(replayStream_));
+        });
+        stats_.replayS += secondsSince(start);
+        return medians;
+    }
+
+    // Runs `once` (which must finish the work) for a warm-up and kSamples timed runs and reads
+    // the median time of each stage between its two marks.
+    std::optional<std::vector<double>> readMarks(size_t n, const std::vector<cudaEvent_t>& marks,
+                                                 const std::function<void()>& once) {
+        once();
         std::vector<std::vector<double>> samples(n);
         for (int k = 0; k < kSamples; ++k) {
             once();
-            IOSCOPE_CHECK(cudaStreamSynchronize(stream));
             for (size_t i = 0; i < n; ++i) {
                 float ms = 0;
-                if (cudaEventElapsedTime(&ms, events_[i], events_[i + 1]) != cudaSuccess) {
-                    // A driver that cannot time events recorded by graph nodes: time one
-                    // stage per graph launch instead (slower, same quantity).
+                if (cudaEventElapsedTime(&ms, marks[2 * i], marks[2 * i + 1]) != cudaSuccess) {
                     cudaGetLastError();
-                    inGraphTiming_ = false;
-                    return measureOneByOne(stages);
+                    return std::nullopt;
                 }
                 samples[i].push_back(ms);
             }
         }
-        stats_.replayS += secondsSince(replayStart);
         std::vector<double> medians(n);
-        for (size_t i = 0; i < n; ++i) {
-            std::nth_element(samples[i].begin(), samples[i].begin() + kSamples / 2, samples[i].end());
-            medians[i] = samples[i][kSamples / 2];
-        }
+        for (size_t i = 0; i < n; ++i) medians[i] = medianOf(samples[i]);
         return medians;
     }
 
+    // The latency of each stage of `stages`, run back to back as described at the top, without
+    // pipelining (calibration, stages mode).
+    std::vector<double> measureStages(const std::vector<StageGroups>& stages) {
+        if (!inGraphTiming_) return measureOneByOne(stages);
+        const std::vector<cudaEvent_t>& marks = timingEvents(0, 2 * stages.size());
+        cudaStream_t stream = device_.slot(0).stream;
+        const bool graphMode = mode_ == ExecMode::Graph;
+        const auto captureStart = Clock::now();
+        const ModeLaunch once(device_, graphMode, [&] { enqueueTimed(stages, marks, graphMode); });
+        stats_.captureS += secondsSince(captureStart);
+        const auto replayStart = Clock::now();
+        std::optional<std::vector<double>> medians = readMarks(stages.size(), marks, [&] {
+            once(stream);
+            IOSCOPE_CHECK(cudaStreamSynchronize(stream));
+        });
+        stats_.replayS += secondsSince(replayStart);
+        return medians ? *medians : measureOneByOne(stages);
+    }
+
+    // Fallback for a driver that cannot time events recorded by graph nodes: one stage per
+    // launch (slower, same quantity).
     std::vector<double> measureOneByOne(const std::vector<StageGroups>& stages) {
+        inGraphTiming_ = false;
         cudaStream_t stream = device_.slot(0).stream;
         std::vector<double> medians;
         for (const StageGroups& stage : stages) {
-            auto body = [&] { launchStage(device_, stage); };
-            CapturedGraph graph;
-            std::function<void()> once = body;
-            if (mode_ == ExecMode::Graph) {
-                graph.capture(device_, body);
-                once = [&] { graph.launch(stream); };
-            }
-            once();
+            const ModeLaunch once(device_, mode_ == ExecMode::Graph, [&] { launchStage(device_, stage); });
+            once(stream);
             std::vector<double> samples;
-            for (int k = 0; k < kSamples; ++k) samples.push_back(timeOnStream(stream, 1, once));
-            std::nth_element(samples.begin(), samples.begin() + kSamples / 2, samples.end());
-            medians.push_back(samples[kSamples / 2]);
+            for (int k = 0; k < kSamples; ++k) {
+                flushCache(stream);
+                samples.push_back(timeOnStream(stream, 1, [&] { once(stream); }));
+            }
+            medians.push_back(medianOf(samples));
         }
         return medians;
     }
@@ -340,9 +487,12 @@ class GpuCostModel : public CostModel {
     std::string cuda_, cudnn_;
     std::unique_ptr<GraphSession> session_;
     std::unordered_map<std::string, double> measured_;
-    std::vector<cudaEvent_t> events_; // timing marks between batched stages
+    std::vector<cudaEvent_t> events_[2]; // timing marks between batched stages, two pipelined sets
+    cudaStream_t replayStream_ = nullptr;
+    std::unique_ptr<DeviceBuffer> flush_, flushSink_; // see flushCache
     struct {
         double compileS = 0, captureS = 0, replayS = 0;
+        size_t clamped = 0;
     } stats_; // cumulative, for IOSCOPE_PROFILER_STATS
 };
 

@@ -3,6 +3,7 @@
 #include "util/errors.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace ioscope {
 
@@ -62,10 +63,18 @@ Schedule wavefrontSchedule(const Graph& g, int maxStreams) {
     return s;
 }
 
+std::vector<double> stageLatenciesMs(const Graph& g, const std::vector<Stage>& stages, CostModel& cost,
+                                     const RunConfig& run) {
+    if (cost.measuresInBatches()) cost.measureBatch(g, stages, run, {}, nullptr);
+    std::vector<double> ms;
+    ms.reserve(stages.size());
+    for (const Stage& st : stages) ms.push_back(cost.stageLatencyMs(g, st, run));
+    return ms;
+}
+
 double predictLatencyMs(const Graph& g, const Schedule& s, CostModel& cost, const RunConfig& run) {
-    double total = 0;
-    for (const Stage& st : s.stages) total += cost.stageLatencyMs(g, st, run);
-    return total;
+    const std::vector<double> ms = stageLatenciesMs(g, s.stages, cost, run);
+    return std::accumulate(ms.begin(), ms.end(), 0.0);
 }
 
 } // namespace ioscope

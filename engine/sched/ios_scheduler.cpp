@@ -110,12 +110,10 @@ ScheduleResult searchOnce(const Graph& g, CostModel& cost, const SchedulerOption
     // (under the parallel strategies only: wavefront stages are concurrent ones).
     if (options.strategy == StrategySet::Merge) return result;
     const Schedule wavefront = wavefrontSchedule(g, options.maxStreams);
-    double wavefrontMs = 0;
-    for (const Stage& st : wavefront.stages) {
-        if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
-        wavefrontMs += cost.stageLatencyMs(g, st, options.run);
+    if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
+    const double wavefrontMs = predictLatencyMs(g, wavefront, cost, options.run);
+    for (const Stage& st : wavefront.stages)
         if (st.opCount() > 1) ++result.stats.stagesCosted;
-    }
     if (wavefrontMs < result.latencyMs) {
         result.schedule = wavefront;
         result.latencyMs = wavefrontMs;

@@ -61,6 +61,10 @@ Schedule wavefrontSchedule(const Graph& g, int maxStreams = 10);
 // Every valid schedule is enumerated (tests and teaching; throws InputError above 10 units).
 ScheduleResult exhaustiveSchedule(const Graph& g, CostModel& cost, const SchedulerOptions& options);
 
+// The latency of each stage of a schedule under a cost model. A model that measures in batches
+// (live profiling) measures the stages not known yet together, in the schedule's order.
+std::vector<double> stageLatenciesMs(const Graph& g, const std::vector<Stage>& stages, CostModel& cost,
+                                     const RunConfig& run);
 // Sum of the stage latencies of a schedule under a cost model.
 double predictLatencyMs(const Graph& g, const Schedule& s, CostModel& cost, const RunConfig& run);
 
