@@ -173,7 +173,8 @@ class TestGpuExecutor : public QObject {
         o.utilization = false;
         const double measured = executeOnGpu(g, s, o).medianMs;
         qInfo("sequential: stage sum %.4f ms, measured whole run %.4f ms", sum, measured);
-        QVERIFY(sum > 0.3 * measured && sum < 3 * measured);
+        // The boundary calibration makes single-op stages add up to the whole sequential run.
+        QVERIFY(sum > 0.8 * measured && sum < 1.25 * measured);
     }
 
     // A live search measures stages in batches (many per CUDA graph, timed by events between
