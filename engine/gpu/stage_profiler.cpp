@@ -138,7 +138,12 @@ class GpuCostModel : public CostModel {
         };
         auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
 
-        if (mode_ == ExecMode::Graph && inGraphTiming_ && !todo.empty()) {
+        // IOSCOPE_PROFILER_PIPELINE=0 captures and replays one batch after the other, to compare: a
+        // pipelined RandWire run captured 3x slower per stage than an earlier serial one (cause not
+        // isolated yet).
+        const char* pipelineEnv = std::getenv("IOSCOPE_PROFILER_PIPELINE");
+        const bool pipelined = !(pipelineEnv && std::string(pipelineEnv) == "0");
+        if (pipelined && mode_ == ExecMode::Graph && inGraphTiming_ && !todo.empty()) {
             Chunk current = compile(0);
             capture(current, 0);
             for (;;) {
