@@ -65,7 +65,12 @@ Schedule wavefrontSchedule(const Graph& g, int maxStreams) {
 
 std::vector<double> stageLatenciesMs(const Graph& g, const std::vector<Stage>& stages, CostModel& cost,
                                      const RunConfig& run) {
-    if (cost.measuresInBatches()) cost.measureBatch(g, stages, run, {}, nullptr);
+    if (cost.measuresInBatches()) {
+        std::vector<Stage> unknown;
+        for (const Stage& st : stages)
+            if (!cost.knownLatencyMs(g, st, run)) unknown.push_back(st);
+        if (!unknown.empty()) cost.measureBatch(g, unknown, run, {}, nullptr);
+    }
     std::vector<double> ms;
     ms.reserve(stages.size());
     for (const Stage& st : stages) ms.push_back(cost.stageLatencyMs(g, st, run));

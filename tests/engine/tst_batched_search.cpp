@@ -37,7 +37,9 @@ class BatchingModel : public CostModel {
     void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
                       const BatchProgress& progress, const std::atomic<bool>* cancel) override {
         ++batches;
+        batchSizes.push_back(stages.size());
         for (size_t i = 0; i < stages.size(); ++i) {
+            order.push_back(key(stages[i]));
             if (cancel && cancel->load()) throw Cancelled();
             const std::string sig = key(stages[i]);
             if (measured_.count(sig)) ++remeasured;
@@ -46,11 +48,12 @@ class BatchingModel : public CostModel {
         }
     }
     int batches = 0;
+    std::vector<size_t> batchSizes;
+    std::vector<std::string> order; // every measured stage's key, in measuring order
     int unmeasuredReads = 0;
     int remeasured = 0;
     size_t measuredCount() const { return measured_.size(); }
 
-  private:
     static std::string key(const Stage& stage) {
         std::string k = stage.strategy == Strategy::Merge ? "m" : "c";
         for (const auto& group : stage.groups) {
@@ -59,6 +62,8 @@ class BatchingModel : public CostModel {
         }
         return k;
     }
+
+  private:
     CostModel& inner_;
     std::unordered_map<std::string, double> measured_;
 };
@@ -93,6 +98,7 @@ class TestBatchedSearch : public QObject {
     void equalsPlainSearchOnInception();
     void equalsPlainSearchOnRandomDags();
     void cancelsDuringMeasurement();
+    void predictionMeasuresUnknownStagesInScheduleOrder();
 };
 
 void TestBatchedSearch::equalsPlainSearchOnInception() {
@@ -133,6 +139,42 @@ void TestBatchedSearch::cancelsDuringMeasurement() {
                                                 if (p.stagesCosted > 0 && ++calls == 1) cancel = true;
                                             },
                                             &cancel));
+}
+
+// Predicting a schedule with a batching model (evaluate, the explorer's baselines, the wavefront
+// check) measures the stages not known yet in one batch, in the schedule's order, so live
+// profiling times them in the context a run gives them.
+void TestBatchedSearch::predictionMeasuresUnknownStagesInScheduleOrder() {
+    const Graph g = buildSqueezeNet();
+    const RunConfig run{};
+    const std::unique_ptr<CostModel> truth = makeCostModel("sim:H100", run);
+    BatchingModel batching(*truth);
+    const Schedule sequential = sequentialSchedule(g);
+    const double expected = predictLatencyMs(g, sequential, *truth, run);
+
+    QCOMPARE(predictLatencyMs(g, sequential, batching, run), expected);
+    QCOMPARE(batching.batches, 1);
+    QCOMPARE(batching.order.size(), sequential.stages.size());
+    for (size_t i = 0; i < sequential.stages.size(); ++i)
+        QCOMPARE(batching.order[i], BatchingModel::key(sequential.stages[i]));
+
+    QCOMPARE(predictLatencyMs(g, sequential, batching, run), expected); // all known now
+    QCOMPARE(batching.batches, 1);
+
+    // The wavefront schedule shares its single-op stages with the sequential one: only its
+    // multi-op stages are new, measured together in their order.
+    const Schedule wavefront = wavefrontSchedule(g);
+    std::vector<std::string> fresh;
+    for (const Stage& st : wavefront.stages)
+        if (st.opCount() > 1) fresh.push_back(BatchingModel::key(st));
+    QVERIFY(!fresh.empty());
+    const std::vector<double> ms = stageLatenciesMs(g, wavefront.stages, batching, run);
+    QCOMPARE(ms.size(), wavefront.stages.size());
+    QCOMPARE(batching.batches, 2);
+    QCOMPARE(batching.batchSizes.back(), fresh.size());
+    QVERIFY(std::equal(fresh.begin(), fresh.end(), batching.order.end() - long(fresh.size())));
+    QCOMPARE(batching.unmeasuredReads, 0);
+    QCOMPARE(batching.remeasured, 0);
 }
 
 QTEST_APPLESS_MAIN(TestBatchedSearch)
