@@ -43,8 +43,8 @@ class CostModel {
     virtual std::optional<double> knownLatencyMs(const Graph&, const Stage&, const RunConfig&) {
         return std::nullopt;
     }
-    // Measures every stage of `stages` (none known yet; one that appears twice is measured once). `progress(done, total)` is
-    // called now and then; throws Cancelled when *cancel becomes true.
+    // Measures every stage of `stages` (none known yet; one that appears twice is measured once).
+    // `progress(done, total)` is called now and then; throws Cancelled when *cancel becomes true.
     using BatchProgress = std::function<void(size_t done, size_t total)>;
     virtual void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
                               const BatchProgress& progress, const std::atomic<bool>* cancel) {
