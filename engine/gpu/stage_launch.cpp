@@ -1,5 +1,7 @@
 #include "gpu/stage_launch.h"
 
+#include <chrono>
+
 namespace ioscope::gpu {
 
 void launchStage(Device& device, const std::vector<std::vector<const Program*>>& groups) {
@@ -33,7 +35,9 @@ void CapturedGraph::begin(Device& device) {
 
 void CapturedGraph::end(Device& device) {
     IOSCOPE_CHECK(cudaStreamEndCapture(device.slot(0).stream, &graph_));
+    const auto start = std::chrono::steady_clock::now();
     IOSCOPE_CHECK(cudaGraphInstantiate(&exec_, graph_, 0));
+    instantiateS_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void CapturedGraph::abort(Device& device) {

@@ -36,6 +36,8 @@ class CapturedGraph {
     // A fresh executable instance of the same graph (CUPTI must see instantiation to record it).
     void reinstantiate();
     size_t nodeCount() const;
+    // Seconds the last capture spent in cudaGraphInstantiate (the rest is enqueueing).
+    double instantiateSeconds() const { return instantiateS_; }
 
   private:
     void begin(Device& device);
@@ -43,6 +45,7 @@ class CapturedGraph {
     void abort(Device& device);
     cudaGraph_t graph_ = nullptr;
     cudaGraphExec_t exec_ = nullptr;
+    double instantiateS_ = 0;
 };
 
 // One run of `body` the way a mode runs it: captured once into a CUDA graph and replayed

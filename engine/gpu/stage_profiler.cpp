@@ -186,10 +186,11 @@ class GpuCostModel : public CostModel {
         std::fprintf(
             stderr,
             "profiler: %zu of %zu stages in %.2f s; so far compile %.2f s (%zu new conv algorithms), "
-            "capture %.2f s, replay %.2f s (overlapped); boundary %.4f ms, %zu stages at the floor\n",
+            "capture %.2f s (of which instantiation %.2f s), replay %.2f s (overlapped); boundary %.4f ms, "
+            "%zu stages at the floor\n",
             done, total, secondsSince(batchStart), stats_.compileS,
-            device_.convAlgoCache().size() - algosBefore, stats_.captureS, stats_.replayS, session.boundaryMs,
-            stats_.clamped);
+            device_.convAlgoCache().size() - algosBefore, stats_.captureS, stats_.instantiateS,
+            stats_.replayS, session.boundaryMs, stats_.clamped);
     }
 
     ProfileContext context(const RunConfig& cfg) const {
@@ -424,6 +425,7 @@ class GpuCostModel : public CostModel {
         c.graph = std::make_unique<CapturedGraph>();
         c.graph->capture(device_, [&] { enqueueTimed(c.stages, marks, true); });
         stats_.captureS += secondsSince(start);
+        stats_.instantiateS += c.graph->instantiateSeconds();
     }
 
     // Replays a captured chunk (one warm-up, kSamples timed runs) on the profiler's own stream;
@@ -521,7 +523,7 @@ class GpuCostModel : public CostModel {
     cudaEvent_t replayDone_ = nullptr; // blocking-sync: the replay thread sleeps while it waits
     std::unique_ptr<DeviceBuffer> flush_, flushSink_; // see flushCache
     struct {
-        double compileS = 0, captureS = 0, replayS = 0;
+        double compileS = 0, captureS = 0, instantiateS = 0, replayS = 0;
         size_t clamped = 0;
     } stats_; // cumulative, for IOSCOPE_PROFILER_STATS
 };
