@@ -4,10 +4,17 @@
 
 namespace ioscope::gpu {
 
-void launchStage(Device& device, const std::vector<std::vector<const Program*>>& groups) {
+void launchStage(Device& device, const std::vector<std::vector<const Program*>>& groups,
+                 const ProgramLauncher& launcher) {
+    auto put = [&](const Program* p, Slot& slot) {
+        if (launcher)
+            launcher(*p, slot);
+        else
+            p->launch(slot);
+    };
     Slot& main = device.slot(0);
     if (groups.size() == 1) {
-        for (const Program* p : groups.front()) p->launch(main);
+        for (const Program* p : groups.front()) put(p, main);
         return;
     }
     IOSCOPE_CHECK(cudaEventRecord(device.forkEvent(), main.stream));
@@ -16,10 +23,10 @@ void launchStage(Device& device, const std::vector<std::vector<const Program*>>&
     // Side groups first so their kernels are queued while slot 0 issues its own.
     for (size_t g = 1; g < groups.size(); ++g) {
         Slot& s = device.slot(int(g));
-        for (const Program* p : groups[g]) p->launch(s);
+        for (const Program* p : groups[g]) put(p, s);
         IOSCOPE_CHECK(cudaEventRecord(s.join, s.stream));
     }
-    for (const Program* p : groups.front()) p->launch(main);
+    for (const Program* p : groups.front()) put(p, main);
     for (size_t g = 1; g < groups.size(); ++g)
         IOSCOPE_CHECK(cudaStreamWaitEvent(main.stream, device.slot(int(g)).join, 0));
 }

@@ -11,8 +11,13 @@
 
 namespace ioscope::gpu {
 
+// How a program is put on a slot: enqueued (the default) or, while profiling, added as a
+// captured child graph (gpu/child_graphs.h).
+using ProgramLauncher = std::function<void(const Program&, Slot&)>;
+
 // groups[g] = the programs group g runs, in order. Slots 0..groups.size()-1 must exist.
-void launchStage(Device& device, const std::vector<std::vector<const Program*>>& groups);
+void launchStage(Device& device, const std::vector<std::vector<const Program*>>& groups,
+                 const ProgramLauncher& launcher = {});
 
 // Captures `body` (which enqueues on slot 0 and forks to other slots) into a CUDA graph and
 // instantiates it. Ends the capture cleanly when `body` throws.

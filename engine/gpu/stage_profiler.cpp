@@ -11,6 +11,7 @@
 #include "cost/profile_cache.h"
 #include "cost/stage_signature.h"
 #include "exec/gpu_execution.h"
+#include "gpu/child_graphs.h"
 #include "gpu/kernels.h"
 #include "gpu/stage_launch.h"
 
@@ -57,6 +58,7 @@ struct GraphSession {
     std::map<std::vector<OpId>, Merged> merged;
     size_t chunk = 0;      // the batch being compiled
     double boundaryMs = 0; // added to every stage (calibrateBoundary)
+    ChildGraphs children;  // with IOSCOPE_PROFILER_CHILD_GRAPHS=1: the programs, captured once
 };
 
 class GpuCostModel : public CostModel {
@@ -132,7 +134,11 @@ class GpuCostModel : public CostModel {
                 if (record_) record_->insert(context(cfg), todo[i].first, measured_[todo[i].first]);
             }
             // Merged weights are rebuilt on demand; memory stays bounded.
-            std::erase_if(session.merged, [&](const auto& m) { return m.second.lastChunk <= c.index; });
+            std::erase_if(session.merged, [&](const auto& m) {
+                if (m.second.lastChunk > c.index) return false;
+                session.children.forget(m.second.program.get());
+                return true;
+            });
             if (progress) progress(c.end, todo.size());
             if (c.index % 20 == 0) reportStats(c.end, todo.size(), batchStart, algosBefore, session);
         };
@@ -205,8 +211,10 @@ class GpuCostModel : public CostModel {
             session_->graph = &g;
             return *session_;
         }
+        children_ = nullptr;
         session_.reset(); // frees the previous graph's buffers first
         auto s = std::make_unique<GraphSession>();
+        children_ = useChildGraphs_ ? &s->children : nullptr;
         s->graph = &g;
         s->hash = hash;
         s->run = cfg;
@@ -405,6 +413,8 @@ class GpuCostModel : public CostModel {
     // Enqueues the chunk's stages on slot 0, each after a cache flush and between two timing events.
     void enqueueTimed(const std::vector<StageGroups>& stages, const std::vector<cudaEvent_t>& marks,
                       bool captured) {
+        ProgramLauncher launcher;
+        if (captured && children_) launcher = [this](const Program& p, Slot& s) { children_->append(p, s); };
         cudaStream_t stream = device_.slot(0).stream;
         auto mark = [&](size_t i) {
             IOSCOPE_CHECK(captured ? cudaEventRecordWithFlags(marks[i], stream, cudaEventRecordExternal)
@@ -413,9 +423,16 @@ class GpuCostModel : public CostModel {
         for (size_t i = 0; i < stages.size(); ++i) {
             flushCache(stream);
             mark(2 * i);
-            launchStage(device_, stages[i]);
+            launchStage(device_, stages[i], launcher);
             mark(2 * i + 1);
         }
+    }
+
+    // With child graphs on, captures the programs of `stages` not captured yet (before the
+    // batch's own capture begins: a stream cannot capture two graphs at once).
+    void prepareChildren(const std::vector<StageGroups>& stages) {
+        if (!children_) return;
+        for (const StageGroups& stage : stages) children_->prepare(device_, stage);
     }
 
     void capture(Chunk& c, int eventSet) {
@@ -423,6 +440,7 @@ class GpuCostModel : public CostModel {
         c.eventSet = eventSet;
         const std::vector<cudaEvent_t>& marks = timingEvents(eventSet, 2 * c.stages.size());
         c.graph = std::make_unique<CapturedGraph>();
+        prepareChildren(c.stages);
         c.graph->capture(device_, [&] { enqueueTimed(c.stages, marks, true); });
         stats_.captureS += secondsSince(start);
         stats_.instantiateS += c.graph->instantiateSeconds();
@@ -481,6 +499,7 @@ class GpuCostModel : public CostModel {
         cudaStream_t stream = device_.slot(0).stream;
         const bool graphMode = mode_ == ExecMode::Graph;
         const auto captureStart = Clock::now();
+        if (graphMode) prepareChildren(stages);
         const ModeLaunch once(device_, graphMode, [&] { enqueueTimed(stages, marks, graphMode); });
         stats_.captureS += secondsSince(captureStart);
         const auto replayStart = Clock::now();
@@ -513,6 +532,13 @@ class GpuCostModel : public CostModel {
 
     ExecMode mode_;
     bool inGraphTiming_ = true;
+    // IOSCOPE_PROFILER_CHILD_GRAPHS=1 (graph mode; experimental): batches are assembled from the
+    // programs' own graphs (gpu/child_graphs.h) instead of re-capturing their cuDNN calls.
+    const bool useChildGraphs_ = [] {
+        const char* env = std::getenv("IOSCOPE_PROFILER_CHILD_GRAPHS");
+        return env && std::string(env) == "1";
+    }();
+    ChildGraphs* children_ = nullptr; // the current session's, when in use
     std::shared_ptr<ProfileCache> record_;
     Device& device_;
     std::string cuda_, cudnn_;
