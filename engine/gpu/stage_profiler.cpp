@@ -37,6 +37,24 @@ double secondsSince(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// Environment switches for inspecting and comparing the profiler on a GPU (docs/gpu-runtime.md),
+// read once per cost model.
+bool envIs(const char* name, const char* value) {
+    const char* env = std::getenv(name);
+    return env && std::string(env) == value;
+}
+struct ProfilerSwitches {
+    bool stats = std::getenv("IOSCOPE_PROFILER_STATS") != nullptr; // where the time goes, on stderr
+    bool flush = !envIs("IOSCOPE_PROFILER_FLUSH", "0");            // L2 flush before each stage
+    // One batch replayed while the next is captured; off, one after the other (to compare: a
+    // pipelined RandWire run captured 3x slower per stage than an earlier serial one, cause not
+    // isolated yet).
+    bool pipeline = !envIs("IOSCOPE_PROFILER_PIPELINE", "0");
+    // Experimental (graph mode): batches assembled from the programs' own graphs
+    // (gpu/child_graphs.h) instead of re-capturing their cuDNN calls.
+    bool childGraphs = envIs("IOSCOPE_PROFILER_CHILD_GRAPHS", "1");
+};
+
 constexpr size_t kChunkStages = 256; // stages per captured graph
 constexpr int kSamples = 5;          // timed replays after one warm-up; the median is kept
 
@@ -144,12 +162,7 @@ class GpuCostModel : public CostModel {
         };
         auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
 
-        // IOSCOPE_PROFILER_PIPELINE=0 captures and replays one batch after the other, to compare: a
-        // pipelined RandWire run captured 3x slower per stage than an earlier serial one (cause not
-        // isolated yet).
-        const char* pipelineEnv = std::getenv("IOSCOPE_PROFILER_PIPELINE");
-        const bool pipelined = !(pipelineEnv && std::string(pipelineEnv) == "0");
-        if (pipelined && mode_ == ExecMode::Graph && inGraphTiming_ && !todo.empty()) {
+        if (switches_.pipeline && mode_ == ExecMode::Graph && inGraphTiming_ && !todo.empty()) {
             Chunk current = compile(0);
             capture(current, 0);
             for (;;) {
@@ -188,7 +201,7 @@ class GpuCostModel : public CostModel {
     // IOSCOPE_PROFILER_STATS=1: where the batches' time went, on stderr.
     void reportStats(size_t done, size_t total, Clock::time_point batchStart, size_t algosBefore,
                      const GraphSession& session) {
-        if (!std::getenv("IOSCOPE_PROFILER_STATS")) return;
+        if (!switches_.stats) return;
         std::fprintf(
             stderr,
             "profiler: %zu of %zu stages in %.2f s; so far compile %.2f s (%zu new conv algorithms), "
@@ -214,7 +227,7 @@ class GpuCostModel : public CostModel {
         children_ = nullptr;
         session_.reset(); // frees the previous graph's buffers first
         auto s = std::make_unique<GraphSession>();
-        children_ = useChildGraphs_ ? &s->children : nullptr;
+        children_ = switches_.childGraphs ? &s->children : nullptr;
         s->graph = &g;
         s->hash = hash;
         s->run = cfg;
@@ -348,7 +361,7 @@ class GpuCostModel : public CostModel {
             measured_[signature] = ms;
             if (record_) record_->insert(context(s.run), signature, ms);
         }
-        if (!std::getenv("IOSCOPE_PROFILER_STATS")) return;
+        if (!switches_.stats) return;
         // Diagnostics: the same per-stage cost fitted with a per-run constant (a second, half-
         // length whole run), and the single-op stages measured in shuffled order.
         const size_t half = stages.size() / 2;
@@ -405,7 +418,7 @@ class GpuCostModel : public CostModel {
     // IOSCOPE_PROFILER_FLUSH=0 turns it off (to compare).
     // The buffer is allocated in sessionFor, before any capture.
     void flushCache(cudaStream_t stream) {
-        if (const char* env = std::getenv("IOSCOPE_PROFILER_FLUSH"); env && std::string(env) == "0") return;
+        if (!switches_.flush) return;
         launchCacheFlush(flush_->floats(), static_cast<long long>(flush_->bytes() / sizeof(float)),
                          flushSink_->floats(), stream);
     }
@@ -532,12 +545,7 @@ class GpuCostModel : public CostModel {
 
     ExecMode mode_;
     bool inGraphTiming_ = true;
-    // IOSCOPE_PROFILER_CHILD_GRAPHS=1 (graph mode; experimental): batches are assembled from the
-    // programs' own graphs (gpu/child_graphs.h) instead of re-capturing their cuDNN calls.
-    const bool useChildGraphs_ = [] {
-        const char* env = std::getenv("IOSCOPE_PROFILER_CHILD_GRAPHS");
-        return env && std::string(env) == "1";
-    }();
+    const ProfilerSwitches switches_;
     ChildGraphs* children_ = nullptr; // the current session's, when in use
     std::shared_ptr<ProfileCache> record_;
     Device& device_;
