@@ -1,14 +1,18 @@
 // The live-profiling cost model: each candidate stage runs through the same runtime that
 // executes schedules (same buffer plan, programs and fork/join launches). Stages are measured in
 // batches: a few hundred stages are captured one after another into one CUDA graph (in stages
-// mode, enqueued the same way), each after an L2 cache flush and between two timing events, and
-// the graph is replayed a few times; a stage's latency is the median time between its events. So
-// a stage is timed as it runs inside a whole-schedule graph (fork and join included, weights read
-// from memory), and one capture, one instantiation and one synchronisation serve hundreds of
-// stages. What the events themselves cost is calibrated against a whole run. In graph
-// mode the batches are pipelined: while one batch's graph is replayed on the GPU (by a helper
-// thread), the next batch is captured on the host.
+// mode, enqueued the same way), each between two timing events and, for networks that do not
+// fit in L2, after an L2 cache flush; the graph is replayed until the stages' times agree (two
+// to five replays) and a stage's latency is the median time between its events. So a stage
+// is timed as it runs inside a whole-schedule graph (fork and join included, weights read from
+// memory), and one capture, one instantiation and one synchronisation serve hundreds of stages.
+// What the events themselves cost is calibrated against a whole run. In graph mode a batch is
+// assembled from the programs' own captured graphs (child-graph nodes), and batches are
+// pipelined: while one batch's graph is replayed on the GPU (by a helper thread), the next batch
+// is captured on the host.
+#include "analysis/model_totals.h"
 #include "cost/profile_cache.h"
+#include "cost/replay_samples.h"
 #include "cost/stage_signature.h"
 #include "exec/gpu_execution.h"
 #include "gpu/child_graphs.h"
@@ -45,18 +49,19 @@ bool envIs(const char* name, const char* value) {
 }
 struct ProfilerSwitches {
     bool stats = std::getenv("IOSCOPE_PROFILER_STATS") != nullptr; // where the time goes, on stderr
-    bool flush = !envIs("IOSCOPE_PROFILER_FLUSH", "0");            // L2 flush before each stage
-    // One batch replayed while the next is captured; off, one after the other (to compare: a
-    // pipelined RandWire run captured 3x slower per stage than an earlier serial one, cause not
-    // isolated yet).
+    // L2 flush before each stage: "0" never, "1" always; unset, when the network does not fit
+    // in L2 (see GpuCostModel::flushCache).
+    bool flushNever = envIs("IOSCOPE_PROFILER_FLUSH", "0");
+    bool flushAlways = envIs("IOSCOPE_PROFILER_FLUSH", "1");
+    // One batch replayed while the next is captured; off, one after the other (to compare).
     bool pipeline = !envIs("IOSCOPE_PROFILER_PIPELINE", "0");
-    // Experimental (graph mode): batches assembled from the programs' own graphs
-    // (gpu/child_graphs.h) instead of re-capturing their cuDNN calls.
-    bool childGraphs = envIs("IOSCOPE_PROFILER_CHILD_GRAPHS", "1");
+    // Graph mode: batches assembled from the programs' own graphs (gpu/child_graphs.h) instead
+    // of re-capturing their cuDNN calls; "0" re-captures them (to compare).
+    bool childGraphs = !envIs("IOSCOPE_PROFILER_CHILD_GRAPHS", "0");
 };
 
 constexpr size_t kChunkStages = 256; // stages per captured graph
-constexpr int kSamples = 5;          // timed replays after one warm-up; the median is kept
+constexpr int kSamples = 5;          // timed runs per stage when stages are timed one by one
 
 using StageGroups = std::vector<std::vector<const Program*>>;
 
@@ -76,6 +81,7 @@ struct GraphSession {
     std::map<std::vector<OpId>, Merged> merged;
     size_t chunk = 0;      // the batch being compiled
     double boundaryMs = 0; // added to every stage (calibrateBoundary)
+    bool flush = true;     // whether stages are timed after an L2 flush (flushCache)
     ChildGraphs children;  // with IOSCOPE_PROFILER_CHILD_GRAPHS=1: the programs, captured once
 };
 
@@ -205,11 +211,14 @@ class GpuCostModel : public CostModel {
         std::fprintf(
             stderr,
             "profiler: %zu of %zu stages in %.2f s; so far compile %.2f s (%zu new conv algorithms), "
-            "capture %.2f s (of which instantiation %.2f s), replay %.2f s (overlapped); boundary %.4f ms, "
-            "%zu stages at the floor\n",
+            "capture %.2f s (of which instantiation %.2f s), replay %.2f s (overlapped, %.2f replays per "
+            "batch, %.0f%% of stages settled after %d); boundary %.4f ms, %zu stages at the floor, L2 flush "
+            "%s\n",
             done, total, secondsSince(batchStart), stats_.compileS,
             device_.convAlgoCache().size() - algosBefore, stats_.captureS, stats_.instantiateS,
-            stats_.replayS, session.boundaryMs, stats_.clamped);
+            stats_.replayS, stats_.batches ? double(stats_.replays) / double(stats_.batches) : 0.0,
+            stats_.batches ? 100.0 * stats_.settledAtMin / double(stats_.batches) : 0.0, sampling_.minSamples,
+            session.boundaryMs, stats_.clamped, session.flush ? "on" : "off");
     }
 
     ProfileContext context(const RunConfig& cfg) const {
@@ -238,6 +247,8 @@ class GpuCostModel : public CostModel {
                           device_.slot(0).stream);
         IOSCOPE_CHECK(cudaStreamSynchronize(device_.slot(0).stream));
         s->compiler = std::make_unique<ProgramCompiler>(device_, g, *s->plan, cfg.precision);
+        s->flush = flushNeeded(g, *s->plan);
+        flushing_ = s->flush;
         if (!flush_) {
             const size_t bytes = std::max<size_t>(2 * device_.l2CacheBytes(), size_t(16) << 20);
             flush_ = std::make_unique<DeviceBuffer>(bytes, "cache flush buffer");
@@ -415,10 +426,18 @@ class GpuCostModel : public CostModel {
     // Evicts the L2 cache before a timed stage. Batches hold many stages over the same ops, so
     // without it a stage would find its weights in L2 where a whole run reads them from memory:
     // on the H200 that made concurrent fp32 stages look up to a third faster than they run.
-    // IOSCOPE_PROFILER_FLUSH=0 turns it off (to compare).
+    // A network whose weights and activations fit in half the L2 keeps them there from one run
+    // to the next, so its stages are timed without the flush, as they run.
+    // IOSCOPE_PROFILER_FLUSH=0 / =1 turns it off / on for every network (to compare).
     // The buffer is allocated in sessionFor, before any capture.
+    bool flushNeeded(const Graph& g, const BufferPlan& plan) const {
+        if (switches_.flushNever) return false;
+        if (switches_.flushAlways) return true;
+        const double workingSet = double(modelTotals(g).params) * sizeof(float) + double(plan.bytes());
+        return workingSet > 0.5 * double(device_.l2CacheBytes());
+    }
     void flushCache(cudaStream_t stream) {
-        if (!switches_.flush) return;
+        if (!flushing_) return;
         launchCacheFlush(flush_->floats(), static_cast<long long>(flush_->bytes() / sizeof(float)),
                          flushSink_->floats(), stream);
     }
@@ -482,13 +501,15 @@ class GpuCostModel : public CostModel {
         return medians;
     }
 
-    // Runs `once` (which must finish the work) for a warm-up and kSamples timed runs and reads
-    // the median time of each stage between its two marks.
+    // Runs `once` (which must finish the work) as many times as the adaptive rule asks for
+    // (cost/replay_samples.h) and reads the median time of each stage between its two marks.
+    // No warm-up run: every stage starts behind a flush or a join anyway, and the median of at
+    // least three runs sheds a slow first one.
     std::optional<std::vector<double>> readMarks(size_t n, const std::vector<cudaEvent_t>& marks,
                                                  const std::function<void()>& once) {
-        once();
-        std::vector<std::vector<double>> samples(n);
-        for (int k = 0; k < kSamples; ++k) {
+        ReplaySamples samples(n);
+        std::vector<double> replayMs(n);
+        while (!samples.enough(sampling_)) {
             once();
             for (size_t i = 0; i < n; ++i) {
                 float ms = 0;
@@ -496,12 +517,15 @@ class GpuCostModel : public CostModel {
                     cudaGetLastError();
                     return std::nullopt;
                 }
-                samples[i].push_back(ms);
+                replayMs[i] = ms;
             }
+            samples.add(replayMs);
+            if (samples.replays() == size_t(sampling_.minSamples))
+                stats_.settledAtMin += samples.settledShare(sampling_);
         }
-        std::vector<double> medians(n);
-        for (size_t i = 0; i < n; ++i) medians[i] = medianOf(samples[i]);
-        return medians;
+        stats_.replays += samples.replays();
+        ++stats_.batches;
+        return samples.medians();
     }
 
     // The latency of each stage of `stages`, run back to back as described at the top, without
@@ -546,6 +570,8 @@ class GpuCostModel : public CostModel {
     ExecMode mode_;
     bool inGraphTiming_ = true;
     const ProfilerSwitches switches_;
+    const ReplaySampling sampling_;
+    bool flushing_ = true;            // the current session's GraphSession::flush
     ChildGraphs* children_ = nullptr; // the current session's, when in use
     std::shared_ptr<ProfileCache> record_;
     Device& device_;
@@ -558,8 +584,9 @@ class GpuCostModel : public CostModel {
     std::unique_ptr<DeviceBuffer> flush_, flushSink_; // see flushCache
     struct {
         double compileS = 0, captureS = 0, instantiateS = 0, replayS = 0;
-        size_t clamped = 0;
-    } stats_; // cumulative, for IOSCOPE_PROFILER_STATS
+        size_t clamped = 0, replays = 0, batches = 0;
+        double settledAtMin = 0; // summed over batches: share of stages settled after minSamples
+    } stats_;                    // cumulative, for IOSCOPE_PROFILER_STATS
 };
 
 } // namespace
