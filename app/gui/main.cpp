@@ -3,6 +3,7 @@
 #include "app_settings.h"
 #include "headless.h"
 #include "main_window.h"
+#include "platform_choice.h"
 #include "timeline_view.h"
 
 #include <QApplication>
@@ -10,9 +11,25 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 int main(int argc, char** argv) {
+    switch (ioscope::app::choosePlatform(argc, argv)) {
+    case ioscope::app::PlatformChoice::Offscreen:
+        setenv("QT_QPA_PLATFORM", "offscreen", 1);
+        break;
+    case ioscope::app::PlatformChoice::NoDisplay:
+        std::fputs(
+            "ioscope: error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
+            "Run it in a desktop session or under xvfb-run, or write a picture headless with\n"
+            "--screenshot FILE.png MODEL or --report FILE.pdf MODEL (see --help).\n",
+            stderr);
+        return 1;
+    case ioscope::app::PlatformChoice::AsConfigured:
+        break;
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("ioscope"));
     QApplication::setOrganizationName(QStringLiteral("ioscope"));

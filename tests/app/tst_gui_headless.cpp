@@ -1,6 +1,8 @@
 // The headless modes of the built `ioscope` binary (run through QProcess, offscreen):
-// --screenshot and --report write valid files and exit 0; bad input exits 2 with a message.
+// --screenshot and --report write valid files and exit 0; bad input exits 2 with a message;
+// without a display, headless runs fall back to offscreen and the window refuses clearly.
 #include "exec/gpu_execution.h"
+#include "platform_choice.h"
 #include <QFileInfo>
 #include <QImage>
 
@@ -19,9 +21,13 @@ class TestGuiHeadless : public QObject {
     void badModelExits2();
     void usageErrorExits2();
     void costPrecisionAndExecute();
+    void platformChoice();
+    void withoutDisplayHeadlessRunsOffscreen();
+    void withoutDisplayTheWindowRefusesClearly();
 
   private:
-    int run(const QStringList& args, QByteArray* err = nullptr);
+    enum class Display { Offscreen, None };
+    int run(const QStringList& args, QByteArray* err = nullptr, Display display = Display::Offscreen);
     QString binary_;
     QTemporaryDir dir_;
 };
@@ -33,10 +39,15 @@ void TestGuiHeadless::initTestCase() {
     QVERIFY(dir_.isValid());
 }
 
-int TestGuiHeadless::run(const QStringList& args, QByteArray* err) {
+int TestGuiHeadless::run(const QStringList& args, QByteArray* err, Display display) {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    if (display == Display::Offscreen) {
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    } else {
+        for (const char* name : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"})
+            env.remove(QString::fromLatin1(name));
+    }
     env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir_.filePath(QStringLiteral("config")));
     p.setProcessEnvironment(env);
     p.start(binary_, args);
@@ -148,6 +159,37 @@ void TestGuiHeadless::costPrecisionAndExecute() {
         QVERIFY2(err.contains("--execute"), err.constData());
         QVERIFY(!QFileInfo::exists(out));
     }
+}
+
+void TestGuiHeadless::platformChoice() {
+    using ioscope::app::choosePlatform;
+    using ioscope::app::PlatformChoice;
+    QCOMPARE(choosePlatform({"squeezenet"}, true, false), PlatformChoice::AsConfigured);
+    QCOMPARE(choosePlatform({"squeezenet"}, false, true), PlatformChoice::AsConfigured);
+    QCOMPARE(choosePlatform({"squeezenet"}, false, false), PlatformChoice::NoDisplay);
+    QCOMPARE(choosePlatform({}, false, false), PlatformChoice::NoDisplay);
+    QCOMPARE(choosePlatform({"--screenshot", "a.png", "squeezenet"}, false, false),
+             PlatformChoice::Offscreen);
+    QCOMPARE(choosePlatform({"--report=a.pdf", "nasnet"}, false, false), PlatformChoice::Offscreen);
+    QCOMPARE(choosePlatform({"--help"}, false, false), PlatformChoice::Offscreen);
+    QCOMPARE(choosePlatform({"-v"}, false, false), PlatformChoice::Offscreen);
+    // A model file named like an option after "--" is a model, not a request for headless output.
+    QCOMPARE(choosePlatform({"--", "--report"}, false, false), PlatformChoice::NoDisplay);
+}
+
+void TestGuiHeadless::withoutDisplayHeadlessRunsOffscreen() {
+    const QString out = dir_.filePath(QStringLiteral("no-display.png"));
+    QByteArray err;
+    QCOMPARE(run({QStringLiteral("--screenshot"), out, QStringLiteral("squeezenet")}, &err, Display::None),
+             0);
+    QVERIFY2(!QImage(out).isNull(), err.constData());
+    QCOMPARE(run({QStringLiteral("--help")}, &err, Display::None), 0);
+}
+
+void TestGuiHeadless::withoutDisplayTheWindowRefusesClearly() {
+    QByteArray err;
+    QCOMPARE(run({QStringLiteral("squeezenet")}, &err, Display::None), 1);
+    QVERIFY2(err.contains("no display") && err.contains("xvfb-run"), err.constData());
 }
 
 QTEST_MAIN(TestGuiHeadless)
