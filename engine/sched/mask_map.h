@@ -5,11 +5,47 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace ioscope::detail {
 
 using Mask = std::uint64_t;
+
+// Large tables in transparent huge pages where the system offers them: lookups land at random
+// across tens of MiB, and with 4 KiB pages nearly every one also misses the TLB.
+template <class T> struct HugePageAllocator {
+    using value_type = T;
+    HugePageAllocator() = default;
+    template <class U> HugePageAllocator(const HugePageAllocator<U>&) {}
+
+    static constexpr std::size_t kHugePage = std::size_t(2) << 20;
+
+    T* allocate(std::size_t n) {
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes < kHugePage) return static_cast<T*>(::operator new(bytes));
+        void* p = std::aligned_alloc(kHugePage, (bytes + kHugePage - 1) / kHugePage * kHugePage);
+        if (!p) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+        madvise(p, bytes, MADV_HUGEPAGE); // advice only: ordinary pages work the same, slower
+#endif
+        return static_cast<T*>(p);
+    }
+    void deallocate(T* p, std::size_t n) {
+        if (n * sizeof(T) < kHugePage)
+            ::operator delete(p);
+        else
+            std::free(p);
+    }
+    template <class U> bool operator==(const HugePageAllocator<U>&) const {
+        return true;
+    }
+};
 
 template <class V> class MaskMap {
   public:
@@ -53,7 +89,7 @@ template <class V> class MaskMap {
     }
 
     void rehash(std::size_t capacity) {
-        std::vector<Slot> old = std::move(slots_);
+        std::vector<Slot, HugePageAllocator<Slot>> old = std::move(slots_);
         slots_.assign(capacity, Slot{});
         mask_ = capacity - 1;
         size_ = 0;
@@ -66,7 +102,7 @@ template <class V> class MaskMap {
         Mask key = 0;
         V value{};
     };
-    std::vector<Slot> slots_;
+    std::vector<Slot, HugePageAllocator<Slot>> slots_;
     std::size_t mask_ = 0;
     std::size_t size_ = 0;
 };

@@ -52,12 +52,28 @@ class PartDp {
         int size = 0;
     };
 
+    // An ending listed to be considered.
+    struct Candidate {
+        Mask ending = 0;
+        bool merge = false;
+    };
+    // A state being solved: its endings not yet considered lie in candidates_ from `listedFrom`.
+    struct Solving {
+        Mask state;
+        size_t listedFrom;
+        Best best;
+    };
+    static constexpr size_t kBatch = 64;
+
     double solveState(Mask state);
     // The groups of `ending` (`groupCount` of them, `closed` with no feeder left in the state)
     // lie in groupStack_ from `groupsAt`; each call derives its children's just above them.
-    void enumerateConcurrent(Mask state, Mask ending, Mask avail, int size, size_t groupsAt, int groupCount,
-                             int closed, Best& best);
-    void enumerateMerges(Mask state, Best& best);
+    void enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int size, size_t groupsAt,
+                             int groupCount, int closed);
+    void enumerateMerges(Solving& solving);
+    // Lists an ending; every kBatch of them are considered.
+    void list(Solving& solving, Candidate c);
+    void considerListed(Solving& solving);
     void consider(Mask state, Mask ending, bool merge, Best& best);
     double concurrentLatency(Mask ending);
     double mergeLatency(Mask ending);
@@ -87,6 +103,7 @@ class PartDp {
     // starts at groupTop_, above everything in use.
     std::vector<Group> groupStack_;
     size_t groupTop_ = 0;
+    std::vector<Candidate> candidates_; // listed endings, of the states being solved
 
     Stage scratchStage_; // the stage being costed
 
