@@ -4,6 +4,7 @@
 #include "util/errors.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <utility>
@@ -17,13 +18,55 @@ std::uint64_t nextModelSerial() {
     return ++counter;
 }
 
-// A thread's recent lowered ops by op address, checked against the full lowering key: a hit skips
-// hashing the key and locking the shared memo (the DP asks for the same few hundred ops millions
-// of times). Memo entries are never erased, so a cached pointer stays valid while its model lives.
+// Everything lowering reads from an op's fixed fields, as raw integers (no formatting: this runs
+// for every op of every stage). With the op's sumTerms and termChannels, the lowering key.
+using FixedKey = std::array<int, 25>;
+
+FixedKey fixedKey(const Op& op, const RunConfig& cfg) {
+    const Window& w = op.window;
+    return {int(op.kind),
+            w.kh,
+            w.kw,
+            w.sh,
+            w.sw,
+            w.ph,
+            w.pw,
+            w.dh,
+            w.dw,
+            op.outChannels,
+            op.groups,
+            int(op.activation),
+            int(op.bias),
+            int(op.preRelu),
+            int(op.combine),
+            op.in.c,
+            op.in.h,
+            op.in.w,
+            op.out.c,
+            op.out.h,
+            op.out.w,
+            int(op.inputs.size()),
+            cfg.batch,
+            int(cfg.precision),
+            int(op.sumTerms.size())};
+}
+
+// The memo's key, into a buffer reused by the thread. Sequential ops are not memoized.
+void loweringKey(const FixedKey& fixed, const Op& op, std::string& key) {
+    key.assign(reinterpret_cast<const char*>(fixed.data()), sizeof(fixed));
+    key.append(reinterpret_cast<const char*>(op.sumTerms.data()), op.sumTerms.size() * sizeof(int));
+    key.append(reinterpret_cast<const char*>(op.termChannels.data()), op.termChannels.size() * sizeof(int));
+}
+
+// A thread's recent lowered ops by op address, checked against everything lowering reads: a hit
+// skips building and hashing the key and locking the shared memo (the DP asks for the same few
+// hundred ops millions of times). Memo entries are never erased, so a cached pointer stays valid
+// while its model lives.
 struct RecentOp {
     std::uint64_t model = 0;
     const Op* op = nullptr;
-    std::string key;
+    FixedKey fixed{};
+    std::vector<int> sumTerms, termChannels;
     const void* lowered = nullptr;
 };
 constexpr size_t kRecentOps = 1024;
@@ -32,40 +75,6 @@ RecentOp& recentOpSlot(const Op& op) {
     thread_local std::vector<RecentOp> slots(kRecentOps);
     const auto address = reinterpret_cast<std::uintptr_t>(&op);
     return slots[(address ^ (address >> 10)) / alignof(Op) % kRecentOps];
-}
-
-// Everything lowering reads from an op, packed as raw integers (no formatting: this runs for
-// every op of every stage, into a buffer reused by the thread). Sequential ops are not memoized.
-void loweringKey(const Op& op, const RunConfig& cfg, std::string& key) {
-    const Window& w = op.window;
-    const int fixed[] = {int(op.kind),
-                         w.kh,
-                         w.kw,
-                         w.sh,
-                         w.sw,
-                         w.ph,
-                         w.pw,
-                         w.dh,
-                         w.dw,
-                         op.outChannels,
-                         op.groups,
-                         int(op.activation),
-                         int(op.bias),
-                         int(op.preRelu),
-                         int(op.combine),
-                         op.in.c,
-                         op.in.h,
-                         op.in.w,
-                         op.out.c,
-                         op.out.h,
-                         op.out.w,
-                         int(op.inputs.size()),
-                         cfg.batch,
-                         int(cfg.precision),
-                         int(op.sumTerms.size())};
-    key.assign(reinterpret_cast<const char*>(fixed), sizeof(fixed));
-    key.append(reinterpret_cast<const char*>(op.sumTerms.data()), op.sumTerms.size() * sizeof(int));
-    key.append(reinterpret_cast<const char*>(op.termChannels.data()), op.termChannels.size() * sizeof(int));
 }
 
 // Launch order key of a stream: its work alone (negated: longest first), then a digest of its
@@ -117,11 +126,13 @@ const SimCostModel::LoweredOp& SimCostModel::opKernels(const Op& op, const RunCo
         unmemoized.kernels = lowerOp(device_, op, cfg);
         return unmemoized;
     }
-    thread_local std::string key;
-    loweringKey(op, cfg, key);
+    const FixedKey fixed = fixedKey(op, cfg);
     RecentOp& recent = recentOpSlot(op);
-    if (recent.model == serial_ && recent.op == &op && recent.key == key)
+    if (recent.model == serial_ && recent.op == &op && recent.fixed == fixed &&
+        recent.sumTerms == op.sumTerms && recent.termChannels == op.termChannels)
         return *static_cast<const LoweredOp*>(recent.lowered);
+    thread_local std::string key;
+    loweringKey(fixed, op, key);
     const LoweredOp* lowered = nullptr;
     {
         std::shared_lock lock(memoMutex_);
@@ -137,7 +148,9 @@ const SimCostModel::LoweredOp& SimCostModel::opKernels(const Op& op, const RunCo
     }
     recent.model = serial_;
     recent.op = &op;
-    recent.key = key;
+    recent.fixed = fixed;
+    recent.sumTerms = op.sumTerms;
+    recent.termChannels = op.termChannels;
     recent.lowered = lowered;
     return *lowered;
 }
