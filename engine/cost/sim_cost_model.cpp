@@ -77,6 +77,18 @@ RecentOp& recentOpSlot(const Op& op) {
     return slots[(address ^ (address >> 10)) / alignof(Op) % kRecentOps];
 }
 
+// Every field of the kernels, one by one (no padding bytes): equal strings, equal simulations.
+std::string kernelListKey(const std::vector<SimKernel>& kernels) {
+    std::string key;
+    const auto put = [&](const auto& v) { key.append(reinterpret_cast<const char*>(&v), sizeof(v)); };
+    for (const SimKernel& k : kernels) {
+        key.append(k.what).push_back('\0');
+        put(k.tileM), put(k.tileN), put(k.splitK), put(k.blocks), put(k.blocksPerSm);
+        put(k.blockUs), put(k.bytes), put(k.flops), put(k.aloneUs);
+    }
+    return key;
+}
+
 // Launch order key of a stream: its work alone (negated: longest first), then a digest of its
 // kernels, then its position in the stage.
 using LaunchKey = std::pair<std::pair<double, double>, size_t>;
@@ -143,7 +155,10 @@ const SimCostModel::LoweredOp& SimCostModel::opKernels(const Op& op, const RunCo
         std::unique_lock lock(memoMutex_);
         // References into an unordered_map stay valid across inserts; entries are never erased.
         const auto [it, inserted] = memo_.try_emplace(key, LoweredOp{std::move(kernels), 0});
-        if (inserted) it->second.id = static_cast<std::uint32_t>(memo_.size());
+        if (inserted) {
+            const auto next = static_cast<std::uint32_t>(kernelListIds_.size() + 1);
+            it->second.id = kernelListIds_.try_emplace(kernelListKey(it->second.kernels), next).first->second;
+        }
         lowered = &it->second;
     }
     recent.model = serial_;
@@ -216,7 +231,9 @@ double SimCostModel::concurrentStageLatencyMs(const Graph& g, const Stage& stage
     std::sort(keys.begin(), keys.end());
     cacheKey.clear();
     for (const auto& [key, i] : keys) {
-        for (size_t j = groupStart[i]; j < groupStart[i + 1]; ++j) appendId(cacheKey, lowered[j]->id);
+        // Free ops (concat, flatten) add no kernel, so they are left out too.
+        for (size_t j = groupStart[i]; j < groupStart[i + 1]; ++j)
+            if (!lowered[j]->kernels.empty()) appendId(cacheKey, lowered[j]->id);
         appendId(cacheKey, 0); // ends the stream
     }
     const std::uint64_t hash = std::hash<std::string_view>{}(cacheKey);

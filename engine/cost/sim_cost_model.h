@@ -29,7 +29,8 @@ class SimCostModel : public CostModel {
                                                      const RunConfig& cfg) const;
 
   private:
-    // The kernels of one op and a number naming them (0 for ops that are not memoized).
+    // The kernels of one op and a number naming them (0 for ops that are not memoized); ops that
+    // lower to equal kernels share the number.
     struct LoweredOp {
         std::vector<SimKernel> kernels;
         std::uint32_t id = 0;
@@ -46,6 +47,9 @@ class SimCostModel : public CostModel {
     std::uint64_t serial_;
     mutable std::shared_mutex memoMutex_;
     mutable std::unordered_map<std::string, LoweredOp> memo_;
+    // LoweredOp numbers by the kernels' fields: stages of ops with different parameters but equal
+    // kernels (NasNet's cells) simulate the same, and find each other in the stage cache.
+    mutable std::unordered_map<std::string, std::uint32_t> kernelListIds_;
 
     // Simulated stages by their launch-ordered streams, each the ids of its ops' kernel lists:
     // a stage's latency is a function of exactly those kernels, and stages of different ops
