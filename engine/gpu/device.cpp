@@ -49,9 +49,30 @@ Device& Device::instance() {
     return *device;
 }
 
+namespace {
+std::string cudaVersionText(int v) {
+    return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+}
+} // namespace
+
 Device::Device() {
     int count = 0;
-    IOSCOPE_CHECK(cudaGetDeviceCount(&count));
+    if (const cudaError_t status = cudaGetDeviceCount(&count); status != cudaSuccess) {
+        // CUDA says "driver version is insufficient" where there is no driver at all, which
+        // misleads people on machines that simply have no NVIDIA GPU.
+        cudaGetLastError();
+        int driver = 0, runtime = 0;
+        cudaDriverGetVersion(&driver);
+        cudaRuntimeGetVersion(&runtime);
+        if (driver == 0)
+            throw RuntimeFailure(
+                "no NVIDIA driver found (this machine has no NVIDIA GPU, or its driver is not installed)");
+        if (status == cudaErrorInsufficientDriver)
+            throw RuntimeFailure("the NVIDIA driver supports CUDA " + cudaVersionText(driver) +
+                                 ", this build needs CUDA " + cudaVersionText(runtime) +
+                                 ": update the driver");
+        IOSCOPE_CHECK(status);
+    }
     if (count == 0) throw RuntimeFailure("no CUDA device found");
     IOSCOPE_CHECK(cudaSetDevice(0));
     cudaDeviceProp prop{};
