@@ -29,7 +29,6 @@ class ProfilingSession {
     void rebind(const Graph& g) { graph_ = &g; }
     const std::string& hash() const { return hash_; }
     const RunConfig& run() const { return run_; }
-    const BufferPlan& plan() const { return *plan_; }
 
     // The programs a stage runs: one merged convolution for a merge stage, one program per
     // op in each group otherwise. Merge programs are tagged with the current batch.

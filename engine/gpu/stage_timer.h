@@ -46,7 +46,6 @@ class StageTimer {
 
     // Whether batches can be timed inside one graph (false after a driver refused).
     bool inGraphTiming() const { return inGraphTiming_; }
-    bool flushing() const { return flushing_; }
     const ReplaySampling& sampling() const { return sampling_; }
 
     struct Stats {
