@@ -301,12 +301,31 @@ Tensor applySingleOp(const Op& op, const Tensor& combined, const Weights& w) {
     fail(op, "unknown op kind");
 }
 
-Tensor computeOp(const Op& op, const std::vector<const Tensor*>& inputs,
+Tensor computeOp(const Op& op, const std::vector<const Tensor*>& allInputs,
                  const std::vector<Weights>& weights) {
+    const std::size_t residuals = static_cast<std::size_t>(std::max(0, op.residuals));
+    if (residuals >= std::max<std::size_t>(1, allInputs.size())) fail(op, "has more residuals than inputs");
+    const std::vector<const Tensor*> inputs(allInputs.begin(),
+                                            allInputs.end() - static_cast<long>(residuals));
     const Tensor combined = combineInputs(op, inputs);
     if (op.kind != OpKind::Sequential) {
         static const Weights none;
-        return applySingleOp(op, combined, weights.empty() ? none : weights.front());
+        const Weights& w = weights.empty() ? none : weights.front();
+        if (!appliesActivation(op.kind) || (residuals == 0 && op.activation == Activation::None))
+            return applySingleOp(op, combined, w);
+        // Fused epilogue (graph/fusion.h): the op's own result, then the residuals, then the
+        // activation.
+        Op core = op;
+        core.activation = Activation::None;
+        Tensor y = applySingleOp(core, combined, w);
+        for (std::size_t i = inputs.size(); i < allInputs.size(); ++i) {
+            const Tensor& r = *allInputs[i];
+            if (r.n != y.n || r.shape() != y.shape())
+                fail(op, "residual " + r.shape().str() + " does not match the result " + y.shape().str());
+            for (std::size_t k = 0; k < y.data.size(); ++k) y.data[k] += r.data[k];
+        }
+        applyActivation(y, op.activation);
+        return y;
     }
     if (weights.size() != op.body.size()) fail(op, "needs one weight set per body op");
     Tensor cur = combined;

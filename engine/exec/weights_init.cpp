@@ -46,24 +46,26 @@ double heScale(std::int64_t fanIn, bool relu) {
 
 constexpr double kBiasScale = 0.05;
 
-Weights generate(const Op& op, std::uint64_t seed, const std::string& key) {
+Weights generate(const Op& op, std::uint64_t seed, const std::string& ownKey) {
     const WeightSizes n = expectedWeightSizes(op);
+    // A fusion rewrite keeps the weights an op had before it (Op::weightKey, weightActivation).
+    const std::string& key = op.weightKey.empty() ? ownKey : op.weightKey;
+    const Activation seedAct = op.weightActivation.value_or(op.activation);
     Weights w;
     switch (op.kind) {
     case OpKind::Conv: {
         const std::int64_t fanIn =
             std::int64_t(op.in.c / std::max(1, op.groups)) * op.window.kh * op.window.kw;
-        w.kernel = uniform(n.kernel, seed, key + "#kernel", heScale(fanIn, reluFollows(op.activation)));
+        w.kernel = uniform(n.kernel, seed, key + "#kernel", heScale(fanIn, reluFollows(seedAct)));
         break;
     }
     case OpKind::SepConv:
         w.depthwise = uniform(n.depthwise, seed, key + "#depthwise",
                               heScale(std::int64_t(op.window.kh) * op.window.kw, op.preRelu));
-        w.kernel = uniform(n.kernel, seed, key + "#kernel", heScale(op.in.c, reluFollows(op.activation)));
+        w.kernel = uniform(n.kernel, seed, key + "#kernel", heScale(op.in.c, reluFollows(seedAct)));
         break;
     case OpKind::FullyConnected:
-        w.kernel =
-            uniform(n.kernel, seed, key + "#kernel", heScale(op.in.elements(), reluFollows(op.activation)));
+        w.kernel = uniform(n.kernel, seed, key + "#kernel", heScale(op.in.elements(), reluFollows(seedAct)));
         break;
     case OpKind::ScaleShift:
         w.kernel = uniform(n.kernel, seed, key + "#kernel", 0.2, 1.0);

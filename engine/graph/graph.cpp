@@ -154,6 +154,15 @@ void hashOp(std::uint64_t& h, const Op& op) {
         hashStr(h, "sum_terms");
         for (int t : op.sumTerms) hashInt(h, t);
     }
+    if (op.residuals > 0) {
+        hashStr(h, "residuals");
+        hashInt(h, op.residuals);
+    }
+    if (!op.weightKey.empty() || op.weightActivation) {
+        hashStr(h, "weight_seed");
+        hashStr(h, op.weightKey);
+        hashInt(h, op.weightActivation ? static_cast<int>(*op.weightActivation) : -1);
+    }
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 #include "graph/op.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -70,13 +71,43 @@ std::optional<Combine> combineFromString(std::string_view s) {
     return std::nullopt;
 }
 
+std::vector<OpId> combinedInputs(const Op& op) {
+    const size_t r = static_cast<size_t>(std::clamp<long long>(op.residuals, 0, (long long)op.inputs.size()));
+    return {op.inputs.begin(), op.inputs.end() - static_cast<long>(r)};
+}
+
+std::vector<OpId> residualInputs(const Op& op) {
+    const size_t r = static_cast<size_t>(std::clamp<long long>(op.residuals, 0, (long long)op.inputs.size()));
+    return {op.inputs.end() - static_cast<long>(r), op.inputs.end()};
+}
+
+bool acceptsResiduals(OpKind kind) {
+    return kind == OpKind::Conv || kind == OpKind::SepConv || kind == OpKind::MaxPool ||
+           kind == OpKind::AvgPool;
+}
+
+bool appliesActivation(OpKind kind) {
+    switch (kind) {
+    case OpKind::Input:
+    case OpKind::Activation:
+    case OpKind::Concat:
+    case OpKind::Flatten:
+    case OpKind::Softmax:
+    case OpKind::Sequential:
+        return false;
+    default:
+        return true;
+    }
+}
+
 std::vector<std::vector<OpId>> inputTerms(const Op& op) {
     std::vector<std::vector<OpId>> terms;
+    const std::vector<OpId> inputs = combinedInputs(op);
     if (!op.sumTerms.empty()) {
         size_t next = 0;
         for (int size : op.sumTerms) {
             std::vector<OpId> term;
-            for (int k = 0; k < size && next < op.inputs.size(); ++k) term.push_back(op.inputs[next++]);
+            for (int k = 0; k < size && next < inputs.size(); ++k) term.push_back(inputs[next++]);
             terms.push_back(std::move(term));
         }
         return terms;
@@ -84,9 +115,9 @@ std::vector<std::vector<OpId>> inputTerms(const Op& op) {
     const bool concat = op.kind == OpKind::Concat ||
                         (op.combine == Combine::Concat && op.kind != OpKind::Add && op.kind != OpKind::Mul);
     if (concat) {
-        for (OpId in : op.inputs) terms.push_back({in});
-    } else if (!op.inputs.empty()) {
-        terms.push_back(op.inputs);
+        for (OpId in : inputs) terms.push_back({in});
+    } else if (!inputs.empty()) {
+        terms.push_back(inputs);
     }
     return terms;
 }

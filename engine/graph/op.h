@@ -88,6 +88,19 @@ struct Op {
     // that read `combine` accept it (not Concat, Add, Mul). See inputTerms().
     std::vector<int> sumTerms;
 
+    // Element-wise epilogue folded in by the runtime fusion rewrite (graph/fusion.h): the last
+    // `residuals` inputs are added to the op's result before its activation (a residual add or a
+    // branch sum). They are ordinary DAG edges but take no part in inputTerms().
+    int residuals = 0;
+    // Names of the ops a fusion folded into this one, in the order they were folded (views show
+    // what a fused unit contains).
+    std::vector<std::string> fused;
+    // Seeded weights are generated from (seed, key, activation); a rewrite that renames an op or
+    // changes its activation keeps the weights it had by recording them here ("" / unset: the
+    // op's own name and activation).
+    std::string weightKey;
+    std::optional<Activation> weightActivation;
+
     // Filled by shape inference (Graph::finalize).
     Shape out;
     Shape in;                      // the combined input shape (after sum/concat of the producers)
@@ -101,6 +114,16 @@ struct Op {
 // Mul multiplied), then the lists are concatenated along channels in order. A plain sum is one
 // term; a plain concat is one term per input.
 std::vector<std::vector<OpId>> inputTerms(const Op& op);
+
+// The inputs that take part in inputTerms() (all but the trailing residuals), and the residuals.
+std::vector<OpId> combinedInputs(const Op& op);
+std::vector<OpId> residualInputs(const Op& op);
+
+// Kinds that accept fused residual inputs, and kinds whose result the `activation` field
+// post-processes (every kind but Input, Activation, Concat, Flatten, Softmax and Sequential;
+// for Activation the field is the function itself).
+bool acceptsResiduals(OpKind kind);
+bool appliesActivation(OpKind kind);
 
 // True for the kinds that are convolutions merge stages can combine.
 inline bool isConv(const Op& op) {

@@ -2,6 +2,7 @@
 
 #include "util/errors.h"
 
+#include <algorithm>
 #include <string>
 
 namespace ioscope {
@@ -99,7 +100,13 @@ void checkOutChannels(const std::string& source, const Op& op) {
 
 } // namespace
 
-void inferShape(Op& op, const std::vector<Shape>& inputShapes, const std::string& source) {
+void inferShape(Op& op, const std::vector<Shape>& allInputShapes, const std::string& source) {
+    if (op.residuals < 0 || size_t(op.residuals) >= std::max<size_t>(1, allInputShapes.size()))
+        fail(source, op, "residual inputs must be fewer than the inputs");
+    if (op.residuals > 0 && !acceptsResiduals(op.kind))
+        fail(source, op, "this kind takes no residual inputs");
+    const std::vector<Shape> inputShapes(allInputShapes.begin(),
+                                         allInputShapes.end() - static_cast<long>(op.residuals));
     if (op.kind == OpKind::Input) {
         if (!inputShapes.empty()) fail(source, op, "an input op cannot have inputs");
         checkDims(source, op, op.inputShape, "input");
@@ -185,6 +192,11 @@ void inferShape(Op& op, const std::vector<Shape>& inputShapes, const std::string
     }
     }
     checkDims(source, op, op.out, "output");
+    for (size_t i = inputShapes.size(); i < allInputShapes.size(); ++i)
+        if (!(allInputShapes[i] == op.out))
+            fail(source, op,
+                 "residual input " + std::to_string(i) + " is " + allInputShapes[i].str() +
+                     ", unlike the output " + op.out.str());
 }
 
 } // namespace ioscope

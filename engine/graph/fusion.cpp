@@ -1,0 +1,325 @@
+#include "graph/fusion.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <unordered_set>
+
+namespace ioscope {
+namespace {
+
+// Kinds whose result may take a folded activation (the GPU runtime applies it in the epilogue
+// of the kernel that computes the op). A concatenating identity is not one: its producers
+// write their slices in place and no kernel of its own could apply it.
+bool absorbsActivation(const Op& op) {
+    switch (op.kind) {
+    case OpKind::Conv:
+    case OpKind::SepConv:
+    case OpKind::FullyConnected:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::ScaleShift:
+    case OpKind::Add:
+    case OpKind::Mul:
+        return true;
+    case OpKind::Identity:
+        return inputTerms(op).size() == 1;
+    default:
+        return false;
+    }
+}
+
+bool isRelu(const Op& op) {
+    return op.kind == OpKind::Activation && op.activation == Activation::Relu && op.residuals == 0 &&
+           op.sumTerms.empty() && op.inputs.size() == 1;
+}
+
+class Rewriter {
+  public:
+    Rewriter(const Graph& g, FusionReport& report) : report_(report) {
+        ops_ = g.ops();
+        alive_.assign(ops_.size(), true);
+        for (OpId id : g.outputs()) isOutput_.insert(id);
+        for (const Op& op : ops_) names_.insert(op.name);
+    }
+
+    Graph run(const std::string& name) {
+        consumers_.assign(ops_.size(), {});
+        for (size_t i = 0; i < ops_.size(); ++i)
+            for (OpId in : ops_[i].inputs) consumers_[size_t(in)].push_back(OpId(i));
+        bool changed = true;
+        while (changed) {
+            changed = false;
+            depth_.assign(ops_.size(), -1);
+            for (size_t i = 0; i < ops_.size(); ++i)
+                if (alive_[i] && (foldActivation(OpId(i)) || foldSums(OpId(i)) || dropIdentity(OpId(i))))
+                    changed = true;
+            for (size_t i = 0; i < ops_.size(); ++i)
+                if (alive_[i] && shareRelu(OpId(i))) changed = true;
+        }
+        return build(name);
+    }
+
+  private:
+    // Every change of an op's inputs goes through here, so reader lists stay exact.
+    void setInputs(OpId id, std::vector<OpId> inputs) {
+        for (OpId in : ops_[size_t(id)].inputs) {
+            auto& c = consumers_[size_t(in)];
+            c.erase(std::find(c.begin(), c.end(), id));
+        }
+        ops_[size_t(id)].inputs = std::move(inputs);
+        for (OpId in : ops_[size_t(id)].inputs) consumers_[size_t(in)].push_back(id);
+    }
+
+    // Longest path from an input over live ops; iterative (graphs may be 100,000 ops deep), and
+    // not by index order, since a shared ReLU is appended after the ops that read it.
+    int depth(OpId id) {
+        std::vector<std::pair<OpId, size_t>> stack{{id, 0}};
+        while (!stack.empty()) {
+            auto& [op, next] = stack.back();
+            const auto& inputs = ops_[size_t(op)].inputs;
+            if (depth_[size_t(op)] >= 0) {
+                stack.pop_back();
+                continue;
+            }
+            if (next < inputs.size()) {
+                const OpId in = inputs[next++];
+                if (depth_[size_t(in)] < 0) stack.push_back({in, 0});
+                continue;
+            }
+            int d = 0;
+            for (OpId in : inputs) d = std::max(d, depth_[size_t(in)] + 1);
+            depth_[size_t(op)] = d;
+            stack.pop_back();
+        }
+        return depth_[size_t(id)];
+    }
+
+    // `id` is read by exactly one op, once, and is not a graph output: its value may change.
+    bool privateTo(OpId id, OpId reader) const {
+        const auto& c = consumers_[size_t(id)];
+        return c.size() == 1 && c.front() == reader && !isOutput_.count(id) &&
+               ops_[size_t(id)].kind != OpKind::Input;
+    }
+
+    // Op `id` disappears into `into`: its readers read `into` instead.
+    void remove(OpId id, OpId into) {
+        Op& keep = ops_[size_t(into)];
+        keep.fused.push_back(ops_[size_t(id)].name);
+        keep.fused.insert(keep.fused.end(), ops_[size_t(id)].fused.begin(), ops_[size_t(id)].fused.end());
+        alive_[size_t(id)] = false;
+        setInputs(id, {});
+        const std::vector<OpId> readers = consumers_[size_t(id)];
+        for (size_t k = 0; k < readers.size(); ++k) {
+            if (k > 0 && readers[k] == readers[k - 1]) continue; // one rewrite per reader
+            std::vector<OpId> inputs = ops_[size_t(readers[k])].inputs;
+            std::replace(inputs.begin(), inputs.end(), id, into);
+            setInputs(readers[k], std::move(inputs));
+        }
+    }
+
+    // Activation(P) where P computes in a kernel of its own and nobody else reads P.
+    bool foldActivation(OpId id) {
+        Op& a = ops_[size_t(id)];
+        if (a.kind != OpKind::Activation || a.inputs.size() != 1 || !a.sumTerms.empty() ||
+            isOutput_.count(id))
+            return false;
+        const OpId p = a.inputs.front();
+        Op& producer = ops_[size_t(p)];
+        if (!absorbsActivation(producer) || producer.activation != Activation::None || !privateTo(p, id))
+            return false;
+        if (!producer.weightActivation) producer.weightActivation = producer.activation;
+        producer.activation = a.activation;
+        remove(id, p);
+        ++report_.activationsFolded;
+        return true;
+    }
+
+    // A sum whose term holds a conv, separable conv or pool that nobody else reads: that
+    // producer adds the term's other inputs in its epilogue, and the term shrinks to it.
+    bool foldSums(OpId id) {
+        Op& s = ops_[size_t(id)];
+        if ((s.kind != OpKind::Add && s.kind != OpKind::Identity) || s.residuals != 0) return false;
+        const auto terms = inputTerms(s);
+        if (terms.size() > 1 && s.activation != Activation::None) return false;
+        bool folded = false;
+        std::vector<OpId> inputs;
+        std::vector<int> sizes;
+        for (const auto& term : terms) {
+            OpId best = -1;
+            for (OpId p : term) {
+                const Op& producer = ops_[size_t(p)];
+                if (!acceptsResiduals(producer.kind) || producer.activation != Activation::None ||
+                    !privateTo(p, id) || std::count(term.begin(), term.end(), p) != 1)
+                    continue;
+                if (best < 0 || depth(p) > depth(best) || (depth(p) == depth(best) && p > best)) best = p;
+            }
+            if (term.size() < 2 || best < 0) {
+                inputs.insert(inputs.end(), term.begin(), term.end());
+                sizes.push_back(int(term.size()));
+                continue;
+            }
+            Op& producer = ops_[size_t(best)];
+            std::vector<OpId> withResiduals = producer.inputs;
+            for (OpId other : term)
+                if (other != best) {
+                    withResiduals.push_back(other);
+                    ++producer.residuals;
+                    ++report_.residualsFolded;
+                }
+            setInputs(best, std::move(withResiduals));
+            if (terms.size() == 1 && s.activation != Activation::None) {
+                if (!producer.weightActivation) producer.weightActivation = producer.activation;
+                producer.activation = s.activation;
+                s.activation = Activation::None;
+            }
+            inputs.push_back(best);
+            sizes.push_back(1);
+            folded = true;
+        }
+        if (!folded) return false;
+        setInputs(id, inputs);
+        const bool allSingle = std::all_of(sizes.begin(), sizes.end(), [](int n) { return n == 1; });
+        if (s.kind == OpKind::Add) {
+            s.kind = OpKind::Identity; // what is left is a pass-through or nothing at all
+            s.combine = Combine::Sum;
+        }
+        if (allSingle && sizes.size() > 1) {
+            s.sumTerms.clear();
+            s.combine = Combine::Concat;
+        } else if (!s.sumTerms.empty()) {
+            s.sumTerms = sizes;
+        }
+        if (s.inputs.size() == 1) s.sumTerms.clear();
+        return true;
+    }
+
+    // An identity with one input that does nothing: its readers read the input instead.
+    bool dropIdentity(OpId id) {
+        const Op& op = ops_[size_t(id)];
+        if (op.kind != OpKind::Identity || op.inputs.size() != 1 || op.residuals != 0 ||
+            op.activation != Activation::None || isOutput_.count(id))
+            return false;
+        const OpId in = op.inputs.front();
+        if (ops_[size_t(in)].kind == OpKind::Input) return false;
+        remove(id, in);
+        ++report_.identitiesRemoved;
+        return true;
+    }
+
+    // ReLUs of one tensor applied by several readers: one ReLU op, which they all read.
+    bool shareRelu(OpId x) {
+        std::vector<OpId> reluOps, sequentials;
+        for (OpId c : consumers_[size_t(x)]) {
+            const Op& op = ops_[size_t(c)];
+            if (op.inputs.size() != 1 || std::count(reluOps.begin(), reluOps.end(), c) ||
+                std::count(sequentials.begin(), sequentials.end(), c))
+                continue;
+            if (isRelu(op))
+                reluOps.push_back(c);
+            else if (op.kind == OpKind::Sequential && op.body.size() >= 2 && op.residuals == 0 &&
+                     op.body.front().kind == OpKind::Activation &&
+                     op.body.front().activation == Activation::Relu)
+                sequentials.push_back(c);
+        }
+        if (reluOps.size() + sequentials.size() < 2) return false;
+        OpId shared;
+        if (!reluOps.empty()) {
+            shared = reluOps.front();
+        } else {
+            Op relu;
+            relu.name = uniqueName(ops_[size_t(x)].name + "/relu");
+            relu.kind = OpKind::Activation;
+            relu.activation = Activation::Relu;
+            ops_.push_back(relu);
+            alive_.push_back(true);
+            consumers_.emplace_back();
+            depth_.push_back(-1);
+            shared = OpId(ops_.size() - 1);
+            setInputs(shared, {x});
+        }
+        for (size_t k = 1; k < reluOps.size(); ++k) {
+            if (isOutput_.count(reluOps[k])) continue;
+            remove(reluOps[k], shared);
+            ++report_.reluShared;
+        }
+        for (OpId c : sequentials) {
+            Op& seq = ops_[size_t(c)];
+            std::vector<Op> body;
+            for (size_t i = 1; i < seq.body.size(); ++i) {
+                Op inner = seq.body[i];
+                if (inner.weightKey.empty())
+                    inner.weightKey = seq.name + "/" + std::to_string(i) + "/" + inner.name;
+                body.push_back(std::move(inner));
+            }
+            seq.fused.push_back(seq.body.front().name + " (shared " + ops_[size_t(shared)].name + ")");
+            setInputs(c, {shared});
+            if (body.size() == 1) {
+                Op unit = std::move(body.front());
+                unit.name = seq.name;
+                unit.inputs = seq.inputs;
+                unit.combine = seq.combine;
+                unit.fused = seq.fused;
+                seq = std::move(unit);
+            } else {
+                seq.body = std::move(body);
+            }
+            ++report_.reluShared;
+        }
+        return true;
+    }
+
+    std::string uniqueName(const std::string& base) {
+        std::string name = base;
+        for (int k = 2; names_.count(name); ++k) name = base + "#" + std::to_string(k);
+        names_.insert(name);
+        return name;
+    }
+
+    Graph build(const std::string& name) {
+        std::vector<OpId> index(ops_.size(), -1);
+        std::vector<Op> kept;
+        for (size_t i = 0; i < ops_.size(); ++i)
+            if (alive_[i]) {
+                index[i] = OpId(kept.size());
+                kept.push_back(ops_[i]);
+            }
+        for (Op& op : kept)
+            for (OpId& in : op.inputs) in = index[size_t(in)];
+        Graph out(name);
+        out.setOps(std::move(kept));
+        out.finalize("fusion of '" + name + "'");
+        return out;
+    }
+
+    FusionReport& report_;
+    std::vector<Op> ops_;
+    std::vector<bool> alive_;
+    std::vector<std::vector<OpId>> consumers_;
+    std::vector<int> depth_;
+    std::unordered_set<OpId> isOutput_;
+    std::unordered_set<std::string> names_;
+};
+
+} // namespace
+
+std::string FusionReport::summary() const {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "fused %d -> %d ops: %d activations and %d summed inputs folded into their producers, "
+                  "%d ReLUs shared, %d identities dropped",
+                  opsBefore, opsAfter, activationsFolded, residualsFolded, reluShared, identitiesRemoved);
+    return buf;
+}
+
+Graph fuseForRuntime(const Graph& g, FusionReport* report) {
+    FusionReport local;
+    FusionReport& r = report ? *report : local;
+    r = FusionReport{};
+    r.opsBefore = g.size();
+    Graph out = Rewriter(g, r).run(g.name());
+    r.opsAfter = out.size();
+    return out;
+}
+
+} // namespace ioscope
