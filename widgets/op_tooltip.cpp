@@ -31,6 +31,13 @@ QString opTooltipHtml(const Graph& g, OpId op, double predictedMs, double measur
         const auto act = toString(o.activation);
         html += " + " + QString::fromUtf8(act.data(), static_cast<qsizetype>(act.size()));
     }
+    if (o.residuals > 0)
+        html += QString(" + %1 residual input%2").arg(o.residuals).arg(o.residuals > 1 ? "s" : "");
+    if (!o.fused.empty()) {
+        QStringList parts;
+        for (const auto& name : o.fused) parts << QString::fromStdString(name).toHtmlEscaped();
+        html += "<br>fused: " + parts.join(", ");
+    }
     QStringList inputs;
     for (OpId p : g.predecessors(op)) inputs << QString::fromStdString(g.op(p).out.str());
     if (!inputs.isEmpty()) html += "<br>in: " + inputs.join(", ");

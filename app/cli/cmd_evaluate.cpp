@@ -14,7 +14,8 @@
 namespace ioscope::cli {
 
 int runEvaluate(const ArgVector& argv) {
-    const Args args(argv, {"--cost", "--batch", "--precision", "--max-streams", "--input"}, {"--json"});
+    const Args args(argv, {"--cost", "--batch", "--precision", "--max-streams", "--input"},
+                    {"--json", "--no-fuse"});
     args.expectPositionals(2, "evaluate MODEL SCHEDULE.json [--cost SPEC] [--json]");
     const Graph g = loadModelFromArgs(args);
     const std::string file = args.positional(1, "SCHEDULE.json");

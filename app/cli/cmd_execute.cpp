@@ -17,7 +17,7 @@
 namespace ioscope::cli {
 int runExecute(const ArgVector& argv) {
     const Args args(argv, {"--mode", "--precision", "--runs", "--warmup", "--batch", "--input"},
-                    {"--json", "--no-utilization"});
+                    {"--json", "--no-utilization", "--no-fuse"});
     args.expectPositionals(
         2, "execute MODEL SCHEDULE.json [--mode stages|graph] [--precision fp32|tf32] [--runs N]");
     const Graph g = loadModelFromArgs(args);

@@ -10,13 +10,16 @@
 namespace ioscope::cli {
 
 int runExportModel(const ArgVector& argv) {
-    const Args args(argv, {"--output", "--input"}, {}, {{"-o", "--output"}});
-    args.expectPositionals(1, "export-model MODEL [--input 1xCxHxW] -o FILE.json");
+    const Args args(argv, {"--output", "--input"}, {"--fused"}, {{"-o", "--output"}});
+    args.expectPositionals(1, "export-model MODEL [--input 1xCxHxW] [--fused] -o FILE.json");
     const auto out = args.value("--output");
     if (!out) throw UsageError{"export-model needs -o FILE.json"};
     std::vector<std::string> notes;
     const std::string model = args.positional(0, "MODEL");
-    const Graph g = loadModel(model, modelLoadOptions(args, model, &notes));
+    // The network as written, unless the fused units are asked for.
+    ModelLoadOptions options = modelLoadOptions(args, model, &notes);
+    options.fuse = args.flag("--fused");
+    const Graph g = loadModel(model, options);
     for (const auto& n : notes) std::cerr << "ioscope-cli: note: " << n << "\n";
     saveModelFile(g, *out);
     return 0;

@@ -14,7 +14,7 @@
 namespace ioscope::cli {
 
 int runInfo(const ArgVector& argv) {
-    const Args args(argv, {"--input"}, {"--json"});
+    const Args args(argv, {"--input"}, {"--json", "--no-fuse"});
     args.expectPositionals(1, "info MODEL [--input 1xCxHxW] [--json]");
     std::vector<std::string> notes;
     const std::string model = args.positional(0, "MODEL");

@@ -20,7 +20,8 @@ int runProfile(const ArgVector& argv) {
     const Args args(argv,
                     {"--batch", "--precision", "--mode", "--max-group-size", "--max-groups", "--strategy",
                      "--output", "--input"},
-                    {"--verify"}, {{"-o", "--output"}, {"-r", "--max-group-size"}, {"-s", "--max-groups"}});
+                    {"--verify", "--no-fuse"},
+                    {{"-o", "--output"}, {"-r", "--max-group-size"}, {"-s", "--max-groups"}});
     args.expectPositionals(1, "profile MODEL [--batch N] [--precision fp32|tf32] -o PROFILES.json");
     const auto output = args.value("--output");
     if (!output) throw UsageError{"profile needs -o PROFILES.json"};

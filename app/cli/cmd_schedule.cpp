@@ -54,7 +54,8 @@ int runSchedule(const ArgVector& argv) {
     const Args args(argv,
                     {"--scheduler", "--strategy", "--max-group-size", "--max-groups", "--cost", "--batch",
                      "--precision", "--output", "--max-part-size", "--max-streams", "--input"},
-                    {"--json"}, {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
+                    {"--json", "--no-fuse"},
+                    {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
     args.expectPositionals(1, "schedule MODEL [options]");
     const std::string scheduler = args.valueOr("--scheduler", "ios");
     if (scheduler != "ios" && scheduler != "wavefront" && scheduler != "sequential")

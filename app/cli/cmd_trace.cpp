@@ -15,7 +15,7 @@ namespace ioscope::cli {
 
 int runTrace(const ArgVector& argv) {
     const Args args(argv, {"--output", "--cost", "--batch", "--precision", "--input", "--mode"},
-                    {"--measured"}, {{"-o", "--output"}});
+                    {"--measured", "--no-fuse"}, {{"-o", "--output"}});
     args.expectPositionals(2, "trace MODEL SCHEDULE.json -o TRACE.json");
     const auto out = args.value("--output");
     if (!out) throw UsageError{"trace needs -o TRACE.json"};

@@ -36,6 +36,7 @@ ModelLoadOptions modelLoadOptions(const Args& args, const std::string& model,
                                   std::vector<std::string>* notes) {
     ModelLoadOptions options;
     options.notes = notes;
+    options.fuse = !args.flag("--no-fuse"); // the runtime fusion rewrite, graph/fusion.h
     if (const auto text = args.value("--input")) {
         const bool onnx = model.size() >= 5 && model.compare(model.size() - 5, 5, ".onnx") == 0;
         if (!onnx) throw UsageError{"--input applies to ONNX models only"};

@@ -50,9 +50,12 @@ void addParameters(const Op& op, QVector<QPair<QString, QString>>& rows) {
         break;
     }
     default:
+        if (appliesActivation(op.kind) && op.activation != Activation::None)
+            rows << R(QObject::tr("Activation"), qs(toString(op.activation)));
         break;
     }
-    if (op.inputs.size() > 1) rows << R(QObject::tr("Inputs combine"), qs(toString(op.combine)));
+    if (op.inputs.size() - size_t(op.residuals) > 1)
+        rows << R(QObject::tr("Inputs combine"), qs(toString(op.combine)));
 }
 
 } // namespace
@@ -67,6 +70,16 @@ QVector<QPair<QString, QString>> opPropertyRows(const Graph& g, OpId id, const S
     QStringList inputs;
     for (OpId p : op.inputs) inputs << qs(g.op(p).name);
     if (!inputs.isEmpty()) rows << R(QObject::tr("Reads"), inputs.join(QStringLiteral(", ")));
+    if (op.residuals > 0) {
+        QStringList added;
+        for (OpId p : residualInputs(op)) added << qs(g.op(p).name);
+        rows << R(QObject::tr("Adds (epilogue)"), added.join(QStringLiteral(", ")));
+    }
+    if (!op.fused.empty()) {
+        QStringList parts;
+        for (const auto& name : op.fused) parts << qs(name);
+        rows << R(QObject::tr("Fused ops"), parts.join(QStringLiteral(", ")));
+    }
     if (op.kind == OpKind::Input) {
         rows << R(QObject::tr("Shape"), qs(op.inputShape.str()));
         return rows;

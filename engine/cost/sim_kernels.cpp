@@ -169,8 +169,9 @@ std::optional<SimKernel> inputSumKernel(const SimDevice& dev, const Op& op, cons
         for (size_t t = 0; t < op.sumTerms.size() && t < op.termChannels.size(); ++t)
             reads += double(op.sumTerms[t]) * op.termChannels[t] * hw;
     } else {
-        if (op.combine != Combine::Sum || op.inputs.size() < 2) return std::nullopt;
-        reads = double(op.inputs.size()) * double(op.in.elements());
+        const double combined = double(op.inputs.size()) - std::max(0, op.residuals);
+        if (op.combine != Combine::Sum || combined < 2) return std::nullopt;
+        reads = combined * double(op.in.elements());
     }
     const double batch = run.batch, writes = double(op.in.elements());
     return streamingKernel(dev, "sum inputs", batch * writes, kBytesPerElement * batch * (reads + writes),

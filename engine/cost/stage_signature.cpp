@@ -73,6 +73,13 @@ void describe(std::string& s, const Op& op) {
     default:
         break;
     }
+    // Fused epilogues (graph/fusion.h) change the work; written only when present, so
+    // signatures of unfused ops stay as before.
+    const bool ownActivation = op.kind == OpKind::Conv || op.kind == OpKind::SepConv ||
+                               op.kind == OpKind::FullyConnected || op.kind == OpKind::Activation;
+    if (!ownActivation && appliesActivation(op.kind) && op.activation != Activation::None)
+        s += ",act ", put(s, toString(op.activation));
+    if (op.residuals > 0) s += ",res", put(s, op.residuals);
     s += ')';
 }
 

@@ -52,7 +52,7 @@ class Rewriter {
             changed = false;
             depth_.assign(ops_.size(), -1);
             for (size_t i = 0; i < ops_.size(); ++i)
-                if (alive_[i] && (foldActivation(OpId(i)) || foldSums(OpId(i)) || dropIdentity(OpId(i))))
+                while (alive_[i] && (foldActivation(OpId(i)) || foldSums(OpId(i)) || dropIdentity(OpId(i))))
                     changed = true;
             for (size_t i = 0; i < ops_.size(); ++i)
                 if (alive_[i] && shareRelu(OpId(i))) changed = true;
@@ -235,6 +235,8 @@ class Rewriter {
             alive_.push_back(true);
             consumers_.emplace_back();
             depth_.push_back(-1);
+            anchor_.resize(ops_.size(), -1);
+            anchor_.back() = x;
             shared = OpId(ops_.size() - 1);
             setInputs(shared, {x});
         }
@@ -277,13 +279,28 @@ class Rewriter {
     }
 
     Graph build(const std::string& name) {
+        // Ops keep their order; a new shared ReLU goes right after the tensor it reads, so
+        // the topological order (and the order of the outputs) stays what it was.
+        anchor_.resize(ops_.size(), -1);
+        std::vector<std::vector<OpId>> after(ops_.size());
+        for (size_t i = 0; i < ops_.size(); ++i)
+            if (anchor_[i] >= 0) after[size_t(anchor_[i])].push_back(OpId(i));
         std::vector<OpId> index(ops_.size(), -1);
         std::vector<Op> kept;
-        for (size_t i = 0; i < ops_.size(); ++i)
-            if (alive_[i]) {
-                index[i] = OpId(kept.size());
-                kept.push_back(ops_[i]);
+        std::vector<OpId> pending;
+        for (size_t i = 0; i < ops_.size(); ++i) {
+            if (anchor_[i] >= 0) continue;
+            pending = {OpId(i)};
+            while (!pending.empty()) {
+                const OpId k = pending.back();
+                pending.pop_back();
+                if (alive_[size_t(k)]) {
+                    index[size_t(k)] = OpId(kept.size());
+                    kept.push_back(ops_[size_t(k)]);
+                }
+                pending.insert(pending.end(), after[size_t(k)].rbegin(), after[size_t(k)].rend());
             }
+        }
         for (Op& op : kept)
             for (OpId& in : op.inputs) in = index[size_t(in)];
         Graph out(name);
@@ -297,6 +314,7 @@ class Rewriter {
     std::vector<bool> alive_;
     std::vector<std::vector<OpId>> consumers_;
     std::vector<int> depth_;
+    std::vector<OpId> anchor_; // new ops: the op they are placed after
     std::unordered_set<OpId> isOutput_;
     std::unordered_set<std::string> names_;
 };

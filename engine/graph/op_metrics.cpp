@@ -10,12 +10,13 @@ OpMetrics single(const Op& op) {
     const double inElems = static_cast<double>(op.in.elements());
     const double outElems = static_cast<double>(op.out.elements());
     const Window& w = op.window;
-    // Inputs are read once per producer (a sum reads each addend).
-    double readElems = op.kind == OpKind::Input
-                           ? 0.0
-                           : inElems * std::max<size_t>(1, op.inputs.size() > 1 && op.combine == Combine::Sum
-                                                               ? op.inputs.size()
-                                                               : 1);
+    // Inputs are read once per producer (a sum reads each addend); fused residuals once each.
+    const size_t combined = op.inputs.size() - size_t(std::max(0, op.residuals));
+    double readElems =
+        op.kind == OpKind::Input
+            ? 0.0
+            : inElems * std::max<size_t>(1, combined > 1 && op.combine == Combine::Sum ? combined : 1);
+    const double residualElems = double(std::max(0, op.residuals)) * outElems;
     // Sum terms (IOS identity semantics): every producer is read once; a term of k addends costs
     // k-1 additions per element.
     double termAdds = 0;
@@ -65,7 +66,7 @@ OpMetrics single(const Op& op) {
     case OpKind::Activation:
     case OpKind::Add:
     case OpKind::Mul:
-        m.flops = outElems * std::max<size_t>(1, op.inputs.size() > 1 ? op.inputs.size() - 1 : 1);
+        m.flops = outElems * std::max<size_t>(1, combined > 1 ? combined - 1 : 1);
         break;
     case OpKind::Concat:
     case OpKind::Identity:
@@ -73,11 +74,11 @@ OpMetrics single(const Op& op) {
     case OpKind::Sequential:
         break;
     }
-    if (op.kind == OpKind::Identity && op.sumTerms.empty() && op.combine == Combine::Sum &&
-        op.inputs.size() > 1)
-        m.flops = outElems * double(op.inputs.size() - 1);
+    if (op.kind == OpKind::Identity && op.sumTerms.empty() && op.combine == Combine::Sum && combined > 1)
+        m.flops = outElems * double(combined - 1);
     if (!op.sumTerms.empty()) m.flops += termAdds;
-    m.bytes = kBytesPerElement * (readElems + outElems + static_cast<double>(m.params));
+    m.flops += residualElems;
+    m.bytes = kBytesPerElement * (readElems + residualElems + outElems + static_cast<double>(m.params));
     return m;
 }
 

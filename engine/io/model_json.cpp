@@ -41,6 +41,7 @@ Json opToJson(const Graph& g, const Op& op, bool inBody) {
             op.kind != OpKind::Add && op.kind != OpKind::Mul)
             j["combine"] = std::string(toString(op.combine));
         if (!op.sumTerms.empty()) j["sum_terms"] = op.sumTerms;
+        if (op.residuals > 0) j["residuals"] = op.residuals;
     }
     if (hasWindow(op.kind)) {
         const Window& w = op.window;
@@ -51,7 +52,11 @@ Json opToJson(const Graph& g, const Op& op, bool inBody) {
     }
     if (hasOutChannels(op.kind)) j["out_channels"] = op.outChannels;
     if (op.kind == OpKind::Conv) j["groups"] = op.groups;
-    if (hasFusedActivation(op.kind)) j["activation"] = std::string(toString(op.activation));
+    if (hasFusedActivation(op.kind) || (appliesActivation(op.kind) && op.activation != Activation::None))
+        j["activation"] = std::string(toString(op.activation));
+    if (!op.weightKey.empty()) j["weight_key"] = op.weightKey;
+    if (op.weightActivation) j["weight_activation"] = std::string(toString(*op.weightActivation));
+    if (!op.fused.empty()) j["fused"] = op.fused;
     if (hasOutChannels(op.kind)) j["bias"] = op.bias;
     if (op.kind == OpKind::SepConv) j["pre_relu"] = op.preRelu;
     if (op.kind == OpKind::AvgPool) j["count_include_pad"] = op.countIncludePad;
@@ -107,6 +112,8 @@ Op opFromJson(const json::Reader& r, const Json& j, const std::string& path, boo
             if (!cb) r.fail(path + ".combine", "expected \"sum\" or \"concat\"");
             op.combine = *cb;
         }
+        if (const Json* v = r.optional(j, "residuals", path))
+            op.residuals = static_cast<int>(r.integer(*v, path + ".residuals", 0, 100000));
         if (const Json* t = r.optional(j, "sum_terms", path)) {
             r.array(*t, path + ".sum_terms");
             if (t->empty()) r.fail(path + ".sum_terms", "expected at least one term size");
@@ -135,6 +142,17 @@ Op opFromJson(const json::Reader& r, const Json& j, const std::string& path, boo
         op.activation = *act;
     } else if (op.kind == OpKind::Activation) {
         op.activation = Activation::Relu;
+    }
+    if (const Json* v = r.optional(j, "weight_key", path)) op.weightKey = r.string(*v, path + ".weight_key");
+    if (const Json* v = r.optional(j, "weight_activation", path)) {
+        const auto act = activationFromString(r.string(*v, path + ".weight_activation"));
+        if (!act) r.fail(path + ".weight_activation", "unknown activation");
+        op.weightActivation = *act;
+    }
+    if (const Json* v = r.optional(j, "fused", path)) {
+        r.array(*v, path + ".fused");
+        for (size_t i = 0; i < v->size(); ++i)
+            op.fused.push_back(r.string((*v)[i], path + ".fused[" + std::to_string(i) + "]"));
     }
     if (const Json* v = r.optional(j, "bias", path)) op.bias = r.boolean(*v, path + ".bias");
     if (const Json* v = r.optional(j, "pre_relu", path)) op.preRelu = r.boolean(*v, path + ".pre_relu");

@@ -1,5 +1,7 @@
 #include "models/model_registry.h"
 
+#include "graph/fusion.h"
+
 #include "io/model_json.h"
 #include "util/errors.h"
 #ifdef IOSCOPE_HAVE_ONNX
@@ -28,7 +30,9 @@ bool endsWith(const std::string& s, const std::string& suffix) {
 }
 } // namespace
 
-Graph loadModel(const std::string& spec, const ModelLoadOptions& options) {
+namespace {
+
+Graph loadAsWritten(const std::string& spec, const ModelLoadOptions& options) {
     if (auto g = buildBundledModel(spec)) return std::move(*g);
     if (endsWith(spec, ".onnx")) {
 #ifdef IOSCOPE_HAVE_ONNX
@@ -43,6 +47,17 @@ Graph loadModel(const std::string& spec, const ModelLoadOptions& options) {
         throw InputError(spec, "no such file, and not a bundled model (" + names + ")");
     }
     return loadModelFile(spec);
+}
+
+} // namespace
+
+Graph loadModel(const std::string& spec, const ModelLoadOptions& options) {
+    Graph g = loadAsWritten(spec, options);
+    if (!options.fuse) return g;
+    FusionReport report;
+    Graph fused = fuseForRuntime(g, &report);
+    if (options.notes && report.changed()) options.notes->push_back(report.summary());
+    return fused;
 }
 
 } // namespace ioscope

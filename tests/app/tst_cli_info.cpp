@@ -61,13 +61,32 @@ class TestCliInfo : public QObject {
         QFETCH(int, blocks);
         const QString file = QStringLiteral(IOSCOPE_SOURCE_DIR) + "/models/" + name + ".json";
         for (const QString& spec : {name, file}) {
-            const Result r = runCli({"info", spec, "--json"});
+            // The networks as the IOS paper defines them (before the runtime fusion rewrite).
+            const Result r = runCli({"info", spec, "--json", "--no-fuse"});
             QCOMPARE(r.exitCode, 0);
             const QJsonObject j = QJsonDocument::fromJson(r.out).object();
             QCOMPARE(j["ops"].toInt(), ops);
             QCOMPARE(j["width"].toInt(), width);
             QCOMPARE(j["blocks"].toInt(), blocks);
         }
+    }
+
+    void fusedUnits_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<int>("ops");
+        QTest::newRow("inception_v3") << "inception_v3" << 119; // nothing to fuse
+        QTest::newRow("randwire") << "randwire" << 115;         // node sums ride in separable convs
+        QTest::newRow("nasnet") << "nasnet" << 386;             // branch sums folded, shared ReLUs added
+    }
+    void fusedUnits() {
+        QFETCH(QString, name);
+        QFETCH(int, ops);
+        const Result r = runCli({"info", name, "--json"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject j = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(j["ops"].toInt(), ops);
+        const QString notes = QJsonDocument(j["notes"].toArray()).toJson();
+        QCOMPARE(notes.contains("fused"), name != "inception_v3");
     }
 
     void textOutput() {

@@ -1,0 +1,213 @@
+// The runtime fusion rewrite (graph/fusion.h): the rewritten graph computes what the original
+// computes (CPU reference, seeded weights, several batches), on random DAGs, hand-built
+// residual blocks and the bundled networks, and it folds what it should.
+#include "exec/cpu_executor.h"
+#include "graph/fusion.h"
+#include "models/model_registry.h"
+#include "random_graphs.h"
+#include "sched/scheduler.h"
+#include "schedule/schedule.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <filesystem>
+
+using namespace ioscope;
+
+namespace {
+
+Op conv(const std::string& name, std::vector<OpId> in, int out, int k, Activation act) {
+    Op op;
+    op.name = name;
+    op.kind = OpKind::Conv;
+    op.inputs = std::move(in);
+    op.outChannels = out;
+    op.window = {k, k, 1, 1, k / 2, k / 2, 1, 1};
+    op.activation = act;
+    return op;
+}
+
+Op simple(const std::string& name, OpKind kind, std::vector<OpId> in, Activation act = Activation::None) {
+    Op op;
+    op.name = name;
+    op.kind = kind;
+    op.inputs = std::move(in);
+    op.activation = act;
+    return op;
+}
+
+Op reluConv(const std::string& name, OpId in, int out) {
+    Op op = simple(name, OpKind::Sequential, {in});
+    op.body = {simple("relu", OpKind::Activation, {}, Activation::Relu),
+               conv("conv", {}, out, 1, Activation::None)};
+    return op;
+}
+
+// Max |a - b| / (1 + max |a|) over every output, which must match by name and shape.
+double outputError(const Graph& original, const Graph& fused, int batch) {
+    const auto inputs = seededInputs(original, batch, 7);
+    const CpuRunResult a = CpuExecutor(original).run(sequentialSchedule(original), inputs);
+    const CpuRunResult b = CpuExecutor(fused).run(sequentialSchedule(fused), inputs);
+    if (a.outputs.size() != b.outputs.size()) return INFINITY;
+    double worst = 0;
+    for (size_t k = 0; k < a.outputs.size(); ++k) {
+        if (original.op(a.outputIds[k]).name != fused.op(b.outputIds[k]).name) return INFINITY;
+        const auto& x = a.outputs[k].data;
+        const auto& y = b.outputs[k].data;
+        if (x.size() != y.size()) return INFINITY;
+        double scale = 0, diff = 0;
+        for (size_t i = 0; i < x.size(); ++i) {
+            scale = std::max(scale, double(std::fabs(x[i])));
+            diff = std::max(diff, double(std::fabs(x[i] - y[i])));
+        }
+        worst = std::max(worst, diff / (1 + scale));
+    }
+    return worst;
+}
+
+int countKind(const Graph& g, OpKind kind) {
+    int n = 0;
+    for (const Op& op : g.ops()) n += op.kind == kind;
+    return n;
+}
+
+} // namespace
+
+class TestFusion : public QObject {
+    Q_OBJECT
+  private slots:
+    void residualBlockFoldsAddAndRelu() {
+        Graph g("block");
+        const OpId in = g.addInput("input", {8, 6, 6});
+        const OpId a = g.addOp(conv("a", {in}, 8, 3, Activation::Relu));
+        const OpId b = g.addOp(conv("b", {a}, 8, 3, Activation::None));
+        const OpId sum = g.addOp(simple("sum", OpKind::Add, {b, in}));
+        const OpId relu = g.addOp(simple("relu", OpKind::Activation, {sum}, Activation::Relu));
+        g.addOp(conv("head", {relu}, 4, 1, Activation::None));
+        g.finalize("block");
+        FusionReport report;
+        const Graph f = fuseForRuntime(g, &report);
+        QCOMPARE(f.size(), 4); // input, a, b (+ input + ReLU), head
+        const Op& fb = f.op(f.find("b"));
+        QCOMPARE(fb.residuals, 1);
+        QVERIFY(fb.activation == Activation::Relu);
+        QCOMPARE(f.op(fb.inputs.back()).name, std::string("input"));
+        QCOMPARE(fb.fused, (std::vector<std::string>{"sum", "relu"}));
+        QCOMPARE(report.residualsFolded, 1);
+        QCOMPARE(report.activationsFolded, 1);
+        QVERIFY(f.find("relu") < 0 && f.find("sum") < 0);
+        QVERIFY(outputError(g, f, 2) < 1e-5);
+    }
+
+    void sharedReluComputedOnce() {
+        Graph g("shared");
+        const OpId in = g.addInput("input", {8, 5, 5});
+        const OpId x = g.addOp(conv("x", {in}, 8, 3, Activation::None));
+        Op pool = simple("pool", OpKind::MaxPool, {x});
+        pool.window = {3, 3, 1, 1, 1, 1, 1, 1};
+        const OpId p = g.addOp(pool);
+        const OpId r1 = g.addOp(reluConv("left", x, 4));
+        const OpId r2 = g.addOp(reluConv("right", x, 4));
+        g.addOp(simple("cat", OpKind::Concat, {r1, r2, p}));
+        g.finalize("shared");
+        FusionReport report;
+        const Graph f = fuseForRuntime(g, &report);
+        QCOMPARE(report.reluShared, 2);
+        QCOMPARE(countKind(f, OpKind::Sequential), 0);
+        QCOMPARE(countKind(f, OpKind::Activation), 1);
+        const Op& left = f.op(f.find("left"));
+        QVERIFY(left.kind == OpKind::Conv);
+        QVERIFY(f.op(left.inputs.front()).kind == OpKind::Activation);
+        QVERIFY(outputError(g, f, 1) < 1e-5);
+    }
+
+    void outputsAreNeverFoldedAway() {
+        Graph g("tail");
+        const OpId in = g.addInput("input", {4, 4, 4});
+        const OpId a = g.addOp(conv("a", {in}, 4, 1, Activation::None));
+        g.addOp(simple("out", OpKind::Activation, {a}, Activation::Sigmoid));
+        g.finalize("tail");
+        const Graph f = fuseForRuntime(g);
+        QCOMPARE(f.size(), 3);
+        QCOMPARE(f.outputs().size(), size_t(1));
+        QCOMPARE(f.op(f.outputs().front()).name, std::string("out"));
+    }
+
+    void randomGraphsComputeTheSame() {
+        int changed = 0;
+        for (unsigned seed = 1; seed <= 150; ++seed) {
+            std::mt19937 rng(seed);
+            testing::RandomGraphOptions o;
+            o.units = 6 + int(seed % 14);
+            o.maxFanIn = 3;
+            const Graph g = testing::randomGraph(rng, o);
+            FusionReport report;
+            const Graph f = fuseForRuntime(g, &report);
+            changed += report.changed();
+            QVERIFY(f.size() <= g.size() + 4);
+            validateSchedule(f, sequentialSchedule(f));
+            const double err = outputError(g, f, 1 + int(seed % 2));
+            if (!(err < 1e-5)) QFAIL(qPrintable(QString("seed %1: error %2").arg(seed).arg(err)));
+            // The rewrite is idempotent: nothing is left to fold.
+            FusionReport again;
+            const Graph twice = fuseForRuntime(f, &again);
+            QCOMPARE(twice.size(), f.size());
+            QCOMPARE(twice.contentHash(), f.contentHash());
+        }
+        QVERIFY2(changed > 50, qPrintable(QString::number(changed)));
+    }
+
+    void bundledNetworks_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<bool>("numeric");
+        QTest::newRow("squeezenet") << "squeezenet" << true;
+        QTest::newRow("inception_v3") << "inception_v3" << false;
+        QTest::newRow("randwire") << "randwire" << false;
+        QTest::newRow("nasnet") << "nasnet" << false;
+    }
+    void bundledNetworks() {
+        QFETCH(QString, name);
+        QFETCH(bool, numeric);
+        const Graph g = *buildBundledModel(name.toStdString());
+        FusionReport report;
+        const Graph f = fuseForRuntime(g, &report);
+        qInfo("%s: %s", qPrintable(name), report.summary().c_str());
+        QCOMPARE(f.outputs().size(), g.outputs().size());
+        validateSchedule(f, sequentialSchedule(f));
+        if (name == "nasnet") {
+            // Every branch sum of a cell rides in a producer's epilogue, and each cell output's
+            // ReLU is computed once for the two cells that read it.
+            QVERIFY(report.residualsFolded > 100);
+            QVERIFY(report.reluShared > 30);
+            // Sums left are those whose addends are read elsewhere too (reduction cells).
+            int sums = 0;
+            for (const Op& op : f.ops())
+                for (const auto& term : inputTerms(op)) sums += term.size() > 1;
+            QVERIFY2(sums < 12, qPrintable(QString::number(sums)));
+        }
+        if (numeric) QVERIFY(outputError(g, f, 1) < 1e-4);
+    }
+
+    void onnxResNetFoldsEveryAdd() {
+        const std::string path = IOSCOPE_SHARED_DIR "/fixtures/onnx/resnet50.onnx";
+        if (!std::filesystem::exists(path)) QSKIP("../shared/fixtures/onnx/resnet50.onnx is absent");
+#ifndef IOSCOPE_HAVE_ONNX
+        QSKIP("built without ONNX import");
+#else
+        ModelLoadOptions o;
+        o.inputOverride = {3, 64, 64};
+        o.fuse = false;
+        const Graph g = loadModel(path, o);
+        FusionReport report;
+        const Graph f = fuseForRuntime(g, &report);
+        QCOMPARE(countKind(f, OpKind::Add), 0);
+        QCOMPARE(countKind(f, OpKind::Activation), 0);
+        QCOMPARE(report.residualsFolded, 16);
+        QVERIFY(outputError(g, f, 1) < 1e-4);
+#endif
+    }
+};
+
+QTEST_APPLESS_MAIN(TestFusion)
+#include "tst_fusion.moc"
