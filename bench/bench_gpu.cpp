@@ -4,16 +4,21 @@
 // stages profiled. Writes bench_gpu.json, one profile cache per network and precision, and the
 // calibration data (every profiled stage: measured vs simulated) to --out.
 //
-//   bench_gpu [--models a,b,...] [--precisions tf32,fp32] [--runs N] [--out DIR] [--budget SECONDS]
-//             [-r N] [-s N] [--search-limit SECONDS]
+//   bench_gpu [--models a,b,...] [--precisions tf32,fp32] [--batches 1,16] [--layout nhwc|nchw]
+//             [--modes graph,stages] [--runs N] [--out DIR] [--budget SECONDS] [-r N] [-s N]
+//             [--search-limit SECONDS] [--no-search]
+// Each row also carries where kernel time goes (transposes, element-wise, convolutions, other),
+// and a summary table is printed last.
 #include "cost/cost_factory.h"
 #include "cost/profile_cache.h"
 #include "exec/gpu_execution.h"
+#include "exec/kernel_classes.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -85,20 +90,17 @@ class Calibrating : public CostModel {
     nlohmann::json& out_;
 };
 
-nlohmann::json runRow(const Graph& g, const Schedule& s, ExecMode mode, Precision p, int runs) {
+nlohmann::json runRow(const Graph& g, const Schedule& s, ExecMode mode, const RunConfig& run, int runs) {
     ExecutionOptions o;
     o.mode = mode;
-    o.run.precision = p;
+    o.run = run;
     o.runs = runs;
     o.warmup = 20;
     const ExecutionResult r = executeOnGpu(g, s, o);
-    return {{"median_ms", r.medianMs},
-            {"p10_ms", r.p10Ms},
-            {"p90_ms", r.p90Ms},
-            {"busy", r.busyFraction},
-            {"concurrency", r.meanConcurrency},
-            {"kernels", r.kernels.size()},
-            {"stages", s.stages.size()},
+    return {{"median_ms", r.medianMs},     {"kernel_classes", kernelClassesJson(r.kernels)},
+            {"p10_ms", r.p10Ms},           {"p90_ms", r.p90Ms},
+            {"busy", r.busyFraction},      {"concurrency", r.meanConcurrency},
+            {"kernels", r.kernels.size()}, {"stages", s.stages.size()},
             {"streams", r.streams}};
 }
 
@@ -107,13 +109,31 @@ nlohmann::json runRow(const Graph& g, const Schedule& s, ExecMode mode, Precisio
 int main(int argc, char** argv) {
     std::vector<std::string> models = {"inception_v3", "squeezenet", "randwire", "nasnet"};
     std::vector<std::string> precisions = {"tf32", "fp32"};
+    std::vector<std::string> batches = {"1"}, modeNames = {"graph"};
+    Layout layout = Layout::Nhwc;
+    bool search = true;
     std::string outDir = ".";
     int runs = 200;
     double budget = 1e9;
     int maxGroupSize = 3, maxGroups = 8; // the IOS search space (r, s)
     double searchLimit = 1e9;            // seconds; a longer IOS search is cancelled and reported as such
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--models"))
+    for (int i = 1; i < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--no-search")) {
+            search = false;
+            --i;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "bench_gpu: option '%s' needs a value\n", argv[i]);
+            return 2;
+        }
+        if (!std::strcmp(argv[i], "--batches"))
+            batches = split(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--modes"))
+            modeNames = split(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--layout"))
+            layout = layoutFromString(argv[i + 1]).value_or(Layout::Nhwc);
+        else if (!std::strcmp(argv[i], "--models"))
             models = split(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--precisions"))
             precisions = split(argv[i + 1]);
@@ -146,107 +166,146 @@ int main(int argc, char** argv) {
         nlohmann::json all = {
             {"device", status.device}, {"versions", status.versions}, {"rows", nlohmann::json::array()}};
         nlohmann::json calibration = nlohmann::json::array();
+        std::vector<ExecMode> modes;
+        for (const std::string& m : modeNames)
+            modes.push_back(m == "stages" ? ExecMode::Stages : ExecMode::Graph);
+        std::vector<std::string> summary;
+        auto summarize = [&](const nlohmann::json& row) {
+            auto cell = [&](const char* which) -> std::string {
+                if (!row.contains(which) || !row[which].contains("graph")) return "-";
+                const auto& r = row[which]["graph"];
+                char buf[96];
+                std::snprintf(buf, sizeof buf, "%.4f [tr %.0f%% ew %.0f%%]", r["median_ms"].get<double>(),
+                              100 * r["kernel_classes"]["transposes"]["share"].get<double>(),
+                              100 * r["kernel_classes"]["element-wise"]["share"].get<double>());
+                return buf;
+            };
+            char line[512];
+            std::snprintf(line, sizeof line, "%-22s %-5s b%-3d | seq %s | wave %s | ios %s",
+                          row["model"].get<std::string>().c_str(),
+                          row["precision"].get<std::string>().c_str(), row["batch"].get<int>(),
+                          cell("sequential").c_str(), cell("wavefront").c_str(), cell("ios").c_str());
+            summary.push_back(line);
+        };
         for (const std::string& name : models) {
             const Graph g = loadModel(name);
-            for (const std::string& pname : precisions) {
-                const Precision p = *precisionFromString(pname);
-                nlohmann::json row = {{"model", name}, {"precision", pname}};
-                const Schedule seq = sequentialSchedule(g), wave = wavefrontSchedule(g, 10);
-                for (ExecMode mode : {ExecMode::Stages, ExecMode::Graph}) {
-                    const char* m = mode == ExecMode::Graph ? "graph" : "stages";
-                    row["sequential"][m] = runRow(g, seq, mode, p, runs);
-                    row["wavefront"][m] = runRow(g, wave, mode, p, runs);
-                }
-                if (seconds(start) < budget) {
-                    SchedulerOptions options;
-                    options.maxGroupSize = maxGroupSize;
-                    options.maxGroups = maxGroups;
-                    options.strategy = StrategySet::Both;
-                    options.run = {1, p};
-                    auto record = std::make_shared<ProfileCache>();
-                    auto live = makeGpuCostModel(ExecMode::Graph, record);
-                    auto sim = makeCostModel(status.device.find("H200") != std::string::npos ? "sim:H200"
-                                                                                             : "sim:H100",
-                                             options.run);
-                    nlohmann::json stages = nlohmann::json::array();
-                    Calibrating calibrating(*live, *sim, stages);
-                    // The search is cancelled past --search-limit; how far it got is reported.
-                    std::atomic<bool> cancel{false};
-                    SearchProgress last;
-                    std::mutex progressMutex;
-                    std::thread timer([&] {
-                        const auto until =
-                            std::chrono::steady_clock::now() + std::chrono::duration<double>(searchLimit);
-                        while (!cancel && std::chrono::steady_clock::now() < until)
-                            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-                        cancel = true;
-                    });
-                    const auto searchStart = std::chrono::steady_clock::now();
-                    ScheduleResult ios;
-                    try {
-                        ios = iosSchedule(
-                            g, calibrating, options,
-                            [&](const SearchProgress& progress) {
-                                std::lock_guard lock(progressMutex);
-                                last = progress;
-                            },
-                            &cancel);
-                    } catch (const Cancelled&) {
-                        cancel = true;
-                        timer.join();
-                        row["ios"] = {{"cancelled_after_s", seconds(searchStart)},
-                                      {"fraction", last.fraction},
-                                      {"stages_profiled_so_far", last.stagesCosted}};
-                        std::printf("%s\n", row.dump().c_str());
-                        std::fflush(stdout);
-                        all["rows"].push_back(row);
-                        writeFileAtomically(outDir + "/bench_gpu.json", all.dump(1));
-                        continue;
-                    } catch (...) {
-                        cancel = true; // a GPU failure: the timer must not outlive this scope
-                        timer.join();
-                        throw;
+            for (const std::string& bname : batches)
+                for (const std::string& pname : precisions) {
+                    const Precision p = *precisionFromString(pname);
+                    const RunConfig run{std::max(1, std::atoi(bname.c_str())), p, layout};
+                    nlohmann::json row = {{"model", name},
+                                          {"precision", pname},
+                                          {"batch", run.batch},
+                                          {"layout", std::string(toString(layout))}};
+                    const Schedule seq = sequentialSchedule(g), wave = wavefrontSchedule(g, 10);
+                    for (ExecMode mode : modes) {
+                        const char* m = mode == ExecMode::Graph ? "graph" : "stages";
+                        row["sequential"][m] = runRow(g, seq, mode, run, runs);
+                        row["wavefront"][m] = runRow(g, wave, mode, run, runs);
                     }
-                    cancel = true;
-                    timer.join();
-                    row["ios"]["r"] = maxGroupSize;
-                    row["ios"]["s"] = maxGroups;
-                    row["ios"]["search_s"] = ios.stats.seconds;
-                    row["ios"]["stages_profiled"] = ios.stats.stagesCosted;
-                    row["ios"]["predicted_ms"] = ios.latencyMs;
-                    row["ios"]["origin"] = ios.origin;
-                    row["ios"]["sequential_predicted_ms"] = predictLatencyMs(g, seq, *live, options.run);
-                    for (ExecMode mode : {ExecMode::Stages, ExecMode::Graph})
-                        row["ios"][mode == ExecMode::Graph ? "graph" : "stages"] =
-                            runRow(g, ios.schedule, mode, p, runs);
-                    ExecutionOptions verify;
-                    verify.run = options.run;
-                    verify.runs = runs;
-                    const MeasuredChoice choice = keepFasterMeasured(g, ios.schedule, verify);
-                    row["ios"]["kept"] = choice.keptSearched ? "ios" : choice.kept;
-                    row["ios"]["note"] = choice.note;
-                    // Profile databases of the large searches exceed what a report should carry.
-                    if (ios.stats.stagesCosted <= 50000)
-                        record->save(outDir + "/profiles-" + fileStem(name) + "-" + pname + ".json");
-                    calibration.push_back(
-                        {{"model", name},
-                         {"precision", pname},
-                         {"device", status.device},
-                         {"ios_predicted_ms", ios.latencyMs},
-                         {"ios_measured_graph_ms", row["ios"]["graph"]["median_ms"]},
-                         {"sequential_predicted_ms", row["ios"]["sequential_predicted_ms"]},
-                         {"sequential_measured_graph_ms", row["sequential"]["graph"]["median_ms"]},
-                         {"stages", std::move(stages)}});
-                    writeFileAtomically(outDir + "/calibration.json", calibration.dump(1));
-                } else {
-                    row["ios"]["skipped"] = "time budget spent";
+                    if (!search) {
+                        row["ios"]["skipped"] = "--no-search";
+                    } else if (seconds(start) < budget) {
+                        SchedulerOptions options;
+                        options.maxGroupSize = maxGroupSize;
+                        options.maxGroups = maxGroups;
+                        options.strategy = StrategySet::Both;
+                        options.run = run;
+                        auto record = std::make_shared<ProfileCache>();
+                        auto live = makeGpuCostModel(ExecMode::Graph, record);
+                        auto sim = makeCostModel(status.device.find("H200") != std::string::npos ? "sim:H200"
+                                                                                                 : "sim:H100",
+                                                 options.run);
+                        nlohmann::json stages = nlohmann::json::array();
+                        Calibrating calibrating(*live, *sim, stages);
+                        // The search is cancelled past --search-limit; how far it got is reported.
+                        std::atomic<bool> cancel{false};
+                        SearchProgress last;
+                        std::mutex progressMutex;
+                        std::thread timer([&] {
+                            const auto until =
+                                std::chrono::steady_clock::now() + std::chrono::duration<double>(searchLimit);
+                            while (!cancel && std::chrono::steady_clock::now() < until)
+                                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                            cancel = true;
+                        });
+                        const auto searchStart = std::chrono::steady_clock::now();
+                        ScheduleResult ios;
+                        try {
+                            ios = iosSchedule(
+                                g, calibrating, options,
+                                [&](const SearchProgress& progress) {
+                                    std::lock_guard lock(progressMutex);
+                                    last = progress;
+                                },
+                                &cancel);
+                        } catch (const Cancelled&) {
+                            cancel = true;
+                            timer.join();
+                            row["ios"] = {{"cancelled_after_s", seconds(searchStart)},
+                                          {"fraction", last.fraction},
+                                          {"stages_profiled_so_far", last.stagesCosted}};
+                            std::printf("%s\n", row.dump().c_str());
+                            std::fflush(stdout);
+                            summarize(row);
+                            all["rows"].push_back(row);
+                            writeFileAtomically(outDir + "/bench_gpu.json", all.dump(1));
+                            continue;
+                        } catch (...) {
+                            cancel = true; // a GPU failure: the timer must not outlive this scope
+                            timer.join();
+                            throw;
+                        }
+                        cancel = true;
+                        timer.join();
+                        row["ios"]["r"] = maxGroupSize;
+                        row["ios"]["s"] = maxGroups;
+                        row["ios"]["search_s"] = ios.stats.seconds;
+                        row["ios"]["stages_profiled"] = ios.stats.stagesCosted;
+                        row["ios"]["predicted_ms"] = ios.latencyMs;
+                        row["ios"]["origin"] = ios.origin;
+                        row["ios"]["sequential_predicted_ms"] = predictLatencyMs(g, seq, *live, options.run);
+                        for (ExecMode mode : modes)
+                            row["ios"][mode == ExecMode::Graph ? "graph" : "stages"] =
+                                runRow(g, ios.schedule, mode, run, runs);
+                        // The keep-the-faster rule on the runs measured above (graph mode, same call).
+                        if (row["ios"].contains("graph")) {
+                            const double iosMs = row["ios"]["graph"]["median_ms"].get<double>();
+                            const double seqMs = row["sequential"]["graph"]["median_ms"].get<double>();
+                            const double waveMs = row["wavefront"]["graph"]["median_ms"].get<double>();
+                            const double best = std::min({iosMs, seqMs, waveMs});
+                            row["ios"]["kept"] = best == iosMs    ? "ios"
+                                                 : best == waveMs ? "wavefront"
+                                                                  : "sequential";
+                            row["ios"]["kept_ms"] = best;
+                        }
+                        // Profile databases of the large searches exceed what a report should carry.
+                        if (ios.stats.stagesCosted <= 50000)
+                            record->save(outDir + "/profiles-" + fileStem(name) + "-" + pname + "-b" + bname +
+                                         ".json");
+                        calibration.push_back(
+                            {{"model", name},
+                             {"precision", pname},
+                             {"batch", run.batch},
+                             {"device", status.device},
+                             {"ios_predicted_ms", ios.latencyMs},
+                             {"ios_measured_graph_ms", row["ios"]["graph"]["median_ms"]},
+                             {"sequential_predicted_ms", row["ios"]["sequential_predicted_ms"]},
+                             {"sequential_measured_graph_ms", row["sequential"]["graph"]["median_ms"]},
+                             {"stages", std::move(stages)}});
+                        writeFileAtomically(outDir + "/calibration.json", calibration.dump(1));
+                    } else {
+                        row["ios"]["skipped"] = "time budget spent";
+                    }
+                    std::printf("%s\n", row.dump().c_str());
+                    std::fflush(stdout);
+                    summarize(row);
+                    all["rows"].push_back(row);
+                    writeFileAtomically(outDir + "/bench_gpu.json", all.dump(1));
                 }
-                std::printf("%s\n", row.dump().c_str());
-                std::fflush(stdout);
-                all["rows"].push_back(row);
-                writeFileAtomically(outDir + "/bench_gpu.json", all.dump(1));
-            }
         }
+        std::printf("\nsummary (graph mode, median ms [kernel time in transposes, element-wise]):\n");
+        for (const std::string& line : summary) std::printf("%s\n", line.c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_gpu: %s\n", e.what());
         return 1;

@@ -14,7 +14,7 @@
 namespace ioscope::cli {
 
 int runEvaluate(const ArgVector& argv) {
-    const Args args(argv, {"--cost", "--batch", "--precision", "--max-streams", "--input"},
+    const Args args(argv, {"--cost", "--batch", "--precision", "--layout", "--max-streams", "--input"},
                     {"--json", "--no-fuse"});
     args.expectPositionals(2, "evaluate MODEL SCHEDULE.json [--cost SPEC] [--json]");
     const Graph g = loadModelFromArgs(args);

@@ -1,10 +1,12 @@
-// ioscope-cli execute MODEL SCHEDULE.json [--mode stages|graph] [--precision fp32|tf32] [--runs N]
+// ioscope-cli execute MODEL SCHEDULE.json [--mode stages|graph] [--precision fp32|tf32|fp16|bf16] [--layout
+// nhwc|nchw] [--runs N]
 //             [--warmup N] [--batch N] [--no-utilization] [--json]
 // Runs a schedule file (Schedule JSON v1, checked against MODEL) on the GPU: latency (median, p10, p90),
 // utilization and the CUPTI kernel timeline.
 #include "cli_args.h"
 #include "commands.h"
 #include "exec/gpu_execution.h"
+#include "exec/kernel_classes.h"
 #include "input_shape.h"
 #include "models/model_registry.h"
 #include "schedule_cli_support.h"
@@ -16,10 +18,10 @@
 
 namespace ioscope::cli {
 int runExecute(const ArgVector& argv) {
-    const Args args(argv, {"--mode", "--precision", "--runs", "--warmup", "--batch", "--input"},
+    const Args args(argv, {"--mode", "--precision", "--layout", "--runs", "--warmup", "--batch", "--input"},
                     {"--json", "--no-utilization", "--no-fuse"});
-    args.expectPositionals(
-        2, "execute MODEL SCHEDULE.json [--mode stages|graph] [--precision fp32|tf32] [--runs N]");
+    args.expectPositionals(2, "execute MODEL SCHEDULE.json [--mode stages|graph] [--precision "
+                              "fp32|tf32|fp16|bf16] [--layout nhwc|nchw] [--runs N]");
     const Graph g = loadModelFromArgs(args);
     const std::string schedulePath = args.positional(1, "SCHEDULE.json");
     const Schedule s = loadScheduleFile(g, schedulePath).schedule;
@@ -27,11 +29,8 @@ int runExecute(const ArgVector& argv) {
     ExecutionOptions options;
     options.mode = execModeFromArgs(args);
     const std::string mode(toString(options.mode));
-    const std::string precision = args.valueOr("--precision", "fp32");
-    const auto p = precisionFromString(precision);
-    if (!p) throw UsageError{"--precision must be fp32 or tf32, not '" + precision + "'"};
-    options.run.precision = *p;
-    options.run.batch = args.intValue("--batch", 1, 1, 1 << 20);
+    options.run = runConfigFromArgs(args, RunConfig{});
+    const std::string precision(toString(options.run.precision));
     options.runs = args.intValue("--runs", 100, 1, 1000000);
     options.warmup = args.intValue("--warmup", 20, 0, 1000000);
     options.utilization = !args.flag("--no-utilization");
@@ -46,6 +45,7 @@ int runExecute(const ArgVector& argv) {
         j["mode"] = mode;
         j["precision"] = std::string(toString(options.run.precision));
         j["batch"] = options.run.batch;
+        j["layout"] = std::string(toString(options.run.layout));
         j["runs"] = options.runs;
         j["stages"] = s.stages.size();
         j["streams"] = r.streams;
@@ -65,17 +65,21 @@ int runExecute(const ArgVector& argv) {
                                {"stream", k.stream},
                                {"stage", k.stage}});
         j["kernels"] = std::move(kernels);
+        j["kernel_classes"] = kernelClassesJson(r.kernels);
         std::cout << j.dump(2) << "\n";
         return 0;
     }
     std::printf("device       %s (%s)\n", r.device.c_str(), r.versions.c_str());
-    std::printf("schedule     %zu stages, %d streams, %s mode, %s, batch %d\n", s.stages.size(), r.streams,
-                mode.c_str(), precision.c_str(), options.run.batch);
+    std::printf("schedule     %zu stages, %d streams, %s mode, %s, %s, batch %d\n", s.stages.size(),
+                r.streams, mode.c_str(), precision.c_str(), std::string(toString(options.run.layout)).c_str(),
+                options.run.batch);
     std::printf("latency      median %.4f ms  (p10 %.4f, p90 %.4f; %d runs)\n", r.medianMs, r.p10Ms, r.p90Ms,
                 options.runs);
-    if (options.utilization)
+    if (options.utilization) {
         std::printf("utilization  busy %.1f%%, mean concurrency %.2f, %zu kernels\n", 100 * r.busyFraction,
                     r.meanConcurrency, r.kernels.size());
+        std::printf("kernel time  %s\n", kernelClassesText(r.kernels).c_str());
+    }
     return 0;
 }
 

@@ -1,4 +1,4 @@
-// ioscope-cli profile MODEL [--batch N] [--precision fp32|tf32] [--mode graph|stages] [-r N] [-s N]
+// ioscope-cli profile MODEL [--batch N] [--precision fp32|tf32|fp16|bf16] [--mode graph|stages] [-r N] [-s N]
 //             [--strategy parallel|merge|both] -o PROFILES.json
 // Runs the IOS search with live GPU profiling and writes every stage it measured to a profile
 // database (merged into PROFILES.json when it exists), which `--cost cache:FILE` replays offline.
@@ -9,6 +9,7 @@
 #include "input_shape.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
+#include "schedule_cli_support.h"
 #include "util/errors.h"
 
 #include <cstdio>
@@ -18,21 +19,17 @@ namespace ioscope::cli {
 
 int runProfile(const ArgVector& argv) {
     const Args args(argv,
-                    {"--batch", "--precision", "--mode", "--max-group-size", "--max-groups", "--strategy",
-                     "--output", "--input"},
+                    {"--batch", "--precision", "--layout", "--mode", "--max-group-size", "--max-groups",
+                     "--strategy", "--output", "--input"},
                     {"--verify", "--no-fuse"},
                     {{"-o", "--output"}, {"-r", "--max-group-size"}, {"-s", "--max-groups"}});
-    args.expectPositionals(1, "profile MODEL [--batch N] [--precision fp32|tf32] -o PROFILES.json");
+    args.expectPositionals(1, "profile MODEL [--batch N] [--precision fp32|tf32|fp16|bf16] -o PROFILES.json");
     const auto output = args.value("--output");
     if (!output) throw UsageError{"profile needs -o PROFILES.json"};
     const Graph g = loadModelFromArgs(args);
 
     SchedulerOptions options;
-    options.run.batch = args.intValue("--batch", 1, 1, 1 << 20);
-    const std::string precision = args.valueOr("--precision", "fp32");
-    const auto p = precisionFromString(precision);
-    if (!p) throw UsageError{"--precision must be fp32 or tf32, not '" + precision + "'"};
-    options.run.precision = *p;
+    options.run = runConfigFromArgs(args, RunConfig{});
     options.maxGroupSize = args.intValue("--max-group-size", 3, 1, 64);
     options.maxGroups = args.intValue("--max-groups", 8, 1, 64);
     const std::string strategy = args.valueOr("--strategy", "both");

@@ -1,5 +1,5 @@
 // ioscope-cli schedule MODEL [--scheduler ios|wavefront|sequential] [--strategy parallel|merge|both]
-//   [-r N] [-s N] [--cost SPEC] [--batch N] [--precision fp32|tf32] [--max-part-size N]
+//   [-r N] [-s N] [--cost SPEC] [--batch N] [--precision fp32|tf32|fp16|bf16] [--max-part-size N]
 //   [--max-streams N] [-o SCHEDULE.json] [--json]
 #include "cli_args.h"
 #include "commands.h"
@@ -53,7 +53,7 @@ class ProgressLine {
 int runSchedule(const ArgVector& argv) {
     const Args args(argv,
                     {"--scheduler", "--strategy", "--max-group-size", "--max-groups", "--cost", "--batch",
-                     "--precision", "--output", "--max-part-size", "--max-streams", "--input"},
+                     "--precision", "--layout", "--output", "--max-part-size", "--max-streams", "--input"},
                     {"--json", "--no-fuse"},
                     {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
     args.expectPositionals(1, "schedule MODEL [options]");

@@ -14,7 +14,7 @@
 namespace ioscope::cli {
 
 int runTrace(const ArgVector& argv) {
-    const Args args(argv, {"--output", "--cost", "--batch", "--precision", "--input", "--mode"},
+    const Args args(argv, {"--output", "--cost", "--batch", "--precision", "--layout", "--input", "--mode"},
                     {"--measured", "--no-fuse"}, {{"-o", "--output"}});
     args.expectPositionals(2, "trace MODEL SCHEDULE.json -o TRACE.json");
     const auto out = args.value("--output");

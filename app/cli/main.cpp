@@ -16,7 +16,7 @@ commands:
   info MODEL [--json]                     ops, edges, width, blocks, FLOPs
   schedule MODEL [--scheduler ios|wavefront|sequential] [--strategy parallel|merge|both]
            [-r N] [-s N] [--cost sim[:DEVICE]|gpu|cache:FILE] [--batch N]
-           [--precision fp32|tf32] [-o SCHEDULE.json] [--json]
+           [--precision fp32|tf32|fp16|bf16] [-o SCHEDULE.json] [--json]
   evaluate MODEL SCHEDULE.json [--cost ...] [--json]
   execute MODEL SCHEDULE.json [--mode stages|graph] [--precision ...] [--runs N] [--json]
   trace MODEL SCHEDULE.json -o TRACE.json

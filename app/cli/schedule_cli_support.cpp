@@ -9,8 +9,14 @@ RunConfig runConfigFromArgs(const Args& args, const RunConfig& fallback) {
     run.batch = args.intValue("--batch", fallback.batch, 1, 4096);
     if (const auto p = args.value("--precision")) {
         const auto parsed = precisionFromString(*p);
-        if (!parsed) throw UsageError{"option --precision expects fp32 or tf32, got '" + *p + "'"};
+        if (!parsed)
+            throw UsageError{"option --precision expects fp32, tf32, fp16 or bf16, got '" + *p + "'"};
         run.precision = *parsed;
+    }
+    if (const auto l = args.value("--layout")) {
+        const auto parsed = layoutFromString(*l);
+        if (!parsed) throw UsageError{"option --layout expects nhwc or nchw, got '" + *l + "'"};
+        run.layout = *parsed;
     }
     return run;
 }

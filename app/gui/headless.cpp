@@ -70,8 +70,9 @@ int runHeadless(const HeadlessRequest& request) {
     if (!request.precision.isEmpty()) {
         const std::optional<Precision> p = precisionFromString(ss(request.precision));
         if (!p)
-            return complain(2,
-                            QStringLiteral("unknown precision '%1' (fp32 or tf32)").arg(request.precision));
+            return complain(
+                2,
+                QStringLiteral("unknown precision '%1' (fp32, tf32, fp16 or bf16)").arg(request.precision));
         defaults.options.run.precision = *p;
     }
     if (!request.costSpec.isEmpty()) {

@@ -2,7 +2,7 @@
 // Headless modes of the explorer (QT_QPA_PLATFORM=offscreen works):
 //   ioscope --screenshot out.png MODEL
 //   ioscope --report out.pdf|out.png MODEL [--schedule FILE]
-//   ... [--cost SPEC] [--precision fp32|tf32] [--execute]
+//   ... [--cost SPEC] [--precision fp32|tf32|fp16|bf16] [--execute]
 // They build the real window, wait for the load, the layout and the default search (sim:H100
 // unless --cost says otherwise), with --execute run the schedules on the GPU and show the
 // execution panel, write the file atomically and return the exit status: 0 success, 1 failure

@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
                        "sim:H100; gpu profiles live)"),
         QStringLiteral("SPEC"));
     const QCommandLineOption precision(QStringLiteral("precision"),
-                                       QStringLiteral("With --screenshot/--report: fp32 or tf32"),
+                                       QStringLiteral("With --screenshot/--report: fp32, tf32, fp16 or bf16"),
                                        QStringLiteral("P"));
     const QCommandLineOption execute(
         QStringLiteral("execute"),

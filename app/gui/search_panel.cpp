@@ -64,7 +64,8 @@ SearchPanel::SearchPanel(RunTableModel* runs, QWidget* parent) : QWidget(parent)
     batch_ = new QSpinBox(this);
     batch_->setRange(1, 256);
     precision_ = new QComboBox(this);
-    precision_->addItems({QStringLiteral("fp32"), QStringLiteral("tf32")});
+    precision_->addItems(
+        {QStringLiteral("fp32"), QStringLiteral("tf32"), QStringLiteral("fp16"), QStringLiteral("bf16")});
 
     run_ = new QPushButton(tr("Run search"), this);
     run_->setToolTip(tr("Search a schedule with these settings (F5)"));

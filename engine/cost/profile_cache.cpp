@@ -8,8 +8,8 @@
 namespace ioscope {
 
 std::string ProfileContext::describe() const {
-    return device + ", CUDA " + cuda + ", cuDNN " + cudnn + ", " + std::string(toString(precision)) +
-           ", batch " + std::to_string(batch) + ", " + mode + " mode";
+    return device + ", CUDA " + cuda + ", cuDNN " + cudnn + ", " + std::string(toString(precision)) + ", " +
+           std::string(toString(layout)) + ", batch " + std::to_string(batch) + ", " + mode + " mode";
 }
 
 ProfileCache::ProfileCache(const ProfileCache& other) {
@@ -82,6 +82,7 @@ std::string ProfileCache::toJson() const {
         tj["precision"] = std::string(toString(t.context.precision));
         tj["batch"] = t.context.batch;
         tj["mode"] = t.context.mode;
+        tj["layout"] = std::string(toString(t.context.layout));
         tj["stages"] = t.stages; // signature -> milliseconds, sorted (stable diffs)
         j["tables"].push_back(std::move(tj));
     }
@@ -103,11 +104,17 @@ ProfileCache ProfileCache::fromJson(const std::string& text, const std::string& 
         c.cudnn = r.string(r.member(t, "cudnn", path), path + ".cudnn");
         const std::string precision = r.string(r.member(t, "precision", path), path + ".precision");
         const auto p = precisionFromString(precision);
-        if (!p) r.fail(path + ".precision", "expected fp32 or tf32, got \"" + precision + "\"");
+        if (!p) r.fail(path + ".precision", "expected fp32, tf32, fp16 or bf16, got \"" + precision + "\"");
         c.precision = *p;
         c.batch = static_cast<int>(r.integer(r.member(t, "batch", path), path + ".batch", 1, 1 << 20));
         c.mode = r.string(r.member(t, "mode", path), path + ".mode");
         if (c.mode != "graph" && c.mode != "stages") r.fail(path + ".mode", "expected graph or stages");
+        c.layout = Layout::Nchw;
+        if (const json::Json* l = r.optional(t, "layout", path)) {
+            const auto layout = layoutFromString(r.string(*l, path + ".layout"));
+            if (!layout) r.fail(path + ".layout", "expected nhwc or nchw");
+            c.layout = *layout;
+        }
         const json::Json& stages = r.object(r.member(t, "stages", path), path + ".stages");
         Table& table = cache.tableFor(c);
         for (auto it = stages.begin(); it != stages.end(); ++it) {
@@ -158,14 +165,13 @@ std::unique_ptr<CostModel> makeCacheCostModel(const std::string& path, const Run
     ProfileCache cache = ProfileCache::load(path);
     const std::vector<ProfileContext> contexts = cache.contexts();
     const ProfileContext* chosen = nullptr;
-    for (const char* mode : {"graph", "stages"}) {
-        for (const ProfileContext& c : contexts)
-            if (c.precision == run.precision && c.batch == run.batch && c.mode == mode) {
-                chosen = &c;
-                break;
-            }
-        if (chosen) break;
-    }
+    for (const bool sameLayout : {true, false})
+        for (const char* mode : {"graph", "stages"}) {
+            for (const ProfileContext& c : contexts)
+                if (!chosen && c.precision == run.precision && c.batch == run.batch && c.mode == mode &&
+                    (c.layout == run.layout) == sameLayout)
+                    chosen = &c;
+        }
     if (!chosen)
         throw InputError(path,
                          "holds no measurements for " + std::string(toString(run.precision)) + " at batch " +

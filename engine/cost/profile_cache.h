@@ -24,6 +24,9 @@ struct ProfileContext {
     Precision precision = Precision::Fp32;
     int batch = 1;
     std::string mode = "graph"; // "graph" or "stages"
+    // Activation layout of the runtime that measured (files written before layouts existed
+    // were NCHW and read as such).
+    Layout layout = Layout::Nhwc;
     bool operator==(const ProfileContext&) const = default;
     std::string describe() const;
 };
@@ -59,7 +62,8 @@ class ProfileCache {
 };
 
 // "cache:FILE": replays `path` for the run's precision and batch (graph-mode measurements
-// preferred). A stage missing from the file is a RuntimeFailure naming it and the file.
+// preferred; the run's layout preferred, else the layout the file holds). A stage missing from the file is a
+// RuntimeFailure naming it and the file.
 std::unique_ptr<CostModel> makeCacheCostModel(const std::string& path, const RunConfig& run);
 
 } // namespace ioscope

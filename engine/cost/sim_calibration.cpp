@@ -72,9 +72,10 @@ CalibrationData loadCalibrationData(const std::string& path) {
     return d;
 }
 
-// PyTorch's conv2d(bias) + relu_: the convolution, a bias-add kernel and an in-place ReLU kernel.
+// PyTorch's conv2d(bias) + relu_ on NCHW tensors (the microbenchmark's): the convolution, a
+// bias-add kernel and an in-place ReLU kernel.
 std::vector<SimKernel> torchLayerKernels(const SimDevice& dev, const Op& op, Precision prec) {
-    RunConfig run{1, prec};
+    RunConfig run{1, prec, Layout::Nchw};
     std::vector<SimKernel> ks = lowerOp(dev, op, run);
     if (op.kind == OpKind::Conv) {
         const double outs = double(op.out.elements());

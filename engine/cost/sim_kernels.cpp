@@ -45,7 +45,8 @@ std::vector<SimKernel> convKernels(const SimDevice& dev, const Op& op, const Run
     const Precision prec = (op.in.c / g) % 4 == 0 ? run.precision : Precision::Fp32;
     std::vector<SimKernel> gemm = gemmKernels(dev, prec, pixels, double(op.outChannels / g), k, g, bytes);
     const bool spatial = op.window.kh * op.window.kw > 1;
-    if (!usesTensorCores(dev, prec) || !spatial) return gemm; // a 1x1 conv is a plain GEMM on NCHW
+    // A 1x1 conv is a plain GEMM on NCHW; the runtime's channels-last layout needs no transposes.
+    if (!usesTensorCores(dev, prec) || !spatial || run.layout == Layout::Nhwc) return gemm;
     // cuDNN's tensor-core kernels for spatial filters run on NHWC: NCHW tensors are transposed in
     // and out by two extra streaming kernels.
     const double inElems = batch * double(op.in.elements()), outElems = batch * double(op.out.elements());
@@ -81,7 +82,12 @@ std::string describeKernel(const SimKernel& k) {
 }
 
 bool usesTensorCores(const SimDevice& dev, Precision prec) {
-    return prec == Precision::Tf32 && dev.tf32Tflops > dev.fp32Tflops;
+    return prec != Precision::Fp32 && dev.tf32Tflops > dev.fp32Tflops;
+}
+
+// Dense fp16/bf16 tensor-core math runs at twice the TF32 rate on Ampere and Hopper.
+double tensorTflops(const SimDevice& dev, Precision prec) {
+    return prec == Precision::Fp16 || prec == Precision::Bf16 ? 2 * dev.tf32Tflops : dev.tf32Tflops;
 }
 
 double memoryUs(const SimDevice& dev, const SimKernel& k, double blocks, double bandwidthShare) {
@@ -121,7 +127,7 @@ SimKernel streamingKernel(const SimDevice& dev, const char* what, double outElem
 std::vector<SimKernel> gemmKernels(const SimDevice& dev, Precision prec, double m, double n, double k,
                                    double batchCount, double bytes) {
     const bool tensorCores = usesTensorCores(dev, prec);
-    const double peak = perSmFlopsPerUs(dev, tensorCores ? dev.tf32Tflops : dev.fp32Tflops);
+    const double peak = perSmFlopsPerUs(dev, tensorCores ? tensorTflops(dev, prec) : dev.fp32Tflops);
     const double bestEff = tensorCores ? dev.gemmEffTf32 : dev.gemmEffFp32;
     SimKernel best, bestReduce;
     double bestUs = std::numeric_limits<double>::infinity();
@@ -178,6 +184,16 @@ std::optional<SimKernel> inputSumKernel(const SimDevice& dev, const Op& op, cons
                            batch * std::max(0.0, reads - writes));
 }
 
+// Byte counts above assume 4-byte elements; fp16 and bf16 move half as many bytes.
+void scaleBytes(const SimDevice& dev, std::vector<SimKernel>& ks, const RunConfig& run) {
+    const double f = bytesPerElement(run.precision) / kBytesPerElement;
+    if (f == 1.0) return;
+    for (SimKernel& k : ks) {
+        k.bytes *= f;
+        k.aloneUs = kernelBusyUs(dev, k, dev.sms);
+    }
+}
+
 std::vector<SimKernel> lowerOp(const SimDevice& dev, const Op& op, const RunConfig& run) {
     const bool combinesItself = op.kind == OpKind::Identity || op.kind == OpKind::Add ||
                                 op.kind == OpKind::Mul || op.kind == OpKind::Concat ||
@@ -186,6 +202,7 @@ std::vector<SimKernel> lowerOp(const SimDevice& dev, const Op& op, const RunConf
     if (!combinesItself)
         if (auto sum = inputSumKernel(dev, op, run)) ks.push_back(std::move(*sum));
     for (SimKernel& k : lowerOpBody(dev, op, run)) ks.push_back(std::move(k));
+    if (op.kind != OpKind::Sequential) scaleBytes(dev, ks, run); // body ops scaled themselves
     return ks;
 }
 
@@ -248,8 +265,10 @@ std::vector<SimKernel> lowerMergedConv(const SimDevice& dev, const std::vector<c
     const double weights = double(outChannels) * first.in.c * kh * kw + outChannels;
     const double outElems = double(outChannels) * first.out.h * first.out.w;
     const double bytes = kBytesPerElement * (batch * (double(first.in.elements()) + outElems) + weights);
-    return gemmKernels(dev, run.precision, batch * first.out.h * first.out.w, outChannels,
-                       double(first.in.c) * kh * kw, 1, bytes);
+    std::vector<SimKernel> ks = gemmKernels(dev, run.precision, batch * first.out.h * first.out.w,
+                                            outChannels, double(first.in.c) * kh * kw, 1, bytes);
+    scaleBytes(dev, ks, run);
+    return ks;
 }
 
 } // namespace ioscope

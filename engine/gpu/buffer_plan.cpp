@@ -1,19 +1,22 @@
 #include "gpu/buffer_plan.h"
 
+#include "gpu/kernels.h"
+
 #include <algorithm>
 #include <optional>
 
 namespace ioscope::gpu {
 namespace {
 
-// A location before allocation: region index and first element within a sample.
+// A location before allocation: region index and first channel within it.
 struct Loc {
     int region = -1;
-    long long offset = 0;
+    int channel = 0;
     Shape shape;
 };
 
-// Kinds whose own element-wise kernel can read several summed/multiplied inputs directly.
+// Kinds whose own kernel reads several summed (or multiplied) inputs directly: the element-wise
+// kernel, and the depthwise-conv and pooling kernels, which sum their inputs on load.
 bool fusesSum(const Op& op) {
     switch (op.kind) {
     case OpKind::Add:
@@ -21,7 +24,11 @@ bool fusesSum(const Op& op) {
     case OpKind::Identity:
     case OpKind::Activation:
     case OpKind::ScaleShift:
-        return true;
+    case OpKind::SepConv:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+        return combinedInputs(op).size() <= size_t(kMaxEwInputs);
     default:
         return false;
     }
@@ -41,12 +48,13 @@ std::vector<std::vector<int>> termIndices(const Op& op) {
 
 } // namespace
 
-BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mergeSets, int batch)
-    : batch_(batch) {
+BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mergeSets, int batch,
+                       Layout layout, DataType type)
+    : batch_(batch), layout_(layout), type_(type) {
     const int n = g.size();
-    std::vector<long long> regions; // per-sample elements of each region
+    std::vector<Shape> regions; // per-sample shape of each region
     auto newRegion = [&](Shape s) {
-        regions.push_back(s.elements());
+        regions.push_back(s);
         return Loc{static_cast<int>(regions.size()) - 1, 0, s};
     };
     std::vector<Loc> out(static_cast<size_t>(n)), combined(static_cast<size_t>(n));
@@ -79,9 +87,8 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
             for (; t < ct.size(); ++t)
                 if (ct[t].size() == 1 && consumer.inputs[size_t(ct[t][0])] == id) break;
             if (t == ct.size() || inPlace[size_t(c)][t]) continue;
-            const long long hw = (long long)op.out.h * op.out.w;
             return SlotChoice{Loc{combined[size_t(c)].region,
-                                  combined[size_t(c)].offset + termChannel[size_t(c)][t] * hw, op.out},
+                                  combined[size_t(c)].channel + termChannel[size_t(c)][t], op.out},
                               c, t};
         }
         return std::nullopt;
@@ -92,14 +99,13 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
         for (OpId id : set)
             if (auto s = findSlot(id)) slots.push_back({*s, id});
         std::sort(slots.begin(), slots.end(),
-                  [](const auto& a, const auto& b) { return a.first.loc.offset < b.first.loc.offset; });
+                  [](const auto& a, const auto& b) { return a.first.loc.channel < b.first.loc.channel; });
         bool contiguous = slots.size() == set.size();
         for (size_t i = 0; contiguous && i < slots.size(); ++i) {
             contiguous = slots[i].first.loc.region == slots[0].first.loc.region;
             if (i > 0)
-                contiguous =
-                    contiguous && slots[i].first.loc.offset ==
-                                      slots[i - 1].first.loc.offset + slots[i - 1].first.loc.shape.elements();
+                contiguous = contiguous && slots[i].first.loc.channel == slots[i - 1].first.loc.channel +
+                                                                             slots[i - 1].first.loc.shape.c;
         }
         int channels = 0;
         for (OpId id : set) channels += g.op(id).out.c;
@@ -112,15 +118,15 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
                 mergeOrder_[size_t(k)].push_back(id);
             }
             mergedLoc[size_t(k)] =
-                Loc{slots[0].first.loc.region, slots[0].first.loc.offset, {channels, first.h, first.w}};
+                Loc{slots[0].first.loc.region, slots[0].first.loc.channel, {channels, first.h, first.w}};
             return;
         }
         const Loc m = newRegion({channels, first.h, first.w});
         mergedLoc[size_t(k)] = m;
-        long long offset = 0;
+        int channel = 0;
         for (OpId id : set) {
-            out[size_t(id)] = Loc{m.region, offset, g.op(id).out};
-            offset += g.op(id).out.elements();
+            out[size_t(id)] = Loc{m.region, channel, g.op(id).out};
+            channel += g.op(id).out.c;
         }
     };
 
@@ -160,7 +166,7 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
             }
         } else if (fusesSum(op)) {
             p.gather = Gather::Elementwise;
-        } else if (op.inputs.size() == 1) {
+        } else if (combinedInputs(op).size() == 1) {
             p.gather = Gather::Direct;
         } else {
             p.gather = Gather::SumStaging;
@@ -169,27 +175,30 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
     }
 
     // One allocation for every region, each 256-byte aligned.
-    std::vector<long long> start(regions.size());
-    long long total = 0;
     if (batch < 1 || batch > (1 << 24))
         throw RuntimeFailure("batch " + std::to_string(batch) + " is out of range");
+    const long long bytesPer = elementBytes(type);
+    std::vector<long long> start(regions.size()); // bytes
+    long long total = 0;
     for (size_t r = 0; r < regions.size(); ++r) {
         start[r] = total;
-        total += (regions[r] * batch + 63) / 64 * 64;
-        if (total > (1LL << 40) / 4)
+        total += (regions[r].elements() * batch * bytesPer + 255) / 256 * 256;
+        if (total > (1LL << 40))
             throw RuntimeFailure("out of GPU memory: batch " + std::to_string(batch) +
                                  " needs more than 1 TiB of activations");
     }
-    memory_ = DeviceBuffer(static_cast<size_t>(total) * sizeof(float), "activations");
+    memory_ = DeviceBuffer(static_cast<size_t>(total), "activations");
     auto view = [&](const Loc& l) {
-        return View{memory_.floats() + start[size_t(l.region)] + l.offset, l.shape,
-                    regions[size_t(l.region)]};
+        const View whole = packedView(static_cast<char*>(memory_.data()) + start[size_t(l.region)],
+                                      regions[size_t(l.region)], layout, type);
+        return whole.channels(l.channel, l.shape);
     };
     for (OpId id = 0; id < n; ++id) {
         const Op& op = g.op(id);
         PlannedOp& p = ops_[size_t(id)];
         p.out = view(out[size_t(id)]);
-        for (OpId in : op.inputs) p.inputs.push_back(view(out[size_t(in)]));
+        for (OpId in : combinedInputs(op)) p.inputs.push_back(view(out[size_t(in)]));
+        for (OpId in : residualInputs(op)) p.residuals.push_back(view(out[size_t(in)]));
         if (p.gather == Gather::Direct && !p.inputs.empty()) p.combined = p.inputs.front();
         if (p.gather == Gather::Concat || p.gather == Gather::SumStaging)
             p.combined = view(combined[size_t(id)]);

@@ -4,18 +4,12 @@
 // concat buffer, so concatenation costs nothing; members of a merge stage write slices of the
 // merged convolution's output. Everything else gets its own region of one allocation.
 #include "gpu/device.h"
+#include "gpu/tensor_view.h"
 #include "graph/graph.h"
 
 #include <vector>
 
 namespace ioscope::gpu {
-
-// A per-sample contiguous tensor view: element i of sample n is ptr[n * stride + i].
-struct View {
-    float* ptr = nullptr;
-    Shape shape;
-    long long stride = 0; // elements between samples (>= shape.elements())
-};
 
 // How an op's inputs reach it. Inputs meet as terms (Op::sumTerms, inputTerms()): each term is
 // summed, the terms concatenated along channels.
@@ -38,7 +32,8 @@ struct PlannedOp {
     View out;
     View combined; // the combined input (Direct: the producer's out; Concat/SumStaging: a buffer)
     Gather gather = Gather::Direct;
-    std::vector<View> inputs;     // producers' views, in input order
+    std::vector<View> inputs;     // producers' views of the combined inputs, in input order
+    std::vector<View> residuals;  // fused residual inputs (Op::residuals), added in the epilogue
     std::vector<TermCopy> copies; // Concat: the terms still to gather
 };
 
@@ -46,7 +41,8 @@ class BufferPlan {
   public:
     // `mergeSets` are the op lists of the schedule's merge stages (may be empty). Allocates the
     // device memory at `batch` (RuntimeFailure naming the size when the GPU runs out).
-    BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mergeSets, int batch);
+    BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mergeSets, int batch, Layout layout,
+               DataType type);
 
     const PlannedOp& op(OpId id) const { return ops_[static_cast<size_t>(id)]; }
     View merged(int mergeIndex) const { return merged_[static_cast<size_t>(mergeIndex)]; }
@@ -54,11 +50,15 @@ class BufferPlan {
     // the merged convolution writes in place).
     const std::vector<OpId>& mergeOrder(int k) const { return mergeOrder_[static_cast<size_t>(k)]; }
     int batch() const { return batch_; }
+    Layout layout() const { return layout_; }
+    DataType type() const { return type_; }
     size_t bytes() const { return memory_.bytes(); }
-    float* base() const { return memory_.floats(); }
+    void* base() const { return memory_.data(); }
 
   private:
     int batch_;
+    Layout layout_;
+    DataType type_;
     std::vector<PlannedOp> ops_;
     std::vector<View> merged_;
     std::vector<std::vector<OpId>> mergeOrder_;

@@ -7,21 +7,30 @@
 // as the runtime runs them: several calls captured in a CUDA graph, the median replay decides.
 #include "gpu/device.h"
 
+#include <functional>
+#include <optional>
+
 namespace ioscope::gpu {
 
 struct ConvProblem {
     cudnnTensorDescriptor_t x = nullptr;
-    const float* xData = nullptr;
+    const void* xData = nullptr;
     cudnnFilterDescriptor_t w = nullptr;
-    const float* wData = nullptr;
+    const void* wData = nullptr;
     cudnnConvolutionDescriptor_t conv = nullptr; // its math type is changed while choosing
     cudnnTensorDescriptor_t y = nullptr;
-    float* yData = nullptr; // overwritten while choosing
+    void* yData = nullptr; // overwritten while choosing
     bool grouped = false;
 };
 
-// The fastest algorithm allowed at `precision` that fits the workspace; throws RuntimeFailure
-// when there is none.
-ConvAlgoChoice chooseConvAlgo(Device& device, const ConvProblem& problem, Precision precision);
+// The call the runtime will make with one choice (plain or fused with bias, residual and
+// activation), on a slot's stream; returns cuDNN's status.
+using ConvCall = std::function<cudnnStatus_t(const ConvAlgoChoice&, Slot&)>;
+
+// The fastest algorithm allowed at `precision` that fits the workspace and that `call` runs
+// (timed as `call` runs it); nullopt when cuDNN has none for this problem. `precompOnly`: the
+// call is fused with an identity activation, which cuDNN runs with IMPLICIT_PRECOMP_GEMM only.
+std::optional<ConvAlgoChoice> chooseConvAlgo(Device& device, const ConvProblem& problem, Precision precision,
+                                             const ConvCall& call, bool precompOnly);
 
 } // namespace ioscope::gpu

@@ -79,6 +79,7 @@ Device::Device() {
     IOSCOPE_CHECK(cudaGetDeviceProperties(&prop, 0));
     name_ = prop.name;
     l2CacheBytes_ = static_cast<size_t>(prop.l2CacheSize);
+    computeCapability_ = prop.major * 10 + prop.minor;
     IOSCOPE_CHECK(cudaRuntimeGetVersion(&cudaRuntime_));
     cudnn_ = static_cast<int>(cudnnGetVersion());
     versions_ = "CUDA " + std::to_string(cudaRuntime_ / 1000) + "." +
@@ -116,6 +117,15 @@ void Device::ensureSlots(int count) {
         s->workspace = DeviceBuffer(workspaceBytes_, "cuDNN workspace");
         slots_.push_back(std::move(s));
     }
+}
+
+void Device::requirePrecision(Precision p) const {
+    const int need = p == Precision::Bf16 || p == Precision::Tf32 ? 80 : p == Precision::Fp16 ? 70 : 0;
+    if (computeCapability_ < need)
+        throw InputError("precision " + std::string(toString(p)) + " needs a GPU of compute capability " +
+                         std::to_string(need / 10) + "." + std::to_string(need % 10) + " or newer; " + name_ +
+                         " has " + std::to_string(computeCapability_ / 10) + "." +
+                         std::to_string(computeCapability_ % 10));
 }
 
 void Device::setPrecision(Precision p) {

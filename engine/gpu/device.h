@@ -76,6 +76,10 @@ class Device {
 
     // cuBLAS math mode for the precision on every slot (strict fp32 or TF32 tensor cores).
     void setPrecision(Precision p);
+    // Throws InputError when this GPU cannot run `p` (bf16 needs compute capability 8.0,
+    // fp16 and tf32 tensor cores 7.0 and 8.0).
+    void requirePrecision(Precision p) const;
+    int computeCapability() const { return computeCapability_; } // 90 for sm_90
 
     std::map<std::string, ConvAlgoChoice>& convAlgoCache() { return convAlgos_; }
 
@@ -88,6 +92,7 @@ class Device {
     cudaEvent_t fork_ = nullptr;
     size_t workspaceBytes_ = size_t(64) << 20;
     size_t l2CacheBytes_ = 0;
+    int computeCapability_ = 0;
     Precision precision_ = Precision::Fp32;
     std::map<std::string, ConvAlgoChoice> convAlgos_;
 };

@@ -125,6 +125,7 @@ ExecutionResult executeOnGpu(const Graph& g, const Schedule& s, const ExecutionO
     if (options.runs < 1 || options.warmup < 0)
         throw InputError("runs must be at least 1 and warm-up at least 0");
     Device& d = Device::instance();
+    d.requirePrecision(options.run.precision);
     auto lock = d.lock();
     d.setPrecision(options.run.precision);
     ScheduleProgram program(d, g, s, options.run);

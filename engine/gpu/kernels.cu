@@ -1,55 +1,190 @@
 #include "gpu/kernels.h"
 
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
 namespace ioscope::gpu {
 namespace {
 
-__device__ float activate(float x, int act) {
+template <typename T> __device__ __forceinline__ float load(const void* p, long long i) {
+    return static_cast<const float*>(p)[i];
+}
+template <> __device__ __forceinline__ float load<__half>(const void* p, long long i) {
+    return __half2float(static_cast<const __half*>(p)[i]);
+}
+template <> __device__ __forceinline__ float load<__nv_bfloat16>(const void* p, long long i) {
+    return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
+}
+template <typename T> __device__ __forceinline__ void store(void* p, long long i, float v) {
+    static_cast<float*>(p)[i] = v;
+}
+template <> __device__ __forceinline__ void store<__half>(void* p, long long i, float v) {
+    static_cast<__half*>(p)[i] = __float2half_rn(v);
+}
+template <> __device__ __forceinline__ void store<__nv_bfloat16>(void* p, long long i, float v) {
+    static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
+}
+
+__device__ __forceinline__ float activate(float x, int act) {
     switch (act) {
-    case 1:
+    case kActRelu:
         return x > 0.f ? x : 0.f;
-    case 2:
-        return 1.f / (1.f + expf(-x));
-    case 3:
+    case kActSigmoid:
+        return 1.f / (1.f + __expf(-x));
+    case kActTanh:
         return tanhf(x);
-    case 4:
+    case kActRelu6:
         return fminf(fmaxf(x, 0.f), 6.f);
     default:
         return x;
     }
 }
 
-__global__ void elementwiseKernel(ElementwiseArgs a) {
-    const long long total = a.perSample * a.batch;
-    for (long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x; idx < total;
-         idx += (long long)gridDim.x * blockDim.x) {
-        const long long n = idx / a.perSample, i = idx - n * a.perSample;
-        float v = a.in[0][n * a.inStride[0] + i];
-        for (int k = 1; k < a.inputs; ++k) {
-            const float x = a.in[k][n * a.inStride[k] + i];
+__device__ __forceinline__ long long at(const Operand& o, long long n, long long c, long long p) {
+    return n * o.sampleStride + c * o.channelStride + p * o.pixelStride;
+}
+
+// Element `idx` of an output, in the output's thread order.
+struct Coord {
+    int n, c, p;
+};
+__device__ __forceinline__ Coord coordOf(const OutputArgs& o, long long idx) {
+    const long long pixels = (long long)o.height * o.width;
+    Coord k;
+    if (o.channelsFastest) {
+        k.c = int(idx % o.channels);
+        const long long rest = idx / o.channels;
+        k.p = int(rest % pixels);
+        k.n = int(rest / pixels);
+    } else {
+        k.p = int(idx % pixels);
+        const long long rest = idx / pixels;
+        k.c = int(rest % o.channels);
+        k.n = int(rest / o.channels);
+    }
+    return k;
+}
+
+template <typename T> __device__ __forceinline__ float finish(const Epilogue& e, Coord k, float v) {
+    if (e.bias) v += e.bias[k.c];
+    for (int r = 0; r < e.residuals; ++r) v += load<T>(e.residual[r].ptr, at(e.residual[r], k.n, k.c, k.p));
+    return activate(v, e.activation);
+}
+
+__device__ __forceinline__ long long outAt(const OutputArgs& o, Coord k) {
+    return k.n * o.sampleStride + (long long)k.c * o.channelStride + (long long)k.p * o.pixelStride;
+}
+
+__host__ __device__ __forceinline__ long long totalOf(const OutputArgs& o) {
+    return (long long)o.batch * o.channels * o.height * o.width;
+}
+
+#define GRID_LOOP(idx, total)                                                                                \
+    for (long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x; idx < (total);                    \
+         idx += (long long)gridDim.x * blockDim.x)
+
+template <typename T> __global__ void elementwiseKernel(ElementwiseArgs a) {
+    GRID_LOOP(idx, totalOf(a.out)) {
+        const Coord k = coordOf(a.out, idx);
+        float v = load<T>(a.in[0].ptr, at(a.in[0], k.n, k.c, k.p));
+        for (int i = 1; i < a.inputs; ++i) {
+            const float x = load<T>(a.in[i].ptr, at(a.in[i], k.n, k.c, k.p));
             v = a.product ? v * x : v + x;
         }
-        const int c = static_cast<int>(i / a.planeSize);
-        if (a.scale) v *= a.scale[c];
-        if (a.shift) v += a.shift[c];
-        a.out[n * a.outStride + i] = activate(v, a.activation);
+        if (a.scale) v *= a.scale[k.c];
+        if (a.shift) v += a.shift[k.c];
+        store<T>(a.out.ptr, outAt(a.out, k), activate(v, a.activation));
     }
 }
 
-__global__ void patternFillKernel(float* data, long long count, unsigned seed) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < count;
-         i += (long long)gridDim.x * blockDim.x) {
+template <typename T>
+__device__ __forceinline__ float loadSum(const Operand* x, int inputs, long long n, long long c,
+                                         long long p) {
+    float v = load<T>(x[0].ptr, at(x[0], n, c, p));
+    for (int i = 1; i < inputs; ++i) v += load<T>(x[i].ptr, at(x[i], n, c, p));
+    return v;
+}
+
+template <typename T> __global__ void depthwiseKernel(DepthwiseArgs a) {
+    const WindowArgs& w = a.win;
+    GRID_LOOP(idx, totalOf(a.out)) {
+        const Coord k = coordOf(a.out, idx);
+        const int oy = k.p / a.out.width, ox = k.p - oy * a.out.width;
+        float acc = 0.f;
+        for (int ky = 0; ky < w.kh; ++ky) {
+            const int iy = oy * w.sh - w.ph + ky * w.dh;
+            if (iy < 0 || iy >= a.inH) continue;
+            for (int kx = 0; kx < w.kw; ++kx) {
+                const int ix = ox * w.sw - w.pw + kx * w.dw;
+                if (ix < 0 || ix >= a.inW) continue;
+                float x = loadSum<T>(a.x, a.inputs, k.n, k.c, (long long)iy * a.inW + ix);
+                if (a.preRelu) x = fmaxf(x, 0.f);
+                acc += x * a.weights[(ky * w.kw + kx) * a.out.channels + k.c];
+            }
+        }
+        store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, acc));
+    }
+}
+
+template <typename T> __global__ void poolKernel(PoolArgs a) {
+    const WindowArgs& w = a.win;
+    GRID_LOOP(idx, totalOf(a.out)) {
+        const Coord k = coordOf(a.out, idx);
+        const int oy = k.p / a.out.width, ox = k.p - oy * a.out.width;
+        float acc = a.kind == kPoolMax ? -INFINITY : 0.f;
+        int taps = 0;
+        for (int ky = 0; ky < w.kh; ++ky) {
+            const int iy = oy * w.sh - w.ph + ky;
+            if (iy < 0 || iy >= a.inH) continue;
+            for (int kx = 0; kx < w.kw; ++kx) {
+                const int ix = ox * w.sw - w.pw + kx;
+                if (ix < 0 || ix >= a.inW) continue;
+                const float x = loadSum<T>(a.x, a.inputs, k.n, k.c, (long long)iy * a.inW + ix);
+                acc = a.kind == kPoolMax ? fmaxf(acc, x) : acc + x;
+                ++taps;
+            }
+        }
+        if (a.kind == kPoolAvg) acc /= float(a.countIncludePad ? w.kh * w.kw : (taps > 0 ? taps : 1));
+        store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, acc));
+    }
+}
+
+template <typename T> __global__ void flattenKernel(Operand x, int channels, int pixels, OutputArgs y) {
+    const long long perSample = (long long)channels * pixels;
+    GRID_LOOP(idx, perSample * y.batch) {
+        const long long n = idx / perSample, i = idx - n * perSample;
+        const long long c = i / pixels, p = i - c * pixels;
+        store<T>(y.ptr, n * y.sampleStride + i * y.channelStride, load<T>(x.ptr, at(x, n, c, p)));
+    }
+}
+
+template <typename T> __global__ void softmaxKernel(Operand x, OutputArgs y) {
+    const long long pixels = (long long)y.height * y.width;
+    GRID_LOOP(idx, pixels * y.batch) {
+        const long long n = idx / pixels, p = idx - n * pixels;
+        float m = -INFINITY;
+        for (int c = 0; c < y.channels; ++c) m = fmaxf(m, load<T>(x.ptr, at(x, n, c, p)));
+        float sum = 0.f;
+        for (int c = 0; c < y.channels; ++c) sum += __expf(load<T>(x.ptr, at(x, n, c, p)) - m);
+        for (int c = 0; c < y.channels; ++c)
+            store<T>(y.ptr, n * y.sampleStride + c * y.channelStride + p * y.pixelStride,
+                     __expf(load<T>(x.ptr, at(x, n, c, p)) - m) / sum);
+    }
+}
+
+template <typename T> __global__ void patternFillKernel(void* data, long long count, unsigned seed) {
+    GRID_LOOP(i, count) {
         unsigned h = static_cast<unsigned>(i) * 2654435761u ^ seed;
         h ^= h >> 15;
         h *= 2246822519u;
         h ^= h >> 13;
-        data[i] = static_cast<float>(h & 0xFFFFFF) / 8388608.0f - 1.0f;
+        store<T>(data, i, static_cast<float>(h & 0xFFFFFF) / 8388608.0f - 1.0f);
     }
 }
 
 __global__ void cacheFlushKernel(const float4* data, long long count, float* sink) {
     float sum = 0;
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < count;
-         i += (long long)gridDim.x * blockDim.x) {
+    GRID_LOOP(i, count) {
         const float4 v = data[i];
         sum += v.x + v.y + v.z + v.w;
     }
@@ -58,13 +193,51 @@ __global__ void cacheFlushKernel(const float4* data, long long count, float* sin
 
 unsigned blocksFor(long long total) {
     const long long blocks = (total + 255) / 256;
-    return static_cast<unsigned>(blocks < 65535 ? (blocks > 0 ? blocks : 1) : 65535);
+    return static_cast<unsigned>(blocks < 65535 * 4 ? (blocks > 0 ? blocks : 1) : 65535 * 4);
+}
+
+// Runs `launch` with the element type of `type` as its template argument.
+template <typename F> void byType(DataType type, F&& launch) {
+    switch (type) {
+    case DataType::F16:
+        launch(__half{});
+        break;
+    case DataType::BF16:
+        launch(__nv_bfloat16{});
+        break;
+    default:
+        launch(float{});
+        break;
+    }
 }
 
 } // namespace
 
-void launchElementwise(const ElementwiseArgs& args, cudaStream_t stream) {
-    elementwiseKernel<<<blocksFor(args.perSample * args.batch), 256, 0, stream>>>(args);
+void launchElementwise(const ElementwiseArgs& a, cudaStream_t stream) {
+    byType(a.out.type,
+           [&](auto t) { elementwiseKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a); });
+}
+
+void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
+    byType(a.out.type,
+           [&](auto t) { depthwiseKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a); });
+}
+
+void launchPool(const PoolArgs& a, cudaStream_t stream) {
+    byType(a.out.type,
+           [&](auto t) { poolKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a); });
+}
+
+void launchFlatten(const Operand& x, int channels, int pixels, const OutputArgs& y, cudaStream_t stream) {
+    const long long total = (long long)channels * pixels * y.batch;
+    byType(y.type, [&](auto t) {
+        flattenKernel<decltype(t)><<<blocksFor(total), 256, 0, stream>>>(x, channels, pixels, y);
+    });
+}
+
+void launchSoftmax(const Operand& x, const OutputArgs& y, cudaStream_t stream) {
+    const long long total = (long long)y.height * y.width * y.batch;
+    byType(y.type, [&](auto t) { softmaxKernel<decltype(t)><<<blocksFor(total), 256, 0, stream>>>(x, y); });
 }
 
 void launchCacheFlush(const float* data, long long count, float* sink, cudaStream_t stream) {
@@ -72,8 +245,10 @@ void launchCacheFlush(const float* data, long long count, float* sink, cudaStrea
                                                                count / 4, sink);
 }
 
-void launchPatternFill(float* data, long long count, unsigned seed, cudaStream_t stream) {
-    patternFillKernel<<<blocksFor(count), 256, 0, stream>>>(data, count, seed);
+void launchPatternFill(void* data, long long count, DataType type, unsigned seed, cudaStream_t stream) {
+    byType(type, [&](auto t) {
+        patternFillKernel<decltype(t)><<<blocksFor(count), 256, 0, stream>>>(data, count, seed);
+    });
 }
 
 } // namespace ioscope::gpu

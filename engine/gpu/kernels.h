@@ -1,35 +1,97 @@
 #pragma once
-// The few element-wise CUDA kernels the runtime needs beside cuDNN and cuBLAS: one fused
-// "combine inputs, scale/shift per channel, activate" kernel covers concat-slice copies, sums,
-// products, bias + activation after a convolution, ScaleShift, Flatten and activations.
+// The CUDA kernels the runtime needs beside cuDNN and cuBLAS, for any layout (strided views,
+// gpu/tensor_view.h) and element type (fp32, fp16, bf16; arithmetic in fp32):
+//   - element-wise: sums or products of inputs, per-channel scale and shift, activation; used
+//     for concat-slice gathers, sums, ScaleShift, activations and conv epilogues cuDNN cannot
+//     fuse;
+//   - depthwise convolution with an optional leading ReLU on its input (a separable conv's
+//     first half) and the fused epilogue (bias, residual adds, activation);
+//   - max / average / global-average pooling with the fused epilogue;
+//   - flatten to (C*H*W) in NCHW order, and a channel softmax;
+//   - fills for profiling buffers and the L2 flush.
+// Epilogue order everywhere: result (+ bias) (+ residuals), then the activation.
+#include "gpu/data_type.h"
+
 #include <cuda_runtime.h>
 
 namespace ioscope::gpu {
 
 inline constexpr int kMaxEwInputs = 16;
+inline constexpr int kMaxResiduals = 4;
 
-// Every tensor is a per-sample contiguous view: element i of sample n lives at
-// ptr[n * stride + i] (a channel slice of a concat buffer is contiguous within a sample).
+// Activation codes shared by every kernel.
+enum ActCode : int { kActNone = 0, kActRelu = 1, kActSigmoid = 2, kActTanh = 3, kActRelu6 = 4 };
+
+struct Operand {
+    const void* ptr = nullptr;
+    long long sampleStride = 0, channelStride = 0, pixelStride = 0;
+};
+
+struct OutputArgs {
+    void* ptr = nullptr;
+    long long sampleStride = 0, channelStride = 0, pixelStride = 0;
+    int batch = 1, channels = 1, height = 1, width = 1;
+    DataType type = DataType::F32;
+    bool channelsFastest = false; // thread order: channel-fastest suits NHWC, pixel-fastest NCHW
+};
+
+struct Epilogue {
+    const float* bias = nullptr; // per output channel
+    Operand residual[kMaxResiduals];
+    int residuals = 0;
+    int activation = kActNone;
+};
+
 struct ElementwiseArgs {
-    const float* in[kMaxEwInputs] = {};
-    long long inStride[kMaxEwInputs] = {};
+    Operand in[kMaxEwInputs];
     int inputs = 0;
     bool product = false;         // multiply the inputs instead of summing them
     const float* scale = nullptr; // per channel, optional
     const float* shift = nullptr; // per channel (bias or shift), optional
-    int activation = 0;           // 0 none, 1 relu, 2 sigmoid, 3 tanh, 4 relu6
-    float* out = nullptr;
-    long long outStride = 0;
-    long long perSample = 0; // c * h * w
-    int planeSize = 1;       // h * w: channel of element i is i / planeSize
-    int batch = 1;
+    int activation = kActNone;
+    OutputArgs out;
 };
-
 void launchElementwise(const ElementwiseArgs& args, cudaStream_t stream);
 
+struct WindowArgs {
+    int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
+};
+
+// Depthwise convolutions and pools read one input, or several summed element-wise on load (a
+// node summing its producers, as RandWire's do): no staging buffer, no extra kernel.
+struct DepthwiseArgs {
+    Operand x[kMaxEwInputs];
+    int inputs = 1;
+    int inH = 0, inW = 0;
+    const float* weights = nullptr; // [kh][kw][channels], channel fastest
+    WindowArgs win;
+    bool preRelu = false;
+    Epilogue epi;
+    OutputArgs out;
+};
+void launchDepthwise(const DepthwiseArgs& args, cudaStream_t stream);
+
+enum PoolKind : int { kPoolMax = 0, kPoolAvg = 1 };
+struct PoolArgs {
+    Operand x[kMaxEwInputs];
+    int inputs = 1;
+    int inH = 0, inW = 0;
+    WindowArgs win;
+    int kind = kPoolMax;
+    bool countIncludePad = false;
+    Epilogue epi;
+    OutputArgs out;
+};
+void launchPool(const PoolArgs& args, cudaStream_t stream);
+
+// y[n][c*H*W + p] = x[n][c][p]: the NCHW flattening every executor agrees on.
+void launchFlatten(const Operand& x, int channels, int pixels, const OutputArgs& y, cudaStream_t stream);
+// Softmax over channels at each (n, pixel).
+void launchSoftmax(const Operand& x, const OutputArgs& y, cudaStream_t stream);
+
 // Deterministic values in [-1, 1) from (seed, index): filler for buffers whose content is not
-// checked (stage profiling).
-void launchPatternFill(float* data, long long count, unsigned seed, cudaStream_t stream);
+// checked (stage profiling). `count` elements of `type`.
+void launchPatternFill(void* data, long long count, DataType type, unsigned seed, cudaStream_t stream);
 
 // Reads `count` floats (a buffer larger than the L2 cache), evicting what the cache held:
 // profiled stages then read their weights from memory, as they do in a whole run.

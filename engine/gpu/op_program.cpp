@@ -3,6 +3,7 @@
 #include "exec/weights_init.h"
 #include "gpu/conv_algo.h"
 #include "gpu/kernels.h"
+#include "gpu/weights_upload.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -23,40 +24,43 @@ std::shared_ptr<cudnnTensorDescriptor_t> tensorDesc(const View& v, int batch) {
     cudnnTensorDescriptor_t d = nullptr;
     IOSCOPE_CHECK(cudnnCreateTensorDescriptor(&d));
     auto h = holder(d, cudnnDestroyTensorDescriptor);
-    const int hw = v.shape.h * v.shape.w;
-    IOSCOPE_CHECK(cudnnSetTensor4dDescriptorEx(d, CUDNN_DATA_FLOAT, batch, v.shape.c, v.shape.h, v.shape.w,
-                                               static_cast<int>(v.stride), hw, v.shape.w, 1));
+    IOSCOPE_CHECK(cudnnSetTensor4dDescriptorEx(d, cudnnType(v.type), batch, v.shape.c, v.shape.h, v.shape.w,
+                                               int(v.sampleStride), int(v.channelStride),
+                                               int(v.pixelStride * v.shape.w), int(v.pixelStride)));
     return h;
 }
 
-int activationCode(Activation a) {
+int actCode(Activation a) {
     switch (a) {
     case Activation::None:
-        return 0;
+        return kActNone;
     case Activation::Relu:
-        return 1;
+        return kActRelu;
     case Activation::Sigmoid:
-        return 2;
+        return kActSigmoid;
     case Activation::Tanh:
-        return 3;
+        return kActTanh;
     case Activation::Relu6:
-        return 4;
+        return kActRelu6;
     }
-    return 0;
-}
-
-View sliceChannels(const View& v, int first, Shape shape) {
-    return View{v.ptr + static_cast<long long>(first) * v.shape.h * v.shape.w, shape, v.stride};
+    return kActNone;
 }
 
 std::string describe(const View& v) {
-    return v.shape.str() + "/" + std::to_string(v.stride);
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%s strides %lld/%lld/%lld", v.shape.str().c_str(), v.sampleStride,
+                  v.channelStride, v.pixelStride);
+    return buf;
+}
+
+bool isDepthwise(const Op& op, const View& x) {
+    return op.groups > 1 && op.groups == x.shape.c && op.outChannels == x.shape.c;
 }
 
 } // namespace
 
 ProgramCompiler::ProgramCompiler(Device& device, const Graph& g, const BufferPlan& plan, Precision precision)
-    : device_(device), g_(g), plan_(plan), precision_(precision) {}
+    : device_(device), g_(g), plan_(plan), precision_(precision), type_(plan.type()) {}
 
 const float* ProgramCompiler::upload(Program& prog, const std::vector<float>& values) {
     if (values.empty()) return nullptr;
@@ -65,11 +69,18 @@ const float* ProgramCompiler::upload(Program& prog, const std::vector<float>& va
     return buffer->floats();
 }
 
-View ProgramCompiler::privateBuffer(Program& prog, Shape shape) {
-    auto buffer = std::make_shared<DeviceBuffer>(size_t(shape.elements()) * plan_.batch() * sizeof(float),
-                                                 "intermediate tensor");
+const void* ProgramCompiler::uploadTyped(Program& prog, const std::vector<float>& values) {
+    if (values.empty()) return nullptr;
+    auto buffer = std::make_shared<DeviceBuffer>(uploadAs(values, type_));
     prog.keepAlive.push_back(buffer);
-    return View{buffer->floats(), shape, shape.elements()};
+    return buffer->data();
+}
+
+View ProgramCompiler::privateBuffer(Program& prog, Shape shape) {
+    auto buffer = std::make_shared<DeviceBuffer>(
+        size_t(shape.elements()) * plan_.batch() * size_t(elementBytes(type_)), "intermediate tensor");
+    prog.keepAlive.push_back(buffer);
+    return packedView(buffer->data(), shape, plan_.layout(), type_);
 }
 
 void ProgramCompiler::addElementwise(Program& prog, const std::vector<View>& inputs, const View& y,
@@ -79,46 +90,102 @@ void ProgramCompiler::addElementwise(Program& prog, const std::vector<View>& inp
                              " inputs is not supported");
     ElementwiseArgs a;
     for (size_t i = 0; i < inputs.size(); ++i) {
-        if (inputs[i].shape.elements() != y.shape.elements())
+        if (!(inputs[i].shape == y.shape))
             throw RuntimeFailure("element-wise input " + describe(inputs[i]) + " does not match output " +
                                  describe(y));
-        a.in[i] = inputs[i].ptr;
-        a.inStride[i] = inputs[i].stride;
+        a.in[i] = operandOf(inputs[i]);
     }
     a.inputs = static_cast<int>(inputs.size());
     a.product = product;
     a.scale = scale;
     a.shift = shift;
-    a.activation = activationCode(act);
-    a.out = y.ptr;
-    a.outStride = y.stride;
-    a.perSample = y.shape.elements();
-    a.planeSize = std::max(1, y.shape.h * y.shape.w);
-    a.batch = plan_.batch();
+    a.activation = actCode(act);
+    a.out = outputOf(y, plan_.batch());
     prog.steps.push_back([a](Slot& s) {
         launchElementwise(a, s.stream);
         IOSCOPE_CHECK(cudaPeekAtLastError());
     });
 }
 
-void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const View& y, const float* kernel,
-                              const float* bias) {
+void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& inputs, const View& y,
+                                   const Window& win, const std::vector<float>& weights, bool preRelu,
+                                   const EpilogueSpec& epi) {
+    if (inputs.empty() || inputs.size() > size_t(kMaxEwInputs) ||
+        epi.residuals.size() > size_t(kMaxResiduals))
+        throw RuntimeFailure("depthwise conv with " + std::to_string(inputs.size()) + " inputs and " +
+                             std::to_string(epi.residuals.size()) + " residuals is not supported");
+    DepthwiseArgs a;
+    for (size_t i = 0; i < inputs.size(); ++i) a.x[i] = operandOf(inputs[i]);
+    a.inputs = int(inputs.size());
+    a.inH = inputs.front().shape.h;
+    a.inW = inputs.front().shape.w;
+    a.weights = upload(prog, depthwiseTaps(weights, y.shape.c, win.kh, win.kw));
+    a.win = {win.kh, win.kw, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw};
+    a.preRelu = preRelu;
+    a.epi.bias = epi.bias ? upload(prog, *epi.bias) : nullptr;
+    for (size_t r = 0; r < epi.residuals.size(); ++r) a.epi.residual[r] = operandOf(epi.residuals[r]);
+    a.epi.residuals = int(epi.residuals.size());
+    a.epi.activation = actCode(epi.activation);
+    a.out = outputOf(y, plan_.batch());
+    prog.steps.push_back([a](Slot& s) {
+        launchDepthwise(a, s.stream);
+        IOSCOPE_CHECK(cudaPeekAtLastError());
+    });
+}
+
+void ProgramCompiler::addPool(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
+                              const EpilogueSpec& epi) {
+    if (inputs.empty() || inputs.size() > size_t(kMaxEwInputs) ||
+        epi.residuals.size() > size_t(kMaxResiduals))
+        throw RuntimeFailure("op '" + op.name + "': pooling with this many inputs is not supported");
+    const View& x = inputs.front();
+    Window win = op.window;
+    if (op.kind == OpKind::GlobalAvgPool) win = Window{x.shape.h, x.shape.w, 1, 1, 0, 0, 1, 1};
+    if (win.dh != 1 || win.dw != 1)
+        throw RuntimeFailure("op '" + op.name + "': dilated pooling is not supported by the GPU runtime");
+    PoolArgs a;
+    for (size_t i = 0; i < inputs.size(); ++i) a.x[i] = operandOf(inputs[i]);
+    a.inputs = int(inputs.size());
+    a.inH = x.shape.h;
+    a.inW = x.shape.w;
+    a.win = {win.kh, win.kw, win.sh, win.sw, win.ph, win.pw, 1, 1};
+    a.kind = op.kind == OpKind::MaxPool ? kPoolMax : kPoolAvg;
+    a.countIncludePad = op.countIncludePad || op.kind == OpKind::GlobalAvgPool;
+    for (size_t r = 0; r < epi.residuals.size(); ++r) a.epi.residual[r] = operandOf(epi.residuals[r]);
+    a.epi.residuals = int(epi.residuals.size());
+    a.epi.activation = actCode(epi.activation);
+    a.out = outputOf(y, plan_.batch());
+    prog.steps.push_back([a](Slot& s) {
+        launchPool(a, s.stream);
+        IOSCOPE_CHECK(cudaPeekAtLastError());
+    });
+}
+
+// One cuDNN convolution of x into y: fused (bias, at most one residual, ReLU or none, in the one
+// call cuDNN offers) or plain (the epilogue then runs as one element-wise kernel over y).
+// Returns false when cuDNN has no algorithm for these tensors (e.g. a strided slice it cannot
+// address), so the caller can take another path.
+bool ProgramCompiler::tryCudnnConv(Program& prog, const Op& op, const View& x, const View& y,
+                                   const std::vector<float>& kernel, const EpilogueSpec& epi, bool fused) {
     const int n = plan_.batch();
     const Window& w = op.window;
     auto xd = tensorDesc(x, n), yd = tensorDesc(y, n);
     cudnnFilterDescriptor_t wdRaw = nullptr;
     IOSCOPE_CHECK(cudnnCreateFilterDescriptor(&wdRaw));
     auto wd = holder(wdRaw, cudnnDestroyFilterDescriptor);
-    IOSCOPE_CHECK(cudnnSetFilter4dDescriptor(wdRaw, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, op.outChannels,
+    const bool nhwc = plan_.layout() == Layout::Nhwc;
+    IOSCOPE_CHECK(cudnnSetFilter4dDescriptor(wdRaw, cudnnType(type_),
+                                             nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW, op.outChannels,
                                              x.shape.c / op.groups, w.kh, w.kw));
     cudnnConvolutionDescriptor_t cdRaw = nullptr;
     IOSCOPE_CHECK(cudnnCreateConvolutionDescriptor(&cdRaw));
     auto cd = holder(cdRaw, cudnnDestroyConvolutionDescriptor);
+    // fp16 and bf16 accumulate in fp32 (cuDNN's pseudo-half configurations).
     IOSCOPE_CHECK(cudnnSetConvolution2dDescriptor(cdRaw, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw,
                                                   CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
     IOSCOPE_CHECK(cudnnSetConvolutionGroupCount(cdRaw, op.groups));
     // Strict fp32 needs FMA math: cuDNN's default math may use TF32 tensor cores on Ampere+.
-    const cudnnMathType_t math = precision_ == Precision::Tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
+    const cudnnMathType_t math = precision_ == Precision::Fp32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH;
     IOSCOPE_CHECK(cudnnSetConvolutionMathType(cdRaw, math));
     int on = 0, oc = 0, oh = 0, ow = 0;
     IOSCOPE_CHECK(cudnnGetConvolution2dForwardOutputDim(cdRaw, *xd, wdRaw, &on, &oc, &oh, &ow));
@@ -126,151 +193,196 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
         throw RuntimeFailure("op '" + op.name + "': cuDNN output " + std::to_string(oc) + "x" +
                              std::to_string(oh) + "x" + std::to_string(ow) + " differs from the inferred " +
                              y.shape.str());
+    const void* wData = uploadTyped(
+        prog, convFilter(kernel, op.outChannels, x.shape.c / op.groups, w.kh, w.kw, plan_.layout()));
 
-    char key[512];
-    std::snprintf(key, sizeof key, "%d|%s/%lld|%d,%d,%d,%d|%d,%d,%d,%d,%d,%d,%d|%lld|%d", n,
-                  x.shape.str().c_str(), x.stride, op.outChannels, w.kh, w.kw, op.groups, w.ph, w.pw, w.sh,
-                  w.sw, w.dh, w.dw, 0, y.stride, int(math));
+    // The fused call: y = act(conv(x) + z + bias), z the residual (or y itself, weighted 0).
+    const View* z = epi.residuals.empty() ? nullptr : &epi.residuals.front();
+    const bool act = epi.activation == Activation::Relu || epi.activation == Activation::None;
+    fused = fused && act && epi.residuals.size() <= 1;
+    std::shared_ptr<cudnnTensorDescriptor_t> zd, bd;
+    std::shared_ptr<cudnnActivationDescriptor_t> ad;
+    const void* biasData = nullptr;
+    if (fused) {
+        zd = z ? tensorDesc(*z, n) : yd;
+        cudnnTensorDescriptor_t bdRaw = nullptr;
+        IOSCOPE_CHECK(cudnnCreateTensorDescriptor(&bdRaw));
+        bd = holder(bdRaw, cudnnDestroyTensorDescriptor);
+        IOSCOPE_CHECK(
+            cudnnSetTensor4dDescriptor(bdRaw, CUDNN_TENSOR_NCHW, cudnnType(type_), 1, op.outChannels, 1, 1));
+        const std::vector<float> zeros(size_t(op.outChannels), 0.0f);
+        biasData = uploadTyped(prog, epi.bias && !epi.bias->empty() ? *epi.bias : zeros);
+        cudnnActivationDescriptor_t adRaw = nullptr;
+        IOSCOPE_CHECK(cudnnCreateActivationDescriptor(&adRaw));
+        ad = holder(adRaw, cudnnDestroyActivationDescriptor);
+        IOSCOPE_CHECK(cudnnSetActivationDescriptor(
+            adRaw, epi.activation == Activation::Relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
+            CUDNN_NOT_PROPAGATE_NAN, 0.0));
+    }
+    const float alpha2 = z ? 1.0f : 0.0f;
+    const void* zData = z ? z->ptr : y.ptr;
+    const ConvCall call = [=](const ConvAlgoChoice& c, Slot& s) {
+        if (!fused)
+            return cudnnConvolutionForward(s.cudnn, &kOne, *xd, x.ptr, wdRaw, wData, cdRaw, c.algo,
+                                           s.workspace.data(), c.workspace, &kZero, *yd, y.ptr);
+        return cudnnConvolutionBiasActivationForward(s.cudnn, &kOne, *xd, x.ptr, wdRaw, wData, cdRaw, c.algo,
+                                                     s.workspace.data(), c.workspace, &alpha2, *zd, zData,
+                                                     *bd, biasData, *ad, *yd, y.ptr);
+    };
+
+    char key[640];
+    std::snprintf(key, sizeof key,
+                  "%d|%s/%lld,%lld,%lld|%d,%d,%d,%d|%d,%d,%d,%d,%d,%d|%lld,%lld,%lld|%d|t%d|f%d%d%d", n,
+                  x.shape.str().c_str(), x.sampleStride, x.channelStride, x.pixelStride, op.outChannels, w.kh,
+                  w.kw, op.groups, w.ph, w.pw, w.sh, w.sw, w.dh, w.dw, y.sampleStride, y.channelStride,
+                  y.pixelStride, int(math), int(type_), int(fused), z ? 1 : 0, int(epi.activation));
     auto& cache = device_.convAlgoCache();
     auto it = cache.find(key);
     if (it == cache.end()) {
-        try {
-            const ConvProblem problem{*xd, x.ptr, wdRaw, kernel, cdRaw, *yd, y.ptr, op.groups != 1};
-            it = cache.emplace(key, chooseConvAlgo(device_, problem, precision_)).first;
-        } catch (const RuntimeFailure& e) {
-            throw RuntimeFailure("op '" + op.name + "': " + e.what() + " (input " + describe(x) +
-                                 ", output " + describe(y) + ")");
-        }
+        const ConvProblem problem{*xd, x.ptr, wdRaw, wData, cdRaw, *yd, y.ptr, op.groups != 1};
+        const bool precompOnly = fused && epi.activation == Activation::None;
+        const auto choice = chooseConvAlgo(device_, problem, precision_, call, precompOnly);
+        if (!choice) return false;
+        it = cache.emplace(key, *choice).first;
     }
     const ConvAlgoChoice choice = it->second;
     IOSCOPE_CHECK(cudnnSetConvolutionMathType(cdRaw, choice.math));
     prog.keepAlive.insert(prog.keepAlive.end(), {xd, yd, wd, cd});
-
-    // Conv + bias + ReLU in one cuDNN call where cuDNN allows it (ReLU, a bias); else conv, then
-    // one element-wise kernel for bias and activation.
-    if (bias && op.activation == Activation::Relu) {
-        cudnnActivationDescriptor_t adRaw = nullptr;
-        IOSCOPE_CHECK(cudnnCreateActivationDescriptor(&adRaw));
-        auto ad = holder(adRaw, cudnnDestroyActivationDescriptor);
-        IOSCOPE_CHECK(
-            cudnnSetActivationDescriptor(adRaw, CUDNN_ACTIVATION_RELU, CUDNN_NOT_PROPAGATE_NAN, 0.0));
-        cudnnTensorDescriptor_t bdRaw = nullptr;
-        IOSCOPE_CHECK(cudnnCreateTensorDescriptor(&bdRaw));
-        auto bd = holder(bdRaw, cudnnDestroyTensorDescriptor);
-        IOSCOPE_CHECK(
-            cudnnSetTensor4dDescriptor(bdRaw, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, op.outChannels, 1, 1));
-        auto fused = [xd, yd, wd, cd, ad, bd, choice, x, y, kernel, bias](Slot& s) {
-            return cudnnConvolutionBiasActivationForward(s.cudnn, &kOne, *xd, x.ptr, *wd, kernel, *cd,
-                                                         choice.algo, s.workspace.data(), choice.workspace,
-                                                         &kZero, *yd, y.ptr, *bd, bias, *ad, *yd, y.ptr);
-        };
-        Slot& s0 = device_.slot(0);
-        if (fused(s0) == CUDNN_STATUS_SUCCESS) {
-            IOSCOPE_CHECK(cudaStreamSynchronize(s0.stream));
-            prog.keepAlive.insert(prog.keepAlive.end(), {ad, bd});
-            prog.steps.push_back([fused](Slot& s) { IOSCOPE_CHECK(fused(s)); });
-            return;
-        }
-        cudaGetLastError();
-    }
-    prog.steps.push_back([xd, yd, wd, cd, choice, x, y, kernel](Slot& s) {
-        IOSCOPE_CHECK(cudnnConvolutionForward(s.cudnn, &kOne, *xd, x.ptr, *wd, kernel, *cd, choice.algo,
-                                              s.workspace.data(), choice.workspace, &kZero, *yd, y.ptr));
+    if (fused) prog.keepAlive.insert(prog.keepAlive.end(), {zd, bd, ad});
+    prog.steps.push_back([call, choice, name = op.name](Slot& s) {
+        const cudnnStatus_t status = call(choice, s);
+        if (status != CUDNN_STATUS_SUCCESS)
+            throw RuntimeFailure("cuDNN error in op '" + name + "': " + cudnnGetErrorString(status));
     });
-    if (bias || op.activation != Activation::None)
-        addElementwise(prog, {y}, y, false, nullptr, bias, op.activation);
+    if (!fused && (epi.bias || !epi.residuals.empty() || epi.activation != Activation::None)) {
+        std::vector<View> terms{y};
+        terms.insert(terms.end(), epi.residuals.begin(), epi.residuals.end());
+        addElementwise(prog, terms, y, false, nullptr, epi.bias ? upload(prog, *epi.bias) : nullptr,
+                       epi.activation);
+    }
+    return true;
+}
+
+void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const View& y, const Weights&,
+                              const std::vector<float>& kernel, const EpilogueSpec& epi) {
+    if (isDepthwise(op, x) && op.window.dh == 1 && op.window.dw == 1)
+        return addDepthwise(prog, {x}, y, op.window, kernel, false, epi);
+    try {
+        if (tryCudnnConv(prog, op, x, y, kernel, epi, true)) return;
+        if (tryCudnnConv(prog, op, x, y, kernel, epi, false)) return;
+        // Strided slices cuDNN cannot address: a dense copy of the input, a dense output then
+        // copied (with the epilogue) into place.
+        const View xd = x.packed() ? x : privateBuffer(prog, x.shape);
+        if (!x.packed()) appendCopy(prog, x, xd);
+        const View yd = privateBuffer(prog, y.shape);
+        if (!tryCudnnConv(prog, op, xd, yd, kernel, EpilogueSpec{}, false))
+            throw RuntimeFailure("cuDNN has no convolution algorithm for this convolution");
+        std::vector<View> terms{yd};
+        terms.insert(terms.end(), epi.residuals.begin(), epi.residuals.end());
+        addElementwise(prog, terms, y, false, nullptr, epi.bias ? upload(prog, *epi.bias) : nullptr,
+                       epi.activation);
+    } catch (const RuntimeFailure& e) {
+        throw RuntimeFailure("op '" + op.name + "': " + e.what() + " (input " + describe(x) + ", output " +
+                             describe(y) + ")");
+    }
+}
+
+void ProgramCompiler::addFullyConnected(Program& prog, const Op& op, const View& xIn, const View& y,
+                                        const Weights& w, const std::vector<View>& residuals) {
+    View x = xIn;
+    if (x.shape.h * x.shape.w > 1) { // flatten in NCHW order first, as every executor does
+        const View flat = privateBuffer(prog, {int(x.shape.elements()), 1, 1});
+        const Operand xo = operandOf(x);
+        const OutputArgs fo = outputOf(flat, plan_.batch());
+        const int c = x.shape.c, pixels = x.shape.h * x.shape.w;
+        prog.steps.push_back([xo, fo, c, pixels](Slot& s) {
+            launchFlatten(xo, c, pixels, fo, s.stream);
+            IOSCOPE_CHECK(cudaPeekAtLastError());
+        });
+        x = flat;
+    }
+    const void* kernel = uploadTyped(prog, w.kernel);
+    const int n = plan_.batch(), in = x.shape.c, out = op.outChannels;
+    const long long lda = x.sampleStride, ldc = y.sampleStride;
+    const cudaDataType_t t = cudaType(type_);
+    const cublasComputeType_t compute =
+        precision_ == Precision::Tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    // Row-major out[N][O] = in[N][I] * W[O][I]^T, i.e. column-major out^T = W^T(as I x O)^T * in^T.
+    prog.steps.push_back([=](Slot& s) {
+        IOSCOPE_CHECK(cublasGemmEx(s.cublas, CUBLAS_OP_T, CUBLAS_OP_N, out, n, in, &kOne, kernel, t, in,
+                                   x.ptr, t, static_cast<int>(lda), &kZero, y.ptr, t, static_cast<int>(ldc),
+                                   compute, CUBLAS_GEMM_DEFAULT));
+    });
+    if (!w.bias.empty() || !residuals.empty() || op.activation != Activation::None) {
+        std::vector<View> terms{y};
+        terms.insert(terms.end(), residuals.begin(), residuals.end());
+        addElementwise(prog, terms, y, false, nullptr, upload(prog, w.bias), op.activation);
+    }
 }
 
 void ProgramCompiler::compileCore(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
-                                  const Weights& w) {
-    const int n = plan_.batch();
+                                  const Weights& w, const std::vector<View>& residuals) {
     const View& x = inputs.front();
+    const EpilogueSpec epi{w.bias.empty() ? nullptr : &w.bias, residuals, op.activation};
     switch (op.kind) {
     case OpKind::Input:
         return;
     case OpKind::Conv:
-        addConv(prog, op, x, y, upload(prog, w.kernel), upload(prog, w.bias));
+        addConv(prog, op, x, y, w, w.kernel, epi);
         return;
     case OpKind::SepConv: {
-        View in = x;
-        if (op.preRelu) {
-            in = privateBuffer(prog, x.shape);
-            addElementwise(prog, {x}, in, false, nullptr, nullptr, Activation::Relu);
-        }
-        Op depthwise = op;
-        depthwise.groups = x.shape.c;
-        depthwise.outChannels = x.shape.c;
-        depthwise.activation = Activation::None;
+        // Depthwise in ioscope's kernel (leading ReLU and the sum of the inputs taken on load),
+        // pointwise in cuDNN with the op's epilogue.
         const View mid = privateBuffer(prog, {x.shape.c, y.shape.h, y.shape.w});
-        addConv(prog, depthwise, in, mid, upload(prog, w.depthwise), nullptr);
+        addDepthwise(prog, inputs, mid, op.window, w.depthwise, op.preRelu, EpilogueSpec{});
         Op pointwise = op;
         pointwise.window = Window{};
         pointwise.groups = 1;
-        addConv(prog, pointwise, mid, y, upload(prog, w.kernel), upload(prog, w.bias));
+        addConv(prog, pointwise, mid, y, w, w.kernel, epi);
         return;
     }
     case OpKind::MaxPool:
     case OpKind::AvgPool:
-    case OpKind::GlobalAvgPool: {
-        Window win = op.window;
-        if (op.kind == OpKind::GlobalAvgPool) win = Window{x.shape.h, x.shape.w, 1, 1, 0, 0, 1, 1};
-        if (win.dh != 1 || win.dw != 1)
-            throw RuntimeFailure("op '" + op.name + "': dilated pooling is not supported by the GPU runtime");
-        const cudnnPoolingMode_t mode = op.kind == OpKind::MaxPool ? CUDNN_POOLING_MAX
-                                        : (op.countIncludePad || op.kind == OpKind::GlobalAvgPool)
-                                            ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
-                                            : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING;
-        cudnnPoolingDescriptor_t pdRaw = nullptr;
-        IOSCOPE_CHECK(cudnnCreatePoolingDescriptor(&pdRaw));
-        auto pd = holder(pdRaw, cudnnDestroyPoolingDescriptor);
-        IOSCOPE_CHECK(cudnnSetPooling2dDescriptor(pdRaw, mode, CUDNN_NOT_PROPAGATE_NAN, win.kh, win.kw,
-                                                  win.ph, win.pw, win.sh, win.sw));
-        auto xd = tensorDesc(x, n), yd = tensorDesc(y, n);
-        prog.keepAlive.insert(prog.keepAlive.end(), {pd, xd, yd});
-        prog.steps.push_back([pd, xd, yd, x, y](Slot& s) {
-            IOSCOPE_CHECK(cudnnPoolingForward(s.cudnn, *pd, &kOne, *xd, x.ptr, &kZero, *yd, y.ptr));
-        });
+    case OpKind::GlobalAvgPool:
+        addPool(prog, op, inputs, y, EpilogueSpec{nullptr, residuals, op.activation});
         return;
-    }
     case OpKind::Softmax: {
-        auto xd = tensorDesc(x, n), yd = tensorDesc(y, n);
-        prog.steps.push_back([xd, yd, x, y](Slot& s) {
-            IOSCOPE_CHECK(cudnnSoftmaxForward(s.cudnn, CUDNN_SOFTMAX_ACCURATE, CUDNN_SOFTMAX_MODE_CHANNEL,
-                                              &kOne, *xd, x.ptr, &kZero, *yd, y.ptr));
+        const Operand xo = operandOf(x);
+        const OutputArgs yo = outputOf(y, plan_.batch());
+        prog.steps.push_back([xo, yo](Slot& s) {
+            launchSoftmax(xo, yo, s.stream);
+            IOSCOPE_CHECK(cudaPeekAtLastError());
         });
         return;
     }
-    case OpKind::FullyConnected: {
-        const float* kernel = upload(prog, w.kernel);
-        const float* bias = upload(prog, w.bias);
-        const int in = static_cast<int>(x.shape.elements()), out = op.outChannels;
-        const long long lda = x.stride, ldc = y.stride;
-        // Row-major out[N][O] = in[N][I] * W[O][I]^T, i.e. column-major out^T = W^T(as I x O)^T * in^T.
-        prog.steps.push_back([=](Slot& s) {
-            IOSCOPE_CHECK(cublasSgemm(s.cublas, CUBLAS_OP_T, CUBLAS_OP_N, out, n, in, &kOne, kernel, in,
-                                      x.ptr, static_cast<int>(lda), &kZero, y.ptr, static_cast<int>(ldc)));
+    case OpKind::Flatten: {
+        const Operand xo = operandOf(x);
+        const OutputArgs yo = outputOf(y, plan_.batch());
+        const int c = x.shape.c, pixels = x.shape.h * x.shape.w;
+        prog.steps.push_back([xo, yo, c, pixels](Slot& s) {
+            launchFlatten(xo, c, pixels, yo, s.stream);
+            IOSCOPE_CHECK(cudaPeekAtLastError());
         });
-        if (bias || op.activation != Activation::None)
-            addElementwise(prog, {y}, y, false, nullptr, bias, op.activation);
         return;
     }
+    case OpKind::FullyConnected:
+        addFullyConnected(prog, op, x, y, w, residuals);
+        return;
     case OpKind::Activation:
         addElementwise(prog, inputs, y, false, nullptr, nullptr, op.activation);
         return;
     case OpKind::Mul:
-        addElementwise(prog, inputs, y, true, nullptr, nullptr, Activation::None);
+        addElementwise(prog, inputs, y, true, nullptr, nullptr, op.activation);
         return;
     case OpKind::ScaleShift:
-        addElementwise(prog, inputs, y, false, upload(prog, w.kernel), upload(prog, w.bias),
-                       Activation::None);
+        addElementwise(prog, inputs, y, false, upload(prog, w.kernel), upload(prog, w.bias), op.activation);
         return;
     case OpKind::Add:
     case OpKind::Identity:
     case OpKind::Concat:
-    case OpKind::Flatten:
         // Concat/Identity whose inputs were written in place already are their own output.
-        if (inputs.size() == 1 && inputs.front().ptr == y.ptr) return;
-        addElementwise(prog, inputs, y, false, nullptr, nullptr, Activation::None);
+        if (inputs.size() == 1 && inputs.front().ptr == y.ptr && op.activation == Activation::None) return;
+        addElementwise(prog, inputs, y, false, nullptr, nullptr, op.activation);
         return;
     case OpKind::Sequential:
         throw RuntimeFailure("op '" + op.name + "': nested sequential op");
@@ -298,21 +410,21 @@ Program ProgramCompiler::compileOp(OpId id) {
         for (const TermCopy& term : p.copies) {
             std::vector<View> sources;
             for (int i : term.inputs) sources.push_back(p.inputs[size_t(i)]);
-            addElementwise(prog, sources, sliceChannels(p.combined, term.channel, term.shape), false, nullptr,
+            addElementwise(prog, sources, p.combined.channels(term.channel, term.shape), false, nullptr,
                            nullptr, Activation::None);
         }
         inputs = {p.combined};
         break;
     }
     if (op.kind != OpKind::Sequential) {
-        compileCore(prog, op, inputs, p.out, seededWeights(op, kDefaultWeightSeed));
+        compileCore(prog, op, inputs, p.out, seededWeights(op, kDefaultWeightSeed), p.residuals);
         return prog;
     }
     View cur = inputs.front();
     for (size_t i = 0; i < op.body.size(); ++i) {
         const Op& inner = op.body[i];
         const View y = i + 1 == op.body.size() ? p.out : privateBuffer(prog, inner.out);
-        compileCore(prog, inner, {cur}, y, seededBodyWeights(op, i, kDefaultWeightSeed));
+        compileCore(prog, inner, {cur}, y, seededBodyWeights(op, i, kDefaultWeightSeed), {});
         cur = y;
     }
     return prog;
@@ -328,7 +440,8 @@ Program ProgramCompiler::compileMerged(const std::vector<OpId>& ops, const View&
     for (OpId id : ops) weights.push_back(seededWeights(g_.op(id), kDefaultWeightSeed));
     const MergedConv m = buildMergedConv(g_, ops, weights);
     const View x = plan_.op(ops.front()).combined;
-    addConv(prog, m.conv, x, y, upload(prog, m.weights.kernel), upload(prog, m.weights.bias));
+    const EpilogueSpec epi{m.weights.bias.empty() ? nullptr : &m.weights.bias, {}, m.conv.activation};
+    addConv(prog, m.conv, x, y, m.weights, m.weights.kernel, epi);
     return prog;
 }
 

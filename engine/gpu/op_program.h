@@ -1,6 +1,12 @@
 #pragma once
 // Ops compiled into launch steps: cuDNN/cuBLAS descriptors built, conv algorithms measured and
-// weights uploaded once, so a run (or a CUDA-graph capture) only enqueues work on a slot's stream.
+// weights uploaded (in the run's element type and layout) once, so a run (or a CUDA-graph
+// capture) only enqueues work on a slot's stream.
+//
+// What runs where: convolutions in cuDNN with bias, one residual and ReLU fused into the call
+// where cuDNN accepts it (else one element-wise epilogue kernel); depthwise convolutions
+// (separable convs' first half, depthwise Conv ops), pools, flatten, softmax and element-wise
+// work in ioscope's kernels (gpu/kernels.h) with the epilogue fused; fully connected in cuBLAS.
 #include "exec/merged_conv.h"
 #include "gpu/buffer_plan.h"
 
@@ -23,6 +29,13 @@ struct Program {
     }
 };
 
+// What an op's result gets before it is stored: bias, residual adds, activation.
+struct EpilogueSpec {
+    const std::vector<float>* bias = nullptr;
+    std::vector<View> residuals;
+    Activation activation = Activation::None;
+};
+
 // Compiles ops of one graph against one buffer plan. Weights are seeded (weights_init) unless
 // the op carries its own, exactly as the CPU reference executor uses them.
 class ProgramCompiler {
@@ -36,25 +49,36 @@ class ProgramCompiler {
     // The same, writing `y` (live profiling gives each candidate merge its own buffer).
     Program compileMerged(const std::vector<OpId>& ops, const View& y);
 
-    // Appends a copy of `from` into `to` (same element count).
+    // Appends a copy of `from` into `to` (same shape; any strides).
     void appendCopy(Program& prog, const View& from, const View& to) {
         addElementwise(prog, {from}, to, false, nullptr, nullptr, Activation::None);
     }
+    // A dense buffer of `shape` in the plan's layout and type, owned by `prog`.
+    View privateBuffer(Program& prog, Shape shape);
 
   private:
     void compileCore(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
-                     const Weights& w);
-    void addConv(Program& prog, const Op& op, const View& x, const View& y, const float* kernel,
-                 const float* bias);
+                     const Weights& w, const std::vector<View>& residuals);
+    void addConv(Program& prog, const Op& op, const View& x, const View& y, const Weights& w,
+                 const std::vector<float>& kernel, const EpilogueSpec& epi);
+    bool tryCudnnConv(Program& prog, const Op& op, const View& x, const View& y,
+                      const std::vector<float>& kernel, const EpilogueSpec& epi, bool fused);
+    void addDepthwise(Program& prog, const std::vector<View>& inputs, const View& y, const Window& win,
+                      const std::vector<float>& weights, bool preRelu, const EpilogueSpec& epi);
+    void addPool(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
+                 const EpilogueSpec& epi);
+    void addFullyConnected(Program& prog, const Op& op, const View& x, const View& y, const Weights& w,
+                           const std::vector<View>& residuals);
     void addElementwise(Program& prog, const std::vector<View>& inputs, const View& y, bool product,
                         const float* scale, const float* shift, Activation act);
-    View privateBuffer(Program& prog, Shape shape);
     const float* upload(Program& prog, const std::vector<float>& values);
+    const void* uploadTyped(Program& prog, const std::vector<float>& values);
 
     Device& device_;
     const Graph& g_;
     const BufferPlan& plan_;
     Precision precision_;
+    DataType type_;
 };
 
 } // namespace ioscope::gpu

@@ -9,10 +9,12 @@ namespace ioscope::gpu {
 
 ProfilingSession::ProfilingSession(Device& device, const Graph& g, const RunConfig& run)
     : graph_(&g), hash_(g.contentHash()), run_(run) {
+    device.requirePrecision(run.precision);
     device.setPrecision(run.precision);
-    plan_ = std::make_unique<BufferPlan>(g, std::vector<std::vector<OpId>>{}, run.batch);
+    const DataType type = dataTypeFor(run.precision);
+    plan_ = std::make_unique<BufferPlan>(g, std::vector<std::vector<OpId>>{}, run.batch, run.layout, type);
     // Stage inputs hold deterministic, finite values (their content never matters for time).
-    launchPatternFill(plan_->base(), static_cast<long long>(plan_->bytes() / sizeof(float)), 7u,
+    launchPatternFill(plan_->base(), static_cast<long long>(plan_->bytes()) / elementBytes(type), type, 7u,
                       device.slot(0).stream);
     IOSCOPE_CHECK(cudaStreamSynchronize(device.slot(0).stream));
     compiler_ = std::make_unique<ProgramCompiler>(device, g, *plan_, run.precision);
@@ -40,8 +42,10 @@ const Program& ProfilingSession::opProgram(OpId id) {
 // buffer), the merged convolution writes there; otherwise it writes its own buffer and the
 // copies the members' consumers will make are measured with it.
 const Program& ProfilingSession::mergedProgram(std::vector<OpId> ops) {
-    std::sort(ops.begin(), ops.end(),
-              [&](OpId a, OpId b) { return plan_->op(a).out.ptr < plan_->op(b).out.ptr; });
+    std::sort(ops.begin(), ops.end(), [&](OpId a, OpId b) {
+        return static_cast<const char*>(plan_->op(a).out.ptr) <
+               static_cast<const char*>(plan_->op(b).out.ptr);
+    });
     auto it = merged_.find(ops);
     if (it != merged_.end()) {
         it->second.lastBatch = batch_;
@@ -54,7 +58,9 @@ const Program& ProfilingSession::mergedProgram(std::vector<OpId> ops) {
         channels += v.shape.c;
         if (i > 0) {
             const View& prev = plan_->op(ops[i - 1]).out;
-            contiguous = contiguous && v.stride == prev.stride && v.ptr == prev.ptr + prev.shape.elements();
+            contiguous = contiguous && v.sampleStride == prev.sampleStride &&
+                         v.pixelStride == prev.pixelStride &&
+                         v.ptr == prev.channels(prev.shape.c, v.shape).ptr;
         }
     }
     const View first = plan_->op(ops.front()).out;
@@ -62,19 +68,18 @@ const Program& ProfilingSession::mergedProgram(std::vector<OpId> ops) {
     std::unique_ptr<DeviceBuffer> buffer;
     std::unique_ptr<Program> program;
     if (contiguous) {
-        program =
-            std::make_unique<Program>(compiler_->compileMerged(ops, View{first.ptr, shape, first.stride}));
+        View whole = first;
+        whole.shape = shape;
+        program = std::make_unique<Program>(compiler_->compileMerged(ops, whole));
     } else {
-        buffer = std::make_unique<DeviceBuffer>(size_t(shape.elements()) * run_.batch * sizeof(float),
-                                                "merged output");
-        const View y{buffer->floats(), shape, shape.elements()};
+        buffer = std::make_unique<DeviceBuffer>(
+            size_t(shape.elements()) * run_.batch * size_t(elementBytes(first.type)), "merged output");
+        const View y = packedView(buffer->data(), shape, run_.layout, first.type);
         program = std::make_unique<Program>(compiler_->compileMerged(ops, y));
         int channel = 0;
         for (OpId id : ops) {
             const View& member = plan_->op(id).out;
-            compiler_->appendCopy(
-                *program, View{y.ptr + (long long)channel * shape.h * shape.w, member.shape, y.stride},
-                member);
+            compiler_->appendCopy(*program, y.channels(channel, member.shape), member);
             channel += member.shape.c;
         }
     }
@@ -91,7 +96,7 @@ void ProfilingSession::releaseMergesUpTo(size_t index) {
 }
 
 double ProfilingSession::workingSetBytes() const {
-    return double(modelTotals(*graph_).params) * sizeof(float) + double(plan_->bytes());
+    return double(modelTotals(*graph_).params) * bytesPerElement(run_.precision) + double(plan_->bytes());
 }
 
 } // namespace ioscope::gpu

@@ -2,6 +2,7 @@
 
 #include "exec/tensor.h"
 #include "gpu/cupti_timeline.h"
+#include "gpu/tensor_io.h"
 
 #include <algorithm>
 
@@ -15,7 +16,7 @@ ScheduleProgram::ScheduleProgram(Device& device, const Graph& g, const Schedule&
         if (st.strategy == Strategy::Merge && st.opCount() > 1) mergeSets.push_back(st.allOps());
     }
     device_.ensureSlots(slots_);
-    plan_ = std::make_unique<BufferPlan>(g, mergeSets, run.batch);
+    plan_ = std::make_unique<BufferPlan>(g, mergeSets, run.batch, run.layout, dataTypeFor(run.precision));
     ProgramCompiler compiler(device_, g, *plan_, run.precision);
     // Programs are stored first, pointers taken after, so the vector never reallocates under them.
     std::vector<int> index(static_cast<size_t>(g.size()), -1);
@@ -57,9 +58,7 @@ void ScheduleProgram::uploadInputs(std::uint64_t seed) {
         const Op& op = g_.op(id);
         if (op.kind != OpKind::Input) continue;
         const Tensor t = seededInput(op.out, run_.batch, seed + k++);
-        const View v = plan_->op(id).out;
-        IOSCOPE_CHECK(
-            cudaMemcpy(v.ptr, t.data.data(), t.data.size() * sizeof(float), cudaMemcpyHostToDevice));
+        writeTensor(plan_->op(id).out, run_.batch, t.data);
     }
 }
 
@@ -85,14 +84,7 @@ std::vector<OutputTensor> ScheduleProgram::downloadOutputs() const {
     std::vector<OutputTensor> out;
     for (OpId id : g_.outputs()) {
         const View v = plan_->op(id).out;
-        OutputTensor t{g_.op(id).name, run_.batch, v.shape, {}};
-        const size_t per = size_t(v.shape.elements());
-        t.data.resize(per * size_t(run_.batch));
-        // Per-sample rows may be strided (a slice of a concat buffer).
-        IOSCOPE_CHECK(cudaMemcpy2D(t.data.data(), per * sizeof(float), v.ptr,
-                                   size_t(v.stride) * sizeof(float), per * sizeof(float), size_t(run_.batch),
-                                   cudaMemcpyDeviceToHost));
-        out.push_back(std::move(t));
+        out.push_back({g_.op(id).name, run_.batch, v.shape, readTensor(v, run_.batch)});
     }
     return out;
 }

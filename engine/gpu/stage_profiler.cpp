@@ -189,7 +189,8 @@ class GpuCostModel : public CostModel {
 
     ProfileContext context(const RunConfig& cfg) const {
         return {device_.name(), cuda_,     cudnn_,
-                cfg.precision,  cfg.batch, mode_ == ExecMode::Graph ? "graph" : "stages"};
+                cfg.precision,  cfg.batch, mode_ == ExecMode::Graph ? "graph" : "stages",
+                cfg.layout};
     }
 
     ProfilingSession& sessionFor(const Graph& g, const RunConfig& cfg) {

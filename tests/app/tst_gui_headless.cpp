@@ -131,11 +131,11 @@ void TestGuiHeadless::usageErrorExits2() {
 void TestGuiHeadless::costPrecisionAndExecute() {
     const QString out = dir_.filePath(QStringLiteral("exec.png"));
     QByteArray err;
-    QCOMPARE(run({QStringLiteral("--precision"), QStringLiteral("fp16"), QStringLiteral("--screenshot"), out,
+    QCOMPARE(run({QStringLiteral("--precision"), QStringLiteral("fp8"), QStringLiteral("--screenshot"), out,
                   QStringLiteral("squeezenet")},
                  &err),
              2);
-    QVERIFY2(err.contains("fp16"), err.constData());
+    QVERIFY2(err.contains("fp8"), err.constData());
     QCOMPARE(run({QStringLiteral("--cost"), QStringLiteral("sim:nowhere"), QStringLiteral("--screenshot"),
                   out, QStringLiteral("squeezenet")},
                  &err),

@@ -116,4 +116,67 @@ inline Graph branchyGraph(int channels = 32, int hw = 17) {
     return g;
 }
 
+// Every fusion pattern of graph/fusion.h (as written; fuseForRuntime folds them): a ResNet block
+// (conv + add + ReLU), a residual with no activation, a residual under a sigmoid, a pool plus a
+// residual, a separable conv summing its inputs plus a residual, a depthwise conv, ReLUs shared by
+// sequential units, a batch norm + ReLU that cannot fold (pre-activation), branch sums inside an
+// identity's terms, and a head with a flatten of a spatial map.
+inline Graph fusionPatternGraph(int channels = 16, int hw = 10) {
+    Graph g("fusion_patterns");
+    const OpId x = g.addInput("input", {channels, hw, hw});
+    const OpId stem = g.addOp(makeConv("stem", x, 32, 3));
+    const OpId a = g.addOp(makeConv("res_a", stem, 32, 3));
+    const OpId b = g.addOp(makeConv("res_b", a, 32, 3, 1, Activation::None));
+    const OpId sum1 = g.addOp(makeOp("res_add", OpKind::Add, {b, stem}));
+    Op relu1 = makeOp("res_relu", OpKind::Activation, {sum1});
+    relu1.activation = Activation::Relu;
+    const OpId r1 = g.addOp(relu1);
+    const OpId c = g.addOp(makeConv("plain_1x1", r1, 32, 1, 1, Activation::None));
+    const OpId r2 = g.addOp(makeOp("plain_add", OpKind::Add, {c, r1}));
+    const OpId d = g.addOp(makeConv("sig_conv", r2, 32, 3, 1, Activation::None));
+    const OpId sum3 = g.addOp(makeOp("sig_add", OpKind::Add, {d, r2}));
+    Op sig = makeOp("sig", OpKind::Activation, {sum3});
+    sig.activation = Activation::Sigmoid;
+    const OpId r3 = g.addOp(sig);
+    Op pool = makeOp("pool", OpKind::AvgPool, {r3});
+    pool.window = Window{3, 3, 1, 1, 1, 1, 1, 1};
+    const OpId p = g.addOp(pool);
+    const OpId r4 = g.addOp(makeOp("pool_add", OpKind::Add, {p, r2}));
+    Op sep = makeOp("sep", OpKind::SepConv, {r3, r4});
+    sep.outChannels = 32;
+    sep.window = Window{5, 5, 1, 1, 2, 2, 1, 1};
+    sep.preRelu = true;
+    const OpId s = g.addOp(sep);
+    const OpId r5 = g.addOp(makeOp("sep_add", OpKind::Add, {s, r1}));
+    const OpId dw = g.addOp(makeConv("depthwise", r5, 32, 3, 1, Activation::Relu, 32));
+    auto reluConv = [&](const char* name, OpId in, int out) {
+        Op seq = makeOp(name, OpKind::Sequential, {in});
+        Op relu = makeOp("relu", OpKind::Activation, {});
+        relu.activation = Activation::Relu;
+        Op conv = makeConv("conv", -1, out, 1, 1, Activation::None);
+        conv.inputs.clear();
+        seq.body = {relu, conv};
+        return g.addOp(seq);
+    };
+    const OpId left = reluConv("left", r5, 16);
+    const OpId right = reluConv("right", r5, 16);
+    const OpId t1 = g.addOp(makeConv("t1", dw, 16, 3, 1, Activation::None));
+    const OpId t2 = g.addOp(makeConv("t2", dw, 16, 1, 1, Activation::None));
+    Op cell = makeOp("cell", OpKind::Identity, {t1, t2, left, right});
+    cell.sumTerms = {2, 1, 1};
+    const OpId cl = g.addOp(cell);
+    const OpId bn = g.addOp(makeOp("bn", OpKind::ScaleShift, {cl}));
+    Op bnRelu = makeOp("bn_relu", OpKind::Activation, {bn});
+    bnRelu.activation = Activation::Relu;
+    const OpId br = g.addOp(bnRelu);
+    const OpId head = g.addOp(makeConv("head", br, 8, 3, 2, Activation::Relu));
+    const OpId fl = g.addOp(makeOp("flatten", OpKind::Flatten, {head}));
+    Op fc = makeOp("fc", OpKind::FullyConnected, {fl});
+    fc.outChannels = 10;
+    fc.activation = Activation::None;
+    g.addOp(fc);
+    g.finalize("fusion_patterns");
+    return g;
+}
+
 } // namespace gputest

@@ -4,7 +4,9 @@
 #include "cost/profile_cache.h"
 #include "exec/cpu_executor.h"
 #include "exec/gpu_execution.h"
+#include "exec/kernel_classes.h"
 #include "gpu_test_graphs.h"
+#include "graph/fusion.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 #include "util/errors.h"
@@ -16,10 +18,28 @@ using namespace ioscope;
 
 namespace {
 
-// Tolerances (max |gpu - cpu| / (1 + max |cpu|) over a tensor): strict fp32 differs from the CPU
-// only by summation order; TF32 rounds products' inputs to 10 mantissa bits.
+// Tolerances (max |gpu - cpu| / (1 + max |cpu|) over a tensor, against the fp32 CPU reference):
+// strict fp32 differs from the CPU only by summation order; TF32 rounds products' inputs to 10
+// mantissa bits; fp16 stores every tensor with 11 significant bits, bf16 with 8 (accumulation
+// in fp32 for both), so their errors grow with depth more than TF32's.
 constexpr double kFp32Tolerance = 1e-4;
 constexpr double kTf32Tolerance = 2e-2;
+constexpr double kFp16Tolerance = 2e-2;
+constexpr double kBf16Tolerance = 8e-2;
+
+double toleranceFor(Precision p) {
+    switch (p) {
+    case Precision::Fp32:
+        return kFp32Tolerance;
+    case Precision::Tf32:
+        return kTf32Tolerance;
+    case Precision::Fp16:
+        return kFp16Tolerance;
+    case Precision::Bf16:
+        return kBf16Tolerance;
+    }
+    return 0;
+}
 
 double relativeError(const OutputTensor& gpu, const Tensor& cpu) {
     if (gpu.data.size() != cpu.data.size()) return INFINITY;
@@ -32,10 +52,11 @@ double relativeError(const OutputTensor& gpu, const Tensor& cpu) {
     return diff / (1 + scale);
 }
 
-ExecutionResult runGpu(const Graph& g, const Schedule& s, ExecMode mode, Precision p, int batch = 2) {
+ExecutionResult runGpu(const Graph& g, const Schedule& s, ExecMode mode, Precision p, int batch = 2,
+                       Layout layout = Layout::Nhwc) {
     ExecutionOptions o;
     o.mode = mode;
-    o.run = {batch, p};
+    o.run = {batch, p, layout};
     o.warmup = 2;
     o.runs = 3;
     o.utilization = false;
@@ -61,20 +82,26 @@ class TestGpuExecutor : public QObject {
     void everyOpKindMatchesCpu_data() {
         QTest::addColumn<int>("precision");
         QTest::addColumn<int>("mode");
-        QTest::newRow("fp32 stages") << int(Precision::Fp32) << int(ExecMode::Stages);
-        QTest::newRow("fp32 graph") << int(Precision::Fp32) << int(ExecMode::Graph);
-        QTest::newRow("tf32 graph") << int(Precision::Tf32) << int(ExecMode::Graph);
+        QTest::addColumn<int>("layout");
+        QTest::newRow("fp32 stages nhwc")
+            << int(Precision::Fp32) << int(ExecMode::Stages) << int(Layout::Nhwc);
+        for (Layout l : {Layout::Nhwc, Layout::Nchw})
+            for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16}) {
+                const std::string name = std::string(toString(p)) + " graph " + std::string(toString(l));
+                QTest::newRow(name.c_str()) << int(p) << int(ExecMode::Graph) << int(l);
+            }
     }
     void everyOpKindMatchesCpu() {
         QFETCH(int, precision);
         QFETCH(int, mode);
+        QFETCH(int, layout);
         const Graph g = gputest::everyKindGraph();
         const Schedule s = sequential(g);
         const int batch = 2;
         const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
-        const ExecutionResult gpu = runGpu(g, s, ExecMode(mode), Precision(precision), batch);
+        const ExecutionResult gpu = runGpu(g, s, ExecMode(mode), Precision(precision), batch, Layout(layout));
         QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
-        const double tol = Precision(precision) == Precision::Fp32 ? kFp32Tolerance : kTf32Tolerance;
+        const double tol = toleranceFor(Precision(precision));
         for (size_t i = 0; i < cpu.outputs.size(); ++i) {
             const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
             if (!(err <= tol))
@@ -83,6 +110,70 @@ class TestGpuExecutor : public QObject {
                                      .arg(err)
                                      .arg(tol)));
         }
+    }
+
+    // The fused graph on the GPU computes what the graph as written computes on the CPU: every
+    // fusion pattern, every precision, both layouts.
+    void fusionPatternsMatchCpu_data() {
+        QTest::addColumn<int>("precision");
+        QTest::addColumn<int>("layout");
+        for (Layout l : {Layout::Nhwc, Layout::Nchw})
+            for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16}) {
+                const std::string name = std::string(toString(p)) + " " + std::string(toString(l));
+                QTest::newRow(name.c_str()) << int(p) << int(l);
+            }
+    }
+    void fusionPatternsMatchCpu() {
+        QFETCH(int, precision);
+        QFETCH(int, layout);
+        const Graph written = gputest::fusionPatternGraph();
+        FusionReport report;
+        const Graph fused = fuseForRuntime(written, &report);
+        QVERIFY(report.residualsFolded >= 5 && report.activationsFolded >= 2 && report.reluShared >= 2);
+        const int batch = 2;
+        const CpuRunResult cpu =
+            CpuExecutor(written).run(sequential(written), seededInputs(written, batch, 20210401));
+        const ExecutionResult gpu =
+            runGpu(fused, sequential(fused), ExecMode::Graph, Precision(precision), batch, Layout(layout));
+        QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
+        for (size_t i = 0; i < cpu.outputs.size(); ++i) {
+            QCOMPARE(gpu.outputs[i].name, written.op(cpu.outputIds[i]).name);
+            const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
+            const double tol = toleranceFor(Precision(precision));
+            if (!(err <= tol))
+                QFAIL(qPrintable(QString("output %1: relative error %2 > %3")
+                                     .arg(QString::fromStdString(gpu.outputs[i].name))
+                                     .arg(err)
+                                     .arg(tol)));
+        }
+    }
+
+    // Channels-last runs have no layout transposes left: not in the fused patterns, not in a
+    // real network (Inception V3, concat slices written in place), in tf32 and fp16.
+    void noTransposeKernels_data() {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<int>("precision");
+        for (const char* m : {"patterns", "inception_v3"})
+            for (Precision p : {Precision::Tf32, Precision::Fp16})
+                QTest::newRow((std::string(m) + " " + std::string(toString(p))).c_str())
+                    << QString(m) << int(p);
+    }
+    void noTransposeKernels() {
+        QFETCH(QString, model);
+        QFETCH(int, precision);
+        const Graph g = model == "patterns" ? fuseForRuntime(gputest::fusionPatternGraph())
+                                            : loadModel(model.toStdString());
+        ExecutionOptions o;
+        o.run = {1, Precision(precision), Layout::Nhwc};
+        o.warmup = 3;
+        o.runs = 10;
+        const ExecutionResult r = executeOnGpu(g, sequential(g), o);
+        const KernelClassTotals t = kernelClassTotals(r.kernels);
+        qInfo("%s %s: %.4f ms, %s", qPrintable(model), std::string(toString(Precision(precision))).c_str(),
+              r.medianMs, kernelClassesText(r.kernels).c_str());
+        for (const KernelRecord& k : r.kernels)
+            if (classifyKernel(k.name) == KernelClass::Transpose) qInfo("transpose: %s", k.name.c_str());
+        QCOMPARE(t.count[size_t(KernelClass::Transpose)], 0);
     }
 
     void mergedAndConcurrentMatchSequential() {
@@ -103,8 +194,15 @@ class TestGpuExecutor : public QObject {
         inPlace.stages.push_back({Strategy::Concurrent, {{id("concat")}}});
         inPlace.stages.push_back({Strategy::Concurrent, {{id("head")}}});
         const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, 2, 20210401));
-        QVERIFY(relativeError(runGpu(g, inPlace, ExecMode::Graph, Precision::Fp32).outputs[0],
-                              cpu.outputs[0]) <= kFp32Tolerance);
+        for (Layout layout : {Layout::Nhwc, Layout::Nchw}) {
+            QVERIFY(relativeError(runGpu(g, inPlace, ExecMode::Graph, Precision::Fp32, 2, layout).outputs[0],
+                                  cpu.outputs[0]) <= kFp32Tolerance);
+            for (Precision p : {Precision::Fp16, Precision::Bf16}) {
+                const double err = relativeError(runGpu(g, inPlace, ExecMode::Graph, p, 2, layout).outputs[0],
+                                                 cpu.outputs[0]);
+                QVERIFY2(err <= toleranceFor(p), qPrintable(QString("%1: %2").arg(int(p)).arg(err)));
+            }
+        }
         for (ExecMode mode : {ExecMode::Stages, ExecMode::Graph}) {
             const ExecutionResult seq = runGpu(g, sequential(g), mode, Precision::Fp32);
             const ExecutionResult ios = runGpu(g, s, mode, Precision::Fp32);

@@ -69,7 +69,7 @@ class TestProfileCache : public QObject {
     void badFilesNameThePlace() {
         const char* bad[] = {
             "{", R"({"format":"x","version":1,"tables":[]})",
-            R"({"format":"ioscope-profiles","version":1,"tables":[{"device":"d","cuda":"1","cudnn":"2","precision":"fp16","batch":1,"mode":"graph","stages":{}}]})",
+            R"({"format":"ioscope-profiles","version":1,"tables":[{"device":"d","cuda":"1","cudnn":"2","precision":"fp8","batch":1,"mode":"graph","stages":{}}]})",
             R"({"format":"ioscope-profiles","version":1,"tables":[{"device":"d","cuda":"1","cudnn":"2","precision":"fp32","batch":1,"mode":"graph","stages":{"s":-1}}]})"};
         for (const char* text : bad) {
             try {

@@ -1,0 +1,85 @@
+#include "exec/kernel_classes.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace ioscope {
+namespace {
+
+bool contains(const std::string& lower, std::initializer_list<const char*> needles) {
+    return std::any_of(needles.begin(), needles.end(),
+                       [&](const char* n) { return lower.find(n) != std::string::npos; });
+}
+
+constexpr const char* kNames[kKernelClasses] = {"transposes", "element-wise", "convolutions", "other"};
+
+} // namespace
+
+std::string_view toString(KernelClass c) {
+    return kNames[static_cast<int>(c)];
+}
+
+KernelClass classifyKernel(std::string_view name) {
+    std::string lower(name);
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    // cuDNN's layout conversions (nchwToNhwcKernel, nhwcToNchwKernel, ...), generic transposes.
+    if (contains(lower,
+                 {"nchwtonhwc", "nhwctonchw", "transpose", "nchw2nhwc", "nhwc2nchw", "convert_layout"}))
+        return KernelClass::Transpose;
+    if (contains(lower, {"depthwise"})) return KernelClass::Convolution;
+    if (contains(lower,
+                 {"elementwise", "pointwise", "op_tensor", "optensor", "add_tensor", "addtensor",
+                  "scale_tensor", "activation_fw", "activationfw", "bias_kernel", "vectorized_elementwise"}))
+        return KernelClass::Elementwise;
+    if (contains(lower, {"conv", "xmma", "implicit", "fprop", "winograd", "fft", "cutlass", "sm90_", "sm80_",
+                         "gemm", "hmma", "wgmma", "dgrad"}))
+        return KernelClass::Convolution;
+    return KernelClass::Other;
+}
+
+double KernelClassTotals::totalMs() const {
+    double t = 0;
+    for (double v : ms) t += v;
+    return t;
+}
+
+double KernelClassTotals::share(KernelClass c) const {
+    const double t = totalMs();
+    return t > 0 ? ms[size_t(c)] / t : 0.0;
+}
+
+KernelClassTotals kernelClassTotals(const std::vector<KernelRecord>& kernels) {
+    KernelClassTotals t;
+    for (const KernelRecord& k : kernels) {
+        const auto c = size_t(classifyKernel(k.name));
+        t.ms[c] += std::max(0.0, k.endMs - k.startMs);
+        ++t.count[c];
+    }
+    return t;
+}
+
+nlohmann::json kernelClassesJson(const std::vector<KernelRecord>& kernels) {
+    const KernelClassTotals t = kernelClassTotals(kernels);
+    nlohmann::json j = nlohmann::json::object();
+    for (int c = 0; c < kKernelClasses; ++c)
+        j[kNames[c]] = {
+            {"ms", t.ms[size_t(c)]}, {"count", t.count[size_t(c)]}, {"share", t.share(KernelClass(c))}};
+    return j;
+}
+
+std::string kernelClassesText(const std::vector<KernelRecord>& kernels) {
+    const KernelClassTotals t = kernelClassTotals(kernels);
+    std::string s;
+    for (int c = 0; c < kKernelClasses; ++c) {
+        char buf[96];
+        std::snprintf(buf, sizeof buf, "%s%s %d (%.1f%%)", c ? ", " : "", kNames[c], t.count[size_t(c)],
+                      100 * t.share(KernelClass(c)));
+        s += buf;
+    }
+    return s;
+}
+
+} // namespace ioscope
