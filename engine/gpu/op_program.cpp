@@ -1,5 +1,6 @@
 #include "gpu/op_program.h"
 
+#include "exec/weight_layout.h"
 #include "exec/weights_init.h"
 #include "gpu/conv_algo.h"
 #include "gpu/kernels.h"
@@ -194,7 +195,7 @@ bool ProgramCompiler::tryCudnnConv(Program& prog, const Op& op, const View& x, c
                              std::to_string(oh) + "x" + std::to_string(ow) + " differs from the inferred " +
                              y.shape.str());
     const void* wData = uploadTyped(
-        prog, convFilter(kernel, op.outChannels, x.shape.c / op.groups, w.kh, w.kw, plan_.layout()));
+        prog, nhwc ? filterChannelsLast(kernel, op.outChannels, x.shape.c / op.groups, w.kh, w.kw) : kernel);
 
     // The fused call: y = act(conv(x) + z + bias), z the residual (or y itself, weighted 0).
     const View* z = epi.residuals.empty() ? nullptr : &epi.residuals.front();

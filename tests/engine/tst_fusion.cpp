@@ -2,6 +2,7 @@
 // computes (CPU reference, seeded weights, several batches), on random DAGs, hand-built
 // residual blocks and the bundled networks, and it folds what it should.
 #include "exec/cpu_executor.h"
+#include "gpu_test_graphs.h"
 #include "graph/fusion.h"
 #include "models/model_registry.h"
 #include "random_graphs.h"
@@ -156,6 +157,16 @@ class TestFusion : public QObject {
             QCOMPARE(twice.contentHash(), f.contentHash());
         }
         QVERIFY2(changed > 50, qPrintable(QString::number(changed)));
+    }
+
+    void gpuFusionPatternsOnCpu() {
+        const Graph g = gputest::fusionPatternGraph();
+        FusionReport report;
+        const Graph f = fuseForRuntime(g, &report);
+        qInfo("%s", report.summary().c_str());
+        QVERIFY(report.residualsFolded >= 5 && report.activationsFolded >= 2 && report.reluShared >= 2);
+        QCOMPARE(countKind(f, OpKind::Add), 0);
+        QVERIFY(outputError(g, f, 2) < 1e-5);
     }
 
     void bundledNetworks_data() {

@@ -1,0 +1,93 @@
+// What the GPU runtime's host side computes without a GPU: fp16/bf16 rounding (nearest even, as
+// the hardware converts), the NHWC filter and depthwise tap orders, and the classes of kernel
+// names that `execute --json` and the benchmark report.
+#include "exec/kernel_classes.h"
+#include "exec/numeric_formats.h"
+#include "exec/weight_layout.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+using namespace ioscope;
+
+class TestRuntimeFormats : public QObject {
+    Q_OBJECT
+  private slots:
+    void halfKnownValues() {
+        QCOMPARE(floatToHalf(1.0f), std::uint16_t(0x3C00));
+        QCOMPARE(floatToHalf(-2.0f), std::uint16_t(0xC000));
+        QCOMPARE(floatToHalf(65504.0f), std::uint16_t(0x7BFF));
+        QCOMPARE(floatToHalf(1e6f), std::uint16_t(0x7C00));               // overflow: infinity
+        QCOMPARE(floatToHalf(5.960464477539063e-08f), std::uint16_t(1));  // smallest subnormal
+        QCOMPARE(floatToHalf(1.0f + 1.0f / 2048), std::uint16_t(0x3C00)); // tie: to even
+        QCOMPARE(floatToHalf(1.0f + 3.0f / 2048), std::uint16_t(0x3C02)); // tie: to even (up)
+        QVERIFY(std::isnan(halfToFloat(floatToHalf(std::numeric_limits<float>::quiet_NaN()))));
+        QCOMPARE(floatToBf16(1.0f), std::uint16_t(0x3F80));
+        QCOMPARE(bf16ToFloat(floatToBf16(3.140625f)), 3.140625f);
+    }
+
+    void roundTripsAreWithinHalfAnUlp() {
+        std::mt19937 rng(7);
+        std::uniform_real_distribution<float> u(-1000, 1000);
+        for (int i = 0; i < 20000; ++i) {
+            const float x = u(rng) * std::pow(10.0f, float(int(rng() % 6)) - 4);
+            const float h = roundToHalf(x), b = roundToBf16(x);
+            if (std::fabs(x) >= 6.2e-5f && std::fabs(x) < 65000)
+                QVERIFY2(std::fabs(h - x) <= std::fabs(x) * (1.0f / 2048) * 1.0001f,
+                         qPrintable(QString::number(x)));
+            QVERIFY2(std::fabs(b - x) <= std::fabs(x) * (1.0f / 256) * 1.0001f,
+                     qPrintable(QString::number(x)));
+            QCOMPARE(roundToHalf(h), h); // idempotent
+            QCOMPARE(roundToBf16(b), b);
+        }
+    }
+
+    void filterAndTapOrders() {
+        const int k = 3, c = 4, kh = 2, kw = 3;
+        std::vector<float> w(size_t(k * c * kh * kw));
+        for (size_t i = 0; i < w.size(); ++i) w[i] = float(i);
+        const auto nhwc = filterChannelsLast(w, k, c, kh, kw);
+        for (int o = 0; o < k; ++o)
+            for (int i = 0; i < c; ++i)
+                for (int y = 0; y < kh; ++y)
+                    for (int x = 0; x < kw; ++x)
+                        QCOMPARE(nhwc[size_t(((o * kh + y) * kw + x) * c + i)],
+                                 w[size_t(((o * c + i) * kh + y) * kw + x)]);
+        std::vector<float> dw(size_t(c * kh * kw));
+        for (size_t i = 0; i < dw.size(); ++i) dw[i] = float(i);
+        const auto taps = depthwiseTaps(dw, c, kh, kw);
+        for (int ch = 0; ch < c; ++ch)
+            for (int t = 0; t < kh * kw; ++t)
+                QCOMPARE(taps[size_t(t * c + ch)], dw[size_t(ch * kh * kw + t)]);
+    }
+
+    void kernelNames() {
+        QVERIFY(classifyKernel(
+                    "void nchwToNhwcKernel<float, float, float, true, false, (cudnnKernelDataType_t)2>") ==
+                KernelClass::Transpose);
+        QVERIFY(classifyKernel("nhwcToNchwKernel") == KernelClass::Transpose);
+        QVERIFY(classifyKernel(
+                    "_ZN7ioscope3gpu12_GLOBAL__N_117elementwiseKernelI6__halfEEvNS0_15ElementwiseArgsE") ==
+                KernelClass::Elementwise);
+        QVERIFY(classifyKernel("_ZN7ioscope3gpu12_GLOBAL__N_115depthwiseKernelIfEEvNS0_13DepthwiseArgsE") ==
+                KernelClass::Convolution);
+        QVERIFY(classifyKernel(
+                    "sm90_xmma_fprop_implicit_gemm_f16f16_f16f32_f32_nhwckrsc_nhwc_tilesize128x128x64") ==
+                KernelClass::Convolution);
+        QVERIFY(classifyKernel("_ZN7ioscope3gpu12_GLOBAL__N_110poolKernelIfEEvNS0_8PoolArgsE") ==
+                KernelClass::Other);
+        std::vector<KernelRecord> ks{{"nchwToNhwcKernel", 0, 1, 0, 0},
+                                     {"elementwiseKernel", 1, 1.5, 0, 0},
+                                     {"implicit_convolve_sgemm", 1.5, 4, 0, 0}};
+        const KernelClassTotals t = kernelClassTotals(ks);
+        QCOMPARE(t.count[size_t(KernelClass::Transpose)], 1);
+        QCOMPARE(t.share(KernelClass::Convolution), 2.5 / 4.0);
+        QVERIFY(kernelClassesText(ks).find("transposes 1 (25.0%)") != std::string::npos);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestRuntimeFormats)
+#include "tst_runtime_formats.moc"
