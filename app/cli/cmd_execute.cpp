@@ -21,15 +21,18 @@ int runExecute(const ArgVector& argv) {
     const Args args(argv, {"--mode", "--precision", "--layout", "--runs", "--warmup", "--batch", "--input"},
                     {"--json", "--no-utilization", "--no-fuse"});
     args.expectPositionals(2, "execute MODEL SCHEDULE.json [--mode stages|graph] [--precision "
-                              "fp32|tf32|fp16|bf16] [--layout nhwc|nchw] [--runs N]");
+                              "fp32|tf32|fp16|bf16] [--layout nhwc|nchw|auto] [--runs N]");
     const Graph g = loadModelFromArgs(args);
     const std::string schedulePath = args.positional(1, "SCHEDULE.json");
-    const Schedule s = loadScheduleFile(g, schedulePath).schedule;
+    const ScheduleDocument doc = loadScheduleFile(g, schedulePath);
+    const Schedule& s = doc.schedule;
 
     ExecutionOptions options;
     options.mode = execModeFromArgs(args);
     const std::string mode(toString(options.mode));
-    options.run = runConfigFromArgs(args, RunConfig{});
+    // As the schedule was made (batch, precision, layout) unless told otherwise.
+    options.run = runConfigFromArgs(args, doc.run);
+    chooseLayoutIfAsked(g, args, false, options);
     const std::string precision(toString(options.run.precision));
     options.runs = args.intValue("--runs", 100, 1, 1000000);
     options.warmup = args.intValue("--warmup", 20, 0, 1000000);

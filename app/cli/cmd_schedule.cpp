@@ -73,6 +73,15 @@ int runSchedule(const ArgVector& argv) {
     options.run = runConfigFromArgs(args);
 
     const Graph g = loadModelFromArgs(args);
+    // Live profiling runs in the layout the network measures fastest in, unless told one.
+    const std::string costSpec = args.valueOr("--cost", "sim");
+    if (costSpec == "gpu" || costSpec == "gpu:stages") {
+        ExecutionOptions probe;
+        probe.mode = costSpec == "gpu" ? ExecMode::Graph : ExecMode::Stages;
+        probe.run = options.run;
+        chooseLayoutIfAsked(g, args, true, probe);
+        options.run.layout = probe.run.layout;
+    }
     const auto cost = costModelFromArgs(args, options.run);
 
     ScheduleDocument doc = makeScheduleDocument(g, {});

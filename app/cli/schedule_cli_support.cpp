@@ -2,6 +2,8 @@
 
 #include "cost/cost_factory.h"
 
+#include <iostream>
+
 namespace ioscope::cli {
 
 RunConfig runConfigFromArgs(const Args& args, const RunConfig& fallback) {
@@ -13,12 +15,24 @@ RunConfig runConfigFromArgs(const Args& args, const RunConfig& fallback) {
             throw UsageError{"option --precision expects fp32, tf32, fp16 or bf16, got '" + *p + "'"};
         run.precision = *parsed;
     }
-    if (const auto l = args.value("--layout")) {
+    if (const auto l = args.value("--layout"); l && *l != "auto") {
         const auto parsed = layoutFromString(*l);
-        if (!parsed) throw UsageError{"option --layout expects nhwc or nchw, got '" + *l + "'"};
+        if (!parsed) throw UsageError{"option --layout expects nhwc, nchw or auto, got '" + *l + "'"};
         run.layout = *parsed;
     }
     return run;
+}
+
+bool layoutByMeasurement(const Args& args, bool byDefault) {
+    const auto l = args.value("--layout");
+    return l ? *l == "auto" : byDefault;
+}
+
+void chooseLayoutIfAsked(const Graph& g, const Args& args, bool byDefault, ExecutionOptions& options) {
+    if (!layoutByMeasurement(args, byDefault)) return;
+    const LayoutChoice c = chooseLayoutByMeasurement(g, options);
+    options.run.layout = c.layout;
+    std::cerr << "ioscope-cli: note: " << c.note << "\n";
 }
 
 std::unique_ptr<CostModel> costModelFromArgs(const Args& args, const RunConfig& run,

@@ -12,8 +12,13 @@
 
 namespace ioscope::cli {
 
-// --batch and --precision, defaulting to `fallback`.
+// --batch, --precision and --layout nhwc|nchw, defaulting to `fallback`.
 RunConfig runConfigFromArgs(const Args& args, const RunConfig& fallback = {});
+
+// --layout auto (or no --layout where `byDefault`): the layout is chosen by measuring the
+// sequential schedule in both (exec/gpu_execution.h); the choice is printed as a note.
+bool layoutByMeasurement(const Args& args, bool byDefault);
+void chooseLayoutIfAsked(const Graph& g, const Args& args, bool byDefault, ExecutionOptions& options);
 
 // --cost SPEC (default `fallbackSpec`) built for `run`.
 std::unique_ptr<CostModel> costModelFromArgs(const Args& args, const RunConfig& run,

@@ -24,6 +24,10 @@ MeasuredChoice keepFasterMeasured(const Graph&, const Schedule&, const Execution
     throw RuntimeFailure(kAbsent);
 }
 
+LayoutChoice chooseLayoutByMeasurement(const Graph&, const ExecutionOptions&) {
+    throw RuntimeFailure(kAbsent);
+}
+
 std::unique_ptr<CostModel> makeGpuCostModel(ExecMode, std::shared_ptr<ProfileCache>) {
     throw RuntimeFailure(kAbsent);
 }

@@ -84,6 +84,15 @@ struct MeasuredChoice {
 };
 MeasuredChoice keepFasterMeasured(const Graph& g, const Schedule& searched, const ExecutionOptions& options);
 
+// The activation layout a network runs fastest in (DESIGN.md §4: "NHWC on the GPU where it
+// measures faster"): its sequential schedule run end to end in NHWC and in NCHW, same options.
+struct LayoutChoice {
+    Layout layout = Layout::Nhwc;
+    double nhwcMs = 0, nchwMs = 0;
+    std::string note;
+};
+LayoutChoice chooseLayoutByMeasurement(const Graph& g, const ExecutionOptions& options);
+
 class ProfileCache; // cost/profile_cache.h
 
 // The live-profiling cost model ("gpu"): every stage is measured on the GPU through the runtime

@@ -194,4 +194,25 @@ MeasuredChoice keepFasterMeasured(const Graph& g, const Schedule& searched, cons
     return c;
 }
 
+LayoutChoice chooseLayoutByMeasurement(const Graph& g, const ExecutionOptions& options) {
+    const Schedule sequential = sequentialSchedule(g);
+    ExecutionOptions o = options;
+    o.utilization = false;
+    o.keepOutputs = false;
+    o.runs = std::min(o.runs, 50);
+    LayoutChoice c;
+    o.run.layout = Layout::Nhwc;
+    c.nhwcMs = executeOnGpu(g, sequential, o).medianMs;
+    o.run.layout = Layout::Nchw;
+    c.nchwMs = executeOnGpu(g, sequential, o).medianMs;
+    c.layout = c.nchwMs < c.nhwcMs ? Layout::Nchw : Layout::Nhwc;
+    char buf[200];
+    std::snprintf(buf, sizeof buf,
+                  "layout by measurement (sequential, %s): nhwc %.4f ms, nchw %.4f ms; using %s",
+                  std::string(toString(o.run.precision)).c_str(), c.nhwcMs, c.nchwMs,
+                  std::string(toString(c.layout)).c_str());
+    c.note = buf;
+    return c;
+}
+
 } // namespace ioscope

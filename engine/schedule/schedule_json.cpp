@@ -91,6 +91,7 @@ std::string scheduleToJson(const Graph& g, const ScheduleDocument& doc) {
     j["cost_model"] = {{"name", doc.costModel}, {"device", doc.device}};
     j["batch"] = doc.run.batch;
     j["precision"] = std::string(toString(doc.run.precision));
+    j["layout"] = std::string(toString(doc.run.layout));
     if (doc.latencyMs) j["latency_ms"] = *doc.latencyMs;
     if (doc.search)
         j["search"] = {{"states", doc.search->states},
@@ -152,8 +153,15 @@ ScheduleDocument scheduleFromJson(const Graph& g, const std::string& text, const
     if (const Json* v = r.optional(root, "precision", "")) {
         const std::string p = r.string(*v, "precision");
         const auto parsed = precisionFromString(p);
-        if (!parsed) r.fail("precision", "expected \"fp32\" or \"tf32\", found \"" + p + "\"");
+        if (!parsed)
+            r.fail("precision", "expected \"fp32\", \"tf32\", \"fp16\" or \"bf16\", found \"" + p + "\"");
         doc.run.precision = *parsed;
+    }
+    if (const Json* v = r.optional(root, "layout", "")) {
+        const std::string l = r.string(*v, "layout");
+        const auto parsed = layoutFromString(l);
+        if (!parsed) r.fail("layout", "expected \"nhwc\" or \"nchw\", found \"" + l + "\"");
+        doc.run.layout = *parsed;
     }
     doc.latencyMs = optionalNumber(r, root, "latency_ms", "");
     if (const Json* s = r.optional(root, "search", "")) {
