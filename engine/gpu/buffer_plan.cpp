@@ -3,6 +3,7 @@
 #include "gpu/kernels.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 namespace ioscope::gpu {
@@ -46,6 +47,44 @@ std::vector<std::vector<int>> termIndices(const Op& op) {
     return out;
 }
 
+// A concatenation and nothing else: each input its own channel slice, no sum, no epilogue.
+bool pureConcat(const Op& op) {
+    if (op.residuals != 0 || op.activation != Activation::None || op.inputs.size() < 2) return false;
+    if (op.kind == OpKind::Concat) return true;
+    if (op.kind != OpKind::Identity) return false;
+    const auto terms = inputTerms(op);
+    return terms.size() == op.inputs.size();
+}
+
+// DenseNet's pattern: concat k reads features f0..fk, concat k+1 reads f0..fk+1, and so on. Every
+// concat whose inputs are a prefix of a longer one's (same order) becomes a channel-prefix view
+// of the longest one (its root), so each feature is written once and no concat copies anything.
+// Returns root[id] (id itself for roots and for every other op).
+std::vector<OpId> concatPrefixRoots(const Graph& g) {
+    std::vector<OpId> root(size_t(g.size()));
+    std::map<OpId, std::vector<OpId>> byFirst; // pure concats by their first input
+    for (OpId id = 0; id < g.size(); ++id) {
+        root[size_t(id)] = id;
+        if (pureConcat(g.op(id))) byFirst[g.op(id).inputs.front()].push_back(id);
+    }
+    for (const auto& [first, group] : byFirst) {
+        for (OpId c : group) {
+            const auto& in = g.op(c).inputs;
+            OpId best = c;
+            for (OpId d : group) {
+                const auto& other = g.op(d).inputs;
+                // The root must come later (the plan is built in reverse topological order).
+                if (d < c || other.size() <= g.op(best).inputs.size() || g.op(d).out.h != g.op(c).out.h ||
+                    g.op(d).out.w != g.op(c).out.w || !std::equal(in.begin(), in.end(), other.begin()))
+                    continue;
+                best = d;
+            }
+            root[size_t(c)] = best;
+        }
+    }
+    return root;
+}
+
 } // namespace
 
 BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mergeSets, int batch,
@@ -69,6 +108,7 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
     std::vector<std::vector<int>> termChannel(static_cast<size_t>(n));
     std::vector<std::vector<bool>> inPlace(static_cast<size_t>(n));
     std::vector<bool> hasConcatBuffer(static_cast<size_t>(n), false);
+    const std::vector<OpId> prefixRoot = concatPrefixRoots(g);
 
     struct SlotChoice {
         Loc loc;
@@ -135,6 +175,11 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
     for (OpId id = n - 1; id >= 0; --id) {
         const Op& op = g.op(id);
         const int set = memberOf[size_t(id)];
+        if (prefixRoot[size_t(id)] != id) { // a channel prefix of a longer concat's buffer
+            const Loc& r = combined[size_t(prefixRoot[size_t(id)])];
+            out[size_t(id)] = Loc{r.region, r.channel, op.out};
+            placed[size_t(id)] = true;
+        }
         if (set < 0 && !placed[size_t(id)] && op.kind != OpKind::Input) {
             if (auto slot = findSlot(id)) {
                 out[size_t(id)] = slot->loc;
@@ -157,7 +202,7 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
             combined[size_t(id)] = (op.kind == OpKind::Concat || op.kind == OpKind::Identity)
                                        ? out[size_t(id)]
                                        : newRegion(op.in);
-            hasConcatBuffer[size_t(id)] = tt.size() > 1;
+            hasConcatBuffer[size_t(id)] = tt.size() > 1 && prefixRoot[size_t(id)] == id;
             inPlace[size_t(id)].assign(tt.size(), false);
             int channel = 0;
             for (const auto& term : tt) {
@@ -204,8 +249,12 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
             p.combined = view(combined[size_t(id)]);
         if (p.gather != Gather::Concat) continue;
         const auto& tt = terms[size_t(id)];
+        // A prefix view's terms are in place where its root's are. Terms that are not get
+        // copied by every concat of the chain that holds them (the same values into the same
+        // slots), since any of them may run first.
+        const auto& written = inPlace[size_t(prefixRoot[size_t(id)])];
         for (size_t t = 0; t < tt.size(); ++t) {
-            if (t < inPlace[size_t(id)].size() && inPlace[size_t(id)][t]) continue;
+            if (t < written.size() && written[t]) continue;
             p.copies.push_back(
                 {tt[t], termChannel[size_t(id)][t], g.op(op.inputs[size_t(tt[t].front())]).out});
         }

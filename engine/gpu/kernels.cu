@@ -3,6 +3,8 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include <type_traits>
+
 namespace ioscope::gpu {
 namespace {
 
@@ -23,6 +25,54 @@ template <> __device__ __forceinline__ void store<__half>(void* p, long long i, 
 }
 template <> __device__ __forceinline__ void store<__nv_bfloat16>(void* p, long long i, float v) {
     static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
+}
+
+// 16-byte packs of channels (4 floats or 8 halves / bf16): the channels-last fast paths load and
+// store whole packs when every operand is aligned to them.
+template <typename T> struct PackOf { static constexpr int n = 16 / int(sizeof(T)); };
+
+template <typename T> __device__ __forceinline__ void loadPack(const void* base, long long off, float* v) {
+    const uint4 raw = *reinterpret_cast<const uint4*>(static_cast<const T*>(base) + off);
+    if constexpr (sizeof(T) == 4) {
+        v[0] = __uint_as_float(raw.x), v[1] = __uint_as_float(raw.y), v[2] = __uint_as_float(raw.z),
+        v[3] = __uint_as_float(raw.w);
+    } else {
+        const unsigned words[4] = {raw.x, raw.y, raw.z, raw.w};
+        for (int i = 0; i < 4; ++i) {
+            const unsigned short lo = (unsigned short)(words[i] & 0xFFFF),
+                                 hi = (unsigned short)(words[i] >> 16);
+            if constexpr (std::is_same_v<T, __half>) {
+                v[2 * i] = __half2float(__ushort_as_half(lo));
+                v[2 * i + 1] = __half2float(__ushort_as_half(hi));
+            } else {
+                v[2 * i] = __bfloat162float(__ushort_as_bfloat16(lo));
+                v[2 * i + 1] = __bfloat162float(__ushort_as_bfloat16(hi));
+            }
+        }
+    }
+}
+
+template <typename T> __device__ __forceinline__ void storePack(void* base, long long off, const float* v) {
+    uint4 raw;
+    if constexpr (sizeof(T) == 4) {
+        raw.x = __float_as_uint(v[0]), raw.y = __float_as_uint(v[1]), raw.z = __float_as_uint(v[2]),
+        raw.w = __float_as_uint(v[3]);
+    } else {
+        unsigned words[4];
+        for (int i = 0; i < 4; ++i) {
+            unsigned short lo, hi;
+            if constexpr (std::is_same_v<T, __half>) {
+                lo = __half_as_ushort(__float2half_rn(v[2 * i]));
+                hi = __half_as_ushort(__float2half_rn(v[2 * i + 1]));
+            } else {
+                lo = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * i]));
+                hi = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * i + 1]));
+            }
+            words[i] = unsigned(lo) | (unsigned(hi) << 16);
+        }
+        raw.x = words[0], raw.y = words[1], raw.z = words[2], raw.w = words[3];
+    }
+    *reinterpret_cast<uint4*>(static_cast<T*>(base) + off) = raw;
 }
 
 __device__ __forceinline__ float activate(float x, int act) {
@@ -146,6 +196,129 @@ template <typename T> __global__ void poolKernel(PoolArgs a) {
         }
         if (a.kind == kPoolAvg) acc /= float(a.countIncludePad ? w.kh * w.kw : (taps > 0 ? taps : 1));
         store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, acc));
+    }
+}
+
+// Channels-last fast paths: one thread per 16-byte pack of channels at one pixel.
+struct PackCoord {
+    int n, c, p; // c: first channel of the pack
+};
+template <typename T> __device__ __forceinline__ PackCoord packCoordOf(const OutputArgs& o, long long idx) {
+    constexpr int V = PackOf<T>::n;
+    const int groups = o.channels / V;
+    const long long pixels = (long long)o.height * o.width;
+    PackCoord k;
+    k.c = int(idx % groups) * V;
+    const long long rest = idx / groups;
+    k.p = int(rest % pixels);
+    k.n = int(rest / pixels);
+    return k;
+}
+[[maybe_unused]] __host__ __device__ __forceinline__ long long packTotalOf(const OutputArgs& o, int v) {
+    return (long long)o.batch * (o.channels / v) * o.height * o.width;
+}
+[[maybe_unused]] __device__ __forceinline__ long long packAt(const Operand& o, const PackCoord& k) {
+    return k.n * o.sampleStride + k.c + (long long)k.p * o.pixelStride;
+}
+[[maybe_unused]] __device__ __forceinline__ long long packOut(const OutputArgs& o, const PackCoord& k) {
+    return k.n * o.sampleStride + k.c + (long long)k.p * o.pixelStride;
+}
+
+template <typename T>
+__device__ __forceinline__ void finishPack(const Epilogue& e, const PackCoord& k, float* v) {
+    constexpr int V = PackOf<T>::n;
+    if (e.bias)
+        for (int i = 0; i < V; ++i) v[i] += e.bias[k.c + i];
+    for (int r = 0; r < e.residuals; ++r) {
+        float add[V];
+        loadPack<T>(e.residual[r].ptr, packAt(e.residual[r], k), add);
+        for (int i = 0; i < V; ++i) v[i] += add[i];
+    }
+    for (int i = 0; i < V; ++i) v[i] = activate(v[i], e.activation);
+}
+
+template <typename T> __global__ void elementwisePackKernel(ElementwiseArgs a) {
+    constexpr int V = PackOf<T>::n;
+    GRID_LOOP(idx, packTotalOf(a.out, V)) {
+        const PackCoord k = packCoordOf<T>(a.out, idx);
+        float v[V], x[V];
+        loadPack<T>(a.in[0].ptr, packAt(a.in[0], k), v);
+        for (int i = 1; i < a.inputs; ++i) {
+            loadPack<T>(a.in[i].ptr, packAt(a.in[i], k), x);
+            for (int j = 0; j < V; ++j) v[j] = a.product ? v[j] * x[j] : v[j] + x[j];
+        }
+        for (int j = 0; j < V; ++j) {
+            if (a.scale) v[j] *= a.scale[k.c + j];
+            if (a.shift) v[j] += a.shift[k.c + j];
+            v[j] = activate(v[j], a.activation);
+        }
+        storePack<T>(a.out.ptr, packOut(a.out, k), v);
+    }
+}
+
+template <typename T> __global__ void depthwisePackKernel(DepthwiseArgs a) {
+    constexpr int V = PackOf<T>::n;
+    const WindowArgs& w = a.win;
+    GRID_LOOP(idx, packTotalOf(a.out, V)) {
+        const PackCoord k = packCoordOf<T>(a.out, idx);
+        const int oy = k.p / a.out.width, ox = k.p - oy * a.out.width;
+        float acc[V] = {};
+        for (int ky = 0; ky < w.kh; ++ky) {
+            const int iy = oy * w.sh - w.ph + ky * w.dh;
+            if (iy < 0 || iy >= a.inH) continue;
+            for (int kx = 0; kx < w.kw; ++kx) {
+                const int ix = ox * w.sw - w.pw + kx * w.dw;
+                if (ix < 0 || ix >= a.inW) continue;
+                PackCoord at = k;
+                at.p = iy * a.inW + ix;
+                float x[V], more[V];
+                loadPack<T>(a.x[0].ptr, packAt(a.x[0], at), x);
+                for (int i = 1; i < a.inputs; ++i) {
+                    loadPack<T>(a.x[i].ptr, packAt(a.x[i], at), more);
+                    for (int j = 0; j < V; ++j) x[j] += more[j];
+                }
+                const float* wt = a.weights + (ky * w.kw + kx) * a.out.channels + k.c;
+                for (int j = 0; j < V; ++j) acc[j] += (a.preRelu ? fmaxf(x[j], 0.f) : x[j]) * wt[j];
+            }
+        }
+        finishPack<T>(a.epi, k, acc);
+        storePack<T>(a.out.ptr, packOut(a.out, k), acc);
+    }
+}
+
+template <typename T> __global__ void poolPackKernel(PoolArgs a) {
+    constexpr int V = PackOf<T>::n;
+    const WindowArgs& w = a.win;
+    GRID_LOOP(idx, packTotalOf(a.out, V)) {
+        const PackCoord k = packCoordOf<T>(a.out, idx);
+        const int oy = k.p / a.out.width, ox = k.p - oy * a.out.width;
+        float acc[V];
+        for (int j = 0; j < V; ++j) acc[j] = a.kind == kPoolMax ? -INFINITY : 0.f;
+        int taps = 0;
+        for (int ky = 0; ky < w.kh; ++ky) {
+            const int iy = oy * w.sh - w.ph + ky;
+            if (iy < 0 || iy >= a.inH) continue;
+            for (int kx = 0; kx < w.kw; ++kx) {
+                const int ix = ox * w.sw - w.pw + kx;
+                if (ix < 0 || ix >= a.inW) continue;
+                PackCoord at = k;
+                at.p = iy * a.inW + ix;
+                float x[V], more[V];
+                loadPack<T>(a.x[0].ptr, packAt(a.x[0], at), x);
+                for (int i = 1; i < a.inputs; ++i) {
+                    loadPack<T>(a.x[i].ptr, packAt(a.x[i], at), more);
+                    for (int j = 0; j < V; ++j) x[j] += more[j];
+                }
+                for (int j = 0; j < V; ++j) acc[j] = a.kind == kPoolMax ? fmaxf(acc[j], x[j]) : acc[j] + x[j];
+                ++taps;
+            }
+        }
+        if (a.kind == kPoolAvg) {
+            const float div = float(a.countIncludePad ? w.kh * w.kw : (taps > 0 ? taps : 1));
+            for (int j = 0; j < V; ++j) acc[j] /= div;
+        }
+        finishPack<T>(a.epi, k, acc);
+        storePack<T>(a.out.ptr, packOut(a.out, k), acc);
     }
 }
 

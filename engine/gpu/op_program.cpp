@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 namespace ioscope::gpu {
 namespace {
@@ -52,6 +53,15 @@ std::string describe(const View& v) {
     std::snprintf(buf, sizeof buf, "%s strides %lld/%lld/%lld", v.shape.str().c_str(), v.sampleStride,
                   v.channelStride, v.pixelStride);
     return buf;
+}
+
+// IOSCOPE_CONV_LOG=1: every convolution's chosen path and algorithm on stderr (diagnostics).
+bool convLog() {
+    static const bool on = [] {
+        const char* v = std::getenv("IOSCOPE_CONV_LOG");
+        return v && *v && *v != '0';
+    }();
+    return on;
 }
 
 bool isDepthwise(const Op& op, const View& x) {
@@ -166,8 +176,8 @@ void ProgramCompiler::addPool(Program& prog, const Op& op, const std::vector<Vie
 // call cuDNN offers) or plain (the epilogue then runs as one element-wise kernel over y).
 // Returns false when cuDNN has no algorithm for these tensors (e.g. a strided slice it cannot
 // address), so the caller can take another path.
-bool ProgramCompiler::tryCudnnConv(Program& prog, const Op& op, const View& x, const View& y,
-                                   const std::vector<float>& kernel, const EpilogueSpec& epi, bool fused) {
+double ProgramCompiler::tryCudnnConv(Program& prog, const Op& op, const View& x, const View& y,
+                                     const std::vector<float>& kernel, const EpilogueSpec& epi, bool fused) {
     const int n = plan_.batch();
     const Window& w = op.window;
     auto xd = tensorDesc(x, n), yd = tensorDesc(y, n);
@@ -243,7 +253,7 @@ bool ProgramCompiler::tryCudnnConv(Program& prog, const Op& op, const View& x, c
         const ConvProblem problem{*xd, x.ptr, wdRaw, wData, cdRaw, *yd, y.ptr, op.groups != 1};
         const bool precompOnly = fused && epi.activation == Activation::None;
         const auto choice = chooseConvAlgo(device_, problem, precision_, call, precompOnly);
-        if (!choice) return false;
+        if (!choice) return -1;
         it = cache.emplace(key, *choice).first;
     }
     const ConvAlgoChoice choice = it->second;
@@ -269,14 +279,32 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
     if (isDepthwise(op, x) && op.window.dh == 1 && op.window.dw == 1)
         return addDepthwise(prog, {x}, y, op.window, kernel, false, epi);
     try {
-        if (tryCudnnConv(prog, op, x, y, kernel, epi, true)) return;
-        if (tryCudnnConv(prog, op, x, y, kernel, epi, false)) return;
+        // Fused (bias, residual and ReLU in cuDNN's call) or plain (then one element-wise
+        // epilogue kernel): both measured where both apply, the faster kept. cuDNN's fused
+        // kernels are not always its fastest.
+        const bool epilogue = epi.bias || !epi.residuals.empty() || epi.activation != Activation::None;
+        Program fused, plain;
+        const double fusedMs = tryCudnnConv(fused, op, x, y, kernel, epi, true);
+        const double plainMs = epilogue ? tryCudnnConv(plain, op, x, y, kernel, epi, false) : -1;
+        if (fusedMs >= 0 || plainMs >= 0) {
+            // An element-wise epilogue over y: launch and tail, plus its bytes at about 2.5 TB/s.
+            const double bytes = double(y.shape.elements()) * plan_.batch() * elementBytes(type_) *
+                                 (2.0 + double(epi.residuals.size()));
+            const double epilogueMs = 0.003 + bytes / 2.5e9;
+            const bool takePlain =
+                plainMs >= 0 &&
+                (fusedMs < 0 || plainMs + (plain.steps.size() > 1 ? epilogueMs : 0) < fusedMs);
+            Program& chosen = takePlain ? plain : fused;
+            prog.steps.insert(prog.steps.end(), chosen.steps.begin(), chosen.steps.end());
+            prog.keepAlive.insert(prog.keepAlive.end(), chosen.keepAlive.begin(), chosen.keepAlive.end());
+            return;
+        }
         // Strided slices cuDNN cannot address: a dense copy of the input, a dense output then
         // copied (with the epilogue) into place.
         const View xd = x.packed() ? x : privateBuffer(prog, x.shape);
         if (!x.packed()) appendCopy(prog, x, xd);
         const View yd = privateBuffer(prog, y.shape);
-        if (!tryCudnnConv(prog, op, xd, yd, kernel, EpilogueSpec{}, false))
+        if (tryCudnnConv(prog, op, xd, yd, kernel, EpilogueSpec{}, false) < 0)
             throw RuntimeFailure("cuDNN has no convolution algorithm for this convolution");
         std::vector<View> terms{yd};
         terms.insert(terms.end(), epi.residuals.begin(), epi.residuals.end());

@@ -61,8 +61,10 @@ class ProgramCompiler {
                      const Weights& w, const std::vector<View>& residuals);
     void addConv(Program& prog, const Op& op, const View& x, const View& y, const Weights& w,
                  const std::vector<float>& kernel, const EpilogueSpec& epi);
-    bool tryCudnnConv(Program& prog, const Op& op, const View& x, const View& y,
-                      const std::vector<float>& kernel, const EpilogueSpec& epi, bool fused);
+    // The measured milliseconds of the convolution call (without a separate epilogue kernel),
+    // or a negative value when cuDNN has no algorithm for these tensors.
+    double tryCudnnConv(Program& prog, const Op& op, const View& x, const View& y,
+                        const std::vector<float>& kernel, const EpilogueSpec& epi, bool fused);
     void addDepthwise(Program& prog, const std::vector<View>& inputs, const View& y, const Window& win,
                       const std::vector<float>& weights, bool preRelu, const EpilogueSpec& epi);
     void addPool(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,

@@ -179,4 +179,25 @@ inline Graph fusionPatternGraph(int channels = 16, int hw = 10) {
     return g;
 }
 
+// A DenseNet block: concat k reads features f0..fk (each a prefix of the next), then batch norm +
+// ReLU (not foldable: nothing before it to fold into) and a conv make feature k+1.
+inline Graph denseBlockGraph(int layers = 4, int growth = 8, int hw = 9) {
+    Graph g("dense_block");
+    const OpId x = g.addInput("input", {8, hw, hw});
+    std::vector<OpId> features{g.addOp(makeConv("f0", x, 16, 3))};
+    for (int k = 1; k <= layers; ++k) {
+        const std::string n = "layer" + std::to_string(k);
+        OpId in = features.front();
+        if (features.size() > 1) in = g.addOp(makeOp(n + "/cat", OpKind::Concat, features));
+        Op bn = makeOp(n + "/bn", OpKind::ScaleShift, {in});
+        bn.activation = Activation::Relu;
+        const OpId b = g.addOp(bn);
+        features.push_back(g.addOp(makeConv(n + "/conv", b, growth, 3, 1, Activation::None)));
+    }
+    const OpId all = g.addOp(makeOp("block/cat", OpKind::Concat, features));
+    g.addOp(makeConv("head", all, 8, 1));
+    g.finalize("dense_block");
+    return g;
+}
+
 } // namespace gputest

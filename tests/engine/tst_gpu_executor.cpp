@@ -148,6 +148,26 @@ class TestGpuExecutor : public QObject {
         }
     }
 
+    // DenseNet's growing concats share one buffer: each feature is written once, no concat
+    // copies anything (the only element-wise kernels are the batch norms), in every layout.
+    void denseBlockSharesConcatBuffers() {
+        const Graph g = gputest::denseBlockGraph();
+        const CpuRunResult cpu = CpuExecutor(g).run(sequential(g), seededInputs(g, 2, 20210401));
+        for (Layout layout : {Layout::Nhwc, Layout::Nchw})
+            for (Precision p : {Precision::Fp32, Precision::Fp16}) {
+                ExecutionOptions o;
+                o.run = {2, p, layout};
+                o.warmup = 1;
+                o.runs = 2;
+                o.keepOutputs = true;
+                const ExecutionResult r = executeOnGpu(g, sequential(g), o);
+                const double err = relativeError(r.outputs[0], cpu.outputs[0]);
+                QVERIFY2(err <= toleranceFor(p), qPrintable(QString::number(err)));
+                // Four batch norms and at most one epilogue per conv; copies would add 9 more.
+                QVERIFY(kernelClassTotals(r.kernels).count[size_t(KernelClass::Elementwise)] <= 9);
+            }
+    }
+
     // Channels-last runs have no layout transposes left: not in the fused patterns, not in a
     // real network (Inception V3, concat slices written in place), in tf32 and fp16.
     void noTransposeKernels_data() {
