@@ -3,6 +3,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include <cstdint>
 #include <type_traits>
 
 namespace ioscope::gpu {
@@ -214,13 +215,13 @@ template <typename T> __device__ __forceinline__ PackCoord packCoordOf(const Out
     k.n = int(rest / pixels);
     return k;
 }
-[[maybe_unused]] __host__ __device__ __forceinline__ long long packTotalOf(const OutputArgs& o, int v) {
+__host__ __device__ __forceinline__ long long packTotalOf(const OutputArgs& o, int v) {
     return (long long)o.batch * (o.channels / v) * o.height * o.width;
 }
-[[maybe_unused]] __device__ __forceinline__ long long packAt(const Operand& o, const PackCoord& k) {
+__device__ __forceinline__ long long packAt(const Operand& o, const PackCoord& k) {
     return k.n * o.sampleStride + k.c + (long long)k.p * o.pixelStride;
 }
-[[maybe_unused]] __device__ __forceinline__ long long packOut(const OutputArgs& o, const PackCoord& k) {
+__device__ __forceinline__ long long packOut(const OutputArgs& o, const PackCoord& k) {
     return k.n * o.sampleStride + k.c + (long long)k.p * o.pixelStride;
 }
 
@@ -384,21 +385,64 @@ template <typename F> void byType(DataType type, F&& launch) {
     }
 }
 
+// Whether a tensor can be read or written in packs of `v` channels: channels-last, with every
+// pack 16-byte aligned.
+bool packable(const void* ptr, long long sampleStride, long long channelStride, long long pixelStride,
+              int v) {
+    return channelStride == 1 && reinterpret_cast<uintptr_t>(ptr) % 16 == 0 && sampleStride % v == 0 &&
+           pixelStride % v == 0;
+}
+bool packable(const Operand& o, int v) {
+    return packable(o.ptr, o.sampleStride, o.channelStride, o.pixelStride, v);
+}
+bool packable(const OutputArgs& o, int v) {
+    return o.channels % v == 0 && packable(o.ptr, o.sampleStride, o.channelStride, o.pixelStride, v);
+}
+bool packable(const Epilogue& e, int v) {
+    for (int r = 0; r < e.residuals; ++r)
+        if (!packable(e.residual[r], v)) return false;
+    return true;
+}
+int packWidth(DataType t) {
+    return 16 / elementBytes(t);
+}
+
 } // namespace
 
 void launchElementwise(const ElementwiseArgs& a, cudaStream_t stream) {
-    byType(a.out.type,
-           [&](auto t) { elementwiseKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a); });
+    const int v = packWidth(a.out.type);
+    bool packs = packable(a.out, v);
+    for (int i = 0; i < a.inputs && packs; ++i) packs = packable(a.in[i], v);
+    byType(a.out.type, [&](auto t) {
+        if (packs)
+            elementwisePackKernel<decltype(t)><<<blocksFor(packTotalOf(a.out, v)), 256, 0, stream>>>(a);
+        else
+            elementwiseKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a);
+    });
 }
 
 void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
-    byType(a.out.type,
-           [&](auto t) { depthwiseKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a); });
+    const int v = packWidth(a.out.type);
+    bool packs = packable(a.out, v) && packable(a.epi, v);
+    for (int i = 0; i < a.inputs && packs; ++i) packs = packable(a.x[i], v);
+    byType(a.out.type, [&](auto t) {
+        if (packs)
+            depthwisePackKernel<decltype(t)><<<blocksFor(packTotalOf(a.out, v)), 256, 0, stream>>>(a);
+        else
+            depthwiseKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a);
+    });
 }
 
 void launchPool(const PoolArgs& a, cudaStream_t stream) {
-    byType(a.out.type,
-           [&](auto t) { poolKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a); });
+    const int v = packWidth(a.out.type);
+    bool packs = packable(a.out, v) && packable(a.epi, v);
+    for (int i = 0; i < a.inputs && packs; ++i) packs = packable(a.x[i], v);
+    byType(a.out.type, [&](auto t) {
+        if (packs)
+            poolPackKernel<decltype(t)><<<blocksFor(packTotalOf(a.out, v)), 256, 0, stream>>>(a);
+        else
+            poolKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a);
+    });
 }
 
 void launchFlatten(const Operand& x, int channels, int pixels, const OutputArgs& y, cudaStream_t stream) {

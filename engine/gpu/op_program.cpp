@@ -271,7 +271,11 @@ double ProgramCompiler::tryCudnnConv(Program& prog, const Op& op, const View& x,
         addElementwise(prog, terms, y, false, nullptr, epi.bias ? upload(prog, *epi.bias) : nullptr,
                        epi.activation);
     }
-    return true;
+    if (convLog())
+        std::fprintf(stderr, "ioscope: conv '%s' %s: algo %d, math %d, %.4f ms (%s -> %s)\n", op.name.c_str(),
+                     fused ? "fused" : "plain", int(choice.algo), int(choice.math), double(choice.ms),
+                     describe(x).c_str(), describe(y).c_str());
+    return choice.ms;
 }
 
 void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const View& y, const Weights&,
@@ -282,34 +286,50 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
         // Fused (bias, residual and ReLU in cuDNN's call) or plain (then one element-wise
         // epilogue kernel): both measured where both apply, the faster kept. cuDNN's fused
         // kernels are not always its fastest.
+        // Candidates, each measured (conv call) plus an estimate of the element-wise kernels it
+        // adds (launch and tail, and its bytes at about 2.5 TB/s), the cheapest kept:
+        //   fused   bias, one residual and ReLU in cuDNN's call, writing y where it lies;
+        //   plain   the conv writing y, then one epilogue kernel;
+        //   dense   the conv into a dense buffer, then the epilogue writes y's slice (cuDNN's
+        //           tensor-core kernels may refuse strided slices, which in fp16 left only a
+        //           CUDA-core kernel 3-7x slower).
         const bool epilogue = epi.bias || !epi.residuals.empty() || epi.activation != Activation::None;
-        Program fused, plain;
-        const double fusedMs = tryCudnnConv(fused, op, x, y, kernel, epi, true);
-        const double plainMs = epilogue ? tryCudnnConv(plain, op, x, y, kernel, epi, false) : -1;
-        if (fusedMs >= 0 || plainMs >= 0) {
-            // An element-wise epilogue over y: launch and tail, plus its bytes at about 2.5 TB/s.
-            const double bytes = double(y.shape.elements()) * plan_.batch() * elementBytes(type_) *
-                                 (2.0 + double(epi.residuals.size()));
-            const double epilogueMs = 0.003 + bytes / 2.5e9;
-            const bool takePlain =
-                plainMs >= 0 &&
-                (fusedMs < 0 || plainMs + (plain.steps.size() > 1 ? epilogueMs : 0) < fusedMs);
-            Program& chosen = takePlain ? plain : fused;
-            prog.steps.insert(prog.steps.end(), chosen.steps.begin(), chosen.steps.end());
-            prog.keepAlive.insert(prog.keepAlive.end(), chosen.keepAlive.begin(), chosen.keepAlive.end());
-            return;
+        const double bytes = double(y.shape.elements()) * plan_.batch() * elementBytes(type_) *
+                             (2.0 + double(epi.residuals.size()));
+        const double kernelMs = 0.003 + bytes / 2.5e9;
+        Program fused, plain, dense;
+        double fusedMs = tryCudnnConv(fused, op, x, y, kernel, epi, true);
+        if (fusedMs >= 0 && fused.steps.size() > 1) fusedMs += kernelMs; // cuDNN could not fuse it
+        double plainMs = epilogue ? tryCudnnConv(plain, op, x, y, kernel, epi, false) : -1;
+        if (plainMs >= 0) plainMs += kernelMs;
+        double denseMs = -1;
+        if (!x.packed() || !y.packed()) {
+            const View xd = x.packed() ? x : privateBuffer(dense, x.shape);
+            if (!x.packed()) appendCopy(dense, x, xd);
+            const View yd = privateBuffer(dense, y.shape);
+            denseMs = tryCudnnConv(dense, op, xd, yd, kernel, EpilogueSpec{}, false);
+            if (denseMs >= 0) {
+                std::vector<View> terms{yd};
+                terms.insert(terms.end(), epi.residuals.begin(), epi.residuals.end());
+                addElementwise(dense, terms, y, false, nullptr, epi.bias ? upload(dense, *epi.bias) : nullptr,
+                               epi.activation);
+                denseMs += kernelMs * (x.packed() ? 1 : 2);
+            }
         }
-        // Strided slices cuDNN cannot address: a dense copy of the input, a dense output then
-        // copied (with the epilogue) into place.
-        const View xd = x.packed() ? x : privateBuffer(prog, x.shape);
-        if (!x.packed()) appendCopy(prog, x, xd);
-        const View yd = privateBuffer(prog, y.shape);
-        if (tryCudnnConv(prog, op, xd, yd, kernel, EpilogueSpec{}, false) < 0)
-            throw RuntimeFailure("cuDNN has no convolution algorithm for this convolution");
-        std::vector<View> terms{yd};
-        terms.insert(terms.end(), epi.residuals.begin(), epi.residuals.end());
-        addElementwise(prog, terms, y, false, nullptr, epi.bias ? upload(prog, *epi.bias) : nullptr,
-                       epi.activation);
+        Program* chosen = nullptr;
+        double best = -1;
+        for (auto [candidate, ms] : {std::pair{&fused, fusedMs}, {&plain, plainMs}, {&dense, denseMs}})
+            if (ms >= 0 && (best < 0 || ms < best)) chosen = candidate, best = ms;
+        if (!chosen) throw RuntimeFailure("cuDNN has no convolution algorithm for this convolution");
+        if (convLog())
+            std::fprintf(stderr, "ioscope: conv '%s' takes %s (fused %.4f, plain %.4f, dense %.4f ms)\n",
+                         op.name.c_str(),
+                         chosen == &fused   ? "fused"
+                         : chosen == &plain ? "plain"
+                                            : "dense",
+                         fusedMs, plainMs, denseMs);
+        prog.steps.insert(prog.steps.end(), chosen->steps.begin(), chosen->steps.end());
+        prog.keepAlive.insert(prog.keepAlive.end(), chosen->keepAlive.begin(), chosen->keepAlive.end());
     } catch (const RuntimeFailure& e) {
         throw RuntimeFailure("op '" + op.name + "': " + e.what() + " (input " + describe(x) + ", output " +
                              describe(y) + ")");
