@@ -27,6 +27,10 @@ struct GpuStatus {
 };
 GpuStatus gpuRuntimeStatus();
 
+// Why a GPU of `computeCapability` (90 for sm_90) cannot run `p` (bf16 and tf32 need 8.0, fp16
+// 7.0), or "" when it can. The runtime refuses such runs as bad input (exit 2).
+std::string precisionUnsupported(Precision p, int computeCapability, const std::string& device);
+
 struct ExecutionOptions {
     ExecMode mode = ExecMode::Graph;
     RunConfig run;

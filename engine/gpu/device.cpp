@@ -1,5 +1,7 @@
 #include "gpu/device.h"
 
+#include "exec/gpu_execution.h"
+
 #include <cstdio>
 
 namespace ioscope::gpu {
@@ -120,12 +122,8 @@ void Device::ensureSlots(int count) {
 }
 
 void Device::requirePrecision(Precision p) const {
-    const int need = p == Precision::Bf16 || p == Precision::Tf32 ? 80 : p == Precision::Fp16 ? 70 : 0;
-    if (computeCapability_ < need)
-        throw InputError("precision " + std::string(toString(p)) + " needs a GPU of compute capability " +
-                         std::to_string(need / 10) + "." + std::to_string(need % 10) + " or newer; " + name_ +
-                         " has " + std::to_string(computeCapability_ / 10) + "." +
-                         std::to_string(computeCapability_ % 10));
+    if (const std::string why = precisionUnsupported(p, computeCapability_, name_); !why.empty())
+        throw InputError(why);
 }
 
 void Device::setPrecision(Precision p) {

@@ -66,6 +66,28 @@ class TestProfileCache : public QObject {
         QCOMPARE(merged.size(), size_t(4));
     }
 
+    // Layout and precision are part of a table's key: an NHWC measurement never answers for an
+    // NCHW run or for another precision, and files from before layouts existed read as NCHW.
+    void layoutAndPrecisionKeyTables() {
+        ProfileCache c;
+        ProfileContext nhwc = h100(Precision::Fp16);
+        nhwc.layout = Layout::Nhwc;
+        ProfileContext nchw = nhwc;
+        nchw.layout = Layout::Nchw;
+        c.insert(nhwc, "stage", 0.01);
+        c.insert(nchw, "stage", 0.02);
+        const ProfileCache back = ProfileCache::fromJson(c.toJson(), "mem.json");
+        QCOMPARE(back.contexts().size(), size_t(2));
+        QCOMPARE(*back.find(nhwc, "stage"), 0.01);
+        QCOMPARE(*back.find(nchw, "stage"), 0.02);
+        QVERIFY(!back.find(h100(Precision::Bf16), "stage"));
+        const ProfileCache old = ProfileCache::fromJson(
+            R"({"format":"ioscope-profiles","version":1,"tables":[{"device":"d","cuda":"1","cudnn":"2","precision":"fp32","batch":1,"mode":"graph","stages":{"s":1}}]})",
+            "old.json");
+        QVERIFY(old.contexts().front().layout == Layout::Nchw);
+        QVERIFY(QString::fromStdString(back.toJson()).contains("\"layout\": \"nchw\""));
+    }
+
     void badFilesNameThePlace() {
         const char* bad[] = {
             "{", R"({"format":"x","version":1,"tables":[]})",

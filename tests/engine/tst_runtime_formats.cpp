@@ -1,6 +1,7 @@
 // What the GPU runtime's host side computes without a GPU: fp16/bf16 rounding (nearest even, as
 // the hardware converts), the NHWC filter and depthwise tap orders, and the classes of kernel
 // names that `execute --json` and the benchmark report.
+#include "exec/gpu_execution.h"
 #include "exec/kernel_classes.h"
 #include "exec/numeric_formats.h"
 #include "exec/weight_layout.h"
@@ -62,6 +63,16 @@ class TestRuntimeFormats : public QObject {
         for (int ch = 0; ch < c; ++ch)
             for (int t = 0; t < kh * kw; ++t)
                 QCOMPARE(taps[size_t(t * c + ch)], dw[size_t(ch * kh * kw + t)]);
+    }
+
+    void precisionNeedsTheHardware() {
+        QVERIFY(precisionUnsupported(Precision::Bf16, 90, "H200").empty());
+        QVERIFY(precisionUnsupported(Precision::Fp32, 50, "old").empty());
+        const std::string why = precisionUnsupported(Precision::Bf16, 70, "Tesla V100");
+        QVERIFY(why.find("bf16") != std::string::npos && why.find("8.0") != std::string::npos &&
+                why.find("Tesla V100 has 7.0") != std::string::npos);
+        QVERIFY(!precisionUnsupported(Precision::Tf32, 75, "T4").empty());
+        QVERIFY(precisionUnsupported(Precision::Fp16, 75, "T4").empty());
     }
 
     void kernelNames() {
