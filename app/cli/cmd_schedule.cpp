@@ -1,6 +1,6 @@
 // ioscope-cli schedule MODEL [--scheduler ios|wavefront|sequential] [--strategy parallel|merge|both]
 //   [-r N] [-s N] [--cost SPEC] [--batch N] [--precision fp32|tf32|fp16|bf16] [--max-part-size N]
-//   [--max-streams N] [-o SCHEDULE.json] [--json]
+//   [--max-streams N] [--time-limit SECONDS] [-o SCHEDULE.json] [--json]
 #include "cli_args.h"
 #include "commands.h"
 #include "exec/gpu_execution.h"
@@ -10,6 +10,7 @@
 #include "schedule_cli_support.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <unistd.h>
 
@@ -51,11 +52,11 @@ class ProgressLine {
 } // namespace
 
 int runSchedule(const ArgVector& argv) {
-    const Args args(argv,
-                    {"--scheduler", "--strategy", "--max-group-size", "--max-groups", "--cost", "--batch",
-                     "--precision", "--layout", "--output", "--max-part-size", "--max-streams", "--input"},
-                    {"--json", "--no-fuse"},
-                    {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
+    const Args args(
+        argv,
+        {"--scheduler", "--strategy", "--max-group-size", "--max-groups", "--cost", "--batch", "--precision",
+         "--layout", "--output", "--max-part-size", "--max-streams", "--input", "--time-limit"},
+        {"--json", "--no-fuse"}, {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
     args.expectPositionals(1, "schedule MODEL [options]");
     const std::string scheduler = args.valueOr("--scheduler", "ios");
     if (scheduler != "ios" && scheduler != "wavefront" && scheduler != "sequential")
@@ -71,6 +72,16 @@ int runSchedule(const ArgVector& argv) {
     options.maxPartSize = args.intValue("--max-part-size", options.maxPartSize, 1, 64);
     options.maxStreams = args.intValue("--max-streams", options.maxStreams, 1, 1024);
     options.run = runConfigFromArgs(args);
+    // Anytime search: a default budget, so a wide graph never searches for hours; 0 = none.
+    if (const auto t = args.value("--time-limit")) {
+        char* end = nullptr;
+        const double seconds = std::strtod(t->c_str(), &end);
+        if (end == t->c_str() || *end || !(seconds >= 0) || seconds > 1e7)
+            throw UsageError{"option --time-limit expects seconds (0 for none), got '" + *t + "'"};
+        options.timeLimitSeconds = seconds;
+    } else {
+        options.timeLimitSeconds = 60;
+    }
 
     const Graph g = loadModelFromArgs(args);
     // Live profiling runs in the layout the network measures fastest in, unless told one.
@@ -96,13 +107,26 @@ int runSchedule(const ArgVector& argv) {
     doc.run = options.run;
     std::string origin = scheduler;
     if (scheduler == "ios") {
+        // Know the cost before paying it: the DP's states, counted in well under a second.
+        const SearchSizeEstimate size = estimateSearchSize(g, options, 200'000);
+        if (isatty(STDERR_FILENO) == 1 || size.capped)
+            std::cerr << "ioscope-cli: search size: " << size.summary()
+                      << (options.timeLimitSeconds > 0
+                              ? "; time limit " + std::to_string(int(options.timeLimitSeconds)) +
+                                    " s (--time-limit)"
+                              : std::string("; no time limit"))
+                      << "\n";
         ProgressLine line;
         const ScheduleResult r = iosSchedule(g, *cost, options, line.callback());
         line.finish();
         doc.schedule = r.schedule;
         doc.latencyMs = r.latencyMs;
-        doc.search =
-            ScheduleSearchInfo{r.stats.states, r.stats.transitions, r.stats.stagesCosted, r.stats.seconds};
+        doc.search = ScheduleSearchInfo{r.stats.states,  r.stats.transitions, r.stats.stagesCosted,
+                                        r.stats.seconds, r.stats.complete,    options.timeLimitSeconds};
+        if (!r.stats.complete)
+            std::cerr << "ioscope-cli: note: the time limit (" << options.timeLimitSeconds
+                      << " s) stopped the search: " << r.stats.partsExact << " of " << r.stats.parts
+                      << " parts searched exactly, the others took the better of sequential and wavefront\n";
         origin = r.origin;
     } else {
         doc.schedule =
@@ -162,7 +186,9 @@ int runSchedule(const ArgVector& argv) {
             j["search"] = {{"states", doc.search->states},
                            {"transitions", doc.search->transitions},
                            {"stages_measured", doc.search->stagesCosted},
-                           {"seconds", doc.search->seconds}};
+                           {"seconds", doc.search->seconds},
+                           {"complete", doc.search->complete},
+                           {"time_limit_s", doc.search->timeLimitSeconds}};
         std::cout << j.dump(2) << "\n";
         return 0;
     }
@@ -177,9 +203,10 @@ int runSchedule(const ArgVector& argv) {
     std::printf("latency     %.4f ms (sequential %.4f ms, %.3fx; wavefront %.4f ms, %.3fx)\n", *doc.latencyMs,
                 sequentialMs, sequentialMs / *doc.latencyMs, wavefrontMs, wavefrontMs / *doc.latencyMs);
     if (doc.search)
-        std::printf("search      %lld states, %lld transitions, %lld stages costed, %.3f s\n",
+        std::printf("search      %lld states, %lld transitions, %lld stages costed, %.3f s%s\n",
                     doc.search->states, doc.search->transitions, doc.search->stagesCosted,
-                    doc.search->seconds);
+                    doc.search->seconds,
+                    doc.search->complete ? "" : " (stopped at the time limit: not exact)");
     for (size_t i = 0; i < doc.schedule.stages.size(); ++i) {
         const Stage& st = doc.schedule.stages[i];
         std::printf("%4zu %-10s", i, std::string(toString(st.strategy)).c_str());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <unordered_set>
 #include <utility>
 
@@ -59,25 +60,74 @@ double estimateScale(const Graph& g, CostModel& measured, CostModel& estimate, c
     return measuredSum > 0 && estimateSum > 0 ? measuredSum / estimateSum : 1.0;
 }
 
+// A stop flag for measuring: raised by the caller's cancel or when the deadline passes.
+class Deadline {
+  public:
+    Deadline(const std::atomic<bool>* cancel, std::chrono::steady_clock::time_point until, bool limited)
+        : watcher_([this, cancel, until, limited] {
+              while (!done_) {
+                  if ((cancel && cancel->load()) || (limited && std::chrono::steady_clock::now() > until)) {
+                      stop_ = true;
+                      return;
+                  }
+                  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+              }
+          }) {}
+    ~Deadline() {
+        done_ = true;
+        watcher_.join();
+    }
+    const std::atomic<bool>* flag() const { return &stop_; }
+
+  private:
+    std::atomic<bool> stop_{false}, done_{false};
+    std::thread watcher_;
+};
+
 } // namespace
 
 ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfig& run,
-                             const SearchOnce& searchOnce, const ProgressCallback& progress,
-                             const std::atomic<bool>* cancel) {
+                             double timeLimitSeconds, const SearchOnce& searchOnce,
+                             const ProgressCallback& progress, const std::atomic<bool>* cancel) {
     const auto start = std::chrono::steady_clock::now();
+    const bool limited = timeLimitSeconds > 0;
+    const auto until = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                   std::chrono::duration<double>(std::max(0.0, timeLimitSeconds)));
+    bool outOfTime = false;
+    auto secondsLeft = [&] {
+        if (!limited) return 0.0;
+        // The pass after measuring stopped decides the answer on what was measured: it gets a
+        // tenth of the limit (at least a second) beyond it.
+        if (outOfTime) return std::max(1.0, 0.1 * timeLimitSeconds);
+        return std::max(0.05,
+                        std::chrono::duration<double>(until - std::chrono::steady_clock::now()).count());
+    };
+    auto userCancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
     const std::unique_ptr<CostModel> estimate = makeCostModel("sim:H200", run);
     long long measuredStages = 0;
     double reported = 0; // progress never goes back
     SearchProgress last;
     for (int pass = 0;; ++pass) {
         SpeculativeCost speculative(measured, *estimate, estimateScale(g, measured, *estimate, run));
-        ScheduleResult result = searchOnce(speculative, [&](const SearchProgress& p) {
-            last = p;
-            last.stagesCosted = measuredStages;
-            last.fraction = reported;
-            if (progress) progress(last);
-        });
+        ScheduleResult result = searchOnce(
+            speculative,
+            [&](const SearchProgress& p) {
+                last = p;
+                last.stagesCosted = measuredStages;
+                last.fraction = reported;
+                if (progress) progress(last);
+            },
+            secondsLeft());
         std::vector<Stage> wanted = speculative.takeWanted();
+        if (!wanted.empty() && (outOfTime || (limited && std::chrono::steady_clock::now() > until))) {
+            // Out of time: this pass's schedule, its few unmeasured stages measured now.
+            result.latencyMs = predictLatencyMs(g, result.schedule, measured, run);
+            result.stats.complete = false;
+            result.stats.stagesCosted = measuredStages;
+            result.stats.seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            return result;
+        }
         if (wanted.empty()) {
             if (progress) {
                 last.fraction = 1.0;
@@ -93,17 +143,26 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
         const double from = pass == 0 ? 0.0 : 1.0 - 0.1 / (1 << (pass - 1));
         const double to = pass == 0 ? 0.9 : 1.0 - 0.1 / (1 << pass);
         last.bestLatencyMs = result.latencyMs;
-        measured.measureBatch(
-            g, wanted, run,
-            [&](size_t done, size_t total) {
-                reported = std::max(reported,
-                                    from + (to - from) * double(done) / double(std::max<size_t>(total, 1)));
-                last.fraction = reported;
-                last.stagesCosted = measuredStages + static_cast<long long>(done);
-                if (progress) progress(last);
-            },
-            cancel);
-        measuredStages += static_cast<long long>(wanted.size());
+        size_t doneInBatch = 0;
+        try {
+            const Deadline deadline(cancel, until, limited);
+            measured.measureBatch(
+                g, wanted, run,
+                [&](size_t done, size_t total) {
+                    reported = std::max(reported, from + (to - from) * double(done) /
+                                                             double(std::max<size_t>(total, 1)));
+                    last.fraction = reported;
+                    last.stagesCosted = measuredStages + static_cast<long long>(done);
+                    doneInBatch = done;
+                    if (progress) progress(last);
+                },
+                deadline.flag());
+            doneInBatch = wanted.size();
+        } catch (const Cancelled&) {
+            if (userCancelled() || !limited) throw;
+            outOfTime = true; // what was measured stays measured; one more pass decides
+        }
+        measuredStages += static_cast<long long>(doneInBatch);
     }
 }
 

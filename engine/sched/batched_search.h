@@ -11,11 +11,15 @@
 
 namespace ioscope::detail {
 
-// One whole IOS search (the DP over all parts plus the wavefront comparison) with `cost`.
-using SearchOnce = std::function<ScheduleResult(CostModel& cost, const ProgressCallback& progress)>;
+// One whole IOS search (the DP over all parts plus the wavefront comparison) with `cost`,
+// within `secondsLeft` (0: no limit).
+using SearchOnce =
+    std::function<ScheduleResult(CostModel& cost, const ProgressCallback& progress, double secondsLeft)>;
 
+// With a time limit (0: none), measuring stops when it passes; the last search's schedule is
+// returned with its still unmeasured stages measured (a few), marked incomplete.
 ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfig& run,
-                             const SearchOnce& searchOnce, const ProgressCallback& progress,
-                             const std::atomic<bool>* cancel);
+                             double timeLimitSeconds, const SearchOnce& searchOnce,
+                             const ProgressCallback& progress, const std::atomic<bool>* cancel);
 
 } // namespace ioscope::detail

@@ -21,6 +21,51 @@ void checkOptions(const SchedulerOptions& o) {
                          std::to_string(o.maxPartSize));
 }
 
+// Thrown from inside a part's DP when the time limit has passed.
+struct BudgetExhausted {};
+
+// A part's stages when its DP did not finish: the better of its ops one by one and its
+// wavefront (every op whose producers in the part have run, at most s of them per stage).
+std::vector<Stage> fallbackStages(const Graph& g, const std::vector<OpId>& part, CostModel& cost,
+                                  const SchedulerOptions& options, const std::vector<double>& singleMs,
+                                  double& latencyMs, long long& stagesCosted) {
+    std::vector<Stage> sequential;
+    double sequentialMs = 0;
+    for (OpId u : part) {
+        sequential.push_back(Stage{Strategy::Concurrent, {{u}}});
+        sequentialMs += singleMs[size_t(u)];
+    }
+    latencyMs = sequentialMs;
+    if (options.strategy == StrategySet::Merge) return sequential;
+    std::vector<char> inPart(size_t(g.size()), 0), done(size_t(g.size()), 0);
+    for (OpId u : part) inPart[size_t(u)] = 1;
+    const size_t width = size_t(std::max(1, std::min(options.maxGroups, options.maxStreams)));
+    std::vector<Stage> wave;
+    double waveMs = 0;
+    size_t placed = 0;
+    while (placed < part.size()) {
+        Stage st;
+        for (OpId u : part) {
+            if (done[size_t(u)] || st.groups.size() == width) continue;
+            bool ready = true;
+            for (OpId p : g.predecessors(u)) ready = ready && (!inPart[size_t(p)] || done[size_t(p)] == 1);
+            if (ready) st.groups.push_back({u});
+        }
+        for (const auto& group : st.groups) done[size_t(group.front())] = 2; // ready after this stage
+        for (const auto& group : st.groups) done[size_t(group.front())] = 1;
+        placed += st.groups.size();
+        waveMs += st.groups.size() == 1 ? singleMs[size_t(st.groups.front().front())]
+                                        : cost.stageLatencyMs(g, st, options.run);
+        stagesCosted += st.groups.size() > 1;
+        wave.push_back(std::move(st));
+    }
+    if (waveMs < sequentialMs) {
+        latencyMs = waveMs;
+        return wave;
+    }
+    return sequential;
+}
+
 } // namespace
 
 namespace detail {
@@ -68,15 +113,40 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
         progress(p);
     };
 
+    // Past the limit, each remaining part still gets a short try of its own (small parts after
+    // a huge one finish in milliseconds), then takes its fallback.
+    const double limit = options.timeLimitSeconds;
+    double partDeadline = limit;
+    const auto overBudget = [&] { return limit > 0 && elapsed() > partDeadline; };
+    bool stopped = false;
     {
         for (const std::vector<OpId>& part : parts) {
             double partSequentialMs = 0;
             for (OpId u : part) partSequentialMs += singleMs[static_cast<size_t>(u)];
             const int partSize = static_cast<int>(part.size());
-            detail::PartDp dp(g, part, cost, options, singleMs, counters, cancel,
-                              [&](double f) { report(f, partSize, false); });
-            const double partMs = dp.solve();
-            for (Stage& st : dp.bestStages()) result.schedule.stages.push_back(std::move(st));
+            double partMs = 0;
+            std::vector<Stage> stages;
+            if (stopped) partDeadline = elapsed() + std::max(0.01, 0.02 * limit);
+            bool exact = false;
+            {
+                try {
+                    detail::PartDp dp(g, part, cost, options, singleMs, counters, cancel, [&](double f) {
+                        if (overBudget()) throw BudgetExhausted{};
+                        report(f, partSize, false);
+                    });
+                    partMs = dp.solve();
+                    stages = dp.bestStages();
+                    ++result.stats.partsExact;
+                    exact = true;
+                } catch (const BudgetExhausted&) {
+                    stopped = true;
+                }
+            }
+            if (!exact) {
+                if (cancelled()) throw Cancelled();
+                stages = fallbackStages(g, part, cost, options, singleMs, partMs, counters.stagesCosted);
+            }
+            for (Stage& st : stages) result.schedule.stages.push_back(std::move(st));
             finishedMs += partMs;
             sequentialRest -= partSequentialMs;
             opsDone += partSize;
@@ -85,6 +155,8 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
     }
 
     result.latencyMs = finishedMs;
+    result.stats.complete = !stopped;
+    result.stats.parts = static_cast<int>(parts.size());
     result.stats.states = counters.states;
     result.stats.transitions = counters.transitions;
     result.stats.stagesCosted = counters.stagesCosted;
@@ -130,9 +202,11 @@ ScheduleResult iosSchedule(const Graph& g, CostModel& cost, const SchedulerOptio
     checkOptions(options);
     if (!cost.measuresInBatches()) return searchOnce(g, cost, options, progress, cancel);
     return detail::batchedSearch(
-        g, cost, options.run,
-        [&](CostModel& speculative, const ProgressCallback& passProgress) {
-            return searchOnce(g, speculative, options, passProgress, cancel);
+        g, cost, options.run, options.timeLimitSeconds,
+        [&](CostModel& speculative, const ProgressCallback& passProgress, double secondsLeft) {
+            SchedulerOptions pass = options;
+            pass.timeLimitSeconds = secondsLeft;
+            return searchOnce(g, speculative, pass, passProgress, cancel);
         },
         progress, cancel);
 }

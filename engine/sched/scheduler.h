@@ -23,6 +23,11 @@ struct SchedulerOptions {
     int maxPartSize = 50;
     int maxStreams = 10; // wavefront
     RunConfig run;
+    // Anytime search: past this many seconds (0: no limit) the search stops and returns its
+    // best valid schedule so far: parts the DP finished keep their exact stages, the others
+    // take the better of their sequential and wavefront stages (never worse than either
+    // baseline). With live profiling the stages measured so far stay measured.
+    double timeLimitSeconds = 0;
 };
 
 struct SearchProgress {
@@ -38,7 +43,22 @@ struct SearchStats {
     long long transitions = 0;
     long long stagesCosted = 0; // distinct stages the cost model was asked for
     double seconds = 0;
+    bool complete = true; // false when the time limit stopped the search
+    int parts = 0, partsExact = 0;
 };
+
+// What a search will cost, known before paying for it (well under a second): the DP's states
+// (predecessor-closed sets of ops) of every part, counted up to a cap.
+struct SearchSizeEstimate {
+    int parts = 0;
+    int largestPartOps = 0;
+    long long states = 0;            // over all parts (a lower bound when `capped`)
+    long long largestPartStates = 0; // the part with the most states
+    bool capped = false;
+    std::string summary() const; // "12 parts, 5,434 states (largest part: 2,104 states over 31 ops)"
+};
+SearchSizeEstimate estimateSearchSize(const Graph& g, const SchedulerOptions& options,
+                                      long long stateCap = 2'000'000);
 
 struct ScheduleResult {
     Schedule schedule;

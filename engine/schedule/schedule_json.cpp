@@ -97,7 +97,9 @@ std::string scheduleToJson(const Graph& g, const ScheduleDocument& doc) {
         j["search"] = {{"states", doc.search->states},
                        {"transitions", doc.search->transitions},
                        {"stages_measured", doc.search->stagesCosted},
-                       {"seconds", doc.search->seconds}};
+                       {"seconds", doc.search->seconds},
+                       {"complete", doc.search->complete},
+                       {"time_limit_s", doc.search->timeLimitSeconds}};
     if (doc.measured) {
         Json m = Json::object();
         const MeasuredLatency& ml = *doc.measured;
@@ -172,6 +174,10 @@ ScheduleDocument scheduleFromJson(const Graph& g, const std::string& text, const
         info.stagesCosted =
             r.integer(r.member(*s, "stages_measured", "search"), "search.stages_measured", 0, kMaxCount);
         info.seconds = r.number(r.member(*s, "seconds", "search"), "search.seconds");
+        if (const Json* c = r.optional(*s, "complete", "search"))
+            info.complete = r.boolean(*c, "search.complete");
+        if (const Json* t = r.optional(*s, "time_limit_s", "search"))
+            info.timeLimitSeconds = r.number(*t, "search.time_limit_s");
         doc.search = info;
     }
     if (const Json* m = r.optional(root, "measured", "")) {

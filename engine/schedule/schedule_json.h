@@ -19,6 +19,9 @@ struct ScheduleSearchInfo {
     long long transitions = 0;
     long long stagesCosted = 0;
     double seconds = 0;
+    // False when a time limit stopped the search (its unfinished parts took a baseline).
+    bool complete = true;
+    double timeLimitSeconds = 0; // 0: none
 };
 
 // Results of running the schedule on a device; every field is optional.

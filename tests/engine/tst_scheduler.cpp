@@ -1,5 +1,6 @@
 // The IOS dynamic program against exhaustive enumeration, the baselines, and the search's
 // guarantees (completeness, determinism, limits).
+#include "analysis/partition.h"
 #include "engine/scheduler_test_support.h"
 #include "sched/part_dp.h"
 #include "sched/scheduler.h"
@@ -26,6 +27,23 @@ std::set<OpId> opSet(const Stage& st) {
     return {all.begin(), all.end()};
 }
 
+// 40 convs side by side on one input: 2^40 DP states.
+Graph g40() {
+    Graph g("very wide");
+    const OpId in = g.addInput("in", Shape{8, 8, 8});
+    for (int i = 0; i < 40; ++i) g.addOp(convOp("c" + std::to_string(i), in, i % 2 ? 1 : 3));
+    g.finalize();
+    return g;
+}
+
+// The parts iosSchedule searches.
+std::vector<std::vector<OpId>> partsOf(const Graph& g, int maxPartSize) {
+    std::vector<std::vector<OpId>> parts;
+    for (Block& block : partitionBlocks(g, maxPartSize))
+        for (std::vector<OpId>& part : block.parts) parts.push_back(std::move(part));
+    return parts;
+}
+
 } // namespace
 
 class TestScheduler : public QObject {
@@ -41,6 +59,10 @@ class TestScheduler : public QObject {
     void rejectsBadOptions();
     void progressIsReported();
     void cancellationStopsPromptly();
+    void budgetedSearchIsValidAndNeverWorse();
+    void unlimitedBudgetIsTheFullDp();
+    void sizeEstimateCountsTheStates();
+    void budgetStopsAWideSearch();
 };
 
 void TestScheduler::dpEqualsExhaustiveOnRandomDags() {
@@ -301,3 +323,80 @@ void TestScheduler::cancellationStopsPromptly() {
 
 QTEST_APPLESS_MAIN(TestScheduler)
 #include "tst_scheduler.moc"
+
+// Every budget, down to almost none, gives a valid schedule no worse than either baseline.
+void TestScheduler::budgetedSearchIsValidAndNeverWorse() {
+    std::mt19937 rng(41);
+    for (int i = 0; i < 30; ++i) {
+        std::vector<double> work;
+        const Graph g = randomDag(rng, 10 + i % 12, &work);
+        TestCostModel cost(work, 0.2 + 0.1 * (i % 5));
+        for (double limit : {1e-9, 1e-4, 0.01}) {
+            SchedulerOptions o;
+            o.maxPartSize = 4 + i % 20;
+            o.timeLimitSeconds = limit;
+            const ScheduleResult r = iosSchedule(g, cost, o);
+            validateSchedule(g, r.schedule, "budgeted");
+            const double seq = predictLatencyMs(g, sequentialSchedule(g), cost, o.run);
+            const double wf = predictLatencyMs(g, wavefrontSchedule(g, o.maxStreams), cost, o.run);
+            QVERIFY(r.latencyMs <= seq + 1e-9);
+            QVERIFY(r.latencyMs <= wf + 1e-9);
+            QVERIFY(close(predictLatencyMs(g, r.schedule, cost, o.run), r.latencyMs));
+            QVERIFY(r.stats.partsExact <= r.stats.parts);
+            QCOMPARE(r.stats.complete, r.stats.partsExact == r.stats.parts);
+        }
+    }
+}
+
+// Without a limit (or one never reached) the search is the plain DP, bit for bit.
+void TestScheduler::unlimitedBudgetIsTheFullDp() {
+    std::mt19937 rng(17);
+    for (int i = 0; i < 20; ++i) {
+        std::vector<double> work;
+        const Graph g = randomDag(rng, 6 + i % 10, &work);
+        TestCostModel cost(work, 0.3);
+        SchedulerOptions plain, roomy;
+        roomy.timeLimitSeconds = 1000;
+        const ScheduleResult a = iosSchedule(g, cost, plain), b = iosSchedule(g, cost, roomy);
+        QVERIFY(a.stats.complete && b.stats.complete);
+        QCOMPARE(a.latencyMs, b.latencyMs);
+        QCOMPARE(a.schedule.stages.size(), b.schedule.stages.size());
+        for (size_t k = 0; k < a.schedule.stages.size(); ++k)
+            QVERIFY(a.schedule.stages[k].groups == b.schedule.stages[k].groups);
+    }
+}
+
+// The estimate counts exactly the states the DP visits (every predecessor-closed set of a part).
+void TestScheduler::sizeEstimateCountsTheStates() {
+    std::mt19937 rng(23);
+    for (int i = 0; i < 30; ++i) {
+        std::vector<double> work;
+        const Graph g = randomDag(rng, 6 + i % 14, &work);
+        TestCostModel cost(work, 0.3);
+        SchedulerOptions o;
+        o.maxPartSize = 5 + i % 30;
+        o.strategy = StrategySet::Parallel; // the wavefront comparison adds no states either way
+        const SearchSizeEstimate e = estimateSearchSize(g, o);
+        const ScheduleResult r = detail::searchParts(g, partsOf(g, o.maxPartSize), cost, o);
+        QVERIFY(!e.capped);
+        QCOMPARE(e.states, r.stats.states);
+    }
+    const SearchSizeEstimate capped = estimateSearchSize(g40(), SchedulerOptions{}, 1000);
+    QVERIFY(capped.capped);
+    QVERIFY(capped.summary().find("over") != std::string::npos);
+}
+
+// 2^40 states: the search cannot finish; the limit returns a valid schedule on time.
+void TestScheduler::budgetStopsAWideSearch() {
+    const Graph g = g40();
+    TestCostModel cost;
+    SchedulerOptions o;
+    o.timeLimitSeconds = 0.5;
+    const auto start = std::chrono::steady_clock::now();
+    const ScheduleResult r = iosSchedule(g, cost, o);
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    QVERIFY2(took < 2.0, qPrintable(QString::number(took)));
+    QVERIFY(!r.stats.complete);
+    validateSchedule(g, r.schedule, "wide");
+    QVERIFY(r.latencyMs <= predictLatencyMs(g, sequentialSchedule(g), cost, o.run) + 1e-9);
+}
