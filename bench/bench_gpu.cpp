@@ -6,7 +6,7 @@
 //
 //   bench_gpu [--models a,b,...] [--precisions tf32,fp32] [--batches 1,16] [--layout nhwc|nchw]
 //             [--modes graph,stages] [--runs N] [--out DIR] [--budget SECONDS] [-r N] [-s N]
-//             [--search-limit SECONDS] [--no-search]
+//             [--search-limit SECONDS (anytime: the best schedule found by then)] [--no-search]
 // Each row also carries where kernel time goes (transposes, element-wise, convolutions, other),
 // and a summary table is printed last.
 #include "cost/cost_factory.h"
@@ -211,6 +211,8 @@ int main(int argc, char** argv) {
                         options.maxGroups = maxGroups;
                         options.strategy = StrategySet::Both;
                         options.run = run;
+                        // Anytime: past the limit the search returns its best schedule so far.
+                        if (searchLimit < 1e8) options.timeLimitSeconds = searchLimit;
                         auto record = std::make_shared<ProfileCache>();
                         auto live = makeGpuCostModel(ExecMode::Graph, record);
                         auto sim = makeCostModel(status.device.find("H200") != std::string::npos ? "sim:H200"
@@ -223,8 +225,8 @@ int main(int argc, char** argv) {
                         SearchProgress last;
                         std::mutex progressMutex;
                         std::thread timer([&] {
-                            const auto until =
-                                std::chrono::steady_clock::now() + std::chrono::duration<double>(searchLimit);
+                            const auto until = std::chrono::steady_clock::now() +
+                                               std::chrono::duration<double>(2 * searchLimit + 30);
                             while (!cancel && std::chrono::steady_clock::now() < until)
                                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
                             cancel = true;
@@ -261,6 +263,7 @@ int main(int argc, char** argv) {
                         row["ios"]["r"] = maxGroupSize;
                         row["ios"]["s"] = maxGroups;
                         row["ios"]["search_s"] = ios.stats.seconds;
+                        row["ios"]["complete"] = ios.stats.complete;
                         row["ios"]["stages_profiled"] = ios.stats.stagesCosted;
                         row["ios"]["predicted_ms"] = ios.latencyMs;
                         row["ios"]["origin"] = ios.origin;

@@ -54,6 +54,8 @@ SearchRequest searchRequest() {
         strategySetFromString(ss(s.value("strategy", "both").toString())).value_or(StrategySet::Both);
     r.options.maxGroupSize = std::clamp(s.value("r", r.options.maxGroupSize).toInt(), 1, 8);
     r.options.maxGroups = std::clamp(s.value("s", r.options.maxGroups).toInt(), 1, 16);
+    r.options.timeLimitSeconds =
+        std::clamp(s.value("time_limit_s", r.options.timeLimitSeconds).toDouble(), 0.0, 86400.0);
     r.costSpec = s.value("cost", r.costSpec).toString();
     r.options.run.batch = std::clamp(s.value("batch", 1).toInt(), 1, 256);
     r.options.run.precision =
@@ -69,6 +71,7 @@ void setSearchRequest(const SearchRequest& r) {
     s.setValue("strategy", qs(toString(r.options.strategy)));
     s.setValue("r", r.options.maxGroupSize);
     s.setValue("s", r.options.maxGroups);
+    s.setValue("time_limit_s", r.options.timeLimitSeconds);
     s.setValue("cost", r.costSpec);
     s.setValue("batch", r.options.run.batch);
     s.setValue("precision", qs(toString(r.options.run.precision)));

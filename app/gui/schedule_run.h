@@ -22,10 +22,17 @@ std::optional<SchedulerKind> schedulerKindFromString(const QString& s);
 struct SearchRequest {
     SchedulerKind scheduler = SchedulerKind::Ios;
     QString costSpec = QStringLiteral("sim:H100");
-    SchedulerOptions options;
+    SchedulerOptions options = defaultOptions();
     bool withBaselines = true; // also cost wavefront and sequential under the same model
 
     QString describe() const; // "IOS · sim:H100 · both r=3 s=8 · batch 1 fp32"
+
+    // The explorer's defaults: an anytime search within a minute.
+    static SchedulerOptions defaultOptions() {
+        SchedulerOptions o;
+        o.timeLimitSeconds = 60;
+        return o;
+    }
 };
 
 struct ScheduleRun {

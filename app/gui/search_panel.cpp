@@ -40,6 +40,14 @@ SearchPanel::SearchPanel(RunTableModel* runs, QWidget* parent) : QWidget(parent)
     s_->setRange(1, 16);
     s_->setToolTip(tr("s: the largest number of groups in one stage (max_num_groups)"));
 
+    timeLimit_ = new QSpinBox(this);
+    timeLimit_->setRange(0, 24 * 3600);
+    timeLimit_->setSuffix(tr(" s"));
+    timeLimit_->setSpecialValueText(tr("none"));
+    timeLimit_->setToolTip(tr("Past this time the search stops and keeps its best valid schedule: parts the "
+                              "dynamic program finished are exact, the others take the better of sequential "
+                              "and wavefront (0: no limit)"));
+
     cost_ = new QComboBox(this);
     cost_->setEditable(true);
     for (const char* d : {"sim:H100", "sim:H200", "sim:A100", "sim:V100"})
@@ -95,6 +103,7 @@ SearchPanel::SearchPanel(RunTableModel* runs, QWidget* parent) : QWidget(parent)
     rs->addWidget(new QLabel(QStringLiteral("s"), this));
     rs->addWidget(s_);
     form->addRow(tr("Group limits"), rs);
+    form->addRow(tr("Time limit"), timeLimit_);
     form->addRow(tr("Cost model"), costRow);
     auto* bp = new QHBoxLayout;
     bp->addWidget(batch_);
@@ -140,6 +149,7 @@ SearchRequest SearchPanel::request() const {
     r.options.strategy = strategySetFromString(ss(strategy_->currentText())).value_or(StrategySet::Both);
     r.options.maxGroupSize = r_->value();
     r.options.maxGroups = s_->value();
+    r.options.timeLimitSeconds = timeLimit_->value();
     r.costSpec = cost_->currentText().trimmed();
     r.options.run.batch = batch_->value();
     r.options.run.precision = precisionFromString(ss(precision_->currentText())).value_or(Precision::Fp32);
@@ -151,6 +161,7 @@ void SearchPanel::setRequest(const SearchRequest& r) {
     strategy_->setCurrentText(qs(toString(r.options.strategy)));
     r_->setValue(r.options.maxGroupSize);
     s_->setValue(r.options.maxGroups);
+    timeLimit_->setValue(int(r.options.timeLimitSeconds));
     cost_->setCurrentText(r.costSpec);
     batch_->setValue(r.options.run.batch);
     precision_->setCurrentText(qs(toString(r.options.run.precision)));
@@ -206,6 +217,7 @@ void SearchPanel::updateEnabled() {
     strategy_->setEnabled(ios);
     r_->setEnabled(ios);
     s_->setEnabled(ios);
+    timeLimit_->setEnabled(ios);
 }
 
 } // namespace ioscope::app

@@ -50,6 +50,7 @@ class SearchPanel : public QWidget {
     QComboBox* strategy_;
     QSpinBox* r_;
     QSpinBox* s_;
+    QSpinBox* timeLimit_;
     QComboBox* cost_;
     QSpinBox* batch_;
     QComboBox* precision_;
