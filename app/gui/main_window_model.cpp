@@ -102,11 +102,18 @@ void MainWindow::onSearchFinished(const std::vector<ScheduleRun>& runs) {
     document_->setCurrentRun(first);
     searchPanel_->selectRun(first);
     if (const ScheduleRun* r = document_->run(first))
-        searchPanel_->showMessage(tr("%1: %2 in %3 stages, %L4 states, %5 s")
-                                      .arg(r->label(), formatMs(r->latencyMs))
-                                      .arg(r->schedule.stages.size())
-                                      .arg(r->stats.states)
-                                      .arg(r->stats.seconds, 0, 'f', 2));
+        searchPanel_->showMessage(
+            tr("%1: %2 in %3 stages, %L4 states, %5 s%6")
+                .arg(r->label(), formatMs(r->latencyMs))
+                .arg(r->schedule.stages.size())
+                .arg(r->stats.states)
+                .arg(r->stats.seconds, 0, 'f', 2)
+                .arg(r->stats.complete
+                         ? QString()
+                         : tr("\nStopped at the time limit: %1 of %2 parts searched exactly, the others took "
+                              "the better of sequential and wavefront (not exact)")
+                               .arg(r->stats.partsExact)
+                               .arg(r->stats.parts)));
     rebuildTimelineLanes();
     emit searchFinished(first);
 }
