@@ -93,6 +93,7 @@ SearchPanel::SearchPanel(RunTableModel* runs, QWidget* parent) : QWidget(parent)
     rates_ = new QLabel(this);
     best_ = new QLabel(this);
     rates_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    rates_->setWordWrap(true);
 
     auto* form = new QFormLayout;
     form->addRow(tr("Scheduler"), scheduler_);
