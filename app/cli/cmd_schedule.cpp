@@ -4,6 +4,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "exec/gpu_execution.h"
+#include "exec/search_pipeline.h"
 #include "input_shape.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
@@ -106,6 +107,9 @@ int runSchedule(const ArgVector& argv) {
     doc.device = cost->device();
     doc.run = options.run;
     std::string origin = scheduler;
+    // DESIGN.md §4: with live profiling the searched schedule is judged as a whole
+    // (exec/search_pipeline.h measures it, the wavefront and the sequential one end to end).
+    std::string measuredNote;
     if (scheduler == "ios") {
         // Know the cost before paying it: the DP's states, counted in well under a second.
         const SearchSizeEstimate size = estimateSearchSize(g, options, 200'000);
@@ -117,7 +121,8 @@ int runSchedule(const ArgVector& argv) {
                               : std::string("; no time limit"))
                       << "\n";
         ProgressLine line;
-        const ScheduleResult r = iosSchedule(g, *cost, options, line.callback());
+        const SearchOutcome outcome = searchSchedule(g, *cost, options, line.callback());
+        const ScheduleResult& r = outcome.result;
         line.finish();
         doc.schedule = r.schedule;
         doc.latencyMs = r.latencyMs;
@@ -127,35 +132,20 @@ int runSchedule(const ArgVector& argv) {
             std::cerr << "ioscope-cli: note: the time limit (" << options.timeLimitSeconds
                       << " s) stopped the search: " << r.stats.partsExact << " of " << r.stats.parts
                       << " parts searched exactly, the others took the better of sequential and wavefront\n";
-        origin = r.origin;
+        origin = outcome.origin;
+        if (outcome.measured) {
+            MeasuredLatency m;
+            m.medianMs = outcome.measured->keptMs;
+            m.runs = ExecutionOptions{}.runs;
+            m.mode = doc.costModel == "gpu" ? "graph" : "stages";
+            m.device = doc.device;
+            doc.measured = m;
+            measuredNote = outcome.measured->note;
+        }
     } else {
         doc.schedule =
             scheduler == "wavefront" ? wavefrontSchedule(g, options.maxStreams) : sequentialSchedule(g);
         doc.latencyMs = predictLatencyMs(g, doc.schedule, *cost, options.run);
-    }
-    // DESIGN.md §4: a schedule found with live profiling is judged as a whole. Measure it, the
-    // wavefront and the sequential schedule end to end in the mode the profiles came from; keep
-    // the fastest.
-    std::string measuredNote;
-    const bool live = doc.costModel == "gpu" || doc.costModel == "gpu:stages";
-    if (live && scheduler == "ios") {
-        ExecutionOptions exec;
-        exec.mode = doc.costModel == "gpu" ? ExecMode::Graph : ExecMode::Stages;
-        exec.run = options.run;
-        exec.utilization = false;
-        const MeasuredChoice choice = keepFasterMeasured(g, doc.schedule, exec);
-        if (!choice.keptSearched) {
-            doc.schedule = choice.schedule;
-            doc.latencyMs = predictLatencyMs(g, doc.schedule, *cost, options.run);
-            origin = choice.kept;
-        }
-        MeasuredLatency m;
-        m.medianMs = choice.keptMs;
-        m.runs = exec.runs;
-        m.mode = std::string(toString(exec.mode));
-        m.device = doc.device;
-        doc.measured = m;
-        measuredNote = choice.note;
     }
     const double sequentialMs = predictLatencyMs(g, sequentialSchedule(g), *cost, options.run);
     const double wavefrontMs =

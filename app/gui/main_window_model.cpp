@@ -103,7 +103,7 @@ void MainWindow::onSearchFinished(const std::vector<ScheduleRun>& runs) {
     searchPanel_->selectRun(first);
     if (const ScheduleRun* r = document_->run(first))
         searchPanel_->showMessage(
-            tr("%1: %2 in %3 stages, %L4 states, %5 s%6")
+            tr("%1: %2 in %3 stages, %L4 states, %5 s%6%7")
                 .arg(r->label(), formatMs(r->latencyMs))
                 .arg(r->schedule.stages.size())
                 .arg(r->stats.states)
@@ -113,7 +113,12 @@ void MainWindow::onSearchFinished(const std::vector<ScheduleRun>& runs) {
                          : tr("\nStopped at the time limit: %1 of %2 parts searched exactly, the others took "
                               "the better of sequential and wavefront (not exact)")
                                .arg(r->stats.partsExact)
-                               .arg(r->stats.parts)));
+                               .arg(r->stats.parts))
+                .arg(r->origin == "ios" ? QString()
+                     : r->measuredNote.empty()
+                         ? tr("\nThe %1 schedule was predicted faster and is kept").arg(qs(r->origin))
+                         : tr("\nThe %1 schedule measured faster and is kept: %2")
+                               .arg(qs(r->origin), qs(r->measuredNote))));
     rebuildTimelineLanes();
     emit searchFinished(first);
 }

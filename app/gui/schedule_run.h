@@ -46,6 +46,10 @@ struct ScheduleRun {
     PredictedTimeline predicted;        // when each op runs (traces)
     SearchStats stats;
     QString costDevice; // the device the cost model describes
+    // IOS runs: "ios", or the baseline kept instead (predicted or, with live profiling, measured
+    // faster), and the measurement that decided.
+    std::string origin = "ios";
+    std::string measuredNote;
     std::optional<ExecutionResult> measured;
 
     QString label() const; // "IOS #3"

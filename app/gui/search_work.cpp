@@ -1,6 +1,7 @@
 #include "search_work.h"
 
 #include "cost/cost_factory.h"
+#include "exec/search_pipeline.h"
 #include "qt_text.h"
 #include "util/errors.h"
 
@@ -55,12 +56,15 @@ std::vector<ScheduleRun> runSearch(const Graph& graph, const SearchRequest& requ
     const auto cost = makeCostModel(ss(request.costSpec), request.options.run);
     std::vector<ScheduleRun> runs;
     if (request.scheduler == SchedulerKind::Ios) {
-        ScheduleResult result = iosSchedule(graph, *cost, request.options, progress, cancel);
+        // The same search and keep-the-faster judgement as the CLI (exec/search_pipeline.h).
+        SearchOutcome outcome = searchSchedule(graph, *cost, request.options, progress, cancel);
         ScheduleRun run;
         run.request = request;
         run.scheduler = SchedulerKind::Ios;
-        run.schedule = std::move(result.schedule);
-        run.stats = result.stats;
+        run.schedule = std::move(outcome.result.schedule);
+        run.stats = outcome.result.stats;
+        run.origin = outcome.origin;
+        if (outcome.measured) run.measuredNote = outcome.measured->note;
         costRun(graph, run, *cost, request.options.run, cancel);
         runs.push_back(std::move(run));
         if (request.withBaselines) {

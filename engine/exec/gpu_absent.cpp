@@ -20,7 +20,7 @@ ExecutionResult executeOnGpu(const Graph&, const Schedule&, const ExecutionOptio
     throw RuntimeFailure(kAbsent);
 }
 
-MeasuredChoice keepFasterMeasured(const Graph&, const Schedule&, const ExecutionOptions&) {
+MeasuredChoice keepFasterMeasured(const Graph&, const Schedule&, const ExecutionOptions&, int) {
     throw RuntimeFailure(kAbsent);
 }
 

@@ -86,7 +86,9 @@ struct MeasuredChoice {
     double keptMs = 0, searchedMs = 0, wavefrontMs = 0, sequentialMs = 0;
     std::string note;
 };
-MeasuredChoice keepFasterMeasured(const Graph& g, const Schedule& searched, const ExecutionOptions& options);
+// `maxStreams` builds the wavefront compared (the one the search's own comparison used).
+MeasuredChoice keepFasterMeasured(const Graph& g, const Schedule& searched, const ExecutionOptions& options,
+                                  int maxStreams = 10);
 
 // The activation layout a network runs fastest in (DESIGN.md §4: "NHWC on the GPU where it
 // measures faster"): its sequential schedule run end to end in NHWC and in NCHW, same options.

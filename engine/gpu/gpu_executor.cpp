@@ -163,8 +163,9 @@ ExecutionResult executeOnGpu(const Graph& g, const Schedule& s, const ExecutionO
     return result;
 }
 
-MeasuredChoice keepFasterMeasured(const Graph& g, const Schedule& searched, const ExecutionOptions& options) {
-    const Schedule sequential = sequentialSchedule(g), wavefront = wavefrontSchedule(g);
+MeasuredChoice keepFasterMeasured(const Graph& g, const Schedule& searched, const ExecutionOptions& options,
+                                  int maxStreams) {
+    const Schedule sequential = sequentialSchedule(g), wavefront = wavefrontSchedule(g, maxStreams);
     ExecutionOptions o = options;
     o.utilization = false;
     o.keepOutputs = false;
