@@ -3,6 +3,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "input_shape.h"
+#include "io/json_reader.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 #include "schedule_cli_support.h"
@@ -53,7 +54,7 @@ int runEvaluate(const ArgVector& argv) {
             if (doc.measured->device) m["device"] = *doc.measured->device;
             j["measured"] = m;
         }
-        std::cout << j.dump(2) << "\n";
+        std::cout << json::dump(j, 2) << "\n";
         return 0;
     }
     std::printf("model       %s, schedule %s (%s, %zu stages)\n", g.name().c_str(), file.c_str(),

@@ -8,6 +8,7 @@
 #include "exec/gpu_execution.h"
 #include "exec/kernel_classes.h"
 #include "input_shape.h"
+#include "io/json_reader.h"
 #include "models/model_registry.h"
 #include "schedule_cli_support.h"
 #include "util/errors.h"
@@ -69,7 +70,7 @@ int runExecute(const ArgVector& argv) {
                                {"stage", k.stage}});
         j["kernels"] = std::move(kernels);
         j["kernel_classes"] = kernelClassesJson(r.kernels);
-        std::cout << j.dump(2) << "\n";
+        std::cout << json::dump(j, 2) << "\n";
         return 0;
     }
     std::printf("device       %s (%s)\n", r.device.c_str(), r.versions.c_str());

@@ -5,6 +5,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "input_shape.h"
+#include "io/json_reader.h"
 #include "models/model_registry.h"
 
 #include <cstdio>
@@ -53,7 +54,7 @@ int runInfo(const ArgVector& argv) {
         j["critical_path_ops"] = critical.ops.size();
         j["hash"] = g.contentHash();
         j["notes"] = notes;
-        std::cout << j.dump(2) << "\n";
+        std::cout << json::dump(j, 2) << "\n";
         return 0;
     }
     for (const auto& n : notes) std::cout << "note: " << n << "\n";

@@ -6,6 +6,7 @@
 #include "exec/gpu_execution.h"
 #include "exec/search_pipeline.h"
 #include "input_shape.h"
+#include "io/json_reader.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 #include "schedule_cli_support.h"
@@ -179,7 +180,7 @@ int runSchedule(const ArgVector& argv) {
                            {"seconds", doc.search->seconds},
                            {"complete", doc.search->complete},
                            {"time_limit_s", doc.search->timeLimitSeconds}};
-        std::cout << j.dump(2) << "\n";
+        std::cout << json::dump(j, 2) << "\n";
         return 0;
     }
     std::printf("model       %s (%zu ops)\n", g.name().c_str(), g.units().size());

@@ -2,6 +2,8 @@
 
 #include "graph/op_metrics.h"
 
+#include <limits>
+
 namespace ioscope {
 
 ModelTotals modelTotals(const Graph& g) {
@@ -13,7 +15,9 @@ ModelTotals modelTotals(const Graph& g) {
         const OpMetrics m = opMetrics(g.op(u));
         t.flops += m.flops;
         t.bytes += m.bytes;
-        t.params += m.params;
+        t.params = m.params > std::numeric_limits<long long>::max() - t.params
+                       ? std::numeric_limits<long long>::max()
+                       : t.params + m.params;
         ++t.kinds[std::string(toString(g.op(u).kind))];
     }
     return t;

@@ -86,7 +86,7 @@ std::string ProfileCache::toJson() const {
         tj["stages"] = t.stages; // signature -> milliseconds, sorted (stable diffs)
         j["tables"].push_back(std::move(tj));
     }
-    return j.dump(1) + "\n";
+    return json::dump(j, 1) + "\n";
 }
 
 ProfileCache ProfileCache::fromJson(const std::string& text, const std::string& file) {

@@ -5,6 +5,10 @@ namespace {
 
 constexpr double kBytesPerElement = 4.0;
 
+std::int64_t saturatedCount(double v) {
+    return v >= 9.2e18 ? std::int64_t(9'200'000'000'000'000'000LL) : std::int64_t(v);
+}
+
 OpMetrics single(const Op& op) {
     OpMetrics m;
     const double inElems = static_cast<double>(op.in.elements());
@@ -33,8 +37,10 @@ OpMetrics single(const Op& op) {
         return m;
     case OpKind::Conv: {
         const double perOut = double(op.in.c / op.groups) * w.kh * w.kw;
-        m.params = std::int64_t(op.outChannels) * (op.in.c / op.groups) * w.kh * w.kw +
-                   (op.bias ? op.outChannels : 0);
+        // In double, then clamped: a legal op with 65,536 channels and a huge kernel has more
+        // parameters than an int64 holds.
+        m.params = saturatedCount(double(op.outChannels) * (op.in.c / op.groups) * w.kh * w.kw +
+                                  (op.bias ? op.outChannels : 0));
         m.flops = 2.0 * outElems * perOut;
         break;
     }

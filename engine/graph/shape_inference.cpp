@@ -29,6 +29,9 @@ Shape combineInputs(const std::string& source, const Op& op, const std::vector<S
                  "input " + std::to_string(i) + " is " + s.str() + ", spatially unlike input 0 (" +
                      in.front().str() + ")");
         if (how == Combine::Concat) {
+            // Checked: one input concatenated 32,769 times would overflow an int.
+            if (static_cast<long long>(result.c) + s.c > kMaxDim)
+                fail(source, op, "concatenated channels exceed " + std::to_string(kMaxDim));
             result.c += s.c;
         } else if (s.c != result.c) {
             fail(source, op,
@@ -65,6 +68,8 @@ Shape combineTerms(const std::string& source, Op& op, const std::vector<Shape>& 
             fail(source, op,
                  "term " + std::to_string(op.termChannels.size()) + " is " + s.str() +
                      ", spatially unlike term 0 (" + in.front().str() + ")");
+        if (static_cast<long long>(result.c) + s.c > kMaxDim)
+            fail(source, op, "concatenated channels exceed " + std::to_string(kMaxDim));
         result.c += s.c;
         op.termChannels.push_back(s.c);
     }

@@ -35,7 +35,20 @@ Json parse(const std::string& text, const std::string& file) {
         const auto pos = what.find("parse error");
         if (pos != std::string::npos) what = what.substr(pos);
         throw InputError(file, "malformed JSON: " + what);
+    } catch (const Json::exception& e) {
+        // Anything else the parser rejects (a number like 1e400 out of range, invalid UTF-8)
+        // is bad input too: exit 2 with the file named, not a library message.
+        std::string what = e.what();
+        const auto pos = what.find("] ");
+        if (pos != std::string::npos) what = what.substr(pos + 2);
+        throw InputError(file, "unreadable JSON: " + what);
     }
+}
+
+std::string dump(const Json& j, int indent) {
+    // Names come from users' files; bytes that are not UTF-8 are written as U+FFFD rather
+    // than failing the whole output.
+    return j.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
 void Reader::fail(const std::string& path, const std::string& what) const {

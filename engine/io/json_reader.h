@@ -16,6 +16,9 @@ inline constexpr int kMaxNesting = 64;
 // Parses text; throws InputError("FILE: ...") with the byte offset for malformed JSON.
 Json parse(const std::string& text, const std::string& file);
 
+// Serializes with `indent` (-1: compact); invalid UTF-8 in strings becomes U+FFFD.
+std::string dump(const Json& j, int indent);
+
 // Typed access with path-based messages. `path` names the value ("ops[3]").
 class Reader {
   public:

@@ -178,7 +178,7 @@ std::string modelToJson(const Graph& g) {
     Json ops = Json::array();
     for (const Op& op : g.ops()) ops.push_back(opToJson(g, op, false));
     j["ops"] = ops;
-    return j.dump(1) + "\n";
+    return json::dump(j, 1) + "\n";
 }
 
 Graph modelFromJson(const std::string& text, const std::string& file) {

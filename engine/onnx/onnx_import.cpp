@@ -16,6 +16,7 @@
 #include <queue>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace ioscope {
 namespace {
@@ -139,14 +140,22 @@ std::vector<int> nodeOrder(const std::string& path, const onnx::GraphProto& grap
 }
 
 std::vector<NodeLabel> uniqueLabels(const onnx::GraphProto& graph) {
-    std::set<std::string> used;
+    std::unordered_set<std::string> used;
     for (const auto& in : graph.input()) used.insert(in.name());
+    // The next suffix to try per base name: 20,000 nodes named alike take linear time, not
+    // quadratic.
+    std::unordered_map<std::string, int> nextSuffix;
     std::vector<NodeLabel> labels;
+    labels.reserve(size_t(graph.node_size()));
     for (int i = 0; i < graph.node_size(); ++i) {
         const auto& node = graph.node(i);
         std::string base = !node.name().empty() ? node.name() : node.op_type() + "_" + std::to_string(i);
         std::string name = base;
-        for (int k = 2; !used.insert(name).second; ++k) name = base + "_" + std::to_string(k);
+        if (!used.insert(name).second) {
+            int& k = nextSuffix.try_emplace(base, 2).first->second;
+            do name = base + "_" + std::to_string(k++);
+            while (!used.insert(name).second);
+        }
         labels.push_back({name});
     }
     return labels;

@@ -38,6 +38,7 @@ bool isIntegral(int type) {
 // Little-endian raw bytes (ONNX's raw_data layout; x86 and arm64 hosts alike) to our vectors.
 void decodeRaw(ConstTensor& t, int type, const char* bytes, size_t size) {
     const size_t n = size / static_cast<size_t>(elementSize(type));
+    if (n == 0 || !bytes) return; // an empty tensor: nothing to copy (and no pointer to copy from)
     if (type == onnx::TensorProto::FLOAT) {
         t.floats.resize(n);
         std::memcpy(t.floats.data(), bytes, n * sizeof(float));

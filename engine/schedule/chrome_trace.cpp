@@ -1,4 +1,5 @@
 #include "schedule/chrome_trace.h"
+#include "io/json_reader.h"
 
 #include "util/atomic_file.h"
 
@@ -118,7 +119,7 @@ std::string chromeTraceJson(const Graph& g, const Schedule& s, const PredictedTi
         {"displayTimeUnit", "ms"},
         {"otherData",
          {{"model", g.name()}, {"stages", s.stages.size()}, {"predicted_latency_ms", predicted.totalMs}}}};
-    return root.dump(1) + "\n";
+    return json::dump(root, 1) + "\n";
 }
 
 void saveChromeTrace(const std::string& path, const std::string& traceJson) {

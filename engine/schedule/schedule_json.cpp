@@ -112,7 +112,7 @@ std::string scheduleToJson(const Graph& g, const ScheduleDocument& doc) {
         j["measured"] = m;
     }
     j["stages"] = stagesToJson(g, doc.schedule);
-    return j.dump(2) + "\n";
+    return json::dump(j, 2) + "\n";
 }
 
 ScheduleDocument scheduleFromJson(const Graph& g, const std::string& text, const std::string& file) {

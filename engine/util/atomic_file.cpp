@@ -2,19 +2,67 @@
 
 #include "util/errors.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace ioscope {
 
+namespace {
+
+// The process's umask, read without changing it (umask(2) would race with other threads).
+mode_t currentUmask() {
+    if (std::FILE* f = std::fopen("/proc/self/status", "r")) {
+        char line[256];
+        unsigned mask = 022;
+        while (std::fgets(line, sizeof line, f))
+            if (std::sscanf(line, "Umask: %o", &mask) == 1) break;
+        std::fclose(f);
+        return static_cast<mode_t>(mask);
+    }
+    return 022;
+}
+
+// Where a write to `path` lands: a symlink's target (the link itself is kept, as editors do).
+std::string resolvedTarget(const std::string& path) {
+    std::string target = path;
+    for (int hops = 0; hops < 40; ++hops) {
+        struct stat st {};
+        if (::lstat(target.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return target;
+        std::string link(4096, '\0');
+        const ssize_t n = ::readlink(target.c_str(), link.data(), link.size());
+        if (n <= 0) return target;
+        link.resize(static_cast<size_t>(n));
+        if (link.front() != '/') {
+            const auto slash = target.find_last_of('/');
+            if (slash != std::string::npos) link = target.substr(0, slash + 1) + link;
+        }
+        target = link;
+    }
+    throw InputError(path, "too many levels of symbolic links");
+}
+
+} // namespace
+
 void writeFileAtomically(const std::string& path, const std::string& contents) {
-    std::string tmpl = path + ".XXXXXX";
+    // Only regular files are replaced: a device node, FIFO or directory given as the output is
+    // refused (renaming over /dev/full would replace the device with a file). An existing
+    // file keeps its permissions; a new one gets 0666 less the umask.
+    const std::string target = resolvedTarget(path);
+    mode_t mode = 0666 & ~currentUmask();
+    struct stat existing {};
+    if (::stat(target.c_str(), &existing) == 0) {
+        if (!S_ISREG(existing.st_mode))
+            throw InputError(path, S_ISDIR(existing.st_mode)
+                                       ? "is a directory, not a file to write"
+                                       : "is not a regular file; refusing to replace it");
+        mode = existing.st_mode & 07777;
+    }
+    std::string tmpl = target + ".XXXXXX";
     const int fd = ::mkstemp(tmpl.data());
     if (fd < 0) throw RuntimeFailure(path + ": cannot create a temporary file: " + std::strerror(errno));
     size_t written = 0;
@@ -29,13 +77,13 @@ void writeFileAtomically(const std::string& path, const std::string& contents) {
         }
         written += static_cast<size_t>(n);
     }
-    ::fchmod(fd, 0644);
+    ::fchmod(fd, mode);
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         const std::string err = std::strerror(errno);
         ::unlink(tmpl.c_str());
         throw RuntimeFailure(path + ": write failed: " + err);
     }
-    if (::rename(tmpl.c_str(), path.c_str()) != 0) {
+    if (::rename(tmpl.c_str(), target.c_str()) != 0) {
         const std::string err = std::strerror(errno);
         ::unlink(tmpl.c_str());
         throw RuntimeFailure(path + ": cannot replace the file: " + err);
@@ -43,17 +91,40 @@ void writeFileAtomically(const std::string& path, const std::string& contents) {
 }
 
 std::string readFile(const std::string& path, size_t maxBytes) {
+    // Opened without blocking (a FIFO must not hang the open), then checked on the descriptor:
+    // only regular files are read, and never more than maxBytes whatever st_size claims.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
+    if (::fstat(fd, &st) != 0) throw InputError(path, std::string("cannot read: ") + std::strerror(errno));
     if (S_ISDIR(st.st_mode)) throw InputError(path, "is a directory");
-    if (static_cast<size_t>(st.st_size) > maxBytes) throw InputError(path, "file is too large");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw InputError(path, "read error");
-    return ss.str();
+    if (!S_ISREG(st.st_mode)) throw InputError(path, "is not a regular file (a device, FIFO or socket)");
+    if (static_cast<unsigned long long>(st.st_size) > maxBytes)
+        throw InputError(path, "file is too large (" + std::to_string(st.st_size) + " bytes; the limit is " +
+                                   std::to_string(maxBytes) + ")");
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    std::string data(static_cast<size_t>(st.st_size), '\0');
+    size_t got = 0;
+    for (;;) {
+        if (got == data.size()) {
+            if (data.size() > maxBytes) throw InputError(path, "file is too large");
+            data.resize(std::min(maxBytes + 1, data.size() + 65536));
+        }
+        const ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw InputError(path, std::string("read error: ") + std::strerror(errno));
+        }
+        if (n == 0) break;
+        got += static_cast<size_t>(n);
+    }
+    if (got > maxBytes) throw InputError(path, "file is too large");
+    data.resize(got);
+    return data;
 }
 
 } // namespace ioscope

@@ -1,0 +1,149 @@
+// Hostile inputs and outputs (the reliability issue's classes), each held by one regression
+// input: non-regular files read or written, permissions and symlinks of outputs, numbers and
+// bytes the JSON library rejects, integer overflow in shapes and counts, ONNX files with empty
+// initializers and thousands of nodes named alike.
+#include "analysis/model_totals.h"
+#include "graph/graph.h"
+#include "graph/op_metrics.h"
+#include "io/json_reader.h"
+#include "io/model_json.h"
+#include "util/atomic_file.h"
+#include "util/errors.h"
+#ifdef IOSCOPE_HAVE_ONNX
+#include "onnx/onnx_import.h"
+#include "onnx_test_models.h"
+#endif
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <chrono>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace ioscope;
+
+namespace {
+
+std::string errorOf(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const InputError& e) {
+        return e.what();
+    }
+    return {};
+}
+
+} // namespace
+
+class TestReliability : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    std::string path(const std::string& name) { return (dir_.path() + "/").toStdString() + name; }
+
+  private slots:
+    void readsOnlyRegularFiles() {
+        const std::string fifo = path("fifo");
+        QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+        const auto start = std::chrono::steady_clock::now();
+        QVERIFY(errorOf([&] { readFile(fifo); }).find("not a regular file") != std::string::npos);
+        QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(2)); // no hang
+        const std::string zero = path("zero.json");
+        QCOMPARE(::symlink("/dev/zero", zero.c_str()), 0);
+        QVERIFY(errorOf([&] { loadModelFile(zero); }).find("not a regular file") != std::string::npos);
+        QVERIFY(errorOf([&] { readFile(dir_.path().toStdString()); }).find("directory") != std::string::npos);
+        writeFileAtomically(path("big"), std::string(5000, 'x'));
+        QVERIFY(errorOf([&] { readFile(path("big"), 4096); }).find("too large") != std::string::npos);
+        QCOMPARE(readFile(path("big")).size(), size_t(5000));
+    }
+
+    void writesKeepWhatIsNotTheirs() {
+        // Permissions of an existing file survive a rewrite.
+        const std::string secret = path("secret.json");
+        writeFileAtomically(secret, "1");
+        ::chmod(secret.c_str(), 0600);
+        writeFileAtomically(secret, "2");
+        struct stat st {};
+        QCOMPARE(::stat(secret.c_str(), &st), 0);
+        QCOMPARE(int(st.st_mode & 07777), 0600);
+        // A symlink stays a symlink; its target gets the new content.
+        const std::string link = path("link.json");
+        QCOMPARE(::symlink(secret.c_str(), link.c_str()), 0);
+        writeFileAtomically(link, "3");
+        QCOMPARE(::lstat(link.c_str(), &st), 0);
+        QVERIFY(S_ISLNK(st.st_mode));
+        QCOMPARE(readFile(secret), std::string("3"));
+        // Anything but a regular file is refused, not replaced (a FIFO here; /dev/full as root).
+        const std::string fifo = path("out.fifo");
+        QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+        QVERIFY(errorOf([&] { writeFileAtomically(fifo, "x"); }).find("not a regular file") !=
+                std::string::npos);
+        QCOMPARE(::lstat(fifo.c_str(), &st), 0);
+        QVERIFY(S_ISFIFO(st.st_mode));
+        // No temporary left behind by a refused or successful write.
+        QCOMPARE(QDir(dir_.path()).entryList({"*.json.*", "*.fifo.*"}, QDir::Files).size(), 0);
+    }
+
+    void jsonLibraryErrorsNameTheFile() {
+        const std::string e = errorOf([] { json::parse(R"({"a": 1e400})", "big.json"); });
+        QVERIFY2(e.find("big.json") == 0, e.c_str());
+        // Names that are not UTF-8 are written, not refused (as U+FFFD).
+        Graph g("bad\xff name");
+        g.addInput("x\xfe", {3, 8, 8});
+        g.finalize("t");
+        const std::string text = modelToJson(g);
+        QVERIFY(text.find("\xef\xbf\xbd") != std::string::npos);
+    }
+
+    void shapeArithmeticIsChecked() {
+        Graph g("wide concat");
+        const OpId x = g.addInput("x", {2, 1, 1});
+        Op cat;
+        cat.name = "cat";
+        cat.kind = OpKind::Concat;
+        cat.inputs.assign(40000, x); // 80,000 channels
+        g.addOp(cat);
+        QVERIFY(errorOf([&] { g.finalize("wide.json"); }).find("exceed") != std::string::npos);
+
+        Graph big("big conv");
+        const OpId in = big.addInput("x", {65536, 1, 1});
+        Op conv;
+        conv.name = "conv";
+        conv.kind = OpKind::Conv;
+        conv.inputs = {in};
+        conv.outChannels = 65536;
+        conv.window = {65535, 65535, 1, 1, 32767, 32767, 1, 1}; // 1.8e19 weights
+        big.addOp(conv);
+        big.finalize("big.json");
+        const OpMetrics m = opMetrics(big.op(1));
+        QVERIFY(m.params > 0);
+        QVERIFY(modelTotals(big).params > 0);
+    }
+
+#ifdef IOSCOPE_HAVE_ONNX
+    void onnxEmptyInitializersAndAlikeNames() {
+        onnxtest::ModelBuilder b({1, 4, 4, 4});
+        b.init("unused_empty", {0}, std::vector<float>{});
+        std::string prev = "x";
+        for (int i = 0; i < 20000; ++i) {
+            const std::string out = "r" + std::to_string(i);
+            b.node("Relu", {prev}, {out}, "same");
+            prev = out;
+        }
+        b.output(prev, {1, 4, 4, 4});
+        const std::string file = path("alike.onnx");
+        b.save(file);
+        const auto start = std::chrono::steady_clock::now();
+        ModelLoadOptions o;
+        o.fuse = false;
+        const Graph g = importOnnx(file, o);
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        QCOMPARE(int(g.units().size()), 20000);
+        QVERIFY(g.find("same_20000") >= 0);
+        QVERIFY2(s < 10, qPrintable(QString::number(s))); // was 18.9 s with quadratic renaming
+    }
+#endif
+};
+
+QTEST_APPLESS_MAIN(TestReliability)
+#include "tst_reliability.moc"
