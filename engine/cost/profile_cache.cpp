@@ -15,21 +15,33 @@ std::string ProfileContext::describe() const {
 ProfileCache::ProfileCache(const ProfileCache& other) {
     std::lock_guard lock(other.mutex_);
     tables_ = other.tables_;
+    byContext_ = other.byContext_;
 }
 
 ProfileCache& ProfileCache::operator=(const ProfileCache& other) {
     if (this != &other) {
         std::scoped_lock lock(mutex_, other.mutex_);
         tables_ = other.tables_;
+        byContext_ = other.byContext_;
     }
     return *this;
 }
 
+namespace {
+std::string contextKey(const ProfileContext& c) {
+    return c.describe() + '\x1f' + c.device + '\x1f' + c.cuda + '\x1f' + c.cudnn;
+}
+} // namespace
+
 ProfileCache::Table& ProfileCache::tableFor(const ProfileContext& context) {
-    for (Table& t : tables_)
-        if (t.context == context) return t;
-    tables_.push_back({context, {}});
-    return tables_.back();
+    const auto [it, added] = byContext_.emplace(contextKey(context), tables_.size());
+    if (added) tables_.push_back({context, {}});
+    return tables_[it->second];
+}
+
+const ProfileCache::Table* ProfileCache::findTable(const ProfileContext& context) const {
+    const auto it = byContext_.find(contextKey(context));
+    return it == byContext_.end() ? nullptr : &tables_[it->second];
 }
 
 void ProfileCache::insert(const ProfileContext& context, const std::string& signature, double ms) {
@@ -39,10 +51,9 @@ void ProfileCache::insert(const ProfileContext& context, const std::string& sign
 
 std::optional<double> ProfileCache::find(const ProfileContext& context, const std::string& signature) const {
     std::lock_guard lock(mutex_);
-    for (const Table& t : tables_) {
-        if (!(t.context == context)) continue;
-        auto it = t.stages.find(signature);
-        if (it != t.stages.end()) return it->second;
+    if (const Table* t = findTable(context)) {
+        auto it = t->stages.find(signature);
+        if (it != t->stages.end()) return it->second;
     }
     return std::nullopt;
 }

@@ -57,8 +57,11 @@ class ProfileCache {
         std::map<std::string, double> stages;
     };
     Table& tableFor(const ProfileContext& context);
+    const Table* findTable(const ProfileContext& context) const;
     mutable std::mutex mutex_;
     std::vector<Table> tables_;
+    std::map<std::string, size_t>
+        byContext_; // describe() -> index in tables_ (files of many tables load in n log n)
 };
 
 // "cache:FILE": replays `path` for the run's precision and batch (graph-mode measurements

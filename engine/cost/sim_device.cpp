@@ -99,14 +99,17 @@ SimDevice parseSimDevice(const std::string& text, const std::string& source) {
     } else {
         simDevicePreset("H100", d);
     }
-    const auto positive = [&](const char* key, double& field, bool required) {
+    // Physical ranges, wide but finite: 1e-300 GB/s would pass "positive" and make every
+    // latency infinite.
+    const auto positive = [&](const char* key, double& field, bool required, double lo, double hi) {
         const json::Json* v = rd.optional(root, key, "");
         if (!v) {
             if (required) rd.fail("", std::string("missing member '") + key + "'");
             return;
         }
         const double x = rd.number(*v, key);
-        if (!(x > 0) || x > 1e9) rd.fail(key, "expected a positive number");
+        if (!(x >= lo && x <= hi))
+            rd.fail(key, "expected a number in [" + json::dump(lo, -1) + ", " + json::dump(hi, -1) + "]");
         field = x;
     };
     const auto fraction = [&](const char* key, double& field) {
@@ -124,17 +127,17 @@ SimDevice parseSimDevice(const std::string& text, const std::string& source) {
         d.sms = int(rd.integer(*v, "sms", 1, 100000));
     else if (!hasBase)
         rd.fail("", "missing member 'sms'");
-    positive("clock_ghz", d.clockGhz, !hasBase);
-    positive("fp32_tflops", d.fp32Tflops, !hasBase);
+    positive("clock_ghz", d.clockGhz, !hasBase, 0.01, 100);
+    positive("fp32_tflops", d.fp32Tflops, !hasBase, 1e-3, 1e6);
     if (!hasBase && !root.contains("tf32_tflops")) d.tf32Tflops = d.fp32Tflops;
-    positive("tf32_tflops", d.tf32Tflops, false);
-    positive("mem_gbs", d.memGBs, !hasBase);
-    positive("l2_mb", d.l2MB, false);
-    positive("launch_us", d.launchUs, false);
-    positive("kernel_tail_us", d.kernelTailUs, false);
-    positive("stage_base_us", d.stageBaseUs, false);
-    positive("stream_fork_us", d.streamForkUs, false);
-    positive("tile_half_area", d.tileHalfArea, false);
+    positive("tf32_tflops", d.tf32Tflops, false, 1e-3, 1e6);
+    positive("mem_gbs", d.memGBs, !hasBase, 0.1, 1e7);
+    positive("l2_mb", d.l2MB, false, 1e-3, 1e6);
+    positive("launch_us", d.launchUs, false, 1e-4, 1e5);
+    positive("kernel_tail_us", d.kernelTailUs, false, 1e-4, 1e5);
+    positive("stage_base_us", d.stageBaseUs, false, 1e-4, 1e5);
+    positive("stream_fork_us", d.streamForkUs, false, 1e-4, 1e5);
+    positive("tile_half_area", d.tileHalfArea, false, 1, 1e9);
     fraction("gemm_eff_fp32", d.gemmEffFp32);
     fraction("gemm_eff_tf32", d.gemmEffTf32);
     fraction("mem_eff", d.memEff);

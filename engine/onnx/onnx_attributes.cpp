@@ -82,6 +82,9 @@ Axis resolveAxis(int size, int k, int s, int d, int padBegin, int padEnd, const 
     if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
         a.out = (size + s - 1) / s;
         const long long total = std::max(0LL, (long long)(a.out - 1) * s + eff - size);
+        if (total > 2LL * kMaxDim)
+            throw InputError("SAME padding of " + std::to_string(total) + " (kernel extent " +
+                             std::to_string(eff) + ") is out of range");
         a.padBegin = static_cast<int>(autoPad == "SAME_UPPER" ? total / 2 : total - total / 2);
         a.padEnd = static_cast<int>(total - a.padBegin);
         return a;
@@ -102,8 +105,8 @@ Axis resolveAxis(int size, int k, int s, int d, int padBegin, int padEnd, const 
     return a;
 }
 
-int outWithSymmetric(int size, int k, int s, int d, int p) {
-    return (size + 2 * p - ((k - 1) * d + 1)) / s + 1;
+long long outWithSymmetric(int size, int k, int s, int d, int p) {
+    return ((long long)size + 2LL * p - ((long long)(k - 1) * d + 1)) / s + 1;
 }
 
 } // namespace

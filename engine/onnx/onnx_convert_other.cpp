@@ -192,7 +192,9 @@ void convertReshape(ImportState& state, const onnx::NodeProto& node, const std::
     std::vector<std::int64_t> out = target->ints;
     std::int64_t known = 1, total = 1;
     int inferred = -1;
-    for (auto d : in) total *= d;
+    for (auto d : in)
+        if (__builtin_mul_overflow(total, d, &total) || total > kMaxElements * std::int64_t(1 << 20))
+            throw InputError("the input of " + std::to_string(in.size()) + " dims holds too many elements");
     for (size_t i = 0; i < out.size(); ++i) {
         if (out[i] == 0 && !allowZero) {
             if (i >= in.size())
@@ -205,14 +207,17 @@ void convertReshape(ImportState& state, const onnx::NodeProto& node, const std::
         } else if (out[i] <= 0 || out[i] > total) {
             throw InputError("target dim " + std::to_string(out[i]) + " is invalid");
         } else {
-            known *= out[i];
-            if (known > total) throw InputError("the target shape holds more elements than the input");
+            if (__builtin_mul_overflow(known, out[i], &known) || known > total)
+                throw InputError("the target shape holds more elements than the input");
         }
     }
     if (inferred >= 0 && known > 0 && total % known == 0) out[static_cast<size_t>(inferred)] = total / known;
     std::int64_t product = 1;
     for (auto d : out)
-        if ((product *= d) > total) break;
+        if (__builtin_mul_overflow(product, d, &product) || product > total) {
+            product = -1;
+            break;
+        }
     if (product != total)
         throw InputError("cannot reshape " + std::to_string(total) + " elements to the target");
     if (out == in) return bindOutput(state, node, x);

@@ -192,6 +192,11 @@ Graph importModel(const std::string& path, const ModelLoadOptions& options) {
     readModelFile(path, model);
     const int opset = defaultDomainOpset(path, model);
     const onnx::GraphProto& graph = model.graph();
+    // The same limit as model JSON files: a named budget, reported before any work.
+    constexpr int kMaxNodes = 100000;
+    if (graph.node_size() > kMaxNodes)
+        throw InputError(path, "the graph has " + std::to_string(graph.node_size()) +
+                                   " nodes; ioscope opens at most " + std::to_string(kMaxNodes));
     const std::filesystem::path modelDir = std::filesystem::path(path).parent_path();
     std::vector<std::string> notes;
     if (opset > newestKnownOpset())

@@ -7,6 +7,7 @@
 #include "util/errors.h"
 
 #include <chrono>
+#include <cmath>
 
 namespace ioscope {
 namespace {
@@ -89,8 +90,11 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
     double sequentialRest = 0;
     for (OpId u : g.units()) {
         if (cancelled()) throw Cancelled();
-        singleMs[static_cast<size_t>(u)] =
-            cost.stageLatencyMs(g, Stage{Strategy::Concurrent, {{u}}}, options.run);
+        const double ms = cost.stageLatencyMs(g, Stage{Strategy::Concurrent, {{u}}}, options.run);
+        if (!std::isfinite(ms) || ms < 0)
+            throw InputError(cost.name() + ": op '" + g.op(u).name + "' costs " + std::to_string(ms) +
+                             " ms; the cost model's parameters are out of range");
+        singleMs[static_cast<size_t>(u)] = ms;
         sequentialRest += singleMs[static_cast<size_t>(u)];
         ++counters.stagesCosted;
     }

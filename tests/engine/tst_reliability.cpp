@@ -3,6 +3,8 @@
 // bytes the JSON library rejects, integer overflow in shapes and counts, ONNX files with empty
 // initializers and thousands of nodes named alike.
 #include "analysis/model_totals.h"
+#include "cost/profile_cache.h"
+#include "cost/sim_device.h"
 #include "graph/graph.h"
 #include "graph/op_metrics.h"
 #include "io/json_reader.h"
@@ -120,7 +122,51 @@ class TestReliability : public QObject {
         QVERIFY(modelTotals(big).params > 0);
     }
 
+    void deviceFilesStayPhysical() {
+        const std::string file = path("tiny_bw.json");
+        writeFileAtomically(file, R"({"name": "x", "base": "H100", "mem_gbs": 1e-300})");
+        const std::string e = errorOf([&] { loadSimDevice(file); });
+        QVERIFY2(e.find("mem_gbs") != std::string::npos, e.c_str());
+    }
+
+    void manyProfileTablesLoadFast() {
+        ProfileCache c;
+        for (int b = 1; b <= 20000; ++b) {
+            ProfileContext ctx;
+            ctx.device = "d";
+            ctx.batch = b;
+            c.insert(ctx, "s", 0.01);
+        }
+        const auto start = std::chrono::steady_clock::now();
+        const ProfileCache back = ProfileCache::fromJson(c.toJson(), "many.json");
+        QCOMPARE(back.contexts().size(), size_t(20000));
+        QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(10)); // was quadratic
+    }
+
 #ifdef IOSCOPE_HAVE_ONNX
+    void onnxArithmeticIsChecked() {
+        using I64s = std::vector<std::int64_t>;
+        { // Reshape to [2^40, 2^40]: refused, not overflowed
+            onnxtest::ModelBuilder b({1, 4, 4, 4});
+            b.initInts("shape", I64s{1LL << 40, 1LL << 40});
+            b.node("Reshape", {"x", "shape"}, {"y"});
+            b.output("y", {1, 64});
+            b.save(path("reshape.onnx"));
+            QVERIFY(!errorOf([&] { importOnnx(path("reshape.onnx")); }).empty());
+        }
+        { // SAME padding of a 40,000-wide kernel with dilation 40,000 (weights structure only)
+            onnxtest::ModelBuilder b({1, 4, 8, 8});
+            b.external("W", {4, 4, 40000, 40000}, "absent.bin", 0);
+            auto* n = b.node("Conv", {"x", "W"}, {"y"});
+            onnxtest::ModelBuilder::attr(n, "kernel_shape", I64s{40000, 40000});
+            onnxtest::ModelBuilder::attr(n, "auto_pad", std::string("SAME_UPPER"));
+            onnxtest::ModelBuilder::attr(n, "dilations", I64s{40000, 40000});
+            b.output("y", {1, 4, 8, 8});
+            b.save(path("same.onnx"));
+            QVERIFY(!errorOf([&] { importOnnx(path("same.onnx")); }).empty());
+        }
+    }
+
     void onnxEmptyInitializersAndAlikeNames() {
         onnxtest::ModelBuilder b({1, 4, 4, 4});
         b.init("unused_empty", {0}, std::vector<float>{});
