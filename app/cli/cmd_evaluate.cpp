@@ -7,6 +7,7 @@
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 #include "schedule_cli_support.h"
+#include "util/printable.h"
 
 #include <cstdio>
 #include <iostream>
@@ -57,8 +58,8 @@ int runEvaluate(const ArgVector& argv) {
         std::cout << json::dump(j, 2) << "\n";
         return 0;
     }
-    std::printf("model       %s, schedule %s (%s, %zu stages)\n", g.name().c_str(), file.c_str(),
-                doc.scheduler.c_str(), doc.schedule.stages.size());
+    std::printf("model       %s, schedule %s (%s, %zu stages)\n", printable(g.name()).c_str(),
+                printable(file).c_str(), doc.scheduler.c_str(), doc.schedule.stages.size());
     std::printf("cost model  %s, %s, batch %d, %s\n", cost->name().c_str(), cost->device().c_str(), run.batch,
                 std::string(toString(run.precision)).c_str());
     std::printf("latency     %.4f ms (sequential %.4f ms, %.3fx; wavefront %.4f ms, %.3fx)\n", total,
@@ -71,7 +72,7 @@ int runEvaluate(const ArgVector& argv) {
         std::printf("%4zu %-10s %9.4f ms ", i, std::string(toString(st.strategy)).c_str(), stageMs[i]);
         for (size_t gi = 0; gi < st.groups.size(); ++gi) {
             std::printf("%s", gi ? " |" : "");
-            for (OpId id : st.groups[gi]) std::printf(" %s", g.op(id).name.c_str());
+            for (OpId id : st.groups[gi]) std::printf(" %s", printable(g.op(id).name).c_str());
         }
         std::printf("\n");
     }

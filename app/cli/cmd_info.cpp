@@ -7,6 +7,7 @@
 #include "input_shape.h"
 #include "io/json_reader.h"
 #include "models/model_registry.h"
+#include "util/printable.h"
 
 #include <cstdio>
 #include <iostream>
@@ -58,7 +59,7 @@ int runInfo(const ArgVector& argv) {
         return 0;
     }
     for (const auto& n : notes) std::cout << "note: " << n << "\n";
-    std::printf("model      %s\n", g.name().c_str());
+    std::printf("model      %s\n", printable(g.name()).c_str());
     std::printf("input      %s\n", input.out.str().c_str());
     std::printf("units      %zu\n", g.units().size());
     std::printf("edges      %d\n", edges);
@@ -70,7 +71,7 @@ int runInfo(const ArgVector& argv) {
     std::printf("kinds     ");
     for (const auto& [k, n] : kinds) std::printf(" %s=%d", k.c_str(), n);
     std::printf("\nantichain ");
-    for (OpId id : width.antichain) std::printf(" %s", g.op(id).name.c_str());
+    for (OpId id : width.antichain) std::printf(" %s", printable(g.op(id).name).c_str());
     std::printf("\n");
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 #include "schedule_cli_support.h"
+#include "util/printable.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -183,7 +184,7 @@ int runSchedule(const ArgVector& argv) {
         std::cout << json::dump(j, 2) << "\n";
         return 0;
     }
-    std::printf("model       %s (%zu ops)\n", g.name().c_str(), g.units().size());
+    std::printf("model       %s (%zu ops)\n", printable(g.name()).c_str(), g.units().size());
     std::printf("scheduler   %s", scheduler.c_str());
     if (scheduler == "ios")
         std::printf(" (r=%d, s=%d, strategy %s)%s", options.maxGroupSize, options.maxGroups,
@@ -203,7 +204,7 @@ int runSchedule(const ArgVector& argv) {
         std::printf("%4zu %-10s", i, std::string(toString(st.strategy)).c_str());
         for (size_t gi = 0; gi < st.groups.size(); ++gi) {
             std::printf("%s", gi ? " |" : "");
-            for (OpId id : st.groups[gi]) std::printf(" %s", g.op(id).name.c_str());
+            for (OpId id : st.groups[gi]) std::printf(" %s", printable(g.op(id).name).c_str());
         }
         std::printf("\n");
     }

@@ -1,5 +1,7 @@
 #include "input_shape.h"
 
+#include "util/printable.h"
+
 #include <iostream>
 
 #include "graph/shape_inference.h"
@@ -49,7 +51,7 @@ Graph loadModelFromArgs(const Args& args, size_t index) {
     std::vector<std::string> notes;
     const std::string model = args.positional(index, "MODEL");
     Graph g = loadModel(model, modelLoadOptions(args, model, &notes));
-    for (const auto& n : notes) std::cerr << "ioscope-cli: note: " << n << "\n";
+    for (const auto& n : notes) std::cerr << "ioscope-cli: note: " << printable(n) << "\n";
     return g;
 }
 

@@ -2,6 +2,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "util/errors.h"
+#include "util/printable.h"
 
 #include <cstdio>
 #include <exception>
@@ -28,7 +29,7 @@ ONNX file. Exit status: 0 success, 1 failure while running, 2 bad input or usage
 )";
 
 void error(const std::string& message) {
-    std::cerr << "ioscope-cli: error: " << message << "\n";
+    std::cerr << "ioscope-cli: error: " << ioscope::printable(message) << "\n"; // always one line
 }
 
 } // namespace

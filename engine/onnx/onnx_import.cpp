@@ -7,6 +7,7 @@
 #include "onnx/onnx_import_state.h"
 #include "onnx/onnx_model_file.h"
 #include "util/errors.h"
+#include "util/printable.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -178,13 +179,6 @@ void checkDeclared(const std::unordered_map<std::string, const onnx::ValueInfoPr
         throw InputError(where + ": output '" + tensor + "' is " +
                          (v->second.rank == 4 ? "Nx" + s.str() : "Nx" + std::to_string(s.c)) +
                          " by the importer's shape inference, but the file declares " + dimsText(*dims));
-}
-
-// Names in hostile files may hold control characters; errors stay one printable line.
-std::string printable(std::string text) {
-    for (char& ch : text)
-        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
-    return text;
 }
 
 Graph importModel(const std::string& path, const ModelLoadOptions& options) {
