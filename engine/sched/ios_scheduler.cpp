@@ -49,10 +49,10 @@ std::vector<Stage> fallbackStages(const Graph& g, const std::vector<OpId>& part,
         for (OpId u : part) {
             if (done[size_t(u)] || st.groups.size() == width) continue;
             bool ready = true;
-            for (OpId p : g.predecessors(u)) ready = ready && (!inPart[size_t(p)] || done[size_t(p)] == 1);
+            for (OpId p : g.predecessors(u)) ready = ready && (!inPart[size_t(p)] || done[size_t(p)]);
             if (ready) st.groups.push_back({u});
         }
-        for (const auto& group : st.groups) done[size_t(group.front())] = 2; // ready after this stage
+        // Marked after the scan: an op never joins the stage of its own producer.
         for (const auto& group : st.groups) done[size_t(group.front())] = 1;
         placed += st.groups.size();
         waveMs += st.groups.size() == 1 ? singleMs[size_t(st.groups.front().front())]
