@@ -30,6 +30,9 @@ KernelClass classifyKernel(std::string_view name) {
                  {"nchwtonhwc", "nhwctonchw", "transpose", "nchw2nhwc", "nhwc2nchw", "convert_layout"}))
         return KernelClass::Transpose;
     if (contains(lower, {"depthwise"})) return KernelClass::Convolution;
+    // A convolution with its epilogue compiled in (cuDNN's fusion engines name both parts) is a
+    // convolution: no separate element-wise pass runs.
+    if (contains(lower, {"conv", "fprop"}) && !contains(lower, {"convert"})) return KernelClass::Convolution;
     // cuBLASLt's stand-alone epilogue kernels (bias, residual, activation after a GEMM that
     // cuDNN runs for a "fused" call) are element-wise work of their own.
     if (contains(lower, {"cublaslt"}) && contains(lower, {"epilogue"})) return KernelClass::Elementwise;

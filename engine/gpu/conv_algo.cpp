@@ -23,16 +23,22 @@ bool exactArithmetic(cudnnConvolutionFwdAlgo_t algo) {
 
 // Milliseconds per call of one algorithm, or a negative value when it cannot run captured.
 double timeCandidate(Device& device, const ConvProblem& p, const ConvAlgoChoice& c, const ConvCall& call) {
-    Slot& s = device.slot(0);
     IOSCOPE_CHECK(cudnnSetConvolutionMathType(p.conv, c.math));
-    if (call(c, s) != CUDNN_STATUS_SUCCESS || cudaStreamSynchronize(s.stream) != cudaSuccess) {
+    return timeCapturedCalls(device, [&](Slot& s) { return call(c, s) == CUDNN_STATUS_SUCCESS; });
+}
+
+} // namespace
+
+double timeCapturedCalls(Device& device, const std::function<bool(Slot&)>& call) {
+    Slot& s = device.slot(0);
+    if (!call(s) || cudaStreamSynchronize(s.stream) != cudaSuccess) {
         cudaGetLastError();
         return -1;
     }
     try {
         const ModeLaunch graph(device, true, [&] {
             for (int i = 0; i < kCallsPerGraph; ++i)
-                if (call(c, s) != CUDNN_STATUS_SUCCESS) throw RuntimeFailure("not capturable");
+                if (!call(s)) throw RuntimeFailure("not capturable");
         });
         graph(s.stream); // warm-up
         std::vector<double> ms;
@@ -43,8 +49,6 @@ double timeCandidate(Device& device, const ConvProblem& p, const ConvAlgoChoice&
         return -1;
     }
 }
-
-} // namespace
 
 std::optional<ConvAlgoChoice> chooseConvAlgo(Device& device, const ConvProblem& p, Precision precision,
                                              const ConvCall& call, bool precompOnly) {

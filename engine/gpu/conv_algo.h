@@ -33,4 +33,8 @@ using ConvCall = std::function<cudnnStatus_t(const ConvAlgoChoice&, Slot&)>;
 std::optional<ConvAlgoChoice> chooseConvAlgo(Device& device, const ConvProblem& problem, Precision precision,
                                              const ConvCall& call, bool precompOnly);
 
+// Milliseconds per call of `call` as a CUDA graph replays it (several calls per graph, the median
+// of a few replays), on slot 0; negative when it fails or cannot be captured.
+double timeCapturedCalls(Device& device, const std::function<bool(Slot&)>& call);
+
 } // namespace ioscope::gpu

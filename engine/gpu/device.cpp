@@ -92,7 +92,9 @@ Device::Device() {
 }
 
 Device::~Device() {
-    // Process exit: the driver may already be shutting down, so statuses are ignored.
+    // Process exit: the driver may already be shutting down, so statuses are ignored. Plans go
+    // before the handles they were built with.
+    fusedPlans_.clear();
     for (auto& s : slots_) {
         if (s->cudnn) cudnnDestroy(s->cudnn);
         if (s->cublas) cublasDestroy(s->cublas);

@@ -82,6 +82,8 @@ class Device {
     int computeCapability() const { return computeCapability_; } // 90 for sm_90
 
     std::map<std::string, ConvAlgoChoice>& convAlgoCache() { return convAlgos_; }
+    // Fused-convolution plans by problem (gpu/fused_conv_graph.cpp; null: cuDNN has none).
+    std::map<std::string, std::shared_ptr<const void>>& fusedPlanCache() { return fusedPlans_; }
 
   private:
     Device();
@@ -95,6 +97,7 @@ class Device {
     int computeCapability_ = 0;
     Precision precision_ = Precision::Fp32;
     std::map<std::string, ConvAlgoChoice> convAlgos_;
+    std::map<std::string, std::shared_ptr<const void>> fusedPlans_;
 };
 
 } // namespace ioscope::gpu

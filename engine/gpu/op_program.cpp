@@ -3,6 +3,7 @@
 #include "exec/weight_layout.h"
 #include "exec/weights_init.h"
 #include "gpu/conv_algo.h"
+#include "gpu/fused_conv_graph.h"
 #include "gpu/kernels.h"
 #include "gpu/weights_upload.h"
 
@@ -278,6 +279,40 @@ double ProgramCompiler::tryCudnnConv(Program& prog, const Op& op, const View& x,
     return choice.ms;
 }
 
+double ProgramCompiler::tryFusedGraph(Program& prog, const Op& op, const View& x, const View& y,
+                                      const std::vector<float>& kernel, const EpilogueSpec& epi) {
+    const bool nhwc = plan_.layout() == Layout::Nhwc;
+    const Window& w = op.window;
+    FusedConvSpec spec;
+    spec.x = x;
+    spec.y = y;
+    spec.outChannels = op.outChannels;
+    spec.groups = op.groups;
+    spec.window = w;
+    spec.batch = plan_.batch();
+    spec.residuals = epi.residuals;
+    spec.activation = epi.activation;
+    spec.precision = precision_;
+    spec.channelsLast = nhwc;
+    spec.w = uploadTyped(
+        prog, nhwc ? filterChannelsLast(kernel, op.outChannels, x.shape.c / op.groups, w.kh, w.kw) : kernel);
+    spec.bias = epi.bias && !epi.bias->empty() ? uploadTyped(prog, *epi.bias) : nullptr;
+    const std::shared_ptr<FusedConv> conv = FusedConv::build(device_, spec);
+    if (!conv) return -1;
+    prog.keepAlive.push_back(conv);
+    prog.steps.push_back([conv, name = op.name](Slot& s) {
+        const cudnnStatus_t status = conv->launch(s);
+        if (status != CUDNN_STATUS_SUCCESS)
+            throw RuntimeFailure("cuDNN error in op '" + name +
+                                 "' (fused graph): " + cudnnGetErrorString(status));
+    });
+    if (convLog())
+        std::fprintf(stderr, "ioscope: conv '%s' graph: %s, %.4f ms (%s -> %s)\n", op.name.c_str(),
+                     conv->engineName().c_str(), conv->measuredMs(), describe(x).c_str(),
+                     describe(y).c_str());
+    return conv->measuredMs();
+}
+
 void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const View& y, const Weights&,
                               const std::vector<float>& kernel, const EpilogueSpec& epi) {
     if (isDepthwise(op, x) && op.window.dh == 1 && op.window.dw == 1)
@@ -292,12 +327,14 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
         //   plain   the conv writing y, then one epilogue kernel;
         //   dense   the conv into a dense buffer, then the epilogue writes y's slice (cuDNN's
         //           tensor-core kernels may refuse strided slices, which in fp16 left only a
-        //           CUDA-core kernel 3-7x slower).
+        //           CUDA-core kernel 3-7x slower);
+        //   graph   the conv and its whole epilogue as one cuDNN operation graph (fusion
+        //           engines: one kernel, no element-wise pass).
         const bool epilogue = epi.bias || !epi.residuals.empty() || epi.activation != Activation::None;
         const double bytes = double(y.shape.elements()) * plan_.batch() * elementBytes(type_) *
                              (2.0 + double(epi.residuals.size()));
         const double kernelMs = 0.003 + bytes / 2.5e9;
-        Program fused, plain, dense;
+        Program fused, plain, dense, graph;
         double fusedMs = tryCudnnConv(fused, op, x, y, kernel, epi, true);
         if (fusedMs >= 0 && fused.steps.size() > 1) fusedMs += kernelMs; // cuDNN could not fuse it
         double plainMs = epilogue ? tryCudnnConv(plain, op, x, y, kernel, epi, false) : -1;
@@ -316,18 +353,22 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
                 denseMs += kernelMs * (x.packed() ? 1 : 2);
             }
         }
+        const double graphMs = epilogue ? tryFusedGraph(graph, op, x, y, kernel, epi) : -1;
         Program* chosen = nullptr;
         double best = -1;
-        for (auto [candidate, ms] : {std::pair{&fused, fusedMs}, {&plain, plainMs}, {&dense, denseMs}})
+        for (auto [candidate, ms] :
+             {std::pair{&fused, fusedMs}, {&plain, plainMs}, {&dense, denseMs}, {&graph, graphMs}})
             if (ms >= 0 && (best < 0 || ms < best)) chosen = candidate, best = ms;
         if (!chosen) throw RuntimeFailure("cuDNN has no convolution algorithm for this convolution");
         if (convLog())
-            std::fprintf(stderr, "ioscope: conv '%s' takes %s (fused %.4f, plain %.4f, dense %.4f ms)\n",
+            std::fprintf(stderr,
+                         "ioscope: conv '%s' takes %s (fused %.4f, plain %.4f, dense %.4f, graph %.4f ms)\n",
                          op.name.c_str(),
                          chosen == &fused   ? "fused"
                          : chosen == &plain ? "plain"
-                                            : "dense",
-                         fusedMs, plainMs, denseMs);
+                         : chosen == &dense ? "dense"
+                                            : "graph",
+                         fusedMs, plainMs, denseMs, graphMs);
         prog.steps.insert(prog.steps.end(), chosen->steps.begin(), chosen->steps.end());
         prog.keepAlive.insert(prog.keepAlive.end(), chosen->keepAlive.begin(), chosen->keepAlive.end());
     } catch (const RuntimeFailure& e) {

@@ -65,6 +65,10 @@ class ProgramCompiler {
     // or a negative value when cuDNN has no algorithm for these tensors.
     double tryCudnnConv(Program& prog, const Op& op, const View& x, const View& y,
                         const std::vector<float>& kernel, const EpilogueSpec& epi, bool fused);
+    // The same with the whole epilogue in one cuDNN graph (gpu/fused_conv_graph.h); negative
+    // when cuDNN has no fusion engine for it.
+    double tryFusedGraph(Program& prog, const Op& op, const View& x, const View& y,
+                         const std::vector<float>& kernel, const EpilogueSpec& epi);
     void addDepthwise(Program& prog, const std::vector<View>& inputs, const View& y, const Window& win,
                       const std::vector<float>& weights, bool preRelu, const EpilogueSpec& epi);
     void addPool(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,

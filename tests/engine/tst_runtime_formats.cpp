@@ -88,6 +88,9 @@ class TestRuntimeFormats : public QObject {
         QVERIFY(classifyKernel(
                     "sm90_xmma_fprop_implicit_gemm_f16f16_f16f32_f32_nhwckrsc_nhwc_tilesize128x128x64") ==
                 KernelClass::Convolution);
+        // A fused convolution whose name also lists its pointwise epilogue is a convolution.
+        QVERIFY(classifyKernel("sm90_xmma_fprop_implicit_gemm_bias_relu_pointwise_f16f16") ==
+                KernelClass::Convolution);
         QVERIFY(classifyKernel("_ZN7ioscope3gpu12_GLOBAL__N_110poolKernelIfEEvNS0_8PoolArgsE") ==
                 KernelClass::Other);
         std::vector<KernelRecord> ks{{"nchwToNhwcKernel", 0, 1, 0, 0},

@@ -1,0 +1,418 @@
+#include "gpu/fused_conv_graph.h"
+
+#include "gpu/conv_algo.h"
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <utility>
+
+namespace ioscope::gpu {
+namespace {
+
+constexpr int kHeuristicConfigs = 8; // engine configurations asked of cuDNN's heuristics
+constexpr int kTimedPlans = 3;       // of those that build, the first few are timed as they run
+
+// Tensor ids in the variant pack.
+constexpr int64_t kX = 1, kW = 2, kY = 3, kBias = 4, kFirstResidual = 10, kFirstVirtual = 100;
+
+struct Unsupported {};
+void ok(cudnnStatus_t status) {
+    if (status != CUDNN_STATUS_SUCCESS) throw Unsupported{};
+}
+
+// One cuDNN backend descriptor, destroyed with its owner.
+class Backend {
+  public:
+    explicit Backend(cudnnBackendDescriptorType_t type) { ok(cudnnBackendCreateDescriptor(type, &d_)); }
+    ~Backend() {
+        if (d_) cudnnBackendDestroyDescriptor(d_);
+    }
+    Backend(Backend&& o) noexcept : d_(std::exchange(o.d_, nullptr)) {}
+    Backend(const Backend&) = delete;
+    Backend& operator=(const Backend&) = delete;
+    Backend& operator=(Backend&&) = delete;
+
+    cudnnBackendDescriptor_t get() const { return d_; }
+    template <typename T>
+    Backend& set(cudnnBackendAttributeName_t name, cudnnBackendAttributeType_t type, T value) {
+        ok(cudnnBackendSetAttribute(d_, name, type, 1, &value));
+        return *this;
+    }
+    template <typename T, size_t N>
+    Backend& set(cudnnBackendAttributeName_t name, cudnnBackendAttributeType_t type,
+                 const std::array<T, N>& v) {
+        ok(cudnnBackendSetAttribute(d_, name, type, int64_t(N), v.data()));
+        return *this;
+    }
+    template <typename T>
+    Backend& set(cudnnBackendAttributeName_t name, cudnnBackendAttributeType_t type,
+                 const std::vector<T>& v) {
+        ok(cudnnBackendSetAttribute(d_, name, type, int64_t(v.size()), v.data()));
+        return *this;
+    }
+    Backend& finalize() {
+        ok(cudnnBackendFinalize(d_));
+        return *this;
+    }
+
+  private:
+    cudnnBackendDescriptor_t d_ = nullptr;
+};
+
+using Dims = std::array<int64_t, 4>;
+
+int64_t alignmentOf(const void* p) {
+    const auto address = reinterpret_cast<uintptr_t>(p);
+    int64_t a = 16;
+    while (a > 1 && address % uintptr_t(a) != 0) a /= 2;
+    return a;
+}
+
+Dims dimsOf(const View& v, int batch) {
+    return {batch, v.shape.c, v.shape.h, v.shape.w};
+}
+Dims stridesOf(const View& v) {
+    return {v.sampleStride, v.channelStride, v.pixelStride * v.shape.w, v.pixelStride};
+}
+
+Backend tensor(int64_t uid, cudnnDataType_t type, const Dims& dims, const Dims& strides, int64_t alignment,
+               bool isVirtual) {
+    Backend t(CUDNN_BACKEND_TENSOR_DESCRIPTOR);
+    t.set(CUDNN_ATTR_TENSOR_UNIQUE_ID, CUDNN_TYPE_INT64, uid)
+        .set(CUDNN_ATTR_TENSOR_DATA_TYPE, CUDNN_TYPE_DATA_TYPE, type)
+        .set(CUDNN_ATTR_TENSOR_DIMENSIONS, CUDNN_TYPE_INT64, dims)
+        .set(CUDNN_ATTR_TENSOR_STRIDES, CUDNN_TYPE_INT64, strides)
+        .set(CUDNN_ATTR_TENSOR_BYTE_ALIGNMENT, CUDNN_TYPE_INT64, alignment)
+        .set(CUDNN_ATTR_TENSOR_IS_VIRTUAL, CUDNN_TYPE_BOOLEAN, isVirtual)
+        .finalize();
+    return t;
+}
+
+Backend pointwiseOp(cudnnPointwiseMode_t mode, const Backend& in, const Backend* second, const Backend& out,
+                    std::deque<Backend>& keep, float upperClip = 0) {
+    Backend pw(CUDNN_BACKEND_POINTWISE_DESCRIPTOR);
+    pw.set(CUDNN_ATTR_POINTWISE_MODE, CUDNN_TYPE_POINTWISE_MODE, mode)
+        .set(CUDNN_ATTR_POINTWISE_MATH_PREC, CUDNN_TYPE_DATA_TYPE, CUDNN_DATA_FLOAT);
+    if (upperClip > 0) pw.set(CUDNN_ATTR_POINTWISE_RELU_UPPER_CLIP, CUDNN_TYPE_FLOAT, upperClip);
+    pw.finalize();
+    Backend op(CUDNN_BACKEND_OPERATION_POINTWISE_DESCRIPTOR);
+    op.set(CUDNN_ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR, CUDNN_TYPE_BACKEND_DESCRIPTOR, pw.get())
+        .set(CUDNN_ATTR_OPERATION_POINTWISE_XDESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, in.get());
+    if (second) op.set(CUDNN_ATTR_OPERATION_POINTWISE_BDESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, second->get());
+    op.set(CUDNN_ATTR_OPERATION_POINTWISE_YDESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, out.get()).finalize();
+    keep.push_back(std::move(pw));
+    return op;
+}
+
+// Engines whose arithmetic the precision does not allow: strict fp32 takes no tensor cores and
+// no transforms; fp16/bf16 keep fp32 accumulation and exact algorithms (as conv_algo.cpp does).
+bool allowed(const std::vector<cudnnBackendNumericalNote_t>& notes, Precision precision) {
+    for (cudnnBackendNumericalNote_t n : notes) {
+        const bool transform = n == CUDNN_NUMERICAL_NOTE_FFT || n == CUDNN_NUMERICAL_NOTE_WINOGRAD ||
+                               n == CUDNN_NUMERICAL_NOTE_WINOGRAD_TILE_4x4 ||
+                               n == CUDNN_NUMERICAL_NOTE_WINOGRAD_TILE_6x6 ||
+                               n == CUDNN_NUMERICAL_NOTE_WINOGRAD_TILE_13x13;
+        if (n == CUDNN_NUMERICAL_NOTE_DOWN_CONVERT_INPUTS ||
+            n == CUDNN_NUMERICAL_NOTE_REDUCED_PRECISION_REDUCTION)
+            return false;
+        if (precision == Precision::Fp32 && (n == CUDNN_NUMERICAL_NOTE_TENSOR_CORE || transform))
+            return false;
+        if (precision != Precision::Tf32 && transform) return false;
+    }
+    return true;
+}
+
+bool convLog() {
+    const char* v = std::getenv("IOSCOPE_CONV_LOG");
+    return v && *v && *v != '0';
+}
+
+} // namespace
+
+bool fusedConvGraphsEnabled() {
+    static const bool on = [] {
+        const char* v = std::getenv("IOSCOPE_CUDNN_GRAPH");
+        return !(v && *v == '0');
+    }();
+    return on;
+}
+
+// The plans of one problem: every tensor's shape, strides and alignment, not its address.
+class FusedConvPlans {
+  public:
+    struct Plan {
+        Backend plan;
+        int64_t workspace = 0;
+        std::string name;
+    };
+    std::vector<Plan> plans;
+    std::vector<int64_t> uids; // in the order of FusedConv's data pointers
+    // Every descriptor the plans were built from (tensors, operations, graph, engine configs):
+    // kept as long as the plans, whatever cuDNN copies internally.
+    std::deque<Backend> owned;
+    // The fastest plan once timed (the same problem elsewhere in the network is not re-timed).
+    int chosen = -1;
+    double chosenMs = -1;
+};
+
+namespace {
+
+std::string problemKey(const FusedConvSpec& s) {
+    auto view = [](const View& v) {
+        char b[160];
+        std::snprintf(b, sizeof b, "%s/%lld,%lld,%lld/a%lld", v.shape.str().c_str(), v.sampleStride,
+                      v.channelStride, v.pixelStride, (long long)alignmentOf(v.ptr));
+        return std::string(b);
+    };
+    const Window& w = s.window;
+    char b[200];
+    std::snprintf(b, sizeof b, "n%d|t%d|p%d|l%d|k%d,g%d|%d,%d,%d,%d,%d,%d,%d,%d|b%d|a%d|", s.batch,
+                  int(s.x.type), int(s.precision), int(s.channelsLast), s.outChannels, s.groups, w.kh, w.kw,
+                  w.sh, w.sw, w.ph, w.pw, w.dh, w.dw, s.bias ? int(alignmentOf(s.bias)) : 0,
+                  int(s.activation));
+    std::string key = b + view(s.x) + "|" + view(s.y);
+    for (const View& r : s.residuals) key += "|r" + view(r);
+    return key;
+}
+
+std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConvSpec& s) {
+    const cudnnDataType_t io = cudnnType(s.x.type);
+    const bool nhwc = s.channelsLast;
+    const int64_t k = s.outChannels, cg = s.x.shape.c / s.groups, kh = s.window.kh, kw = s.window.kw;
+    const Dims yDims = dimsOf(s.y, s.batch);
+    const int64_t oh = s.y.shape.h, ow = s.y.shape.w;
+    const Dims packedY = nhwc ? Dims{k * oh * ow, 1, ow * k, k} : Dims{k * oh * ow, oh * ow, ow, 1};
+    int64_t nextVirtual = kFirstVirtual;
+    auto virtualTensor = [&] { return tensor(nextVirtual++, CUDNN_DATA_FLOAT, yDims, packedY, 16, true); };
+
+    auto plans = std::make_shared<FusedConvPlans>();
+    std::deque<Backend>& keep = plans->owned; // references stay valid as it grows
+    std::vector<cudnnBackendDescriptor_t> opList;
+
+    const Backend& x =
+        keep.emplace_back(tensor(kX, io, dimsOf(s.x, s.batch), stridesOf(s.x), alignmentOf(s.x.ptr), false));
+    const Dims wStrides = nhwc ? Dims{kh * kw * cg, 1, kw * cg, cg} : Dims{cg * kh * kw, kh * kw, kw, 1};
+    const Backend& w =
+        keep.emplace_back(tensor(kW, io, Dims{k, cg, kh, kw}, wStrides, alignmentOf(s.w), false));
+    plans->uids = {kX, kW, kY};
+
+    Backend& conv = keep.emplace_back(CUDNN_BACKEND_CONVOLUTION_DESCRIPTOR);
+    const Window& win = s.window;
+    conv.set(CUDNN_ATTR_CONVOLUTION_COMP_TYPE, CUDNN_TYPE_DATA_TYPE, CUDNN_DATA_FLOAT)
+        .set(CUDNN_ATTR_CONVOLUTION_CONV_MODE, CUDNN_TYPE_CONVOLUTION_MODE, CUDNN_CROSS_CORRELATION)
+        .set(CUDNN_ATTR_CONVOLUTION_SPATIAL_DIMS, CUDNN_TYPE_INT64, int64_t(2))
+        .set(CUDNN_ATTR_CONVOLUTION_DILATIONS, CUDNN_TYPE_INT64, std::array<int64_t, 2>{win.dh, win.dw})
+        .set(CUDNN_ATTR_CONVOLUTION_FILTER_STRIDES, CUDNN_TYPE_INT64, std::array<int64_t, 2>{win.sh, win.sw})
+        .set(CUDNN_ATTR_CONVOLUTION_PRE_PADDINGS, CUDNN_TYPE_INT64, std::array<int64_t, 2>{win.ph, win.pw})
+        .set(CUDNN_ATTR_CONVOLUTION_POST_PADDINGS, CUDNN_TYPE_INT64, std::array<int64_t, 2>{win.ph, win.pw})
+        .finalize();
+
+    // The chain conv -> +bias -> +residuals -> activation; the last op writes y.
+    const int adds = (s.bias ? 1 : 0) + int(s.residuals.size());
+    const int epilogueOps = adds + (s.activation != Activation::None ? 1 : 0);
+    auto output = [&](bool last) {
+        return last ? tensor(kY, io, yDims, stridesOf(s.y), alignmentOf(s.y.ptr), false) : virtualTensor();
+    };
+    const Backend* current = &keep.emplace_back(output(epilogueOps == 0));
+    Backend& convOp = keep.emplace_back(CUDNN_BACKEND_OPERATION_CONVOLUTION_FORWARD_DESCRIPTOR);
+    convOp.set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_X, CUDNN_TYPE_BACKEND_DESCRIPTOR, x.get())
+        .set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_W, CUDNN_TYPE_BACKEND_DESCRIPTOR, w.get())
+        .set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_Y, CUDNN_TYPE_BACKEND_DESCRIPTOR, current->get())
+        .set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_CONV_DESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, conv.get())
+        .set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_ALPHA, CUDNN_TYPE_FLOAT, 1.0f)
+        .set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_BETA, CUDNN_TYPE_FLOAT, 0.0f)
+        .finalize();
+    opList.push_back(convOp.get());
+    int done = 0;
+    auto addOperand = [&](const Backend& operand) {
+        ++done;
+        const Backend* out = &keep.emplace_back(output(done == epilogueOps));
+        opList.push_back(
+            keep.emplace_back(pointwiseOp(CUDNN_POINTWISE_ADD, *current, &operand, *out, keep)).get());
+        current = out;
+    };
+    if (s.bias) {
+        const Dims biasDims{1, k, 1, 1}, biasStrides = nhwc ? Dims{k, 1, k, k} : Dims{k, 1, 1, 1};
+        addOperand(keep.emplace_back(tensor(kBias, io, biasDims, biasStrides, alignmentOf(s.bias), false)));
+        plans->uids.push_back(kBias);
+    }
+    for (size_t r = 0; r < s.residuals.size(); ++r) {
+        const View& z = s.residuals[r];
+        const int64_t uid = kFirstResidual + int64_t(r);
+        addOperand(
+            keep.emplace_back(tensor(uid, io, dimsOf(z, s.batch), stridesOf(z), alignmentOf(z.ptr), false)));
+        plans->uids.push_back(uid);
+    }
+    if (s.activation != Activation::None) {
+        const Backend& out = keep.emplace_back(output(true));
+        switch (s.activation) {
+        case Activation::Relu:
+            opList.push_back(
+                keep.emplace_back(pointwiseOp(CUDNN_POINTWISE_RELU_FWD, *current, nullptr, out, keep)).get());
+            break;
+        case Activation::Relu6:
+            opList.push_back(
+                keep.emplace_back(pointwiseOp(CUDNN_POINTWISE_RELU_FWD, *current, nullptr, out, keep, 6.0f))
+                    .get());
+            break;
+        case Activation::Sigmoid:
+            opList.push_back(
+                keep.emplace_back(pointwiseOp(CUDNN_POINTWISE_SIGMOID_FWD, *current, nullptr, out, keep))
+                    .get());
+            break;
+        case Activation::Tanh:
+            opList.push_back(
+                keep.emplace_back(pointwiseOp(CUDNN_POINTWISE_TANH_FWD, *current, nullptr, out, keep)).get());
+            break;
+        case Activation::None:
+            break;
+        }
+    }
+
+    cudnnHandle_t handle = device.slot(0).cudnn;
+    Backend& graph = keep.emplace_back(CUDNN_BACKEND_OPERATIONGRAPH_DESCRIPTOR);
+    graph.set(CUDNN_ATTR_OPERATIONGRAPH_OPS, CUDNN_TYPE_BACKEND_DESCRIPTOR, opList)
+        .set(CUDNN_ATTR_OPERATIONGRAPH_HANDLE, CUDNN_TYPE_HANDLE, handle)
+        .finalize();
+    Backend& heuristics = keep.emplace_back(CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR);
+    heuristics.set(CUDNN_ATTR_ENGINEHEUR_OPERATION_GRAPH, CUDNN_TYPE_BACKEND_DESCRIPTOR, graph.get())
+        .set(CUDNN_ATTR_ENGINEHEUR_MODE, CUDNN_TYPE_HEUR_MODE, CUDNN_HEUR_MODE_A)
+        .finalize();
+    std::vector<cudnnBackendDescriptor_t> configPtrs;
+    for (int i = 0; i < kHeuristicConfigs; ++i)
+        configPtrs.push_back(keep.emplace_back(CUDNN_BACKEND_ENGINECFG_DESCRIPTOR).get());
+    int64_t returned = 0;
+    ok(cudnnBackendGetAttribute(heuristics.get(), CUDNN_ATTR_ENGINEHEUR_RESULTS,
+                                CUDNN_TYPE_BACKEND_DESCRIPTOR, kHeuristicConfigs, &returned,
+                                configPtrs.data()));
+    for (int64_t i = 0; i < returned && int(plans->plans.size()) < kTimedPlans; ++i) {
+        try {
+            Backend engine(CUDNN_BACKEND_ENGINE_DESCRIPTOR);
+            cudnnBackendDescriptor_t enginePtr = engine.get();
+            int64_t n = 0;
+            ok(cudnnBackendGetAttribute(configPtrs[size_t(i)], CUDNN_ATTR_ENGINECFG_ENGINE,
+                                        CUDNN_TYPE_BACKEND_DESCRIPTOR, 1, &n, &enginePtr));
+            std::vector<cudnnBackendNumericalNote_t> notes(CUDNN_NUMERICAL_NOTE_TYPE_COUNT);
+            ok(cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_NUMERICAL_NOTE,
+                                        CUDNN_TYPE_NUMERICAL_NOTE, int64_t(notes.size()), &n, notes.data()));
+            notes.resize(size_t(n));
+            if (!allowed(notes, s.precision)) continue;
+            int64_t index = -1;
+            ok(cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &n,
+                                        &index));
+            const auto t0 = std::chrono::steady_clock::now();
+            Backend plan(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
+            plan.set(CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, handle)
+                .set(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, CUDNN_TYPE_BACKEND_DESCRIPTOR,
+                     configPtrs[size_t(i)])
+                .finalize();
+            int64_t workspace = 0;
+            ok(cudnnBackendGetAttribute(plan.get(), CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE,
+                                        CUDNN_TYPE_INT64, 1, &n, &workspace));
+            if (workspace > int64_t(device.workspaceBytes())) continue;
+            char name[64];
+            std::snprintf(
+                name, sizeof name, "engine %lld (built in %.0f ms)", (long long)index,
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+            plans->plans.push_back({std::move(plan), workspace, name});
+        } catch (const Unsupported&) {
+            cudaGetLastError(); // a configuration cuDNN cannot build for this problem
+        }
+    }
+    return plans;
+}
+
+} // namespace
+
+struct FusedConv::Impl {
+    std::shared_ptr<const FusedConvPlans> plans;
+    size_t chosen = 0;
+    std::vector<void*> pointers; // in plans->uids order
+    // One variant pack per slot workspace; built on a slot's first launch.
+    mutable std::mutex mutex;
+    struct Pack {
+        void* workspace;
+        size_t plan;
+        Backend descriptor;
+    };
+    mutable std::deque<Pack> packs;
+
+    const Backend& pack(size_t planIndex, void* workspace) const {
+        std::lock_guard lock(mutex);
+        for (const Pack& p : packs)
+            if (p.workspace == workspace && p.plan == planIndex) return p.descriptor;
+        Backend p(CUDNN_BACKEND_VARIANT_PACK_DESCRIPTOR);
+        p.set(CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS, CUDNN_TYPE_INT64, plans->uids)
+            .set(CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS, CUDNN_TYPE_VOID_PTR, pointers)
+            .set(CUDNN_ATTR_VARIANT_PACK_WORKSPACE, CUDNN_TYPE_VOID_PTR, workspace)
+            .finalize();
+        return packs.emplace_back(Pack{workspace, planIndex, std::move(p)}).descriptor;
+    }
+    cudnnStatus_t run(size_t planIndex, Slot& slot) const {
+        try {
+            const Backend& p = pack(planIndex, slot.workspace.data());
+            return cudnnBackendExecute(slot.cudnn, plans->plans[planIndex].plan.get(), p.get());
+        } catch (const Unsupported&) {
+            return CUDNN_STATUS_BAD_PARAM;
+        }
+    }
+};
+
+FusedConv::~FusedConv() = default;
+
+std::shared_ptr<FusedConv> FusedConv::build(Device& device, const FusedConvSpec& spec) {
+    if (!fusedConvGraphsEnabled()) return nullptr;
+    const std::string key = problemKey(spec);
+    auto& cache = device.fusedPlanCache();
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+        std::shared_ptr<const FusedConvPlans> plans;
+        try {
+            plans = buildPlans(device, spec);
+        } catch (const Unsupported&) {
+            cudaGetLastError();
+        }
+        it = cache.emplace(key, plans && !plans->plans.empty() ? plans : nullptr).first;
+    }
+    if (!it->second) return nullptr;
+    auto plans =
+        std::const_pointer_cast<FusedConvPlans>(std::static_pointer_cast<const FusedConvPlans>(it->second));
+    auto impl = std::make_unique<Impl>();
+    impl->plans = plans;
+    impl->pointers = {spec.x.ptr, const_cast<void*>(spec.w), spec.y.ptr};
+    if (spec.bias) impl->pointers.push_back(const_cast<void*>(spec.bias));
+    for (const View& r : spec.residuals) impl->pointers.push_back(r.ptr);
+
+    double best = plans->chosenMs;
+    if (plans->chosen >= 0) impl->chosen = size_t(plans->chosen);
+    for (size_t i = 0; plans->chosen < 0 && i < plans->plans.size(); ++i) {
+        const double ms =
+            timeCapturedCalls(device, [&](Slot& s) { return impl->run(i, s) == CUDNN_STATUS_SUCCESS; });
+        if (convLog())
+            std::fprintf(stderr, "ioscope: fused conv graph %s: %.4f ms\n",
+                         impl->plans->plans[i].name.c_str(), ms);
+        if (ms >= 0 && (best < 0 || ms < best)) best = ms, impl->chosen = i;
+    }
+    if (best < 0) {
+        it->second = nullptr; // none runs (or none captures): not tried again
+        return nullptr;
+    }
+    plans->chosen = int(impl->chosen);
+    plans->chosenMs = best;
+    std::shared_ptr<FusedConv> conv(new FusedConv);
+    conv->ms_ = best;
+    conv->engine_ = impl->plans->plans[impl->chosen].name;
+    conv->impl_ = std::move(impl);
+    return conv;
+}
+
+cudnnStatus_t FusedConv::launch(Slot& slot) const {
+    return impl_->run(impl_->chosen, slot);
+}
+
+} // namespace ioscope::gpu
