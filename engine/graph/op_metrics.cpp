@@ -93,9 +93,10 @@ OpMetrics single(const Op& op) {
     case OpKind::Sequential:
         break;
     }
-    if (op.kind == OpKind::Activation && op.activation != Activation::Relu &&
-        op.activation != Activation::Relu6)
-        m.flops = outElems * 4.0; // sigmoid-like functions: exp, add, divide (and a multiply)
+    if (op.kind == OpKind::Activation &&
+        (op.activation == Activation::HardSigmoid || op.activation == Activation::HardSwish ||
+         op.activation == Activation::Silu))
+        m.flops = outElems * 4.0; // a few operations per element (SiLU: exp, add, divide, multiply)
     if (op.kind == OpKind::Identity && op.sumTerms.empty() && op.combine == Combine::Sum && combined > 1)
         m.flops = outElems * double(combined - 1);
     if (!op.sumTerms.empty()) m.flops += termAdds;
