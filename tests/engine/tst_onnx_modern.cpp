@@ -326,9 +326,19 @@ class TestOnnxModern : public QObject {
             o.timeLimitSeconds = 20;
             const ScheduleResult r = iosSchedule(g, *cost, o);
             validateSchedule(g, r.schedule, f.toStdString());
-            qInfo("%s: %zu units, width %d, import %lld ms, IOS/sequential (sim) %.3f", qPrintable(f),
+            QString cpuRun = QStringLiteral("not run (set IOSCOPE_ZOO_CPU=1)");
+            if (qEnvironmentVariableIsSet("IOSCOPE_ZOO_CPU")) { // slow: seconds to minutes per network
+                timer.restart();
+                const CpuRunResult cpu = CpuExecutor(g).run(r.schedule, seededInputs(g, 1, 5));
+                bool finite = !cpu.outputs.empty();
+                for (const Tensor& t : cpu.outputs)
+                    for (float v : t.data) finite = finite && std::isfinite(v);
+                QVERIFY2(finite, qPrintable(f + ": CPU reference output is not finite"));
+                cpuRun = QStringLiteral("CPU reference %1 s").arg(timer.elapsed() / 1000.0, 0, 'f', 1);
+            }
+            qInfo("%s: %zu units, width %d, import %lld ms, IOS/sequential (sim) %.3f, %s", qPrintable(f),
                   g.units().size(), maximumAntichain(g).width, importMs,
-                  r.latencyMs / predictLatencyMs(g, sequentialSchedule(g), *cost, o.run));
+                  r.latencyMs / predictLatencyMs(g, sequentialSchedule(g), *cost, o.run), qPrintable(cpuRun));
         }
     }
 };
