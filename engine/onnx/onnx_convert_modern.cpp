@@ -349,6 +349,13 @@ bool convertModern(ImportState& state, const onnx::NodeProto& node, const std::s
     if (t == "Resize") return convertResize(state, node, opName, opset), true;
     if (t == "ReduceMean") return convertReduceMean(state, node, opName, opset), true;
     if (t == "Transpose") return convertTranspose(state, node), true;
+    if (t == "Cast") { // of a computed tensor: only to float, which it already is
+        const Value& x = opInput(state, node, 0);
+        if (intAttribute(node, "to", 0) != onnx::TensorProto::FLOAT)
+            throw InputError("casting a computed tensor to element type " +
+                             std::to_string(intAttribute(node, "to", 0)) + " is not supported (float is)");
+        return bindOutput(state, node, x), true;
+    }
     if (t == "HardSwish") return convertActivationOp(state, node, opName, Activation::HardSwish), true;
     if (t == "HardSigmoid") {
         const float alpha = floatAttribute(node, "alpha", 0.2f), beta = floatAttribute(node, "beta", 0.5f);
