@@ -51,6 +51,7 @@ const std::map<std::string, Support>& supportTable() {
         {"Resize",
          {"partly", "nearest and linear; half_pixel, pytorch_half_pixel, asymmetric, align_corners"}},
         {"ReduceMean", {"partly", "spatial axes (2, 3): a global average pool"}},
+        {"Cast", {"partly", "to float on tensors (the identity); any on constants"}},
     };
     return table;
 }
