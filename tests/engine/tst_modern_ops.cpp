@@ -47,7 +47,7 @@ class TestModernOps : public QObject {
     void sliceShapeAndValues() {
         Op o = single(OpKind::Slice);
         o.slice = SliceBox{1, 1, 0, 2, 2, 2, 2, 3};
-        inferShape(o, {{4, 5, 6}});
+        inferShape(o, {{4, 5, 6}}, "");
         QCOMPARE(o.out, (Shape{2, 2, 2}));
         const Tensor y = sliceBox(positions(4, 5, 6), o.slice);
         // channel 1, rows 1 and 3, columns 0 and 3
@@ -56,17 +56,17 @@ class TestModernOps : public QObject {
         QCOMPARE(y.at(0, 0, 1, 0), 131.0f);
         QCOMPARE(y.at(0, 1, 1, 1), 234.0f);
         o.slice = SliceBox{3, 0, 0, 2, 1, 1, 1, 1}; // channels 3..4 of 4
-        QVERIFY_THROWS_EXCEPTION(InputError, inferShape(o, {{4, 5, 6}}));
+        QVERIFY_THROWS_EXCEPTION(InputError, inferShape(o, {{4, 5, 6}}, ""));
         // Slices read only their box: the metric's bytes are input box + output.
         o.slice = SliceBox{0, 0, 0, 2, 5, 6, 1, 1};
-        inferShape(o, {{4, 5, 6}});
+        inferShape(o, {{4, 5, 6}}, "");
         QCOMPARE(opMetrics(o).bytes, 4.0 * (60 + 60));
     }
 
     void padConstantAndReflect() {
         Op o = single(OpKind::Pad);
         o.pad = PadSpec{1, 0, 0, 2, PadMode::Constant, -1.0f};
-        inferShape(o, {{1, 2, 3}});
+        inferShape(o, {{1, 2, 3}}, "");
         QCOMPARE(o.out, (Shape{1, 3, 5}));
         const Tensor x = positions(1, 2, 3); // rows [0 1 2], [10 11 12]
         const Tensor c = pad(x, o.pad);
@@ -84,7 +84,7 @@ class TestModernOps : public QObject {
             QCOMPARE(r.at(0, 0, 3, i), rowMid[i]); // row 2 reflects row 0
         }
         o.pad = PadSpec{0, 0, 2, 0, PadMode::Reflect, 0.0f}; // reflecting 2 rows of a 2-row input
-        QVERIFY_THROWS_EXCEPTION(InputError, inferShape(o, {{1, 2, 3}}));
+        QVERIFY_THROWS_EXCEPTION(InputError, inferShape(o, {{1, 2, 3}}, ""));
     }
 
     void resizeNearestAndBilinear() {
@@ -115,7 +115,7 @@ class TestModernOps : public QObject {
         QCOMPARE(nearestIndex(0.5f, 4, NearestRound::RoundPreferCeil), 1);
         Op o = single(OpKind::Resize);
         o.resize = ResizeSpec{ResizeMode::Linear, ResizeCoord::HalfPixel, NearestRound::Floor, 7, 9};
-        inferShape(o, {{3, 2, 2}});
+        inferShape(o, {{3, 2, 2}}, "");
         QCOMPARE(o.out, (Shape{3, 7, 9}));
         QCOMPARE(opMetrics(o).flops, 6.0 * 3 * 7 * 9);
     }
@@ -123,27 +123,27 @@ class TestModernOps : public QObject {
     void channelShuffle() {
         Op o = single(OpKind::ChannelShuffle);
         o.groups = 2;
-        inferShape(o, {{6, 1, 1}});
+        inferShape(o, {{6, 1, 1}}, "");
         QCOMPARE(o.out, (Shape{6, 1, 1}));
         // (g=2, 3 per group) -> transpose: output channel k*2+g is input g*3+k: 0 3 1 4 2 5.
         const Tensor y = ioscope::channelShuffle(positions(6, 1, 1), 2);
         const float want[6] = {0, 300, 100, 400, 200, 500};
         for (int c = 0; c < 6; ++c) QCOMPARE(y.at(0, c, 0, 0), want[c]);
         o.groups = 4;
-        QVERIFY_THROWS_EXCEPTION(InputError, inferShape(o, {{6, 1, 1}}));
+        QVERIFY_THROWS_EXCEPTION(InputError, inferShape(o, {{6, 1, 1}}, ""));
     }
 
     void binaryBroadcasting() {
         Op o = single(OpKind::Binary);
         o.inputs = {0, 1};
         o.binary = BinaryFn::Mul;
-        inferShape(o, {{2, 3, 4}, {2, 1, 1}}); // the squeeze-excite gate
+        inferShape(o, {{2, 3, 4}, {2, 1, 1}}, ""); // the squeeze-excite gate
         QCOMPARE(o.out, (Shape{2, 3, 4}));
         QCOMPARE(opMetrics(o).bytes, 4.0 * (24 + 2 + 24));
-        inferShape(o, {{1, 1, 1}, {2, 3, 4}}); // a scalar map first
+        inferShape(o, {{1, 1, 1}, {2, 3, 4}}, ""); // a scalar map first
         QCOMPARE(o.out, (Shape{2, 3, 4}));
-        QVERIFY_THROWS_EXCEPTION(InputError, inferShape(o, {{2, 3, 4}, {3, 1, 1}}));
-        QVERIFY_THROWS_EXCEPTION(InputError, inferShape(o, {{2, 3, 4}}));
+        QVERIFY_THROWS_EXCEPTION(InputError, inferShape(o, {{2, 3, 4}, {3, 1, 1}}, ""));
+        QVERIFY_THROWS_EXCEPTION(InputError, inferShape(o, {{2, 3, 4}}, ""));
         const Tensor x = positions(2, 1, 2); // [[0 1]], [[100 101]]
         Tensor gate(1, {2, 1, 1});
         gate.at(0, 0, 0, 0) = 2.0f, gate.at(0, 1, 0, 0) = 4.0f;
@@ -156,7 +156,7 @@ class TestModernOps : public QObject {
         // computeOp applies the op's activation after the broadcast.
         o.activation = Activation::Relu;
         o.binary = BinaryFn::Sub;
-        inferShape(o, {{2, 1, 2}, {2, 1, 1}});
+        inferShape(o, {{2, 1, 2}, {2, 1, 1}}, "");
         const Tensor r = computeOp(o, {&gate, &x}, {}); // gate - x: 2-0, 2-1, 4-100, 4-101
         QCOMPARE(r.shape(), (Shape{2, 1, 2}));
         QCOMPARE(r.at(0, 0, 0, 1), 1.0f);
@@ -190,9 +190,9 @@ class TestModernOps : public QObject {
         QCOMPARE(back.size(), g.size());
         const Op& pad = back.op(back.find("same_pad"));
         QCOMPARE(pad.pad, (PadSpec{0, 0, 1, 1, PadMode::Constant, 0.0f}));
-        QCOMPARE(back.op(back.find("upsample")).resize.coord, ResizeCoord::HalfPixel);
+        QVERIFY(back.op(back.find("upsample")).resize.coord == ResizeCoord::HalfPixel);
         QCOMPARE(back.op(back.find("strided_slice")).slice, (SliceBox{2, 1, 1, 12, 6, 7, 2, 2}));
-        QCOMPARE(back.op(back.find("div")).binary, BinaryFn::Div);
+        QVERIFY(back.op(back.find("div")).binary == BinaryFn::Div);
         QCOMPARE(back.op(back.find("shuffle")).groups, 2);
     }
 

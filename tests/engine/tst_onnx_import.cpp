@@ -197,7 +197,7 @@ class TestOnnxImport : public QObject {
         // Uneven conv padding: an explicit Pad (the uneven part) before a conv that pads evenly.
         const Graph gc = load(c);
         const Op& pad = gc.op(gc.find("conv_y_pad"));
-        QCOMPARE(pad.kind, OpKind::Pad);
+        QVERIFY(pad.kind == OpKind::Pad);
         QCOMPARE(pad.pad, (PadSpec{0, 0, 1, 1, PadMode::Constant, 0.0f}));
         QCOMPARE(gc.op(gc.find("conv_y")).window.ph, 0);
         QCOMPARE(gc.op(gc.find("conv_y")).out, (Shape{2, 7, 7}));

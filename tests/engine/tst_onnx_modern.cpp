@@ -124,7 +124,7 @@ class TestOnnxModern : public QObject {
         const Graph g = load(b);
         QCOMPARE(int(g.units().size()), 2); // every shape node folded away
         const Op& pad = g.op(g.find("pad_same"));
-        QCOMPARE(pad.kind, OpKind::Pad);
+        QVERIFY(pad.kind == OpKind::Pad);
         QCOMPARE(pad.pad, (PadSpec{0, 0, 1, 1, PadMode::Constant, 0.0f}));
         const Op& c = g.op(g.find("conv_y"));
         QCOMPARE(c.window.ph, 0);
@@ -215,12 +215,12 @@ class TestOnnxModern : public QObject {
         b.output("y", {1, 3});
         const Graph g = load(b);
         QCOMPARE(g.find("sigmoid"), -1); // folded into the SiLU
-        QCOMPARE(g.op(g.find("silu")).activation, Activation::Silu);
-        QCOMPARE(g.op(g.find("excite")).kind, OpKind::Binary);
-        QCOMPARE(g.op(g.find("excite")).binary, BinaryFn::Mul);
-        QCOMPARE(g.op(g.find("mean")).kind, OpKind::GlobalAvgPool);
-        QCOMPARE(g.op(g.find("head_mean")).kind, OpKind::Flatten);
-        QCOMPARE(g.op(g.find("gate")).activation, Activation::HardSigmoid);
+        QVERIFY(g.op(g.find("silu")).activation == Activation::Silu);
+        QVERIFY(g.op(g.find("excite")).kind == OpKind::Binary);
+        QVERIFY(g.op(g.find("excite")).binary == BinaryFn::Mul);
+        QVERIFY(g.op(g.find("mean")).kind == OpKind::GlobalAvgPool);
+        QVERIFY(g.op(g.find("head_mean")).kind == OpKind::Flatten);
+        QVERIFY(g.op(g.find("gate")).activation == Activation::HardSigmoid);
         QCOMPARE(runCpu(g, 2).shape(), (Shape{3, 1, 1}));
     }
 
@@ -240,7 +240,7 @@ class TestOnnxModern : public QObject {
         b.output("y", {1, 4, 6, 6});
         const Graph g = load(b);
         QCOMPARE(int(g.units().size()), 2);
-        QCOMPARE(g.op(g.find("shuffle")).kind, OpKind::ChannelShuffle);
+        QVERIFY(g.op(g.find("shuffle")).kind == OpKind::ChannelShuffle);
         QCOMPARE(g.op(g.find("shuffle")).groups, 2);
         const std::vector<Tensor> in = seededInputs(g, 1, 3);
         const Tensor y = CpuExecutor(g, 7).run(trivialSequentialSchedule(g), in).outputs.front();
