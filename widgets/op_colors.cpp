@@ -29,6 +29,13 @@ QColor colorForKind(OpKind kind) {
     case OpKind::Flatten:
     case OpKind::Softmax:
         return QColor(0xa1, 0x88, 0x7f);
+    case OpKind::Binary: // broadcasting arithmetic: a paler add / mul
+        return QColor(0xf4, 0x8f, 0xb1);
+    case OpKind::Slice:
+    case OpKind::Pad:
+    case OpKind::Resize:
+    case OpKind::ChannelShuffle: // data movement
+        return QColor(0x90, 0xa4, 0xae);
     }
     return Qt::lightGray;
 }
@@ -41,6 +48,8 @@ std::vector<std::pair<QString, QColor>> kindLegend() {
             {QStringLiteral("pool"), colorForKind(OpKind::MaxPool)},
             {QStringLiteral("concat / identity"), colorForKind(OpKind::Concat)},
             {QStringLiteral("add / mul"), colorForKind(OpKind::Add)},
+            {QStringLiteral("broadcast arithmetic"), colorForKind(OpKind::Binary)},
+            {QStringLiteral("slice / pad / resize / shuffle"), colorForKind(OpKind::Slice)},
             {QStringLiteral("activation"), colorForKind(OpKind::Activation)},
             {QStringLiteral("fc / flatten / softmax"), colorForKind(OpKind::FullyConnected)}};
 }

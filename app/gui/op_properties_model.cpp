@@ -43,6 +43,40 @@ void addParameters(const Op& op, QVector<QPair<QString, QString>>& rows) {
     case OpKind::FullyConnected:
         rows << R(QObject::tr("Outputs"), QString::number(op.outChannels));
         break;
+    case OpKind::Slice: {
+        const SliceBox& b = op.slice;
+        rows << R(QObject::tr("Slice"), QStringLiteral("channels %1–%2, rows %3+%4·%5, cols %6+%7·%8")
+                                            .arg(b.c0)
+                                            .arg(b.c0 + b.c - 1)
+                                            .arg(b.h0)
+                                            .arg(b.sh)
+                                            .arg(b.h)
+                                            .arg(b.w0)
+                                            .arg(b.sw)
+                                            .arg(b.w));
+        break;
+    }
+    case OpKind::Pad:
+        rows << R(QObject::tr("Padding"), QStringLiteral("top %1, left %2, bottom %3, right %4, %5")
+                                              .arg(op.pad.top)
+                                              .arg(op.pad.left)
+                                              .arg(op.pad.bottom)
+                                              .arg(op.pad.right)
+                                              .arg(qs(toString(op.pad.mode))));
+        break;
+    case OpKind::Resize:
+        rows << R(QObject::tr("Resize"), QStringLiteral("%1, %2%3")
+                                             .arg(qs(toString(op.resize.mode)), qs(toString(op.resize.coord)))
+                                             .arg(op.resize.mode == ResizeMode::Nearest
+                                                      ? QStringLiteral(", ") + qs(toString(op.resize.round))
+                                                      : QString()));
+        break;
+    case OpKind::ChannelShuffle:
+        rows << R(QObject::tr("Groups"), QString::number(op.groups));
+        break;
+    case OpKind::Binary:
+        rows << R(QObject::tr("Function"), qs(toString(op.binary)) + QObject::tr(" (broadcasting)"));
+        break;
     case OpKind::Sequential: {
         QStringList parts;
         for (const Op& b : op.body) parts << QStringLiteral("%1 (%2)").arg(qs(b.name), qs(toString(b.kind)));

@@ -196,8 +196,9 @@ void scaleBytes(const SimDevice& dev, std::vector<SimKernel>& ks, const RunConfi
 
 std::vector<SimKernel> lowerOp(const SimDevice& dev, const Op& op, const RunConfig& run) {
     const bool combinesItself = op.kind == OpKind::Identity || op.kind == OpKind::Add ||
-                                op.kind == OpKind::Mul || op.kind == OpKind::Concat ||
-                                op.kind == OpKind::Input || op.kind == OpKind::Sequential;
+                                op.kind == OpKind::Mul || op.kind == OpKind::Binary ||
+                                op.kind == OpKind::Concat || op.kind == OpKind::Input ||
+                                op.kind == OpKind::Sequential;
     std::vector<SimKernel> ks;
     if (!combinesItself)
         if (auto sum = inputSumKernel(dev, op, run)) ks.push_back(std::move(*sum));
@@ -235,7 +236,13 @@ std::vector<SimKernel> lowerOpBody(const SimDevice& dev, const Op& op, const Run
     case OpKind::Mul:
     case OpKind::ScaleShift:
     case OpKind::Softmax:
+    case OpKind::Binary:
         return streaming("element-wise");
+    case OpKind::Slice:
+    case OpKind::Pad:
+    case OpKind::Resize:
+    case OpKind::ChannelShuffle: // one streaming copy kernel each in the runtime
+        return streaming("data movement");
     case OpKind::FullyConnected: {
         const OpMetrics m = opMetrics(op);
         return gemmKernels(dev, run.precision, run.batch, op.outChannels, double(op.in.elements()), 1,

@@ -63,6 +63,25 @@ void describe(std::string& s, const Op& op) {
     case OpKind::Identity:
         put(s, toString(op.combine));
         break;
+    case OpKind::Slice: {
+        const SliceBox& b = op.slice;
+        for (int v : {b.c0, b.h0, b.w0, b.sh, b.sw}) put(s, v), s += ',';
+        break;
+    }
+    case OpKind::Pad:
+        for (int v : {op.pad.top, op.pad.left, op.pad.bottom, op.pad.right}) put(s, v), s += ',';
+        put(s, toString(op.pad.mode));
+        break;
+    case OpKind::Resize:
+        put(s, toString(op.resize.mode)), s += ',', put(s, toString(op.resize.coord)), s += ',';
+        put(s, toString(op.resize.round));
+        break;
+    case OpKind::ChannelShuffle:
+        s += 'g', put(s, op.groups);
+        break;
+    case OpKind::Binary:
+        put(s, toString(op.binary)), s += ',', putShape(s, op.in2);
+        break;
     case OpKind::Sequential:
         for (size_t i = 0; i < op.body.size(); ++i) {
             if (i) s += '>';

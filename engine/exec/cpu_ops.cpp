@@ -1,5 +1,6 @@
 #include "exec/cpu_ops.h"
 
+#include "exec/cpu_ops_shape.h"
 #include "exec/weights_init.h"
 #include "util/errors.h"
 
@@ -45,6 +46,12 @@ float activate(float v, Activation act) {
         return 1.0f / (1.0f + std::exp(-v));
     case Activation::Tanh:
         return std::tanh(v);
+    case Activation::HardSigmoid:
+        return std::min(std::max(v / 6.0f + 0.5f, 0.0f), 1.0f);
+    case Activation::HardSwish:
+        return v * std::min(std::max(v / 6.0f + 0.5f, 0.0f), 1.0f);
+    case Activation::Silu:
+        return v / (1.0f + std::exp(-v));
     }
     return v;
 }
@@ -295,6 +302,16 @@ Tensor applySingleOp(const Op& op, const Tensor& combined, const Weights& w) {
         return softmaxChannels(combined);
     case OpKind::ScaleShift:
         return scaleShift(combined, w);
+    case OpKind::Slice:
+        return sliceBox(combined, op.slice);
+    case OpKind::Pad:
+        return pad(combined, op.pad);
+    case OpKind::Resize:
+        return resize(combined, op.resize);
+    case OpKind::ChannelShuffle:
+        return channelShuffle(combined, op.groups);
+    case OpKind::Binary: // computeOp broadcasts the two inputs; one input here is the result
+        return combined;
     case OpKind::Sequential:
         fail(op, "a sequential op needs computeOp");
     }
@@ -307,6 +324,12 @@ Tensor computeOp(const Op& op, const std::vector<const Tensor*>& allInputs,
     if (residuals >= std::max<std::size_t>(1, allInputs.size())) fail(op, "has more residuals than inputs");
     const std::vector<const Tensor*> inputs(allInputs.begin(),
                                             allInputs.end() - static_cast<long>(residuals));
+    if (op.kind == OpKind::Binary) {
+        if (inputs.size() != 2 || residuals != 0) fail(op, "a binary op takes exactly two inputs");
+        Tensor y = binary(*inputs[0], *inputs[1], op.binary);
+        applyActivation(y, op.activation);
+        return y;
+    }
     const Tensor combined = combineInputs(op, inputs);
     if (op.kind != OpKind::Sequential) {
         static const Weights none;

@@ -29,6 +29,7 @@ bool fusesSum(const Op& op) {
     case OpKind::MaxPool:
     case OpKind::AvgPool:
     case OpKind::GlobalAvgPool:
+    case OpKind::Binary: // reads its two (broadcast) operands itself
         return combinedInputs(op).size() <= size_t(kMaxEwInputs);
     default:
         return false;

@@ -86,6 +86,12 @@ __device__ __forceinline__ float activate(float x, int act) {
         return tanhf(x);
     case kActRelu6:
         return fminf(fmaxf(x, 0.f), 6.f);
+    case kActHardSigmoid:
+        return fminf(fmaxf(x / 6.f + 0.5f, 0.f), 1.f);
+    case kActHardSwish:
+        return x * fminf(fmaxf(x / 6.f + 0.5f, 0.f), 1.f);
+    case kActSilu:
+        return x / (1.f + __expf(-x));
     default:
         return x;
     }

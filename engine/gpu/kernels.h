@@ -20,7 +20,16 @@ inline constexpr int kMaxEwInputs = 16;
 inline constexpr int kMaxResiduals = 4;
 
 // Activation codes shared by every kernel.
-enum ActCode : int { kActNone = 0, kActRelu = 1, kActSigmoid = 2, kActTanh = 3, kActRelu6 = 4 };
+enum ActCode : int {
+    kActNone = 0,
+    kActRelu = 1,
+    kActSigmoid = 2,
+    kActTanh = 3,
+    kActRelu6 = 4,
+    kActHardSigmoid = 5, // relu6(x + 3) / 6
+    kActHardSwish = 6,   // x * hardsigmoid(x)
+    kActSilu = 7,        // x * sigmoid(x)
+};
 
 struct Operand {
     const void* ptr = nullptr;

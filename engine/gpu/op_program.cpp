@@ -45,6 +45,12 @@ int actCode(Activation a) {
         return kActTanh;
     case Activation::Relu6:
         return kActRelu6;
+    case Activation::HardSigmoid:
+        return kActHardSigmoid;
+    case Activation::HardSwish:
+        return kActHardSwish;
+    case Activation::Silu:
+        return kActSilu;
     }
     return kActNone;
 }
@@ -473,6 +479,13 @@ void ProgramCompiler::compileCore(Program& prog, const Op& op, const std::vector
         // Concat/Identity whose inputs were written in place already are their own output.
         if (inputs.size() == 1 && inputs.front().ptr == y.ptr && op.activation == Activation::None) return;
         addElementwise(prog, inputs, y, false, nullptr, nullptr, op.activation);
+        return;
+    case OpKind::Slice:
+    case OpKind::Pad:
+    case OpKind::Resize:
+    case OpKind::ChannelShuffle:
+    case OpKind::Binary:
+        addShapeOp(prog, op, inputs, y); // gpu/shape_ops.cpp
         return;
     case OpKind::Sequential:
         throw RuntimeFailure("op '" + op.name + "': nested sequential op");

@@ -77,6 +77,8 @@ class ProgramCompiler {
                            const std::vector<View>& residuals);
     void addElementwise(Program& prog, const std::vector<View>& inputs, const View& y, bool product,
                         const float* scale, const float* shift, Activation act);
+    // Slice, Pad, Resize, ChannelShuffle and Binary (gpu/shape_ops.cpp, gpu/kernels_shape.h).
+    void addShapeOp(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y);
     const float* upload(Program& prog, const std::vector<float>& values);
     const void* uploadTyped(Program& prog, const std::vector<float>& values);
 

@@ -158,6 +158,19 @@ void hashOp(std::uint64_t& h, const Op& op) {
         hashStr(h, "residuals");
         hashInt(h, op.residuals);
     }
+    // The kinds of issue #13 hash their own parameters (older kinds keep their hashes).
+    if (op.kind == OpKind::Slice) {
+        const SliceBox& b = op.slice;
+        for (int v : {b.c0, b.h0, b.w0, b.c, b.h, b.w, b.sh, b.sw}) hashInt(h, v);
+    } else if (op.kind == OpKind::Pad) {
+        for (int v : {op.pad.top, op.pad.left, op.pad.bottom, op.pad.right, int(op.pad.mode)}) hashInt(h, v);
+        hashBytes(h, &op.pad.value, sizeof op.pad.value);
+    } else if (op.kind == OpKind::Resize) {
+        const ResizeSpec& r = op.resize;
+        for (int v : {int(r.mode), int(r.coord), int(r.round), r.h, r.w}) hashInt(h, v);
+    } else if (op.kind == OpKind::Binary) {
+        hashInt(h, int(op.binary));
+    }
     if (!op.weightKey.empty() || op.weightActivation) {
         hashStr(h, "weight_seed");
         hashStr(h, op.weightKey);

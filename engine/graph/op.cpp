@@ -7,7 +7,7 @@
 namespace ioscope {
 namespace {
 
-constexpr std::array<std::pair<OpKind, std::string_view>, 16> kKindNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 21> kKindNames{{
     {OpKind::Input, "input"},
     {OpKind::Conv, "conv2d"},
     {OpKind::SepConv, "sepconv"},
@@ -24,14 +24,41 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 16> kKindNames{{
     {OpKind::Softmax, "softmax"},
     {OpKind::ScaleShift, "scale_shift"},
     {OpKind::Sequential, "sequential"},
+    {OpKind::Slice, "slice"},
+    {OpKind::Pad, "pad"},
+    {OpKind::Resize, "resize"},
+    {OpKind::ChannelShuffle, "channel_shuffle"},
+    {OpKind::Binary, "binary"},
 }};
 
-constexpr std::array<std::pair<Activation, std::string_view>, 5> kActNames{{
+constexpr std::array<std::pair<Activation, std::string_view>, 8> kActNames{{
     {Activation::None, "none"},
     {Activation::Relu, "relu"},
     {Activation::Sigmoid, "sigmoid"},
     {Activation::Tanh, "tanh"},
     {Activation::Relu6, "relu6"},
+    {Activation::HardSigmoid, "hardsigmoid"},
+    {Activation::HardSwish, "hardswish"},
+    {Activation::Silu, "silu"},
+}};
+
+constexpr std::array<std::pair<BinaryFn, std::string_view>, 4> kBinaryNames{{
+    {BinaryFn::Add, "add"},
+    {BinaryFn::Sub, "sub"},
+    {BinaryFn::Mul, "mul"},
+    {BinaryFn::Div, "div"},
+}};
+constexpr std::array<std::pair<ResizeCoord, std::string_view>, 4> kCoordNames{{
+    {ResizeCoord::HalfPixel, "half_pixel"},
+    {ResizeCoord::PytorchHalfPixel, "pytorch_half_pixel"},
+    {ResizeCoord::Asymmetric, "asymmetric"},
+    {ResizeCoord::AlignCorners, "align_corners"},
+}};
+constexpr std::array<std::pair<NearestRound, std::string_view>, 4> kRoundNames{{
+    {NearestRound::RoundPreferFloor, "round_prefer_floor"},
+    {NearestRound::RoundPreferCeil, "round_prefer_ceil"},
+    {NearestRound::Floor, "floor"},
+    {NearestRound::Ceil, "ceil"},
 }};
 
 template <typename E, size_t N>
@@ -58,6 +85,21 @@ std::string_view toString(Activation act) {
 }
 std::string_view toString(Combine combine) {
     return combine == Combine::Sum ? "sum" : "concat";
+}
+std::string_view toString(BinaryFn fn) {
+    return nameOf(kBinaryNames, fn);
+}
+std::string_view toString(PadMode mode) {
+    return mode == PadMode::Constant ? "constant" : "reflect";
+}
+std::string_view toString(ResizeMode mode) {
+    return mode == ResizeMode::Nearest ? "nearest" : "linear";
+}
+std::string_view toString(ResizeCoord coord) {
+    return nameOf(kCoordNames, coord);
+}
+std::string_view toString(NearestRound round) {
+    return nameOf(kRoundNames, round);
 }
 std::optional<OpKind> opKindFromString(std::string_view s) {
     return valueOf(kKindNames, s);
@@ -94,6 +136,10 @@ bool appliesActivation(OpKind kind) {
     case OpKind::Flatten:
     case OpKind::Softmax:
     case OpKind::Sequential:
+    case OpKind::Slice:
+    case OpKind::Pad:
+    case OpKind::Resize:
+    case OpKind::ChannelShuffle:
         return false;
     default:
         return true;

@@ -30,9 +30,23 @@ enum class OpKind {
     Softmax,
     ScaleShift, // per-channel y = x*scale + shift (a batch norm that could not be folded)
     Sequential, // a chain of ops (body) scheduled as one unit
+    // Kinds of modern torchvision/timm networks (issue #13); see the parameter structs below.
+    Slice,          // a box of the input (channel range, strided spatial range): Split and Slice
+    Pad,            // explicit padding (constant or reflect), e.g. TF "same" padding
+    Resize,         // nearest or bilinear resampling to a new height and width
+    ChannelShuffle, // channel c = g*(C/groups) + k moves to k*groups + g (ShuffleNet)
+    Binary,         // two inputs broadcast over C, H, W (each dim equal or 1): add, sub, mul, div
 };
 
-enum class Activation { None, Relu, Sigmoid, Tanh, Relu6 };
+// HardSigmoid is PyTorch's relu6(x + 3) / 6; HardSwish is x * HardSigmoid(x); Silu is x * sigmoid(x).
+enum class Activation { None, Relu, Sigmoid, Tanh, Relu6, HardSigmoid, HardSwish, Silu };
+enum class BinaryFn { Add, Sub, Mul, Div };
+enum class PadMode { Constant, Reflect };
+enum class ResizeMode { Nearest, Linear };
+// How an output coordinate maps to the input (ONNX's coordinate_transformation_mode).
+enum class ResizeCoord { HalfPixel, PytorchHalfPixel, Asymmetric, AlignCorners };
+// How nearest mode rounds the mapped coordinate (ONNX's nearest_mode).
+enum class NearestRound { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
 
 // How an op's several inputs meet before the op computes: summed element-wise, or
 // concatenated along channels. Concat ops always concatenate; Add always sums.
@@ -44,6 +58,11 @@ std::string_view toString(Combine combine);
 std::optional<OpKind> opKindFromString(std::string_view s);
 std::optional<Activation> activationFromString(std::string_view s);
 std::optional<Combine> combineFromString(std::string_view s);
+std::string_view toString(BinaryFn fn);
+std::string_view toString(PadMode mode);
+std::string_view toString(ResizeMode mode);
+std::string_view toString(ResizeCoord coord);
+std::string_view toString(NearestRound round);
 
 // Spatial window of convolutions and pools.
 struct Window {
@@ -52,6 +71,32 @@ struct Window {
     int ph = 0, pw = 0; // symmetric padding
     int dh = 1, dw = 1;
     bool operator==(const Window&) const = default;
+};
+
+// Slice: output (c, h, w) = op.out; input channel c0 + c, row h0 + y*sh, column w0 + x*sw.
+struct SliceBox {
+    int c0 = 0, h0 = 0, w0 = 0;
+    int c = 0, h = 0, w = 0; // the output size
+    int sh = 1, sw = 1;
+    bool operator==(const SliceBox&) const = default;
+};
+
+// Pad: rows/columns added on each side; constant `value` or a reflection of the input (without
+// repeating the edge, as ONNX's and PyTorch's "reflect").
+struct PadSpec {
+    int top = 0, left = 0, bottom = 0, right = 0;
+    PadMode mode = PadMode::Constant;
+    float value = 0.0f;
+    bool operator==(const PadSpec&) const = default;
+};
+
+// Resize to (h, w): scale = out / in per axis.
+struct ResizeSpec {
+    ResizeMode mode = ResizeMode::Nearest;
+    ResizeCoord coord = ResizeCoord::Asymmetric;
+    NearestRound round = NearestRound::Floor;
+    int h = 0, w = 0;
+    bool operator==(const ResizeSpec&) const = default;
 };
 
 // Weights of one op, in the layouts cuDNN uses (row-major):
@@ -74,13 +119,17 @@ struct Op {
     // Parameters; each kind reads the ones that apply to it.
     Window window;                            // Conv, SepConv, MaxPool, AvgPool
     int outChannels = 0;                      // Conv, SepConv, FullyConnected
-    int groups = 1;                           // Conv
+    int groups = 1;                           // Conv, ChannelShuffle
     Activation activation = Activation::None; // fused (Conv, SepConv, FC) or the function (Activation)
     bool bias = true;                         // Conv, SepConv, FullyConnected
     bool preRelu = false;                     // SepConv: ReLU before the depthwise conv
     bool countIncludePad = false;             // AvgPool
     Shape inputShape;                         // Input: the per-sample input shape
     std::vector<Op> body;                     // Sequential: body[0] reads the inputs, body[i] reads body[i-1]
+    SliceBox slice;                           // Slice
+    PadSpec pad;                              // Pad
+    ResizeSpec resize;                        // Resize
+    BinaryFn binary = BinaryFn::Add;          // Binary
 
     // Optional grouping of the inputs (IOS's identity semantics, needed by NasNet's cells): the
     // inputs, in order, form consecutive terms of these sizes; each term is summed element-wise
@@ -105,6 +154,7 @@ struct Op {
     Shape out;
     Shape in;                      // the combined input shape (after sum/concat of the producers)
     std::vector<int> termChannels; // channels of each term of inputTerms(), in order
+    Shape in2;                     // Binary: the second operand's shape (`in` is the first's)
 
     // Optional real weights (ONNX import); executors generate seeded ones when absent.
     std::shared_ptr<const Weights> weights;

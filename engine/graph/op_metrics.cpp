@@ -74,12 +74,29 @@ OpMetrics single(const Op& op) {
     case OpKind::Mul:
         m.flops = outElems * std::max<size_t>(1, combined > 1 ? combined - 1 : 1);
         break;
+    case OpKind::Binary: // both operands read once (a broadcast gate is small), one op per output
+        readElems = inElems + double(op.in2.elements());
+        m.flops = outElems;
+        break;
+    case OpKind::Resize: // nearest reads one tap, bilinear four with 3 lerps (2 flops each)
+        m.flops = op.resize.mode == ResizeMode::Linear ? 6.0 * outElems : 0.0;
+        readElems = std::min(inElems, outElems * (op.resize.mode == ResizeMode::Linear ? 4.0 : 1.0));
+        break;
+    case OpKind::Slice: // reads only the box it copies
+        readElems = outElems;
+        break;
+    case OpKind::Pad: // copies the input, writes the border
+    case OpKind::ChannelShuffle:
     case OpKind::Concat:
     case OpKind::Identity:
     case OpKind::Flatten:
     case OpKind::Sequential:
         break;
     }
+    if (op.kind == OpKind::Activation &&
+        (op.activation == Activation::HardSigmoid || op.activation == Activation::HardSwish ||
+         op.activation == Activation::Silu))
+        m.flops = outElems * 4.0; // a few operations per element (SiLU: exp, add, divide, multiply)
     if (op.kind == OpKind::Identity && op.sumTerms.empty() && op.combine == Combine::Sum && combined > 1)
         m.flops = outElems * double(combined - 1);
     if (!op.sumTerms.empty()) m.flops += termAdds;

@@ -103,6 +103,59 @@ void checkOutChannels(const std::string& source, const Op& op) {
         fail(source, op, "output channels " + std::to_string(op.outChannels) + " too many");
 }
 
+// Numpy broadcasting of two per-sample shapes: each dim equal, or 1 in one of them.
+Shape broadcastShapes(const std::string& source, const Op& op, const std::vector<Shape>& in) {
+    if (in.size() != 2 || !op.sumTerms.empty())
+        fail(source, op, "a binary op takes exactly two inputs (it has " + std::to_string(in.size()) + ")");
+    const auto dim = [&](int a, int b) {
+        if (a != b && a != 1 && b != 1)
+            fail(source, op, "inputs " + in[0].str() + " and " + in[1].str() + " do not broadcast");
+        return std::max(a, b);
+    };
+    return {dim(in[0].c, in[1].c), dim(in[0].h, in[1].h), dim(in[0].w, in[1].w)};
+}
+
+// Slice, Pad, Resize and ChannelShuffle read one tensor; their output comes from their parameters.
+Shape reshapeOutput(const std::string& source, const Op& op, const Shape& in) {
+    switch (op.kind) {
+    case OpKind::Slice: {
+        const SliceBox& b = op.slice;
+        if (b.c <= 0 || b.h <= 0 || b.w <= 0 || b.sh <= 0 || b.sw <= 0 || b.c0 < 0 || b.h0 < 0 || b.w0 < 0)
+            fail(source, op, "slice box must be non-empty with non-negative starts and positive steps");
+        if ((long long)b.c0 + b.c > in.c || b.h0 + (long long)(b.h - 1) * b.sh >= in.h ||
+            b.w0 + (long long)(b.w - 1) * b.sw >= in.w)
+            fail(source, op, "slice box reaches beyond the input " + in.str());
+        return {b.c, b.h, b.w};
+    }
+    case OpKind::Pad: {
+        const PadSpec& p = op.pad;
+        if (p.top < 0 || p.left < 0 || p.bottom < 0 || p.right < 0 || p.top > kMaxDim || p.left > kMaxDim ||
+            p.bottom > kMaxDim || p.right > kMaxDim)
+            fail(source, op, "padding must be between 0 and " + std::to_string(kMaxDim));
+        if (p.mode == PadMode::Reflect &&
+            (std::max(p.top, p.bottom) >= in.h || std::max(p.left, p.right) >= in.w))
+            fail(source, op, "reflect padding must be smaller than the input " + in.str());
+        return {in.c, in.h + p.top + p.bottom, in.w + p.left + p.right};
+    }
+    case OpKind::Resize:
+        if (op.resize.h <= 0 || op.resize.w <= 0) fail(source, op, "resize output size must be positive");
+        return {in.c, op.resize.h, op.resize.w};
+    case OpKind::ChannelShuffle:
+        if (op.groups <= 0 || in.c % op.groups != 0)
+            fail(source, op,
+                 "channels " + std::to_string(in.c) + " are not divisible by groups " +
+                     std::to_string(op.groups));
+        return in;
+    default:
+        return in;
+    }
+}
+
+bool readsOneTensor(OpKind kind) {
+    return kind == OpKind::Slice || kind == OpKind::Pad || kind == OpKind::Resize ||
+           kind == OpKind::ChannelShuffle;
+}
+
 } // namespace
 
 void inferShape(Op& op, const std::vector<Shape>& allInputShapes, const std::string& source) {
@@ -116,6 +169,23 @@ void inferShape(Op& op, const std::vector<Shape>& allInputShapes, const std::str
         if (!inputShapes.empty()) fail(source, op, "an input op cannot have inputs");
         checkDims(source, op, op.inputShape, "input");
         op.in = op.out = op.inputShape;
+        return;
+    }
+    if (op.kind == OpKind::Binary || readsOneTensor(op.kind)) {
+        if (readsOneTensor(op.kind) && (inputShapes.size() != 1 || !op.sumTerms.empty()))
+            fail(source, op, "takes exactly one input");
+        if (op.kind == OpKind::Binary) {
+            for (const Shape& s : inputShapes) checkDims(source, op, s, "input");
+            op.out = broadcastShapes(source, op, inputShapes);
+            op.in = inputShapes[0];
+            op.in2 = inputShapes[1];
+        } else {
+            op.in = inputShapes.front();
+            checkDims(source, op, op.in, "input");
+            op.out = reshapeOutput(source, op, op.in);
+        }
+        op.termChannels = {op.in.c};
+        checkDims(source, op, op.out, "output");
         return;
     }
     const Combine how = op.kind == OpKind::Concat                          ? Combine::Concat
@@ -180,6 +250,12 @@ void inferShape(Op& op, const std::vector<Shape>& allInputShapes, const std::str
         checkOutChannels(source, op);
         op.out = {op.outChannels, 1, 1};
         break;
+    case OpKind::Slice:
+    case OpKind::Pad:
+    case OpKind::Resize:
+    case OpKind::ChannelShuffle:
+    case OpKind::Binary:
+        break; // handled above
     case OpKind::Sequential: {
         if (op.body.empty()) fail(source, op, "sequential op has an empty body");
         Shape cur = in;

@@ -5,6 +5,7 @@
 #include "util/atomic_file.h"
 #include "util/errors.h"
 
+#include <cmath>
 #include <unordered_map>
 
 namespace ioscope {
@@ -21,6 +22,113 @@ bool hasOutChannels(OpKind k) {
 bool hasFusedActivation(OpKind k) {
     return k == OpKind::Conv || k == OpKind::SepConv || k == OpKind::FullyConnected ||
            k == OpKind::Activation;
+}
+
+// Parameters of the kinds of issue #13 (slice, pad, resize, channel_shuffle, binary).
+void writeModernParams(Json& j, const Op& op) {
+    switch (op.kind) {
+    case OpKind::Slice: {
+        const SliceBox& b = op.slice;
+        j["slice"] = {{"start", {b.c0, b.h0, b.w0}}, {"size", {b.c, b.h, b.w}}, {"step", {b.sh, b.sw}}};
+        break;
+    }
+    case OpKind::Pad:
+        j["pad"] = {op.pad.top, op.pad.left, op.pad.bottom, op.pad.right};
+        j["pad_mode"] = std::string(toString(op.pad.mode));
+        if (std::isfinite(op.pad.value))
+            j["pad_value"] = op.pad.value;
+        else // JSON has no infinities
+            j["pad_value"] = op.pad.value > 0 ? "inf" : "-inf";
+        break;
+    case OpKind::Resize:
+        j["resize"] = {{"mode", std::string(toString(op.resize.mode))},
+                       {"coordinates", std::string(toString(op.resize.coord))},
+                       {"nearest", std::string(toString(op.resize.round))},
+                       {"size", {op.resize.h, op.resize.w}}};
+        break;
+    case OpKind::ChannelShuffle:
+        j["groups"] = op.groups;
+        break;
+    case OpKind::Binary:
+        j["function"] = std::string(toString(op.binary));
+        break;
+    default:
+        break;
+    }
+}
+
+template <typename E, typename ToString>
+E enumFrom(const json::Reader& r, const Json& v, const std::string& path, std::initializer_list<E> values,
+           ToString name) {
+    const std::string s = r.string(v, path);
+    for (E e : values)
+        if (name(e) == s) return e;
+    r.fail(path, "unknown value '" + s + "'");
+}
+
+void readModernParams(const json::Reader& r, const Json& j, const std::string& path, Op& op) {
+    const auto ints = [&](const Json& obj, const char* key, const std::string& p, size_t n, long long lo) {
+        const Json& a = r.array(r.member(obj, key, p), p + "." + key);
+        if (a.size() != n) r.fail(p + "." + key, "expected " + std::to_string(n) + " integers");
+        std::vector<int> v;
+        for (size_t k = 0; k < n; ++k)
+            v.push_back(int(r.integer(a[k], p + "." + key + "[" + std::to_string(k) + "]", lo, kMaxDim)));
+        return v;
+    };
+    switch (op.kind) {
+    case OpKind::Slice: {
+        const Json& b = r.object(r.member(j, "slice", path), path + ".slice");
+        const auto start = ints(b, "start", path + ".slice", 3, 0),
+                   size = ints(b, "size", path + ".slice", 3, 1),
+                   step = ints(b, "step", path + ".slice", 2, 1);
+        op.slice = {start[0], start[1], start[2], size[0], size[1], size[2], step[0], step[1]};
+        break;
+    }
+    case OpKind::Pad: {
+        const auto p = ints(j, "pad", path, 4, 0);
+        op.pad.top = p[0], op.pad.left = p[1], op.pad.bottom = p[2], op.pad.right = p[3];
+        if (const Json* m = r.optional(j, "pad_mode", path))
+            op.pad.mode = enumFrom(r, *m, path + ".pad_mode", {PadMode::Constant, PadMode::Reflect},
+                                   [](PadMode x) { return toString(x); });
+        if (const Json* v = r.optional(j, "pad_value", path)) {
+            if (v->is_string()) {
+                const std::string s = r.string(*v, path + ".pad_value");
+                if (s != "inf" && s != "-inf")
+                    r.fail(path + ".pad_value", "expected a number, \"inf\" or \"-inf\"");
+                op.pad.value = s == "inf" ? INFINITY : -INFINITY;
+            } else {
+                op.pad.value = float(r.number(*v, path + ".pad_value"));
+            }
+        }
+        break;
+    }
+    case OpKind::Resize: {
+        const std::string p = path + ".resize";
+        const Json& o = r.object(r.member(j, "resize", path), p);
+        op.resize.mode =
+            enumFrom(r, r.member(o, "mode", p), p + ".mode", {ResizeMode::Nearest, ResizeMode::Linear},
+                     [](ResizeMode x) { return toString(x); });
+        op.resize.coord = enumFrom(r, r.member(o, "coordinates", p), p + ".coordinates",
+                                   {ResizeCoord::HalfPixel, ResizeCoord::PytorchHalfPixel,
+                                    ResizeCoord::Asymmetric, ResizeCoord::AlignCorners},
+                                   [](ResizeCoord x) { return toString(x); });
+        if (const Json* v = r.optional(o, "nearest", p))
+            op.resize.round = enumFrom(r, *v, p + ".nearest",
+                                       {NearestRound::RoundPreferFloor, NearestRound::RoundPreferCeil,
+                                        NearestRound::Floor, NearestRound::Ceil},
+                                       [](NearestRound x) { return toString(x); });
+        const auto size = ints(o, "size", p, 2, 1);
+        op.resize.h = size[0], op.resize.w = size[1];
+        break;
+    }
+    case OpKind::Binary:
+        op.binary = enumFrom(r, r.member(j, "function", path), path + ".function",
+                             {BinaryFn::Add, BinaryFn::Sub, BinaryFn::Mul, BinaryFn::Div},
+                             [](BinaryFn x) { return toString(x); });
+        break;
+    default:
+        break;
+    }
 }
 
 Json opToJson(const Graph& g, const Op& op, bool inBody) {
@@ -60,6 +168,7 @@ Json opToJson(const Graph& g, const Op& op, bool inBody) {
     if (hasOutChannels(op.kind)) j["bias"] = op.bias;
     if (op.kind == OpKind::SepConv) j["pre_relu"] = op.preRelu;
     if (op.kind == OpKind::AvgPool) j["count_include_pad"] = op.countIncludePad;
+    writeModernParams(j, op);
     if (op.kind == OpKind::Sequential) {
         Json body = Json::array();
         for (const Op& inner : op.body) body.push_back(opToJson(g, inner, true));
@@ -158,6 +267,7 @@ Op opFromJson(const json::Reader& r, const Json& j, const std::string& path, boo
     if (const Json* v = r.optional(j, "pre_relu", path)) op.preRelu = r.boolean(*v, path + ".pre_relu");
     if (const Json* v = r.optional(j, "count_include_pad", path))
         op.countIncludePad = r.boolean(*v, path + ".count_include_pad");
+    readModernParams(r, j, path, op);
     if (op.kind == OpKind::Sequential) {
         const Json& body = r.array(r.member(j, "body", path), path + ".body");
         if (body.empty()) r.fail(path + ".body", "a sequential op needs at least one body op");

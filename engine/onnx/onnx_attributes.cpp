@@ -5,6 +5,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ioscope::onnximport {
@@ -112,7 +113,7 @@ long long outWithSymmetric(int size, int k, int s, int d, int p) {
 } // namespace
 
 Window windowFromAttributes(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
-                            const Shape& in, int kh, int kw, bool isPool) {
+                            const Shape& in, int kh, int kw, bool isPool, PadSpec* remainder) {
     const auto kernel = intsAttribute(node, "kernel_shape");
     if (!kernel.empty()) {
         if (kernel.size() != 2)
@@ -147,6 +148,14 @@ Window windowFromAttributes(ImportState& state, const onnx::NodeProto& node, con
         // then starts where ONNX's does and only padding lies beyond the input.
         if (outWithSymmetric(sizes[i], ks[i], ss[i], ds[i], a.padBegin) == a.out) {
             *sym[i] = a.padBegin;
+            continue;
+        }
+        if (!isPool && remainder) {
+            // The even part in the window, the rest explicit: the same windows as ONNX's.
+            const int even = std::min(a.padBegin, a.padEnd);
+            *sym[i] = even;
+            (i == 0 ? remainder->top : remainder->left) = a.padBegin - even;
+            (i == 0 ? remainder->bottom : remainder->right) = a.padEnd - even;
             continue;
         }
         if (!isPool)

@@ -60,52 +60,105 @@ bool perChannel(const ConstTensor& t, int rank, int channels) {
     return d[1] == 1 || d[1] == channels;
 }
 
+// y = x * scale + shift with a per-channel (or scalar) constant k, for x op k or k op x.
+void convertConstantOperand(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                            const std::string& type, const Value& x, const ConstTensor& t,
+                            bool constantFirst) {
+    const int channels = state.shapeOf(x).c;
+    if (!perChannel(t, x.rank, channels))
+        throw InputError("constant '" + t.name + "' " + t.dimsString() +
+                         " does not broadcast per channel; only per-channel constants are supported");
+    if (type == "Div" && constantFirst)
+        throw InputError("dividing a constant by a computed tensor is not supported");
+    Op op = newOp(opName, OpKind::ScaleShift, {x.op});
+    if (t.available) {
+        auto w = std::make_shared<Weights>();
+        for (int c = 0; c < channels; ++c) {
+            const size_t i = t.numel() == 1 ? 0 : static_cast<size_t>(c);
+            const float k = t.integral ? static_cast<float>(t.ints[i]) : t.floats[i];
+            float scale = 1.0f, shift = 0.0f;
+            if (type == "Mul")
+                scale = k;
+            else if (type == "Div")
+                scale = 1.0f / k;
+            else if (type == "Sub" && constantFirst)
+                scale = -1.0f, shift = k;
+            else if (type == "Sub")
+                shift = -k;
+            else
+                shift = k; // Add, Sum
+            w->kernel.push_back(scale);
+            w->bias.push_back(shift);
+        }
+        op.weights = std::move(w);
+    }
+    bindOutput(state, node, {state.addOp(std::move(op), true), x.rank, nullptr});
+}
+
+// x * sigmoid(x) (SiLU / swish as exporters write it): the sigmoid op's only input is x.
+bool isSiluPair(const ImportState& state, const Value& x, const Value& gate) {
+    if (gate.isConstant() || x.isConstant() || gate.rank != x.rank) return false;
+    const Op& g = state.ops[static_cast<size_t>(gate.op)];
+    return g.kind == OpKind::Activation && g.activation == Activation::Sigmoid && g.inputs.size() == 1 &&
+           g.inputs.front() == x.op;
+}
+
 void convertElementwise(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
-                        OpKind kind) {
+                        const std::string& type) {
     if (node.input_size() < 1) throw InputError("has no input");
     std::vector<const Value*> operands;
     const Value* constant = nullptr;
+    bool constantFirst = false;
     for (int i = 0; i < node.input_size(); ++i) {
         if (!hasInput(node, i)) throw InputError("input " + std::to_string(i) + " is missing");
         const Value& v = state.value(node.input(i));
+        if (!v.dims.empty()) opInput(state, node, i); // refuses 5-D views with the reason
         if (v.isConstant()) {
             if (constant || node.input_size() != 2)
                 throw InputError(
                     "constant operands are supported only as the per-channel operand of a binary op");
             constant = &v;
+            constantFirst = i == 0;
         } else {
             operands.push_back(&v);
         }
     }
-    if (constant) { // x + b or x * s with a per-channel constant: a scale-shift
-        const Value& x = *operands.front();
-        const int channels = state.shapeOf(x).c;
-        const ConstTensor& t = *constant->constant;
-        if (t.integral || !perChannel(t, x.rank, channels))
-            throw InputError("constant '" + t.name + "' " + t.dimsString() +
-                             " does not broadcast per channel; only per-channel constants are supported");
-        Op op = newOp(opName, OpKind::ScaleShift, {x.op});
-        if (t.available) {
-            auto w = std::make_shared<Weights>();
-            for (int c = 0; c < channels; ++c) {
-                const float k = t.floats[t.floats.size() == 1 ? 0 : static_cast<size_t>(c)];
-                w->kernel.push_back(kind == OpKind::Mul ? k : 1.0f);
-                w->bias.push_back(kind == OpKind::Mul ? 0.0f : k);
-            }
-            op.weights = std::move(w);
-        }
-        bindOutput(state, node, {state.addOp(std::move(op), true), x.rank, nullptr});
-        return;
-    }
+    if (constant)
+        return convertConstantOperand(state, node, opName, type, *operands.front(), *constant->constant,
+                                      constantFirst);
     if (operands.size() == 1) return bindOutput(state, node, *operands.front()); // Sum of one tensor
-    std::vector<OpId> inputs;
-    for (const Value* v : operands) {
-        if (v->rank != operands.front()->rank || !(state.shapeOf(*v) == state.shapeOf(*operands.front())))
-            throw InputError("operand shapes " + state.shapeOf(*operands.front()).str() + " and " +
-                             state.shapeOf(*v).str() + " differ; broadcasting is not supported");
-        inputs.push_back(v->op);
+    const Value& a = *operands[0];
+    for (const Value* v : operands)
+        if (v->rank != a.rank)
+            throw InputError("operands of rank " + std::to_string(a.rank) + " and " +
+                             std::to_string(v->rank) + " are not supported together");
+    if (type == "Mul" && operands.size() == 2) {
+        for (int k = 0; k < 2; ++k)
+            if (isSiluPair(state, *operands[size_t(k)], *operands[size_t(1 - k)])) {
+                Op op = newOp(opName, OpKind::Activation, {operands[size_t(k)]->op});
+                op.activation = Activation::Silu;
+                op.fused = {state.ops[static_cast<size_t>(operands[size_t(1 - k)]->op)].name};
+                return bindOutput(state, node, {state.addOp(std::move(op)), a.rank, nullptr});
+            }
     }
-    bindOutput(state, node, {state.addOp(newOp(opName, kind, inputs)), operands.front()->rank, nullptr});
+    bool sameShapes = true;
+    for (const Value* v : operands) sameShapes = sameShapes && state.shapeOf(*v) == state.shapeOf(a);
+    if (sameShapes && (type == "Add" || type == "Sum" || type == "Mul")) {
+        std::vector<OpId> inputs;
+        for (const Value* v : operands) inputs.push_back(v->op);
+        const OpKind kind = type == "Mul" ? OpKind::Mul : OpKind::Add;
+        return bindOutput(state, node, {state.addOp(newOp(opName, kind, inputs)), a.rank, nullptr});
+    }
+    if (operands.size() != 2)
+        throw InputError("Sum of " + std::to_string(operands.size()) +
+                         " operands of different shapes is not supported");
+    // Broadcasting (a squeeze-excite gate N x C x 1 x 1 times N x C x H x W), or Sub/Div.
+    Op op = newOp(opName, OpKind::Binary, {a.op, operands[1]->op});
+    op.binary = type == "Sub"   ? BinaryFn::Sub
+                : type == "Div" ? BinaryFn::Div
+                : type == "Mul" ? BinaryFn::Mul
+                                : BinaryFn::Add;
+    bindOutput(state, node, {state.addOp(std::move(op)), a.rank, nullptr});
 }
 
 void convertConcat(ImportState& state, const onnx::NodeProto& node, const std::string& opName) {
@@ -180,10 +233,33 @@ void convertFlatten(ImportState& state, const onnx::NodeProto& node, const std::
 }
 
 void convertReshape(ImportState& state, const onnx::NodeProto& node, const std::string& opName) {
-    const Value& x = opInput(state, node, 0);
+    if (!hasInput(node, 0)) throw InputError("input 0 is missing");
     const auto target = constInput(state, node, 1, "shape");
     if (!target || !target->integral || !target->available || target->dims.size() != 1)
         throw InputError("the target shape must be a constant 1-D int64 tensor");
+    {
+        const Value v = state.value(node.input(0));
+        if (!v.isConstant()) {
+            std::vector<std::int64_t> want = target->ints;
+            const Shape s = state.shapeOf(v);
+            const std::vector<std::int64_t> have =
+                !v.dims.empty() ? v.dims
+                : v.rank == 4   ? std::vector<std::int64_t>{state.fileBatch, s.c, s.h, s.w}
+                                : std::vector<std::int64_t>{state.fileBatch, s.c};
+            std::int64_t known = 1, total = s.elements() * state.fileBatch;
+            int inferred = -1;
+            for (size_t i = 0; i < want.size(); ++i) {
+                if (want[i] == 0 && i < have.size()) want[i] = have[i];
+                if (want[i] == -1)
+                    inferred = static_cast<int>(i);
+                else if (want[i] > 0)
+                    known *= want[i];
+            }
+            if (inferred >= 0 && known > 0) want[static_cast<size_t>(inferred)] = total / known;
+            if (convertShuffleReshape(state, node, opName, v, want)) return;
+        }
+    }
+    const Value& x = opInput(state, node, 0);
     const Shape s = state.shapeOf(x);
     const std::vector<std::int64_t> in = x.rank == 4
                                              ? std::vector<std::int64_t>{state.fileBatch, s.c, s.h, s.w}
@@ -259,8 +335,8 @@ void convertNode(ImportState& state, const onnx::NodeProto& node, const std::str
     if (t == "Tanh") return convertActivation(state, node, opName, Activation::Tanh);
     if (t == "Clip") return convertClip(state, node, opName, opset);
     if (t == "Concat") return convertConcat(state, node, opName);
-    if (t == "Add" || t == "Sum") return convertElementwise(state, node, opName, OpKind::Add);
-    if (t == "Mul") return convertElementwise(state, node, opName, OpKind::Mul);
+    if (t == "Add" || t == "Sum" || t == "Mul" || t == "Sub" || t == "Div")
+        return convertElementwise(state, node, opName, t);
     if (t == "Gemm") return convertFullyConnected(state, node, opName, true);
     if (t == "MatMul") return convertFullyConnected(state, node, opName, false);
     if (t == "Flatten") return convertFlatten(state, node, opName);
@@ -271,7 +347,9 @@ void convertNode(ImportState& state, const onnx::NodeProto& node, const std::str
         if (!hasInput(node, 0)) throw InputError("input 0 is missing");
         return bindOutput(state, node, state.value(node.input(0)));
     }
-    throw InputError("unsupported operator");
+    if (convertModern(state, node, opName, opset)) return;
+    throw InputError("unsupported operator: ioscope has no IR kind or lowering for " + t +
+                     " (see docs/onnx.md for the supported operators)");
 }
 
 } // namespace ioscope::onnximport

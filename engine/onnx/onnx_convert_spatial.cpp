@@ -20,6 +20,10 @@ const Value& opInput(const ImportState& state, const onnx::NodeProto& node, int 
     if (v.isConstant())
         throw InputError("input '" + node.input(index) +
                          "' is a constant; only computed tensors are supported there");
+    if (!v.dims.empty())
+        throw InputError("input '" + node.input(index) +
+                         "' is a 5-D view; only the channel-shuffle pattern (Reshape to N,g,C/g,H,W, "
+                         "Transpose 0,2,1,3,4, Reshape back) is supported on it");
     return v;
 }
 
@@ -92,8 +96,15 @@ void convertConv(ImportState& state, const onnx::NodeProto& node, const std::str
     const auto kernel = intsAttribute(node, "kernel_shape");
     if (!kernel.empty() && (kernel.size() != 2 || kernel[0] != w->dims[2] || kernel[1] != w->dims[3]))
         throw InputError("kernel_shape disagrees with weight dims " + w->dimsString());
+    PadSpec remainder;
     op.window = windowFromAttributes(state, node, opName, in, static_cast<int>(w->dims[2]),
-                                     static_cast<int>(w->dims[3]), false);
+                                     static_cast<int>(w->dims[3]), false, &remainder);
+    if (remainder.top || remainder.left || remainder.bottom || remainder.right) {
+        // Uneven padding: an explicit Pad op (zeros) before the conv, which pads evenly.
+        Op padOp = newOp(opName + "_pad", OpKind::Pad, {x.op});
+        padOp.pad = remainder;
+        op.inputs = {state.addOp(std::move(padOp))};
+    }
     if (w->available && (!b || b->available)) {
         auto weights = std::make_shared<Weights>();
         weights->kernel = floatsOf(*w, "weight");

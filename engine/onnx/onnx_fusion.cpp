@@ -1,6 +1,7 @@
 #include "onnx/onnx_fusion.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ioscope::onnximport {
 namespace {
@@ -26,6 +27,37 @@ std::shared_ptr<const Weights> foldWeights(const Op& producer, const Weights* sc
         folded->bias[o] = (producer.bias && o < w.bias.size() ? w.bias[o] : 0.0f) * s + scaleShift->bias[o];
     }
     return folded;
+}
+
+// A zero (conv, count-including avg pool) or -inf (max pool) Pad feeding only `consumer` moves its
+// even part into the consumer's window; the rest stays an explicit Pad. True when nothing is left.
+bool foldPadInto(Op& pad, Op& consumer) {
+    const PadSpec& p = pad.pad;
+    if (pad.kind != OpKind::Pad || p.mode != PadMode::Constant || consumer.inputs.size() != 1) return false;
+    const bool zero = p.value == 0.0f;
+    Window& w = consumer.window;
+    const int dh = std::min(p.top, p.bottom), dw = std::min(p.left, p.right);
+    if (dh == 0 && dw == 0) return false;
+    switch (consumer.kind) {
+    case OpKind::Conv:
+        if (!zero) return false;
+        break;
+    case OpKind::MaxPool:
+        if (!(std::isinf(p.value) && p.value < 0)) return false;
+        if (2 * (w.ph + dh) > w.kh || 2 * (w.pw + dw) > w.kw) return false;
+        break;
+    case OpKind::AvgPool:
+        // Explicit zeros count in the mean: the pool must count its padding (or have none yet).
+        if (!zero || (!consumer.countIncludePad && (w.ph || w.pw))) return false;
+        if (2 * (w.ph + dh) > w.kh || 2 * (w.pw + dw) > w.kw) return false;
+        consumer.countIncludePad = true;
+        break;
+    default:
+        return false;
+    }
+    w.ph += dh, w.pw += dw;
+    pad.pad.top -= dh, pad.pad.bottom -= dh, pad.pad.left -= dw, pad.pad.right -= dw;
+    return !pad.pad.top && !pad.pad.bottom && !pad.pad.left && !pad.pad.right;
 }
 
 } // namespace
@@ -67,6 +99,35 @@ std::vector<Op> fuseAndCompact(ImportState& state, std::vector<int>& outputs, Fu
         consumers[p] = consumers[i];
         isOutput[p] = isOutput[i];
     }
+
+    // Explicit padding into the window of the conv or pool that alone reads it.
+    for (size_t i = 0; i < n; ++i) {
+        Op& op = ops[i];
+        if (removed[i] || op.inputs.size() != 1) continue;
+        const auto p = static_cast<size_t>(resolve(op.inputs.front()));
+        if (removed[p] || ops[p].kind != OpKind::Pad || consumers[p] != 1 || isOutput[p]) continue;
+        if (foldPadInto(ops[p], op)) {
+            removed[p] = true;
+            replacement[p] = ops[p].inputs.front();
+            ++counts.padsFolded;
+        }
+    }
+    // Ops no output depends on (a sigmoid folded into SiLU, unused Split parts) are dropped.
+    std::vector<bool> live(n, false);
+    std::vector<size_t> stack;
+    for (int o : outputs) stack.push_back(static_cast<size_t>(resolve(o)));
+    while (!stack.empty()) {
+        const size_t i = stack.back();
+        stack.pop_back();
+        if (live[i]) continue;
+        live[i] = true;
+        for (OpId in : ops[i].inputs) stack.push_back(static_cast<size_t>(resolve(in)));
+    }
+    for (size_t i = 0; i < n; ++i)
+        if (!live[i] && !removed[i] && ops[i].kind != OpKind::Input) {
+            removed[i] = true;
+            replacement[i] = static_cast<int>(i); // nothing reads it
+        }
 
     std::vector<int> newIndex(n, -1);
     std::vector<Op> result;

@@ -12,6 +12,7 @@ namespace ioscope::onnximport {
 struct FusionCounts {
     int scaleShiftsFolded = 0;
     int activationsFused = 0;
+    int padsFolded = 0; // explicit Pad ops moved into a conv or pool window
 };
 
 // Rewrites state.ops; `outputs` (op indices that are graph outputs) are remapped. Returns the

@@ -3,6 +3,7 @@
 #include "onnx/onnx_import.h"
 
 #include "graph/shape_inference.h"
+#include "onnx/onnx_constant_folding.h"
 #include "onnx/onnx_fusion.h"
 #include "onnx/onnx_import_state.h"
 #include "onnx/onnx_model_file.h"
@@ -167,7 +168,8 @@ void checkDeclared(const std::unordered_map<std::string, const onnx::ValueInfoPr
                    const std::string& tensor, const ImportState& state, const std::string& where) {
     const auto it = declared.find(tensor);
     const auto v = state.values.find(tensor);
-    if (it == declared.end() || v == state.values.end() || v->second.isConstant()) return;
+    if (it == declared.end() || v == state.values.end() || v->second.isConstant() || !v->second.dims.empty())
+        return;
     const auto dims = declaredShape(*it->second);
     if (!dims || dims->empty()) return;
     const Shape s = state.shapeOf(v->second);
@@ -228,6 +230,7 @@ Graph importModel(const std::string& path, const ModelLoadOptions& options) {
                     -1, 0, std::make_shared<ConstTensor>(readConstantNode(node, modelDir, external))};
                 continue;
             }
+            if (foldConstantNode(state, node, opset)) continue;
             convertNode(state, node, labels[static_cast<size_t>(i)].name, opset);
             for (const auto& out : node.output()) checkDeclared(declared, out, state, where);
         } catch (const InputError& e) {
@@ -239,7 +242,8 @@ Graph importModel(const std::string& path, const ModelLoadOptions& options) {
     std::vector<int> outputs;
     for (const auto& out : graph.output()) {
         const auto it = state.values.find(out.name());
-        if (it == state.values.end() || it->second.isConstant() || it->second.op == 0)
+        if (it == state.values.end() || it->second.isConstant() || it->second.op == 0 ||
+            !it->second.dims.empty())
             throw InputError(path, "graph output '" + out.name() + "' is not computed by any supported node");
         outputs.push_back(it->second.op);
     }

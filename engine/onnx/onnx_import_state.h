@@ -23,6 +23,11 @@ struct Value {
     int op = -1; // index into ImportState::ops, -1 for a constant
     int rank = 4;
     std::shared_ptr<const ConstTensor> constant;
+    // A 5-D view of a 4-D op output, as channel shuffle builds it: Reshape to (N, g, C/g, H, W),
+    // Transpose(0, 2, 1, 3, 4), Reshape back. `dims` are the view's ONNX dims (rank 5);
+    // `shuffled` is set once the transpose swapped axes 1 and 2. Empty for every other value.
+    std::vector<std::int64_t> dims;
+    bool shuffled = false;
     bool isConstant() const { return op < 0; }
 };
 
@@ -51,8 +56,10 @@ std::string stringAttribute(const onnx::NodeProto& node, const std::string& name
 // ceil_mode. The IR pads symmetrically: uneven pads that change no output element are made
 // symmetric exactly; otherwise convs are an error and pools (ceil_mode) get the symmetric padding
 // that yields ONNX's output size, recorded in state.approximations.
+// Convolutions with uneven padding pass `remainder`: the window then pads symmetrically by the
+// smaller side and `remainder` gets the rest (an explicit Pad op before the conv).
 Window windowFromAttributes(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
-                            const Shape& in, int kh, int kw, bool isPool);
+                            const Shape& in, int kh, int kw, bool isPool, PadSpec* remainder = nullptr);
 
 // Converts one node (inputs already resolved) into ops and values. Throws InputError.
 void convertNode(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset);
@@ -75,5 +82,11 @@ void convertConv(ImportState& state, const onnx::NodeProto& node, const std::str
 void convertBatchNorm(ImportState& state, const onnx::NodeProto& node, const std::string& opName);
 void convertPool(ImportState& state, const onnx::NodeProto& node, const std::string& opName, OpKind kind);
 void convertGlobalAvgPool(ImportState& state, const onnx::NodeProto& node, const std::string& opName);
+// The operators of modern networks (onnx_convert_modern.cpp); each returns false when `node` is
+// not one of them.
+bool convertModern(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset);
+// Reshape and Transpose of the channel-shuffle pattern (onnx_convert_modern.cpp).
+bool convertShuffleReshape(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                           const Value& x, const std::vector<std::int64_t>& target);
 
 } // namespace ioscope::onnximport

@@ -10,6 +10,7 @@
 
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace ioscope;
@@ -60,6 +61,12 @@ float actRef(float v, Activation a) {
         return float(1.0 / (1.0 + std::exp(-double(v))));
     case Activation::Tanh:
         return float(std::tanh(double(v)));
+    case Activation::HardSigmoid:
+        return float(std::clamp(double(v) / 6 + 0.5, 0.0, 1.0));
+    case Activation::HardSwish:
+        return float(double(v) * std::clamp(double(v) / 6 + 0.5, 0.0, 1.0));
+    case Activation::Silu:
+        return float(double(v) / (1.0 + std::exp(-double(v))));
     }
     return v;
 }

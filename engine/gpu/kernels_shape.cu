@@ -1,0 +1,236 @@
+#include "gpu/kernels_shape.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <type_traits>
+
+namespace ioscope::gpu {
+namespace {
+
+template <typename T> __device__ __forceinline__ float ld(const void* p, long long i) {
+    if constexpr (std::is_same_v<T, __half>)
+        return __half2float(static_cast<const __half*>(p)[i]);
+    else if constexpr (std::is_same_v<T, __nv_bfloat16>)
+        return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
+    else
+        return static_cast<const float*>(p)[i];
+}
+template <typename T> __device__ __forceinline__ void st(void* p, long long i, float v) {
+    if constexpr (std::is_same_v<T, __half>)
+        static_cast<__half*>(p)[i] = __float2half_rn(v);
+    else if constexpr (std::is_same_v<T, __nv_bfloat16>)
+        static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
+    else
+        static_cast<float*>(p)[i] = v;
+}
+
+__device__ __forceinline__ float act(float x, int a) {
+    const float hs = fminf(fmaxf(x / 6.f + 0.5f, 0.f), 1.f);
+    switch (a) {
+    case kActRelu:
+        return x > 0.f ? x : 0.f;
+    case kActSigmoid:
+        return 1.f / (1.f + __expf(-x));
+    case kActTanh:
+        return tanhf(x);
+    case kActRelu6:
+        return fminf(fmaxf(x, 0.f), 6.f);
+    case kActHardSigmoid:
+        return hs;
+    case kActHardSwish:
+        return x * hs;
+    case kActSilu:
+        return x / (1.f + __expf(-x));
+    default:
+        return x;
+    }
+}
+
+// Output element `idx` as (n, c, y, x), channel-fastest for channels-last outputs (coalesced).
+struct Pos {
+    int n, c, y, x;
+};
+__device__ __forceinline__ Pos posOf(const OutputArgs& o, long long idx) {
+    Pos p;
+    if (o.channelsFastest) {
+        p.c = int(idx % o.channels);
+        idx /= o.channels;
+        p.x = int(idx % o.width);
+        idx /= o.width;
+        p.y = int(idx % o.height);
+        p.n = int(idx / o.height);
+    } else {
+        p.x = int(idx % o.width);
+        idx /= o.width;
+        p.y = int(idx % o.height);
+        idx /= o.height;
+        p.c = int(idx % o.channels);
+        p.n = int(idx / o.channels);
+    }
+    return p;
+}
+__device__ __forceinline__ long long outAt(const OutputArgs& o, const Pos& p) {
+    return p.n * o.sampleStride + p.c * o.channelStride + ((long long)p.y * o.width + p.x) * o.pixelStride;
+}
+__device__ __forceinline__ long long inAt(const Operand& x, int w, int n, int c, int y, int xx) {
+    return n * x.sampleStride + c * x.channelStride + ((long long)y * w + xx) * x.pixelStride;
+}
+
+// The same formulas as exec/cpu_ops_shape.cpp (resizeSource, nearestIndex).
+__device__ __forceinline__ float source(int o, int in, int out, int coord) {
+    const float scale = float(out) / float(in);
+    switch (coord) {
+    case 0: // half_pixel
+        return (float(o) + 0.5f) / scale - 0.5f;
+    case 1: // pytorch_half_pixel
+        return out > 1 ? (float(o) + 0.5f) / scale - 0.5f : 0.f;
+    case 2: // asymmetric
+        return float(o) / scale;
+    default: // align_corners
+        return out > 1 ? float(o) * float(in - 1) / float(out - 1) : 0.f;
+    }
+}
+__device__ __forceinline__ int nearest(float s, int in, int round) {
+    float r;
+    switch (round) {
+    case 0: // round_prefer_floor
+        r = ceilf(s - 0.5f);
+        break;
+    case 1: // round_prefer_ceil
+        r = floorf(s + 0.5f);
+        break;
+    case 2:
+        r = floorf(s);
+        break;
+    default:
+        r = ceilf(s);
+        break;
+    }
+    return min(max(int(r), 0), in - 1);
+}
+__device__ __forceinline__ int reflectIndex(int i, int size) {
+    if (size == 1) return 0;
+    const int period = 2 * (size - 1);
+    i = ((i % period) + period) % period;
+    return i < size ? i : period - i;
+}
+
+template <typename T> __global__ void gatherKernel(GatherArgs a, long long total) {
+    const long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (idx >= total) return;
+    const Pos p = posOf(a.out, idx);
+    float v = 0.f;
+    switch (a.code) {
+    case kGatherSlice:
+        v = ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, a.c0 + p.c, a.h0 + p.y * a.sh, a.w0 + p.x * a.sw));
+        break;
+    case kGatherPad: {
+        int y = p.y - a.top, x = p.x - a.left;
+        if (a.reflect) {
+            y = reflectIndex(y, a.inH), x = reflectIndex(x, a.inW);
+        } else if (y < 0 || y >= a.inH || x < 0 || x >= a.inW) {
+            v = a.value;
+            break;
+        }
+        v = ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y, x));
+        break;
+    }
+    case kGatherResize: {
+        const float sy = source(p.y, a.inH, a.out.height, a.coord),
+                    sx = source(p.x, a.inW, a.out.width, a.coord);
+        if (!a.linear) {
+            v = ld<T>(a.x.ptr,
+                      inAt(a.x, a.inW, p.n, p.c, nearest(sy, a.inH, a.round), nearest(sx, a.inW, a.round)));
+            break;
+        }
+        const float cy = fminf(fmaxf(sy, 0.f), float(a.inH - 1)),
+                    cx = fminf(fmaxf(sx, 0.f), float(a.inW - 1));
+        const int y0 = int(cy), x0 = int(cx), y1 = min(y0 + 1, a.inH - 1), x1 = min(x0 + 1, a.inW - 1);
+        const float fy = cy - float(y0), fx = cx - float(x0);
+        const float top = ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y0, x0)) * (1 - fx) +
+                          ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y0, x1)) * fx;
+        const float bottom = ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y1, x0)) * (1 - fx) +
+                             ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y1, x1)) * fx;
+        v = top * (1 - fy) + bottom * fy;
+        break;
+    }
+    default: { // shuffle: output channel k*groups + g reads input channel g*per + k
+        const int per = a.inC / a.groups;
+        const int g = p.c % a.groups, k = p.c / a.groups;
+        v = ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, g * per + k, p.y, p.x));
+        break;
+    }
+    }
+    st<T>(a.out.ptr, outAt(a.out, p), v);
+}
+
+template <typename T> __global__ void binaryKernel(BinaryArgs a, long long total) {
+    const long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+    if (idx >= total) return;
+    const Pos p = posOf(a.out, idx);
+    const float u =
+        ld<T>(a.a.ptr, inAt(a.a, a.aW, p.n, a.aC == 1 ? 0 : p.c, a.aH == 1 ? 0 : p.y, a.aW == 1 ? 0 : p.x));
+    const float w =
+        ld<T>(a.b.ptr, inAt(a.b, a.bW, p.n, a.bC == 1 ? 0 : p.c, a.bH == 1 ? 0 : p.y, a.bW == 1 ? 0 : p.x));
+    float v;
+    switch (a.fn) {
+    case kBinarySub:
+        v = u - w;
+        break;
+    case kBinaryMul:
+        v = u * w;
+        break;
+    case kBinaryDiv:
+        v = u / w;
+        break;
+    default:
+        v = u + w;
+        break;
+    }
+    st<T>(a.out.ptr, outAt(a.out, p), act(v, a.activation));
+}
+
+constexpr int kThreads = 256;
+
+long long totalOf(const OutputArgs& o) {
+    return (long long)o.batch * o.channels * o.height * o.width;
+}
+
+} // namespace
+
+void launchGather(const GatherArgs& args, cudaStream_t stream) {
+    const long long total = totalOf(args.out);
+    if (total == 0) return;
+    const unsigned blocks = unsigned((total + kThreads - 1) / kThreads);
+    switch (args.out.type) {
+    case DataType::F16:
+        gatherKernel<__half><<<blocks, kThreads, 0, stream>>>(args, total);
+        break;
+    case DataType::BF16:
+        gatherKernel<__nv_bfloat16><<<blocks, kThreads, 0, stream>>>(args, total);
+        break;
+    default:
+        gatherKernel<float><<<blocks, kThreads, 0, stream>>>(args, total);
+        break;
+    }
+}
+
+void launchBinary(const BinaryArgs& args, cudaStream_t stream) {
+    const long long total = totalOf(args.out);
+    if (total == 0) return;
+    const unsigned blocks = unsigned((total + kThreads - 1) / kThreads);
+    switch (args.out.type) {
+    case DataType::F16:
+        binaryKernel<__half><<<blocks, kThreads, 0, stream>>>(args, total);
+        break;
+    case DataType::BF16:
+        binaryKernel<__nv_bfloat16><<<blocks, kThreads, 0, stream>>>(args, total);
+        break;
+    default:
+        binaryKernel<float><<<blocks, kThreads, 0, stream>>>(args, total);
+        break;
+    }
+}
+
+} // namespace ioscope::gpu

@@ -1,0 +1,357 @@
+// ONNX import of modern CNN patterns (issue #13): constant folding of a hand-built TF-"same"
+// padding subgraph (Shape -> Gather -> Div -> Ceil -> ... -> Pad) into a static Pad or conv
+// padding, Split/Slice, squeeze-excite gates, SiLU, ReduceMean, channel shuffle, Resize, honest
+// refusals and `info --ops`; and every zoo network in tests/data/zoo imports (skipped when absent).
+#include <QDir>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#ifdef IOSCOPE_HAVE_ONNX
+#include "analysis/width.h"
+#include "cost/cost_factory.h"
+#include "engine/onnx_test_models.h"
+#include "exec/cpu_executor.h"
+#include "onnx/onnx_import.h"
+#include "sched/scheduler.h"
+#include "util/errors.h"
+
+#include <cmath>
+
+using namespace ioscope;
+using onnxtest::ModelBuilder;
+using I64s = std::vector<std::int64_t>;
+
+namespace {
+
+void constFloat(ModelBuilder& b, const std::string& name, float v) {
+    auto* n = b.node("Constant", {}, {name}, "const_" + name);
+    ModelBuilder::attr(n, "value_float", v);
+}
+void constInts(ModelBuilder& b, const std::string& name, const I64s& v) {
+    auto* n = b.node("Constant", {}, {name}, "const_" + name);
+    auto* a = n->add_attribute();
+    a->set_name("value_ints");
+    a->set_type(onnx::AttributeProto::INTS);
+    for (auto x : v) a->add_ints(x);
+}
+
+// timm's pad_same as exported: per spatial axis, total = max((ceil(in / s) - 1) * s + k - in, 0),
+// begin = total / 2, end = total - begin; pads concatenated and applied by Pad before a
+// padding-free conv. Writes "padded".
+void sameSubgraph(ModelBuilder& b, int k, int s) {
+    b.node("Shape", {"x"}, {"shape"}, "shape");
+    constFloat(b, "stride", float(s));
+    constFloat(b, "one", 1.0f);
+    constFloat(b, "extent", float(k));
+    constFloat(b, "zero", 0.0f);
+    constInts(b, "two", {2});
+    constInts(b, "axis0", {0});
+    constInts(b, "zeros", {0, 0});
+    std::vector<std::string> begins, ends;
+    for (int axis : {2, 3}) {
+        const std::string a = std::to_string(axis);
+        constInts(b, "idx" + a, {axis});
+        b.node("Gather", {"shape", "idx" + a}, {"in" + a}, "gather" + a); // [in] (1-D)
+        auto* cast = b.node("Cast", {"in" + a}, {"inf" + a}, "cast" + a);
+        ModelBuilder::attr(cast, "to", std::int64_t{onnx::TensorProto::FLOAT});
+        b.node("Div", {"inf" + a, "stride"}, {"q" + a}, "div" + a);
+        b.node("Ceil", {"q" + a}, {"c" + a}, "ceil" + a);
+        b.node("Sub", {"c" + a, "one"}, {"c1" + a}, "sub" + a);
+        b.node("Mul", {"c1" + a, "stride"}, {"m" + a}, "mul" + a);
+        b.node("Add", {"m" + a, "extent"}, {"e" + a}, "add" + a);
+        b.node("Sub", {"e" + a, "inf" + a}, {"t" + a}, "minus_in" + a);
+        b.node("Max", {"t" + a, "zero"}, {"tt" + a}, "max" + a);
+        auto* toInt = b.node("Cast", {"tt" + a}, {"ti" + a}, "cast_int" + a);
+        ModelBuilder::attr(toInt, "to", std::int64_t{onnx::TensorProto::INT64});
+        b.node("Div", {"ti" + a, "two"}, {"b" + a}, "half" + a);
+        b.node("Sub", {"ti" + a, "b" + a}, {"en" + a}, "rest" + a);
+        begins.push_back("b" + a);
+        ends.push_back("en" + a);
+    }
+    auto* cat =
+        b.node("Concat", {"zeros", begins[0], begins[1], "zeros", ends[0], ends[1]}, {"pads"}, "pads");
+    ModelBuilder::attr(cat, "axis", std::int64_t{0});
+    auto* pad = b.node("Pad", {"x", "pads"}, {"padded"}, "pad_same");
+    ModelBuilder::attr(pad, "mode", std::string("constant"));
+}
+
+int count(const Graph& g, OpKind kind) {
+    int n = 0;
+    for (OpId u : g.units()) n += g.op(u).kind == kind;
+    return n;
+}
+
+Tensor runCpu(const Graph& g, int batch = 1) {
+    return CpuExecutor(g, 7).run(trivialSequentialSchedule(g), seededInputs(g, batch, 3)).outputs.front();
+}
+
+} // namespace
+
+class TestOnnxModern : public QObject {
+    Q_OBJECT
+    QTemporaryDir dir_;
+    int counter_ = 0;
+
+    std::string save(const ModelBuilder& b) {
+        const std::string p = (dir_.path() + "/m").toStdString() + std::to_string(++counter_) + ".onnx";
+        b.save(p);
+        return p;
+    }
+    Graph load(const ModelBuilder& b) { return importOnnx(save(b)); }
+    std::string errorOf(const ModelBuilder& b) {
+        try {
+            importOnnx(save(b));
+        } catch (const InputError& e) {
+            return e.what();
+        }
+        return {};
+    }
+
+  private slots:
+    void initTestCase() { QVERIFY(dir_.isValid()); }
+
+    // Stride 2 on 8x8: total padding 1, all of it after (begin 0, end 1): the Pad stays, the conv
+    // pads nothing. Values equal a direct convolution with ONNX's uneven padding.
+    void samePaddingStride2FoldsToStaticPad() {
+        ModelBuilder b({1, 3, 8, 8});
+        sameSubgraph(b, 3, 2);
+        auto* conv = b.conv("padded", "y", 3, 4, 3, 0);
+        ModelBuilder::attr(conv, "strides", I64s{2, 2});
+        b.output("y", {1, 4, 4, 4});
+        const Graph g = load(b);
+        QCOMPARE(int(g.units().size()), 2); // every shape node folded away
+        const Op& pad = g.op(g.find("pad_same"));
+        QVERIFY(pad.kind == OpKind::Pad);
+        QCOMPARE(pad.pad, (PadSpec{0, 0, 1, 1, PadMode::Constant, 0.0f}));
+        const Op& c = g.op(g.find("conv_y"));
+        QCOMPARE(c.window.ph, 0);
+        QCOMPARE(c.out, (Shape{4, 4, 4}));
+
+        const std::vector<Tensor> in = seededInputs(g, 1, 3);
+        const Tensor y = CpuExecutor(g, 7).run(trivialSequentialSchedule(g), in).outputs.front();
+        const std::vector<float> w = onnxtest::values(4 * 3 * 3 * 3, 1), bias = onnxtest::values(4, 2);
+        double err = 0;
+        for (int o = 0; o < 4; ++o)
+            for (int oy = 0; oy < 4; ++oy)
+                for (int ox = 0; ox < 4; ++ox) {
+                    double acc = bias[size_t(o)];
+                    for (int ci = 0; ci < 3; ++ci)
+                        for (int ky = 0; ky < 3; ++ky)
+                            for (int kx = 0; kx < 3; ++kx) {
+                                const int iy = oy * 2 + ky, ix = ox * 2 + kx; // pads begin at 0
+                                if (iy >= 8 || ix >= 8) continue;             // the end padding
+                                acc += double(w[size_t(((o * 3 + ci) * 3 + ky) * 3 + kx)]) *
+                                       in[0].at(0, ci, iy, ix);
+                            }
+                    err = std::max(err, std::fabs(acc - y.at(0, o, oy, ox)));
+                }
+        QVERIFY2(err < 1e-5, qPrintable(QString::number(err)));
+    }
+
+    // Stride 1: padding 1 on each side; the Pad folds into the conv's window entirely.
+    void samePaddingStride1FoldsIntoConv() {
+        ModelBuilder b({1, 3, 8, 8});
+        sameSubgraph(b, 3, 1);
+        b.conv("padded", "y", 3, 4, 3, 0);
+        b.output("y", {1, 4, 8, 8});
+        const Graph g = load(b);
+        QCOMPARE(int(g.units().size()), 1);
+        QCOMPARE(g.op(g.find("conv_y")).window.ph, 1);
+        QCOMPARE(g.op(g.find("conv_y")).window.pw, 1);
+        // The same conv written with pads 1 computes the same values.
+        ModelBuilder direct({1, 3, 8, 8});
+        direct.conv("x", "y", 3, 4, 3, 1);
+        direct.output("y", {1, 4, 8, 8});
+        QCOMPARE(maxAbsDiff(runCpu(g), runCpu(load(direct))), 0.0);
+    }
+
+    void splitSliceAndConcat() {
+        ModelBuilder b({1, 4, 8, 8});
+        b.initInts("sizes", {1, 3});
+        auto* split = b.node("Split", {"x", "sizes"}, {"a", "c"}, "split");
+        ModelBuilder::attr(split, "axis", std::int64_t{1});
+        b.conv("a", "ya", 1, 2, 3, 1);
+        b.conv("c", "yc", 3, 2, 5, 2, 1, 3);
+        constInts(b, "starts", {2, 1});
+        constInts(b, "ends", {8, 8});
+        constInts(b, "axes", {1, 3});
+        constInts(b, "steps", {1, 2});
+        b.node("Slice", {"x", "starts", "ends", "axes", "steps"}, {"s"},
+               "slice"); // channels 2..3, odd columns
+        auto* cat = b.node("Concat", {"ya", "yc"}, {"y"}, "cat");
+        ModelBuilder::attr(cat, "axis", std::int64_t{1});
+        auto* pool = b.node("MaxPool", {"s"}, {"sp"}, "pool");
+        ModelBuilder::attr(pool, "kernel_shape", I64s{1, 1});
+        b.output("y", {1, 4, 8, 8});
+        b.output("sp", {1, 2, 8, 4});
+        const Graph g = load(b);
+        QCOMPARE(count(g, OpKind::Slice), 3);
+        QCOMPARE(g.op(g.find("split_0")).slice, (SliceBox{0, 0, 0, 1, 8, 8, 1, 1}));
+        QCOMPARE(g.op(g.find("split_1")).slice, (SliceBox{1, 0, 0, 3, 8, 8, 1, 1}));
+        QCOMPARE(g.op(g.find("slice")).slice, (SliceBox{2, 0, 1, 2, 8, 4, 1, 2}));
+        const CpuRunResult r = CpuExecutor(g, 7).run(trivialSequentialSchedule(g), seededInputs(g, 1, 3));
+        QCOMPARE(r.outputs.size(), size_t(2));
+    }
+
+    void squeezeExciteSiluAndReduceMean() {
+        ModelBuilder b({1, 4, 6, 6});
+        b.conv("x", "c", 4, 4, 3, 1);
+        b.node("Sigmoid", {"c"}, {"sig"}, "sigmoid");
+        b.node("Mul", {"c", "sig"}, {"act"}, "silu");
+        auto* rm = b.node("ReduceMean", {"act"}, {"m"}, "mean");
+        ModelBuilder::attr(rm, "axes", I64s{2, 3});
+        b.conv("m", "g", 4, 4, 1, 0);
+        auto* hs = b.node("HardSigmoid", {"g"}, {"gate"}, "gate");
+        ModelBuilder::attr(hs, "alpha", 1.0f / 6.0f);
+        b.node("Mul", {"act", "gate"}, {"se"}, "excite");
+        auto* rm0 = b.node("ReduceMean", {"se"}, {"v"}, "head_mean");
+        ModelBuilder::attr(rm0, "axes", I64s{-1, -2});
+        ModelBuilder::attr(rm0, "keepdims", std::int64_t{0});
+        b.init("Wfc", {4, 3}, 4);
+        b.node("Gemm", {"v", "Wfc"}, {"y"}, "fc");
+        b.output("y", {1, 3});
+        const Graph g = load(b);
+        QCOMPARE(g.find("sigmoid"), -1); // folded into the SiLU
+        QVERIFY(g.op(g.find("silu")).activation == Activation::Silu);
+        QVERIFY(g.op(g.find("excite")).kind == OpKind::Binary);
+        QVERIFY(g.op(g.find("excite")).binary == BinaryFn::Mul);
+        QVERIFY(g.op(g.find("mean")).kind == OpKind::GlobalAvgPool);
+        QVERIFY(g.op(g.find("head_mean")).kind == OpKind::Flatten);
+        QVERIFY(g.op(g.find("gate")).activation == Activation::HardSigmoid);
+        QCOMPARE(runCpu(g, 2).shape(), (Shape{3, 1, 1}));
+    }
+
+    void channelShuffleAndResize() {
+        ModelBuilder b({1, 4, 3, 3});
+        b.initInts("five", {1, 2, 2, 3, 3});
+        b.initInts("four", {1, -1, 3, 3});
+        b.node("Reshape", {"x", "five"}, {"v"}, "view");
+        auto* t = b.node("Transpose", {"v"}, {"vt"}, "transpose");
+        ModelBuilder::attr(t, "perm", I64s{0, 2, 1, 3, 4});
+        b.node("Reshape", {"vt", "four"}, {"s"}, "shuffle");
+        b.init("scales", {4}, std::vector<float>{1, 1, 2, 2});
+        auto* r = b.node("Resize", {"s", "", "scales"}, {"y"}, "up");
+        ModelBuilder::attr(r, "mode", std::string("nearest"));
+        ModelBuilder::attr(r, "coordinate_transformation_mode", std::string("asymmetric"));
+        ModelBuilder::attr(r, "nearest_mode", std::string("floor"));
+        b.output("y", {1, 4, 6, 6});
+        const Graph g = load(b);
+        QCOMPARE(int(g.units().size()), 2);
+        QVERIFY(g.op(g.find("shuffle")).kind == OpKind::ChannelShuffle);
+        QCOMPARE(g.op(g.find("shuffle")).groups, 2);
+        const std::vector<Tensor> in = seededInputs(g, 1, 3);
+        const Tensor y = CpuExecutor(g, 7).run(trivialSequentialSchedule(g), in).outputs.front();
+        const int source[4] = {0, 2, 1, 3}; // channels (g, k) -> k*2 + g
+        for (int c = 0; c < 4; ++c)
+            for (int i = 0; i < 6; ++i)
+                for (int j = 0; j < 6; ++j) QCOMPARE(y.at(0, c, i, j), in[0].at(0, source[c], i / 2, j / 2));
+    }
+
+    void refusalsNameNodeOpOpsetAndWhat() {
+        ModelBuilder b;
+        b.node("LpNormalization", {"x"}, {"y"}, "normalize");
+        b.output("y", {1, 3, 8, 8});
+        std::string e = errorOf(b);
+        QVERIFY2(e.find("node 'normalize' (LpNormalization, opset 17): unsupported operator") !=
+                     std::string::npos,
+                 e.c_str());
+        ModelBuilder h;
+        h.node("HardSigmoid", {"x"}, {"y"}, "hsig"); // ONNX's default alpha 0.2
+        h.output("y", {1, 3, 8, 8});
+        e = errorOf(h);
+        QVERIFY2(e.find("node 'hsig' (HardSigmoid, opset 17)") != std::string::npos &&
+                     e.find("alpha") != std::string::npos,
+                 e.c_str());
+        ModelBuilder p;
+        p.initInts("pads", {0, 0, -1, 0, 0, 0, 0, 0});
+        p.node("Pad", {"x", "pads"}, {"y"}, "crop");
+        p.output("y", {1, 3, 7, 8});
+        e = errorOf(p);
+        QVERIFY2(e.find("node 'crop' (Pad, opset 17)") != std::string::npos &&
+                     e.find("negative") != std::string::npos,
+                 e.c_str());
+        ModelBuilder r;
+        r.init("scales", {4}, std::vector<float>{1, 1, 2, 2});
+        auto* rs = r.node("Resize", {"x", "", "scales"}, {"y"}, "cubic");
+        ModelBuilder::attr(rs, "mode", std::string("cubic"));
+        r.output("y", {1, 3, 16, 16});
+        e = errorOf(r);
+        QVERIFY2(e.find("node 'cubic' (Resize, opset 17)") != std::string::npos &&
+                     e.find("cubic") != std::string::npos,
+                 e.c_str());
+    }
+
+    void infoOpsListsOperators() {
+        ModelBuilder b;
+        b.conv("x", "c", 3, 3, 3, 1);
+        b.node("LpNormalization", {"c"}, {"y"}, "normalize");
+        b.output("y", {1, 3, 8, 8});
+        const QString file = QString::fromStdString(save(b));
+        QProcess cli;
+        cli.start(IOSCOPE_CLI_PATH, {"info", "--ops", file});
+        QVERIFY(cli.waitForFinished(60000));
+        const QString out = cli.readAllStandardOutput(), err = cli.readAllStandardError();
+        QCOMPARE(cli.exitCode(), 2);
+        QVERIFY2(out.contains(QRegularExpression("Conv\\s+1\\s+17\\s+yes")), qPrintable(out));
+        QVERIFY2(out.contains(QRegularExpression("LpNormalization\\s+1\\s+17\\s+no")), qPrintable(out));
+        QVERIFY2(err.contains("node 'normalize' (LpNormalization, opset 17): unsupported operator"),
+                 qPrintable(err));
+    }
+
+    // Every network of the zoo (bench/zoo.txt, exported by bench/export_onnx.py) imports, and
+    // the IOS DP schedules it on the sim model. Skipped where the folder holds no ONNX files.
+    void zooNetworksImport() {
+        const QDir zoo(QStringLiteral(IOSCOPE_SOURCE_DIR "/tests/data/zoo"));
+        const QStringList files = zoo.entryList({"*.onnx"}, QDir::Files, QDir::Name);
+        if (files.isEmpty()) QSKIP("tests/data/zoo holds no ONNX files");
+        auto cost = makeCostModel("sim:H200", RunConfig{});
+        for (const QString& f : files) {
+            if (f.contains(".with-weights.")) continue;
+            QElapsedTimer timer;
+            timer.start();
+            Graph g;
+            try {
+                g = importOnnx(zoo.filePath(f).toStdString());
+            } catch (const InputError& e) {
+                QFAIL(qPrintable(f + ": " + e.what()));
+            }
+            const qint64 importMs = timer.elapsed();
+            QVERIFY(!g.units().empty());
+            SchedulerOptions o;
+            o.maxGroupSize = 2; // keeps the DP quick; the CLI's defaults are for the report
+            o.maxGroups = 4;
+            o.timeLimitSeconds = 20;
+            const ScheduleResult r = iosSchedule(g, *cost, o);
+            validateSchedule(g, r.schedule, f.toStdString());
+            QString cpuRun = QStringLiteral("not run (set IOSCOPE_ZOO_CPU=1)");
+            if (qEnvironmentVariableIsSet("IOSCOPE_ZOO_CPU")) { // slow: seconds to minutes per network
+                timer.restart();
+                const CpuRunResult cpu = CpuExecutor(g).run(r.schedule, seededInputs(g, 1, 5));
+                bool finite = !cpu.outputs.empty();
+                for (const Tensor& t : cpu.outputs)
+                    for (float v : t.data) finite = finite && std::isfinite(v);
+                QVERIFY2(finite, qPrintable(f + ": CPU reference output is not finite"));
+                cpuRun = QStringLiteral("CPU reference %1 s").arg(timer.elapsed() / 1000.0, 0, 'f', 1);
+            }
+            qInfo("%s: %zu units, width %d, import %lld ms, IOS/sequential (sim) %.3f, %s", qPrintable(f),
+                  g.units().size(), maximumAntichain(g).width, importMs,
+                  r.latencyMs / predictLatencyMs(g, sequentialSchedule(g), *cost, o.run), qPrintable(cpuRun));
+        }
+    }
+};
+
+QTEST_MAIN(TestOnnxModern)
+#include "tst_onnx_modern.moc"
+
+#else
+class TestOnnxModern : public QObject {
+    Q_OBJECT
+  private slots:
+    void skipped() { QSKIP("built without ONNX import"); }
+};
+QTEST_MAIN(TestOnnxModern)
+#include "tst_onnx_modern.moc"
+#endif
