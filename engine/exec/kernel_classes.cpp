@@ -33,6 +33,11 @@ KernelClass classifyKernel(std::string_view name) {
     // A convolution with its epilogue compiled in (cuDNN's fusion engines name both parts) is a
     // convolution: no separate element-wise pass runs.
     if (contains(lower, {"conv", "fprop"}) && !contains(lower, {"convert"})) return KernelClass::Convolution;
+    // cuDNN's copies into a channel slice (fusion engines writing a concat slice): a memory pass
+    // of its own, counted with the element-wise work it is.
+    if (contains(lower, {"nhwcslice", "nchwslice"})) return KernelClass::Elementwise;
+    // cuBLASLt's GEMMs (nvjet) and their split-K reductions run 1x1 convolutions for cuDNN.
+    if (contains(lower, {"nvjet", "splitkreduce"})) return KernelClass::Convolution;
     // cuBLASLt's stand-alone epilogue kernels (bias, residual, activation after a GEMM that
     // cuDNN runs for a "fused" call) are element-wise work of their own.
     if (contains(lower, {"cublaslt"}) && contains(lower, {"epilogue"})) return KernelClass::Elementwise;

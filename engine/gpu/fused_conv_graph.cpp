@@ -269,6 +269,14 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             opList.push_back(
                 keep.emplace_back(pointwiseOp(CUDNN_POINTWISE_TANH_FWD, *current, nullptr, out, keep)).get());
             break;
+        case Activation::Silu: // x * sigmoid(x)
+            opList.push_back(
+                keep.emplace_back(pointwiseOp(CUDNN_POINTWISE_SWISH_FWD, *current, nullptr, out, keep))
+                    .get());
+            break;
+        case Activation::HardSigmoid:
+        case Activation::HardSwish:
+            throw Unsupported{}; // no cuDNN pointwise mode: the plain path's epilogue kernel runs them
         case Activation::None:
             break;
         }

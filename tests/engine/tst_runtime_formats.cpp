@@ -88,6 +88,11 @@ class TestRuntimeFormats : public QObject {
         QVERIFY(classifyKernel(
                     "sm90_xmma_fprop_implicit_gemm_f16f16_f16f32_f32_nhwckrsc_nhwc_tilesize128x128x64") ==
                 KernelClass::Convolution);
+        QVERIFY(classifyKernel(
+                    "_Z16nhwcSliceCKernelI6__halfS0_fLb1EL21cudnnKernelDataType_t0EEvN5cudnn15reduc") ==
+                KernelClass::Elementwise);
+        QVERIFY(classifyKernel("nvjet_sm90_hsh_64x8_64x16_1x4_h_bz_relubias_TNT") ==
+                KernelClass::Convolution);
         // A fused convolution whose name also lists its pointwise epilogue is a convolution.
         QVERIFY(classifyKernel("sm90_xmma_fprop_implicit_gemm_bias_relu_pointwise_f16f16") ==
                 KernelClass::Convolution);
