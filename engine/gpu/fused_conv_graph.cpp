@@ -2,6 +2,7 @@
 
 #include "gpu/conv_algo.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <deque>
 #include <mutex>
+#include <string_view>
 #include <utility>
 
 namespace ioscope::gpu {
@@ -125,6 +127,12 @@ bool allowed(const std::vector<cudnnBackendNumericalNote_t>& notes, Precision pr
         if (precision != Precision::Tf32 && transform) return false;
     }
     return true;
+}
+
+// IOSCOPE_CUDNN_GRAPH=rtc also lets cuDNN's runtime-compiled fusion engines compete.
+bool runtimeCompiledEnginesAllowed() {
+    const char* v = std::getenv("IOSCOPE_CUDNN_GRAPH");
+    return v && std::string_view(v) == "rtc";
 }
 
 bool convLog() {
@@ -310,6 +318,15 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
                                         CUDNN_TYPE_NUMERICAL_NOTE, int64_t(notes.size()), &n, notes.data()));
             notes.resize(size_t(n));
             if (!allowed(notes, s.precision)) continue;
+            // Engines that compile their kernel at build time (NVRTC) cost seconds per shape, which a
+            // live search pays for every candidate: only prebuilt engines unless asked for.
+            std::vector<cudnnBackendBehaviorNote_t> behavior(CUDNN_BEHAVIOR_NOTE_TYPE_COUNT);
+            ok(cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_BEHAVIOR_NOTE, CUDNN_TYPE_BEHAVIOR_NOTE,
+                                        int64_t(behavior.size()), &n, behavior.data()));
+            behavior.resize(size_t(n));
+            const bool compiles = std::find(behavior.begin(), behavior.end(),
+                                            CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION) != behavior.end();
+            if (compiles && !runtimeCompiledEnginesAllowed()) continue;
             int64_t index = -1;
             ok(cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &n,
                                         &index));
