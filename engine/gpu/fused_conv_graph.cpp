@@ -321,8 +321,11 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             // Engines that compile their kernel at build time (NVRTC) cost seconds per shape, which a
             // live search pays for every candidate: only prebuilt engines unless asked for.
             std::vector<cudnnBackendBehaviorNote_t> behavior(CUDNN_BEHAVIOR_NOTE_TYPE_COUNT);
-            ok(cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_BEHAVIOR_NOTE, CUDNN_TYPE_BEHAVIOR_NOTE,
-                                        int64_t(behavior.size()), &n, behavior.data()));
+            // (A cuDNN that cannot say is taken to build without compiling, as before this check.)
+            if (cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_BEHAVIOR_NOTE, CUDNN_TYPE_BEHAVIOR_NOTE,
+                                         int64_t(behavior.size()), &n,
+                                         behavior.data()) != CUDNN_STATUS_SUCCESS)
+                n = 0;
             behavior.resize(size_t(n));
             const bool compiles = std::find(behavior.begin(), behavior.end(),
                                             CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION) != behavior.end();
