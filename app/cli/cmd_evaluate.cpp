@@ -22,7 +22,7 @@ int runEvaluate(const ArgVector& argv) {
     const Graph g = loadModelFromArgs(args);
     const std::string file = args.positional(1, "SCHEDULE.json");
     const ScheduleDocument doc = loadScheduleFile(g, file);
-    const RunConfig run = runConfigFromArgs(args, doc.run);
+    const RunConfig run = scheduleRunConfig(args, doc, file);
     const auto cost = costModelFromArgs(args, run, defaultCostSpecFor(doc));
     const int maxStreams = args.intValue("--max-streams", doc.maxStreams, 1, 1024);
 

@@ -32,7 +32,7 @@ int runExecute(const ArgVector& argv) {
     options.mode = execModeFromArgs(args);
     const std::string mode(toString(options.mode));
     // As the schedule was made (batch, precision, layout) unless told otherwise.
-    options.run = runConfigFromArgs(args, doc.run);
+    options.run = scheduleRunConfig(args, doc, schedulePath);
     chooseLayoutIfAsked(g, args, false, options);
     const std::string precision(toString(options.run.precision));
     options.runs = args.intValue("--runs", 100, 1, 1000000);

@@ -20,8 +20,9 @@ int runTrace(const ArgVector& argv) {
     const auto out = args.value("--output");
     if (!out) throw UsageError{"trace needs -o TRACE.json"};
     const Graph g = loadModelFromArgs(args);
-    const ScheduleDocument doc = loadScheduleFile(g, args.positional(1, "SCHEDULE.json"));
-    const RunConfig run = runConfigFromArgs(args, doc.run);
+    const std::string schedulePath = args.positional(1, "SCHEDULE.json");
+    const ScheduleDocument doc = loadScheduleFile(g, schedulePath);
+    const RunConfig run = scheduleRunConfig(args, doc, schedulePath);
     const auto cost = costModelFromArgs(args, run, defaultCostSpecFor(doc));
     const PredictedTimeline timeline = predictTimeline(g, doc.schedule, *cost, run);
     TraceSources sources;

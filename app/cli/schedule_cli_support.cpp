@@ -1,6 +1,7 @@
 #include "schedule_cli_support.h"
 
 #include "cost/cost_factory.h"
+#include "util/printable.h"
 
 #include <iostream>
 
@@ -20,6 +21,19 @@ RunConfig runConfigFromArgs(const Args& args, const RunConfig& fallback) {
         if (!parsed) throw UsageError{"option --layout expects nhwc, nchw or auto, got '" + *l + "'"};
         run.layout = *parsed;
     }
+    return run;
+}
+
+RunConfig scheduleRunConfig(const Args& args, const ScheduleDocument& doc, const std::string& schedulePath) {
+    const RunConfig run = runConfigFromArgs(args, doc.run);
+    auto describe = [](const RunConfig& r) {
+        return "batch " + std::to_string(r.batch) + ", " + std::string(toString(r.precision)) + ", " +
+               std::string(toString(r.layout));
+    };
+    if (!(run == doc.run))
+        std::cerr << "ioscope-cli: note: running at " << describe(run) << ", though "
+                  << printable(schedulePath) << " was made at " << describe(doc.run)
+                  << "; its stages were chosen for that\n";
     return run;
 }
 

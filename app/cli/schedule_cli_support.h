@@ -15,6 +15,10 @@ namespace ioscope::cli {
 // --batch, --precision and --layout nhwc|nchw, defaulting to `fallback`.
 RunConfig runConfigFromArgs(const Args& args, const RunConfig& fallback = {});
 
+// A schedule's own batch, precision and layout unless the arguments say otherwise; a value that
+// differs from the schedule's is said on stderr (its stages were chosen for the schedule's).
+RunConfig scheduleRunConfig(const Args& args, const ScheduleDocument& doc, const std::string& schedulePath);
+
 // --layout auto (or no --layout where `byDefault`): the layout is chosen by measuring the
 // sequential schedule in both (exec/gpu_execution.h); the choice is printed as a note.
 bool layoutByMeasurement(const Args& args, bool byDefault);

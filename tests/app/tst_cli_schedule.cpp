@@ -88,6 +88,12 @@ void TestCliSchedule::saveEvaluateTrace() {
     QVERIFY(std::abs(j["latency_ms"].get<double>() - savedJson_["latency_ms"].get<double>()) < 1e-9);
     QCOMPARE(j["stages"].size(), savedJson_["stages"].size());
     QVERIFY(j["stages"][0].contains("latency_ms"));
+    QVERIFY(e.err.find("note: running at") == std::string::npos);
+    // The schedule's own run configuration is the default; another one is said, and used.
+    const Run b = cli({"evaluate", "squeezenet", saved_, "--batch", "4", "--json"});
+    QVERIFY2(b.status == 0, b.err.c_str());
+    QCOMPARE(nlohmann::json::parse(b.out)["batch"].get<int>(), 4);
+    QVERIFY2(b.err.find("note: running at batch 4") != std::string::npos, b.err.c_str());
 
     const QString trace = dir_.filePath("trace.json");
     const Run t = cli({"trace", "squeezenet", saved_, "-o", trace});
