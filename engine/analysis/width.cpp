@@ -67,9 +67,9 @@ class ClosureMatching {
 
   private:
     struct Frame {
-        OpId left;        // the left vertex whose descendants this frame enumerates
-        OpId via;         // the right vertex matched to `left` through which it was entered
-        size_t dfsBase;   // where its DFS entries start in dfs_
+        OpId left;      // the left vertex whose descendants this frame enumerates
+        OpId via;       // the right vertex matched to `left` through which it was entered
+        size_t dfsBase; // where its DFS entries start in dfs_
     };
     struct Visit {
         OpId op;

@@ -202,7 +202,7 @@ Graph modelFromJson(const std::string& text, const std::string& file) {
     const Json& ops = r.array(r.member(root, "ops", ""), "ops");
     const long long opCount = countOps(ops);
     if (opCount > limits::value(limits::kOps))
-        r.fail("ops", limits::exceeded(limits::kOps, "the model's " + std::to_string(opCount) +
+        r.fail("ops", limits::exceeded(limits::kOps, "the model has " + std::to_string(opCount) +
                                                          " ops (sequential bodies included)"));
     std::vector<Op> parsed;
     std::vector<std::vector<std::string>> inputNames(ops.size());

@@ -189,8 +189,9 @@ Graph importModel(const std::string& path, const ModelLoadOptions& options) {
     const onnx::GraphProto& graph = model.graph();
     // The same budget as model JSON files, reported before any work.
     if (graph.node_size() > limits::value(limits::kOps))
-        throw InputError(path, limits::exceeded(limits::kOps, "the graph's " + std::to_string(graph.node_size()) +
-                                                                  " nodes"));
+        throw InputError(
+            path,
+            limits::exceeded(limits::kOps, "the graph has " + std::to_string(graph.node_size()) + " nodes"));
     const std::filesystem::path modelDir = std::filesystem::path(path).parent_path();
     std::vector<std::string> notes;
     if (opset > newestKnownOpset())

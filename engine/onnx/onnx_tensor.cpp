@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <functional>
 #include <fcntl.h>
+#include <functional>
 #include <limits>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -90,7 +90,8 @@ std::filesystem::path resolveExternal(const ConstTensor& t, const std::filesyste
 // Decodes `length` bytes at `offset` of the external file into `t`, mapping the file rather than
 // reading it into a buffer first; returns false when the file is absent.
 bool readExternal(ConstTensor& t, const onnx::TensorProto& proto, const std::filesystem::path& modelDir,
-                  std::int64_t expectedBytes, int type, std::string& location, const std::function<void()>& charge) {
+                  std::int64_t expectedBytes, int type, std::string& location,
+                  const std::function<void()>& charge) {
     std::int64_t offset = 0, length = -1;
     for (const auto& kv : proto.external_data()) {
         try {
@@ -145,10 +146,10 @@ void chargeWeights(const ConstTensor& t, std::int64_t elements, ExternalDataStat
     const std::int64_t decoded =
         elements * static_cast<std::int64_t>(t.integral ? sizeof(std::int64_t) : sizeof(float));
     if (stats.decodedBytes + decoded > limits::value(limits::kWeightsMiB) * (std::int64_t(1) << 20))
-        bad(t.name, limits::exceeded(limits::kWeightsMiB, "its " + std::to_string(decoded >> 20) +
-                                                              " MiB of data (" +
-                                                              std::to_string((stats.decodedBytes + decoded) >> 20) +
-                                                              " MiB with the tensors before it)"));
+        bad(t.name, limits::exceeded(limits::kWeightsMiB,
+                                     "it holds " + std::to_string(decoded >> 20) + " MiB of data (" +
+                                         std::to_string((stats.decodedBytes + decoded) >> 20) +
+                                         " MiB with the tensors before it)"));
     stats.decodedBytes += decoded;
 }
 

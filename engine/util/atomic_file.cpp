@@ -94,7 +94,7 @@ namespace {
 
 std::string readRegularFile(const std::string& path, size_t maxBytes, const limits::Limit* limit) {
     const auto tooLarge = [&](const std::string& size) {
-        if (limit) return InputError(path, limits::exceeded(*limit, "the file (" + size + ")"));
+        if (limit) return InputError(path, limits::exceeded(*limit, "the file has " + size));
         return InputError(path, "file is too large (" + size + "; the limit is " + std::to_string(maxBytes) +
                                     " bytes)");
     };

@@ -16,7 +16,7 @@ long long value(const Limit& limit) {
 }
 
 std::string exceeded(const Limit& limit, const std::string& what) {
-    return what + " exceeds the limit " + std::string(limit.name) + " = " + std::to_string(value(limit)) + " " +
+    return what + ", over the limit " + std::string(limit.name) + " = " + std::to_string(value(limit)) + " " +
            std::string(limit.unit) + " (raise it with " + std::string(limit.env) + "=N)";
 }
 

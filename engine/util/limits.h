@@ -17,14 +17,14 @@ struct Limit {
 // Operators of a model, sequential bodies included (model JSON ops, ONNX nodes).
 inline constexpr Limit kOps{"ops", "IOSCOPE_MAX_OPS", 100000, "ops"};
 // The size of a JSON file read (model, schedule, profile cache, simulated device).
-inline constexpr Limit kJsonFileMiB{"json_file_mb", "IOSCOPE_MAX_JSON_MB", 128, "MiB"};
+inline constexpr Limit kJsonFileMiB{"json_file_mb", "IOSCOPE_MAX_JSON_MB", 64, "MiB"};
 // Weights an ONNX import decodes into memory, external data included.
 inline constexpr Limit kWeightsMiB{"weights_mb", "IOSCOPE_MAX_WEIGHTS_MB", 2048, "MiB"};
 
 // The limit's value: its environment variable when that holds a positive integer, else the default.
 long long value(const Limit& limit);
 
-// "<what> exceeds the limit ops = 100000 ops (raise it with IOSCOPE_MAX_OPS=N)".
+// "<what>, over the limit ops = 100000 ops (raise it with IOSCOPE_MAX_OPS=N)".
 std::string exceeded(const Limit& limit, const std::string& what);
 
 } // namespace ioscope::limits

@@ -35,8 +35,8 @@ Replay replay(const QString& target, const std::function<bool(const std::string&
             try {
                 if (check(readAll(dir.filePath(name)))) ++r.accepted;
             } catch (const std::exception& e) {
-                QTest::qFail(qPrintable(QStringLiteral("%1/%2: %3").arg(dir.path(), name, e.what())), __FILE__,
-                             __LINE__);
+                QTest::qFail(qPrintable(QStringLiteral("%1/%2: %3").arg(dir.path(), name, e.what())),
+                             __FILE__, __LINE__);
                 return r;
             }
         }
@@ -61,9 +61,7 @@ class TestFuzzRegressions : public QObject {
         for (const Schedule& s : {sequentialSchedule(model), wavefrontSchedule(model)})
             QVERIFY(fuzz::checkScheduleJson(scheduleToJson(model, makeScheduleDocument(model, s))));
     }
-    void profileCache() {
-        replay("profile_cache", fuzz::checkProfileCache);
-    }
+    void profileCache() { replay("profile_cache", fuzz::checkProfileCache); }
     void simDevice() {
         const Replay r = replay("sim_device", fuzz::checkSimDevice);
         QCOMPARE(r.accepted, 5); // the five device seeds are valid devices
@@ -80,7 +78,8 @@ class TestFuzzRegressions : public QObject {
         w.write(reinterpret_cast<const char*>(weights.data()), qint64(weights.size() * sizeof(float)));
         w.close();
         const std::string dir = folder.path().toStdString();
-        const Replay r = replay("onnx", [&](const std::string& bytes) { return fuzz::checkOnnx(bytes, dir); });
+        const Replay r =
+            replay("onnx", [&](const std::string& bytes) { return fuzz::checkOnnx(bytes, dir); });
         QVERIFY(r.accepted >= 3); // the crafted seeds import
     }
 #endif

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     const std::string dir = argv[1];
-    {   // Conv whose weights and bias live in weights.bin.
+    { // Conv whose weights and bias live in weights.bin.
         ModelBuilder m({1, 3, 8, 8});
         m.external("W", {4, 3, 3, 3}, "weights.bin", 0);
         m.external("B", {4}, "weights.bin", 432);
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
         m.output("z", {1, 4, 8, 8});
         m.save(dir + "/external_conv.onnx");
     }
-    {   // Two branches, concat, pools, flatten, Gemm.
+    { // Two branches, concat, pools, flatten, Gemm.
         ModelBuilder m({1, 3, 16, 16});
         m.conv("x", "a", 3, 8, 3, 1);
         m.conv("x", "b", 3, 8, 1, 0, 1, 5);
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
         m.output("s", {1, 10});
         m.save(dir + "/branches_gemm.onnx");
     }
-    {   // Constant node shapes feeding a Reshape; BatchNorm folded into a conv; Add of branches.
+    { // Constant node shapes feeding a Reshape; BatchNorm folded into a conv; Add of branches.
         ModelBuilder m({1, 4, 8, 8});
         m.conv("x", "c1", 4, 4, 3, 1);
         m.init("scale", {4}, 1), m.init("bias", {4}, 2), m.init("mean", {4}, 3), m.init("var", {4}, 4);
