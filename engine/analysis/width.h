@@ -1,6 +1,7 @@
 #pragma once
 // Width of the DAG: the maximum antichain of scheduling units (Dilworth's theorem: a minimum
-// chain cover by maximum bipartite matching on the transitive closure), and the critical path.
+// chain cover by maximum bipartite matching on reachability, in O(ops + edges) memory), and the
+// critical path.
 #include "graph/graph.h"
 
 #include <vector>

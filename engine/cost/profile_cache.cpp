@@ -139,7 +139,7 @@ ProfileCache ProfileCache::fromJson(const std::string& text, const std::string& 
 }
 
 ProfileCache ProfileCache::load(const std::string& path) {
-    return fromJson(readFile(path, size_t(1) << 30), path);
+    return fromJson(readFile(path, limits::kJsonFileMiB), path);
 }
 
 void ProfileCache::save(const std::string& path) const {

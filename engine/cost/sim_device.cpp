@@ -170,7 +170,7 @@ SimDevice parseSimDevice(const std::string& text, const std::string& source) {
 }
 
 SimDevice loadSimDevice(const std::string& path) {
-    return parseSimDevice(readFile(path, 1 << 20), path);
+    return parseSimDevice(readFile(path, limits::kJsonFileMiB), path);
 }
 
 } // namespace ioscope

@@ -4,6 +4,7 @@
 #include "io/json_reader.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
+#include "util/limits.h"
 
 #include <cmath>
 #include <unordered_map>
@@ -278,6 +279,18 @@ Op opFromJson(const json::Reader& r, const Json& j, const std::string& path, boo
     return op;
 }
 
+// Ops of a JSON op list, sequential bodies (which may nest) included; counted before any is parsed
+// so the op budget bounds the work.
+long long countOps(const Json& ops) {
+    long long n = 0;
+    for (const Json& op : ops) {
+        ++n;
+        if (op.is_object())
+            if (const auto body = op.find("body"); body != op.end() && body->is_array()) n += countOps(*body);
+    }
+    return n;
+}
+
 } // namespace
 
 std::string modelToJson(const Graph& g) {
@@ -297,7 +310,10 @@ Graph modelFromJson(const std::string& text, const std::string& file) {
     r.header(root, kModelFormat, kModelVersion);
     Graph g(r.string(r.member(root, "name", ""), "name"));
     const Json& ops = r.array(r.member(root, "ops", ""), "ops");
-    if (ops.size() > 100000) r.fail("ops", "too many ops");
+    const long long opCount = countOps(ops);
+    if (opCount > limits::value(limits::kOps))
+        r.fail("ops", limits::exceeded(limits::kOps, "the model has " + std::to_string(opCount) +
+                                                         " ops (sequential bodies included)"));
     std::vector<Op> parsed;
     std::vector<std::vector<std::string>> inputNames(ops.size());
     std::unordered_map<std::string, OpId> byName;
@@ -321,7 +337,7 @@ Graph modelFromJson(const std::string& text, const std::string& file) {
 }
 
 Graph loadModelFile(const std::string& path) {
-    return modelFromJson(readFile(path, size_t(256) << 20), path);
+    return modelFromJson(readFile(path, limits::kJsonFileMiB), path);
 }
 
 void saveModelFile(const Graph& g, const std::string& path) {

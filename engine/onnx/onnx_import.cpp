@@ -8,6 +8,7 @@
 #include "onnx/onnx_import_state.h"
 #include "onnx/onnx_model_file.h"
 #include "util/errors.h"
+#include "util/limits.h"
 #include "util/printable.h"
 
 #include <onnx/onnx_pb.h>
@@ -188,11 +189,11 @@ Graph importModel(const std::string& path, const ModelLoadOptions& options) {
     readModelFile(path, model);
     const int opset = defaultDomainOpset(path, model);
     const onnx::GraphProto& graph = model.graph();
-    // The same limit as model JSON files: a named budget, reported before any work.
-    constexpr int kMaxNodes = 100000;
-    if (graph.node_size() > kMaxNodes)
-        throw InputError(path, "the graph has " + std::to_string(graph.node_size()) +
-                                   " nodes; ioscope opens at most " + std::to_string(kMaxNodes));
+    // The same budget as model JSON files, reported before any work.
+    if (graph.node_size() > limits::value(limits::kOps))
+        throw InputError(
+            path,
+            limits::exceeded(limits::kOps, "the graph has " + std::to_string(graph.node_size()) + " nodes"));
     const std::filesystem::path modelDir = std::filesystem::path(path).parent_path();
     std::vector<std::string> notes;
     if (opset > newestKnownOpset())

@@ -1,5 +1,6 @@
 #include "onnx/onnx_model_file.h"
 
+#include "util/atomic_file.h"
 #include "util/errors.h"
 
 #include <onnx/onnx_pb.h>
@@ -7,23 +8,18 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
-#include <filesystem>
-#include <fstream>
-
 namespace ioscope::onnximport {
 
 void readModelFile(const std::string& path, onnx::ModelProto& model) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path, "no such file");
-    const auto size = std::filesystem::file_size(path, ec);
-    if (ec) throw InputError(path, "cannot read the file size: " + ec.message());
-    if (size > static_cast<unsigned long long>(kMaxModelFileBytes))
+    // The shared reader: only a regular file (not a FIFO or device, whatever a symlink points at),
+    // never more than protobuf's limit whatever st_size claims.
+    std::string bytes;
+    try {
+        bytes = readFile(path, static_cast<size_t>(kMaxModelFileBytes));
+    } catch (const InputError& e) {
+        if (std::string(e.what()).find("too large") == std::string::npos) throw;
         throw InputError(path, "the file is larger than 2 GiB; store the weights as external data");
-    std::string bytes(static_cast<size_t>(size), '\0');
-    std::ifstream in(path, std::ios::binary);
-    if (!in.read(bytes.data(), static_cast<std::streamsize>(size)))
-        throw InputError(path, "cannot read the file");
-
+    }
     google::protobuf::io::ArrayInputStream stream(bytes.data(), static_cast<int>(bytes.size()));
     google::protobuf::io::CodedInputStream coded(&stream);
     coded.SetTotalBytesLimit(static_cast<int>(kMaxModelFileBytes));

@@ -1,13 +1,19 @@
 #include "onnx/onnx_tensor.h"
 
 #include "util/errors.h"
+#include "util/limits.h"
 
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <fcntl.h>
+#include <functional>
 #include <limits>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace ioscope::onnximport {
 namespace {
@@ -62,9 +68,30 @@ void decodeRaw(ConstTensor& t, int type, const char* bytes, size_t size) {
     }
 }
 
-// Reads `length` bytes at `offset` of the external file; returns false when the file is absent.
-bool readExternal(const ConstTensor& t, const onnx::TensorProto& proto, const std::filesystem::path& modelDir,
-                  std::int64_t expectedBytes, std::string& bytes, std::string& location) {
+// The external data file `location` names, resolved through symlinks; it must stay inside the
+// model's folder (a link in that folder to /etc/passwd is not weights). Empty when absent.
+std::filesystem::path resolveExternal(const ConstTensor& t, const std::filesystem::path& modelDir,
+                                      const std::string& location) {
+    const std::filesystem::path rel(location);
+    if (rel.is_absolute() || std::find(rel.begin(), rel.end(), "..") != rel.end())
+        bad(t.name, "external data location '" + location + "' leaves the model's folder");
+    std::error_code ec;
+    const std::filesystem::path dir = std::filesystem::canonical(modelDir.empty() ? "." : modelDir, ec);
+    if (ec) bad(t.name, "cannot resolve the model's folder: " + ec.message());
+    const std::filesystem::path file = std::filesystem::canonical(dir / rel, ec);
+    if (ec) return {}; // absent (or a dangling link): structure only
+    const auto [d, f] = std::mismatch(dir.begin(), dir.end(), file.begin(), file.end());
+    if (d != dir.end() || f == file.end())
+        bad(t.name, "external data location '" + location + "' resolves to '" + file.string() +
+                        "', outside the model's folder");
+    return file;
+}
+
+// Decodes `length` bytes at `offset` of the external file into `t`, mapping the file rather than
+// reading it into a buffer first; returns false when the file is absent.
+bool readExternal(ConstTensor& t, const onnx::TensorProto& proto, const std::filesystem::path& modelDir,
+                  std::int64_t expectedBytes, int type, std::string& location,
+                  const std::function<void()>& charge) {
     std::int64_t offset = 0, length = -1;
     for (const auto& kv : proto.external_data()) {
         try {
@@ -79,25 +106,51 @@ bool readExternal(const ConstTensor& t, const onnx::TensorProto& proto, const st
         }
     }
     if (location.empty()) bad(t.name, "external data has no location");
-    const std::filesystem::path rel(location);
-    if (rel.is_absolute() || std::find(rel.begin(), rel.end(), "..") != rel.end())
-        bad(t.name, "external data location '" + location + "' leaves the model's folder");
     if (length < 0) length = expectedBytes;
     if (offset < 0 || length != expectedBytes)
         bad(t.name, "external data length " + std::to_string(length) + " does not match dims " +
                         t.dimsString() + " (" + std::to_string(expectedBytes) + " bytes)");
-    const std::filesystem::path file = modelDir / rel;
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) return false;
-    const auto fileSize = static_cast<std::int64_t>(std::filesystem::file_size(file, ec));
-    if (ec || offset > fileSize || length > fileSize - offset)
+    const std::filesystem::path file = resolveExternal(t, modelDir, location);
+    if (file.empty()) return false;
+    // Opened without blocking and checked on the descriptor: only a regular file is read.
+    const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) bad(t.name, "cannot open external data '" + location + "': " + std::strerror(errno));
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        bad(t.name, "external data '" + location + "' is not a regular file");
+    const std::int64_t fileSize = st.st_size;
+    if (offset > fileSize || length > fileSize - offset)
         bad(t.name, "external data [" + std::to_string(offset) + ", +" + std::to_string(length) +
                         ") lies outside '" + location + "' (" + std::to_string(fileSize) + " bytes)");
-    std::ifstream in(file, std::ios::binary);
-    bytes.resize(static_cast<size_t>(length));
-    in.seekg(offset);
-    if (!in.read(bytes.data(), length)) bad(t.name, "cannot read external data from '" + location + "'");
+    charge();
+    if (length == 0) return true;
+    const std::int64_t page = ::sysconf(_SC_PAGESIZE);
+    const std::int64_t start = offset / page * page;
+    const size_t mapped = static_cast<size_t>(offset - start + length);
+    void* map = ::mmap(nullptr, mapped, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(start));
+    if (map == MAP_FAILED)
+        bad(t.name, "cannot map external data '" + location + "': " + std::strerror(errno));
+    ::madvise(map, mapped, MADV_SEQUENTIAL);
+    decodeRaw(t, type, static_cast<const char*>(map) + (offset - start), static_cast<size_t>(length));
+    ::munmap(map, mapped);
     return true;
+}
+
+// Charges a tensor's decoded size (floats as float, integers as int64) to the weights budget
+// before anything is read: a sparse 8 GiB external file must not become 8 GiB of memory.
+void chargeWeights(const ConstTensor& t, std::int64_t elements, ExternalDataStats& stats) {
+    const std::int64_t decoded =
+        elements * static_cast<std::int64_t>(t.integral ? sizeof(std::int64_t) : sizeof(float));
+    if (stats.decodedBytes + decoded > limits::value(limits::kWeightsMiB) * (std::int64_t(1) << 20))
+        bad(t.name, limits::exceeded(limits::kWeightsMiB,
+                                     "it holds " + std::to_string(decoded >> 20) + " MiB of data (" +
+                                         std::to_string((stats.decodedBytes + decoded) >> 20) +
+                                         " MiB with the tensors before it)"));
+    stats.decodedBytes += decoded;
 }
 
 } // namespace
@@ -136,21 +189,22 @@ ConstTensor readTensor(const onnx::TensorProto& proto, const std::filesystem::pa
     const std::int64_t bytes = n * size;
 
     if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
-        std::string data, location;
-        if (!readExternal(t, proto, modelDir, bytes, data, location)) {
+        std::string location;
+        if (!readExternal(t, proto, modelDir, bytes, type, location, [&] { chargeWeights(t, n, stats); })) {
             ++stats.missingTensors;
             if (std::find(stats.missingFiles.begin(), stats.missingFiles.end(), location) ==
                 stats.missingFiles.end())
                 stats.missingFiles.push_back(location);
             return t; // structure only: dims known, data generated later
         }
-        decodeRaw(t, type, data.data(), data.size());
     } else if (proto.has_raw_data()) {
         if (static_cast<std::int64_t>(proto.raw_data().size()) != bytes)
             bad(t.name, "raw data holds " + std::to_string(proto.raw_data().size()) + " bytes, dims " +
                             t.dimsString() + " need " + std::to_string(bytes));
+        chargeWeights(t, n, stats);
         decodeRaw(t, type, proto.raw_data().data(), proto.raw_data().size());
     } else {
+        chargeWeights(t, n, stats);
         std::int64_t count = 0;
         if (type == onnx::TensorProto::FLOAT) {
             count = proto.float_data_size();

@@ -30,11 +30,13 @@ struct ConstTensor {
 struct ExternalDataStats {
     int missingTensors = 0;
     std::vector<std::string> missingFiles;
+    std::int64_t decodedBytes = 0; // tensor data decoded so far (the weights_mb budget)
 };
 
 // Decodes one TensorProto. `modelDir` resolves external data locations. Throws InputError
 // (message without the file name) when the tensor is malformed: sizes that disagree, absurd
-// dims, unsupported element types, external data outside the model's folder or file.
+// dims, unsupported element types, external data outside the model's folder or file (symlinks
+// resolved), data beyond the weights_mb budget (util/limits.h).
 ConstTensor readTensor(const onnx::TensorProto& proto, const std::filesystem::path& modelDir,
                        ExternalDataStats& stats);
 

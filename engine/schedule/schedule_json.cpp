@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <string_view>
+#include <unordered_map>
+
 namespace ioscope {
 namespace {
 
@@ -31,6 +34,10 @@ Schedule stagesFromJson(const Graph& g, const json::Reader& r, const Json& stage
     r.array(stages, "stages");
     if (stages.size() > static_cast<size_t>(g.size()))
         r.fail("stages", "more stages (" + std::to_string(stages.size()) + ") than the model has ops");
+    // Names looked up through one index (Graph::find scans: 100,000 ops took minutes).
+    std::unordered_map<std::string_view, OpId> byName;
+    byName.reserve(static_cast<size_t>(g.size()));
+    for (OpId id = 0; id < g.size(); ++id) byName.emplace(g.op(id).name, id);
     Schedule s;
     for (size_t si = 0; si < stages.size(); ++si) {
         const std::string path = "stages[" + std::to_string(si) + "]";
@@ -49,9 +56,9 @@ Schedule stagesFromJson(const Graph& g, const json::Reader& r, const Json& stage
             for (size_t k = 0; k < names.size(); ++k) {
                 const std::string kpath = gpath + "[" + std::to_string(k) + "]";
                 const std::string name = r.string(names[k], kpath);
-                const OpId id = g.find(name);
-                if (id < 0) r.fail(kpath, "op '" + name + "' is not in model '" + g.name() + "'");
-                group.push_back(id);
+                const auto it = byName.find(name);
+                if (it == byName.end()) r.fail(kpath, "op '" + name + "' is not in model '" + g.name() + "'");
+                group.push_back(it->second);
             }
             st.groups.push_back(std::move(group));
         }
@@ -197,7 +204,7 @@ ScheduleDocument scheduleFromJson(const Graph& g, const std::string& text, const
 }
 
 ScheduleDocument loadScheduleFile(const Graph& g, const std::string& path) {
-    return scheduleFromJson(g, readFile(path, size_t(64) << 20), path);
+    return scheduleFromJson(g, readFile(path, limits::kJsonFileMiB), path);
 }
 
 void saveScheduleFile(const Graph& g, const ScheduleDocument& doc, const std::string& path) {

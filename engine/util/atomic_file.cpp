@@ -90,11 +90,20 @@ void writeFileAtomically(const std::string& path, const std::string& contents) {
     }
 }
 
-std::string readFile(const std::string& path, size_t maxBytes) {
+namespace {
+
+std::string readRegularFile(const std::string& path, size_t maxBytes, const limits::Limit* limit) {
+    const auto tooLarge = [&](const std::string& size) {
+        if (limit) return InputError(path, limits::exceeded(*limit, "the file has " + size));
+        return InputError(path, "file is too large (" + size + "; the limit is " + std::to_string(maxBytes) +
+                                    " bytes)");
+    };
     // Opened without blocking (a FIFO must not hang the open), then checked on the descriptor:
     // only regular files are read, and never more than maxBytes whatever st_size claims.
     const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
+    if (fd < 0)
+        throw InputError(path, errno == ENOENT ? std::string("no such file")
+                                               : std::string("cannot open: ") + std::strerror(errno));
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
@@ -104,14 +113,13 @@ std::string readFile(const std::string& path, size_t maxBytes) {
     if (S_ISDIR(st.st_mode)) throw InputError(path, "is a directory");
     if (!S_ISREG(st.st_mode)) throw InputError(path, "is not a regular file (a device, FIFO or socket)");
     if (static_cast<unsigned long long>(st.st_size) > maxBytes)
-        throw InputError(path, "file is too large (" + std::to_string(st.st_size) + " bytes; the limit is " +
-                                   std::to_string(maxBytes) + ")");
+        throw tooLarge(std::to_string(st.st_size) + " bytes");
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     std::string data(static_cast<size_t>(st.st_size), '\0');
     size_t got = 0;
     for (;;) {
         if (got == data.size()) {
-            if (data.size() > maxBytes) throw InputError(path, "file is too large");
+            if (data.size() > maxBytes) throw tooLarge("more than " + std::to_string(maxBytes) + " bytes");
             data.resize(std::min(maxBytes + 1, data.size() + 65536));
         }
         const ssize_t n = ::read(fd, data.data() + got, data.size() - got);
@@ -122,9 +130,19 @@ std::string readFile(const std::string& path, size_t maxBytes) {
         if (n == 0) break;
         got += static_cast<size_t>(n);
     }
-    if (got > maxBytes) throw InputError(path, "file is too large");
+    if (got > maxBytes) throw tooLarge("more than " + std::to_string(maxBytes) + " bytes");
     data.resize(got);
     return data;
+}
+
+} // namespace
+
+std::string readFile(const std::string& path, size_t maxBytes) {
+    return readRegularFile(path, maxBytes, nullptr);
+}
+
+std::string readFile(const std::string& path, const limits::Limit& maxMiB) {
+    return readRegularFile(path, static_cast<size_t>(limits::value(maxMiB)) << 20, &maxMiB);
 }
 
 } // namespace ioscope

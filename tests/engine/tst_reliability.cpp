@@ -3,12 +3,16 @@
 // bytes the JSON library rejects, integer overflow in shapes and counts, ONNX files with empty
 // initializers and thousands of nodes named alike.
 #include "analysis/model_totals.h"
+#include "analysis/partition.h"
+#include "analysis/width.h"
 #include "cost/profile_cache.h"
 #include "cost/sim_device.h"
 #include "graph/graph.h"
 #include "graph/op_metrics.h"
 #include "io/json_reader.h"
 #include "io/model_json.h"
+#include "sched/scheduler.h"
+#include "schedule/schedule_json.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
 #ifdef IOSCOPE_HAVE_ONNX
@@ -20,6 +24,7 @@
 #include <QTest>
 
 #include <chrono>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +39,38 @@ std::string errorOf(const std::function<void()>& f) {
         return e.what();
     }
     return {};
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// A chain of `n` ReLUs after one input.
+Graph reluChain(int n) {
+    Graph g("chain");
+    OpId prev = g.addInput("x", {8, 4, 4});
+    for (int i = 0; i < n; ++i) {
+        Op op;
+        op.name = "r" + std::to_string(i);
+        op.kind = OpKind::Activation;
+        op.activation = Activation::Relu;
+        op.inputs = {prev};
+        prev = g.addOp(op);
+    }
+    g.finalize("chain");
+    return g;
+}
+
+// Model JSON text of one sequential op whose body holds `bodyOps` ReLUs.
+std::string sequentialBodyJson(int bodyOps) {
+    std::string body;
+    for (int i = 0; i < bodyOps; ++i)
+        body += std::string(i ? "," : "") + R"({"name":"b)" + std::to_string(i) +
+                R"(","kind":"activation","activation":"relu"})";
+    return R"({"format":"ioscope-model","version":1,"name":"long body","ops":[)"
+           R"({"name":"x","kind":"input","shape":[8,4,4]},)"
+           R"({"name":"seq","kind":"sequential","inputs":["x"],"body":[)" +
+           body + "]}]}";
 }
 
 } // namespace
@@ -143,7 +180,88 @@ class TestReliability : public QObject {
         QVERIFY(std::chrono::steady_clock::now() - start < std::chrono::seconds(10)); // was quadratic
     }
 
+    void longChainsTakeLinearWork() {
+        // 100,000 ops (the default op budget): the width once built the transitive closure
+        // (gigabytes); schedules were read with a name scan per op (52 s in `evaluate`).
+        const Graph g = reluChain(100000);
+        auto start = std::chrono::steady_clock::now();
+        const WidthResult w = maximumAntichain(g);
+        QCOMPARE(w.width, 1);
+        QCOMPARE(int(w.antichain.size()), 1);
+        partitionBlocks(g);
+        criticalPathByFlops(g);
+        QVERIFY2(secondsSince(start) < 10, qPrintable(QString::number(secondsSince(start))));
+        const std::string text = scheduleToJson(g, makeScheduleDocument(g, sequentialSchedule(g)));
+        start = std::chrono::steady_clock::now();
+        const ScheduleDocument doc = scheduleFromJson(g, text, "chain.schedule.json");
+        QCOMPARE(int(doc.schedule.stages.size()), 100000);
+        QVERIFY2(secondsSince(start) < 10, qPrintable(QString::number(secondsSince(start))));
+    }
+
+    void opBudgetCountsSequentialBodiesAndNamesItself() {
+        const std::string e = errorOf([] { modelFromJson(sequentialBodyJson(100001), "body.json"); });
+        QVERIFY2(e.find("body.json: ops: ") == 0, e.c_str());
+        QVERIFY2(e.find("100003 ops") != std::string::npos, e.c_str()); // input, sequential op, body
+        QVERIFY2(e.find("limit ops = 100000") != std::string::npos, e.c_str());
+        QVERIFY2(e.find("IOSCOPE_MAX_OPS") != std::string::npos, e.c_str());
+        qputenv("IOSCOPE_MAX_OPS", "200000"); // raised: the same file loads
+        const Graph g = modelFromJson(sequentialBodyJson(100001), "body.json");
+        qunsetenv("IOSCOPE_MAX_OPS");
+        QCOMPARE(int(g.op(1).body.size()), 100001);
+    }
+
+    void fileBudgetNamesItself() {
+        const std::string file = path("large.json");
+        writeFileAtomically(file, std::string(3 << 20, ' '));
+        qputenv("IOSCOPE_MAX_JSON_MB", "2");
+        const std::string e = errorOf([&] { loadModelFile(file); });
+        qunsetenv("IOSCOPE_MAX_JSON_MB");
+        QVERIFY2(e.find("json_file_mb = 2 MiB") != std::string::npos, e.c_str());
+        QVERIFY2(e.find("IOSCOPE_MAX_JSON_MB") != std::string::npos, e.c_str());
+    }
+
 #ifdef IOSCOPE_HAVE_ONNX
+    void externalDataStaysInTheModelsFolder() {
+        QTemporaryDir outside;
+        const std::string secret = (outside.path() + "/secret.bin").toStdString();
+        writeFileAtomically(secret, std::string(64, 'x'));
+        const std::string folder = path("linked");
+        QVERIFY(QDir().mkpath(QString::fromStdString(folder)));
+        QCOMPARE(::symlink(secret.c_str(), (folder + "/weights.bin").c_str()), 0);
+        onnxtest::ModelBuilder b({1, 4, 2, 2});
+        b.external("W", {4, 4, 1, 1}, "weights.bin", 0);
+        b.node("Conv", {"x", "W"}, {"y"});
+        b.output("y", {1, 4, 2, 2});
+        b.save(folder + "/model.onnx");
+        const std::string e = errorOf([&] { importOnnx(folder + "/model.onnx"); });
+        QVERIFY2(e.find("outside the model's folder") != std::string::npos, e.c_str());
+        // A link that stays inside the folder is followed.
+        ::unlink((folder + "/weights.bin").c_str());
+        writeFileAtomically(folder + "/real.bin", std::string(64, '\0'));
+        QCOMPARE(::symlink("real.bin", (folder + "/weights.bin").c_str()), 0);
+        importOnnx(folder + "/model.onnx");
+    }
+
+    void externalWeightsHaveABudget() {
+        // A sparse 8 GiB weights file: refused before a byte is read, naming the budget.
+        const std::string folder = path("sparse");
+        QVERIFY(QDir().mkpath(QString::fromStdString(folder)));
+        const int fd = ::open((folder + "/weights.bin").c_str(), O_CREAT | O_WRONLY, 0644);
+        QVERIFY(fd >= 0);
+        QCOMPARE(::ftruncate(fd, 8LL << 30), 0);
+        ::close(fd);
+        onnxtest::ModelBuilder b({1, 32768, 1, 1});
+        b.external("W", {65536, 32768, 1, 1}, "weights.bin", 0);
+        b.node("Conv", {"x", "W"}, {"y"});
+        b.output("y", {1, 65536, 1, 1});
+        b.save(folder + "/model.onnx");
+        const auto start = std::chrono::steady_clock::now();
+        const std::string e = errorOf([&] { importOnnx(folder + "/model.onnx"); });
+        QVERIFY2(e.find("weights_mb = 2048 MiB") != std::string::npos, e.c_str());
+        QVERIFY2(e.find("IOSCOPE_MAX_WEIGHTS_MB") != std::string::npos, e.c_str());
+        QVERIFY2(secondsSince(start) < 2, qPrintable(QString::number(secondsSince(start))));
+    }
+
     void onnxArithmeticIsChecked() {
         using I64s = std::vector<std::int64_t>;
         { // Reshape to [2^40, 2^40]: refused, not overflowed
