@@ -250,6 +250,24 @@ class TestOnnxModern : public QObject {
                 for (int j = 0; j < 6; ++j) QCOMPARE(y.at(0, c, i, j), in[0].at(0, source[c], i / 2, j / 2));
     }
 
+    // timm's NASNet shifts a path by a pixel: ZeroPad2d((-1, 1, -1, 1)) crops the first row and
+    // column and pads one after: a slice, then a pad.
+    void negativePadsCropThenPad() {
+        ModelBuilder b({1, 2, 4, 4});
+        b.initInts("pads", {0, 0, -1, -1, 0, 0, 1, 1});
+        b.node("Pad", {"x", "pads"}, {"y"}, "shift");
+        b.output("y", {1, 2, 4, 4});
+        const Graph g = load(b);
+        QCOMPARE(g.op(g.find("shift_crop")).slice, (SliceBox{0, 1, 1, 2, 3, 3, 1, 1}));
+        QCOMPARE(g.op(g.find("shift")).pad, (PadSpec{0, 0, 1, 1, PadMode::Constant, 0.0f}));
+        const std::vector<Tensor> in = seededInputs(g, 1, 3);
+        const Tensor y = CpuExecutor(g, 7).run(trivialSequentialSchedule(g), in).outputs.front();
+        for (int c = 0; c < 2; ++c)
+            for (int i = 0; i < 4; ++i)
+                for (int j = 0; j < 4; ++j)
+                    QCOMPARE(y.at(0, c, i, j), i < 3 && j < 3 ? in[0].at(0, c, i + 1, j + 1) : 0.0f);
+    }
+
     void refusalsNameNodeOpOpsetAndWhat() {
         ModelBuilder b;
         b.node("LpNormalization", {"x"}, {"y"}, "normalize");
