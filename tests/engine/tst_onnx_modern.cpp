@@ -19,6 +19,7 @@
 #include "util/errors.h"
 
 #include <cmath>
+#include <map>
 
 using namespace ioscope;
 using onnxtest::ModelBuilder;
@@ -331,10 +332,24 @@ class TestOnnxModern : public QObject {
             QElapsedTimer timer;
             timer.start();
             Graph g;
+            // Networks with an operator ioscope does not support yet must be refused honestly: the
+            // node, the operator and the opset named.
+            static const std::map<QString, std::string> knownRefusals{
+                {"cspresnet50.onnx", "LeakyRelu"}, // LeakyReLU activations
+                {"resnest14d.onnx", "ReduceSum"},  // split attention sums a 5-D view
+            };
             try {
                 g = importOnnx(zoo.filePath(f).toStdString());
             } catch (const InputError& e) {
-                QFAIL(qPrintable(f + ": " + e.what()));
+                const std::string what = e.what();
+                const auto known = knownRefusals.find(f);
+                if (known == knownRefusals.end()) QFAIL(qPrintable(f + ": " + e.what()));
+                QVERIFY2(what.find("(" + known->second + ", opset ") != std::string::npos &&
+                             what.find("node '") != std::string::npos &&
+                             what.find("unsupported operator") != std::string::npos,
+                         e.what());
+                qInfo("%s: refused as expected: %s", qPrintable(f), e.what());
+                continue;
             }
             const qint64 importMs = timer.elapsed();
             QVERIFY(!g.units().empty());
