@@ -185,19 +185,40 @@ void convertPad(ImportState& state, const onnx::NodeProto& node, const std::stri
     if (pads[0] || pads[1] || pads[4] || pads[5])
         throw InputError("padding the batch or channel axes is not supported");
     for (auto p : pads)
-        if (p < 0) throw InputError("negative pads (cropping) are not supported");
+        if (p < -kMaxDim || p > kMaxDim) throw InputError("pad " + std::to_string(p) + " is out of range");
     PadSpec spec;
-    spec.top = int(std::min<std::int64_t>(pads[2], kMaxDim + 1LL)),
-    spec.left = int(std::min<std::int64_t>(pads[3], kMaxDim + 1LL));
-    spec.bottom = int(std::min<std::int64_t>(pads[6], kMaxDim + 1LL)),
-    spec.right = int(std::min<std::int64_t>(pads[7], kMaxDim + 1LL));
+    spec.top = int(std::max<std::int64_t>(pads[2], 0)), spec.left = int(std::max<std::int64_t>(pads[3], 0));
+    spec.bottom = int(std::max<std::int64_t>(pads[6], 0)),
+    spec.right = int(std::max<std::int64_t>(pads[7], 0));
     spec.value = value;
     if (mode == "reflect")
         spec.mode = PadMode::Reflect;
     else if (mode != "constant")
         throw InputError("pad mode '" + mode + "' is not supported (constant and reflect are)");
-    if (!spec.top && !spec.left && !spec.bottom && !spec.right) return bindOutput(state, node, x);
-    Op op = newOp(opName, OpKind::Pad, {x.op});
+    // Negative pads crop (timm's NASNet shifts a path by one pixel with ZeroPad2d(-1, 1, -1, 1)):
+    // a slice first, then the positive padding.
+    const Shape in = state.shapeOf(x);
+    const std::int64_t cropTop = std::max<std::int64_t>(-pads[2], 0),
+                       cropLeft = std::max<std::int64_t>(-pads[3], 0),
+                       cropBottom = std::max<std::int64_t>(-pads[6], 0),
+                       cropRight = std::max<std::int64_t>(-pads[7], 0);
+    Value source = x;
+    if (cropTop || cropLeft || cropBottom || cropRight) {
+        if (cropTop + cropBottom >= in.h || cropLeft + cropRight >= in.w)
+            throw InputError("negative pads crop the whole " + in.str() + " input");
+        Op crop = newOp(opName + "_crop", OpKind::Slice, {x.op});
+        crop.slice = SliceBox{0,
+                              int(cropTop),
+                              int(cropLeft),
+                              in.c,
+                              int(in.h - cropTop - cropBottom),
+                              int(in.w - cropLeft - cropRight),
+                              1,
+                              1};
+        source.op = state.addOp(std::move(crop));
+    }
+    if (!spec.top && !spec.left && !spec.bottom && !spec.right) return bindOutput(state, node, source);
+    Op op = newOp(opName, OpKind::Pad, {source.op});
     op.pad = spec;
     bindOutput(state, node, {state.addOp(std::move(op)), 4, nullptr});
 }

@@ -47,7 +47,9 @@ const std::map<std::string, Support>& supportTable() {
         {"Constant", {"yes", ""}},
         {"Slice", {"yes", "channel and spatial (positive steps); any on constants"}},
         {"Split", {"yes", "channel or spatial: one slice unit per output"}},
-        {"Pad", {"partly", "constant and reflect over H, W; folded into the conv/pool window where exact"}},
+        {"Pad",
+         {"partly", "constant and reflect over H, W (negative pads crop); folded into the conv/pool window "
+                    "where exact"}},
         {"Resize",
          {"partly", "nearest and linear; half_pixel, pytorch_half_pixel, asymmetric, align_corners"}},
         {"ReduceMean", {"partly", "spatial axes (2, 3): a global average pool"}},

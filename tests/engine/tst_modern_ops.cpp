@@ -50,11 +50,11 @@ class TestModernOps : public QObject {
         inferShape(o, {{4, 5, 6}}, "");
         QCOMPARE(o.out, (Shape{2, 2, 2}));
         const Tensor y = sliceBox(positions(4, 5, 6), o.slice);
-        // channel 1, rows 1 and 3, columns 0 and 3
-        QCOMPARE(y.at(0, 0, 0, 0), 111.0f);
-        QCOMPARE(y.at(0, 0, 0, 1), 114.0f);
-        QCOMPARE(y.at(0, 0, 1, 0), 131.0f);
-        QCOMPARE(y.at(0, 1, 1, 1), 234.0f);
+        // channels 1 and 2, rows 1 and 3, columns 0 and 3
+        QCOMPARE(y.at(0, 0, 0, 0), 110.0f);
+        QCOMPARE(y.at(0, 0, 0, 1), 113.0f);
+        QCOMPARE(y.at(0, 0, 1, 0), 130.0f);
+        QCOMPARE(y.at(0, 1, 1, 1), 233.0f);
         o.slice = SliceBox{3, 0, 0, 2, 1, 1, 1, 1}; // channels 3..4 of 4
         QVERIFY_THROWS_EXCEPTION(InputError, inferShape(o, {{4, 5, 6}}, ""));
         // Slices read only their box: the metric's bytes are input box + output.

@@ -19,6 +19,7 @@
 #include "util/errors.h"
 
 #include <cmath>
+#include <map>
 
 using namespace ioscope;
 using onnxtest::ModelBuilder;
@@ -250,6 +251,24 @@ class TestOnnxModern : public QObject {
                 for (int j = 0; j < 6; ++j) QCOMPARE(y.at(0, c, i, j), in[0].at(0, source[c], i / 2, j / 2));
     }
 
+    // timm's NASNet shifts a path by a pixel: ZeroPad2d((-1, 1, -1, 1)) crops the first row and
+    // column and pads one after: a slice, then a pad.
+    void negativePadsCropThenPad() {
+        ModelBuilder b({1, 2, 4, 4});
+        b.initInts("pads", {0, 0, -1, -1, 0, 0, 1, 1});
+        b.node("Pad", {"x", "pads"}, {"y"}, "shift");
+        b.output("y", {1, 2, 4, 4});
+        const Graph g = load(b);
+        QCOMPARE(g.op(g.find("shift_crop")).slice, (SliceBox{0, 1, 1, 2, 3, 3, 1, 1}));
+        QCOMPARE(g.op(g.find("shift")).pad, (PadSpec{0, 0, 1, 1, PadMode::Constant, 0.0f}));
+        const std::vector<Tensor> in = seededInputs(g, 1, 3);
+        const Tensor y = CpuExecutor(g, 7).run(trivialSequentialSchedule(g), in).outputs.front();
+        for (int c = 0; c < 2; ++c)
+            for (int i = 0; i < 4; ++i)
+                for (int j = 0; j < 4; ++j)
+                    QCOMPARE(y.at(0, c, i, j), i < 3 && j < 3 ? in[0].at(0, c, i + 1, j + 1) : 0.0f);
+    }
+
     void refusalsNameNodeOpOpsetAndWhat() {
         ModelBuilder b;
         b.node("LpNormalization", {"x"}, {"y"}, "normalize");
@@ -266,12 +285,12 @@ class TestOnnxModern : public QObject {
                      e.find("alpha") != std::string::npos,
                  e.c_str());
         ModelBuilder p;
-        p.initInts("pads", {0, 0, -1, 0, 0, 0, 0, 0});
-        p.node("Pad", {"x", "pads"}, {"y"}, "crop");
-        p.output("y", {1, 3, 7, 8});
+        p.initInts("pads", {0, 1, 0, 0, 0, 0, 0, 0});
+        p.node("Pad", {"x", "pads"}, {"y"}, "channels");
+        p.output("y", {1, 4, 8, 8});
         e = errorOf(p);
-        QVERIFY2(e.find("node 'crop' (Pad, opset 17)") != std::string::npos &&
-                     e.find("negative") != std::string::npos,
+        QVERIFY2(e.find("node 'channels' (Pad, opset 17)") != std::string::npos &&
+                     e.find("channel axes is not supported") != std::string::npos,
                  e.c_str());
         ModelBuilder r;
         r.init("scales", {4}, std::vector<float>{1, 1, 2, 2});
@@ -313,10 +332,24 @@ class TestOnnxModern : public QObject {
             QElapsedTimer timer;
             timer.start();
             Graph g;
+            // Networks with an operator ioscope does not support yet must be refused honestly: the
+            // node, the operator and the opset named.
+            static const std::map<QString, std::string> knownRefusals{
+                {"cspresnet50.onnx", "LeakyRelu"}, // LeakyReLU activations
+                {"resnest14d.onnx", "ReduceSum"},  // split attention sums a 5-D view
+            };
             try {
                 g = importOnnx(zoo.filePath(f).toStdString());
             } catch (const InputError& e) {
-                QFAIL(qPrintable(f + ": " + e.what()));
+                const std::string what = e.what();
+                const auto known = knownRefusals.find(f);
+                if (known == knownRefusals.end()) QFAIL(qPrintable(f + ": " + e.what()));
+                QVERIFY2(what.find("(" + known->second + ", opset ") != std::string::npos &&
+                             what.find("node '") != std::string::npos &&
+                             what.find("unsupported operator") != std::string::npos,
+                         e.what());
+                qInfo("%s: refused as expected: %s", qPrintable(f), e.what());
+                continue;
             }
             const qint64 importMs = timer.elapsed();
             QVERIFY(!g.units().empty());
