@@ -14,13 +14,26 @@
 #include <nlohmann/json.hpp>
 
 namespace ioscope::cli {
+namespace {
+
+// An ensemble's members: [{name, ops}] with the scheduling units of each.
+nlohmann::json membersJson(const Graph& g) {
+    std::vector<int> ops(g.members().size(), 0);
+    for (OpId u : g.units())
+        if (const int m = g.op(u).member; m >= 0 && size_t(m) < ops.size()) ++ops[size_t(m)];
+    nlohmann::json out = nlohmann::json::array();
+    for (size_t i = 0; i < ops.size(); ++i) out.push_back({{"name", g.members()[i]}, {"ops", ops[i]}});
+    return out;
+}
+
+} // namespace
 
 int runInfo(const ArgVector& argv) {
     const Args args(argv, {"--input"}, {"--json", "--no-fuse"});
     args.expectPositionals(1, "info MODEL [--input 1xCxHxW] [--json]");
     std::vector<std::string> notes;
     const std::string model = args.positional(0, "MODEL");
-    const Graph g = loadModel(model, modelLoadOptions(args, model, &notes));
+    const Graph g = loadModelSpec(model, modelLoadOptions(args, model, &notes));
 
     const ModelTotals totals = modelTotals(g);
     const int edges = totals.edges;
@@ -55,6 +68,7 @@ int runInfo(const ArgVector& argv) {
         j["critical_path_ops"] = critical.ops.size();
         j["hash"] = g.contentHash();
         j["notes"] = notes;
+        if (!g.members().empty()) j["members"] = membersJson(g);
         std::cout << json::dump(j, 2) << "\n";
         return 0;
     }
@@ -68,6 +82,13 @@ int runInfo(const ArgVector& argv) {
     std::printf("GFLOPs     %.3f\n", flops / 1e9);
     std::printf("params     %.2f M\n", double(params) / 1e6);
     std::printf("critical   %zu ops, %.3f GFLOPs\n", critical.ops.size(), critical.flops / 1e9);
+    if (!g.members().empty()) {
+        std::printf("members   ");
+        const nlohmann::json members = membersJson(g);
+        for (const auto& m : members)
+            std::printf(" %s (%d ops)", printable(m["name"].get<std::string>()).c_str(), m["ops"].get<int>());
+        std::printf("\n");
+    }
     std::printf("kinds     ");
     for (const auto& [k, n] : kinds) std::printf(" %s=%d", k.c_str(), n);
     std::printf("\nantichain ");

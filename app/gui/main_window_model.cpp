@@ -141,7 +141,7 @@ void MainWindow::rebuildTimelineLanes() {
     // The current run first (it drives the DAG lighting), then the newest run of each other kind.
     std::vector<const ScheduleRun*> shown;
     if (const ScheduleRun* cur = document_->currentRun()) shown.push_back(cur);
-    for (SchedulerKind k : {SchedulerKind::Ios, SchedulerKind::Wavefront, SchedulerKind::Sequential}) {
+    for (SchedulerKind k : allSchedulerKinds()) {
         const ScheduleRun* r = document_->latestOf(k);
         if (r && std::find(shown.begin(), shown.end(), r) == shown.end()) shown.push_back(r);
     }
