@@ -111,7 +111,7 @@ void MainWindow::onSearchFinished(const std::vector<ScheduleRun>& runs) {
                 .arg(r->stats.complete
                          ? QString()
                          : tr("\nStopped at the time limit: %1 of %2 parts searched exactly, the others took "
-                              "the better of sequential and wavefront (not exact)")
+                              "the best of the fast schedulers (not exact)")
                                .arg(r->stats.partsExact)
                                .arg(r->stats.parts))
                 .arg(r->origin == "ios" ? QString()

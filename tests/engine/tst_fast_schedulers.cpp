@@ -67,7 +67,7 @@ class TestFastSchedulers : public QObject {
 };
 
 void TestFastSchedulers::namesRoundTrip() {
-    for (FastScheduler s : allFastSchedulers()) QCOMPARE(fastSchedulerFromString(toString(s)), s);
+    for (FastScheduler s : allFastSchedulers()) QVERIFY(fastSchedulerFromString(toString(s)) == s);
     QVERIFY(!fastSchedulerFromString("ios"));
     QVERIFY(fastSchedulerNamesText().find("nimble") != std::string::npos);
 }
@@ -92,7 +92,7 @@ void TestFastSchedulers::validOnRandomDags() {
             validateSchedule(g, r.schedule, std::string(toString(s)));
             for (const Stage& st : r.schedule.stages) {
                 QVERIFY(static_cast<int>(st.groups.size()) <= o.maxStreams);
-                QCOMPARE(st.strategy, Strategy::Concurrent);
+                QVERIFY(st.strategy == Strategy::Concurrent);
             }
             QVERIFY(std::abs(predictLatencyMs(g, r.schedule, cost, o.run) - r.latencyMs) < 1e-9);
             QCOMPARE(r.origin, std::string(toString(s)));
