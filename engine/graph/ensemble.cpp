@@ -3,6 +3,7 @@
 
 #include "util/errors.h"
 
+#include <algorithm>
 #include <set>
 
 namespace ioscope {
@@ -69,11 +70,44 @@ Graph buildEnsemble(const std::vector<EnsembleMember>& members, EnsembleInputs i
         }
         shared = out.addInput("input", first->inputShape);
     }
-    std::vector<Op> ops;
+    // Ops interleaved by relative depth (an op's longest path from the inputs over its
+    // member's deepest), so the members' ops at the same stage of their networks sit close in
+    // the topological order: parts of a search (consecutive in that order) then hold several
+    // members side by side instead of one member after another. Depth grows along every edge,
+    // so the order stays topological.
+    struct Slot {
+        double depth;
+        size_t member;
+        OpId id;
+    };
+    std::vector<Slot> order;
     for (size_t k = 0; k < members.size(); ++k) {
         const Graph& g = *members[k].graph;
-        std::vector<OpId> remap(static_cast<size_t>(g.size()), -1);
+        std::vector<int> level(static_cast<size_t>(g.size()), 0);
+        int deepest = 1;
         for (OpId id = 0; id < g.size(); ++id) {
+            for (OpId p : g.predecessors(id))
+                level[static_cast<size_t>(id)] =
+                    std::max(level[static_cast<size_t>(id)], level[static_cast<size_t>(p)] + 1);
+            deepest = std::max(deepest, level[static_cast<size_t>(id)]);
+        }
+        for (OpId id = 0; id < g.size(); ++id)
+            order.push_back({double(level[static_cast<size_t>(id)]) / deepest, k, id});
+    }
+    std::sort(order.begin(), order.end(), [](const Slot& a, const Slot& b) {
+        return a.depth != b.depth     ? a.depth < b.depth
+               : a.member != b.member ? a.member < b.member
+                                      : a.id < b.id;
+    });
+    std::vector<std::vector<OpId>> remaps(members.size());
+    for (size_t k = 0; k < members.size(); ++k)
+        remaps[k].assign(static_cast<size_t>(members[k].graph->size()), -1);
+    for (const Slot& slot : order) {
+        const size_t k = slot.member;
+        const Graph& g = *members[k].graph;
+        std::vector<OpId>& remap = remaps[k];
+        {
+            const OpId id = slot.id;
             Op op = g.op(id);
             if (op.kind == OpKind::Input && shared >= 0) {
                 remap[static_cast<size_t>(id)] = shared;

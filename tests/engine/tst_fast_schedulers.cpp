@@ -42,11 +42,16 @@ void checkStreamsArePaths(const Graph& g, const std::vector<std::vector<OpId>>& 
     QVERIFY(seen == units);
 }
 
-bool maxEqual(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (a[i].data != b[i].data) return false;
-    return true;
+// What ensemble output `id` computes alone: the same-named output of its member's own run.
+const Tensor& aloneOutput(const Graph& e, OpId id, const std::vector<const CpuRunResult*>& runs,
+                          const std::vector<const Graph*>& graphs) {
+    const Op& op = e.op(id);
+    const auto m = static_cast<size_t>(op.member);
+    const std::string name = op.name.substr(op.name.find('/') + 1);
+    const CpuRunResult& run = *runs.at(m);
+    for (size_t k = 0; k < run.outputIds.size(); ++k)
+        if (graphs.at(m)->op(run.outputIds[k]).name == name) return run.outputs[k];
+    throw std::runtime_error("no output named " + name);
 }
 
 } // namespace
@@ -273,16 +278,10 @@ void TestFastSchedulers::ensembleRunsLikeItsMembers() {
                               fastSchedule(FastScheduler::Nimble, e, cost, o).schedule}) {
         validateSchedule(e, s, "ensemble");
         const CpuRunResult together = ex.run(s, ine);
-        // Outputs in graph order: a's, then b's, then a#2's.
-        const size_t na = alone_a.outputs.size(), nb = alone_b.outputs.size();
-        QCOMPARE(together.outputs.size(), 2 * na + nb);
-        const std::vector<Tensor> outA(together.outputs.begin(), together.outputs.begin() + long(na));
-        const std::vector<Tensor> outB(together.outputs.begin() + long(na),
-                                       together.outputs.begin() + long(na + nb));
-        const std::vector<Tensor> outA2(together.outputs.begin() + long(na + nb), together.outputs.end());
-        QVERIFY(maxEqual(outA, alone_a.outputs));
-        QVERIFY(maxEqual(outB, alone_b.outputs));
-        QVERIFY(maxEqual(outA2, alone_a.outputs));
+        QCOMPARE(together.outputs.size(), 2 * alone_a.outputs.size() + alone_b.outputs.size());
+        for (size_t k = 0; k < together.outputs.size(); ++k)
+            QVERIFY(together.outputs[k].data ==
+                    aloneOutput(e, together.outputIds[k], {&alone_a, &alone_b, &alone_a}, {&a, &b, &a}).data);
     }
 
     // One shared input: members fed the same tensor compute what they compute alone on it.
@@ -296,9 +295,10 @@ void TestFastSchedulers::ensembleRunsLikeItsMembers() {
     const CpuRunResult both = CpuExecutor(shared).run(iosSchedule(shared, cost, o).schedule, in);
     const CpuRunResult aloneC = CpuExecutor(c).run(trivialSequentialSchedule(c), in);
     const CpuRunResult aloneD = CpuExecutor(d).run(trivialSequentialSchedule(d), in);
-    std::vector<Tensor> expected = aloneC.outputs;
-    expected.insert(expected.end(), aloneD.outputs.begin(), aloneD.outputs.end());
-    QVERIFY(maxEqual(both.outputs, expected));
+    QCOMPARE(both.outputs.size(), aloneC.outputs.size() + aloneD.outputs.size());
+    for (size_t k = 0; k < both.outputs.size(); ++k)
+        QVERIFY(both.outputs[k].data ==
+                aloneOutput(shared, both.outputIds[k], {&aloneC, &aloneD}, {&c, &d}).data);
 }
 
 void TestFastSchedulers::ensembleRejectsBadInput() {
