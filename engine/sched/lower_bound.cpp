@@ -23,12 +23,23 @@ LatencyBound latencyLowerBound(const Graph& g, const std::vector<OpId>& ops, Cos
     } else {
         for (OpId u : d.ops) shared = std::min(shared, singleMs[static_cast<size_t>(u)]);
     }
+    // A model other than the simulated one may cost a merged convolution below its members
+    // alone: an op that could merge with a sibling (same producer) counts nothing on the chain.
+    std::vector<char> mergeable(static_cast<size_t>(d.size()), 0);
+    if (!sim)
+        for (size_t i = 0; i < mergeable.size(); ++i) {
+            const OpId u = d.ops[i];
+            if (g.predecessors(u).size() != 1) continue;
+            for (OpId v : g.successors(g.predecessors(u).front()))
+                if (v != u && mergeRuleViolation(g, {u, v}).empty()) mergeable[i] = 1;
+        }
     std::vector<double> chain(static_cast<size_t>(d.size()), 0);
     double longest = 0;
     for (size_t i = 0; i < chain.size(); ++i) {
         double before = 0;
         for (int p : d.pred[i]) before = std::max(before, chain[static_cast<size_t>(p)]);
-        chain[i] = before + std::max(0.0, singleMs[static_cast<size_t>(d.ops[i])] - shared);
+        chain[i] =
+            before + (mergeable[i] ? 0.0 : std::max(0.0, singleMs[static_cast<size_t>(d.ops[i])] - shared));
         longest = std::max(longest, chain[i]);
     }
     b.criticalPathMs = longest + shared;

@@ -19,7 +19,9 @@ struct LatencyBound {
 // `cost`. With a simulated model each op's own stage boundary is taken off the chain (ops of
 // one chain may share a stage) and the work term is its kernels' SM time, bytes and launches
 // over the device's SMs, bandwidth and front end. With other models the chain keeps the least
-// single-op latency as the most an op can save by sharing a stage, and there is no work term.
+// single-op latency as the most an op can save by sharing a stage, ops that could be merged
+// with a sibling count nothing (a model may cost a merged convolution below its members alone),
+// and there is no work term.
 LatencyBound latencyLowerBound(const Graph& g, const std::vector<OpId>& ops, CostModel& cost,
                                const RunConfig& run, const std::vector<double>& singleMs);
 LatencyBound latencyLowerBound(const Graph& g, CostModel& cost, const RunConfig& run);
