@@ -111,8 +111,10 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
     };
 
     // Past the limit, each remaining part still gets a short try of its own (small parts after
-    // a huge one finish in milliseconds), then takes its fallback.
+    // a huge one finish in milliseconds), then takes its fallback; the tries together end by a
+    // tenth of the limit past it, so many wide parts cannot add up to a long overrun.
     const double limit = options.timeLimitSeconds;
+    const double graceEnd = limit * 1.1;
     double partDeadline = limit;
     const auto overBudget = [&] { return limit > 0 && elapsed() > partDeadline; };
     bool stopped = false;
@@ -123,7 +125,9 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
             const int partSize = static_cast<int>(part.size());
             double partMs = 0;
             std::vector<Stage> stages;
-            if (stopped) partDeadline = elapsed() + std::max(0.01, 0.02 * limit);
+            if (stopped)
+                partDeadline =
+                    std::min(elapsed() + std::max(0.01, 0.02 * limit), std::max(graceEnd, elapsed() + 0.01));
             bool exact = false;
             {
                 try {
