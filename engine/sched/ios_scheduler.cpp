@@ -110,12 +110,12 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
         progress(p);
     };
 
-    // Past the limit, each remaining part still gets a short try of its own (small parts after
-    // a huge one finish in milliseconds), then takes its fallback; the tries together end by a
-    // tenth of the limit past it, so many wide parts cannot add up to a long overrun.
+    // A part's DP stops at nine tenths of the limit; each part after it still gets a short try
+    // of its own (small parts after a huge one finish in milliseconds), then takes its fallback.
+    // The tries end by the limit, so many wide parts cannot add up to an overrun.
     const double limit = options.timeLimitSeconds;
-    const double graceEnd = limit * 1.1;
-    double partDeadline = limit;
+    const double graceEnd = limit;
+    double partDeadline = 0.9 * limit;
     const auto overBudget = [&] { return limit > 0 && elapsed() > partDeadline; };
     bool stopped = false;
     {
