@@ -7,6 +7,7 @@
 //   bench_gpu [--models a,b,...] [--precisions tf32,fp32] [--batches 1,16] [--layout nhwc|nchw]
 //             [--modes graph,stages] [--runs N] [--out DIR] [--budget SECONDS] [-r N] [-s N]
 //             [--search-limit SECONDS (anytime: the best schedule found by then)] [--no-search]
+//             [--schedulers nimble,lios,opara,hios (the fast schedulers also run; "none" for none)]
 // Each row also carries where kernel time goes (transposes, element-wise, convolutions, other),
 // and a summary table is printed last.
 #include "cost/cost_factory.h"
@@ -14,6 +15,7 @@
 #include "exec/gpu_execution.h"
 #include "exec/kernel_classes.h"
 #include "models/model_registry.h"
+#include "sched/fast_schedulers.h"
 #include "sched/scheduler.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
@@ -117,6 +119,7 @@ int main(int argc, char** argv) {
     double budget = 1e9;
     int maxGroupSize = 3, maxGroups = 8; // the IOS search space (r, s)
     double searchLimit = 1e9;            // seconds; a longer IOS search is cancelled and reported as such
+    std::vector<std::string> fastNames = {"nimble", "lios", "opara", "hios"};
     for (int i = 1; i < argc; i += 2) {
         if (!std::strcmp(argv[i], "--no-search")) {
             search = false;
@@ -147,6 +150,8 @@ int main(int argc, char** argv) {
             maxGroupSize = std::atoi(argv[i + 1]);
         else if (!std::strcmp(argv[i], "-s"))
             maxGroups = std::atoi(argv[i + 1]);
+        else if (!std::strcmp(argv[i], "--schedulers"))
+            fastNames = std::string(argv[i + 1]) == "none" ? std::vector<std::string>{} : split(argv[i + 1]);
         else if (!std::strcmp(argv[i], "--search-limit"))
             searchLimit = std::atof(argv[i + 1]);
         else {
@@ -202,6 +207,23 @@ int main(int argc, char** argv) {
                         const char* m = mode == ExecMode::Graph ? "graph" : "stages";
                         row["sequential"][m] = runRow(g, seq, mode, run, runs);
                         row["wavefront"][m] = runRow(g, wave, mode, run, runs);
+                    }
+                    // The fast schedulers (docs/schedulers.md), their single-op latencies from the
+                    // simulated model (no profiling), each schedule executed like the baselines.
+                    for (const std::string& fastName : fastNames) {
+                        const auto kind = fastSchedulerFromString(fastName);
+                        if (!kind) throw InputError("--schedulers: unknown scheduler '" + fastName + "'");
+                        SchedulerOptions fastOptions;
+                        fastOptions.run = run;
+                        const auto estimate = makeCostModel(
+                            status.device.find("H200") != std::string::npos ? "sim:H200" : "sim:H100", run);
+                        const auto fastStart = std::chrono::steady_clock::now();
+                        const ScheduleResult r = fastSchedule(*kind, g, *estimate, fastOptions);
+                        row[fastName]["schedule_s"] = seconds(fastStart);
+                        row[fastName]["sim_predicted_ms"] = r.latencyMs;
+                        for (ExecMode mode : modes)
+                            row[fastName][mode == ExecMode::Graph ? "graph" : "stages"] =
+                                runRow(g, r.schedule, mode, run, runs);
                     }
                     if (!search) {
                         row["ios"]["skipped"] = "--no-search";

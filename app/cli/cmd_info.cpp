@@ -19,6 +19,19 @@
 #include <nlohmann/json.hpp>
 
 namespace ioscope::cli {
+namespace {
+
+// An ensemble's members: [{name, ops}] with the scheduling units of each.
+nlohmann::json membersJson(const Graph& g) {
+    std::vector<int> ops(g.members().size(), 0);
+    for (OpId u : g.units())
+        if (const int m = g.op(u).member; m >= 0 && size_t(m) < ops.size()) ++ops[size_t(m)];
+    nlohmann::json out = nlohmann::json::array();
+    for (size_t i = 0; i < ops.size(); ++i) out.push_back({{"name", g.members()[i]}, {"ops", ops[i]}});
+    return out;
+}
+
+} // namespace
 
 namespace {
 
@@ -61,11 +74,11 @@ int runInfo(const ArgVector& argv) {
     const std::string model = args.positional(0, "MODEL");
     if (args.flag("--ops")) {
         printOperators(model, args.flag("--json"));
-        const Graph g = loadModel(model, modelLoadOptions(args, model, &notes));
+        const Graph g = loadModelSpec(model, modelLoadOptions(args, model, &notes));
         if (!args.flag("--json")) std::printf("import: ok, %zu scheduling units\n", g.units().size());
         return 0;
     }
-    const Graph g = loadModel(model, modelLoadOptions(args, model, &notes));
+    const Graph g = loadModelSpec(model, modelLoadOptions(args, model, &notes));
 
     const ModelTotals totals = modelTotals(g);
     const int edges = totals.edges;
@@ -100,6 +113,7 @@ int runInfo(const ArgVector& argv) {
         j["critical_path_ops"] = critical.ops.size();
         j["hash"] = g.contentHash();
         j["notes"] = notes;
+        if (!g.members().empty()) j["members"] = membersJson(g);
         std::cout << json::dump(j, 2) << "\n";
         return 0;
     }
@@ -113,6 +127,13 @@ int runInfo(const ArgVector& argv) {
     std::printf("GFLOPs     %.3f\n", flops / 1e9);
     std::printf("params     %.2f M\n", double(params) / 1e6);
     std::printf("critical   %zu ops, %.3f GFLOPs\n", critical.ops.size(), critical.flops / 1e9);
+    if (!g.members().empty()) {
+        std::printf("members   ");
+        const nlohmann::json members = membersJson(g);
+        for (const auto& m : members)
+            std::printf(" %s (%d ops)", printable(m["name"].get<std::string>()).c_str(), m["ops"].get<int>());
+        std::printf("\n");
+    }
     std::printf("kinds     ");
     for (const auto& [k, n] : kinds) std::printf(" %s=%d", k.c_str(), n);
     std::printf("\nantichain ");

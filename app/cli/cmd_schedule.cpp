@@ -1,6 +1,7 @@
-// ioscope-cli schedule MODEL [--scheduler ios|wavefront|sequential] [--strategy parallel|merge|both]
-//   [-r N] [-s N] [--cost SPEC] [--batch N] [--precision fp32|tf32|fp16|bf16] [--max-part-size N]
-//   [--max-streams N] [--time-limit SECONDS] [-o SCHEDULE.json] [--json]
+// ioscope-cli schedule MODEL [--scheduler ios|wavefront|sequential|nimble|lios|opara|hios]
+//   [--strategy parallel|merge|both] [-r N] [-s N] [--cost SPEC] [--batch N]
+//   [--precision fp32|tf32|fp16|bf16] [--max-part-size N] [--max-streams N] [--time-limit SECONDS]
+//   [--quiet] [-o SCHEDULE.json] [--json]
 #include "cli_args.h"
 #include "commands.h"
 #include "exec/gpu_execution.h"
@@ -8,6 +9,8 @@
 #include "input_shape.h"
 #include "io/json_reader.h"
 #include "models/model_registry.h"
+#include "sched/fast_schedulers.h"
+#include "sched/lower_bound.h"
 #include "sched/scheduler.h"
 #include "schedule_cli_support.h"
 #include "util/printable.h"
@@ -20,17 +23,19 @@
 namespace ioscope::cli {
 namespace {
 
-// Why the schedule written is not the DP's own: predicted (wavefront) or measured faster.
+// Why the schedule written is not the DP's own: a fast scheduler's predicted, or a baseline
+// measured, faster.
 std::string keptNote(const std::string& origin, bool measured) {
     if (origin == "ios") return "";
     return measured ? " -> the " + origin + " schedule was faster, kept"
-                    : " -> wavefront predicted faster, kept";
+                    : " -> the " + origin + " schedule predicted faster, kept";
 }
 
 // A one-line progress display on stderr, redrawn in place; only for a terminal.
 class ProgressLine {
   public:
-    ProgressLine() : enabled_(isatty(STDERR_FILENO) == 1) {}
+    explicit ProgressLine(bool quiet) : enabled_(!quiet && isatty(STDERR_FILENO) == 1) {}
+    bool enabled() const { return enabled_; }
     ~ProgressLine() { finish(); }
     ProgressCallback callback() {
         if (!enabled_) return {};
@@ -55,15 +60,19 @@ class ProgressLine {
 } // namespace
 
 int runSchedule(const ArgVector& argv) {
-    const Args args(
-        argv,
-        {"--scheduler", "--strategy", "--max-group-size", "--max-groups", "--cost", "--batch", "--precision",
-         "--layout", "--output", "--max-part-size", "--max-streams", "--input", "--time-limit"},
-        {"--json", "--no-fuse"}, {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
+    const Args args(argv,
+                    {"--scheduler", "--strategy", "--max-group-size", "--max-groups", "--cost", "--batch",
+                     "--precision", "--layout", "--output", "--max-part-size", "--max-streams", "--input",
+                     "--time-limit"},
+                    {"--json", "--no-fuse", "--quiet"},
+                    {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
     args.expectPositionals(1, "schedule MODEL [options]");
     const std::string scheduler = args.valueOr("--scheduler", "ios");
-    if (scheduler != "ios" && scheduler != "wavefront" && scheduler != "sequential")
-        throw UsageError{"option --scheduler expects ios, wavefront or sequential, got '" + scheduler + "'"};
+    const std::optional<FastScheduler> fast = fastSchedulerFromString(scheduler);
+    if (scheduler != "ios" && !fast)
+        throw UsageError{"option --scheduler expects ios, " + fastSchedulerNamesText() + ", got '" +
+                         scheduler + "'"};
+    const bool quiet = args.flag("--quiet");
     SchedulerOptions options;
     const std::string strategy = args.valueOr("--strategy", "both");
     const auto strategySet = strategySetFromString(strategy);
@@ -112,17 +121,18 @@ int runSchedule(const ArgVector& argv) {
     // DESIGN.md §4: with live profiling the searched schedule is judged as a whole
     // (exec/search_pipeline.h measures it, the wavefront and the sequential one end to end).
     std::string measuredNote;
+    double schedulerSeconds = 0;
     if (scheduler == "ios") {
         // Know the cost before paying it: the DP's states, counted in well under a second.
         const SearchSizeEstimate size = estimateSearchSize(g, options, 200'000);
-        if (isatty(STDERR_FILENO) == 1 || size.capped)
+        if ((!quiet && isatty(STDERR_FILENO) == 1) || size.capped)
             std::cerr << "ioscope-cli: search size: " << size.summary()
                       << (options.timeLimitSeconds > 0
                               ? "; time limit " + std::to_string(int(options.timeLimitSeconds)) +
                                     " s (--time-limit)"
                               : std::string("; no time limit"))
                       << "\n";
-        ProgressLine line;
+        ProgressLine line(quiet);
         const SearchOutcome outcome = searchSchedule(g, *cost, options, line.callback());
         const ScheduleResult& r = outcome.result;
         line.finish();
@@ -130,10 +140,20 @@ int runSchedule(const ArgVector& argv) {
         doc.latencyMs = r.latencyMs;
         doc.search = ScheduleSearchInfo{r.stats.states,  r.stats.transitions, r.stats.stagesCosted,
                                         r.stats.seconds, r.stats.complete,    options.timeLimitSeconds};
+        if (r.stats.lowerBoundMs > 0) {
+            doc.search->lowerBoundMs = r.stats.lowerBoundMs;
+            doc.search->gap = gapToBound(r.latencyMs, r.stats.lowerBoundMs);
+        }
         if (!r.stats.complete)
             std::cerr << "ioscope-cli: note: the time limit (" << options.timeLimitSeconds
                       << " s) stopped the search: " << r.stats.partsExact << " of " << r.stats.parts
-                      << " parts searched exactly, the others took the better of sequential and wavefront\n";
+                      << " parts searched exactly, the others took the best of the fast schedulers\n";
+        if (line.enabled())
+            std::fprintf(stderr,
+                         "ioscope-cli: searched in %.2f s: %.4f ms (%s), lower bound %.4f ms, gap %.1f%%%s\n",
+                         r.stats.seconds, r.latencyMs, r.origin.c_str(), r.stats.lowerBoundMs,
+                         100 * gapToBound(r.latencyMs, r.stats.lowerBoundMs),
+                         r.stats.complete ? "" : " (stopped at the time limit)");
         origin = outcome.origin;
         if (outcome.measured) {
             MeasuredLatency m;
@@ -145,10 +165,15 @@ int runSchedule(const ArgVector& argv) {
             measuredNote = outcome.measured->note;
         }
     } else {
-        doc.schedule =
-            scheduler == "wavefront" ? wavefrontSchedule(g, options.maxStreams) : sequentialSchedule(g);
-        doc.latencyMs = predictLatencyMs(g, doc.schedule, *cost, options.run);
+        const ScheduleResult r = fastSchedule(*fast, g, *cost, options);
+        doc.schedule = r.schedule;
+        doc.latencyMs = r.latencyMs;
+        schedulerSeconds = r.stats.seconds;
     }
+    if (doc.search) schedulerSeconds = doc.search->seconds;
+    const double lowerBoundMs = doc.search && doc.search->lowerBoundMs
+                                    ? *doc.search->lowerBoundMs
+                                    : latencyLowerBound(g, *cost, options.run).boundMs;
     const double sequentialMs = predictLatencyMs(g, sequentialSchedule(g), *cost, options.run);
     const double wavefrontMs =
         predictLatencyMs(g, wavefrontSchedule(g, options.maxStreams), *cost, options.run);
@@ -169,6 +194,9 @@ int runSchedule(const ArgVector& argv) {
         j["latency_ms"] = *doc.latencyMs;
         j["sequential_ms"] = sequentialMs;
         j["wavefront_ms"] = wavefrontMs;
+        j["lower_bound_ms"] = lowerBoundMs;
+        j["gap"] = gapToBound(*doc.latencyMs, lowerBoundMs);
+        j["scheduler_seconds"] = schedulerSeconds;
         j["stages"] = stagesJson(g, doc.schedule);
         if (doc.measured) {
             j["measured_ms"] = *doc.measured->medianMs;
@@ -180,7 +208,9 @@ int runSchedule(const ArgVector& argv) {
                            {"stages_measured", doc.search->stagesCosted},
                            {"seconds", doc.search->seconds},
                            {"complete", doc.search->complete},
-                           {"time_limit_s", doc.search->timeLimitSeconds}};
+                           {"time_limit_s", doc.search->timeLimitSeconds},
+                           {"lower_bound_ms", lowerBoundMs},
+                           {"gap", gapToBound(*doc.latencyMs, lowerBoundMs)}};
         std::cout << json::dump(j, 2) << "\n";
         return 0;
     }
@@ -194,6 +224,8 @@ int runSchedule(const ArgVector& argv) {
     std::printf("stages      %zu\n", doc.schedule.stages.size());
     std::printf("latency     %.4f ms (sequential %.4f ms, %.3fx; wavefront %.4f ms, %.3fx)\n", *doc.latencyMs,
                 sequentialMs, sequentialMs / *doc.latencyMs, wavefrontMs, wavefrontMs / *doc.latencyMs);
+    std::printf("bound       %.4f ms lower bound (critical path, work); gap %.2f%%; scheduled in %.3f s\n",
+                lowerBoundMs, 100 * gapToBound(*doc.latencyMs, lowerBoundMs), schedulerSeconds);
     if (doc.search)
         std::printf("search      %lld states, %lld transitions, %lld stages costed, %.3f s%s\n",
                     doc.search->states, doc.search->transitions, doc.search->stagesCosted,

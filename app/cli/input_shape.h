@@ -17,6 +17,10 @@ Shape parseInputShape(const std::string& text);
 ModelLoadOptions modelLoadOptions(const Args& args, const std::string& model,
                                   std::vector<std::string>* notes);
 
+// Loads a MODEL spec: a bundled name, a model JSON or ONNX file, or several of them joined by
+// '+' (an ensemble with independent inputs, graph/ensemble.h; "shared:a+b" feeds them one input).
+Graph loadModelSpec(const std::string& spec, const ModelLoadOptions& options);
+
 // Loads the MODEL positional at `index` with --input applied and prints the loader's notes
 // (e.g. "weights absent, generated") on stderr as "ioscope-cli: note: ...".
 Graph loadModelFromArgs(const Args& args, size_t index = 0);

@@ -15,7 +15,8 @@ constexpr const char* kUsage = R"(usage: ioscope-cli COMMAND [ARGS]
 
 commands:
   info MODEL [--json]                     ops, edges, width, blocks, FLOPs
-  schedule MODEL [--scheduler ios|wavefront|sequential] [--strategy parallel|merge|both]
+  schedule MODEL [--scheduler ios|wavefront|sequential|nimble|lios|opara|hios]
+           [--strategy parallel|merge|both] [--time-limit SECONDS] [--quiet]
            [-r N] [-s N] [--cost sim[:DEVICE]|gpu|cache:FILE] [--batch N]
            [--precision fp32|tf32|fp16|bf16] [-o SCHEDULE.json] [--json]
   evaluate MODEL SCHEDULE.json [--cost ...] [--json]

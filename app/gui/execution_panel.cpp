@@ -124,7 +124,7 @@ ExecutionPanel::ExecutionPanel(Document* document, QWidget* parent)
 void ExecutionPanel::execute() {
     if (!available_ || !document_->hasModel()) return;
     std::vector<ExecutionJob::Item> items;
-    for (SchedulerKind k : {SchedulerKind::Ios, SchedulerKind::Wavefront, SchedulerKind::Sequential})
+    for (SchedulerKind k : allSchedulerKinds())
         if (const ScheduleRun* r = document_->latestOf(k)) items.push_back({r->id, r->schedule});
     if (items.empty()) {
         status_->setText(tr("Run a search first."));
@@ -149,7 +149,7 @@ void ExecutionPanel::refresh() {
     QList<widgets::LatencyBar> bars;
     int baseline = -1;
     const ScheduleRun* detail = nullptr;
-    for (SchedulerKind k : {SchedulerKind::Ios, SchedulerKind::Wavefront, SchedulerKind::Sequential}) {
+    for (SchedulerKind k : allSchedulerKinds()) {
         const ScheduleRun* r = document_->latestOf(k);
         if (!r || !r->measured) continue;
         if (k == SchedulerKind::Sequential) baseline = int(bars.size());

@@ -111,7 +111,7 @@ void MainWindow::onSearchFinished(const std::vector<ScheduleRun>& runs) {
                 .arg(r->stats.complete
                          ? QString()
                          : tr("\nStopped at the time limit: %1 of %2 parts searched exactly, the others took "
-                              "the better of sequential and wavefront (not exact)")
+                              "the best of the fast schedulers (not exact)")
                                .arg(r->stats.partsExact)
                                .arg(r->stats.parts))
                 .arg(r->origin == "ios" ? QString()
@@ -141,7 +141,7 @@ void MainWindow::rebuildTimelineLanes() {
     // The current run first (it drives the DAG lighting), then the newest run of each other kind.
     std::vector<const ScheduleRun*> shown;
     if (const ScheduleRun* cur = document_->currentRun()) shown.push_back(cur);
-    for (SchedulerKind k : {SchedulerKind::Ios, SchedulerKind::Wavefront, SchedulerKind::Sequential}) {
+    for (SchedulerKind k : allSchedulerKinds()) {
         const ScheduleRun* r = document_->latestOf(k);
         if (r && std::find(shown.begin(), shown.end(), r) == shown.end()) shown.push_back(r);
     }

@@ -12,6 +12,14 @@ QString toDisplayString(SchedulerKind kind) {
         return QStringLiteral("Wavefront");
     case SchedulerKind::Sequential:
         return QStringLiteral("Sequential");
+    case SchedulerKind::Nimble:
+        return QStringLiteral("Nimble");
+    case SchedulerKind::Lios:
+        return QStringLiteral("LIOS");
+    case SchedulerKind::Opara:
+        return QStringLiteral("Opara");
+    case SchedulerKind::Hios:
+        return QStringLiteral("HIOS");
     }
     return {};
 }
@@ -25,7 +33,18 @@ std::optional<SchedulerKind> schedulerKindFromString(const QString& s) {
     if (k == QLatin1String("ios")) return SchedulerKind::Ios;
     if (k == QLatin1String("wavefront")) return SchedulerKind::Wavefront;
     if (k == QLatin1String("sequential")) return SchedulerKind::Sequential;
+    if (k == QLatin1String("nimble")) return SchedulerKind::Nimble;
+    if (k == QLatin1String("lios")) return SchedulerKind::Lios;
+    if (k == QLatin1String("opara")) return SchedulerKind::Opara;
+    if (k == QLatin1String("hios")) return SchedulerKind::Hios;
     return std::nullopt;
+}
+
+const std::vector<SchedulerKind>& allSchedulerKinds() {
+    static const std::vector<SchedulerKind> all{
+        SchedulerKind::Ios,  SchedulerKind::Wavefront, SchedulerKind::Sequential, SchedulerKind::Nimble,
+        SchedulerKind::Lios, SchedulerKind::Opara,     SchedulerKind::Hios};
+    return all;
 }
 
 QString SearchRequest::describe() const {

@@ -13,7 +13,10 @@
 
 namespace ioscope::app {
 
-enum class SchedulerKind { Ios, Wavefront, Sequential };
+// IOS and the fast schedulers of sched/fast_schedulers.h (docs/schedulers.md).
+enum class SchedulerKind { Ios, Wavefront, Sequential, Nimble, Lios, Opara, Hios };
+// Every kind, IOS first (the panels' and timeline's order).
+const std::vector<SchedulerKind>& allSchedulerKinds();
 QString toDisplayString(SchedulerKind kind);
 QString toCliString(SchedulerKind kind);
 std::optional<SchedulerKind> schedulerKindFromString(const QString& s);

@@ -26,7 +26,12 @@ SearchPanel::SearchPanel(RunTableModel* runs, QWidget* parent) : QWidget(parent)
     scheduler_->addItem(tr("IOS (dynamic program)"), QStringLiteral("ios"));
     scheduler_->addItem(tr("Wavefront"), QStringLiteral("wavefront"));
     scheduler_->addItem(tr("Sequential"), QStringLiteral("sequential"));
-    scheduler_->setToolTip(tr("IOS searches stages with the dynamic program; the baselines are fixed rules"));
+    scheduler_->addItem(tr("Nimble (stream path cover)"), QStringLiteral("nimble"));
+    scheduler_->addItem(tr("LIOS (latency list scheduling)"), QStringLiteral("lios"));
+    scheduler_->addItem(tr("Opara (resource-aware launch order)"), QStringLiteral("opara"));
+    scheduler_->addItem(tr("HIOS (longest-path streams)"), QStringLiteral("hios"));
+    scheduler_->setToolTip(tr("IOS searches stages with the dynamic program; the others are the field's fast "
+                              "schedulers (docs/schedulers.md), in milliseconds"));
 
     strategy_ = new QComboBox(this);
     for (const char* s : {"both", "parallel", "merge"}) strategy_->addItem(QString::fromLatin1(s));
@@ -45,8 +50,8 @@ SearchPanel::SearchPanel(RunTableModel* runs, QWidget* parent) : QWidget(parent)
     timeLimit_->setSuffix(tr(" s"));
     timeLimit_->setSpecialValueText(tr("none"));
     timeLimit_->setToolTip(tr("Past this time the search stops and keeps its best valid schedule: parts the "
-                              "dynamic program finished are exact, the others take the better of sequential "
-                              "and wavefront (0: no limit)"));
+                              "dynamic program finished are exact, the others take the best of the fast "
+                              "schedulers (0: no limit)"));
 
     cost_ = new QComboBox(this);
     cost_->setEditable(true);

@@ -3,6 +3,7 @@
 #include "cost/cost_factory.h"
 #include "exec/search_pipeline.h"
 #include "qt_text.h"
+#include "sched/fast_schedulers.h"
 #include "util/errors.h"
 
 #include <chrono>
@@ -41,8 +42,12 @@ ScheduleRun baseline(const Graph& g, SchedulerKind kind, const SearchRequest& re
     run.request = request;
     run.request.scheduler = kind;
     run.scheduler = kind;
-    run.schedule = kind == SchedulerKind::Sequential ? sequentialSchedule(g)
-                                                     : wavefrontSchedule(g, request.options.maxStreams);
+    if (kind == SchedulerKind::Sequential)
+        run.schedule = sequentialSchedule(g);
+    else if (kind == SchedulerKind::Wavefront)
+        run.schedule = wavefrontSchedule(g, request.options.maxStreams);
+    else if (const auto fast = fastSchedulerFromString(ss(toCliString(kind))))
+        run.schedule = fastSchedule(*fast, g, cost, request.options).schedule;
     costRun(g, run, cost, request.options.run, cancel);
     run.stats.stagesCosted = static_cast<long long>(run.schedule.stages.size());
     run.stats.seconds = std::chrono::duration<double>(Clock::now() - t0).count();

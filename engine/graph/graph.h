@@ -46,6 +46,11 @@ class Graph {
     // Ops that no other op reads (the network outputs).
     std::vector<OpId> outputs() const;
 
+    // Ensembles (graph/ensemble.h): the member networks' names; each op's Op::member indexes
+    // them. Empty for a single network.
+    const std::vector<std::string>& members() const { return members_; }
+    void setMembers(std::vector<std::string> names) { members_ = std::move(names); }
+
     // Stable hash of structure and parameters (not weights): schedules record it.
     std::string contentHash() const;
 
@@ -54,6 +59,7 @@ class Graph {
     std::vector<Op> ops_;
     std::vector<std::vector<OpId>> succ_;
     std::vector<OpId> units_;
+    std::vector<std::string> members_;
     bool finalized_ = false;
 };
 

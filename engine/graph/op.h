@@ -158,6 +158,10 @@ struct Op {
 
     // Optional real weights (ONNX import); executors generate seeded ones when absent.
     std::shared_ptr<const Weights> weights;
+
+    // The member network this op belongs to in an ensemble (Graph::members(); graph/ensemble.h),
+    // -1 in a single network.
+    int member = -1;
 };
 
 // How the inputs meet, for every kind: each inner list is combined element-wise (summed; for

@@ -2,12 +2,16 @@
 // progress, cancellation and statistics.
 #include "analysis/partition.h"
 #include "sched/batched_search.h"
+#include "sched/fast_schedulers.h"
+#include "sched/lower_bound.h"
 #include "sched/part_dp.h"
 #include "sched/scheduler.h"
 #include "util/errors.h"
 
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 namespace ioscope {
 namespace {
@@ -25,46 +29,34 @@ void checkOptions(const SchedulerOptions& o) {
 // Thrown from inside a part's DP when the time limit has passed.
 struct BudgetExhausted {};
 
-// A part's stages when its DP did not finish: the better of its ops one by one and its
-// wavefront (every op whose producers in the part have run, at most s of them per stage).
+// A part's stages when its DP did not finish: the best of the fast schedulers on the part
+// (sequential first, so ties keep it), their stages at most s groups wide. Merge-only searches
+// have no concurrent stages: the part runs op by op.
 std::vector<Stage> fallbackStages(const Graph& g, const std::vector<OpId>& part, CostModel& cost,
                                   const SchedulerOptions& options, const std::vector<double>& singleMs,
                                   double& latencyMs, long long& stagesCosted) {
-    std::vector<Stage> sequential;
-    double sequentialMs = 0;
-    for (OpId u : part) {
-        sequential.push_back(Stage{Strategy::Concurrent, {{u}}});
-        sequentialMs += singleMs[size_t(u)];
-    }
-    latencyMs = sequentialMs;
-    if (options.strategy == StrategySet::Merge) return sequential;
-    std::vector<char> inPart(size_t(g.size()), 0), done(size_t(g.size()), 0);
-    for (OpId u : part) inPart[size_t(u)] = 1;
-    const size_t width = size_t(std::max(1, std::min(options.maxGroups, options.maxStreams)));
-    std::vector<Stage> wave;
-    double waveMs = 0;
-    size_t placed = 0;
-    while (placed < part.size()) {
-        Stage st;
-        for (OpId u : part) {
-            if (done[size_t(u)] || st.groups.size() == width) continue;
-            bool ready = true;
-            for (OpId p : g.predecessors(u)) ready = ready && (!inPart[size_t(p)] || done[size_t(p)]);
-            if (ready) st.groups.push_back({u});
+    SchedulerOptions narrow = options;
+    narrow.maxStreams = std::max(1, std::min(options.maxGroups, options.maxStreams));
+    std::vector<Stage> best;
+    latencyMs = std::numeric_limits<double>::infinity();
+    for (FastScheduler s : allFastSchedulers()) {
+        if (options.strategy == StrategySet::Merge && s != FastScheduler::Sequential) continue;
+        std::vector<Stage> stages = fastStages(s, g, part, narrow, singleMs);
+        double ms = 0;
+        for (const Stage& st : stages) {
+            if (st.opCount() == 1) {
+                ms += singleMs[size_t(st.groups.front().front())];
+                continue;
+            }
+            ms += cost.stageLatencyMs(g, st, options.run);
+            ++stagesCosted;
         }
-        // Marked after the scan: an op never joins the stage of its own producer.
-        for (const auto& group : st.groups) done[size_t(group.front())] = 1;
-        placed += st.groups.size();
-        waveMs += st.groups.size() == 1 ? singleMs[size_t(st.groups.front().front())]
-                                        : cost.stageLatencyMs(g, st, options.run);
-        stagesCosted += st.groups.size() > 1;
-        wave.push_back(std::move(st));
+        if (ms < latencyMs) {
+            latencyMs = ms;
+            best = std::move(stages);
+        }
     }
-    if (waveMs < sequentialMs) {
-        latencyMs = waveMs;
-        return wave;
-    }
-    return sequential;
+    return best;
 }
 
 } // namespace
@@ -73,7 +65,7 @@ namespace detail {
 
 ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>& parts, CostModel& cost,
                            const SchedulerOptions& options, const ProgressCallback& progress,
-                           const std::atomic<bool>* cancel) {
+                           const std::atomic<bool>* cancel, double incumbentMs) {
     checkOptions(options);
     const auto start = std::chrono::steady_clock::now();
     auto elapsed = [&] {
@@ -113,14 +105,17 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
         p.states = counters.states;
         p.transitions = counters.transitions;
         p.stagesCosted = counters.stagesCosted;
-        p.bestLatencyMs = finishedMs + sequentialRest; // the running part counts as sequential
+        // The running part and those after it count as sequential; a fast schedule may be better.
+        p.bestLatencyMs = std::min(incumbentMs, finishedMs + sequentialRest);
         progress(p);
     };
 
-    // Past the limit, each remaining part still gets a short try of its own (small parts after
-    // a huge one finish in milliseconds), then takes its fallback.
+    // A part's DP stops at nine tenths of the limit; each part after it still gets a short try
+    // of its own (small parts after a huge one finish in milliseconds), then takes its fallback.
+    // The tries end by the limit, so many wide parts cannot add up to an overrun.
     const double limit = options.timeLimitSeconds;
-    double partDeadline = limit;
+    const double graceEnd = limit;
+    double partDeadline = 0.9 * limit;
     const auto overBudget = [&] { return limit > 0 && elapsed() > partDeadline; };
     bool stopped = false;
     {
@@ -130,7 +125,9 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
             const int partSize = static_cast<int>(part.size());
             double partMs = 0;
             std::vector<Stage> stages;
-            if (stopped) partDeadline = elapsed() + std::max(0.01, 0.02 * limit);
+            if (stopped)
+                partDeadline =
+                    std::min(elapsed() + std::max(0.01, 0.02 * limit), std::max(graceEnd, elapsed() + 0.01));
             bool exact = false;
             {
                 try {
@@ -175,26 +172,41 @@ namespace {
 ScheduleResult searchOnce(const Graph& g, CostModel& cost, const SchedulerOptions& options,
                           const ProgressCallback& progress, const std::atomic<bool>* cancel) {
     const auto start = std::chrono::steady_clock::now();
+    const auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
+    // The fast schedulers first (milliseconds): the incumbent every progress report shows, and
+    // the answer when the DP's is not better. The DP is exact within its space, which holds the
+    // sequential schedule, but their stages may hold more than s groups or r ops a group, or
+    // span two parts. Under the merge strategy alone only the sequential one is in the space.
+    const std::vector<double> singleMs = singleOpLatenciesMs(g, cost, options.run);
+    std::optional<ScheduleResult> incumbent;
+    long long fastStagesCosted = 0;
+    if (options.strategy != StrategySet::Merge)
+        for (FastScheduler s : allFastSchedulers()) {
+            if (cancelled()) throw Cancelled();
+            Schedule candidate{fastStages(s, g, g.units(), options, singleMs)};
+            const double ms = predictLatencyMs(g, candidate, cost, options.run);
+            for (const Stage& st : candidate.stages) fastStagesCosted += st.opCount() > 1;
+            if (!incumbent || ms < incumbent->latencyMs) {
+                incumbent.emplace();
+                incumbent->schedule = std::move(candidate);
+                incumbent->latencyMs = ms;
+                incumbent->origin = std::string(toString(s));
+            }
+        }
+
     std::vector<std::vector<OpId>> parts;
     for (Block& block : partitionBlocks(g, options.maxPartSize))
         for (std::vector<OpId>& part : block.parts) parts.push_back(std::move(part));
-    ScheduleResult result = detail::searchParts(g, parts, cost, options, progress, cancel);
-
-    // The DP is exact within its space and that space holds the sequential schedule, but a
-    // wavefront stage may hold more than s groups or span two parts. The promise is "never
-    // worse than either baseline", so the wavefront schedule wins when it is predicted faster
-    // (under the parallel strategies only: wavefront stages are concurrent ones).
-    if (options.strategy == StrategySet::Merge) return result;
-    const Schedule wavefront = wavefrontSchedule(g, options.maxStreams);
-    if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
-    const double wavefrontMs = predictLatencyMs(g, wavefront, cost, options.run);
-    for (const Stage& st : wavefront.stages)
-        if (st.opCount() > 1) ++result.stats.stagesCosted;
-    if (wavefrontMs < result.latencyMs) {
-        result.schedule = wavefront;
-        result.latencyMs = wavefrontMs;
-        result.origin = "wavefront";
+    ScheduleResult result =
+        detail::searchParts(g, parts, cost, options, progress, cancel,
+                            incumbent ? incumbent->latencyMs : std::numeric_limits<double>::infinity());
+    result.stats.stagesCosted += fastStagesCosted;
+    if (incumbent && incumbent->latencyMs < result.latencyMs) {
+        result.schedule = std::move(incumbent->schedule);
+        result.latencyMs = incumbent->latencyMs;
+        result.origin = incumbent->origin;
     }
+    result.stats.lowerBoundMs = latencyLowerBound(g, g.units(), cost, options.run, singleMs).boundMs;
     result.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
 }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <vector>
 
 namespace ioscope::detail {
@@ -112,9 +113,11 @@ class PartDp {
 };
 
 // The search over explicit parts (iosSchedule passes those of partitionBlocks; tests pass one
-// part holding the whole graph to compare with exhaustive enumeration).
+// part holding the whole graph to compare with exhaustive enumeration). `incumbentMs`: the
+// best complete schedule known before (a fast scheduler's), shown in progress reports.
 ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>& parts, CostModel& cost,
                            const SchedulerOptions& options, const ProgressCallback& progress = {},
-                           const std::atomic<bool>* cancel = nullptr);
+                           const std::atomic<bool>* cancel = nullptr,
+                           double incumbentMs = std::numeric_limits<double>::infinity());
 
 } // namespace ioscope::detail

@@ -25,8 +25,9 @@ struct SchedulerOptions {
     RunConfig run;
     // Anytime search: past this many seconds (0: no limit) the search stops and returns its
     // best valid schedule so far: parts the DP finished keep their exact stages, the others
-    // take the better of their sequential and wavefront stages (never worse than either
-    // baseline). With live profiling the stages measured so far stay measured.
+    // take the best of the fast schedulers' stages for the part (sched/fast_schedulers.h); the
+    // whole is never worse than any fast scheduler's schedule of the whole graph. With live
+    // profiling the stages measured so far stay measured.
     double timeLimitSeconds = 0;
 };
 
@@ -45,6 +46,9 @@ struct SearchStats {
     double seconds = 0;
     bool complete = true; // false when the time limit stopped the search
     int parts = 0, partsExact = 0;
+    // A lower bound on any schedule's latency under the cost model (sched/lower_bound.h);
+    // 0 when not computed.
+    double lowerBoundMs = 0;
 };
 
 // What a search will cost, known before paying for it (well under a second): the DP's states
@@ -64,8 +68,8 @@ struct ScheduleResult {
     Schedule schedule;
     double latencyMs = 0; // predicted: sum of stage latencies under the cost model
     SearchStats stats;
-    // "ios", or the baseline returned instead because it was predicted faster ("wavefront":
-    // its stages may exceed the DP's limits of s groups or cross a part).
+    // "ios", or the fast scheduler whose schedule was returned instead because it was predicted
+    // faster ("wavefront", "nimble", ...: its stages may exceed the DP's limits or cross a part).
     std::string origin = "ios";
 };
 

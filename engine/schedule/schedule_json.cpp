@@ -107,6 +107,8 @@ std::string scheduleToJson(const Graph& g, const ScheduleDocument& doc) {
                        {"seconds", doc.search->seconds},
                        {"complete", doc.search->complete},
                        {"time_limit_s", doc.search->timeLimitSeconds}};
+    if (doc.search && doc.search->lowerBoundMs) j["search"]["lower_bound_ms"] = *doc.search->lowerBoundMs;
+    if (doc.search && doc.search->gap) j["search"]["gap"] = *doc.search->gap;
     if (doc.measured) {
         Json m = Json::object();
         const MeasuredLatency& ml = *doc.measured;
@@ -185,6 +187,9 @@ ScheduleDocument scheduleFromJson(const Graph& g, const std::string& text, const
             info.complete = r.boolean(*c, "search.complete");
         if (const Json* t = r.optional(*s, "time_limit_s", "search"))
             info.timeLimitSeconds = r.number(*t, "search.time_limit_s");
+        if (const Json* b = r.optional(*s, "lower_bound_ms", "search"))
+            info.lowerBoundMs = r.number(*b, "search.lower_bound_ms");
+        if (const Json* gap = r.optional(*s, "gap", "search")) info.gap = r.number(*gap, "search.gap");
         doc.search = info;
     }
     if (const Json* m = r.optional(root, "measured", "")) {

@@ -22,6 +22,9 @@ struct ScheduleSearchInfo {
     // False when a time limit stopped the search (its unfinished parts took a baseline).
     bool complete = true;
     double timeLimitSeconds = 0; // 0: none
+    // A lower bound on any schedule's latency under the cost model, and the answer's gap to it
+    // (latency / bound - 1); absent in files written before they existed.
+    std::optional<double> lowerBoundMs, gap;
 };
 
 // Results of running the schedule on a device; every field is optional.

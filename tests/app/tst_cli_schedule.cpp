@@ -32,6 +32,8 @@ class TestCliSchedule : public QObject {
     void initTestCase();
     void scheduleJson();
     void baselines();
+    void fastSchedulers();
+    void ensembles();
     void saveEvaluateTrace();
     void badScheduleFiles_data();
     void badScheduleFiles();
@@ -77,6 +79,53 @@ void TestCliSchedule::baselines() {
         if (std::string(s) == "sequential")
             QCOMPARE(j["latency_ms"].get<double>(), j["sequential_ms"].get<double>());
     }
+}
+
+// The fast schedulers by name: valid schedules (written and read back by evaluate), named in
+// the file, with the lower bound below their latency; the IOS search carries bound and gap.
+void TestCliSchedule::fastSchedulers() {
+    for (const char* s : {"nimble", "lios", "opara", "hios"}) {
+        const QString file = dir_.filePath(QStringLiteral("%1.json").arg(QLatin1String(s)));
+        const Run r = cli({"schedule", "randwire", "--scheduler", s, "--json", "--quiet", "-o", file});
+        QVERIFY2(r.status == 0, r.err.c_str());
+        const auto j = nlohmann::json::parse(r.out);
+        QCOMPARE(j["scheduler"].get<std::string>(), std::string(s));
+        QVERIFY(j["lower_bound_ms"].get<double>() > 0);
+        QVERIFY(j["lower_bound_ms"].get<double>() <= j["latency_ms"].get<double>());
+        QVERIFY(j["gap"].get<double>() >= 0);
+        std::ifstream in(file.toStdString());
+        QCOMPARE(nlohmann::json::parse(in)["scheduler"]["name"].get<std::string>(), std::string(s));
+        const Run e = cli({"evaluate", "randwire", file, "--json"});
+        QVERIFY2(e.status == 0, e.err.c_str());
+    }
+    const Run r = cli({"schedule", "squeezenet", "--json", "--quiet"});
+    QVERIFY2(r.status == 0, r.err.c_str());
+    const auto j = nlohmann::json::parse(r.out);
+    QVERIFY(j["search"]["lower_bound_ms"].get<double>() <= j["latency_ms"].get<double>());
+    QVERIFY(j["search"]["gap"].get<double>() >= 0);
+    QVERIFY(r.err.empty()); // not a terminal, and --quiet: nothing on stderr
+    QCOMPARE(cli({"schedule", "squeezenet", "--scheduler", "nimbel"}).status, 2);
+}
+
+// a+b: one graph of both members (info lists them), scheduled, saved and evaluated as one.
+void TestCliSchedule::ensembles() {
+    const Run info = cli({"info", "squeezenet+squeezenet", "--json"});
+    QVERIFY2(info.status == 0, info.err.c_str());
+    const auto i = nlohmann::json::parse(info.out);
+    QCOMPARE(i["members"].size(), size_t(2));
+    QCOMPARE(i["members"][1]["name"].get<std::string>(), std::string("squeezenet#2"));
+    const Run one = cli({"info", "squeezenet", "--json"});
+    QCOMPARE(i["ops"].get<int>(), 2 * nlohmann::json::parse(one.out)["ops"].get<int>());
+    QCOMPARE(i["width"].get<int>(), 2 * nlohmann::json::parse(one.out)["width"].get<int>());
+    const QString file = dir_.filePath("ensemble.json");
+    const Run r = cli({"schedule", "squeezenet+randwire", "--time-limit", "5", "--json", "-o", file});
+    QVERIFY2(r.status == 0, r.err.c_str());
+    const auto j = nlohmann::json::parse(r.out);
+    QVERIFY(j["latency_ms"].get<double>() <= j["sequential_ms"].get<double>());
+    const Run e = cli({"evaluate", "squeezenet+randwire", file, "--json"});
+    QVERIFY2(e.status == 0, e.err.c_str());
+    QCOMPARE(cli({"info", "squeezenet++randwire"}).status, 2);
+    QCOMPARE(cli({"info", "shared:squeezenet+inception_v3"}).status, 2); // unequal input shapes
 }
 
 void TestCliSchedule::saveEvaluateTrace() {

@@ -125,4 +125,67 @@ inline Graph randomGraph(std::mt19937& rng, const RandomGraphOptions& o) {
     return g;
 }
 
+// A random multi-branch CNN block of exactly `units` ops and width `width` (issue #14's wide
+// case: 47 ops, width 14, on 32x17x17 maps): a stem conv, `width` branches of random length
+// (3x3 and 1x1 convs, 3x3 max and avg pools, and adds that also read an earlier op of a
+// neighbouring branch) and a concat of the branch ends. Every branch opens with one op reading
+// the stem, so those `width` ops are an antichain; the branches cover every other op, so none is
+// wider. Needs units >= 2 * width + 2.
+inline Graph randomMultiBranchCnn(std::mt19937& rng, int units = 47, int width = 14, int channels = 32,
+                                  int size = 17) {
+    Graph g("random_cnn_" + std::to_string(units) + "_w" + std::to_string(width));
+    const OpId in = g.addInput("input", {channels, size, size});
+    auto conv = [&](const std::string& name, OpId from, int k) {
+        Op op;
+        op.name = name;
+        op.kind = OpKind::Conv;
+        op.inputs = {from};
+        op.window = {k, k, 1, 1, k / 2, k / 2, 1, 1};
+        op.outChannels = channels;
+        op.activation = Activation::Relu;
+        return op;
+    };
+    const OpId stem = g.addOp(conv("stem", in, 3));
+    // Branch lengths: every branch has two ops at least (an opening op and one more); the rest
+    // spread at random.
+    std::vector<int> length(static_cast<size_t>(width), 2);
+    for (int left = units - 2 - 2 * width; left > 0; --left)
+        ++length[std::uniform_int_distribution<size_t>(0, length.size() - 1)(rng)];
+    std::vector<std::vector<OpId>> branch(static_cast<size_t>(width));
+    const int depth = *std::max_element(length.begin(), length.end());
+    for (int d = 0; d < depth; ++d)
+        for (int b = 0; b < width; ++b) {
+            if (d >= length[static_cast<size_t>(b)]) continue;
+            auto& chain = branch[static_cast<size_t>(b)];
+            const OpId prev = chain.empty() ? stem : chain.back();
+            const std::string name = "b" + std::to_string(b) + "_" + std::to_string(d);
+            const int pick = std::uniform_int_distribution<int>(0, 5)(rng);
+            Op op;
+            // An add reads an earlier op of the neighbouring branch too (never at the opening
+            // op, which keeps the openings an antichain).
+            const auto& other = branch[static_cast<size_t>((b + 1) % width)];
+            if (pick == 5 && d > 0 && !other.empty()) {
+                op.name = name;
+                op.kind = OpKind::Add;
+                op.inputs = {prev, other[std::uniform_int_distribution<size_t>(0, other.size() - 1)(rng)]};
+            } else if (pick >= 3) {
+                op.name = name;
+                op.kind = pick == 3 ? OpKind::MaxPool : OpKind::AvgPool;
+                op.inputs = {prev};
+                op.window = {3, 3, 1, 1, 1, 1, 1, 1};
+                op.countIncludePad = true;
+            } else {
+                op = conv(name, prev, pick == 0 ? 1 : 3);
+            }
+            chain.push_back(g.addOp(std::move(op)));
+        }
+    Op concat;
+    concat.name = "concat";
+    concat.kind = OpKind::Concat;
+    for (const auto& chain : branch) concat.inputs.push_back(chain.back());
+    g.addOp(std::move(concat));
+    g.finalize(g.name());
+    return g;
+}
+
 } // namespace ioscope::testing
