@@ -2,6 +2,7 @@
 
 #include "graph/op_metrics.h"
 #include "op_colors.h"
+#include "op_labels.h"
 #include "util/errors.h"
 
 #include <algorithm>
@@ -19,9 +20,17 @@ TimelineLane scheduleLane(const Graph& g, const Schedule& schedule, const std::v
                          "'");
     TimelineLane lane;
     lane.name = name;
+    const auto opName = [&g](OpId op) {
+        return op >= 0 && op < g.size() ? QString::fromStdString(g.op(op).name) : QString();
+    };
     double t = 0;
     for (size_t k = 0; k < schedule.stages.size(); ++k) {
         const Stage& stage = schedule.stages[k];
+        // Ops shown side by side share their block's name ("mixed_6b/"): labels drop it.
+        QStringList stageNames;
+        for (const auto& group : stage.groups)
+            for (OpId op : group) stageNames << opName(op);
+        const QString stagePrefix = commonNamePrefix(stageNames);
         const double span = std::max(0.0, stageLatencyMs[k]);
         TimelineStageBand band;
         band.stage = static_cast<int>(k);
@@ -37,6 +46,7 @@ TimelineLane scheduleLane(const Graph& g, const Schedule& schedule, const std::v
             TimelineBox box;
             box.op = op;
             box.label = QString::fromStdString(g.op(op).name);
+            box.shortLabel = tellingOpLabel(box.label, stagePrefix);
             box.stage = static_cast<int>(k);
             box.subLane = row;
             box.startMs = start;
@@ -97,6 +107,7 @@ TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString&
     for (const auto& k : kernels) {
         TimelineBox box;
         box.label = QString::fromStdString(k.name);
+        box.shortLabel = box.label;
         box.stage = k.stage;
         box.subLane = rowOfStream[k.stream];
         box.startMs = k.startMs;
