@@ -7,6 +7,7 @@
 #include "export_utils.h"
 #include "layout/layout_worker.h"
 #include "op_colors.h"
+#include "op_labels.h"
 #include "op_tooltip.h"
 #include "selection_model.h"
 
@@ -122,7 +123,7 @@ layout::LayoutOptions DagView::layoutOptions() const {
     for (OpId v = 0; v < graph_->size(); ++v) {
         const Op& op = graph_->op(v);
         const double w = std::max(
-            title.horizontalAdvance(QString::fromStdString(op.name)),
+            title.horizontalAdvance(tellingOpLabel(QString::fromStdString(op.name), {})),
             subtitle.horizontalAdvance(opKindName(op) + "  " + QString::fromStdString(op.out.str())));
         options.nodeSizes[static_cast<size_t>(v)] = {std::clamp(w + 16, 60.0, maxLabelWidth + 16),
                                                      title.height() + subtitle.height() + 10};
@@ -205,8 +206,10 @@ void DagView::buildScene(const layout::GraphLayout& layout) {
     for (const auto& n : layout.nodes) {
         if (n.op < 0 || n.op >= graph_->size()) continue;
         const Op& op = graph_->op(n.op);
-        const QString title =
-            metrics.elidedText(QString::fromStdString(op.name), Qt::ElideMiddle, n.width - 8);
+        // The telling part ("inception3a/branch4.0" of "/inception3a/branch4/branch4.0/MaxPool"):
+        // the kind is the colour and the subtitle; the tooltip has the full name.
+        const QString title = metrics.elidedText(tellingOpLabel(QString::fromStdString(op.name), {}),
+                                                 Qt::ElideMiddle, n.width - 8);
         auto* item =
             new DagNodeItem(n.op, title, opKindName(op) + "  " + QString::fromStdString(op.out.str()),
                             colorForKind(op.kind), QSizeF(n.width, n.height));
@@ -345,7 +348,7 @@ void DagView::setLegendVisible(bool on) {
 
 bool DagView::legendCollapsed() const {
     if (legendCollapsedChoice_ >= 0) return legendCollapsedChoice_ == 1;
-    return legendSize().height() > viewport()->height() * 0.4; // would cover too much
+    return legendSize().height() > viewport()->height() * 0.25; // would cover too much
 }
 
 bool DagView::overviewCollapsed() const {

@@ -93,6 +93,18 @@ std::vector<double> opTimes(const TimelineLane& lane, int graphSize) {
     return times;
 }
 
+namespace {
+// The op a kernel ran for, once the GPU runtime records it (an `op` field on KernelRecord);
+// -1 until then. With it, clicking a measured kernel selects its op and selecting an op
+// outlines its kernels.
+template <typename Kernel> OpId kernelOp(const Kernel& k) {
+    if constexpr (requires { k.op; })
+        return static_cast<OpId>(k.op);
+    else
+        return -1;
+}
+} // namespace
+
 TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString& name) {
     TimelineLane lane;
     lane.name = name;
@@ -106,6 +118,7 @@ TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString&
     const QColor kernelColor(0x90, 0xa4, 0xae);
     for (const auto& k : kernels) {
         TimelineBox box;
+        box.op = kernelOp(k);
         box.label = QString::fromStdString(k.name);
         box.shortLabel = box.label;
         box.stage = k.stage;

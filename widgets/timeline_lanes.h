@@ -12,7 +12,7 @@
 namespace ioscope::widgets {
 
 struct TimelineBox {
-    OpId op = -1;  // -1 for measured kernels
+    OpId op = -1;  // measured kernels: the op when the runtime records it, else -1
     QString label; // the full name (kernel name for kernels)
     // The op's telling part (op_labels.h): shown when the full name does not fit, elided at its end.
     QString shortLabel;

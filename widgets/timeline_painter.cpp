@@ -49,7 +49,7 @@ double timelineHeightFor(const std::vector<TimelineLane>& lanes, double rowHeigh
 double timelineMinLaneHeight(const QFont& font) {
     QFont small = font;
     small.setPointSizeF(font.pointSizeF() * 0.85);
-    return QFontMetricsF(font).height() + 2 * QFontMetricsF(small).height() + 2;
+    return QFontMetricsF(font).height() + QFontMetricsF(small).height() + 2;
 }
 
 TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF size, double headerWidth,
@@ -102,9 +102,11 @@ double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& 
     const QFontMetricsF names(bold, device), facts(small, device);
     double widest = 0;
     for (const auto& lane : lanes)
-        widest = std::max({widest, names.horizontalAdvance(QStringLiteral("▶ ") + lane.name),
-                           facts.horizontalAdvance(laneFacts(lane)), facts.horizontalAdvance(lane.detail)});
-    return std::clamp(widest + 16, 110.0, 300.0);
+        widest = std::max({widest,
+                           names.horizontalAdvance(QStringLiteral("▶ ") + lane.name) + 8 +
+                               facts.horizontalAdvance(laneFacts(lane)),
+                           facts.horizontalAdvance(lane.detail)});
+    return std::clamp(widest + 16, 110.0, 320.0);
 }
 
 QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, int lane,
@@ -228,25 +230,28 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
         p.setPen(QColor(0x21, 0x21, 0x21));
         const QString marker = static_cast<int>(li) == state.activeLane ? QStringLiteral("▶ ") : QString();
         const QString name = marker + lanes[li].name;
-        // Three lines from the top: name, what produced the lane, its facts (red when the lane's
-        // times cannot be compared with the first lane's).
+        // Two lines from the top: the name with its facts, then what produced the lane (red when
+        // its times cannot be compared with the first lane's).
         const double nameH = QFontMetricsF(f, p.device()).height();
         const double smallH = QFontMetricsF(small, p.device()).height();
         const int w = static_cast<int>(header.width());
+        const QString shownName = p.fontMetrics().elidedText(name, Qt::ElideRight, w);
         p.drawText(QRectF(header.left(), header.top(), header.width(), nameH),
-                   Qt::AlignLeft | Qt::AlignVCenter, p.fontMetrics().elidedText(name, Qt::ElideRight, w));
+                   Qt::AlignLeft | Qt::AlignVCenter, shownName);
+        const double nameW = p.fontMetrics().horizontalAdvance(shownName) + 8;
         p.setFont(small);
+        const bool comparable = lanes[li].notComparable.isEmpty();
+        p.setPen(comparable ? QColor(0x75, 0x75, 0x75) : kNotComparableColor);
+        if (nameW < header.width())
+            p.drawText(QRectF(header.left() + nameW, header.top(), header.width() - nameW, nameH),
+                       Qt::AlignLeft | Qt::AlignVCenter,
+                       p.fontMetrics().elidedText(laneFacts(lanes[li]), Qt::ElideRight,
+                                                  static_cast<int>(header.width() - nameW)));
+        if (!comparable) p.fillRect(QRectF(0, area.top(), 3, area.height()), kNotComparableColor);
         p.setPen(QColor(0x75, 0x75, 0x75));
         p.drawText(QRectF(header.left(), header.top() + nameH, header.width(), smallH),
                    Qt::AlignLeft | Qt::AlignVCenter,
                    p.fontMetrics().elidedText(lanes[li].detail, Qt::ElideRight, w));
-        if (!lanes[li].notComparable.isEmpty()) {
-            p.setPen(kNotComparableColor);
-            p.fillRect(QRectF(0, area.top(), 3, area.height()), kNotComparableColor);
-        }
-        p.drawText(QRectF(header.left(), header.top() + nameH + smallH, header.width(), smallH),
-                   Qt::AlignLeft | Qt::AlignVCenter,
-                   p.fontMetrics().elidedText(laneFacts(lanes[li]), Qt::ElideRight, w));
     }
 
     // Playhead.

@@ -115,15 +115,15 @@ void MainWindow::editSplitStage(int stage) {
     applyEdit(splitStage(*document_->graph(), run->schedule, stage), tr("Split stage %1").arg(stage + 1));
 }
 
-void MainWindow::buildEditing(QMenu* menu) {
+void MainWindow::buildEditing(QMenu* editMenu) {
     undoStack_ = new QUndoStack(this);
     QAction* undo = undoStack_->createUndoAction(this, tr("&Undo"));
     undo->setShortcut(QKeySequence::Undo);
     QAction* redo = undoStack_->createRedoAction(this, tr("&Redo"));
     redo->setShortcut(QKeySequence::Redo);
-    menu->addAction(undo);
-    menu->addAction(redo);
-    menu->addSeparator();
+    editMenu->addAction(undo);
+    editMenu->addAction(redo);
+    editMenu->addSeparator();
     // The selected op, by keyboard.
     const auto current = [this] {
         const OpId op = selection_->currentOp();
@@ -131,28 +131,28 @@ void MainWindow::buildEditing(QMenu* menu) {
         return run && op >= 0 ? std::make_pair(op, findOp(run->schedule, op))
                               : std::make_pair(OpId(-1), OpPlace{});
     };
-    QAction* earlier = menu->addAction(tr("Move op to the previous stage"), this, [this, current] {
+    QAction* earlier = editMenu->addAction(tr("Move op to the previous stage"), this, [this, current] {
         const auto [op, at] = current();
         if (op >= 0) editMoveOp(op, at.stage - 1, -1, false);
     });
     earlier->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Up));
-    QAction* later = menu->addAction(tr("Move op to the next stage"), this, [this, current] {
+    QAction* later = editMenu->addAction(tr("Move op to the next stage"), this, [this, current] {
         const auto [op, at] = current();
         if (op >= 0) editMoveOp(op, at.stage + 1, -1, false);
     });
     later->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Down));
-    QAction* alone = menu->addAction(tr("Move op to a stage of its own after"), this, [this, current] {
+    QAction* alone = editMenu->addAction(tr("Move op to a stage of its own after"), this, [this, current] {
         const auto [op, at] = current();
         if (op >= 0) editMoveOp(op, at.stage + 1, -1, true);
     });
     alone->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Return));
-    QAction* merge = menu->addAction(tr("Merge the op's stage with the next"), this, [this, current] {
+    QAction* merge = editMenu->addAction(tr("Merge the op's stage with the next"), this, [this, current] {
         const auto [op, at] = current();
         if (op >= 0) editMergeStages(at.stage);
     });
     merge->setShortcut(QKeySequence(Qt::ALT | Qt::Key_M));
     QAction* split =
-        menu->addAction(tr("Split the op's stage into one stage per stream"), this, [this, current] {
+        editMenu->addAction(tr("Split the op's stage into one stage per stream"), this, [this, current] {
             const auto [op, at] = current();
             if (op >= 0) editSplitStage(at.stage);
         });

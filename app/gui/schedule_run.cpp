@@ -51,7 +51,10 @@ QString ScheduleRun::label() const {
 
 QString ScheduleRun::costName() const {
     const QString spec = request.costSpec;
-    if (costDevice.isEmpty() || spec.contains(costDevice, Qt::CaseInsensitive)) return spec;
+    // A simulated device is named by its spec already; a live GPU or a cache file is not.
+    if (costDevice.isEmpty() || spec.startsWith(QLatin1String("sim"), Qt::CaseInsensitive) ||
+        spec.contains(costDevice, Qt::CaseInsensitive))
+        return spec;
     return QStringLiteral("%1 (%2)").arg(spec, costDevice);
 }
 

@@ -143,7 +143,7 @@ void TestGuiExplorer::timelineExportsDrawTheDocument() {
     QVERIFY(!clean.isNull());
     // Playhead mid-run, ops lit, another lane active, an op selected: the export is the same.
     timeline->setActiveLane(1);
-    timeline->setPlayheadMs(timeline->durationMs() / 2);
+    timeline->setPlayheadMs(timeline->lanes()[1].durationMs / 2);
     QVERIFY(!timeline->runningOps(1).isEmpty());
     window_->selection()->selectOp(window_->document()->graph()->units().at(3));
     const QImage busy = render(QStringLiteral("timeline-png"));
@@ -320,7 +320,10 @@ void TestGuiExplorer::presentationModeRestoresGeometry() {
     QApplication::processEvents();
     window_->setPresentationMode(false);
     QApplication::processEvents();
-    QCOMPARE(window_->geometry().size(), before.size());
+    // Back to the normal size, not full screen (the offscreen platform may differ by a frame pixel or two).
+    QVERIFY2(std::abs(window_->width() - before.width()) <= 4 &&
+                 std::abs(window_->height() - before.height()) <= 4,
+             qPrintable(QStringLiteral("%1x%2").arg(window_->width()).arg(window_->height())));
 }
 
 void TestGuiExplorer::editsMakeAnEditedRunAndUndo() {
