@@ -48,6 +48,12 @@ void DagNodeItem::setState(const DagNodeState& state) {
     if (changed) update();
 }
 
+void DagNodeItem::setTint(const QColor& tint) {
+    if (tint == tint_) return;
+    tint_ = tint;
+    update();
+}
+
 void DagNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
     const QRectF box(-size_.width() / 2, -size_.height() / 2, size_.width(), size_.height());
     const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
@@ -59,9 +65,10 @@ void DagNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
         painter->setBrush(glow);
         painter->drawRoundedRect(box.adjusted(-5, -5, 5, 5), kCornerRadius + 4, kCornerRadius + 4);
     }
-    QColor fill = state_.match ? kMatchColor : fill_;
+    const QColor base = tint_.isValid() ? tint_ : fill_;
+    QColor fill = state_.match ? kMatchColor : base;
     if (state_.hovered) fill = fill.lighter(112);
-    QPen pen(state_.selected ? kSelectedColor : fill_.darker(160), state_.selected ? 3 : 1);
+    QPen pen(state_.selected ? kSelectedColor : base.darker(160), state_.selected ? 3 : 1);
     if (state_.running && !state_.selected) pen = QPen(kRunningColor.darker(130), 2.5);
     painter->setPen(pen);
     painter->setBrush(fill);
@@ -72,7 +79,10 @@ void DagNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
         painter->setBrush(Qt::NoBrush);
         painter->drawRoundedRect(box.adjusted(-3.5, -3.5, 3.5, 3.5), kCornerRadius + 2, kCornerRadius + 2);
     }
-    if (lod < 0.35) return; // text is unreadable that small; skip it for speed
+    // Text is unreadable that small on screen: skip it for speed; exports keep it (vector
+    // output is zoomed and printed).
+    const bool document = scene() && scene()->property(kDocumentSceneProperty).toBool();
+    if (lod < 0.35 && !document) return;
     painter->setPen(kTextColor);
     // The font the node was measured with (the view's), also when rendering into an export.
     QFont font = scene() ? scene()->font() : painter->font();

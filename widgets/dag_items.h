@@ -13,6 +13,10 @@ namespace ioscope::widgets {
 
 class SelectionModel;
 
+// A scene property: set while a DagView renders its document (exports), so nodes draw their
+// labels at any scale.
+inline constexpr char kDocumentSceneProperty[] = "ioscopeDocument";
+
 // What a node shows besides its colour; combined freely.
 struct DagNodeState {
     bool selected = false;
@@ -35,6 +39,9 @@ class DagNodeItem : public QGraphicsItem {
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
 
     const DagNodeState& state() const { return state_; }
+    // A fill that replaces the kind colour (a diff's change colour); invalid: the kind colour.
+    void setTint(const QColor& tint);
+    QColor tint() const { return tint_; }
     void setState(const DagNodeState& state);
     // Hover and clicks go to the shared selection (may be null).
     void setSelectionModel(SelectionModel* selection) { selection_ = selection; }
@@ -48,6 +55,7 @@ class DagNodeItem : public QGraphicsItem {
     OpId op_;
     QString title_, subtitle_;
     QColor fill_;
+    QColor tint_;
     QSizeF size_;
     DagNodeState state_;
     SelectionModel* selection_ = nullptr;

@@ -2,6 +2,7 @@
 
 #include <QMouseEvent>
 #include <QScrollBar>
+#include <QToolButton>
 
 namespace ioscope::widgets {
 
@@ -15,6 +16,14 @@ DagOverview::DagOverview(QGraphicsView* mainView) : QGraphicsView(mainView), mai
     setBackgroundBrush(QColor(255, 255, 255, 235));
     setCursor(Qt::PointingHandCursor);
     setToolTip(tr("Overview: click or drag to move the view"));
+    collapse_ = new QToolButton(this);
+    collapse_->setObjectName(QStringLiteral("overviewCollapse"));
+    collapse_->setText(QStringLiteral("–"));
+    collapse_->setAutoRaise(true);
+    collapse_->setToolTip(tr("Collapse the overview (its tab brings it back)"));
+    collapse_->setFixedSize(18, 18);
+    collapse_->setCursor(Qt::ArrowCursor);
+    connect(collapse_, &QToolButton::clicked, this, &DagOverview::collapseRequested);
 }
 
 void DagOverview::refit() {
@@ -39,6 +48,7 @@ void DagOverview::mouseMoveEvent(QMouseEvent* event) {
 
 void DagOverview::resizeEvent(QResizeEvent* event) {
     QGraphicsView::resizeEvent(event);
+    collapse_->move(width() - collapse_->width() - 2, 2);
     refit();
 }
 

@@ -3,6 +3,8 @@
 // view's visible area outlined; click or drag in it to move the main view there.
 #include <QGraphicsView>
 
+class QToolButton;
+
 namespace ioscope::widgets {
 
 class DagOverview : public QGraphicsView {
@@ -10,6 +12,9 @@ class DagOverview : public QGraphicsView {
   public:
     explicit DagOverview(QGraphicsView* mainView);
     void refit(); // after the scene or the main view changed
+
+  signals:
+    void collapseRequested(); // its "–" button: the host shows a small tab instead
 
   protected:
     void drawForeground(QPainter* painter, const QRectF& rect) override;
@@ -21,6 +26,7 @@ class DagOverview : public QGraphicsView {
   private:
     void moveMainViewTo(QPoint pos);
     QGraphicsView* main_;
+    QToolButton* collapse_;
 };
 
 } // namespace ioscope::widgets

@@ -7,6 +7,7 @@
 #include "export_utils.h"
 #include "layout/layout_worker.h"
 #include "op_colors.h"
+#include "op_labels.h"
 #include "op_tooltip.h"
 #include "selection_model.h"
 
@@ -57,6 +58,7 @@ DagView::DagView(QWidget* parent) : QGraphicsView(parent), relay_(std::make_shar
     setSelectionModel(nullptr);
     overview_ = new DagOverview(this);
     overview_->hide();
+    connect(overview_, &DagOverview::collapseRequested, this, [this] { setOverviewCollapsed(true); });
 }
 
 DagView::~DagView() {
@@ -88,6 +90,7 @@ void DagView::setGraph(std::shared_ptr<const Graph> graph) {
     matchIndex_ = -1;
     predictedMs_.clear();
     measuredMs_.clear();
+    tints_.clear();
     blocks_.clear();
     if (graph_) {
         try {
@@ -120,7 +123,7 @@ layout::LayoutOptions DagView::layoutOptions() const {
     for (OpId v = 0; v < graph_->size(); ++v) {
         const Op& op = graph_->op(v);
         const double w = std::max(
-            title.horizontalAdvance(QString::fromStdString(op.name)),
+            title.horizontalAdvance(tellingOpLabel(QString::fromStdString(op.name), {})),
             subtitle.horizontalAdvance(opKindName(op) + "  " + QString::fromStdString(op.out.str())));
         options.nodeSizes[static_cast<size_t>(v)] = {std::clamp(w + 16, 60.0, maxLabelWidth + 16),
                                                      title.height() + subtitle.height() + 10};
@@ -203,8 +206,10 @@ void DagView::buildScene(const layout::GraphLayout& layout) {
     for (const auto& n : layout.nodes) {
         if (n.op < 0 || n.op >= graph_->size()) continue;
         const Op& op = graph_->op(n.op);
-        const QString title =
-            metrics.elidedText(QString::fromStdString(op.name), Qt::ElideMiddle, n.width - 8);
+        // The telling part ("inception3a/branch4.0" of "/inception3a/branch4/branch4.0/MaxPool"):
+        // the kind is the colour and the subtitle; the tooltip has the full name.
+        const QString title = metrics.elidedText(tellingOpLabel(QString::fromStdString(op.name), {}),
+                                                 Qt::ElideMiddle, n.width - 8);
         auto* item =
             new DagNodeItem(n.op, title, opKindName(op) + "  " + QString::fromStdString(op.out.str()),
                             colorForKind(op.kind), QSizeF(n.width, n.height));
@@ -221,6 +226,7 @@ void DagView::buildScene(const layout::GraphLayout& layout) {
     const auto& b = layout.bounds;
     scene()->setSceneRect(QRectF(b.x, b.y, b.width, b.height).adjusted(-20, -20, 20, 20));
     hasLayout_ = true;
+    setOpTints(tints_);
     refreshTooltips();
     refreshStates();
     fitToWindow();
@@ -289,17 +295,46 @@ void DagView::setOpTimes(const std::vector<double>& predictedMs, const std::vect
     refreshTooltips();
 }
 
+void DagView::setOpTints(const std::vector<QColor>& tints) {
+    tints_ = tints;
+    for (DagNodeItem* item : nodes_)
+        if (item)
+            item->setTint(static_cast<size_t>(item->op()) < tints_.size()
+                              ? tints_[static_cast<size_t>(item->op())]
+                              : QColor());
+}
+
 void DagView::setRunningOps(const QList<OpId>& ops) {
     QSet<OpId> next(ops.begin(), ops.end());
     if (next == running_) return;
     running_ = std::move(next);
     refreshStates();
     if (!followRunning_ || running_.isEmpty()) return;
+    revealOps(ops);
+}
+
+void DagView::revealOps(const QList<OpId>& ops) {
     QRectF lit;
-    for (OpId op : running_)
+    for (OpId op : ops)
         if (DagNodeItem* item = nodeItem(op)) lit |= item->sceneBoundingRect();
-    const QRectF visible = mapToScene(viewport()->rect()).boundingRect();
-    if (!lit.isNull() && !visible.contains(lit)) centerOn(lit.center());
+    if (lit.isNull()) return;
+    // The clear part of the view: above the overlays in the bottom corners.
+    const int margin = overlayMargin();
+    const QRect clear = viewport()->rect().adjusted(8, 8, -8, -margin);
+    if (mapToScene(clear).boundingRect().contains(lit)) return;
+    // Centre the ops in the clear part (its centre is margin/2 px above the viewport's).
+    const QPointF shift = mapToScene(QPoint(0, margin / 2)) - mapToScene(QPoint(0, 0));
+    centerOn(lit.center() + shift);
+}
+
+int DagView::overlayMargin() const {
+    double h = 0;
+    if (legendVisible_ && hasLayout_) h = legendRect().height();
+    if (overview_->isVisible())
+        h = std::max(h, double(overview_->height()));
+    else if (!overviewTabRect().isEmpty())
+        h = std::max(h, overviewTabRect().height());
+    return static_cast<int>(std::min(h + 16, viewport()->height() / 2.0));
 }
 
 void DagView::setFollowRunningOps(bool on) {
@@ -309,6 +344,71 @@ void DagView::setFollowRunningOps(bool on) {
 void DagView::setLegendVisible(bool on) {
     legendVisible_ = on;
     viewport()->update();
+}
+
+bool DagView::legendCollapsed() const {
+    if (legendCollapsedChoice_ >= 0) return legendCollapsedChoice_ == 1;
+    return legendSize().height() > viewport()->height() * 0.25; // would cover too much
+}
+
+bool DagView::overviewCollapsed() const {
+    if (overviewCollapsedChoice_ >= 0) return overviewCollapsedChoice_ == 1;
+    return viewport()->height() < 420 || viewport()->width() < 520;
+}
+
+void DagView::setLegendCollapsed(bool collapsed) {
+    legendCollapsedChoice_ = collapsed ? 1 : 0;
+    viewport()->update();
+}
+
+void DagView::setOverviewCollapsed(bool collapsed) {
+    overviewCollapsedChoice_ = collapsed ? 1 : 0;
+    placeOverview();
+    viewport()->update();
+}
+
+QSizeF DagView::tabSize(const QString& text) const {
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    const QFontMetricsF fm(small, viewport());
+    return {fm.horizontalAdvance(text) + 16, fm.height() + 6};
+}
+
+namespace {
+QString legendTabText() {
+    return QCoreApplication::translate("ioscope::widgets::DagView", "Colours ▴");
+}
+QString overviewTabText() {
+    return QCoreApplication::translate("ioscope::widgets::DagView", "Overview ▴");
+}
+} // namespace
+
+QRectF DagView::legendRect() const {
+    if (!legendVisible_ || !hasLayout_) return {};
+    const QSizeF size = legendCollapsed() ? tabSize(legendTabText()) : legendSize();
+    return QRectF(QPointF(8, viewport()->height() - 8 - size.height()), size);
+}
+
+QRectF DagView::overviewTabRect() const {
+    if (!overviewVisible_ || !hasLayout_ || !overviewCollapsed()) return {};
+    const QRectF visible = mapToScene(viewport()->rect()).boundingRect();
+    if (visible.contains(scene()->sceneRect().adjusted(10, 10, -10, -10))) return {}; // all in view
+    const QSizeF size = tabSize(overviewTabText());
+    return QRectF(QPointF(viewport()->width() - 8 - size.width(), viewport()->height() - 8 - size.height()),
+                  size);
+}
+
+void DagView::paintTab(QPainter& painter, const QRectF& rect, const QString& text) const {
+    painter.save();
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    painter.setFont(small);
+    painter.setPen(QColor(0xb0, 0xbe, 0xc5));
+    painter.setBrush(QColor(255, 255, 255, 235));
+    painter.drawRoundedRect(rect, 4, 4);
+    painter.setPen(QColor(0x37, 0x47, 0x4f));
+    painter.drawText(rect, Qt::AlignCenter, text);
+    painter.restore();
 }
 
 QSizeF DagView::legendSize() const {
@@ -348,8 +448,24 @@ void DagView::paintLegend(QPainter& painter, QPointF topLeft) const {
     painter.restore();
 }
 
-void DagView::paintWhole(QPainter& painter, const QRectF& target) {
-    scene()->render(&painter, target, scene()->sceneRect(), Qt::KeepAspectRatio);
+QRectF DagView::documentRect() const {
+    return scene()->sceneRect();
+}
+
+void DagView::withDocumentState(const std::function<void()>& paint) {
+    documentState_ = true;
+    scene()->setProperty(kDocumentSceneProperty, true);
+    refreshStates();
+    paint();
+    scene()->setProperty(kDocumentSceneProperty, false);
+    documentState_ = false;
+    refreshStates();
+}
+
+void DagView::paintWhole(QPainter& painter, const QRectF& target, const QRectF& source) {
+    withDocumentState([&] {
+        scene()->render(&painter, target, source.isNull() ? documentRect() : source, Qt::KeepAspectRatio);
+    });
 }
 
 QString DagView::tooltipFor(OpId op) const {
@@ -373,17 +489,20 @@ void DagView::refreshStates() {
         if (!item) continue;
         const OpId op = item->op();
         DagNodeState s;
-        s.selected = selection_->isSelected(op);
-        s.current = selection_->currentOp() == op;
-        s.hovered = hovered == op;
-        s.running = running_.contains(op);
-        s.match = matchSet.contains(op);
-        s.antichain = antichainVisible_ && antichain_.contains(op);
+        s.antichain = antichainVisible_ && antichain_.contains(op); // a view option, exported too
+        if (!documentState_) {
+            s.selected = selection_->isSelected(op);
+            s.current = selection_->currentOp() == op;
+            s.hovered = hovered == op;
+            s.running = running_.contains(op);
+            s.match = matchSet.contains(op);
+        }
         item->setState(s);
     }
     for (DagEdgeItem* e : edges_)
-        e->setEmphasized(e->from() == hovered || e->to() == hovered || selection_->isSelected(e->from()) ||
-                         selection_->isSelected(e->to()));
+        e->setEmphasized(!documentState_ &&
+                         (e->from() == hovered || e->to() == hovered || selection_->isSelected(e->from()) ||
+                          selection_->isSelected(e->to())));
 }
 
 int DagView::find(const QString& text) {
@@ -446,11 +565,15 @@ int DagView::blockItemCount() const {
 
 bool DagView::exportSvg(const QString& path, QString* error) {
     const QString title = graph_ ? QString::fromStdString(graph_->name()) : QString();
-    return saveSceneSvg(scene(), path, title, scene()->sceneRect(), error);
+    bool ok = false;
+    withDocumentState([&] { ok = saveSceneSvg(scene(), path, title, documentRect(), error); });
+    return ok;
 }
 
 bool DagView::exportPng(const QString& path, double scale, QString* error) {
-    return saveScenePng(scene(), path, scale, scene()->sceneRect(), error);
+    bool ok = false;
+    withDocumentState([&] { ok = saveScenePng(scene(), path, scale, documentRect(), error); });
+    return ok;
 }
 
 void DagView::changeEvent(QEvent* event) {
@@ -461,15 +584,26 @@ void DagView::changeEvent(QEvent* event) {
 
 void DagView::drawForeground(QPainter* painter, const QRectF& rect) {
     QGraphicsView::drawForeground(painter, rect);
-    if (legendVisible_ && hasLayout_) {
+    if (legendVisible_ && hasLayout_ && !documentState_) {
         painter->save();
         painter->resetTransform();
         // Bottom left: graphs start at the top (or the left, centred), the overview sits bottom right.
-        paintLegend(*painter, QPointF(8, viewport()->height() - 8 - legendSize().height()));
+        const QRectF legend = legendRect();
+        if (legendCollapsed())
+            paintTab(*painter, legend, legendTabText());
+        else
+            paintLegend(*painter, legend.topLeft());
+        painter->restore();
+    }
+    if (const QRectF tab = overviewTabRect(); !tab.isEmpty() && !documentState_) {
+        painter->save();
+        painter->resetTransform();
+        paintTab(*painter, tab, overviewTabText());
         painter->restore();
     }
     QString message;
-    if (layoutPending_) message = tr("Laying out %1 ops…").arg(graph_ ? graph_->size() : 0);
+    // Scheduling units, as the status bar counts them (input ops are not units).
+    if (layoutPending_) message = tr("Laying out %1 ops…").arg(graph_ ? graph_->units().size() : 0);
     if (!layoutError_.isEmpty()) message = tr("Layout failed: %1").arg(layoutError_);
     if (message.isEmpty()) return;
     painter->save();

@@ -16,6 +16,7 @@
 #include <QList>
 #include <QSet>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -50,6 +51,17 @@ class DagView : public QGraphicsView {
     bool antichainVisible() const { return antichainVisible_; }
     bool overviewVisible() const { return overviewVisible_; }
     bool legendVisible() const { return legendVisible_; }
+    // Visible overlays can be collapsed to small tabs (click the legend, or the overview's "–";
+    // click a tab to expand). Until the user chooses, they collapse by themselves when they
+    // would cover too much of a small view (1280x720, presentation fonts).
+    bool legendCollapsed() const;
+    bool overviewCollapsed() const;
+    void setLegendCollapsed(bool collapsed);
+    void setOverviewCollapsed(bool collapsed);
+    // Where the overlays are in viewport coordinates (empty when hidden): the legend or its tab,
+    // the overview's tab when collapsed.
+    QRectF legendRect() const;
+    QRectF overviewTabRect() const;
     bool followRunningOps() const { return followRunning_; }
 
     // True once a layout for the current graph is shown; the layout's figures.
@@ -77,17 +89,26 @@ class DagView : public QGraphicsView {
 
     const QSet<OpId>& runningOps() const { return running_; }
 
+    // Fills that replace the kind colours (a diff colours ops by change), indexed by OpId;
+    // empty restores the kind colours. Exports draw them too: they are the document's content.
+    void setOpTints(const std::vector<QColor>& tints);
+
     // Item lookup (tests, the app's "show in DAG").
     DagNodeItem* nodeItem(OpId op) const;
     int nodeItemCount() const;
     int edgeItemCount() const;
     int blockItemCount() const;
 
-    // Exports the whole scene (not just the visible part); atomic writes.
+    // Exports the whole scene (not just the visible part); atomic writes. Exports draw the
+    // document, not the screen: no selection, hover, lit ops or find matches, and every label
+    // at any scale (vector output stays legible when zoomed or printed).
     bool exportSvg(const QString& path, QString* error = nullptr);
     bool exportPng(const QString& path, double scale = 2.0, QString* error = nullptr);
-    // Paints the whole DAG into `target` keeping its aspect (reports, PDF pages).
-    void paintWhole(QPainter& painter, const QRectF& target);
+    // Paints the whole DAG (or `source`, in scene coordinates) into `target` keeping its aspect
+    // (reports, PDF pages), as the exports do.
+    void paintWhole(QPainter& painter, const QRectF& target, const QRectF& source = {});
+    // The scene rectangle the exports draw.
+    QRectF documentRect() const;
 
   public slots:
     void setDirection(layout::Direction direction); // re-lays out
@@ -99,8 +120,11 @@ class DagView : public QGraphicsView {
     void setFollowRunningOps(bool on);          // scroll so the ops lit by the playhead stay in view
     void setRunningOps(const QList<OpId>& ops); // lit by the playhead; empty clears
     void fitToWindow();
+    void zoomToSelection(); // fits the selected ops (the current one when alone) in the view
     void zoomBy(double factor);
     void centerOnOp(OpId op);
+    // Scrolls so `ops` show clear of the overlays (legend, overview), if they do not already.
+    void revealOps(const QList<OpId>& ops);
 
   signals:
     void layoutStarted();
@@ -129,10 +153,16 @@ class DagView : public QGraphicsView {
     QString tooltipFor(OpId op) const;
     void refreshTooltips();
     void refreshStates();
+    // Runs `paint` with the scene in document state (see exportSvg), then restores the screen.
+    void withDocumentState(const std::function<void()>& paint);
     void placeOverview();
     void gotoMatch(int index);
     void paintLegend(QPainter& painter, QPointF topLeft) const;
     QSizeF legendSize() const;
+    QSizeF tabSize(const QString& text) const;
+    void paintTab(QPainter& painter, const QRectF& rect, const QString& text) const;
+    // Bottom margin that keeps an item clear of the overlays (follow the lit ops).
+    int overlayMargin() const;
 
     std::shared_ptr<const Graph> graph_;
     SelectionModel* selection_ = nullptr;
@@ -144,6 +174,9 @@ class DagView : public QGraphicsView {
     bool overviewVisible_ = true;
     bool legendVisible_ = true;
     bool followRunning_ = false;
+    bool documentState_ = false;       // while exporting
+    int legendCollapsedChoice_ = -1;   // -1: automatic; else the user's choice
+    int overviewCollapsedChoice_ = -1; // -1: automatic
     bool hasLayout_ = false;
     bool layoutPending_ = false;
     QString layoutError_;
@@ -160,6 +193,7 @@ class DagView : public QGraphicsView {
     QList<OpId> matches_;
     int matchIndex_ = -1;
     std::vector<double> predictedMs_, measuredMs_;
+    std::vector<QColor> tints_;
     DagOverview* overview_ = nullptr;
     QPoint pressPos_;
 };

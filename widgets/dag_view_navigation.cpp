@@ -1,4 +1,5 @@
 // DagView navigation: zoom, pan (drag, WASD/arrows), fit, background clicks and the overview.
+#include "dag_items.h"
 #include "dag_overview.h"
 #include "dag_view.h"
 #include "selection_model.h"
@@ -20,6 +21,21 @@ void DagView::fitToWindow() {
     fitInView(scene()->sceneRect(), Qt::KeepAspectRatio);
     if (transform().m11() > 1.5)
         setTransform(QTransform::fromScale(1.5, 1.5)); // small graphs: no giant boxes
+    emit zoomChanged(transform().m11());
+    placeOverview();
+}
+
+void DagView::zoomToSelection() {
+    if (!hasLayout_ || !selection_) return;
+    QRectF area;
+    for (OpId op : selection_->selectedList())
+        if (DagNodeItem* item = nodeItem(op)) area |= item->sceneBoundingRect();
+    if (area.isNull()) return;
+    fitInView(area.adjusted(-60, -60, 60, 60), Qt::KeepAspectRatio);
+    if (transform().m11() > 2.0) { // one op: readable, not giant
+        setTransform(QTransform::fromScale(2.0, 2.0));
+        centerOn(area.center());
+    }
     emit zoomChanged(transform().m11());
     placeOverview();
 }
@@ -80,13 +96,26 @@ void DagView::keyPressEvent(QKeyEvent* event) {
 
 void DagView::mousePressEvent(QMouseEvent* event) {
     pressPos_ = event->position().toPoint();
+    // The overlays and their tabs toggle on a click (they sit above the scene).
+    if (event->button() == Qt::LeftButton) {
+        if (legendRect().contains(event->position())) {
+            setLegendCollapsed(!legendCollapsed());
+            event->accept();
+            return;
+        }
+        if (overviewTabRect().contains(event->position())) {
+            setOverviewCollapsed(false);
+            event->accept();
+            return;
+        }
+    }
     QGraphicsView::mousePressEvent(event);
 }
 
 void DagView::mouseReleaseEvent(QMouseEvent* event) {
     const QPoint pos = event->position().toPoint();
     if (event->button() == Qt::LeftButton && (pos - pressPos_).manhattanLength() < 4 && !itemAt(pos) &&
-        selection_)
+        selection_ && !legendRect().contains(pos) && !overviewTabRect().contains(pos))
         selection_->clear(); // a click on the background
     QGraphicsView::mouseReleaseEvent(event);
 }
@@ -99,7 +128,7 @@ void DagView::resizeEvent(QResizeEvent* event) {
 void DagView::scrollContentsBy(int dx, int dy) {
     QGraphicsView::scrollContentsBy(dx, dy);
     // The legend and the status note are fixed overlays: a scroll blit would smear them.
-    if (legendVisible_ || layoutPending_) viewport()->update();
+    if (legendVisible_ || overviewVisible_ || layoutPending_) viewport()->update();
     if (overview_->isVisible()) overview_->viewport()->update();
 }
 
@@ -107,7 +136,8 @@ void DagView::placeOverview() {
     if (!overview_) return;
     const QRectF visible = mapToScene(viewport()->rect()).boundingRect();
     const QRectF all = scene()->sceneRect();
-    const bool needed = hasLayout_ && overviewVisible_ && !visible.contains(all.adjusted(10, 10, -10, -10));
+    const bool needed = hasLayout_ && overviewVisible_ && !overviewCollapsed() &&
+                        !visible.contains(all.adjusted(10, 10, -10, -10));
     if (!needed) {
         overview_->hide();
         return;

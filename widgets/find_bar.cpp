@@ -82,6 +82,13 @@ void FindBar::setMatchInfo(int currentIndex, int count) {
 }
 
 bool FindBar::eventFilter(QObject* watched, QEvent* event) {
+    // Esc belongs to the bar while it has focus, even where the window binds Esc to an action
+    // (cancel search): accepting the override delivers it as a key press here.
+    if (watched == edit_ && event->type() == QEvent::ShortcutOverride &&
+        static_cast<QKeyEvent*>(event)->key() == Qt::Key_Escape) {
+        event->accept();
+        return true;
+    }
     if (watched == edit_ && event->type() == QEvent::KeyPress) {
         auto* key = static_cast<QKeyEvent*>(event);
         if (key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) {

@@ -2,6 +2,7 @@
 
 #include "graph/op_metrics.h"
 #include "op_colors.h"
+#include "op_labels.h"
 #include "util/errors.h"
 
 #include <algorithm>
@@ -19,9 +20,17 @@ TimelineLane scheduleLane(const Graph& g, const Schedule& schedule, const std::v
                          "'");
     TimelineLane lane;
     lane.name = name;
+    const auto opName = [&g](OpId op) {
+        return op >= 0 && op < g.size() ? QString::fromStdString(g.op(op).name) : QString();
+    };
     double t = 0;
     for (size_t k = 0; k < schedule.stages.size(); ++k) {
         const Stage& stage = schedule.stages[k];
+        // Ops shown side by side share their block's name ("mixed_6b/"): labels drop it.
+        QStringList stageNames;
+        for (const auto& group : stage.groups)
+            for (OpId op : group) stageNames << opName(op);
+        const QString stagePrefix = commonNamePrefix(stageNames);
         const double span = std::max(0.0, stageLatencyMs[k]);
         TimelineStageBand band;
         band.stage = static_cast<int>(k);
@@ -37,6 +46,7 @@ TimelineLane scheduleLane(const Graph& g, const Schedule& schedule, const std::v
             TimelineBox box;
             box.op = op;
             box.label = QString::fromStdString(g.op(op).name);
+            box.shortLabel = tellingOpLabel(box.label, stagePrefix);
             box.stage = static_cast<int>(k);
             box.subLane = row;
             box.startMs = start;
@@ -83,6 +93,18 @@ std::vector<double> opTimes(const TimelineLane& lane, int graphSize) {
     return times;
 }
 
+namespace {
+// The op a kernel ran for, once the GPU runtime records it (an `op` field on KernelRecord);
+// -1 until then. With it, clicking a measured kernel selects its op and selecting an op
+// outlines its kernels.
+template <typename Kernel> OpId kernelOp(const Kernel& k) {
+    if constexpr (requires { k.op; })
+        return static_cast<OpId>(k.op);
+    else
+        return -1;
+}
+} // namespace
+
 TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString& name) {
     TimelineLane lane;
     lane.name = name;
@@ -96,7 +118,9 @@ TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString&
     const QColor kernelColor(0x90, 0xa4, 0xae);
     for (const auto& k : kernels) {
         TimelineBox box;
+        box.op = kernelOp(k);
         box.label = QString::fromStdString(k.name);
+        box.shortLabel = box.label;
         box.stage = k.stage;
         box.subLane = rowOfStream[k.stream];
         box.startMs = k.startMs;

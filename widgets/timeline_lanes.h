@@ -12,8 +12,10 @@
 namespace ioscope::widgets {
 
 struct TimelineBox {
-    OpId op = -1; // -1 for measured kernels
-    QString label;
+    OpId op = -1;  // measured kernels: the op when the runtime records it, else -1
+    QString label; // the full name (kernel name for kernels)
+    // The op's telling part (op_labels.h): shown when the full name does not fit, elided at its end.
+    QString shortLabel;
     int stage = -1;
     int subLane = 0; // row inside the lane (group index; stream for kernels)
     double startMs = 0, endMs = 0;
@@ -31,6 +33,12 @@ struct TimelineStageBand {
 
 struct TimelineLane {
     QString name;
+    // What produced it: scheduler, parameters, cost model, batch and precision ("IOS both r=3 s=8 ·
+    // sim:H100 · b1 fp32"); drawn under the name.
+    QString detail;
+    // Non-empty when the lane's times cannot be compared with the first lane's (another cost
+    // model, device, batch or precision): says why; the header marks the lane.
+    QString notComparable;
     bool measured = false; // a kernel timeline (times measured, not predicted)
     int subLanes = 1;
     double durationMs = 0;

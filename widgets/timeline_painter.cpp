@@ -1,5 +1,7 @@
 #include "timeline_painter.h"
 
+#include "op_labels.h"
+
 #include <QFontMetricsF>
 #include <QPainter>
 
@@ -13,6 +15,7 @@ constexpr double kLaneGap = 8;
 constexpr double kLanePadding = 3;
 const QColor kPlayheadColor(0xd3, 0x2f, 0x2f);
 const QColor kRunningColor(0xff, 0x8f, 0x00);
+const QColor kNotComparableColor(0xc6, 0x28, 0x28);
 } // namespace
 
 void paintHatch(QPainter& p, const QRectF& r, const QColor& color, double spacing) {
@@ -76,10 +79,18 @@ TimelineGeometry timelineGeometry(const std::vector<TimelineLane>& lanes, QSizeF
 }
 
 QString laneFacts(const TimelineLane& lane) {
-    return QStringLiteral("%1 ms · %2 stages%3")
-        .arg(lane.durationMs, 0, 'f', lane.durationMs < 10 ? 3 : 1)
-        .arg(lane.stages.size())
+    const qsizetype stages = static_cast<qsizetype>(lane.stages.size());
+    return QStringLiteral("%1%2 · %3 %4%5")
+        .arg(lane.notComparable.isEmpty() ? QString() : QStringLiteral("not comparable · "))
+        .arg(formatDurationMs(lane.durationMs))
+        .arg(stages)
+        .arg(stages == 1 ? QStringLiteral("stage") : QStringLiteral("stages"))
         .arg(lane.measured ? QStringLiteral(" · measured") : QString());
+}
+
+QString formatDurationMs(double ms) {
+    if (ms < 1) return QStringLiteral("%1 µs").arg(ms * 1000, 0, 'f', ms < 0.01 ? 2 : 1);
+    return QStringLiteral("%1 ms").arg(ms, 0, 'f', ms < 10 ? 3 : 1);
 }
 
 double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& font,
@@ -91,9 +102,11 @@ double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& 
     const QFontMetricsF names(bold, device), facts(small, device);
     double widest = 0;
     for (const auto& lane : lanes)
-        widest = std::max({widest, names.horizontalAdvance(QStringLiteral("▶ ") + lane.name),
-                           facts.horizontalAdvance(laneFacts(lane))});
-    return std::clamp(widest + 16, 110.0, 280.0);
+        widest = std::max({widest,
+                           names.horizontalAdvance(QStringLiteral("▶ ") + lane.name) + 8 +
+                               facts.horizontalAdvance(laneFacts(lane)),
+                           facts.horizontalAdvance(lane.detail)});
+    return std::clamp(widest + 16, 110.0, 320.0);
 }
 
 QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, int lane,
@@ -192,14 +205,16 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
                 p.setPen(QPen(fill.darker(150), 1));
                 p.drawRect(r.adjusted(0, 0, -1, -1));
             }
-            if (r.width() > 34 && row >= 11) {
+            if (r.width() > 24 && row >= 11) {
                 p.setPen(QColor(0x21, 0x21, 0x21));
-                const QRectF text = r.adjusted(3, 0, -3, 0);
-                // Names differ at their ends ("mixed_6c/7x7dbl_3"): elide the front, keep the merge mark.
+                // Text starts at the visible part of a box that begins left of the plot.
+                const QRectF text = r.intersected(plot).adjusted(3, 0, -3, 0);
+                // The full name when it fits (zoomed in), else the op's own part, elided at its end.
                 const QString mark = box.merged ? QStringLiteral("⊕ ") : QString();
-                const int room = static_cast<int>(text.width() - p.fontMetrics().horizontalAdvance(mark));
-                p.drawText(text, Qt::AlignVCenter | Qt::AlignLeft,
-                           mark + p.fontMetrics().elidedText(box.label, Qt::ElideLeft, room));
+                const QFontMetricsF fm(p.font(), p.device());
+                const double room = text.width() - fm.horizontalAdvance(mark);
+                const QString label = fittedLabel({box.label, box.shortLabel}, fm, room);
+                if (!label.isEmpty()) p.drawText(text, Qt::AlignVCenter | Qt::AlignLeft, mark + label);
             }
         }
     }
@@ -215,13 +230,28 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
         p.setPen(QColor(0x21, 0x21, 0x21));
         const QString marker = static_cast<int>(li) == state.activeLane ? QStringLiteral("▶ ") : QString();
         const QString name = marker + lanes[li].name;
-        p.drawText(header.adjusted(0, 0, 0, -header.height() / 2), Qt::AlignLeft | Qt::AlignBottom,
-                   p.fontMetrics().elidedText(name, Qt::ElideRight, static_cast<int>(header.width())));
+        // Two lines from the top: the name with its facts, then what produced the lane (red when
+        // its times cannot be compared with the first lane's).
+        const double nameH = QFontMetricsF(f, p.device()).height();
+        const double smallH = QFontMetricsF(small, p.device()).height();
+        const int w = static_cast<int>(header.width());
+        const QString shownName = p.fontMetrics().elidedText(name, Qt::ElideRight, w);
+        p.drawText(QRectF(header.left(), header.top(), header.width(), nameH),
+                   Qt::AlignLeft | Qt::AlignVCenter, shownName);
+        const double nameW = p.fontMetrics().horizontalAdvance(shownName) + 8;
         p.setFont(small);
+        const bool comparable = lanes[li].notComparable.isEmpty();
+        p.setPen(comparable ? QColor(0x75, 0x75, 0x75) : kNotComparableColor);
+        if (nameW < header.width())
+            p.drawText(QRectF(header.left() + nameW, header.top(), header.width() - nameW, nameH),
+                       Qt::AlignLeft | Qt::AlignVCenter,
+                       p.fontMetrics().elidedText(laneFacts(lanes[li]), Qt::ElideRight,
+                                                  static_cast<int>(header.width() - nameW)));
+        if (!comparable) p.fillRect(QRectF(0, area.top(), 3, area.height()), kNotComparableColor);
         p.setPen(QColor(0x75, 0x75, 0x75));
-        const QString facts = laneFacts(lanes[li]);
-        p.drawText(header.adjusted(0, header.height() / 2, 0, 0), Qt::AlignLeft | Qt::AlignTop,
-                   p.fontMetrics().elidedText(facts, Qt::ElideRight, static_cast<int>(header.width())));
+        p.drawText(QRectF(header.left(), header.top() + nameH, header.width(), smallH),
+                   Qt::AlignLeft | Qt::AlignVCenter,
+                   p.fontMetrics().elidedText(lanes[li].detail, Qt::ElideRight, w));
     }
 
     // Playhead.

@@ -44,8 +44,16 @@ QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, 
 double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& font,
                            const QPaintDevice* device = nullptr);
 
+// "862.4 µs", "1.169 ms": the unit the axis uses for that size.
+QString formatDurationMs(double ms);
+
+// The lane header's last line: duration, stages, "measured", "not comparable".
+QString laneFacts(const TimelineLane& lane);
+
+// What to draw besides the lanes. Exports use documentState(): no playhead, no active-lane
+// marker, no selection or hover (the document, not the screen).
 struct TimelinePaintState {
-    int activeLane = 0;
+    int activeLane = 0; // -1: none marked
     double playheadMs = 0;
     bool showPlayhead = true;
     QSet<OpId> selected;

@@ -50,6 +50,7 @@ void TimelineView::clearLanes() {
     pause();
     playheadMs_ = 0;
     lanesChanged();
+    emit playheadMoved(0); // readouts forget the old model's position
 }
 
 int TimelineView::addLane(TimelineLane lane) {
@@ -161,11 +162,10 @@ void TimelineView::paintWhole(QPainter& painter, QSize size) const {
     // own units, so the widget's margin would elide the lane names there.
     TimelineMapping whole(durationMs() > 0 ? durationMs() : 1, std::max(2.0, double(size.width())),
                           timelineHeaderWidth(lanes_, painter.font(), painter.device()));
+    // The document, not the screen: no playhead, lit ops, active-lane marker or selection.
     TimelinePaintState state;
-    state.activeLane = activeLane_;
-    state.playheadMs = playheadMs_;
-    state.showPlayhead = playheadMs_ > 0;
-    state.selected = selection_->selectedOps();
+    state.activeLane = -1;
+    state.showPlayhead = false;
     paintTimeline(painter, size, lanes_, whole, state);
 }
 
@@ -418,6 +418,20 @@ void TimelineView::keyPressEvent(QKeyEvent* event) {
 }
 
 QString TimelineView::tooltipAt(QPointF pos) const {
+    if (pos.x() < mapping_.leftMargin()) { // a lane header: what produced it, whether it compares
+        const TimelineGeometry geo = laneGeometry();
+        for (size_t li = 0; li < lanes_.size(); ++li) {
+            if (pos.y() < geo.lanes[li].top() || pos.y() > geo.lanes[li].bottom()) continue;
+            const TimelineLane& l = lanes_[li];
+            QString html = "<b>" + l.name.toHtmlEscaped() + "</b>";
+            if (!l.detail.isEmpty()) html += "<br>" + l.detail.toHtmlEscaped();
+            html += "<br>" + laneFacts(l).toHtmlEscaped();
+            if (!l.notComparable.isEmpty())
+                html += "<br><span style='color:#c62828'>" + l.notComparable.toHtmlEscaped() + "</span>";
+            return html;
+        }
+        return {};
+    }
     const auto [lane, index] = boxAt(pos);
     if (lane < 0) return {};
     const TimelineLane& l = lanes_[static_cast<size_t>(lane)];

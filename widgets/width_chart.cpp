@@ -114,7 +114,8 @@ void WidthChart::paintChart(QPainter& p, QSizeF size) const {
     // The widest level, labelled.
     const double px = plot.left() + (peakLevel + 0.5) * barW;
     p.setPen(QColor(0xc6, 0x28, 0x28));
-    const QString peakText = QObject::tr("widest level %1: %2 ops").arg(peakLevel).arg(peak);
+    const QString peakText = (peak == 1 ? QObject::tr("widest level %1: 1 op").arg(peakLevel)
+                                        : QObject::tr("widest level %1: %2 ops").arg(peakLevel).arg(peak));
     const double textW = p.fontMetrics().horizontalAdvance(peakText) + 4;
     const double tx = std::clamp(px - textW / 2, plot.left(), plot.right() - textW);
     p.drawText(QRectF(tx, 2, textW, kTop - 4), Qt::AlignCenter, peakText);
@@ -140,6 +141,12 @@ int WidthChart::levelAt(QPointF pos) const {
     return std::clamp(i, 0, static_cast<int>(profile_.size()) - 1);
 }
 
+QPointF WidthChart::barCentre(int level) const {
+    const QRectF plot = plotArea(size());
+    const double barW = plot.width() / std::max<double>(1, static_cast<double>(profile_.size()));
+    return {plot.left() + (level + 0.5) * barW, plot.bottom() - 2};
+}
+
 void WidthChart::mousePressEvent(QMouseEvent* event) {
     const int level = levelAt(event->position());
     if (level < 0) return;
@@ -152,10 +159,13 @@ bool WidthChart::event(QEvent* event) {
         auto* help = static_cast<QHelpEvent*>(event);
         const int level = levelAt(help->pos());
         if (level >= 0)
-            QToolTip::showText(
-                help->globalPos(),
-                tr("level %1: %2 ops could run at once").arg(level).arg(profile_[static_cast<size_t>(level)]),
-                this);
+            QToolTip::showText(help->globalPos(),
+                               tr("level %1: %2 could run at once; click to select them")
+                                   .arg(level)
+                                   .arg(profile_[static_cast<size_t>(level)] == 1
+                                            ? tr("1 op")
+                                            : tr("%1 ops").arg(profile_[static_cast<size_t>(level)])),
+                               this);
         else
             QToolTip::hideText();
         return true;

@@ -25,7 +25,9 @@ class WidthChart : public QWidget {
     void setProfile(const std::vector<int>& profile, int width = 0);
     // Clicking a level selects its ops here; levels holding selected ops are drawn darker.
     void setSelectionModel(SelectionModel* selection);
+    SelectionModel* selectionModel() const { return selection_; }
     QList<OpId> levelOps(int level) const; // empty when only figures were given
+    QPointF barCentre(int level) const;    // where a click picks `level` (widget coordinates)
     int antichainWidth() const { return width_; }
     const std::vector<int>& profile() const { return profile_; }
     int maxLevel() const; // index of the widest level (-1 when empty)

@@ -6,6 +6,7 @@ void Document::setModel(LoadedModel model) {
     setCurrentRun(-1); // views let go of the runs before they are destroyed
     emit aboutToChangeRuns();
     runs_.clear();
+    nextId_ = 1; // run numbers count the runs of this model
     model_ = std::move(model);
     emit runsChanged();
     emit modelChanged();
@@ -36,6 +37,19 @@ void Document::setMeasured(int runId, const ExecutionResult& result) {
         if (r.id == runId) {
             r.measured = result;
             emit runUpdated(runId);
+            return;
+        }
+}
+
+void Document::replaceRun(int id, ScheduleRun run) {
+    for (auto& r : runs_)
+        if (r.id == id) {
+            emit aboutToChangeRuns();
+            run.id = id;
+            r = std::move(run);
+            emit runsChanged();
+            emit runUpdated(id);
+            if (id == currentRunId_) emit currentRunChanged(id);
             return;
         }
 }

@@ -29,6 +29,9 @@ class Document : public QObject {
     // Appends a run, assigning its id; returns the id.
     int addRun(ScheduleRun run);
     void setMeasured(int runId, const ExecutionResult& result);
+    // Replaces what run `id` holds (an edited schedule, re-evaluated), keeping its id; views
+    // reload it as if it were picked again.
+    void replaceRun(int id, ScheduleRun run);
     void clearRuns();
 
     // The run the schedule table, the properties and the exports refer to (-1: none).

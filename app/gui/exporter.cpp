@@ -11,6 +11,7 @@
 #define IOSCOPE_APP_CHROME_TRACE 1
 #endif
 #include "timeline_view.h"
+#include "trace_export.h"
 #include "util/atomic_file.h"
 
 #include <QObject>
@@ -112,14 +113,7 @@ bool Exporter::writeChromeTrace(const QString& path, QString* error) const {
     return fail(error, QObject::tr("%1: Chrome traces are not available in this build").arg(path));
 #else
     try {
-        TraceSources sources;
-        sources.predictedLabel = "predicted: " + ss(run->request.costSpec);
-        if (run->measured && !run->measured->kernels.empty()) {
-            sources.measured = &run->measured->kernels;
-            sources.measuredLabel = "measured kernels: " + run->measured->device;
-        }
-        const std::string json = chromeTraceJson(*document_->graph(), run->schedule, run->predicted, sources);
-        writeFileAtomically(ss(path), json);
+        writeFileAtomically(ss(path), documentTraceJson(*document_->graph(), document_->runs()));
         return true;
     } catch (const std::exception& e) {
         return fail(error, QString::fromUtf8(e.what()));

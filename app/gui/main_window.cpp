@@ -2,6 +2,7 @@
 
 #include "dag_items.h"
 #include "dag_view.h"
+#include "diff_panel.h"
 #include "document.h"
 #include "execution_job.h"
 #include "execution_panel.h"
@@ -27,6 +28,7 @@
 #include <QLabel>
 #include <QMenu>
 #include <QScrollArea>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTableView>
@@ -83,7 +85,12 @@ MainWindow::MainWindow(QWidget* parent)
         jobLabel_->setText(tr("Layout failed"));
         showError(tr("Layout failed"), message);
     });
+    connect(searchJob_, &SearchJob::runningChanged, this, &MainWindow::updateActions);
+    connect(document_, &Document::modelChanged, this, &MainWindow::updateActions);
+    connect(document_, &Document::currentRunChanged, this, &MainWindow::updateActions);
+    connect(selection_, &widgets::SelectionModel::selectionChanged, this, &MainWindow::updateActions);
     restoreSettings();
+    updateActions();
 }
 
 MainWindow::~MainWindow() = default;
@@ -117,13 +124,16 @@ void MainWindow::buildViews() {
     widthLabel_ = new QLabel(widthPanel);
     widthLabel_->setWordWrap(true);
     widthChart_ = new widgets::WidthChart(widthPanel);
+    widthChart_->setSelectionModel(selection_); // a bar selects its level's ops
     widthChart_->setToolTip(
         tr("How many ops could run at once along the topological order (wavefront levels); "
            "the dashed line is the width, the maximum antichain"));
     auto* wl = new QVBoxLayout(widthPanel);
+    wl->setContentsMargins(4, 2, 4, 2);
     wl->addWidget(widthLabel_);
     wl->addWidget(widthChart_, 1);
-    auto* widthDock = addDock(tr("Width"), QStringLiteral("widthDock"), widthPanel, Qt::LeftDockWidgetArea);
+    widthChart_->setMinimumHeight(90); // bars and labels stay apart
+    addDock(tr("Width"), QStringLiteral("widthDock"), widthPanel, Qt::LeftDockWidgetArea);
 
     // Schedule table.
     scheduleModel_ = new ScheduleTreeModel(this);
@@ -135,19 +145,21 @@ void MainWindow::buildViews() {
     scheduleView_->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
     connect(scheduleView_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         if (syncingSelection_) return;
+        // A stage or group row selects all its ops.
         QList<OpId> ops;
         OpId current = -1;
-        for (const QModelIndex& i : scheduleView_->selectionModel()->selectedRows()) {
-            if (const OpId op = scheduleModel_->opAt(i); op >= 0) ops << op;
-        }
+        for (const QModelIndex& i : scheduleView_->selectionModel()->selectedRows())
+            for (OpId op : scheduleModel_->opsAt(i))
+                if (!ops.contains(op)) ops << op;
         if (const OpId op = scheduleModel_->opAt(scheduleView_->currentIndex()); op >= 0 && ops.contains(op))
             current = op;
+        else if (!ops.isEmpty())
+            current = ops.front();
         syncingSelection_ = true;
         selection_->selectOps(ops, current);
         syncingSelection_ = false;
     });
-    auto* scheduleDock =
-        addDock(tr("Schedule"), QStringLiteral("scheduleDock"), scheduleView_, Qt::LeftDockWidgetArea);
+    addDock(tr("Schedule"), QStringLiteral("scheduleDock"), scheduleView_, Qt::LeftDockWidgetArea);
 
     // Properties of the selected op.
     propertiesModel_ = new OpPropertiesModel(this);
@@ -157,8 +169,19 @@ void MainWindow::buildViews() {
     propertiesView_->horizontalHeader()->setStretchLastSection(true);
     propertiesView_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     propertiesView_->setWordWrap(true);
-    auto* propertiesDock =
-        addDock(tr("Properties"), QStringLiteral("propertiesDock"), propertiesView_, Qt::RightDockWidgetArea);
+    // Empty, the dock says how to fill it.
+    propertiesStack_ = new QStackedWidget(this);
+    auto* hint = new QLabel(tr("Select an op in the DAG, the timeline or the schedule to see its shapes, "
+                               "cost, producers and consumers here."),
+                            propertiesStack_);
+    hint->setObjectName(QStringLiteral("propertiesHint"));
+    hint->setWordWrap(true);
+    hint->setAlignment(Qt::AlignCenter);
+    hint->setMargin(12);
+    hint->setForegroundRole(QPalette::PlaceholderText);
+    propertiesStack_->addWidget(hint);
+    propertiesStack_->addWidget(propertiesView_);
+    addDock(tr("Properties"), QStringLiteral("propertiesDock"), propertiesStack_, Qt::RightDockWidgetArea);
 
     // Search and results.
     runTable_ = new RunTableModel(document_, this);
@@ -171,6 +194,12 @@ void MainWindow::buildViews() {
     auto* execDock =
         addDock(tr("Execution"), QStringLiteral("executionDock"), executionPanel_, Qt::RightDockWidgetArea);
     tabifyDockWidget(searchDock, execDock);
+    // Compare two runs.
+    diffPanel_ = new DiffPanel(document_, this);
+    auto* diffDock =
+        addDock(tr("Compare"), QStringLiteral("compareDock"), diffPanel_, Qt::RightDockWidgetArea);
+    tabifyDockWidget(execDock, diffDock);
+    connect(diffPanel_, &DiffPanel::diffChanged, this, &MainWindow::applyDiff);
     searchDock->raise();
 
     // Timeline and teaching at the bottom.
@@ -185,11 +214,8 @@ void MainWindow::buildViews() {
     // The right column (properties, search with its results table) runs down to the status bar,
     // so the results keep room for several runs; the timeline spans the rest of the width.
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
-    // The DAG gets the room; docks start at sizes that fit their content.
-    resizeDocks({widthDock, scheduleDock, searchDock, propertiesDock, timelineDock},
-                {300, 340, 470, 260, 330}, Qt::Horizontal);
-    resizeDocks({widthDock, scheduleDock, searchDock, propertiesDock, timelineDock},
-                {190, 300, 560, 220, 330}, Qt::Vertical);
+    resize(1500, 950);
+    applyDefaultDockSizes();
 
     factsLabel_ = new QLabel(tr("No model open"), this);
     jobLabel_ = new QLabel(this);
@@ -205,7 +231,7 @@ QWidget* MainWindow::buildTimelinePanel() {
     // While playing, keep the lit ops in sight so viewers can follow the schedule in the DAG.
     connect(timeline_, &widgets::TimelineView::runningOpsChanged, this, [this](const QList<OpId>& ops) {
         if (!timeline_->isPlaying() || ops.isEmpty()) return;
-        if (QGraphicsItem* item = dag_->nodeItem(ops.front())) dag_->ensureVisible(item, 80, 80);
+        dag_->revealOps(ops); // clear of the legend and the overview
     });
 
     auto makeButton = [panel](const QString& text, const QString& tip) {
@@ -241,10 +267,16 @@ QWidget* MainWindow::buildTimelinePanel() {
     speed_->setToolTip(tr("Playback speed"));
     connect(speed_, &QDoubleSpinBox::valueChanged, timeline_, &widgets::TimelineView::setSpeed);
     auto* where = new QLabel(panel);
+    where->setObjectName(QStringLiteral("playheadReadout"));
+    // In the axis' unit; empty when there is nothing to play (a new model clears the lanes).
     connect(timeline_, &widgets::TimelineView::playheadMoved, where, [this, where](double ms) {
+        if (timeline_->lanes().empty()) {
+            where->clear();
+            return;
+        }
         const int stage = timeline_->stageAt(timeline_->activeLane(), ms);
-        where->setText(stage >= 0 ? tr("%1 ms · stage %2").arg(ms, 0, 'f', 3).arg(stage + 1)
-                                  : tr("%1 ms").arg(ms, 0, 'f', 3));
+        const QString at = widgets::formatDurationMs(ms);
+        where->setText(stage >= 0 ? tr("%1 · stage %2").arg(at).arg(stage + 1) : at);
     });
 
     auto* controls = new QHBoxLayout;
@@ -288,6 +320,31 @@ bool MainWindow::waitUntilIdle(int timeoutMs) {
     }
     QApplication::processEvents();
     return true;
+}
+
+void MainWindow::applyDefaultDockSizes() {
+    auto dock = [this](const char* name) { return findChild<QDockWidget*>(QLatin1String(name)); };
+    QDockWidget* width = dock("widthDock");
+    QDockWidget* schedule = dock("scheduleDock");
+    QDockWidget* search = dock("searchDock");
+    QDockWidget* properties = dock("propertiesDock");
+    QDockWidget* timeline = dock("timelineDock");
+    if (!width || !schedule || !search || !properties || !timeline) return;
+    // The DAG keeps about half the width and 60% of the height; the side columns take what
+    // their tables need, within bounds (a 1280x720 laptop to a 4K screen).
+    const int w = this->width(), h = centralWidget()->height() + timeline->height();
+    const int left = std::clamp(w * 22 / 100, 250, 420);
+    const int right = std::clamp(w * 27 / 100, 320, 560);
+    resizeDocks({width, search}, {left, right}, Qt::Horizontal);
+    const int columnH = std::max(300, h);
+    resizeDocks({width, schedule}, {std::clamp(columnH * 30 / 100, 150, 260), columnH}, Qt::Vertical);
+    resizeDocks({properties, search}, {std::clamp(columnH * 30 / 100, 150, 280), columnH}, Qt::Vertical);
+    resizeDocks({timeline}, {std::clamp(h * 34 / 100, 190, 420)}, Qt::Vertical);
+}
+
+void MainWindow::resizeEvent(QResizeEvent* event) {
+    QMainWindow::resizeEvent(event);
+    if (defaultDockSizes_ && !presentation_) applyDefaultDockSizes();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -7,9 +7,12 @@
 #include <QMainWindow>
 #include <QStringList>
 
+class QAction;
 class QLabel;
 class QMenu;
+class QStackedWidget;
 class QTableView;
+class QUndoStack;
 class QTreeView;
 class QDockWidget;
 class QDoubleSpinBox;
@@ -24,7 +27,9 @@ class WidthChart;
 
 namespace ioscope::app {
 
+class DiffPanel;
 class Document;
+struct EditResult;
 class ExecutionPanel;
 class ModelLoadJob;
 class OpPropertiesModel;
@@ -53,6 +58,7 @@ class MainWindow : public QMainWindow {
     SearchPanel* searchPanel() const { return searchPanel_; }
     SearchJob* searchJob() const { return searchJob_; }
     ExecutionPanel* executionPanel() const { return executionPanel_; }
+    DiffPanel* diffPanel() const { return diffPanel_; }
     ModelLoadJob* loadJob() const { return loadJob_; }
 
     // Errors appear in a non-modal dialog (the window stays usable) unless quiet (headless).
@@ -62,6 +68,16 @@ class MainWindow : public QMainWindow {
     bool waitUntilIdle(int timeoutMs);
 
     bool presentationMode() const { return presentation_; }
+
+    // Schedule edits on the current run (main_window_edit.cpp): validated, evaluated with the
+    // run's cost model, undoable. The first edit of a searched run copies it to an Edited run.
+    void editMoveOp(OpId op, int toStage, int toGroup, bool newStage);
+    void editMoveGroup(int stage, int group, int toStage);
+    void editMergeStages(int stage);
+    void editSplitStage(int stage);
+    QUndoStack* undoStack() const { return undoStack_; }
+    // Undo/redo: puts `schedule` into Edited run `runId` and re-evaluates it.
+    void setEditedSchedule(int runId, const Schedule& schedule);
 
   public slots:
     void openModel(const QString& spec); // a bundled name, a model JSON or an ONNX file
@@ -74,9 +90,11 @@ class MainWindow : public QMainWindow {
     // Emitted with the message the dialog shows ("FILE: what is wrong, where").
     void errorShown(const QString& message);
     void searchFinished(int runId);
+    void editRefused(const QString& message); // "Move x refused: why" (also in the status bar)
 
   protected:
     void closeEvent(QCloseEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -101,8 +119,14 @@ class MainWindow : public QMainWindow {
     void onCurrentRunChanged();
     void onSelectionChanged();
     void rebuildTimelineLanes();
+    void applyDiff(); // the Compare panel's pick: DAG colours and timeline lanes
     void updateStatusFacts();
     void showError(const QString& title, const QString& message);
+    void updateActions(); // enabled only when they can do something
+    void buildEditing(QMenu* menu);
+    void applyEdit(const EditResult& result, const QString& what);
+    // Dock sizes in proportion to the window (1280x720 up to 4K) while no layout was restored.
+    void applyDefaultDockSizes();
 
     Document* document_;
     widgets::SelectionModel* selection_;
@@ -117,11 +141,19 @@ class MainWindow : public QMainWindow {
     QTreeView* scheduleView_ = nullptr;
     ScheduleTreeModel* scheduleModel_ = nullptr;
     QTableView* propertiesView_ = nullptr;
+    QStackedWidget* propertiesStack_ = nullptr; // the table, or a hint while nothing is selected
     OpPropertiesModel* propertiesModel_ = nullptr;
     RunTableModel* runTable_ = nullptr;
     SearchPanel* searchPanel_ = nullptr;
     ExecutionPanel* executionPanel_ = nullptr;
+    DiffPanel* diffPanel_ = nullptr;
     TeachingPanel* teachingPanel_ = nullptr;
+    QUndoStack* undoStack_ = nullptr;
+    QList<QAction*> editActions_;
+    QAction* runAction_ = nullptr;
+    QAction* cancelAction_ = nullptr;
+    QAction* exportAction_ = nullptr;
+    QMenu* exportMenu_ = nullptr;
     QMenu* recentMenu_ = nullptr;
     QMenu* viewMenu_ = nullptr;
     QLabel* factsLabel_ = nullptr;
@@ -130,7 +162,9 @@ class MainWindow : public QMainWindow {
     QString pendingSpec_;
     bool quietErrors_ = false;
     bool presentation_ = false;
-    QByteArray normalDockState_; // the dock layout to return to after presentation mode
+    bool defaultDockSizes_ = true; // no saved layout: docks follow the window's size
+    QByteArray normalDockState_;   // the dock layout to return to after presentation mode
+    QByteArray normalGeometry_;    // and the window geometry (maximized or not)
     bool syncingSelection_ = false;
     bool layoutBusy_ = false;
     qreal normalFontSize_ = 0;

@@ -9,7 +9,9 @@
 #include "find_bar.h"
 #include "models/model_registry.h"
 #include "qt_text.h"
+#include "search_job.h"
 #include "search_panel.h"
+#include "selection_model.h"
 #include "timeline_view.h"
 
 #include <QAction>
@@ -24,6 +26,7 @@
 #include <QKeySequence>
 #include <QMenuBar>
 #include <QMimeData>
+#include <QScreen>
 #include <QStatusBar>
 #include <QToolBar>
 
@@ -44,10 +47,12 @@ void MainWindow::buildActions() {
     exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     QMenu* exports = file->addMenu(tr("Export as"));
     for (const ExportKind& k : exportKinds())
-        exports->addAction(k.title, this, [this, id = k.id] { exportTo(id); });
+        exports->addAction(k.title, this, [this, id = k.id] { exportTo(id); })->setData(k.id);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+
+    buildEditing(menuBar()->addMenu(tr("&Edit")));
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     viewMenu_ = view;
@@ -55,6 +60,8 @@ void MainWindow::buildActions() {
     find->setShortcut(QKeySequence::Find);
     QAction* fit = view->addAction(tr("Fit DAG to window"), dag_, &widgets::DagView::fitToWindow);
     fit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    QAction* zoomSel = view->addAction(tr("Zoom to selection"), dag_, &widgets::DagView::zoomToSelection);
+    zoomSel->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
     QAction* lr = view->addAction(tr("Left to right layout"));
     lr->setCheckable(true);
     connect(lr, &QAction::toggled, dag_, [this](bool on) {
@@ -93,6 +100,10 @@ void MainWindow::buildActions() {
     QAction* cancel = search->addAction(tr("&Cancel search"), this, &MainWindow::cancelSearch);
     cancel->setShortcut(QKeySequence(Qt::Key_Escape));
     cancel->setShortcutContext(Qt::WindowShortcut);
+    runAction_ = run;
+    cancelAction_ = cancel;
+    exportAction_ = exportAction;
+    exportMenu_ = exports;
 
     QMenu* play = menuBar()->addMenu(tr("&Playback"));
     QAction* toggle = play->addAction(tr("Play / pause"), timeline_, &widgets::TimelineView::togglePlay);
@@ -104,12 +115,22 @@ void MainWindow::buildActions() {
     prev->setShortcuts({QKeySequence(Qt::Key_Comma), QKeySequence(Qt::Key_Left)});
     QAction* rewind = play->addAction(tr("Rewind"), timeline_, &widgets::TimelineView::rewind);
     rewind->setShortcut(QKeySequence(Qt::Key_Home));
-    // Arrow keys and Space keep their meaning inside editors and the DAG; the menu shortcuts
-    // apply when the timeline or a non-editing widget has focus.
+    // The menu shortcuts apply where the timeline has focus. Over the DAG the arrow keys pan
+    // (DagView) and only Space, '.', ',' and Home drive playback, through twins without arrows.
     for (QAction* a : {toggle, next, prev, rewind}) a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     QWidget* timelinePanel = findChild<QDockWidget*>(QStringLiteral("timelineDock"))->widget();
     for (QAction* a : {toggle, next, prev, rewind}) timelinePanel->addAction(a);
-    for (QAction* a : {toggle, next, prev, rewind}) centralWidget()->addAction(a);
+    const std::pair<QAction*, QKeySequence> twins[] = {{toggle, QKeySequence(Qt::Key_Space)},
+                                                       {next, QKeySequence(Qt::Key_Period)},
+                                                       {prev, QKeySequence(Qt::Key_Comma)},
+                                                       {rewind, QKeySequence(Qt::Key_Home)}};
+    for (const auto& [action, key] : twins) {
+        auto* twin = new QAction(action->text(), centralWidget());
+        twin->setShortcut(key);
+        twin->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        connect(twin, &QAction::triggered, action, &QAction::trigger);
+        centralWidget()->addAction(twin);
+    }
 
     open->setIcon(actionIcon(ActionIcon::Open));
     run->setIcon(actionIcon(ActionIcon::RunSearch));
@@ -150,6 +171,25 @@ void MainWindow::buildActions() {
             QStringLiteral("%1 (%2)").arg(tip, action->shortcut().toString(QKeySequence::NativeText)));
 }
 
+void MainWindow::updateActions() {
+    const bool model = document_->hasModel();
+    const bool searching = searchJob_->isRunning();
+    runAction_->setEnabled(model && !searching);
+    cancelAction_->setEnabled(searching);
+    exportAction_->setEnabled(model);
+    exportMenu_->setEnabled(model);
+    // Schedule exports need a run; the others only the model.
+    const bool run = document_->currentRun() != nullptr;
+    for (QAction* a : exportMenu_->actions()) {
+        const QString id = a->data().toString();
+        a->setEnabled(
+            model && (run || !(id == QLatin1String("schedule-json") || id == QLatin1String("chrome-trace"))));
+    }
+    searchPanel_->setRunEnabled(model);
+    const bool editable = run && selection_->currentOp() >= 0;
+    for (QAction* a : editActions_) a->setEnabled(editable);
+}
+
 void MainWindow::openFileDialog() {
     const QString file = QFileDialog::getOpenFileName(this, tr("Open model"), AppSettings::lastDirectory(),
                                                       tr("Models (*.json *.onnx);;All files (*)"));
@@ -179,12 +219,15 @@ void MainWindow::restoreSettings() {
     searchPanel_->setRequest(AppSettings::searchRequest());
     const QByteArray geometry = AppSettings::windowGeometry();
     if (geometry.isEmpty() || !restoreGeometry(geometry)) resize(1500, 950);
-    restoreState(AppSettings::windowState());
+    // A restored layout is the user's: docks keep their sizes from then on.
+    defaultDockSizes_ = !restoreState(AppSettings::windowState());
 }
 
 void MainWindow::saveSettings() {
-    AppSettings::setWindowGeometry(saveGeometry());
-    AppSettings::setWindowState(saveState());
+    // In presentation mode the window is full screen with docks stepped aside: what is kept is
+    // the layout it returns to.
+    AppSettings::setWindowGeometry(presentation_ ? normalGeometry_ : saveGeometry());
+    AppSettings::setWindowState(presentation_ ? normalDockState_ : saveState());
     AppSettings::setSearchRequest(searchPanel_->request());
 }
 
@@ -200,14 +243,22 @@ void MainWindow::setPresentationMode(bool on) {
         // the tables and the width chart step aside (the View menu brings them back) and the
         // timeline gets a third of the height. Leaving restores the layout as it was.
         normalDockState_ = saveState();
+        normalGeometry_ = saveGeometry(); // with the maximized state, which showNormal() loses
         for (const char* name : {"widthDock", "scheduleDock", "propertiesDock"})
             if (auto* dock = findChild<QDockWidget*>(QLatin1String(name))) dock->hide();
         showFullScreen();
-        if (auto* timelineDock = findChild<QDockWidget*>(QStringLiteral("timelineDock")))
-            resizeDocks({timelineDock}, {std::max(height() / 3, timeline_->minimumHeight() + 80)},
+        // The DAG and the timeline get the room: the search column a fifth of the width.
+        auto* timelineDock = findChild<QDockWidget*>(QStringLiteral("timelineDock"));
+        auto* searchDock = findChild<QDockWidget*>(QStringLiteral("searchDock"));
+        const QSize screen = this->screen() ? this->screen()->size() : size();
+        if (timelineDock)
+            resizeDocks({timelineDock}, {std::max(screen.height() / 3, timeline_->minimumHeight() + 80)},
                         Qt::Vertical);
+        if (searchDock && searchDock->isVisible())
+            resizeDocks({searchDock}, {std::max(280, screen.width() / 5)}, Qt::Horizontal);
     } else {
         showNormal();
+        if (!normalGeometry_.isEmpty()) restoreGeometry(normalGeometry_);
         if (!normalDockState_.isEmpty()) restoreState(normalDockState_);
     }
 }

@@ -3,6 +3,7 @@
 #include "main_window.h"
 
 #include "dag_view.h"
+#include "diff_panel.h"
 #include "document.h"
 #include "model_load_job.h"
 #include "op_properties_model.h"
@@ -16,6 +17,7 @@
 
 #include <QLabel>
 #include <QMessageBox>
+#include <QStackedWidget>
 #include <QStatusBar>
 #include <QTreeView>
 
@@ -41,21 +43,16 @@ void MainWindow::onModelLoaded(const LoadedModel& model) {
     dag_->setGraph(model.graph);
     dag_->setAntichain(f.width.antichain);
     timeline_->setGraph(model.graph);
-    widthChart_->setProfile(f.widthProfile, f.width.width);
+    widthChart_->setGraph(*model.graph); // profile, width and each level's ops (bar clicks)
+    // One short line (a 1280x720 dock has room for little more); the antichain in the tooltip.
     QStringList names;
-    for (OpId id : f.width.antichain) {
-        if (names.size() == 6) {
-            names << tr("… %1 more").arg(f.width.antichain.size() - 6);
-            break;
-        }
-        names << qs(model.graph->op(id).name);
-    }
-    widthLabel_->setToolTip(tr("Use View → Highlight the width to outline the antichain in the DAG"));
-    widthLabel_->setText(tr("<b>Width %1</b>: at most %1 ops can run at once (maximum antichain: %2). "
-                            "Critical path %3.")
-                             .arg(f.width.width)
-                             .arg(names.join(QStringLiteral(", ")).toHtmlEscaped())
-                             .arg(formatFlops(f.criticalPath.flops)));
+    for (OpId id : f.width.antichain) names << qs(model.graph->op(id).name);
+    widthLabel_->setToolTip(tr("Maximum antichain (ops that could all run at once): %1.\n"
+                               "View → Highlight the width outlines them in the DAG; click a bar to select "
+                               "its level's ops.")
+                                .arg(names.join(QStringLiteral(", "))));
+    widthLabel_->setText(
+        tr("<b>Width %1</b> · critical path %2").arg(f.width.width).arg(formatFlops(f.criticalPath.flops)));
     updateStatusFacts();
     for (const QString& note : model.notes) statusBar()->showMessage(note, 8000);
     emit modelOpened(model.source);
@@ -78,15 +75,25 @@ void MainWindow::updateStatusFacts() {
                        .arg(formatFlops(m.facts.flops))
                        .arg(QLocale().toString(qlonglong(m.facts.params)));
     if (const ScheduleRun* r = document_->currentRun())
-        text += tr(" · %1: %2 in %3 stages")
-                    .arg(r->label(), formatMs(r->latencyMs))
-                    .arg(r->schedule.stages.size());
+        text += tr(" · %1: %2 in %3")
+                    .arg(r->label(), formatMs(r->latencyMs),
+                         countOf(qsizetype(r->schedule.stages.size()), tr("stage"), tr("stages")));
     factsLabel_->setText(text);
 }
 
 void MainWindow::startSearch() {
     if (!document_->hasModel()) return;
-    searchJob_->start(document_->model().graph, searchPanel_->request());
+    const SearchRequest request = searchPanel_->request();
+    if (request.scheduler == SchedulerKind::Ios) {
+        // Counting states is cheap up to a cap (well under a second at 200k).
+        try {
+            const SearchSizeEstimate size = estimateSearchSize(*document_->graph(), request.options, 200'000);
+            searchPanel_->setExpectedStates(size.states, size.capped);
+        } catch (const std::exception&) {
+            searchPanel_->setExpectedStates(0, false); // the search reports the problem itself
+        }
+    }
+    searchJob_->start(document_->model().graph, request);
 }
 
 void MainWindow::cancelSearch() {
@@ -103,9 +110,9 @@ void MainWindow::onSearchFinished(const std::vector<ScheduleRun>& runs) {
     searchPanel_->selectRun(first);
     if (const ScheduleRun* r = document_->run(first))
         searchPanel_->showMessage(
-            tr("%1: %2 in %3 stages, %L4 states, %5 s%6%7")
-                .arg(r->label(), formatMs(r->latencyMs))
-                .arg(r->schedule.stages.size())
+            tr("%1: %2 in %3, %L4 states, %5 s%6%7")
+                .arg(r->label(), formatMs(r->latencyMs),
+                     countOf(qsizetype(r->schedule.stages.size()), tr("stage"), tr("stages")))
                 .arg(r->stats.states)
                 .arg(r->stats.seconds, 0, 'f', 2)
                 .arg(r->stats.complete
@@ -138,16 +145,30 @@ void MainWindow::rebuildTimelineLanes() {
     timeline_->clearLanes();
     const Graph* g = document_->graph();
     if (!g) return;
-    // The current run first (it drives the DAG lighting), then the newest run of each other kind.
+    // Comparing: the two runs, before over after. Else the current run first (it drives the DAG
+    // lighting), then the newest run of each other kind.
     std::vector<const ScheduleRun*> shown;
-    if (const ScheduleRun* cur = document_->currentRun()) shown.push_back(cur);
-    for (SchedulerKind k : allSchedulerKinds()) {
-        const ScheduleRun* r = document_->latestOf(k);
-        if (r && std::find(shown.begin(), shown.end(), r) == shown.end()) shown.push_back(r);
+    if (diffPanel_ && diffPanel_->isActive()) {
+        shown = {document_->run(diffPanel_->beforeRunId()), document_->run(diffPanel_->afterRunId())};
+        std::erase(shown, nullptr);
+    } else {
+        if (const ScheduleRun* cur = document_->currentRun()) shown.push_back(cur);
+        std::vector<SchedulerKind> kinds = allSchedulerKinds();
+        kinds.push_back(SchedulerKind::Edited);
+        for (SchedulerKind k : kinds) {
+            const ScheduleRun* r = document_->latestOf(k);
+            if (r && std::find(shown.begin(), shown.end(), r) == shown.end()) shown.push_back(r);
+        }
     }
     try {
-        for (const ScheduleRun* r : shown)
-            timeline_->addScheduleLane(r->label(), r->schedule, r->stageLatencyMs);
+        for (const ScheduleRun* r : shown) {
+            widgets::TimelineLane lane =
+                widgets::scheduleLane(*g, r->schedule, r->stageLatencyMs, r->label());
+            lane.detail = r->detail();
+            if (const QString why = whyNotComparable(*r, *shown.front()); !why.isEmpty())
+                lane.notComparable = tr("Not comparable with %1: %2").arg(shown.front()->label(), why);
+            timeline_->addLane(std::move(lane));
+        }
         for (const ScheduleRun* r : shown)
             if (r->measured && !r->measured->kernels.empty())
                 timeline_->addKernelLane(tr("%1 measured").arg(r->label()), r->measured->kernels);
@@ -158,9 +179,23 @@ void MainWindow::rebuildTimelineLanes() {
     timeline_->fitToWindow();
 }
 
+void MainWindow::applyDiff() {
+    const Graph* g = document_->graph();
+    std::vector<QColor> tints;
+    if (g && diffPanel_->isActive()) {
+        const RunDiff& d = diffPanel_->diff();
+        tints.resize(d.change.size());
+        for (size_t i = 0; i < d.change.size(); ++i)
+            if (d.change[i] != OpChange::Absent) tints[i] = DiffPanel::colorFor(d.change[i]);
+    }
+    dag_->setOpTints(tints);
+    rebuildTimelineLanes();
+}
+
 void MainWindow::onSelectionChanged() {
     const Graph* g = document_->graph();
     propertiesModel_->setOp(g, selection_->currentOp(), document_->currentRun());
+    propertiesStack_->setCurrentIndex(propertiesModel_->rowCount() > 0 ? 1 : 0);
     if (syncingSelection_) return;
     // Mirror the shared selection into the schedule table without echoing back.
     syncingSelection_ = true;
@@ -176,7 +211,15 @@ void MainWindow::onSelectionChanged() {
     sm->select(sel, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
     if (current.isValid()) {
         sm->setCurrentIndex(current, QItemSelectionModel::NoUpdate);
+        // Keep the op's stage and group rows in sight with it: the stage row at the top when
+        // the op then still shows, else the op in the middle.
         scheduleView_->scrollTo(current);
+        const QModelIndex stage = current.parent().parent();
+        const int span = scheduleView_->visualRect(current).bottom() - scheduleView_->visualRect(stage).top();
+        if (stage.isValid() && span < scheduleView_->viewport()->height())
+            scheduleView_->scrollTo(stage, QAbstractItemView::PositionAtTop);
+        else
+            scheduleView_->scrollTo(current, QAbstractItemView::PositionAtCenter);
     }
     syncingSelection_ = false;
 }

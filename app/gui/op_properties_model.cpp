@@ -104,6 +104,10 @@ QVector<QPair<QString, QString>> opPropertyRows(const Graph& g, OpId id, const S
     QStringList inputs;
     for (OpId p : op.inputs) inputs << qs(g.op(p).name);
     if (!inputs.isEmpty()) rows << R(QObject::tr("Reads"), inputs.join(QStringLiteral(", ")));
+    QStringList consumers;
+    for (OpId c : g.successors(id)) consumers << qs(g.op(c).name);
+    rows << R(QObject::tr("Consumers"), consumers.isEmpty() ? QObject::tr("none (a graph output)")
+                                                            : consumers.join(QStringLiteral(", ")));
     if (op.residuals > 0) {
         QStringList added;
         for (OpId p : residualInputs(op)) added << qs(g.op(p).name);
@@ -126,9 +130,9 @@ QVector<QPair<QString, QString>> opPropertyRows(const Graph& g, OpId id, const S
          << R(QObject::tr("Parameters"), QString::number(m.params));
     if (run) {
         if (size_t(id) < run->opLatencyMs.size())
-            rows << R(
-                QObject::tr("Predicted alone"),
-                QStringLiteral("%1 (%2)").arg(formatMs(run->opLatencyMs[size_t(id)]), run->request.costSpec));
+            rows << R(QObject::tr("Predicted alone"),
+                      QStringLiteral("%1 (%2)").arg(formatPredictedMs(run->opLatencyMs[size_t(id)]),
+                                                    run->costName()));
         const auto& stages = run->schedule.stages;
         for (size_t s = 0; s < stages.size(); ++s)
             for (size_t gi = 0; gi < stages[s].groups.size(); ++gi)

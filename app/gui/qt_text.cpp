@@ -10,6 +10,11 @@ QString formatMs(double ms) {
     return QStringLiteral("%1 ms").arg(ms, 0, 'f', ms < 10 ? 3 : 2);
 }
 
+QString formatPredictedMs(double ms) {
+    if (std::isfinite(ms) && ms <= 0) return QStringLiteral("free");
+    return formatMs(ms);
+}
+
 QString formatFlops(double flops) {
     if (flops >= 1e9) return QStringLiteral("%1 GFLOPs").arg(flops / 1e9, 0, 'f', 2);
     if (flops >= 1e6) return QStringLiteral("%1 MFLOPs").arg(flops / 1e6, 0, 'f', 1);

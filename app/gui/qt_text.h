@@ -16,6 +16,9 @@ inline std::string ss(const QString& s) {
 
 // "1.23 ms", "456 µs": latencies as people read them.
 QString formatMs(double ms);
+// A predicted time that may be zero: concats cost nothing (producers write into their slice),
+// so a zero reads "free", not "0.00 µs".
+QString formatPredictedMs(double ms);
 // "5.71 GFLOPs", "812 MFLOPs".
 QString formatFlops(double flops);
 // "1.2 MB".

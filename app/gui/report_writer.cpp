@@ -14,6 +14,8 @@
 #include <QPdfWriter>
 #include <QSaveFile>
 
+#include <cmath>
+
 namespace ioscope::app {
 namespace {
 
@@ -79,17 +81,55 @@ double ReportWriter::paintHeader(QPainter& p, const QRectF& rect) const {
 void ReportWriter::paintDag(QPainter& p, const QRectF& rect) const {
     sectionTitle(p, rect, QObject::tr("Operator DAG"));
     const QRectF target = rect.adjusted(0, 28, 0, 0);
-    QGraphicsScene* scene = dag_->scene();
-    if (!scene || !dag_->hasLayout()) {
+    if (!dag_->scene() || !dag_->hasLayout()) {
         p.drawText(target, Qt::AlignCenter, QObject::tr("(layout unavailable)"));
         return;
     }
-    const QRectF source = scene->itemsBoundingRect();
+    const QRectF source = dag_->documentRect();
     // Centre the drawing in the section at the largest scale that fits.
     const QSizeF fitted = source.size().scaled(target.size(), Qt::KeepAspectRatio);
     const QRectF centred(target.center().x() - fitted.width() / 2, target.top(), fitted.width(),
                          fitted.height());
-    scene->render(&p, centred, source, Qt::KeepAspectRatio);
+    dag_->paintWhole(p, centred, source);
+}
+
+int ReportWriter::paintDagTiles(QPdfWriter& pdf, QPainter& p, double pageH) const {
+    if (!dag_->scene() || !dag_->hasLayout()) return 0;
+    const QRectF all = dag_->documentRect();
+    // Scene units are screen pixels at 96 dpi; pages are kPageWidth units across A4 landscape
+    // (297 mm), so scale 1 prints the view's font at about 5 pt. Aim for that, with at most
+    // kMaxPages pages; a huge graph gets smaller type (its vector text still zooms).
+    constexpr int kMaxPages = 12;
+    const double title = 34;
+    const QSizeF tile(kPageWidth, pageH - title);
+    double scale = 1.1;
+    const auto pages = [&](double s) {
+        return int(std::ceil(all.width() * s / tile.width())) *
+               int(std::ceil(all.height() * s / tile.height()));
+    };
+    while (scale > 0.35 && pages(scale) > kMaxPages) scale *= 0.9;
+    const int cols = int(std::ceil(all.width() * scale / tile.width()));
+    const int rows = int(std::ceil(all.height() * scale / tile.height()));
+    const QSizeF source(tile.width() / scale, tile.height() / scale);
+    int page = 0;
+    for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+            pdf.newPage();
+            ++page;
+            sectionTitle(p, QRectF(0, 0, kPageWidth, title),
+                         QObject::tr("Operator DAG, part %1 of %2 (row %3, column %4)")
+                             .arg(page)
+                             .arg(rows * cols)
+                             .arg(r + 1)
+                             .arg(c + 1));
+            const QRectF from(all.left() + c * source.width(), all.top() + r * source.height(),
+                              source.width(), source.height());
+            p.save();
+            p.setClipRect(QRectF(0, title, tile.width(), tile.height()));
+            dag_->paintWhole(p, QRectF(QPointF(0, title), tile), from);
+            p.restore();
+        }
+    return page;
 }
 
 void ReportWriter::paintWidth(QPainter& p, const QRectF& rect) const {
@@ -204,6 +244,7 @@ bool ReportWriter::writePdf(const QString& path, QString* error) const {
         double y = paintHeader(p, QRectF(0, 0, kPageWidth, 96));
         paintDag(p, QRectF(0, y, kPageWidth, pageH - y - 230));
         paintWidth(p, QRectF(0, pageH - 210, kPageWidth, 200));
+        paintDagTiles(pdf, p, pageH);
         pdf.newPage();
         const double timelineH = std::min(pageH * 0.6, 120 + 70.0 * double(timeline_->lanes().size()));
         paintTimeline(p, QRectF(0, 0, kPageWidth, timelineH));

@@ -7,6 +7,8 @@
 
 class QPainter;
 
+class QPdfWriter;
+
 namespace ioscope::widgets {
 class DagView;
 class TimelineView;
@@ -27,6 +29,9 @@ class ReportWriter {
     // Sections, each painted into `rect` (logical units, ~1 px at 96 dpi); return the height used.
     double paintHeader(QPainter& p, const QRectF& rect) const;
     void paintDag(QPainter& p, const QRectF& rect) const;
+    // PDF: the DAG again in page-sized tiles at a scale where labels print legibly (a bounded
+    // number of pages); returns the number of pages added.
+    int paintDagTiles(QPdfWriter& pdf, QPainter& p, double pageH) const;
     void paintWidth(QPainter& p, const QRectF& rect) const;
     void paintTimeline(QPainter& p, const QRectF& rect) const;
     double paintMetrics(QPainter& p, const QRectF& rect) const;

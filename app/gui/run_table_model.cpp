@@ -3,12 +3,18 @@
 #include "document.h"
 #include "qt_text.h"
 
+#include <QColor>
+
 namespace ioscope::app {
 
 RunTableModel::RunTableModel(Document* document, QObject* parent)
     : QAbstractTableModel(parent), document_(document) {
     connect(document_, &Document::aboutToChangeRuns, this, [this] { beginResetModel(); });
     connect(document_, &Document::runsChanged, this, [this] { endResetModel(); });
+    // Rows are marked against the current run: their comparability changes with it.
+    connect(document_, &Document::currentRunChanged, this, [this] {
+        if (rowCount() > 0) emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+    });
     connect(document_, &Document::runUpdated, this, [this](int id) {
         const int row = rowOfRun(id);
         if (row >= 0) emit dataChanged(index(row, 0), index(row, ColumnCount - 1));
@@ -47,7 +53,19 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid)) return {};
     const ScheduleRun& r = document_->runs()[size_t(index.row())];
     if (role == RunIdRole) return r.id;
-    if (role == Qt::ToolTipRole) return r.request.describe();
+    const ScheduleRun* current = document_->currentRun();
+    const QString why = current && current != &r ? whyNotComparable(r, *current) : QString();
+    if (role == Qt::ToolTipRole) {
+        QString tip = r.detail();
+        if (r.origin != "ios")
+            tip += tr("\nThe search returned the %1 schedule: it was %2 faster than the DP's")
+                       .arg(qs(r.origin), r.measuredNote.empty() ? tr("predicted") : tr("measured"));
+        if (!r.measuredNote.empty()) tip += QStringLiteral("\n") + qs(r.measuredNote);
+        if (!why.isEmpty()) tip += tr("\nNot comparable with %1: %2").arg(current->label(), why);
+        return tip;
+    }
+    if (role == Qt::ForegroundRole && !why.isEmpty() && index.column() == CostColumn)
+        return QColor(0xc6, 0x28, 0x28);
     if (role == Qt::TextAlignmentRole && index.column() >= LatencyColumn)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     const bool sort = role == SortRole;
@@ -55,9 +73,20 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const {
     switch (index.column()) {
     case RunColumn:
         return r.label();
+    case ParametersColumn: {
+        const SchedulerOptions& o = r.request.options;
+        if (r.scheduler == SchedulerKind::Ios)
+            return QStringLiteral("%1 r=%2 s=%3")
+                .arg(qs(toString(o.strategy)))
+                .arg(o.maxGroupSize)
+                .arg(o.maxGroups);
+        if (r.scheduler == SchedulerKind::Wavefront) return tr("≤%1 streams").arg(o.maxStreams);
+        return QString();
+    }
     case CostColumn:
-        return QStringLiteral("%1, b%2 %3")
-            .arg(r.request.costSpec)
+        return QStringLiteral("%1%2, b%3 %4")
+            .arg(why.isEmpty() ? QString() : QStringLiteral("≠ "))
+            .arg(r.costName())
             .arg(r.request.options.run.batch)
             .arg(qs(toString(r.request.options.run.precision)));
     case LatencyColumn:
@@ -89,6 +118,12 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal) return {};
     if (role == Qt::ToolTipRole) {
         switch (section) {
+        case ParametersColumn:
+            return tr("IOS: stage strategies, r (ops per group) and s (groups per stage); wavefront: "
+                      "streams");
+        case CostColumn:
+            return tr("Cost model, batch and precision; ≠ marks runs whose times cannot be compared "
+                      "with the current run's");
         case SpeedupColumn:
             return tr("Predicted speedup over the sequential schedule under the same cost model");
         case StatesColumn:
@@ -105,6 +140,8 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
     switch (section) {
     case RunColumn:
         return tr("Run");
+    case ParametersColumn:
+        return tr("Parameters");
     case CostColumn:
         return tr("Cost model");
     case LatencyColumn:

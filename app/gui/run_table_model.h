@@ -13,6 +13,7 @@ class RunTableModel : public QAbstractTableModel {
   public:
     enum Column {
         RunColumn,
+        ParametersColumn, // the scheduler's parameters (r, s, strategy; streams)
         CostColumn,
         LatencyColumn,
         SpeedupColumn,

@@ -2,6 +2,8 @@
 
 #include "qt_text.h"
 
+#include <QStringList>
+
 namespace ioscope::app {
 
 QString toDisplayString(SchedulerKind kind) {
@@ -20,6 +22,8 @@ QString toDisplayString(SchedulerKind kind) {
         return QStringLiteral("Opara");
     case SchedulerKind::Hios:
         return QStringLiteral("HIOS");
+    case SchedulerKind::Edited:
+        return QStringLiteral("Edited");
     }
     return {};
 }
@@ -59,7 +63,50 @@ QString SearchRequest::describe() const {
 }
 
 QString ScheduleRun::label() const {
-    return toDisplayString(scheduler) + QStringLiteral(" #%1").arg(id);
+    QString s = toDisplayString(scheduler) + QStringLiteral(" #%1").arg(id);
+    if (scheduler == SchedulerKind::Ios && origin != "ios") s += QStringLiteral(" (%1 kept)").arg(qs(origin));
+    return s;
+}
+
+QString ScheduleRun::costName() const {
+    const QString spec = request.costSpec;
+    // A simulated device is named by its spec already; a live GPU or a cache file is not.
+    if (costDevice.isEmpty() || spec.startsWith(QLatin1String("sim"), Qt::CaseInsensitive) ||
+        spec.contains(costDevice, Qt::CaseInsensitive))
+        return spec;
+    return QStringLiteral("%1 (%2)").arg(spec, costDevice);
+}
+
+QString ScheduleRun::detail() const {
+    const SchedulerOptions& o = request.options;
+    QString s = toDisplayString(scheduler);
+    if (scheduler == SchedulerKind::Ios)
+        s += QStringLiteral(" %1 r=%2 s=%3")
+                 .arg(qs(toString(o.strategy)))
+                 .arg(o.maxGroupSize)
+                 .arg(o.maxGroups);
+    else if (scheduler == SchedulerKind::Wavefront)
+        s += QStringLiteral(" ≤%1 streams").arg(o.maxStreams);
+    else if (scheduler == SchedulerKind::Edited && !editedFrom.isEmpty())
+        s += QStringLiteral(" from %1").arg(editedFrom);
+    return s + QStringLiteral(" · %1 · b%2 %3")
+                   .arg(costName())
+                   .arg(o.run.batch)
+                   .arg(qs(toString(o.run.precision)));
+}
+
+QString whyNotComparable(const ScheduleRun& a, const ScheduleRun& b) {
+    QStringList why;
+    if (a.request.costSpec.compare(b.request.costSpec, Qt::CaseInsensitive) != 0)
+        why << QStringLiteral("cost model %1, not %2").arg(a.request.costSpec, b.request.costSpec);
+    else if (a.costDevice != b.costDevice)
+        why << QStringLiteral("device %1, not %2").arg(a.costDevice, b.costDevice);
+    const RunConfig& ra = a.request.options.run;
+    const RunConfig& rb = b.request.options.run;
+    if (ra.batch != rb.batch) why << QStringLiteral("batch %1, not %2").arg(ra.batch).arg(rb.batch);
+    if (ra.precision != rb.precision)
+        why << QStringLiteral("%1, not %2").arg(qs(toString(ra.precision)), qs(toString(rb.precision)));
+    return why.join(QStringLiteral("; "));
 }
 
 } // namespace ioscope::app

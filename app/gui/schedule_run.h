@@ -13,9 +13,10 @@
 
 namespace ioscope::app {
 
-// IOS and the fast schedulers of sched/fast_schedulers.h (docs/schedulers.md).
-enum class SchedulerKind { Ios, Wavefront, Sequential, Nimble, Lios, Opara, Hios };
-// Every kind, IOS first (the panels' and timeline's order).
+// IOS and the fast schedulers of sched/fast_schedulers.h (docs/schedulers.md); Edited: a schedule
+// changed by hand in the explorer (schedule_edit.h), re-evaluated at once.
+enum class SchedulerKind { Ios, Wavefront, Sequential, Nimble, Lios, Opara, Hios, Edited };
+// Every kind a search can run, IOS first (the panels' and timeline's order); not Edited.
 const std::vector<SchedulerKind>& allSchedulerKinds();
 QString toDisplayString(SchedulerKind kind);
 QString toCliString(SchedulerKind kind);
@@ -54,9 +55,20 @@ struct ScheduleRun {
     std::string origin = "ios";
     std::string measuredNote;
     std::optional<ExecutionResult> measured;
+    QString editedFrom; // Edited runs: the run the edits started from ("IOS #1")
 
-    QString label() const; // "IOS #3"
+    // "IOS #3", or "IOS #3 (wavefront kept)" when the search returned a baseline's schedule.
+    QString label() const;
+    // What produced it: "IOS both r=3 s=8 · sim:H100 · b1 fp32" (scheduler and its parameters,
+    // cost model, batch, precision).
+    QString detail() const;
+    // The cost model as resolved: the spec, plus the device when the spec does not name it.
+    QString costName() const;
 };
+
+// Why the times of `a` cannot be compared with those of `b` ("cost model sim:V100, not
+// sim:H100"), or empty when they can (same cost model, device, batch and precision).
+QString whyNotComparable(const ScheduleRun& a, const ScheduleRun& b);
 
 } // namespace ioscope::app
 

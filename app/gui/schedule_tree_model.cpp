@@ -3,6 +3,8 @@
 #include "graph/op_metrics.h"
 #include "qt_text.h"
 
+#include <QMimeData>
+
 namespace ioscope::app {
 namespace {
 // id 0: a stage row; id < 2^32: a group row of stage id-1; else an op row of (stage, group)
@@ -70,6 +72,22 @@ OpId ScheduleTreeModel::opAt(const QModelIndex& index) const {
     return run_->schedule.stages[size_t(a.stage)].groups[size_t(a.group)][size_t(index.row())];
 }
 
+QList<OpId> ScheduleTreeModel::opsAt(const QModelIndex& index) const {
+    if (!run_ || !index.isValid()) return {};
+    const Address a = decode(index.internalId());
+    const auto& stages = run_->schedule.stages;
+    QList<OpId> ops;
+    if (a.level == Level::Op) {
+        ops << opAt(index);
+    } else if (a.level == Level::Group) {
+        for (OpId op : stages[size_t(a.stage)].groups[size_t(index.row())]) ops << op;
+    } else {
+        for (const auto& group : stages[size_t(index.row())].groups)
+            for (OpId op : group) ops << op;
+    }
+    return ops;
+}
+
 QModelIndex ScheduleTreeModel::indexOfOp(OpId op) const {
     if (!run_) return {};
     const auto& stages = run_->schedule.stages;
@@ -100,8 +118,9 @@ QVariant ScheduleTreeModel::stageData(int stage, int column, int role) const {
             .arg(qs(toString(st.strategy)), countOf(qsizetype(st.groups.size()), tr("group"), tr("groups")),
                  countOf(qsizetype(st.opCount()), tr("op"), tr("ops")));
     case TimeColumn:
-        return size_t(stage) < run_->stageLatencyMs.size() ? formatMs(run_->stageLatencyMs[size_t(stage)])
-                                                           : QVariant();
+        return size_t(stage) < run_->stageLatencyMs.size()
+                   ? formatPredictedMs(run_->stageLatencyMs[size_t(stage)])
+                   : QVariant();
     default:
         return {};
     }
@@ -118,7 +137,7 @@ QVariant ScheduleTreeModel::groupData(int stage, int group, int column, int role
         double sum = 0;
         for (OpId op : ops)
             if (size_t(op) < run_->opLatencyMs.size()) sum += run_->opLatencyMs[size_t(op)];
-        return tr("Σ alone %1").arg(formatMs(sum));
+        return tr("Σ alone %1").arg(formatPredictedMs(sum));
     }
     return {};
 }
@@ -138,7 +157,8 @@ QVariant ScheduleTreeModel::opData(OpId op, int column, int role) const {
     case DetailColumn:
         return qs(toString(o.kind));
     case TimeColumn:
-        return size_t(op) < run_->opLatencyMs.size() ? formatMs(run_->opLatencyMs[size_t(op)]) : QVariant();
+        return size_t(op) < run_->opLatencyMs.size() ? formatPredictedMs(run_->opLatencyMs[size_t(op)])
+                                                     : QVariant();
     case ShapeColumn:
         return qs(o.out.str());
     default:
@@ -160,6 +180,69 @@ QVariant ScheduleTreeModel::headerData(int section, Qt::Orientation orientation,
     default:
         return {};
     }
+}
+
+namespace {
+const QString kScheduleMime = QStringLiteral("application/x-ioscope-schedule-item");
+} // namespace
+
+std::pair<int, int> ScheduleTreeModel::placeOf(const QModelIndex& index) const {
+    if (!index.isValid()) return {-1, -1};
+    const Address a = decode(index.internalId());
+    if (a.level == Level::Stage) return {index.row(), -1};
+    if (a.level == Level::Group) return {a.stage, index.row()};
+    return {a.stage, a.group};
+}
+
+Qt::ItemFlags ScheduleTreeModel::flags(const QModelIndex& index) const {
+    Qt::ItemFlags f = QAbstractItemModel::flags(index);
+    if (!run_) return f;
+    if (!index.isValid()) return f | Qt::ItemIsDropEnabled; // between stages
+    const Address a = decode(index.internalId());
+    if (a.level != Level::Stage) f |= Qt::ItemIsDragEnabled;
+    if (a.level != Level::Op) f |= Qt::ItemIsDropEnabled;
+    return f;
+}
+
+QStringList ScheduleTreeModel::mimeTypes() const {
+    return {kScheduleMime};
+}
+
+QMimeData* ScheduleTreeModel::mimeData(const QModelIndexList& indexes) const {
+    for (const QModelIndex& i : indexes) {
+        if (!i.isValid() || i.column() != 0) continue;
+        const Address a = decode(i.internalId());
+        QString what;
+        if (a.level == Level::Op) what = QStringLiteral("op:%1").arg(opAt(i));
+        if (a.level == Level::Group) what = QStringLiteral("group:%1:%2").arg(a.stage).arg(i.row());
+        if (what.isEmpty()) continue;
+        auto* data = new QMimeData;
+        data->setData(kScheduleMime, what.toUtf8());
+        return data;
+    }
+    return nullptr;
+}
+
+bool ScheduleTreeModel::canDropMimeData(const QMimeData* data, Qt::DropAction, int, int,
+                                        const QModelIndex&) const {
+    return run_ && data && data->hasFormat(kScheduleMime);
+}
+
+bool ScheduleTreeModel::dropMimeData(const QMimeData* data, Qt::DropAction action, int row, int,
+                                     const QModelIndex& parent) {
+    if (!canDropMimeData(data, action, row, 0, parent)) return false;
+    const QStringList what = QString::fromUtf8(data->data(kScheduleMime)).split(QLatin1Char(':'));
+    const auto [stage, group] = placeOf(parent);
+    if (what.value(0) == QLatin1String("op")) {
+        const OpId op = what.value(1).toInt();
+        if (stage < 0) // between stages: a stage of its own there
+            emit moveOpRequested(op, row < 0 ? int(run_->schedule.stages.size()) : row, -1, true);
+        else
+            emit moveOpRequested(op, stage, group, false);
+    } else if (what.value(0) == QLatin1String("group") && stage >= 0) {
+        emit moveGroupRequested(what.value(1).toInt(), what.value(2).toInt(), stage);
+    }
+    return false; // the window applies the edit and resets this model; nothing to remove here
 }
 
 } // namespace ioscope::app

@@ -23,6 +23,8 @@ class ScheduleTreeModel : public QAbstractItemModel {
     // The index of the op row for `op` (column 0), invalid when the op is not scheduled.
     QModelIndex indexOfOp(OpId op) const;
     OpId opAt(const QModelIndex& index) const; // -1 for stage and group rows
+    // Every op under a row: the op itself, a group's ops, a stage's ops (in schedule order).
+    QList<OpId> opsAt(const QModelIndex& index) const;
 
     QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
     QModelIndex parent(const QModelIndex& child) const override;
@@ -30,6 +32,25 @@ class ScheduleTreeModel : public QAbstractItemModel {
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    // Drag and drop edits the schedule: an op or a group dragged onto a stage (a new stream of
+    // it), a group (into that stream) or between stages (a new stage there). The model only
+    // asks; the window applies the edit (validated, re-evaluated, undoable) and resets the model.
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
+    QStringList mimeTypes() const override;
+    QMimeData* mimeData(const QModelIndexList& indexes) const override;
+    Qt::DropActions supportedDropActions() const override { return Qt::MoveAction; }
+    bool canDropMimeData(const QMimeData* data, Qt::DropAction action, int row, int column,
+                         const QModelIndex& parent) const override;
+    bool dropMimeData(const QMimeData* data, Qt::DropAction action, int row, int column,
+                      const QModelIndex& parent) override;
+    // Stage and group (stream) of a row; group -1 for stage rows.
+    std::pair<int, int> placeOf(const QModelIndex& index) const;
+
+  signals:
+    // toGroup -1: a new stream of toStage; newStage: a new stage inserted at toStage.
+    void moveOpRequested(OpId op, int toStage, int toGroup, bool newStage);
+    void moveGroupRequested(int stage, int group, int toStage);
 
   private:
     enum class Level { Stage, Group, Op };

@@ -38,11 +38,12 @@ SearchPanel::SearchPanel(RunTableModel* runs, QWidget* parent) : QWidget(parent)
     strategy_->setToolTip(
         tr("Stage strategies the DP may choose: concurrent groups, merged convolutions, or both"));
 
+    // The CLI's bounds: a value out of range is refused as typed, never silently cut.
     r_ = new QSpinBox(this);
-    r_->setRange(1, 8);
+    r_->setRange(1, 64);
     r_->setToolTip(tr("r: the largest number of ops in one group (max_group_size)"));
     s_ = new QSpinBox(this);
-    s_->setRange(1, 16);
+    s_->setRange(1, 64);
     s_->setToolTip(tr("s: the largest number of groups in one stage (max_num_groups)"));
 
     timeLimit_ = new QSpinBox(this);
@@ -187,17 +188,52 @@ void SearchPanel::selectRun(int runId) {
 }
 
 void SearchPanel::setRunning(bool running) {
-    run_->setEnabled(!running);
+    running_ = running;
+    run_->setEnabled(runEnabled_ && !running);
     cancel_->setEnabled(running);
     if (running) {
         progress_->setValue(0);
+        progress_->setFormat(expectedStates_ > 0
+                                 ? tr("0 of %1%L2 states")
+                                       .arg(expectedAtLeast_ ? QStringLiteral("≥") : QStringLiteral("~"))
+                                       .arg(expectedStates_)
+                                 : QStringLiteral("%p%"));
         rates_->setText(tr("Searching…"));
         best_->clear();
+    } else {
+        expectedStates_ = 0;
     }
 }
 
+void SearchPanel::setRunEnabled(bool enabled) {
+    runEnabled_ = enabled;
+    run_->setEnabled(runEnabled_ && !running_);
+}
+
+void SearchPanel::setExpectedStates(long long states, bool atLeast) {
+    expectedStates_ = states;
+    expectedAtLeast_ = atLeast;
+}
+
 void SearchPanel::showStatus(const SearchStatus& s) {
-    progress_->setValue(int(s.progress.fraction * 1000));
+    if (expectedStates_ > 0 && s.progress.fraction < 1) {
+        // States done of the estimate: a count that moves, not a guessed fraction that stalls.
+        const double done = std::min(1.0, double(s.progress.states) / double(expectedStates_));
+        progress_->setValue(int(done * 1000));
+        QString left;
+        if (done > 0.02 && s.statesPerSecond > 0 && !expectedAtLeast_)
+            left = tr(" · ~%1 s left")
+                       .arg(std::max(0.0, double(expectedStates_ - s.progress.states) / s.statesPerSecond), 0,
+                            'f', 0);
+        progress_->setFormat(tr("%L1 of %2%L3 states%4")
+                                 .arg(s.progress.states)
+                                 .arg(expectedAtLeast_ ? QStringLiteral("≥") : QStringLiteral("~"))
+                                 .arg(expectedStates_)
+                                 .arg(left));
+    } else {
+        progress_->setFormat(QStringLiteral("%p%"));
+        progress_->setValue(int(s.progress.fraction * 1000));
+    }
     rates_->setText(tr("%L1 states (%L2/s) · %L3 stages costed (%L4/s) · %5 s")
                         .arg(s.progress.states)
                         .arg(qint64(s.statesPerSecond))

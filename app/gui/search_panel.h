@@ -34,6 +34,11 @@ class SearchPanel : public QWidget {
 
   public slots:
     void setRunning(bool running);
+    // Run is offered only with a model open.
+    void setRunEnabled(bool enabled);
+    // The DP states the next search will visit (estimateSearchSize; `atLeast` when capped): the
+    // progress shows states done of that, and the time left at the current rate.
+    void setExpectedStates(long long states, bool atLeast);
     void showStatus(const ioscope::app::SearchStatus& status);
     void showMessage(const QString& message);
 
@@ -45,6 +50,10 @@ class SearchPanel : public QWidget {
   private:
     void browseCache();
     void updateEnabled();
+    bool running_ = false;
+    bool runEnabled_ = true;
+    long long expectedStates_ = 0;
+    bool expectedAtLeast_ = false;
 
     QComboBox* scheduler_;
     QComboBox* strategy_;

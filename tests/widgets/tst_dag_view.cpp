@@ -162,8 +162,14 @@ class TestDagView : public QObject {
         view.centerOnOp(g->units()[60]);
         const auto* overview = view.findChild<QGraphicsView*>();
         QVERIFY(overview && overview != &view);
-        view.zoomBy(1.0);               // placement refresh
-        QVERIFY(overview->isVisible()); // the graph is larger than the view: the overview shows
+        view.zoomBy(1.0); // placement refresh
+        // The graph is larger than the view, but a view this small starts with the overview as a
+        // tab (it would cover too much); expanding it shows the overview, collapsing hides it.
+        QVERIFY(!overview->isVisible());
+        QVERIFY(!view.overviewTabRect().isEmpty());
+        view.setOverviewCollapsed(false);
+        QVERIFY(overview->isVisible());
+        QVERIFY(view.overviewTabRect().isEmpty());
         const int y = view.verticalScrollBar()->value(), x = view.horizontalScrollBar()->value();
         QTest::keyClick(&view, Qt::Key_S);
         QVERIFY(view.verticalScrollBar()->value() > y);

@@ -2,6 +2,7 @@
 // records, the playhead, clicks selecting ops, exports, and a screenshot of real schedules.
 #include "cost/cost_factory.h"
 #include "models/model_registry.h"
+#include "op_labels.h"
 #include "sched/scheduler.h"
 #include "selection_model.h"
 #include "test_graphs.h"
@@ -10,6 +11,7 @@
 #include "util/errors.h"
 
 #include <QFile>
+#include <QFontMetricsF>
 #include <QImage>
 #include <QSignalSpy>
 #include <QSvgRenderer>
@@ -159,6 +161,49 @@ class TestTimeline : public QObject {
         QCOMPARE(times[static_cast<size_t>(g.find("branch_a"))], 1.0);
         QCOMPARE(times[static_cast<size_t>(g.find("pool"))] + times[static_cast<size_t>(g.find("branch_c"))],
                  0.5);
+    }
+
+    void labelsKeepTheTellingPart() {
+        // ONNX paths: the block shared by a stage goes, the trailing op type goes, a segment
+        // that only repeats the next one's start goes; the op's own name stays.
+        const QStringList onnx = {"/inception3a/branch1/conv/Conv",
+                                  "/inception3a/branch2/branch2.1/conv/Conv",
+                                  "/inception3a/branch4/branch4.0/MaxPool"};
+        const QString prefix = commonNamePrefix(onnx);
+        QCOMPARE(prefix, QString("/inception3a/"));
+        QCOMPARE(tellingOpLabel(onnx[0], prefix), QString("branch1/conv"));
+        QCOMPARE(tellingOpLabel(onnx[1], prefix), QString("branch2.1/conv"));
+        QCOMPARE(tellingOpLabel(onnx[2], prefix), QString("branch4.0"));
+        QCOMPARE(tellingOpLabel("/inception3a/Concat", {}), QString("inception3a")); // a concat alone
+        QCOMPARE(tellingOpLabel("/Flatten", {}), QString("Flatten"));                // never empty
+        // Bundled names: the block goes, the op keeps its name.
+        QCOMPARE(commonNamePrefix({"mixed_6b/7x7dbl_2", "mixed_6b/pool"}), QString("mixed_6b/"));
+        QCOMPARE(tellingOpLabel("mixed_6b/7x7dbl_2", "mixed_6b/"), QString("7x7dbl_2"));
+        QCOMPARE(commonNamePrefix({"conv2d_1"}), QString()); // one name has no common prefix
+        QCOMPARE(commonNamePrefix({"a/x", "b/x"}), QString());
+        // The most complete candidate that fits; else the short one elided at its end.
+        QFont font;
+        font.setPixelSize(12);
+        const QFontMetricsF fm(font);
+        const QStringList candidates = {"/inception3a/branch2/branch2.1/conv/Conv", "branch2.1/conv"};
+        QCOMPARE(fittedLabel(candidates, fm, 1000), candidates[0]); // zoomed in: the full name
+        QCOMPARE(fittedLabel(candidates, fm, fm.horizontalAdvance("branch2.1/conv") + 1), candidates[1]);
+        const QString narrow = fittedLabel(candidates, fm, fm.horizontalAdvance("branch2"));
+        QVERIFY2(narrow.startsWith("bra") && narrow.endsWith(QChar(0x2026)), qPrintable(narrow));
+    }
+
+    void laneLabelsDropTheStageBlock() {
+        const Graph g = loadModel("inception_v3");
+        const Schedule s = wavefrontSchedule(g, 10);
+        const auto cost = makeCostModel("sim:H100", {});
+        const TimelineLane lane = scheduleLane(g, s, stageLatenciesMs(g, s.stages, *cost, {}), "Wavefront");
+        int shortened = 0;
+        for (const auto& box : lane.boxes) {
+            QVERIFY(!box.shortLabel.isEmpty());
+            QVERIFY2(box.label.endsWith(box.shortLabel.section('/', -1)), qPrintable(box.label));
+            if (box.shortLabel.size() < box.label.size()) ++shortened;
+        }
+        QVERIFY(shortened > int(lane.boxes.size()) / 2); // most boxes sit with their block
     }
 
     void kernelLanes() {

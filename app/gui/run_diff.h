@@ -1,0 +1,32 @@
+#pragma once
+// The difference between two runs of one model: how each op's place changed (the ops it shares
+// a stage or a stream with) and the predicted latency stage by stage.
+#include "schedule_run.h"
+
+#include <vector>
+
+namespace ioscope::app {
+
+enum class OpChange {
+    Same,   // the same stage mates and the same stream mates
+    Stream, // the same stage mates, another stream (group)
+    Stage,  // other stage mates: moved, merged or split
+    Absent, // not scheduled in one of the runs
+};
+
+struct StageDiffRow {
+    int stage = 0;
+    double beforeMs = -1, afterMs = -1; // -1: no such stage in that run
+    int opsMoved = 0;                   // ops of the after-stage whose stage mates changed
+};
+
+struct RunDiff {
+    std::vector<OpChange> change; // by OpId
+    std::vector<StageDiffRow> stages;
+    int same = 0, stream = 0, stage = 0;
+    double beforeMs = 0, afterMs = 0;
+};
+
+RunDiff diffRuns(const Graph& g, const ScheduleRun& before, const ScheduleRun& after);
+
+} // namespace ioscope::app
