@@ -59,7 +59,7 @@ int runEvaluate(const ArgVector& argv) {
         return 0;
     }
     std::printf("model       %s, schedule %s (%s, %zu stages)\n", printable(g.name()).c_str(),
-                printable(file).c_str(), doc.scheduler.c_str(), doc.schedule.stages.size());
+                printable(file).c_str(), printable(doc.scheduler).c_str(), doc.schedule.stages.size());
     std::printf("cost model  %s, %s, batch %d, %s\n", cost->name().c_str(), cost->device().c_str(), run.batch,
                 std::string(toString(run.precision)).c_str());
     std::printf("latency     %.4f ms (sequential %.4f ms, %.3fx; wavefront %.4f ms, %.3fx)\n", total,
