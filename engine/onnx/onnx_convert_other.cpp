@@ -248,15 +248,16 @@ void convertReshape(ImportState& state, const onnx::NodeProto& node, const std::
                                 : std::vector<std::int64_t>{state.fileBatch, s.c};
             std::int64_t known = 1, total = s.elements() * state.fileBatch;
             int inferred = -1;
+            bool overflow = false; // a target too large for any tensor: the checked path below says so
             for (size_t i = 0; i < want.size(); ++i) {
                 if (want[i] == 0 && i < have.size()) want[i] = have[i];
                 if (want[i] == -1)
                     inferred = static_cast<int>(i);
                 else if (want[i] > 0)
-                    known *= want[i];
+                    overflow = overflow || __builtin_mul_overflow(known, want[i], &known);
             }
-            if (inferred >= 0 && known > 0) want[static_cast<size_t>(inferred)] = total / known;
-            if (convertShuffleReshape(state, node, opName, v, want)) return;
+            if (!overflow && inferred >= 0 && known > 0) want[static_cast<size_t>(inferred)] = total / known;
+            if (!overflow && convertShuffleReshape(state, node, opName, v, want)) return;
         }
     }
     const Value& x = opInput(state, node, 0);

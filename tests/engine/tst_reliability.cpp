@@ -184,18 +184,24 @@ class TestReliability : public QObject {
         // 100,000 ops (the default op budget): the width once built the transitive closure
         // (gigabytes); schedules were read with a name scan per op (52 s in `evaluate`).
         const Graph g = reluChain(100000);
+        // Seconds that only quadratic work exceeds (it took minutes); sanitizer builds run ~5x slower.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+        const double limit = 60;
+#else
+        const double limit = 10;
+#endif
         auto start = std::chrono::steady_clock::now();
         const WidthResult w = maximumAntichain(g);
         QCOMPARE(w.width, 1);
         QCOMPARE(int(w.antichain.size()), 1);
         partitionBlocks(g);
         criticalPathByFlops(g);
-        QVERIFY2(secondsSince(start) < 10, qPrintable(QString::number(secondsSince(start))));
+        QVERIFY2(secondsSince(start) < limit, qPrintable(QString::number(secondsSince(start))));
         const std::string text = scheduleToJson(g, makeScheduleDocument(g, sequentialSchedule(g)));
         start = std::chrono::steady_clock::now();
         const ScheduleDocument doc = scheduleFromJson(g, text, "chain.schedule.json");
         QCOMPARE(int(doc.schedule.stages.size()), 100000);
-        QVERIFY2(secondsSince(start) < 10, qPrintable(QString::number(secondsSince(start))));
+        QVERIFY2(secondsSince(start) < limit, qPrintable(QString::number(secondsSince(start))));
     }
 
     void opBudgetCountsSequentialBodiesAndNamesItself() {
