@@ -1,8 +1,9 @@
 // libFuzzer target for the ONNX importer; what it checks is in loader_checks.h. Each process
-// works in its own folder under /dev/shm holding the model and a small external-data file,
-// weights.bin (4096 floats), so external-data references are exercised too.
+// works in its own folder under /dev/shm (else the temporary folder) holding the model and a small
+// external-data file, weights.bin (4096 floats), so external-data references are exercised too.
 #include "loader_checks.h"
 
+#include <filesystem>
 #include <unistd.h>
 
 namespace {
@@ -10,7 +11,7 @@ namespace {
 std::string makeWorkFolder() {
     std::string dir = "/dev/shm/ioscope-fuzz-onnx.XXXXXX";
     if (!::mkdtemp(dir.data())) {
-        dir = "/tmp/ioscope-fuzz-onnx.XXXXXX";
+        dir = (std::filesystem::temp_directory_path() / "ioscope-fuzz-onnx.XXXXXX").string(); // $TMPDIR
         if (!::mkdtemp(dir.data())) std::abort();
     }
     std::vector<float> weights(4096);
