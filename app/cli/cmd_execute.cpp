@@ -67,7 +67,9 @@ int runExecute(const ArgVector& argv) {
                                {"start_ms", k.startMs},
                                {"end_ms", k.endMs},
                                {"stream", k.stream},
-                               {"stage", k.stage}});
+                               {"stage", k.stage},
+                               {"op", k.op >= 0 && k.op < g.size() ? nlohmann::json(g.op(k.op).name)
+                                                                   : nlohmann::json(nullptr)}});
         j["kernels"] = std::move(kernels);
         j["kernel_classes"] = kernelClassesJson(r.kernels);
         std::cout << json::dump(j, 2) << "\n";

@@ -90,8 +90,17 @@ void KernelRecorder::popTag() {
     IOSCOPE_CHECK(cuptiActivityPopExternalCorrelationId(CUPTI_EXTERNAL_CORRELATION_KIND_CUSTOM0, &last));
 }
 
-void summarizeTimeline(const std::vector<RawKernel>& kernels, const std::vector<int>& stageOf, int stageCount,
-                       ExecutionResult& result) {
+std::uint64_t encodeTag(const LaunchTag& t) {
+    return (std::uint64_t(std::uint32_t(t.stage)) << 32) | std::uint32_t(t.op + 1);
+}
+
+LaunchTag decodeTag(std::int64_t tag) {
+    if (tag < 0) return {};
+    return {int(std::uint64_t(tag) >> 32), OpId(std::uint32_t(tag)) - 1};
+}
+
+void summarizeTimeline(const std::vector<RawKernel>& kernels, const std::vector<LaunchTag>& tagOf,
+                       int stageCount, ExecutionResult& result) {
     result.kernels.clear();
     result.stageMs.assign(static_cast<size_t>(stageCount), 0.0);
     if (kernels.empty()) return;
@@ -110,9 +119,10 @@ void summarizeTimeline(const std::vector<RawKernel>& kernels, const std::vector<
         sum += k.end - k.start;
         tEnd = std::max(tEnd, k.end);
         const int stream = streamIndex.emplace(k.stream, int(streamIndex.size())).first->second;
-        const int stage = i < stageOf.size() ? stageOf[i] : -1;
+        const LaunchTag tag = i < tagOf.size() ? tagOf[i] : LaunchTag{};
+        const int stage = tag.stage;
         result.kernels.push_back(
-            {k.name, double(k.start - t0) / 1e6, double(k.end - t0) / 1e6, stream, stage});
+            {k.name, double(k.start - t0) / 1e6, double(k.end - t0) / 1e6, stream, stage, tag.op});
         if (stage >= 0 && stage < stageCount) {
             stageStart[size_t(stage)] = std::min(stageStart[size_t(stage)], k.start);
             stageEnd[size_t(stage)] = std::max(stageEnd[size_t(stage)], k.end);

@@ -18,6 +18,15 @@ struct RawKernel {
     std::string name;
 };
 
+// What a tagged launch carries as its external correlation id: the stage and the op whose
+// program launched it.
+struct LaunchTag {
+    int stage = -1;
+    OpId op = -1;
+};
+std::uint64_t encodeTag(const LaunchTag& t);
+LaunchTag decodeTag(std::int64_t tag); // -1 (untagged): both -1
+
 // Records kernels between start() and stop(). One recording at a time per process.
 class KernelRecorder {
   public:
@@ -29,8 +38,8 @@ class KernelRecorder {
 };
 
 // Fills result.kernels (times relative to the first kernel), busyFraction, meanConcurrency and
-// stageMs. `stageOf[i]` is the stage of kernel i (same order as `kernels`), or -1.
-void summarizeTimeline(const std::vector<RawKernel>& kernels, const std::vector<int>& stageOf, int stageCount,
-                       ExecutionResult& result);
+// stageMs. `tagOf[i]` is the stage and op of kernel i (same order as `kernels`), or -1s.
+void summarizeTimeline(const std::vector<RawKernel>& kernels, const std::vector<LaunchTag>& tagOf,
+                       int stageCount, ExecutionResult& result);
 
 } // namespace ioscope::gpu

@@ -26,6 +26,37 @@ void checkCancel(const std::atomic<bool>* cancel) {
     if (cancel && cancel->load()) throw Cancelled();
 }
 
+// The stage and op of each kernel of a graph replay, from a tagged stages-mode run of the same
+// program. Stages are barriers, so the replay's kernels sorted by start fall into stages in the
+// tagged run's counts; inside a stage, whose groups interleave, each kernel takes the op of the
+// first unclaimed tagged kernel of that stage with the same name. Nothing is tagged when the
+// kernel counts differ.
+std::vector<LaunchTag> replayTags(const std::vector<RawKernel>& tagged, const std::vector<LaunchTag>& tagOf,
+                                  const std::vector<RawKernel>& replay) {
+    std::vector<LaunchTag> out(replay.size());
+    if (replay.size() != tagged.size()) return out;
+    std::vector<size_t> order(tagged.size()); // tagged kernels by (stage, start)
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return tagOf[a].stage < tagOf[b].stage; });
+    for (size_t begin = 0; begin < order.size();) {
+        size_t end = begin;
+        while (end < order.size() && tagOf[order[end]].stage == tagOf[order[begin]].stage) ++end;
+        std::vector<bool> claimed(end - begin, false);
+        for (size_t r = begin; r < end; ++r) {
+            out[r].stage = tagOf[order[begin]].stage;
+            for (size_t t = begin; t < end; ++t) {
+                if (claimed[t - begin] || tagged[order[t]].name != replay[r].name) continue;
+                claimed[t - begin] = true;
+                out[r].op = tagOf[order[t]].op;
+                break;
+            }
+        }
+        begin = end;
+    }
+    return out;
+}
+
 // The kernel timeline of one extra run: a tagged stages-mode run gives each stage's kernel
 // count; in graph mode a graph run is recorded too and, since stages are barriers, its kernels
 // sorted by start fall into stages in the same counts.
@@ -56,24 +87,19 @@ void recordTimeline(ScheduleProgram& program, ExecMode mode, ExecutionResult& re
         }
         throw;
     }
-    std::vector<int> counts(static_cast<size_t>(program.stageCount()), 0);
-    std::vector<int> stageOf;
+    // Kernels sorted by start: an untagged one belongs to the launch before it (stages are
+    // barriers), those before the first tag to the first tagged launch.
+    std::vector<LaunchTag> tagOf;
     for (const RawKernel& k : tagged) {
-        int s = k.tag >= 0 && k.tag < program.stageCount() ? int(k.tag) : -1;
-        // Stages are barriers, so an untagged kernel belongs to the stage running when it started.
-        if (s < 0 && !stageOf.empty()) s = stageOf.back();
-        stageOf.push_back(s);
-        if (s >= 0) ++counts[size_t(s)];
+        LaunchTag t = decodeTag(k.tag);
+        if (t.stage < 0 || t.stage >= program.stageCount()) t = tagOf.empty() ? LaunchTag{} : tagOf.back();
+        tagOf.push_back(t);
     }
-    // Kernels launched before the first tag took effect belong to the first tagged stage.
-    const auto firstTagged = std::find_if(stageOf.begin(), stageOf.end(), [](int s) { return s >= 0; });
-    if (firstTagged != stageOf.end())
-        for (auto it = stageOf.begin(); it != firstTagged; ++it) {
-            *it = *firstTagged;
-            ++counts[size_t(*firstTagged)];
-        }
+    const auto firstTagged =
+        std::find_if(tagOf.begin(), tagOf.end(), [](const LaunchTag& t) { return t.stage >= 0; });
+    if (firstTagged != tagOf.end()) std::fill(tagOf.begin(), firstTagged, *firstTagged);
     if (mode == ExecMode::Stages) {
-        summarizeTimeline(tagged, stageOf, program.stageCount(), result);
+        summarizeTimeline(tagged, tagOf, program.stageCount(), result);
         return;
     }
     CapturedGraph& graph = program.graph();
@@ -94,13 +120,7 @@ void recordTimeline(ScheduleProgram& program, ExecMode mode, ExecutionResult& re
         }
         throw;
     }
-    stageOf.assign(replay.size(), -1);
-    if (replay.size() == tagged.size()) {
-        size_t i = 0;
-        for (int s = 0; s < program.stageCount(); ++s)
-            for (int c = 0; c < counts[size_t(s)]; ++c) stageOf[i++] = s;
-    }
-    summarizeTimeline(replay, stageOf, program.stageCount(), result);
+    summarizeTimeline(replay, replayTags(tagged, tagOf, replay), program.stageCount(), result);
 }
 
 } // namespace

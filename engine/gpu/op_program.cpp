@@ -494,6 +494,7 @@ void ProgramCompiler::compileCore(Program& prog, const Op& op, const std::vector
 
 Program ProgramCompiler::compileOp(OpId id) {
     Program prog;
+    prog.op = id;
     const Op& op = g_.op(id);
     const PlannedOp& p = plan_.op(id);
     if (op.kind == OpKind::Input) return prog;
@@ -539,6 +540,7 @@ Program ProgramCompiler::compileMerged(const std::vector<OpId>& ops, int mergeIn
 
 Program ProgramCompiler::compileMerged(const std::vector<OpId>& ops, const View& y) {
     Program prog;
+    prog.op = ops.empty() ? -1 : ops.front();
     std::vector<Weights> weights;
     for (OpId id : ops) weights.push_back(seededWeights(g_.op(id), kDefaultWeightSeed));
     const MergedConv m = buildMergedConv(g_, ops, weights);

@@ -22,6 +22,7 @@ namespace ioscope::gpu {
 using Step = std::function<void(Slot&)>;
 
 struct Program {
+    OpId op = -1; // the op it computes (a merged convolution: its first op), for kernel records
     std::vector<Step> steps;
     std::vector<std::shared_ptr<void>> keepAlive; // descriptors, weights, private buffers
     void launch(Slot& slot) const {

@@ -64,9 +64,15 @@ void ScheduleProgram::uploadInputs(std::uint64_t seed) {
 
 void ScheduleProgram::launch(bool tagStages) const {
     for (size_t k = 0; k < stages_.size(); ++k) {
-        if (tagStages) KernelRecorder::pushTag(k);
-        launchStage(device_, stages_[k]);
-        if (tagStages) KernelRecorder::popTag();
+        if (!tagStages) {
+            launchStage(device_, stages_[k]);
+            continue;
+        }
+        launchStage(device_, stages_[k], [k](const Program& p, Slot& slot) {
+            KernelRecorder::pushTag(encodeTag({int(k), p.op}));
+            p.launch(slot);
+            KernelRecorder::popTag();
+        });
     }
 }
 

@@ -16,7 +16,7 @@ class ScheduleProgram {
 
     // Uploads input k = seededInput(shape, batch, seed + k) into every Input op's buffer.
     void uploadInputs(std::uint64_t seed);
-    // Enqueues one whole run on slot 0 (stages mode); `tagStages` tags each stage's launches
+    // Enqueues one whole run on slot 0 (stages mode); `tagStages` tags each program's launches
     // for CUPTI.
     void launch(bool tagStages = false) const;
     // Captures launch() once into a CUDA graph (graph mode).
