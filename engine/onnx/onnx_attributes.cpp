@@ -150,12 +150,15 @@ Window windowFromAttributes(ImportState& state, const onnx::NodeProto& node, con
             *sym[i] = a.padBegin;
             continue;
         }
-        if (!isPool && remainder) {
-            // The even part in the window, the rest explicit: the same windows as ONNX's.
-            const int even = std::min(a.padBegin, a.padEnd);
+        if (remainder) {
+            // The even part in the window, the rest explicit: the same windows as ONNX's. The end
+            // side pads what the last window covers (a ceil-mode pool's overhang included).
+            const long long covered = (long long)(a.out - 1) * ss[i] + ((long long)(ks[i] - 1) * ds[i] + 1);
+            const int end = static_cast<int>(std::max(0LL, covered - sizes[i] - a.padBegin));
+            const int even = std::min(a.padBegin, end);
             *sym[i] = even;
             (i == 0 ? remainder->top : remainder->left) = a.padBegin - even;
-            (i == 0 ? remainder->bottom : remainder->right) = a.padEnd - even;
+            (i == 0 ? remainder->bottom : remainder->right) = end - even;
             continue;
         }
         if (!isPool)

@@ -7,6 +7,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
+#include <limits>
 
 namespace ioscope::onnximport {
 
@@ -150,7 +151,18 @@ void convertBatchNorm(ImportState& state, const onnx::NodeProto& node, const std
 void convertPool(ImportState& state, const onnx::NodeProto& node, const std::string& opName, OpKind kind) {
     const Value& x = spatialInput(state, node);
     Op op = newOp(opName, kind, {x.op});
-    op.window = windowFromAttributes(state, node, opName, state.shapeOf(x), 0, 0, true);
+    // A max pool is exact with any padding: what its window cannot pad evenly becomes a Pad op of
+    // -infinity, which no maximum picks (every window starts inside the input). Average
+    // pools keep the symmetric approximation: explicit padding would enter their divisor.
+    PadSpec remainder;
+    remainder.value = -std::numeric_limits<float>::infinity();
+    op.window = windowFromAttributes(state, node, opName, state.shapeOf(x), 0, 0, true,
+                                     kind == OpKind::MaxPool ? &remainder : nullptr);
+    if (remainder.top || remainder.left || remainder.bottom || remainder.right) {
+        Op padOp = newOp(opName + "_pad", OpKind::Pad, {x.op});
+        padOp.pad = remainder;
+        op.inputs = {state.addOp(std::move(padOp))};
+    }
     if (kind == OpKind::AvgPool) op.countIncludePad = intAttribute(node, "count_include_pad", 0) != 0;
     if (kind == OpKind::MaxPool && intAttribute(node, "storage_order", 0) != 0 && node.output_size() > 1)
         throw InputError("storage_order for the indices output is not supported");

@@ -54,10 +54,11 @@ std::string stringAttribute(const onnx::NodeProto& node, const std::string& name
 
 // The spatial window of a Conv or a pool from kernel, strides, pads, auto_pad, dilations and
 // ceil_mode. The IR pads symmetrically: uneven pads that change no output element are made
-// symmetric exactly; otherwise convs are an error and pools (ceil_mode) get the symmetric padding
-// that yields ONNX's output size, recorded in state.approximations.
-// Convolutions with uneven padding pass `remainder`: the window then pads symmetrically by the
-// smaller side and `remainder` gets the rest (an explicit Pad op before the conv).
+// symmetric exactly. Otherwise, with `remainder` (convolutions, max pools) the window pads
+// symmetrically by the smaller side and `remainder` gets the rest, the end side up to what the last
+// window covers (an explicit Pad op before the op); without it convs are an error and pools
+// (average pools with ceil_mode) get the symmetric padding that yields ONNX's output size,
+// recorded in state.approximations.
 Window windowFromAttributes(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
                             const Shape& in, int kh, int kw, bool isPool, PadSpec* remainder = nullptr);
 

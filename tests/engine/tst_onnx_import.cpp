@@ -176,7 +176,8 @@ class TestOnnxImport : public QObject {
         QCOMPARE(count(g, OpKind::GlobalAvgPool), 1);
     }
 
-    void ceilModePoolIsNotedAndAsymmetricConvIsAnError() {
+    void ceilModePoolsAndAsymmetricConvPadding() {
+        // A ceil-mode max pool whose last window overhangs: an explicit -inf Pad makes it exact.
         ModelBuilder b({1, 2, 8, 8});
         auto* mp = b.node("MaxPool", {"x"}, {"y"}, "pool");
         ModelBuilder::attr(mp, "kernel_shape", I64s{3, 3});
@@ -186,8 +187,36 @@ class TestOnnxImport : public QObject {
         std::vector<std::string> notes;
         const Graph g = load(b, &notes);
         QCOMPARE(g.op(g.find("pool")).out, (Shape{2, 4, 4}));
+        QCOMPARE(int(notes.size()), 0);
+        const Op& poolPad = g.op(g.find("pool_pad"));
+        QCOMPARE(poolPad.pad.bottom, 1);
+        QCOMPARE(poolPad.pad.right, 1);
+        QVERIFY(std::isinf(poolPad.pad.value) && poolPad.pad.value < 0);
+        // ONNX's windows: rows/columns {0..2, 2..4, 4..6, 6..7}, the last one clipped.
+        const Tensor x = seededInputs(g, 1, 3).front();
+        const Tensor y = runCpu(g);
+        for (int c = 0; c < 2; ++c)
+            for (int i = 0; i < 4; ++i)
+                for (int j = 0; j < 4; ++j) {
+                    float m = -INFINITY;
+                    for (int u = 2 * i; u < std::min(2 * i + 3, 8); ++u)
+                        for (int v = 2 * j; v < std::min(2 * j + 3, 8); ++v)
+                            m = std::max(m, x.at(0, c, u, v));
+                    QCOMPARE(y.at(0, c, i, j), m);
+                }
+
+        // A ceil-mode average pool keeps the symmetric approximation, and says so.
+        ModelBuilder a({1, 2, 8, 8});
+        auto* ap = a.node("AveragePool", {"x"}, {"y"}, "avg");
+        ModelBuilder::attr(ap, "kernel_shape", I64s{3, 3});
+        ModelBuilder::attr(ap, "strides", I64s{2, 2});
+        ModelBuilder::attr(ap, "ceil_mode", std::int64_t{1});
+        a.output("y", {1, 2, 4, 4});
+        notes.clear();
+        const Graph ga = load(a, &notes);
+        QCOMPARE(ga.op(ga.find("avg")).out, (Shape{2, 4, 4}));
         QCOMPARE(int(notes.size()), 1);
-        QVERIFY(notes[0].find("pool") != std::string::npos);
+        QVERIFY(notes[0].find("avg") != std::string::npos);
 
         ModelBuilder c({1, 2, 8, 8});
         auto* cv = c.conv("x", "y", 2, 2, 3, 0);
