@@ -1,3 +1,4 @@
+#include "gpu/device_math.cuh"
 #include "gpu/kernels.h"
 
 #include <cuda_bf16.h>
@@ -9,24 +10,10 @@
 namespace ioscope::gpu {
 namespace {
 
-template <typename T> __device__ __forceinline__ float load(const void* p, long long i) {
-    return static_cast<const float*>(p)[i];
-}
-template <> __device__ __forceinline__ float load<__half>(const void* p, long long i) {
-    return __half2float(static_cast<const __half*>(p)[i]);
-}
-template <> __device__ __forceinline__ float load<__nv_bfloat16>(const void* p, long long i) {
-    return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
-}
-template <typename T> __device__ __forceinline__ void store(void* p, long long i, float v) {
-    static_cast<float*>(p)[i] = v;
-}
-template <> __device__ __forceinline__ void store<__half>(void* p, long long i, float v) {
-    static_cast<__half*>(p)[i] = __float2half_rn(v);
-}
-template <> __device__ __forceinline__ void store<__nv_bfloat16>(void* p, long long i, float v) {
-    static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
-}
+using device::activate;
+using device::load;
+using device::store;
+using device::totalOf;
 
 // 16-byte packs of channels (4 floats or 8 halves / bf16): the channels-last fast paths load and
 // store whole packs when every operand is aligned to them.
@@ -76,27 +63,6 @@ template <typename T> __device__ __forceinline__ void storePack(void* base, long
     *reinterpret_cast<uint4*>(static_cast<T*>(base) + off) = raw;
 }
 
-__device__ __forceinline__ float activate(float x, int act) {
-    switch (act) {
-    case kActRelu:
-        return x > 0.f ? x : 0.f;
-    case kActSigmoid:
-        return 1.f / (1.f + __expf(-x));
-    case kActTanh:
-        return tanhf(x);
-    case kActRelu6:
-        return fminf(fmaxf(x, 0.f), 6.f);
-    case kActHardSigmoid:
-        return fminf(fmaxf(x / 6.f + 0.5f, 0.f), 1.f);
-    case kActHardSwish:
-        return x * fminf(fmaxf(x / 6.f + 0.5f, 0.f), 1.f);
-    case kActSilu:
-        return x / (1.f + __expf(-x));
-    default:
-        return x;
-    }
-}
-
 __device__ __forceinline__ long long at(const Operand& o, long long n, long long c, long long p) {
     return n * o.sampleStride + c * o.channelStride + p * o.pixelStride;
 }
@@ -130,10 +96,6 @@ template <typename T> __device__ __forceinline__ float finish(const Epilogue& e,
 
 __device__ __forceinline__ long long outAt(const OutputArgs& o, Coord k) {
     return k.n * o.sampleStride + (long long)k.c * o.channelStride + (long long)k.p * o.pixelStride;
-}
-
-__host__ __device__ __forceinline__ long long totalOf(const OutputArgs& o) {
-    return (long long)o.batch * o.channels * o.height * o.width;
 }
 
 #define GRID_LOOP(idx, total)                                                                                \

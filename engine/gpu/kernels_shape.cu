@@ -1,51 +1,17 @@
 #include "gpu/kernels_shape.h"
 
+#include "gpu/device_math.cuh"
+
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
-
-#include <type_traits>
 
 namespace ioscope::gpu {
 namespace {
 
-template <typename T> __device__ __forceinline__ float ld(const void* p, long long i) {
-    if constexpr (std::is_same_v<T, __half>)
-        return __half2float(static_cast<const __half*>(p)[i]);
-    else if constexpr (std::is_same_v<T, __nv_bfloat16>)
-        return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
-    else
-        return static_cast<const float*>(p)[i];
-}
-template <typename T> __device__ __forceinline__ void st(void* p, long long i, float v) {
-    if constexpr (std::is_same_v<T, __half>)
-        static_cast<__half*>(p)[i] = __float2half_rn(v);
-    else if constexpr (std::is_same_v<T, __nv_bfloat16>)
-        static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
-    else
-        static_cast<float*>(p)[i] = v;
-}
-
-__device__ __forceinline__ float act(float x, int a) {
-    const float hs = fminf(fmaxf(x / 6.f + 0.5f, 0.f), 1.f);
-    switch (a) {
-    case kActRelu:
-        return x > 0.f ? x : 0.f;
-    case kActSigmoid:
-        return 1.f / (1.f + __expf(-x));
-    case kActTanh:
-        return tanhf(x);
-    case kActRelu6:
-        return fminf(fmaxf(x, 0.f), 6.f);
-    case kActHardSigmoid:
-        return hs;
-    case kActHardSwish:
-        return x * hs;
-    case kActSilu:
-        return x / (1.f + __expf(-x));
-    default:
-        return x;
-    }
-}
+using device::activate;
+using device::load;
+using device::store;
+using device::totalOf;
 
 // Output element `idx` as (n, c, y, x), channel-fastest for channels-last outputs (coalesced).
 struct Pos {
@@ -123,7 +89,7 @@ template <typename T> __global__ void gatherKernel(GatherArgs a, long long total
     float v = 0.f;
     switch (a.code) {
     case kGatherSlice:
-        v = ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, a.c0 + p.c, a.h0 + p.y * a.sh, a.w0 + p.x * a.sw));
+        v = load<T>(a.x.ptr, inAt(a.x, a.inW, p.n, a.c0 + p.c, a.h0 + p.y * a.sh, a.w0 + p.x * a.sw));
         break;
     case kGatherPad: {
         int y = p.y - a.top, x = p.x - a.left;
@@ -133,36 +99,36 @@ template <typename T> __global__ void gatherKernel(GatherArgs a, long long total
             v = a.value;
             break;
         }
-        v = ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y, x));
+        v = load<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y, x));
         break;
     }
     case kGatherResize: {
         const float sy = source(p.y, a.inH, a.out.height, a.coord),
                     sx = source(p.x, a.inW, a.out.width, a.coord);
         if (!a.linear) {
-            v = ld<T>(a.x.ptr,
-                      inAt(a.x, a.inW, p.n, p.c, nearest(sy, a.inH, a.round), nearest(sx, a.inW, a.round)));
+            v = load<T>(a.x.ptr,
+                        inAt(a.x, a.inW, p.n, p.c, nearest(sy, a.inH, a.round), nearest(sx, a.inW, a.round)));
             break;
         }
         const float cy = fminf(fmaxf(sy, 0.f), float(a.inH - 1)),
                     cx = fminf(fmaxf(sx, 0.f), float(a.inW - 1));
         const int y0 = int(cy), x0 = int(cx), y1 = min(y0 + 1, a.inH - 1), x1 = min(x0 + 1, a.inW - 1);
         const float fy = cy - float(y0), fx = cx - float(x0);
-        const float top = ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y0, x0)) * (1 - fx) +
-                          ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y0, x1)) * fx;
-        const float bottom = ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y1, x0)) * (1 - fx) +
-                             ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y1, x1)) * fx;
+        const float top = load<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y0, x0)) * (1 - fx) +
+                          load<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y0, x1)) * fx;
+        const float bottom = load<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y1, x0)) * (1 - fx) +
+                             load<T>(a.x.ptr, inAt(a.x, a.inW, p.n, p.c, y1, x1)) * fx;
         v = top * (1 - fy) + bottom * fy;
         break;
     }
     default: { // shuffle: output channel k*groups + g reads input channel g*per + k
         const int per = a.inC / a.groups;
         const int g = p.c % a.groups, k = p.c / a.groups;
-        v = ld<T>(a.x.ptr, inAt(a.x, a.inW, p.n, g * per + k, p.y, p.x));
+        v = load<T>(a.x.ptr, inAt(a.x, a.inW, p.n, g * per + k, p.y, p.x));
         break;
     }
     }
-    st<T>(a.out.ptr, outAt(a.out, p), v);
+    store<T>(a.out.ptr, outAt(a.out, p), v);
 }
 
 template <typename T> __global__ void binaryKernel(BinaryArgs a, long long total) {
@@ -170,9 +136,9 @@ template <typename T> __global__ void binaryKernel(BinaryArgs a, long long total
     if (idx >= total) return;
     const Pos p = posOf(a.out, idx);
     const float u =
-        ld<T>(a.a.ptr, inAt(a.a, a.aW, p.n, a.aC == 1 ? 0 : p.c, a.aH == 1 ? 0 : p.y, a.aW == 1 ? 0 : p.x));
+        load<T>(a.a.ptr, inAt(a.a, a.aW, p.n, a.aC == 1 ? 0 : p.c, a.aH == 1 ? 0 : p.y, a.aW == 1 ? 0 : p.x));
     const float w =
-        ld<T>(a.b.ptr, inAt(a.b, a.bW, p.n, a.bC == 1 ? 0 : p.c, a.bH == 1 ? 0 : p.y, a.bW == 1 ? 0 : p.x));
+        load<T>(a.b.ptr, inAt(a.b, a.bW, p.n, a.bC == 1 ? 0 : p.c, a.bH == 1 ? 0 : p.y, a.bW == 1 ? 0 : p.x));
     float v;
     switch (a.fn) {
     case kBinarySub:
@@ -188,14 +154,10 @@ template <typename T> __global__ void binaryKernel(BinaryArgs a, long long total
         v = u + w;
         break;
     }
-    st<T>(a.out.ptr, outAt(a.out, p), act(v, a.activation));
+    store<T>(a.out.ptr, outAt(a.out, p), activate(v, a.activation));
 }
 
 constexpr int kThreads = 256;
-
-long long totalOf(const OutputArgs& o) {
-    return (long long)o.batch * o.channels * o.height * o.width;
-}
 
 } // namespace
 

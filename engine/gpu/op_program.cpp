@@ -33,28 +33,6 @@ std::shared_ptr<cudnnTensorDescriptor_t> tensorDesc(const View& v, int batch) {
     return h;
 }
 
-int actCode(Activation a) {
-    switch (a) {
-    case Activation::None:
-        return kActNone;
-    case Activation::Relu:
-        return kActRelu;
-    case Activation::Sigmoid:
-        return kActSigmoid;
-    case Activation::Tanh:
-        return kActTanh;
-    case Activation::Relu6:
-        return kActRelu6;
-    case Activation::HardSigmoid:
-        return kActHardSigmoid;
-    case Activation::HardSwish:
-        return kActHardSwish;
-    case Activation::Silu:
-        return kActSilu;
-    }
-    return kActNone;
-}
-
 std::string describe(const View& v) {
     char buf[128];
     std::snprintf(buf, sizeof buf, "%s strides %lld/%lld/%lld", v.shape.str().c_str(), v.sampleStride,
@@ -76,6 +54,28 @@ bool isDepthwise(const Op& op, const View& x) {
 }
 
 } // namespace
+
+int activationCode(Activation a) {
+    switch (a) {
+    case Activation::None:
+        return kActNone;
+    case Activation::Relu:
+        return kActRelu;
+    case Activation::Sigmoid:
+        return kActSigmoid;
+    case Activation::Tanh:
+        return kActTanh;
+    case Activation::Relu6:
+        return kActRelu6;
+    case Activation::HardSigmoid:
+        return kActHardSigmoid;
+    case Activation::HardSwish:
+        return kActHardSwish;
+    case Activation::Silu:
+        return kActSilu;
+    }
+    return kActNone;
+}
 
 ProgramCompiler::ProgramCompiler(Device& device, const Graph& g, const BufferPlan& plan, Precision precision)
     : device_(device), g_(g), plan_(plan), precision_(precision), type_(plan.type()) {}
@@ -117,7 +117,7 @@ void ProgramCompiler::addElementwise(Program& prog, const std::vector<View>& inp
     a.product = product;
     a.scale = scale;
     a.shift = shift;
-    a.activation = actCode(act);
+    a.activation = activationCode(act);
     a.out = outputOf(y, plan_.batch());
     prog.steps.push_back([a](Slot& s) {
         launchElementwise(a, s.stream);
@@ -143,7 +143,7 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
     a.epi.bias = epi.bias ? upload(prog, *epi.bias) : nullptr;
     for (size_t r = 0; r < epi.residuals.size(); ++r) a.epi.residual[r] = operandOf(epi.residuals[r]);
     a.epi.residuals = int(epi.residuals.size());
-    a.epi.activation = actCode(epi.activation);
+    a.epi.activation = activationCode(epi.activation);
     a.out = outputOf(y, plan_.batch());
     prog.steps.push_back([a](Slot& s) {
         launchDepthwise(a, s.stream);
@@ -171,7 +171,7 @@ void ProgramCompiler::addPool(Program& prog, const Op& op, const std::vector<Vie
     a.countIncludePad = op.countIncludePad || op.kind == OpKind::GlobalAvgPool;
     for (size_t r = 0; r < epi.residuals.size(); ++r) a.epi.residual[r] = operandOf(epi.residuals[r]);
     a.epi.residuals = int(epi.residuals.size());
-    a.epi.activation = actCode(epi.activation);
+    a.epi.activation = activationCode(epi.activation);
     a.out = outputOf(y, plan_.batch());
     prog.steps.push_back([a](Slot& s) {
         launchPool(a, s.stream);

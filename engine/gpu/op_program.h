@@ -21,6 +21,9 @@ namespace ioscope::gpu {
 // One enqueue on a slot's stream (no host synchronisation inside).
 using Step = std::function<void(Slot&)>;
 
+// The kernels' activation code (gpu/kernels.h) of an activation.
+int activationCode(Activation a);
+
 struct Program {
     OpId op = -1; // the op it computes (a merged convolution: its first op), for kernel records
     std::vector<Step> steps;

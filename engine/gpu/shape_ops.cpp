@@ -7,28 +7,6 @@
 namespace ioscope::gpu {
 namespace {
 
-int activationCode(Activation a) {
-    switch (a) {
-    case Activation::None:
-        return kActNone;
-    case Activation::Relu:
-        return kActRelu;
-    case Activation::Sigmoid:
-        return kActSigmoid;
-    case Activation::Tanh:
-        return kActTanh;
-    case Activation::Relu6:
-        return kActRelu6;
-    case Activation::HardSigmoid:
-        return kActHardSigmoid;
-    case Activation::HardSwish:
-        return kActHardSwish;
-    case Activation::Silu:
-        return kActSilu;
-    }
-    return kActNone;
-}
-
 int binaryCode(BinaryFn fn) {
     switch (fn) {
     case BinaryFn::Add:

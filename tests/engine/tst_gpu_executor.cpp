@@ -6,6 +6,7 @@
 #include "exec/gpu_execution.h"
 #include "exec/kernel_classes.h"
 #include "gpu_test_graphs.h"
+#include "gpu_test_tolerance.h"
 #include "graph/fusion.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
@@ -15,42 +16,9 @@
 #include <cmath>
 
 using namespace ioscope;
+using namespace gputest;
 
 namespace {
-
-// Tolerances (max |gpu - cpu| / (1 + max |cpu|) over a tensor, against the fp32 CPU reference):
-// strict fp32 differs from the CPU only by summation order; TF32 rounds products' inputs to 10
-// mantissa bits; fp16 stores every tensor with 11 significant bits, bf16 with 8 (accumulation
-// in fp32 for both), so their errors grow with depth more than TF32's.
-constexpr double kFp32Tolerance = 1e-4;
-constexpr double kTf32Tolerance = 2e-2;
-constexpr double kFp16Tolerance = 2e-2;
-constexpr double kBf16Tolerance = 8e-2;
-
-double toleranceFor(Precision p) {
-    switch (p) {
-    case Precision::Fp32:
-        return kFp32Tolerance;
-    case Precision::Tf32:
-        return kTf32Tolerance;
-    case Precision::Fp16:
-        return kFp16Tolerance;
-    case Precision::Bf16:
-        return kBf16Tolerance;
-    }
-    return 0;
-}
-
-double relativeError(const OutputTensor& gpu, const Tensor& cpu) {
-    if (gpu.data.size() != cpu.data.size()) return INFINITY;
-    double diff = 0, scale = 0;
-    for (size_t i = 0; i < cpu.data.size(); ++i) {
-        if (!std::isfinite(gpu.data[i])) return INFINITY;
-        diff = std::max(diff, double(std::fabs(gpu.data[i] - cpu.data[i])));
-        scale = std::max(scale, double(std::fabs(cpu.data[i])));
-    }
-    return diff / (1 + scale);
-}
 
 ExecutionResult runGpu(const Graph& g, const Schedule& s, ExecMode mode, Precision p, int batch = 2,
                        Layout layout = Layout::Nhwc) {

@@ -5,6 +5,7 @@
 #include "cost/cost_factory.h"
 #include "exec/cpu_executor.h"
 #include "exec/gpu_execution.h"
+#include "gpu_test_tolerance.h"
 #include "modern_test_graphs.h"
 #include "sched/scheduler.h"
 
@@ -12,33 +13,10 @@
 #include <cmath>
 
 using namespace ioscope;
+using gputest::relativeError;
+using gputest::toleranceFor;
 
 namespace {
-
-// The tolerances of tst_gpu_executor.cpp (relative to 1 + max |cpu|).
-double toleranceFor(Precision p) {
-    switch (p) {
-    case Precision::Fp32:
-        return 1e-4;
-    case Precision::Tf32:
-    case Precision::Fp16:
-        return 2e-2;
-    case Precision::Bf16:
-        return 8e-2;
-    }
-    return 0;
-}
-
-double relativeError(const OutputTensor& gpu, const Tensor& cpu) {
-    if (gpu.data.size() != cpu.data.size()) return INFINITY;
-    double diff = 0, scale = 0;
-    for (size_t i = 0; i < cpu.data.size(); ++i) {
-        if (!std::isfinite(gpu.data[i])) return INFINITY;
-        diff = std::max(diff, double(std::fabs(gpu.data[i] - cpu.data[i])));
-        scale = std::max(scale, double(std::fabs(cpu.data[i])));
-    }
-    return diff / (1 + scale);
-}
 
 // The first element that differs, as "n,c,y,x gpu/cpu" (both tensors in NCHW order).
 std::string firstDifference(const OutputTensor& gpu, const Tensor& cpu, double tol) {

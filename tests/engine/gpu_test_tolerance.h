@@ -1,0 +1,47 @@
+#pragma once
+// How GPU results are compared with the CPU reference in the GPU runtime tests (tst_gpu_*.cpp).
+#include "exec/gpu_execution.h"
+#include "exec/tensor.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gputest {
+
+using namespace ioscope;
+
+// Tolerances (max |gpu - cpu| / (1 + max |cpu|) over a tensor, against the fp32 CPU reference):
+// strict fp32 differs from the CPU only by summation order; TF32 rounds products' inputs to 10
+// mantissa bits; fp16 stores every tensor with 11 significant bits, bf16 with 8 (accumulation
+// in fp32 for both), so their errors grow with depth more than TF32's.
+inline constexpr double kFp32Tolerance = 1e-4;
+inline constexpr double kTf32Tolerance = 2e-2;
+inline constexpr double kFp16Tolerance = 2e-2;
+inline constexpr double kBf16Tolerance = 8e-2;
+
+inline double toleranceFor(Precision p) {
+    switch (p) {
+    case Precision::Fp32:
+        return kFp32Tolerance;
+    case Precision::Tf32:
+        return kTf32Tolerance;
+    case Precision::Fp16:
+        return kFp16Tolerance;
+    case Precision::Bf16:
+        return kBf16Tolerance;
+    }
+    return 0;
+}
+
+inline double relativeError(const OutputTensor& gpu, const Tensor& cpu) {
+    if (gpu.data.size() != cpu.data.size()) return INFINITY;
+    double diff = 0, scale = 0;
+    for (size_t i = 0; i < cpu.data.size(); ++i) {
+        if (!std::isfinite(gpu.data[i])) return INFINITY;
+        diff = std::max(diff, double(std::fabs(gpu.data[i] - cpu.data[i])));
+        scale = std::max(scale, double(std::fabs(cpu.data[i])));
+    }
+    return diff / (1 + scale);
+}
+
+} // namespace gputest
