@@ -52,6 +52,8 @@ float activate(float v, Activation act) {
         return v * std::min(std::max(v / 6.0f + 0.5f, 0.0f), 1.0f);
     case Activation::Silu:
         return v / (1.0f + std::exp(-v));
+    case Activation::LeakyRelu:
+        return v > 0.0f ? v : kLeakyReluSlope * v;
     }
     return v;
 }

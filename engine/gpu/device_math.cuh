@@ -44,6 +44,8 @@ __device__ __forceinline__ float activate(float x, int act) {
         return x * fminf(fmaxf(x / 6.f + 0.5f, 0.f), 1.f);
     case kActSilu:
         return x / (1.f + __expf(-x));
+    case kActLeakyRelu:
+        return x > 0.f ? x : 0.01f * x; // kLeakyReluSlope
     default:
         return x;
     }

@@ -284,6 +284,7 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             break;
         case Activation::HardSigmoid:
         case Activation::HardSwish:
+        case Activation::LeakyRelu:
             throw Unsupported{}; // no cuDNN pointwise mode: the plain path's epilogue kernel runs them
         case Activation::None:
             break;

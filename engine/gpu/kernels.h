@@ -29,6 +29,7 @@ enum ActCode : int {
     kActHardSigmoid = 5, // relu6(x + 3) / 6
     kActHardSwish = 6,   // x * hardsigmoid(x)
     kActSilu = 7,        // x * sigmoid(x)
+    kActLeakyRelu = 8,   // x > 0 ? x : kLeakyReluSlope * x (graph/op.h)
 };
 
 struct Operand {

@@ -73,6 +73,8 @@ int activationCode(Activation a) {
         return kActHardSwish;
     case Activation::Silu:
         return kActSilu;
+    case Activation::LeakyRelu:
+        return kActLeakyRelu;
     }
     return kActNone;
 }

@@ -31,7 +31,7 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 21> kKindNames{{
     {OpKind::Binary, "binary"},
 }};
 
-constexpr std::array<std::pair<Activation, std::string_view>, 8> kActNames{{
+constexpr std::array<std::pair<Activation, std::string_view>, 9> kActNames{{
     {Activation::None, "none"},
     {Activation::Relu, "relu"},
     {Activation::Sigmoid, "sigmoid"},
@@ -40,6 +40,7 @@ constexpr std::array<std::pair<Activation, std::string_view>, 8> kActNames{{
     {Activation::HardSigmoid, "hardsigmoid"},
     {Activation::HardSwish, "hardswish"},
     {Activation::Silu, "silu"},
+    {Activation::LeakyRelu, "leaky_relu"},
 }};
 
 constexpr std::array<std::pair<BinaryFn, std::string_view>, 4> kBinaryNames{{

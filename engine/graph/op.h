@@ -38,8 +38,11 @@ enum class OpKind {
     Binary,         // two inputs broadcast over C, H, W (each dim equal or 1): add, sub, mul, div
 };
 
-// HardSigmoid is PyTorch's relu6(x + 3) / 6; HardSwish is x * HardSigmoid(x); Silu is x * sigmoid(x).
-enum class Activation { None, Relu, Sigmoid, Tanh, Relu6, HardSigmoid, HardSwish, Silu };
+// HardSigmoid is PyTorch's relu6(x + 3) / 6; HardSwish is x * HardSigmoid(x); Silu is x * sigmoid(x);
+// LeakyRelu is x for x > 0, else kLeakyReluSlope * x (PyTorch's default slope; the ONNX import
+// refuses others).
+enum class Activation { None, Relu, Sigmoid, Tanh, Relu6, HardSigmoid, HardSwish, Silu, LeakyRelu };
+inline constexpr float kLeakyReluSlope = 0.01f;
 enum class BinaryFn { Add, Sub, Mul, Div };
 enum class PadMode { Constant, Reflect };
 enum class ResizeMode { Nearest, Linear };

@@ -334,6 +334,13 @@ void convertNode(ImportState& state, const onnx::NodeProto& node, const std::str
     if (t == "Relu") return convertActivation(state, node, opName, Activation::Relu);
     if (t == "Sigmoid") return convertActivation(state, node, opName, Activation::Sigmoid);
     if (t == "Tanh") return convertActivation(state, node, opName, Activation::Tanh);
+    if (t == "LeakyRelu") {
+        const float alpha = floatAttribute(node, "alpha", kLeakyReluSlope);
+        if (std::fabs(alpha - kLeakyReluSlope) > 1e-6f)
+            throw InputError("LeakyRelu alpha " + std::to_string(alpha) + " is not supported (only " +
+                             std::to_string(kLeakyReluSlope) + ", PyTorch's default)");
+        return convertActivation(state, node, opName, Activation::LeakyRelu);
+    }
     if (t == "Clip") return convertClip(state, node, opName, opset);
     if (t == "Concat") return convertConcat(state, node, opName);
     if (t == "Add" || t == "Sum" || t == "Mul" || t == "Sub" || t == "Div")

@@ -84,7 +84,8 @@ inline Graph modernKindsGraph() {
     Op nearest = op("nearest", OpKind::Resize, {ss});
     nearest.resize = ResizeSpec{ResizeMode::Nearest, ResizeCoord::Asymmetric, NearestRound::Floor, 12, 14};
     const OpId nn = g.addOp(nearest);
-    Op add = op("add_broadcast", OpKind::Binary, {nn, g.addOp(conv("bias_map", pool, 12, 1, 1, 0))});
+    Op add = op("add_broadcast", OpKind::Binary,
+                {nn, g.addOp(conv("bias_map", pool, 12, 1, 1, 0, Activation::LeakyRelu))});
     add.binary = BinaryFn::Add;
     add.activation = Activation::Relu;
     g.addOp(add);

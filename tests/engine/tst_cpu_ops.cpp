@@ -67,6 +67,8 @@ float actRef(float v, Activation a) {
         return float(double(v) * std::clamp(double(v) / 6 + 0.5, 0.0, 1.0));
     case Activation::Silu:
         return float(double(v) / (1.0 + std::exp(-double(v))));
+    case Activation::LeakyRelu:
+        return v > 0 ? v : 0.01f * v;
     }
     return v;
 }

@@ -131,8 +131,16 @@ class TestGpuExecutor : public QObject {
                 const ExecutionResult r = executeOnGpu(g, sequential(g), o);
                 const double err = relativeError(r.outputs[0], cpu.outputs[0]);
                 QVERIFY2(err <= toleranceFor(p), qPrintable(QString::number(err)));
-                // Four batch norms and at most one epilogue per conv; copies would add 9 more.
-                QVERIFY(kernelClassTotals(r.kernels).count[size_t(KernelClass::Elementwise)] <= 9);
+                // Four batch norms and at most one epilogue per conv; the plan's own concat copies
+                // would add 9 more. (cuDNN's internal slice copies of strided outputs are cuDNN's.)
+                int own = 0;
+                for (const KernelRecord& k : r.kernels)
+                    own += classifyKernel(k.name) == KernelClass::Elementwise &&
+                           k.name.find("ioscope") != std::string::npos;
+                QVERIFY2(own <= 9,
+                         qPrintable(QString("%1 element-wise kernels of ioscope's: %2")
+                                        .arg(own)
+                                        .arg(QString::fromStdString(kernelClassesText(r.kernels)))));
             }
     }
 

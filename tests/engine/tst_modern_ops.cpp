@@ -167,7 +167,8 @@ class TestModernOps : public QObject {
         Tensor t(1, {1, 1, 5});
         const float in[5] = {-4.0f, -3.0f, 0.0f, 1.0f, 3.0f};
         for (int i = 0; i < 5; ++i) t.at(0, 0, 0, i) = in[i];
-        Tensor hs = t, hw = t, si = t;
+        Tensor hs = t, hw = t, si = t, lr = t;
+        applyActivation(lr, Activation::LeakyRelu);
         applyActivation(hs, Activation::HardSigmoid);
         applyActivation(hw, Activation::HardSwish);
         applyActivation(si, Activation::Silu);
@@ -176,7 +177,9 @@ class TestModernOps : public QObject {
             QVERIFY(std::fabs(hs.at(0, 0, 0, i) - wantHs[i]) < 1e-6f);
             QVERIFY(std::fabs(hw.at(0, 0, 0, i) - in[i] * wantHs[i]) < 1e-6f);
             QVERIFY(std::fabs(si.at(0, 0, 0, i) - in[i] / (1.0f + std::exp(-in[i]))) < 1e-6f);
+            QCOMPARE(lr.at(0, 0, 0, i), in[i] > 0 ? in[i] : 0.01f * in[i]);
         }
+        QCOMPARE(activationFromString("leaky_relu"), std::optional<Activation>(Activation::LeakyRelu));
         QCOMPARE(si.at(0, 0, 0, 2), 0.0f);
         QVERIFY(std::fabs(si.at(0, 0, 0, 3) - 0.7310586f) < 1e-6f);
         QCOMPARE(activationFromString("hardswish"), std::optional<Activation>(Activation::HardSwish));

@@ -14,6 +14,7 @@
 #include "cost/cost_factory.h"
 #include "engine/onnx_test_models.h"
 #include "exec/cpu_executor.h"
+#include "graph/fusion.h"
 #include "onnx/onnx_import.h"
 #include "sched/scheduler.h"
 #include "util/errors.h"
@@ -225,6 +226,21 @@ class TestOnnxModern : public QObject {
         QCOMPARE(runCpu(g, 2).shape(), (Shape{3, 1, 1}));
     }
 
+    void leakyReluFusesIntoItsConv() {
+        ModelBuilder b({1, 4, 6, 6});
+        b.conv("x", "c", 4, 4, 3, 1);
+        auto* lr = b.node("LeakyRelu", {"c"}, {"l"}, "leaky");
+        ModelBuilder::attr(lr, "alpha", 0.01f);
+        b.node("GlobalAveragePool", {"l"}, {"y"}, "pool");
+        b.output("y", {1, 4, 1, 1});
+        const Graph g = load(b);
+        QVERIFY(g.op(g.find("leaky")).activation == Activation::LeakyRelu);
+        const Graph fused = fuseForRuntime(g); // the conv's epilogue applies it
+        QCOMPARE(int(fused.units().size()), 2);
+        QVERIFY(fused.op(fused.units().front()).activation == Activation::LeakyRelu);
+        QCOMPARE(runCpu(fused, 2).data, runCpu(g, 2).data);
+    }
+
     void channelShuffleAndResize() {
         ModelBuilder b({1, 4, 3, 3});
         b.initInts("five", {1, 2, 2, 3, 3});
@@ -284,6 +300,14 @@ class TestOnnxModern : public QObject {
         QVERIFY2(e.find("node 'hsig' (HardSigmoid, opset 17)") != std::string::npos &&
                      e.find("alpha") != std::string::npos,
                  e.c_str());
+        ModelBuilder l;
+        auto* lr = l.node("LeakyRelu", {"x"}, {"y"}, "leaky"); // a slope other than PyTorch's 0.01
+        ModelBuilder::attr(lr, "alpha", 0.2f);
+        l.output("y", {1, 3, 8, 8});
+        e = errorOf(l);
+        QVERIFY2(e.find("node 'leaky' (LeakyRelu, opset 17)") != std::string::npos &&
+                     e.find("alpha") != std::string::npos,
+                 e.c_str());
         ModelBuilder p;
         p.initInts("pads", {0, 1, 0, 0, 0, 0, 0, 0});
         p.node("Pad", {"x", "pads"}, {"y"}, "channels");
@@ -335,8 +359,7 @@ class TestOnnxModern : public QObject {
             // Networks with an operator ioscope does not support yet must be refused honestly: the
             // node, the operator and the opset named.
             static const std::map<QString, std::string> knownRefusals{
-                {"cspresnet50.onnx", "LeakyRelu"}, // LeakyReLU activations
-                {"resnest14d.onnx", "ReduceSum"},  // split attention sums a 5-D view
+                {"resnest14d.onnx", "ReduceSum"}, // split attention sums a 5-D view
             };
             try {
                 g = importOnnx(zoo.filePath(f).toStdString());
