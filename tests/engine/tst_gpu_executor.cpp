@@ -144,6 +144,37 @@ class TestGpuExecutor : public QObject {
             }
     }
 
+    // Whole-map pooling of large maps is split over many blocks and combined in a second kernel;
+    // small ones take one block per (sample, 32 channels). Both, average and max, every layout.
+    void wholeMapPoolsMatchCpu() {
+        for (Shape in : {Shape{40, 112, 112}, Shape{72, 7, 7}}) {
+            Graph g("whole_map_pools");
+            const OpId x = g.addInput("input", in);
+            Op avg = gputest::makeOp("avg", OpKind::GlobalAvgPool, {x});
+            avg.activation = Activation::Relu;
+            g.addOp(avg);
+            Op max = gputest::makeOp("max", OpKind::MaxPool, {x});
+            max.window = Window{in.h, in.w, 1, 1, 0, 0, 1, 1};
+            g.addOp(max);
+            g.finalize();
+            for (int batch : {1, 3}) {
+                const CpuRunResult cpu = CpuExecutor(g).run(sequential(g), seededInputs(g, batch, 20210401));
+                for (Layout layout : {Layout::Nhwc, Layout::Nchw})
+                    for (Precision p : {Precision::Fp32, Precision::Fp16}) {
+                        const ExecutionResult r = runGpu(g, sequential(g), ExecMode::Graph, p, batch, layout);
+                        QCOMPARE(r.outputs.size(), size_t(2));
+                        for (size_t i = 0; i < 2; ++i)
+                            QVERIFY2(relativeError(r.outputs[i], cpu.outputs[i]) <= toleranceFor(p),
+                                     qPrintable(QString("%1 %2 batch %3: %4")
+                                                    .arg(QString::fromStdString(r.outputs[i].name))
+                                                    .arg(QString::fromStdString(in.str()))
+                                                    .arg(batch)
+                                                    .arg(relativeError(r.outputs[i], cpu.outputs[i]))));
+                    }
+            }
+        }
+    }
+
     // Channels-last runs have no layout transposes left: not in the fused patterns, not in a
     // real network (Inception V3, concat slices written in place), in tf32 and fp16.
     void noTransposeKernels_data() {
