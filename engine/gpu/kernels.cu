@@ -4,7 +4,6 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <type_traits>
 
@@ -170,31 +169,27 @@ template <typename T> __global__ void poolKernel(PoolArgs a) {
 }
 
 // Whole-map pooling (global average or max: a 1x1 output, no padding). One block per (sample, 32
-// channels, slice of the pixels), samples outermost; its kGlobalRows rows of 32 threads stride over
-// the pixels (coalesced in channels-last, where the 32 threads read 32 neighbouring channels) with
-// four independent accumulators each, and reduce through shared memory; a sliced map's blocks
-// leave partials that a second kernel combines. The window kernels above give a whole map to one
-// thread, which on an SE block's 112x112 map took ~300 us.
+// channels), samples outermost; its kGlobalRows rows of 32 threads stride over the pixels (coalesced in
+// channels-last, where the 32 threads read 32 neighbouring channels) with four independent accumulators each,
+// and reduce through shared memory. The window kernels above give a whole map to one thread, which on an SE
+// block's 112x112 map took ~300 us where this takes a few.
 constexpr int kGlobalRows = 32;
 template <typename T> __global__ void globalPoolKernel(PoolArgs a) {
     __shared__ float part[kGlobalRows][33];
     const int tiles = (a.out.channels + 31) / 32;
     const int n = int(blockIdx.x / tiles), c = int(blockIdx.x % tiles) * 32 + threadIdx.x;
     const long long pixels = (long long)a.inH * a.inW;
-    // This block's share of the pixels (all of them unless the map is sliced).
-    const long long per = (pixels + a.slices - 1) / a.slices;
-    const long long begin = per * blockIdx.y, end = min(pixels, begin + per);
     const bool isMax = a.kind == kPoolMax;
     const float none = isMax ? -INFINITY : 0.f;
     float acc[4] = {none, none, none, none};
     if (c < a.out.channels) {
-        long long p = begin + threadIdx.y;
-        for (; p + 3 * kGlobalRows < end; p += 4 * kGlobalRows)
+        long long p = threadIdx.y;
+        for (; p + 3 * kGlobalRows < pixels; p += 4 * kGlobalRows)
             for (int j = 0; j < 4; ++j) {
                 const float x = loadSum<T>(a.x, a.inputs, n, c, p + j * kGlobalRows);
                 acc[j] = isMax ? fmaxf(acc[j], x) : acc[j] + x;
             }
-        for (; p < end; p += kGlobalRows) {
+        for (; p < pixels; p += kGlobalRows) {
             const float x = loadSum<T>(a.x, a.inputs, n, c, p);
             acc[0] = isMax ? fmaxf(acc[0], x) : acc[0] + x;
         }
@@ -206,26 +201,9 @@ template <typename T> __global__ void globalPoolKernel(PoolArgs a) {
     float v = part[0][threadIdx.x];
     for (int r = 1; r < kGlobalRows; ++r)
         v = isMax ? fmaxf(v, part[r][threadIdx.x]) : v + part[r][threadIdx.x];
-    if (a.slices > 1) {
-        a.partial[((long long)n * a.out.channels + c) * a.slices + blockIdx.y] = v;
-        return;
-    }
     if (!isMax) v /= float(pixels);
     const Coord k{n, c, 0};
     store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, v));
-}
-
-// The second step of a sliced whole-map pool: one thread per (sample, channel) combines the slices.
-template <typename T> __global__ void globalPoolCombineKernel(PoolArgs a) {
-    GRID_LOOP(idx, (long long)a.out.batch * a.out.channels) {
-        const float* part = a.partial + idx * a.slices;
-        const bool isMax = a.kind == kPoolMax;
-        float v = part[0];
-        for (int s = 1; s < a.slices; ++s) v = isMax ? fmaxf(v, part[s]) : v + part[s];
-        if (!isMax) v /= float((long long)a.inH * a.inW);
-        const Coord k{int(idx / a.out.channels), int(idx % a.out.channels), 0};
-        store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, v));
-    }
 }
 
 // Channels-last fast paths: one thread per 16-byte pack of channels at one pixel.
@@ -461,27 +439,11 @@ void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
     });
 }
 
-bool isWholeMapPool(const PoolArgs& a) {
-    const WindowArgs& w = a.win;
-    return a.out.height == 1 && a.out.width == 1 && w.ph == 0 && w.pw == 0 && w.kh == a.inH && w.kw == a.inW;
-}
-
-int wholeMapSlices(long long pixels, long long blocks) {
-    // Enough blocks to cover the GPU (a few hundred), none with fewer than ~2048 pixels to sum.
-    const long long wanted = std::max(1LL, 256 / std::max(1LL, blocks));
-    return int(std::clamp(std::min(wanted, pixels / 2048), 1LL, 64LL));
-}
-
 void launchPool(const PoolArgs& a, cudaStream_t stream) {
-    if (isWholeMapPool(a)) {
-        const dim3 grid(unsigned((a.out.channels + 31) / 32 * a.out.batch), unsigned(a.slices)),
-            block(32, kGlobalRows);
-        byType(a.out.type, [&](auto t) {
-            globalPoolKernel<decltype(t)><<<grid, block, 0, stream>>>(a);
-            if (a.slices > 1)
-                globalPoolCombineKernel<decltype(t)>
-                    <<<blocksFor((long long)a.out.batch * a.out.channels), 256, 0, stream>>>(a);
-        });
+    const WindowArgs& w = a.win;
+    if (a.out.height == 1 && a.out.width == 1 && w.ph == 0 && w.pw == 0 && w.kh == a.inH && w.kw == a.inW) {
+        const dim3 grid(unsigned((a.out.channels + 31) / 32 * a.out.batch)), block(32, kGlobalRows);
+        byType(a.out.type, [&](auto t) { globalPoolKernel<decltype(t)><<<grid, block, 0, stream>>>(a); });
         return;
     }
     const int v = packWidth(a.out.type);

@@ -91,16 +91,7 @@ struct PoolArgs {
     bool countIncludePad = false;
     Epilogue epi;
     OutputArgs out;
-    // Whole-map pooling of a large map: `slices` blocks per (sample, 32 channels) each reduce a
-    // share of the pixels into `partial` (batch x channels x slices floats), and a second kernel
-    // combines them. 1: one block does the whole map.
-    int slices = 1;
-    float* partial = nullptr;
 };
-// True when a pool reads the whole input map into a 1x1 output (global pooling).
-bool isWholeMapPool(const PoolArgs& args);
-// The slices a whole-map pool of `pixels` pixels and `blocks` (sample, 32-channel) tiles should use.
-int wholeMapSlices(long long pixels, long long blocks);
 void launchPool(const PoolArgs& args, cudaStream_t stream);
 
 // y[n][c*H*W + p] = x[n][c][p]: the NCHW flattening every executor agrees on.

@@ -175,16 +175,6 @@ void ProgramCompiler::addPool(Program& prog, const Op& op, const std::vector<Vie
     a.epi.residuals = int(epi.residuals.size());
     a.epi.activation = activationCode(epi.activation);
     a.out = outputOf(y, plan_.batch());
-    if (isWholeMapPool(a)) {
-        a.slices = wholeMapSlices((long long)a.inH * a.inW, (long long)(y.shape.c + 31) / 32 * plan_.batch());
-        if (a.slices > 1) {
-            auto partial = std::make_shared<DeviceBuffer>(size_t(plan_.batch()) * size_t(y.shape.c) *
-                                                              size_t(a.slices) * sizeof(float),
-                                                          "pooling partials");
-            a.partial = static_cast<float*>(partial->data());
-            prog.keepAlive.push_back(partial);
-        }
-    }
     prog.steps.push_back([a](Slot& s) {
         launchPool(a, s.stream);
         IOSCOPE_CHECK(cudaPeekAtLastError());

@@ -144,8 +144,8 @@ class TestGpuExecutor : public QObject {
             }
     }
 
-    // Whole-map pooling of large maps is split over many blocks and combined in a second kernel;
-    // small ones take one block per (sample, 32 channels). Both, average and max, every layout.
+    // Whole-map pooling (one block per sample and 32 channels) on a large and a small map,
+    // average and max, every layout, batches 1 and 3.
     void wholeMapPoolsMatchCpu() {
         for (Shape in : {Shape{40, 112, 112}, Shape{72, 7, 7}}) {
             Graph g("whole_map_pools");
