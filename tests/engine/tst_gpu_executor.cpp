@@ -6,7 +6,7 @@
 #include "exec/gpu_execution.h"
 #include "exec/kernel_classes.h"
 #include "gpu_test_graphs.h"
-#include "gpu_test_tolerance.h"
+#include "gpu_test_support.h"
 #include "graph/fusion.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
@@ -41,11 +41,7 @@ Schedule sequential(const Graph& g) {
 class TestGpuExecutor : public QObject {
     Q_OBJECT
   private slots:
-    void initTestCase() {
-        const GpuStatus status = gpuRuntimeStatus();
-        if (!status.available) QSKIP(qPrintable("no GPU runtime: " + QString::fromStdString(status.reason)));
-        qInfo("GPU: %s (%s)", status.device.c_str(), status.versions.c_str());
-    }
+    void initTestCase() { GPUTEST_REQUIRE_GPU(); }
 
     void everyOpKindMatchesCpu_data() {
         QTest::addColumn<int>("precision");

@@ -5,7 +5,7 @@
 #include "cost/cost_factory.h"
 #include "exec/cpu_executor.h"
 #include "exec/gpu_execution.h"
-#include "gpu_test_tolerance.h"
+#include "gpu_test_support.h"
 #include "modern_test_graphs.h"
 #include "sched/scheduler.h"
 
@@ -58,11 +58,7 @@ Graph everyOpAnOutput() {
 class TestGpuModernOps : public QObject {
     Q_OBJECT
   private slots:
-    void initTestCase() {
-        const GpuStatus status = gpuRuntimeStatus();
-        if (!status.available) QSKIP(qPrintable("no GPU runtime: " + QString::fromStdString(status.reason)));
-        qInfo("GPU: %s (%s)", status.device.c_str(), status.versions.c_str());
-    }
+    void initTestCase() { GPUTEST_REQUIRE_GPU(); }
 
     void matchesCpu_data() {
         QTest::addColumn<int>("precision");

@@ -1,10 +1,23 @@
 #pragma once
-// How GPU results are compared with the CPU reference in the GPU runtime tests (tst_gpu_*.cpp).
+// What the GPU runtime tests (tst_gpu_*.cpp) share: skipping where no GPU runtime is usable, and
+// how GPU results are compared with the CPU reference.
 #include "exec/gpu_execution.h"
 #include "exec/tensor.h"
 
+#include <QtTest>
+
 #include <algorithm>
 #include <cmath>
+
+// In a test slot (initTestCase): skips with the reason where no GPU runtime is usable, and logs the
+// device otherwise.
+#define GPUTEST_REQUIRE_GPU()                                                                                \
+    do {                                                                                                     \
+        const ioscope::GpuStatus status = ioscope::gpuRuntimeStatus();                                       \
+        if (!status.available)                                                                               \
+            QSKIP(qPrintable("no GPU runtime: " + QString::fromStdString(status.reason)));                   \
+        qInfo("GPU: %s (%s)", status.device.c_str(), status.versions.c_str());                               \
+    } while (false)
 
 namespace gputest {
 
