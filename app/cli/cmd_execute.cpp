@@ -12,6 +12,7 @@
 #include "models/model_registry.h"
 #include "schedule_cli_support.h"
 #include "util/errors.h"
+#include "util/printable.h"
 
 #include <cstdio>
 #include <iostream>
@@ -72,6 +73,10 @@ int runExecute(const ArgVector& argv) {
                                                                    : nlohmann::json(nullptr)}});
         j["kernels"] = std::move(kernels);
         j["kernel_classes"] = kernelClassesJson(r.kernels);
+        nlohmann::json byOp = nlohmann::json::array();
+        for (const OpKernelTime& t : kernelTimeByOp(r.kernels))
+            byOp.push_back({{"op", g.op(t.op).name}, {"ms", t.ms}, {"kernels", t.kernels}});
+        j["op_kernel_time"] = std::move(byOp);
         std::cout << json::dump(j, 2) << "\n";
         return 0;
     }
@@ -85,6 +90,11 @@ int runExecute(const ArgVector& argv) {
         std::printf("utilization  busy %.1f%%, mean concurrency %.2f, %zu kernels\n", 100 * r.busyFraction,
                     r.meanConcurrency, r.kernels.size());
         std::printf("kernel time  %s\n", kernelClassesText(r.kernels).c_str());
+        const std::vector<OpKernelTime> byOp = kernelTimeByOp(r.kernels);
+        for (size_t i = 0; i < byOp.size() && i < 5; ++i)
+            std::printf("%s %s %.4f ms (%d kernel%s)\n", i ? "            " : "top ops     ",
+                        printable(g.op(byOp[i].op).name).c_str(), byOp[i].ms, byOp[i].kernels,
+                        byOp[i].kernels == 1 ? "" : "s");
     }
     return 0;
 }

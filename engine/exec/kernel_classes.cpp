@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace ioscope {
@@ -79,6 +80,22 @@ nlohmann::json kernelClassesJson(const std::vector<KernelRecord>& kernels) {
         j[kNames[c]] = {
             {"ms", t.ms[size_t(c)]}, {"count", t.count[size_t(c)]}, {"share", t.share(KernelClass(c))}};
     return j;
+}
+
+std::vector<OpKernelTime> kernelTimeByOp(const std::vector<KernelRecord>& kernels) {
+    std::map<int, OpKernelTime> byOp;
+    for (const KernelRecord& k : kernels) {
+        if (k.op < 0) continue;
+        OpKernelTime& t = byOp[k.op];
+        t.op = k.op;
+        t.ms += std::max(0.0, k.endMs - k.startMs);
+        ++t.kernels;
+    }
+    std::vector<OpKernelTime> out;
+    for (const auto& [op, t] : byOp) out.push_back(t);
+    std::stable_sort(out.begin(), out.end(),
+                     [](const OpKernelTime& a, const OpKernelTime& b) { return a.ms > b.ms; });
+    return out;
 }
 
 std::string kernelClassesText(const std::vector<KernelRecord>& kernels) {

@@ -32,4 +32,13 @@ nlohmann::json kernelClassesJson(const std::vector<KernelRecord>& kernels);
 // "transposes 0 (0.0%), element-wise 12 (3.1%), convolutions 80 (90.2%), other 20 (6.7%)"
 std::string kernelClassesText(const std::vector<KernelRecord>& kernels);
 
+// Kernel time per op that launched it (KernelRecord::op), largest first, ties by op id; kernels of
+// no known op are left out. Where an op's GPU time goes, for `execute` and the explorer.
+struct OpKernelTime {
+    int op = -1;
+    double ms = 0;
+    int kernels = 0;
+};
+std::vector<OpKernelTime> kernelTimeByOp(const std::vector<KernelRecord>& kernels);
+
 } // namespace ioscope

@@ -106,6 +106,22 @@ class TestRuntimeFormats : public QObject {
         QCOMPARE(t.share(KernelClass::Convolution), 2.5 / 4.0);
         QVERIFY(kernelClassesText(ks).find("transposes 1 (25.0%)") != std::string::npos);
     }
+
+    void kernelTimeByOpSumsEachOpsKernels() {
+        std::vector<KernelRecord> ks{{"a", 0, 1, 0, 0, 3},
+                                     {"b", 1, 1.5, 0, 0, 7},
+                                     {"c", 1.5, 4, 1, 0, 7},
+                                     {"d", 4, 4.5, 0, 1, -1},
+                                     {"e", 4.5, 5.5, 0, 1, 2}};
+        const std::vector<OpKernelTime> t = kernelTimeByOp(ks);
+        QCOMPARE(t.size(), size_t(3)); // the kernel of no known op is left out
+        QCOMPARE(t[0].op, 7);
+        QCOMPARE(t[0].ms, 3.0);
+        QCOMPARE(t[0].kernels, 2);
+        QCOMPARE(t[1].op, 2); // 1 ms, before op 3's 1 ms: equal times keep op order
+        QCOMPARE(t[2].op, 3);
+        QVERIFY(kernelTimeByOp({}).empty());
+    }
 };
 
 QTEST_APPLESS_MAIN(TestRuntimeFormats)
