@@ -1,8 +1,9 @@
 #pragma once
-// One interface for stage latencies (DESIGN.md §3): simulated, live GPU profiling, or a
+// One interface for stage latencies (docs/semantics.md, "Cost models"): simulated, live GPU profiling, or a
 // profile cache replayed offline.
 #include "graph/graph.h"
 #include "schedule/schedule.h"
+#include "util/cancel.h"
 #include "util/errors.h"
 
 #include <atomic>
@@ -59,9 +60,9 @@ class CostModel {
     // `progress(done, total)` is called now and then; throws Cancelled when *cancel becomes true.
     using BatchProgress = std::function<void(size_t done, size_t total)>;
     virtual void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                              const BatchProgress& progress, const std::atomic<bool>* cancel) {
+                              const BatchProgress& progress, CancelFlag cancel) {
         for (size_t i = 0; i < stages.size(); ++i) {
-            if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
+            throwIfCancelled(cancel);
             stageLatencyMs(g, stages[i], cfg);
             if (progress) progress(i + 1, stages.size());
         }

@@ -72,13 +72,11 @@ struct ExecutionResult {
 };
 
 ExecutionResult executeOnGpu(const Graph& g, const Schedule& s, const ExecutionOptions& options,
-                             const std::atomic<bool>* cancel = nullptr);
+                             CancelFlag cancel = nullptr);
 
-// DESIGN.md §4: a searched schedule is judged as a whole. Measures it and the sequential
-// schedule end to end (same options) and keeps the faster; `note` says which and by how much.
-// DESIGN.md §4: a searched schedule is judged as a whole. It is run end to end with the
-// sequential and the wavefront schedule, in the mode and precision of `options`, and the fastest
-// of the three is kept (a stage-sum prediction can misjudge what a whole graph does).
+// A searched schedule judged as a whole (docs/semantics.md, "Judging a schedule as a whole"): it
+// is run end to end with the sequential and the wavefront schedule and the fastest of the three
+// is kept. Made by chooseFastestWhole (pipeline/schedule_pipeline.h).
 struct MeasuredChoice {
     Schedule schedule;
     bool keptSearched = true;
@@ -86,12 +84,9 @@ struct MeasuredChoice {
     double keptMs = 0, searchedMs = 0, wavefrontMs = 0, sequentialMs = 0;
     std::string note;
 };
-// `maxStreams` builds the wavefront compared (the one the search's own comparison used).
-MeasuredChoice keepFasterMeasured(const Graph& g, const Schedule& searched, const ExecutionOptions& options,
-                                  int maxStreams = 10);
 
-// The activation layout a network runs fastest in (DESIGN.md §4: "NHWC on the GPU where it
-// measures faster"): its sequential schedule run end to end in NHWC and in NCHW, same options.
+// The activation layout a network runs fastest in (docs/semantics.md, "GPU runtime rules": NHWC
+// where it measures faster): its sequential schedule run end to end in NHWC and in NCHW, same options.
 struct LayoutChoice {
     Layout layout = Layout::Nhwc;
     double nhwcMs = 0, nchwMs = 0;

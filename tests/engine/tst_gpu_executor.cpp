@@ -65,7 +65,7 @@ ExecutionResult runGpu(const Graph& g, const Schedule& s, ExecMode mode, Precisi
 }
 
 Schedule sequential(const Graph& g) {
-    return trivialSequentialSchedule(g);
+    return sequentialSchedule(g);
 }
 
 } // namespace

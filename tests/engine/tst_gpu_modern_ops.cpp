@@ -87,7 +87,7 @@ class TestGpuModernOps : public QObject {
         QFETCH(bool, ios);
         const Graph g = everyOpAnOutput();
         const int batch = 2;
-        Schedule s = trivialSequentialSchedule(g);
+        Schedule s = sequentialSchedule(g);
         if (ios) {
             auto cost = makeCostModel("sim:H200", RunConfig{batch, Precision(precision), Layout(layout)});
             s = iosSchedule(g, *cost, SchedulerOptions{}).schedule;
