@@ -3,6 +3,8 @@
 // and run everywhere. Without CUDA (or without a device) gpuRuntimeStatus() says why and
 // executeOnGpu() throws RuntimeFailure with that reason.
 #include "cost/cost_model.h"
+#include "cost/gpu_cost_model.h"
+#include "schedule/kernel_record.h"
 #include "schedule/schedule.h"
 
 #include <atomic>
@@ -13,11 +15,6 @@
 #include <vector>
 
 namespace ioscope {
-
-enum class ExecMode { Stages, Graph };
-inline std::string_view toString(ExecMode m) {
-    return m == ExecMode::Graph ? "graph" : "stages";
-}
 
 struct GpuStatus {
     bool available = false;
@@ -48,13 +45,6 @@ struct OutputTensor {
     int batch = 0;
     Shape shape;
     std::vector<float> data;
-};
-
-struct KernelRecord {
-    std::string name;
-    double startMs = 0, endMs = 0; // relative to the run's first kernel
-    int stream = 0;
-    int stage = -1;
 };
 
 struct ExecutionResult {
@@ -93,12 +83,5 @@ struct LayoutChoice {
     std::string note;
 };
 LayoutChoice chooseLayoutByMeasurement(const Graph& g, const ExecutionOptions& options);
-
-class ProfileCache; // cost/profile_cache.h
-
-// The live-profiling cost model ("gpu"): every stage is measured on the GPU through the runtime
-// above, in `mode`, boundary cost included. Each measurement is also recorded into `record`
-// when given (the profile database). Throws RuntimeFailure where no GPU runtime or device is.
-std::unique_ptr<CostModel> makeGpuCostModel(ExecMode mode, std::shared_ptr<ProfileCache> record = nullptr);
 
 } // namespace ioscope
