@@ -46,7 +46,7 @@ std::vector<ScheduleRun> runSearch(const Graph& graph, const SearchRequest& requ
     ScheduleOutcome outcome = runSchedulePipeline(graph, cost, toScheduleRequest(request), hooks);
     std::vector<ScheduleRun> runs;
     ScheduleRun run = toRun(std::move(outcome.chosen), request.scheduler, request, cost);
-    run.origin = outcome.origin;
+    if (request.scheduler == SchedulerKind::Ios) run.origin = outcome.origin; // what IOS kept instead
     if (outcome.measured) run.measuredNote = outcome.measured->note;
     runs.push_back(std::move(run));
     if (outcome.wavefront)

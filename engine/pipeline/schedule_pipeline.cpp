@@ -130,6 +130,7 @@ ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const Sched
         const ScheduleResult r = fastSchedule(*fast, g, cost, options);
         out.chosen.schedule = r.schedule;
         out.chosen.stats = r.stats;
+        out.chosen.stats.stagesCosted = static_cast<long long>(r.schedule.stages.size()); // as a baseline's
         reportedMs = r.latencyMs;
         out.origin = request.scheduler;
     } else {

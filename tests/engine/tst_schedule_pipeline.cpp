@@ -28,9 +28,22 @@ struct FakeWholeRuns {
     }
 };
 
-Graph testGraph(std::vector<double>* work) {
-    std::mt19937 rng(3);
-    return randomDag(rng, 12, work);
+// A random 12-op DAG and the scheduler tests' cost model over its work.
+struct Fixture {
+    std::vector<double> work;
+    Graph g;
+    TestCostModel cost;
+    Fixture() : g(graph(&work)), cost(work, 0.3) {}
+    static Graph graph(std::vector<double>* work) {
+        std::mt19937 rng(3);
+        return randomDag(rng, 12, work);
+    }
+};
+
+PipelineHooks judgedBy(FakeWholeRuns& whole) {
+    PipelineHooks hooks;
+    hooks.wholeRunTimer = whole.timer();
+    return hooks;
 }
 
 } // namespace
@@ -50,9 +63,9 @@ class TestSchedulePipeline : public QObject {
 // With a model that does not profile live, the outcome is the IOS search, unjudged, and the
 // baselines are the request's wavefront (its stream limit) and the sequential schedule.
 void TestSchedulePipeline::simulatedModelIsTheSearch() {
-    std::vector<double> work;
-    const Graph g = testGraph(&work);
-    TestCostModel cost(work, 0.3);
+    Fixture f;
+    const Graph& g = f.g;
+    TestCostModel& cost = f.cost;
     QVERIFY(!isLiveCostModel(cost));
     ScheduleRequest request;
     request.options.maxStreams = 2;
@@ -76,17 +89,14 @@ void TestSchedulePipeline::simulatedModelIsTheSearch() {
 // A whole-run timer on which the wavefront is faster: the pipeline keeps it, the same
 // wavefront (the request's stream limit) it measured, and costs it under the model.
 void TestSchedulePipeline::keepsTheWavefrontMeasuredFaster() {
-    std::vector<double> work;
-    const Graph g = testGraph(&work);
-    TestCostModel cost(work, 0.3);
+    Fixture f;
+    const Graph& g = f.g;
+    TestCostModel& cost = f.cost;
     ScheduleRequest request;
     request.options.maxStreams = 3;
-    FakeWholeRuns whole;
-    whole.wavefront = wavefrontSchedule(g, 3);
+    FakeWholeRuns whole{wavefrontSchedule(g, 3)};
     QVERIFY(!(whole.wavefront == iosSchedule(g, cost, request.options).schedule));
-    PipelineHooks hooks;
-    hooks.wholeRunTimer = whole.timer();
-    const ScheduleOutcome out = runSchedulePipeline(g, cost, request, hooks);
+    const ScheduleOutcome out = runSchedulePipeline(g, cost, request, judgedBy(whole));
     QCOMPARE(whole.runs, 3); // searched, wavefront, sequential
     QVERIFY(out.measured);
     QCOMPARE(out.origin, std::string("wavefront"));
@@ -100,32 +110,27 @@ void TestSchedulePipeline::keepsTheWavefrontMeasuredFaster() {
 }
 
 void TestSchedulePipeline::keepsTheSearchedOnTies() {
-    std::vector<double> work;
-    const Graph g = testGraph(&work);
-    TestCostModel cost(work, 0.3);
+    Fixture f;
+    const Graph& g = f.g;
+    TestCostModel& cost = f.cost;
     ScheduleRequest request;
-    FakeWholeRuns whole;
-    whole.wavefront = wavefrontSchedule(g, request.options.maxStreams);
+    FakeWholeRuns whole{wavefrontSchedule(g, request.options.maxStreams)};
     whole.wavefrontMs = whole.otherMs; // all equal
-    PipelineHooks hooks;
-    hooks.wholeRunTimer = whole.timer();
-    const ScheduleOutcome out = runSchedulePipeline(g, cost, request, hooks);
+    const ScheduleOutcome out = runSchedulePipeline(g, cost, request, judgedBy(whole));
     QVERIFY(out.measured && out.measured->keptSearched);
     QVERIFY(out.chosen.schedule == iosSchedule(g, cost, request.options).schedule);
 }
 
 // A fast scheduler's request: its schedule, never judged (no search to judge).
 void TestSchedulePipeline::fastSchedulerRequest() {
-    std::vector<double> work;
-    const Graph g = testGraph(&work);
-    TestCostModel cost(work, 0.3);
+    Fixture f;
+    const Graph& g = f.g;
+    TestCostModel& cost = f.cost;
     ScheduleRequest request;
     request.scheduler = "nimble";
     request.withBaselines = false;
     FakeWholeRuns whole;
-    PipelineHooks hooks;
-    hooks.wholeRunTimer = whole.timer();
-    const ScheduleOutcome out = runSchedulePipeline(g, cost, request, hooks);
+    const ScheduleOutcome out = runSchedulePipeline(g, cost, request, judgedBy(whole));
     QCOMPARE(whole.runs, 0);
     QCOMPARE(out.origin, std::string("nimble"));
     QVERIFY(out.chosen.schedule == fastSchedule(FastScheduler::Nimble, g, cost, request.options).schedule);
@@ -134,9 +139,9 @@ void TestSchedulePipeline::fastSchedulerRequest() {
 
 // withDetail: every schedule carries each op's time alone and its predicted timeline.
 void TestSchedulePipeline::detailForTheViews() {
-    std::vector<double> work;
-    const Graph g = testGraph(&work);
-    TestCostModel cost(work, 0.3);
+    Fixture f;
+    const Graph& g = f.g;
+    TestCostModel& cost = f.cost;
     ScheduleRequest request;
     request.withDetail = true;
     const ScheduleOutcome out = runSchedulePipeline(g, cost, request);
@@ -151,9 +156,9 @@ void TestSchedulePipeline::detailForTheViews() {
 }
 
 void TestSchedulePipeline::cancelAndBadRequests() {
-    std::vector<double> work;
-    const Graph g = testGraph(&work);
-    TestCostModel cost(work, 0.3);
+    Fixture f;
+    const Graph& g = f.g;
+    TestCostModel& cost = f.cost;
     const std::atomic<bool> raised{true};
     PipelineHooks hooks;
     hooks.cancel = &raised;
@@ -164,18 +169,15 @@ void TestSchedulePipeline::cancelAndBadRequests() {
 }
 
 void TestSchedulePipeline::documentOfTheOutcome() {
-    std::vector<double> work;
-    const Graph g = testGraph(&work);
-    TestCostModel cost(work, 0.3);
+    Fixture f;
+    const Graph& g = f.g;
+    TestCostModel& cost = f.cost;
     ScheduleRequest request;
     request.options.maxGroupSize = 2;
     request.options.maxStreams = 3;
     request.options.run.batch = 4;
-    FakeWholeRuns whole;
-    whole.wavefront = wavefrontSchedule(g, 3);
-    PipelineHooks hooks;
-    hooks.wholeRunTimer = whole.timer();
-    const ScheduleOutcome out = runSchedulePipeline(g, cost, request, hooks);
+    FakeWholeRuns whole{wavefrontSchedule(g, 3)};
+    const ScheduleOutcome out = runSchedulePipeline(g, cost, request, judgedBy(whole));
     const ScheduleDocument doc = scheduleDocumentFor(g, cost, request, out);
     QVERIFY(doc.schedule == out.chosen.schedule);
     QCOMPARE(doc.scheduler, std::string("ios"));
