@@ -6,6 +6,7 @@
 // two builds can be checked for bit-identical results with diff.
 #include "cost/cost_factory.h"
 #include "models/model_registry.h"
+#include "pipeline/schedule_pipeline.h"
 #include "sched/scheduler.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
@@ -83,10 +84,17 @@ int main(int argc, char** argv) {
                                  [&] { return finished; }))
                     cancel = true;
             });
-            std::optional<ScheduleResult> found;
+            // The front ends' pipeline (pipeline/schedule_pipeline.h): search and baselines.
+            std::optional<ScheduleOutcome> found;
             try {
-                found = iosSchedule(
-                    g, *cost, options, [&](const SearchProgress& p) { last = p; }, &cancel);
+                ScheduleRequest request;
+                request.options = options;
+                PipelineHooks hooks;
+                hooks.progress = [&](const SearchProgress& p) {
+                    if (p.fraction < 1) last = p;
+                };
+                hooks.cancel = &cancel;
+                found = runSchedulePipeline(g, *cost, request, hooks);
             } catch (const Cancelled&) {
             }
             {
@@ -111,21 +119,20 @@ int main(int argc, char** argv) {
                                 {"stages_costed", last.stagesCosted}});
                 continue;
             }
-            const ScheduleResult& ios = *found;
-            const double seq = predictLatencyMs(g, sequentialSchedule(g), *cost, options.run);
-            const double wave =
-                predictLatencyMs(g, wavefrontSchedule(g, options.maxStreams), *cost, options.run);
+            const CostedSchedule& ios = found->chosen;
+            const double seq = found->sequential->latencyMs;
+            const double wave = found->wavefront->latencyMs;
             totalSeconds += ios.stats.seconds;
             totalCpu += cpu;
             std::printf("%-13s %5zu %9lld %12lld %9lld %9.3f %10.3f %10.3f %10.3f %8.3f %8.3f%s\n",
                         name.c_str(), g.units().size(), ios.stats.states, ios.stats.transitions,
                         ios.stats.stagesCosted, ios.stats.seconds, seq, wave, ios.latencyMs,
                         seq / ios.latencyMs, wave / ios.latencyMs,
-                        ios.origin == "ios" ? "" : "  (wavefront kept)");
+                        found->origin == "ios" ? "" : "  (wavefront kept)");
             std::fflush(stdout);
             if (precise) {
                 std::printf("precise %s seq_ms=%.17g wave_ms=%.17g ios_ms=%.17g origin=%s\n", name.c_str(),
-                            seq, wave, ios.latencyMs, ios.origin.c_str());
+                            seq, wave, ios.latencyMs, found->origin.c_str());
                 for (size_t k = 0; k < ios.schedule.stages.size(); ++k) {
                     const Stage& st = ios.schedule.stages[k];
                     std::printf("precise %s stage %zu %s", name.c_str(), k,
@@ -146,7 +153,7 @@ int main(int argc, char** argv) {
                             {"search_seconds", ios.stats.seconds},
                             {"search_cpu_seconds", cpu},
                             {"ios_stages", ios.schedule.stages.size()},
-                            {"origin", ios.origin},
+                            {"origin", found->origin},
                             {"sequential_ms", seq},
                             {"wavefront_ms", wave},
                             {"ios_ms", ios.latencyMs},

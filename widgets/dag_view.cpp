@@ -44,7 +44,10 @@ bool known(const std::vector<double>& v, OpId op) {
 
 } // namespace
 
-DagView::DagView(QWidget* parent) : QGraphicsView(parent), relay_(std::make_shared<DagLayoutRelay>()) {
+DagView::DagView(QWidget* parent) : DagView(std::make_shared<layout::LayoutWorker>(), parent) {}
+
+DagView::DagView(std::shared_ptr<layout::LayoutWorker> worker, QWidget* parent)
+    : QGraphicsView(parent), worker_(std::move(worker)), relay_(std::make_shared<DagLayoutRelay>()) {
     relay_->view = this;
     auto* scene = new QGraphicsScene(this);
     scene->setBackgroundBrush(Qt::white);
@@ -66,7 +69,7 @@ DagView::~DagView() {
         std::lock_guard lock(relay_->mutex);
         relay_->view = nullptr;
     }
-    layout::LayoutWorker::shared().cancel(this);
+    worker_->cancel(this);
 }
 
 void DagView::setSelectionModel(SelectionModel* selection) {
@@ -82,6 +85,19 @@ void DagView::setSelectionModel(SelectionModel* selection) {
 }
 
 void DagView::setGraph(std::shared_ptr<const Graph> graph) {
+    std::vector<std::vector<OpId>> blocks;
+    if (graph) {
+        try {
+            for (const Block& b : partitionBlocks(*graph))
+                if (b.ops.size() >= 2) blocks.push_back(b.ops);
+        } catch (const std::exception&) {
+            blocks.clear(); // outlines are optional; the DAG still shows
+        }
+    }
+    setGraph(std::move(graph), std::move(blocks));
+}
+
+void DagView::setGraph(std::shared_ptr<const Graph> graph, std::vector<std::vector<OpId>> blocks) {
     graph_ = std::move(graph);
     antichain_.clear();
     antichainGiven_ = false;
@@ -91,21 +107,13 @@ void DagView::setGraph(std::shared_ptr<const Graph> graph) {
     predictedMs_.clear();
     measuredMs_.clear();
     tints_.clear();
-    blocks_.clear();
-    if (graph_) {
-        try {
-            for (const Block& b : partitionBlocks(*graph_))
-                if (b.ops.size() >= 2) blocks_.push_back(b.ops);
-        } catch (const std::exception&) {
-            blocks_.clear(); // outlines are optional; the DAG still shows
-        }
-    }
+    blocks_ = graph_ ? std::move(blocks) : std::vector<std::vector<OpId>>{};
     requestLayout();
 }
 
 void DagView::setGraphWithLayout(std::shared_ptr<const Graph> graph, const layout::GraphLayout& layout) {
     setGraph(std::move(graph));
-    layout::LayoutWorker::shared().cancel(this);
+    worker_->cancel(this);
     layoutPending_ = false;
     buildScene(layout);
 }
@@ -151,13 +159,13 @@ void DagView::requestLayout(bool keepScene) {
     layoutError_.clear();
     if (!graph_) {
         layoutPending_ = false;
-        layout::LayoutWorker::shared().cancel(this);
+        worker_->cancel(this);
         viewport()->update();
         return;
     }
     layoutPending_ = true;
     std::weak_ptr<DagLayoutRelay> relay = relay_;
-    generation_ = layout::LayoutWorker::shared().submit(
+    generation_ = worker_->submit(
         graph_, layoutOptions(),
         [relay](std::uint64_t generation, std::shared_ptr<const layout::GraphLayout> result,
                 std::string error) {

@@ -1,9 +1,9 @@
 #pragma once
 // The operator DAG view: a QGraphicsView over a scene built from a Graphviz layout computed on
-// the serialized LayoutWorker (the window never waits for Graphviz).
+// a serialized LayoutWorker the window passes in (the window never waits for Graphviz).
 //
 // Typical use:
-//   auto* view = new DagView(parent);
+//   auto* view = new DagView(layoutWorker, parent);  // a std::shared_ptr<layout::LayoutWorker>
 //   view->setSelectionModel(selection);           // shared with the timeline and the table
 //   view->setGraph(graph);                        // lays out asynchronously; layoutFinished() follows
 //   connect(timeline, &TimelineView::runningOpsChanged, view, &DagView::setRunningOps);
@@ -20,6 +20,10 @@
 #include <memory>
 #include <vector>
 
+namespace ioscope::layout {
+class LayoutWorker;
+}
+
 namespace ioscope::widgets {
 
 class DagNodeItem;
@@ -31,6 +35,9 @@ struct DagLayoutRelay;
 class DagView : public QGraphicsView {
     Q_OBJECT
   public:
+    // Layouts run on `worker` (shared with other views of the window); without one the view
+    // starts its own.
+    explicit DagView(std::shared_ptr<layout::LayoutWorker> worker, QWidget* parent = nullptr);
     explicit DagView(QWidget* parent = nullptr);
     ~DagView() override;
 
@@ -38,8 +45,11 @@ class DagView : public QGraphicsView {
     void setSelectionModel(SelectionModel* selection);
     SelectionModel* selectionModel() const { return selection_; }
 
-    // Shows a graph (null clears). The layout runs on the LayoutWorker; until it arrives the
-    // view shows "Laying out…". Blocks, antichain, times and running ops are reset.
+    // Shows a graph (null clears) with the blocks to outline (each a list of ops; from the
+    // model's analysis, analysis/partition.h). The layout runs on the LayoutWorker; until it
+    // arrives the view shows "Laying out…". Antichain, times and running ops are reset.
+    void setGraph(std::shared_ptr<const Graph> graph, std::vector<std::vector<OpId>> blocks);
+    // The same, partitioning the graph into blocks here (tests, reports).
     void setGraph(std::shared_ptr<const Graph> graph);
     std::shared_ptr<const Graph> graph() const { return graph_; }
     // Shows a graph with a layout computed elsewhere (reports, tests); synchronous.
@@ -181,6 +191,7 @@ class DagView : public QGraphicsView {
     bool layoutPending_ = false;
     QString layoutError_;
     quint64 generation_ = 0;
+    std::shared_ptr<layout::LayoutWorker> worker_;
     std::shared_ptr<DagLayoutRelay> relay_;
     layout::GraphLayout layout_;
     std::vector<std::vector<OpId>> blocks_;

@@ -1,7 +1,7 @@
 #pragma once
 // What the timeline draws, computed from schedules and kernel records: one lane per schedule,
 // stages as bands on the time axis, concurrent groups as sub-lanes and ops as boxes.
-#include "exec/gpu_execution.h"
+#include "schedule/kernel_record.h"
 #include "schedule/schedule.h"
 
 #include <QColor>

@@ -33,17 +33,13 @@ void WidthChart::setProfile(const std::vector<int>& profile, int width) {
     update();
 }
 
+void WidthChart::setAnalysis(const std::vector<int>& profile, int width, std::vector<int> levelOf) {
+    setProfile(profile, width);
+    levelOf_ = std::move(levelOf);
+}
+
 void WidthChart::setGraph(const Graph& g) {
-    // The same ASAP levels widthProfile() counts: level(u) = 1 + max level of unit producers.
-    std::vector<int> level(static_cast<size_t>(g.size()), -1);
-    for (OpId u : g.units()) {
-        int l = 0;
-        for (OpId p : g.predecessors(u))
-            if (g.isUnit(p)) l = std::max(l, level[static_cast<size_t>(p)] + 1);
-        level[static_cast<size_t>(u)] = l;
-    }
-    setProfile(widthProfile(g), maximumAntichain(g).width);
-    levelOf_ = std::move(level);
+    setAnalysis(widthProfile(g), maximumAntichain(g).width, unitLevels(g));
 }
 
 void WidthChart::setSelectionModel(SelectionModel* selection) {

@@ -18,8 +18,10 @@ class WidthChart : public QWidget {
   public:
     explicit WidthChart(QWidget* parent = nullptr);
 
-    // Computes everything from the graph: the profile, the width (maximum antichain) and which
-    // ops form each level, so a click can select a level's ops.
+    // The analysis done elsewhere (off the GUI thread): profile[i] = ops at level i, the width
+    // (maximum antichain), and each op's level by OpId (-1: none), so a click selects a level's ops.
+    void setAnalysis(const std::vector<int>& profile, int width, std::vector<int> levelOf);
+    // Computes that analysis from the graph here (tests, small graphs).
     void setGraph(const Graph& g);
     // Or only the figures: profile[i] = ops at level i; width = the maximum antichain (0: none).
     void setProfile(const std::vector<int>& profile, int width = 0);

@@ -8,6 +8,7 @@
 #include "exec/gpu_execution.h"
 #include "input_shape.h"
 #include "models/model_registry.h"
+#include "pipeline/schedule_pipeline.h"
 #include "sched/scheduler.h"
 #include "schedule_cli_support.h"
 #include "util/errors.h"
@@ -55,10 +56,11 @@ int runProfile(const ArgVector& argv) {
     std::printf("profiles    %zu measurements written to %s (%zu in the file)\n", record->size(),
                 output->c_str(), database.size());
     if (args.flag("--verify")) {
-        ExecutionOptions exec;
-        exec.mode = mode == "graph" ? ExecMode::Graph : ExecMode::Stages;
-        exec.run = options.run;
-        std::printf("verify      %s\n", keepFasterMeasured(g, result.schedule, exec).note.c_str());
+        const WholeRunTimer timer =
+            gpuWholeRunTimer(mode == "graph" ? ExecMode::Graph : ExecMode::Stages, options.run);
+        const MeasuredChoice choice = chooseFastestWhole(
+            g, result.schedule, wavefrontSchedule(g, options.maxStreams), sequentialSchedule(g), timer);
+        std::printf("verify      %s\n", choice.note.c_str());
     }
     return 0;
 }

@@ -5,14 +5,15 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "exec/gpu_execution.h"
-#include "exec/search_pipeline.h"
 #include "input_shape.h"
 #include "io/json_reader.h"
 #include "models/model_registry.h"
+#include "pipeline/schedule_pipeline.h"
 #include "sched/fast_schedulers.h"
 #include "sched/lower_bound.h"
 #include "sched/scheduler.h"
 #include "schedule_cli_support.h"
+#include "schedule_request.h"
 #include "util/printable.h"
 
 #include <cstdio>
@@ -59,21 +60,22 @@ class ProgressLine {
 
 } // namespace
 
-int runSchedule(const ArgVector& argv) {
-    const Args args(argv,
-                    {"--scheduler", "--strategy", "--max-group-size", "--max-groups", "--cost", "--batch",
-                     "--precision", "--layout", "--output", "--max-part-size", "--max-streams", "--input",
-                     "--time-limit"},
-                    {"--json", "--no-fuse", "--quiet"},
-                    {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
-    args.expectPositionals(1, "schedule MODEL [options]");
-    const std::string scheduler = args.valueOr("--scheduler", "ios");
-    const std::optional<FastScheduler> fast = fastSchedulerFromString(scheduler);
-    if (scheduler != "ios" && !fast)
+Args scheduleArgs(const ArgVector& argv) {
+    return Args(argv,
+                {"--scheduler", "--strategy", "--max-group-size", "--max-groups", "--cost", "--batch",
+                 "--precision", "--layout", "--output", "--max-part-size", "--max-streams", "--input",
+                 "--time-limit"},
+                {"--json", "--no-fuse", "--quiet"},
+                {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
+}
+
+ScheduleRequest scheduleRequestFromArgs(const Args& args) {
+    ScheduleRequest request;
+    request.scheduler = args.valueOr("--scheduler", "ios");
+    if (request.scheduler != "ios" && !fastSchedulerFromString(request.scheduler))
         throw UsageError{"option --scheduler expects ios, " + fastSchedulerNamesText() + ", got '" +
-                         scheduler + "'"};
-    const bool quiet = args.flag("--quiet");
-    SchedulerOptions options;
+                         request.scheduler + "'"};
+    SchedulerOptions& options = request.options;
     const std::string strategy = args.valueOr("--strategy", "both");
     const auto strategySet = strategySetFromString(strategy);
     if (!strategySet)
@@ -94,6 +96,16 @@ int runSchedule(const ArgVector& argv) {
     } else {
         options.timeLimitSeconds = 60;
     }
+    return request;
+}
+
+int runSchedule(const ArgVector& argv) {
+    const Args args = scheduleArgs(argv);
+    args.expectPositionals(1, "schedule MODEL [options]");
+    ScheduleRequest request = scheduleRequestFromArgs(args);
+    const std::string& scheduler = request.scheduler;
+    SchedulerOptions& options = request.options;
+    const bool quiet = args.flag("--quiet");
 
     const Graph g = loadModelFromArgs(args);
     // Live profiling runs in the layout the network measures fastest in, unless told one.
@@ -107,23 +119,8 @@ int runSchedule(const ArgVector& argv) {
     }
     const auto cost = costModelFromArgs(args, options.run);
 
-    ScheduleDocument doc = makeScheduleDocument(g, {});
-    doc.scheduler = scheduler;
-    doc.maxGroupSize = options.maxGroupSize;
-    doc.maxGroups = options.maxGroups;
-    doc.strategy = std::string(toString(options.strategy));
-    doc.maxPartSize = options.maxPartSize;
-    doc.maxStreams = options.maxStreams;
-    doc.costModel = cost->name();
-    doc.device = cost->device();
-    doc.run = options.run;
-    std::string origin = scheduler;
-    // DESIGN.md §4: with live profiling the searched schedule is judged as a whole
-    // (exec/search_pipeline.h measures it, the wavefront and the sequential one end to end).
-    std::string measuredNote;
-    double schedulerSeconds = 0;
+    // Know the cost before paying it: the DP's states, counted in well under a second.
     if (scheduler == "ios") {
-        // Know the cost before paying it: the DP's states, counted in well under a second.
         const SearchSizeEstimate size = estimateSearchSize(g, options, 200'000);
         if ((!quiet && isatty(STDERR_FILENO) == 1) || size.capped)
             std::cerr << "ioscope-cli: search size: " << size.summary()
@@ -132,51 +129,34 @@ int runSchedule(const ArgVector& argv) {
                                     " s (--time-limit)"
                               : std::string("; no time limit"))
                       << "\n";
-        ProgressLine line(quiet);
-        const SearchOutcome outcome = searchSchedule(g, *cost, options, line.callback());
-        const ScheduleResult& r = outcome.result;
-        line.finish();
-        doc.schedule = r.schedule;
-        doc.latencyMs = r.latencyMs;
-        doc.search = ScheduleSearchInfo{r.stats.states,  r.stats.transitions, r.stats.stagesCosted,
-                                        r.stats.seconds, r.stats.complete,    options.timeLimitSeconds};
-        if (r.stats.lowerBoundMs > 0) {
-            doc.search->lowerBoundMs = r.stats.lowerBoundMs;
-            doc.search->gap = gapToBound(r.latencyMs, r.stats.lowerBoundMs);
-        }
-        if (!r.stats.complete)
+    }
+    // The pipeline every front end shares (pipeline/schedule_pipeline.h): search, whole-run
+    // judgement with live profiling, baselines.
+    ProgressLine line(quiet);
+    PipelineHooks hooks;
+    hooks.progress = line.callback();
+    const ScheduleOutcome outcome = runSchedulePipeline(g, *cost, request, hooks);
+    line.finish();
+    const ScheduleDocument doc = scheduleDocumentFor(g, *cost, request, outcome);
+    const SearchStats& stats = outcome.chosen.stats;
+    const std::string& origin = outcome.origin;
+    const std::string measuredNote = outcome.measured ? outcome.measured->note : std::string();
+    if (scheduler == "ios") {
+        if (!stats.complete)
             std::cerr << "ioscope-cli: note: the time limit (" << options.timeLimitSeconds
-                      << " s) stopped the search: " << r.stats.partsExact << " of " << r.stats.parts
+                      << " s) stopped the search: " << stats.partsExact << " of " << stats.parts
                       << " parts searched exactly, the others took the best of the fast schedulers\n";
         if (line.enabled())
             std::fprintf(stderr,
                          "ioscope-cli: searched in %.2f s: %.4f ms (%s), lower bound %.4f ms, gap %.1f%%%s\n",
-                         r.stats.seconds, r.latencyMs, r.origin.c_str(), r.stats.lowerBoundMs,
-                         100 * gapToBound(r.latencyMs, r.stats.lowerBoundMs),
-                         r.stats.complete ? "" : " (stopped at the time limit)");
-        origin = outcome.origin;
-        if (outcome.measured) {
-            MeasuredLatency m;
-            m.medianMs = outcome.measured->keptMs;
-            m.runs = ExecutionOptions{}.runs;
-            m.mode = doc.costModel == "gpu" ? "graph" : "stages";
-            m.device = doc.device;
-            doc.measured = m;
-            measuredNote = outcome.measured->note;
-        }
-    } else {
-        const ScheduleResult r = fastSchedule(*fast, g, *cost, options);
-        doc.schedule = r.schedule;
-        doc.latencyMs = r.latencyMs;
-        schedulerSeconds = r.stats.seconds;
+                         stats.seconds, outcome.chosen.latencyMs, origin.c_str(), stats.lowerBoundMs,
+                         100 * gapToBound(outcome.chosen.latencyMs, stats.lowerBoundMs),
+                         stats.complete ? "" : " (stopped at the time limit)");
     }
-    if (doc.search) schedulerSeconds = doc.search->seconds;
-    const double lowerBoundMs = doc.search && doc.search->lowerBoundMs
-                                    ? *doc.search->lowerBoundMs
-                                    : latencyLowerBound(g, *cost, options.run).boundMs;
-    const double sequentialMs = predictLatencyMs(g, sequentialSchedule(g), *cost, options.run);
-    const double wavefrontMs =
-        predictLatencyMs(g, wavefrontSchedule(g, options.maxStreams), *cost, options.run);
+    const double schedulerSeconds = stats.seconds;
+    const double lowerBoundMs = outcome.lowerBoundMs;
+    const double sequentialMs = outcome.sequential->latencyMs;
+    const double wavefrontMs = outcome.wavefront->latencyMs;
     if (const auto out = args.value("--output")) saveScheduleFile(g, doc, *out);
 
     if (args.flag("--json")) {

@@ -6,7 +6,7 @@
 #include "exec/gpu_execution.h"
 #include "input_shape.h"
 #include "models/model_registry.h"
-#include "schedule/chrome_trace.h"
+#include "pipeline/chrome_trace.h"
 #include "schedule_cli_support.h"
 
 #include <cstdio>

@@ -1,6 +1,6 @@
 #pragma once
-// One function per ioscope-cli command (DESIGN.md §6). Each returns the exit status and throws
-// UsageError / InputError (exit 2) or RuntimeFailure (exit 1); main() maps them.
+// One function per ioscope-cli command (docs/semantics.md, "Command line contract"). Each returns the exit
+// status and throws UsageError / InputError (exit 2) or RuntimeFailure (exit 1); main() maps them.
 #include <string>
 #include <vector>
 

@@ -1,6 +1,8 @@
-// ioscope-cli: dispatches to one command and maps errors to the exit statuses of DESIGN.md §6.
+// ioscope-cli: dispatches to one command and maps errors to exit statuses: 0 success,
+// 1 failure while running, 2 bad input or usage (docs/semantics.md, "Command line contract").
 #include "cli_args.h"
 #include "commands.h"
+#include "usage.h"
 #include "util/errors.h"
 #include "util/printable.h"
 
@@ -11,24 +13,6 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: ioscope-cli COMMAND [ARGS]
-
-commands:
-  info MODEL [--json]                     ops, edges, width, blocks, FLOPs
-  schedule MODEL [--scheduler ios|wavefront|sequential|nimble|lios|opara|hios]
-           [--strategy parallel|merge|both] [--time-limit SECONDS] [--quiet]
-           [-r N] [-s N] [--cost sim[:DEVICE]|gpu|cache:FILE] [--batch N]
-           [--precision fp32|tf32|fp16|bf16] [-o SCHEDULE.json] [--json]
-  evaluate MODEL SCHEDULE.json [--cost ...] [--json]
-  execute MODEL SCHEDULE.json [--mode stages|graph] [--precision ...] [--runs N] [--json]
-  trace MODEL SCHEDULE.json -o TRACE.json
-  profile MODEL [--batch N] [--precision ...] -o PROFILES.json
-  export-model MODEL -o FILE.json
-
-MODEL is a bundled name (inception_v3, squeezenet, randwire, nasnet), a model JSON file or an
-ONNX file. Exit status: 0 success, 1 failure while running, 2 bad input or usage.
-)";
-
 void error(const std::string& message) {
     std::cerr << "ioscope-cli: error: " << ioscope::printable(message) << "\n"; // always one line
 }
@@ -38,16 +22,33 @@ void error(const std::string& message) {
 int main(int argc, char** argv) {
     using namespace ioscope;
     if (argc < 2) {
-        std::cerr << kUsage;
+        std::cerr << cli::overviewUsage();
         return 2;
     }
     const std::string command = argv[1];
     const cli::ArgVector args(argv + 2, argv + argc);
     try {
-        if (command == "-h" || command == "--help" || command == "help") {
-            std::cout << kUsage;
+        if (command == "-V" || command == "--version") {
+            std::cout << cli::versionLine() << "\n";
             return 0;
         }
+        if (command == "-h" || command == "--help" || (command == "help" && args.empty())) {
+            std::cout << cli::overviewUsage();
+            return 0;
+        }
+        if (command == "help") {
+            const auto page = cli::commandUsage(args.front());
+            if (!page) throw cli::UsageError{"no command '" + args.front() + "'"};
+            std::cout << *page;
+            return 0;
+        }
+        // COMMAND --help (or -h) anywhere among its arguments: its page, nothing run.
+        for (const std::string& a : args)
+            if (a == "--help" || a == "-h")
+                if (const auto page = cli::commandUsage(command)) {
+                    std::cout << *page;
+                    return 0;
+                }
         if (command == "info") return cli::runInfo(args);
         if (command == "export-model") return cli::runExportModel(args);
         if (command == "schedule") return cli::runSchedule(args);

@@ -1,5 +1,6 @@
 #include "execution_job.h"
 
+#include "util/cancel.h"
 #include "util/errors.h"
 
 #include <QtConcurrent/QtConcurrentRun>
@@ -15,7 +16,7 @@ quint64 ExecutionJob::start(std::shared_ptr<const Graph> graph, std::vector<Item
         try {
             const int total = int(items.size());
             for (int i = 0; i < total; ++i) {
-                if (cancel->load()) throw Cancelled();
+                throwIfCancelled(cancel.get());
                 ExecutionResult r = executeOnGpu(*graph, items[size_t(i)].schedule, options, cancel.get());
                 post([this, gen, id = items[size_t(i)].runId, r = std::move(r), i, total] {
                     if (!isCurrent(gen)) return;

@@ -6,8 +6,8 @@
 #include "report_writer.h"
 #include "schedule/schedule_json.h"
 // The trace writer lands with the scheduler work; until then that export says it is unavailable.
-#if __has_include("schedule/chrome_trace.h")
-#include "schedule/chrome_trace.h"
+#if __has_include("pipeline/chrome_trace.h")
+#include "pipeline/chrome_trace.h"
 #define IOSCOPE_APP_CHROME_TRACE 1
 #endif
 #include "timeline_view.h"

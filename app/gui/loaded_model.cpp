@@ -30,11 +30,14 @@ LoadedModel analyze(Graph graph, const QString& source) {
     f.params = totals.params;
     f.width = maximumAntichain(graph);
     f.widthProfile = widthProfile(graph);
+    f.unitLevel = unitLevels(graph);
     f.criticalPath = criticalPathByFlops(graph);
     // Blocks only feed the teaching view and the DAG outlines; a failure there must not stop
     // the model from opening.
     try {
         m.blocks = partitionBlocks(graph);
+        for (const Block& b : m.blocks)
+            if (b.ops.size() >= 2) m.outlinedBlocks.push_back(b.ops);
     } catch (const std::exception& e) {
         m.notes << QStringLiteral("blocks unavailable: %1").arg(QString::fromUtf8(e.what()));
     }

@@ -19,6 +19,7 @@ struct ModelFacts {
     int edges = 0;
     WidthResult width;
     std::vector<int> widthProfile;
+    std::vector<int> unitLevel; // each op's wavefront level (analysis/width.h unitLevels)
     CriticalPath criticalPath;
     double flops = 0; // batch 1
     double bytes = 0;
@@ -31,7 +32,8 @@ struct LoadedModel {
     QString displayName; // the graph's name, else the file name
     ModelFacts facts;
     std::vector<Block> blocks;
-    QStringList notes; // loader notes and analysis that could not be done
+    std::vector<std::vector<OpId>> outlinedBlocks; // the blocks of two ops or more (the DAG's outlines)
+    QStringList notes;                             // loader notes and analysis that could not be done
 };
 
 // Loads and analyses MODEL (a bundled name, a model JSON or an ONNX file). Worker-safe.

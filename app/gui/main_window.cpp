@@ -7,6 +7,7 @@
 #include "execution_job.h"
 #include "execution_panel.h"
 #include "find_bar.h"
+#include "layout/layout_worker.h"
 #include "model_load_job.h"
 #include "op_properties_model.h"
 #include "run_table_model.h"
@@ -106,7 +107,8 @@ QDockWidget* MainWindow::addDock(const QString& title, const QString& objectName
 
 void MainWindow::buildViews() {
     // Centre: find bar over the DAG.
-    dag_ = new widgets::DagView(this);
+    layoutWorker_ = std::make_shared<layout::LayoutWorker>();
+    dag_ = new widgets::DagView(layoutWorker_, this);
     dag_->setSelectionModel(selection_);
     findBar_ = new widgets::FindBar(this);
     findBar_->attach(dag_);

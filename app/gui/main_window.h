@@ -7,6 +7,8 @@
 #include <QMainWindow>
 #include <QStringList>
 
+#include <memory>
+
 class QAction;
 class QLabel;
 class QMenu;
@@ -16,6 +18,10 @@ class QUndoStack;
 class QTreeView;
 class QDockWidget;
 class QDoubleSpinBox;
+
+namespace ioscope::layout {
+class LayoutWorker;
+}
 
 namespace ioscope::widgets {
 class DagView;
@@ -132,6 +138,9 @@ class MainWindow : public QMainWindow {
     widgets::SelectionModel* selection_;
     ModelLoadJob* loadJob_;
     SearchJob* searchJob_;
+    // The window's Graphviz worker, passed to its views (shared: a view may outlive the window's
+    // members while Qt deletes the children).
+    std::shared_ptr<layout::LayoutWorker> layoutWorker_;
     widgets::DagView* dag_ = nullptr;
     widgets::FindBar* findBar_ = nullptr;
     widgets::WidthChart* widthChart_ = nullptr;

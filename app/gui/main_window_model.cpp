@@ -40,10 +40,11 @@ void MainWindow::onModelLoaded(const LoadedModel& model) {
     addRecent(model.source);
 
     layoutBusy_ = true;
-    dag_->setGraph(model.graph);
+    // The views draw the analysis the load job did off the GUI thread (loaded_model.h).
+    dag_->setGraph(model.graph, model.outlinedBlocks);
     dag_->setAntichain(f.width.antichain);
     timeline_->setGraph(model.graph);
-    widthChart_->setGraph(*model.graph); // profile, width and each level's ops (bar clicks)
+    widthChart_->setAnalysis(f.widthProfile, f.width.width, f.unitLevel); // bar clicks select a level
     // One short line (a 1280x720 dock has room for little more); the antichain in the tooltip.
     QStringList names;
     for (OpId id : f.width.antichain) names << qs(model.graph->op(id).name);

@@ -1,7 +1,7 @@
 #include "trace_export.h"
 
+#include "pipeline/chrome_trace.h"
 #include "qt_text.h"
-#include "schedule/chrome_trace.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 #pragma once
-// Blocks and parts (DESIGN.md §2): the DAG is cut at single-entry/single-exit points into
-// blocks; a block larger than maxPartSize is cut into consecutive parts in topological order.
-// Stages never cross a part.
+// Blocks and parts (docs/semantics.md, "Blocks and parts"): the DAG is cut at single-entry/single-exit points
+// into blocks; a block larger than maxPartSize is cut into consecutive parts in topological order. Stages
+// never cross a part.
 #include "graph/graph.h"
 
 #include <vector>

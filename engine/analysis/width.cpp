@@ -156,17 +156,21 @@ CriticalPath criticalPathByFlops(const Graph& g) {
     return path;
 }
 
-std::vector<int> widthProfile(const Graph& g) {
-    // ASAP levels over units: level(u) = 1 + max level of unit producers.
+std::vector<int> unitLevels(const Graph& g) {
     std::vector<int> level(static_cast<size_t>(g.size()), -1);
-    int maxLevel = -1;
     for (OpId u : g.units()) {
         int l = 0;
         for (OpId p : g.predecessors(u))
             if (g.isUnit(p)) l = std::max(l, level[static_cast<size_t>(p)] + 1);
         level[static_cast<size_t>(u)] = l;
-        maxLevel = std::max(maxLevel, l);
     }
+    return level;
+}
+
+std::vector<int> widthProfile(const Graph& g) {
+    const std::vector<int> level = unitLevels(g);
+    int maxLevel = -1;
+    for (OpId u : g.units()) maxLevel = std::max(maxLevel, level[static_cast<size_t>(u)]);
     std::vector<int> profile(static_cast<size_t>(maxLevel + 1), 0);
     for (OpId u : g.units()) ++profile[static_cast<size_t>(level[static_cast<size_t>(u)])];
     return profile;

@@ -24,5 +24,8 @@ CriticalPath criticalPathByFlops(const Graph& g);
 // as-soon-as-possible wavefront (the width profile drawn by the explorer): entry i is the
 // size of wavefront level i.
 std::vector<int> widthProfile(const Graph& g);
+// Each op's as-soon-as-possible level, indexed by OpId: level(u) = 1 + the highest level of its
+// unit producers, 0 without any; -1 for inputs. widthProfile counts the units of each level.
+std::vector<int> unitLevels(const Graph& g);
 
 } // namespace ioscope

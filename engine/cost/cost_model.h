@@ -1,8 +1,10 @@
 #pragma once
-// One interface for stage latencies (DESIGN.md §3): simulated, live GPU profiling, or a
+// One interface for stage latencies (docs/semantics.md, "Cost models"): simulated, live GPU profiling, or a
 // profile cache replayed offline.
 #include "graph/graph.h"
+#include "schedule/run_config.h"
 #include "schedule/schedule.h"
+#include "util/cancel.h"
 #include "util/errors.h"
 
 #include <atomic>
@@ -13,28 +15,6 @@
 #include <vector>
 
 namespace ioscope {
-
-// fp32: strict IEEE single precision; tf32: fp32 storage, TF32 tensor-core math; fp16 and bf16:
-// weights and activations in that type, accumulation in fp32 where the library allows.
-enum class Precision { Fp32, Tf32, Fp16, Bf16 };
-std::string_view toString(Precision p);
-std::optional<Precision> precisionFromString(std::string_view s);
-inline int bytesPerElement(Precision p) {
-    return p == Precision::Fp16 || p == Precision::Bf16 ? 2 : 4;
-}
-
-// Activation layout on the GPU: channels-last (NHWC) or channels-first (NCHW). The IR and the
-// CPU reference are layout-neutral; only the runtime and measurements depend on it.
-enum class Layout { Nhwc, Nchw };
-std::string_view toString(Layout l);
-std::optional<Layout> layoutFromString(std::string_view s);
-
-struct RunConfig {
-    int batch = 1;
-    Precision precision = Precision::Fp32;
-    Layout layout = Layout::Nhwc;
-    bool operator==(const RunConfig&) const = default;
-};
 
 class CostModel {
   public:
@@ -59,9 +39,9 @@ class CostModel {
     // `progress(done, total)` is called now and then; throws Cancelled when *cancel becomes true.
     using BatchProgress = std::function<void(size_t done, size_t total)>;
     virtual void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                              const BatchProgress& progress, const std::atomic<bool>* cancel) {
+                              const BatchProgress& progress, CancelFlag cancel) {
         for (size_t i = 0; i < stages.size(); ++i) {
-            if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
+            throwIfCancelled(cancel);
             stageLatencyMs(g, stages[i], cfg);
             if (progress) progress(i + 1, stages.size());
         }

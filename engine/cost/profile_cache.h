@@ -1,8 +1,8 @@
 #pragma once
-// The profile database (DESIGN.md §3): measured stage latencies keyed by GPU name, CUDA and
-// cuDNN versions, precision, batch, run mode and stage signature. Live profiling writes it;
-// the `cache:FILE` cost model replays it on any machine, GPU or not, so a search there picks
-// the same schedule as the live search that wrote it. CUDA-free.
+// The profile database (docs/semantics.md, "Cost models"): measured stage latencies keyed by GPU name, CUDA
+// and cuDNN versions, precision, batch, run mode and stage signature. Live profiling writes it; the
+// `cache:FILE` cost model replays it on any machine, GPU or not, so a search there picks the same schedule as
+// the live search that wrote it. CUDA-free.
 #include "cost/cost_model.h"
 
 #include <map>

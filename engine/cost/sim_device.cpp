@@ -53,6 +53,13 @@ std::vector<std::string> simDevicePresetNames() {
     return {"V100", "A100", "H100", "H200"};
 }
 
+std::string simPresetForDevice(const std::string& deviceName) {
+    const std::string name = upper(deviceName);
+    for (const std::string& preset : simDevicePresetNames())
+        if (name.find(upper(preset)) != std::string::npos) return upper(preset);
+    return "H200";
+}
+
 bool simDevicePreset(const std::string& name, SimDevice& out) {
     const std::string key = upper(name);
     const SimDevice hopper = hopperFitted();

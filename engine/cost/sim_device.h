@@ -32,6 +32,9 @@ struct SimDevice {
 // The presets: "V100", "A100", "H100", "H200" (case-insensitive). Returns false when unknown.
 bool simDevicePreset(const std::string& name, SimDevice& out);
 std::vector<std::string> simDevicePresetNames();
+// The preset that models a real GPU, from its name ("NVIDIA A100-SXM4-80GB" -> "A100"); the H200
+// (the preset fitted to measurements) for a GPU no preset names.
+std::string simPresetForDevice(const std::string& deviceName);
 
 // Reads a user device file: {"name": ..., "sms": ..., ...} with every datasheet figure required
 // and the fitted constants optional (defaulting to the H100 preset's, or to the preset named by

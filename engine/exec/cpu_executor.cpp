@@ -16,7 +16,7 @@ CpuExecutor::CpuExecutor(const Graph& g, std::uint64_t weightSeed) : g_(g), seed
 CpuExecutor::CpuExecutor(const Graph& g) : CpuExecutor(g, kDefaultWeightSeed) {}
 
 CpuRunResult CpuExecutor::run(const Schedule& s, const std::vector<Tensor>& inputs, bool keepAll,
-                              const std::atomic<bool>* cancel) const {
+                              CancelFlag cancel) const {
     validateSchedule(g_, s);
     const auto n = static_cast<std::size_t>(g_.size());
     std::vector<Tensor> values(n);
@@ -62,9 +62,7 @@ CpuRunResult CpuExecutor::run(const Schedule& s, const std::vector<Tensor>& inpu
         }
         return in;
     };
-    auto checkCancel = [&] {
-        if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();
-    };
+    auto checkCancel = [&] { throwIfCancelled(cancel); };
 
     for (const Stage& stage : s.stages) {
         if (stage.strategy == Strategy::Merge) {
@@ -107,12 +105,6 @@ std::vector<Tensor> seededInputs(const Graph& g, int batch, std::uint64_t seed) 
     for (const Op& op : g.ops())
         if (op.kind == OpKind::Input) in.push_back(seededInput(op.out, batch, seed + k++));
     return in;
-}
-
-Schedule trivialSequentialSchedule(const Graph& g) {
-    Schedule s;
-    for (OpId id : g.units()) s.stages.push_back({Strategy::Concurrent, {{id}}});
-    return s;
 }
 
 } // namespace ioscope

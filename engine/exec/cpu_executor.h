@@ -6,6 +6,7 @@
 #include "exec/tensor.h"
 #include "graph/graph.h"
 #include "schedule/schedule.h"
+#include "util/cancel.h"
 
 #include <atomic>
 #include <cstdint>
@@ -30,7 +31,7 @@ class CpuExecutor {
     // one tensor per Input op, in graph order, all with the same batch. Checks `cancel` between
     // ops (throws Cancelled). Tensors nobody reads any more are freed unless keepAll.
     CpuRunResult run(const Schedule& s, const std::vector<Tensor>& inputs, bool keepAll = false,
-                     const std::atomic<bool>* cancel = nullptr) const;
+                     CancelFlag cancel = nullptr) const;
 
     // Weights of op `id` (one per body op for Sequential; all computed by the constructor).
     const std::vector<Weights>& weights(OpId id) const { return weights_[static_cast<std::size_t>(id)]; }
@@ -46,8 +47,5 @@ class CpuExecutor {
 // One seeded input tensor per Input op of `g`, in graph order: input k is seededInput(shape,
 // batch, seed + k).
 std::vector<Tensor> seededInputs(const Graph& g, int batch, std::uint64_t seed);
-
-// The sequential schedule (one op per stage, topological order), for references and tests.
-Schedule trivialSequentialSchedule(const Graph& g);
 
 } // namespace ioscope

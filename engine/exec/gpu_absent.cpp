@@ -15,12 +15,7 @@ GpuStatus gpuRuntimeStatus() {
     return s;
 }
 
-ExecutionResult executeOnGpu(const Graph&, const Schedule&, const ExecutionOptions&,
-                             const std::atomic<bool>*) {
-    throw RuntimeFailure(kAbsent);
-}
-
-MeasuredChoice keepFasterMeasured(const Graph&, const Schedule&, const ExecutionOptions&, int) {
+ExecutionResult executeOnGpu(const Graph&, const Schedule&, const ExecutionOptions&, CancelFlag) {
     throw RuntimeFailure(kAbsent);
 }
 

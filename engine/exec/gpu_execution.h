@@ -3,6 +3,8 @@
 // and run everywhere. Without CUDA (or without a device) gpuRuntimeStatus() says why and
 // executeOnGpu() throws RuntimeFailure with that reason.
 #include "cost/cost_model.h"
+#include "cost/gpu_cost_model.h"
+#include "schedule/kernel_record.h"
 #include "schedule/schedule.h"
 
 #include <atomic>
@@ -13,11 +15,6 @@
 #include <vector>
 
 namespace ioscope {
-
-enum class ExecMode { Stages, Graph };
-inline std::string_view toString(ExecMode m) {
-    return m == ExecMode::Graph ? "graph" : "stages";
-}
 
 struct GpuStatus {
     bool available = false;
@@ -50,16 +47,6 @@ struct OutputTensor {
     std::vector<float> data;
 };
 
-struct KernelRecord {
-    std::string name;
-    double startMs = 0, endMs = 0; // relative to the run's first kernel
-    int stream = 0;
-    int stage = -1;
-    // The op whose program launched the kernel (a merged convolution: its first op), -1 when
-    // unknown. Exact in stages mode; in graph mode matched by name within the stage.
-    int op = -1;
-};
-
 struct ExecutionResult {
     std::string device;
     double medianMs = 0, p10Ms = 0, p90Ms = 0;
@@ -75,13 +62,11 @@ struct ExecutionResult {
 };
 
 ExecutionResult executeOnGpu(const Graph& g, const Schedule& s, const ExecutionOptions& options,
-                             const std::atomic<bool>* cancel = nullptr);
+                             CancelFlag cancel = nullptr);
 
-// DESIGN.md §4: a searched schedule is judged as a whole. Measures it and the sequential
-// schedule end to end (same options) and keeps the faster; `note` says which and by how much.
-// DESIGN.md §4: a searched schedule is judged as a whole. It is run end to end with the
-// sequential and the wavefront schedule, in the mode and precision of `options`, and the fastest
-// of the three is kept (a stage-sum prediction can misjudge what a whole graph does).
+// A searched schedule judged as a whole (docs/semantics.md, "Judging a schedule as a whole"): it
+// is run end to end with the sequential and the wavefront schedule and the fastest of the three
+// is kept. Made by chooseFastestWhole (pipeline/schedule_pipeline.h).
 struct MeasuredChoice {
     Schedule schedule;
     bool keptSearched = true;
@@ -89,24 +74,14 @@ struct MeasuredChoice {
     double keptMs = 0, searchedMs = 0, wavefrontMs = 0, sequentialMs = 0;
     std::string note;
 };
-// `maxStreams` builds the wavefront compared (the one the search's own comparison used).
-MeasuredChoice keepFasterMeasured(const Graph& g, const Schedule& searched, const ExecutionOptions& options,
-                                  int maxStreams = 10);
 
-// The activation layout a network runs fastest in (DESIGN.md §4: "NHWC on the GPU where it
-// measures faster"): its sequential schedule run end to end in NHWC and in NCHW, same options.
+// The activation layout a network runs fastest in (docs/semantics.md, "GPU runtime rules": NHWC
+// where it measures faster): its sequential schedule run end to end in NHWC and in NCHW, same options.
 struct LayoutChoice {
     Layout layout = Layout::Nhwc;
     double nhwcMs = 0, nchwMs = 0;
     std::string note;
 };
 LayoutChoice chooseLayoutByMeasurement(const Graph& g, const ExecutionOptions& options);
-
-class ProfileCache; // cost/profile_cache.h
-
-// The live-profiling cost model ("gpu"): every stage is measured on the GPU through the runtime
-// above, in `mode`, boundary cost included. Each measurement is also recorded into `record`
-// when given (the profile database). Throws RuntimeFailure where no GPU runtime or device is.
-std::unique_ptr<CostModel> makeGpuCostModel(ExecMode mode, std::shared_ptr<ProfileCache> record = nullptr);
 
 } // namespace ioscope

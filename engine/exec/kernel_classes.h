@@ -2,7 +2,8 @@
 // Where a run's kernel time goes, by kernel name (CUPTI records): layout transposes, element-wise
 // kernels, convolutions (cuDNN's and ioscope's depthwise kernel) and the rest (pooling, GEMMs of
 // fully connected layers, softmax, copies). The runtime's goal is no transposes and little
-// element-wise time (DESIGN.md §4); `execute --json` and the GPU benchmark report these figures.
+// element-wise time (docs/semantics.md, "GPU runtime rules"); `execute --json` and the GPU benchmark report
+// these figures.
 #include "exec/gpu_execution.h"
 
 #include <array>

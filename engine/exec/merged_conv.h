@@ -1,8 +1,8 @@
 #pragma once
-// A merge stage as one convolution (DESIGN.md §2): output channels concatenated in the stage's
-// op order, kernel and padding the maxima, each op's kernel zero-padded and centred into the
-// larger one. Consumers of member i read channels [offsets[i], offsets[i] + counts[i]) of the
-// merged output. The CPU reference executor and the GPU runtime both build it here.
+// A merge stage as one convolution (docs/semantics.md, "Schedules"): output channels concatenated in the
+// stage's op order, kernel and padding the maxima, each op's kernel zero-padded and centred into the larger
+// one. Consumers of member i read channels [offsets[i], offsets[i] + counts[i]) of the merged output. The CPU
+// reference executor and the GPU runtime both build it here.
 #include "graph/graph.h"
 
 #include <vector>

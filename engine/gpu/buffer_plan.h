@@ -1,8 +1,8 @@
 #pragma once
-// Where every op's output lives on the device for one run (DESIGN.md §4, "concat is free"):
-// an op whose output feeds a channel concatenation writes straight into its slice of the
-// concat buffer, so concatenation costs nothing; members of a merge stage write slices of the
-// merged convolution's output. Everything else gets its own region of one allocation.
+// Where every op's output lives on the device for one run (docs/semantics.md, "GPU runtime rules": concat is
+// free): an op whose output feeds a channel concatenation writes straight into its slice of the concat
+// buffer, so concatenation costs nothing; members of a merge stage write slices of the merged convolution's
+// output. Everything else gets its own region of one allocation.
 #include "gpu/device.h"
 #include "gpu/tensor_view.h"
 #include "graph/graph.h"

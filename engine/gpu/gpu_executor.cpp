@@ -183,38 +183,6 @@ ExecutionResult executeOnGpu(const Graph& g, const Schedule& s, const ExecutionO
     return result;
 }
 
-MeasuredChoice keepFasterMeasured(const Graph& g, const Schedule& searched, const ExecutionOptions& options,
-                                  int maxStreams) {
-    const Schedule sequential = sequentialSchedule(g), wavefront = wavefrontSchedule(g, maxStreams);
-    ExecutionOptions o = options;
-    o.utilization = false;
-    o.keepOutputs = false;
-    MeasuredChoice c;
-    c.searchedMs = executeOnGpu(g, searched, o).medianMs;
-    c.wavefrontMs = executeOnGpu(g, wavefront, o).medianMs;
-    c.sequentialMs = executeOnGpu(g, sequential, o).medianMs;
-    c.keptMs = c.searchedMs;
-    c.schedule = searched;
-    if (c.wavefrontMs < c.keptMs) {
-        c.kept = "wavefront";
-        c.keptMs = c.wavefrontMs;
-        c.schedule = wavefront;
-    }
-    if (c.sequentialMs < c.keptMs) {
-        c.kept = "sequential";
-        c.keptMs = c.sequentialMs;
-        c.schedule = sequential;
-    }
-    c.keptSearched = c.kept == "searched";
-    char buf[320];
-    std::snprintf(buf, sizeof buf,
-                  "measured end to end: searched %.4f ms, wavefront %.4f ms, sequential %.4f ms; kept the %s "
-                  "schedule (%.2fx sequential)",
-                  c.searchedMs, c.wavefrontMs, c.sequentialMs, c.kept.c_str(), c.sequentialMs / c.keptMs);
-    c.note = buf;
-    return c;
-}
-
 LayoutChoice chooseLayoutByMeasurement(const Graph& g, const ExecutionOptions& options) {
     const Schedule sequential = sequentialSchedule(g);
     ExecutionOptions o = options;

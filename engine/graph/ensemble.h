@@ -1,5 +1,5 @@
 #pragma once
-// Several networks run as one program (DESIGN.md §2, "a MODEL may be several networks"): an
+// Several networks run as one program (docs/semantics.md, "Graphs": "a MODEL may be several networks"): an
 // ensemble or a multi-tenant mix is one DAG whose members share no op, so a scheduler can run
 // one member's ops beside another's. Op names are prefixed with the member's name ("resnet/c1");
 // each op records its member (Op::member, Graph::members()).

@@ -1,6 +1,6 @@
 #pragma once
-// The runtime fusion rewrite (DESIGN.md §4: "element-wise work fused into the kernels around
-// it ... a graph rewrite before scheduling"). Element-wise ops whose work can ride in the
+// The runtime fusion rewrite (docs/semantics.md, "GPU runtime rules": "element-wise work fused into the
+// kernels around it ... a graph rewrite before scheduling"). Element-wise ops whose work can ride in the
 // epilogue of the op before them are folded into it, so the scheduler, the views, the CPU
 // reference and the GPU runtime all see the same fused units:
 //   - an activation that alone reads a conv, separable conv, FC, pool, sum or scale-shift

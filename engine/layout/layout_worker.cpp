@@ -25,11 +25,6 @@ LayoutWorker::~LayoutWorker() {
     thread_.join();
 }
 
-LayoutWorker& LayoutWorker::shared() {
-    static LayoutWorker worker;
-    return worker;
-}
-
 std::uint64_t LayoutWorker::submit(std::shared_ptr<const Graph> graph, LayoutOptions options,
                                    Callback callback, const void* channel) {
     auto request = std::make_shared<Request>();

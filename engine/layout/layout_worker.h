@@ -1,7 +1,8 @@
 #pragma once
-// The one serialized worker that runs Graphviz layouts off the GUI thread: one std::thread and a
-// queue. Every request gets a generation number; a newer request makes older ones stale, so
-// pending stale requests are skipped and a stale result is never delivered.
+// A serialized worker that runs Graphviz layouts off the GUI thread: one std::thread and a queue
+// (the explorer's window makes one and passes it to its views; Graphviz itself is serialized
+// process-wide in graph_layout.cpp). Every request gets a generation number; a newer request makes older ones
+// stale, so pending stale requests are skipped and a stale result is never delivered.
 #include "layout/graph_layout.h"
 
 #include <condition_variable>
@@ -26,9 +27,6 @@ class LayoutWorker {
     ~LayoutWorker(); // drops pending requests, waits for the running one
     LayoutWorker(const LayoutWorker&) = delete;
     LayoutWorker& operator=(const LayoutWorker&) = delete;
-
-    // The process-wide worker the GUI uses (created on first use).
-    static LayoutWorker& shared();
 
     // Queues a layout and returns its generation (increasing, never 0). A request makes every
     // older request with the same `channel` stale (each view uses its own channel, e.g. its

@@ -2,7 +2,7 @@
 // ONNX import (opset 11 and later): converts an ONNX graph into the ioscope IR, folding batch
 // norms into convs and ReLUs into the conv that feeds only them.
 #include "graph/graph.h"
-#include "models/model_registry.h"
+#include "io/model_load_options.h"
 
 #include <string>
 

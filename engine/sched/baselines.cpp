@@ -26,12 +26,6 @@ std::optional<StrategySet> strategySetFromString(std::string_view s) {
     return std::nullopt;
 }
 
-Schedule sequentialSchedule(const Graph& g) {
-    Schedule s;
-    for (OpId u : g.units()) s.stages.push_back(Stage{Strategy::Concurrent, {{u}}});
-    return s;
-}
-
 // Every op whose producers have all run is ready; the first maxStreams ready ops (in
 // topological order) form the next stage, one op per group; the others wait for the next one.
 Schedule wavefrontSchedule(const Graph& g, int maxStreams) {

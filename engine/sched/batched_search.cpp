@@ -1,6 +1,7 @@
 #include "sched/batched_search.h"
 
 #include "cost/cost_factory.h"
+#include "cost/sim_device.h"
 
 #include <algorithm>
 #include <chrono>
@@ -103,7 +104,10 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
                         std::chrono::duration<double>(until - std::chrono::steady_clock::now()).count());
     };
     auto userCancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
-    const std::unique_ptr<CostModel> estimate = makeCostModel("sim:H200", run);
+    // The estimates come from the simulated model of the GPU that measures (scaled to its
+    // measurements below).
+    const std::unique_ptr<CostModel> estimate =
+        makeCostModel("sim:" + simPresetForDevice(measured.device()), run);
     long long measuredStages = 0;
     double reported = 0; // progress never goes back
     SearchProgress last;

@@ -20,6 +20,6 @@ using SearchOnce =
 // returned with its still unmeasured stages measured (a few), marked incomplete.
 ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfig& run,
                              double timeLimitSeconds, const SearchOnce& searchOnce,
-                             const ProgressCallback& progress, const std::atomic<bool>* cancel);
+                             const ProgressCallback& progress, CancelFlag cancel);
 
 } // namespace ioscope::detail

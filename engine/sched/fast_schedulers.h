@@ -1,8 +1,8 @@
 #pragma once
 // The fast schedulers of the field (docs/schedulers.md), in ioscope's engine and cost models:
 // each assigns ops to streams its own way, then the streams become stages of concurrent groups
-// (DESIGN.md §2), the model ioscope costs and runs. They take milliseconds where the IOS DP may
-// take hours, serve as the anytime search's incumbents, and are compared side by side.
+// (docs/semantics.md, "Schedules"), the model ioscope costs and runs. They take milliseconds where the IOS DP
+// may take hours, serve as the anytime search's incumbents, and are compared side by side.
 //   sequential  one op per stage, topological order
 //   wavefront   every ready op, one per group, at most maxStreams a stage
 //   nimble      Nimble (NeurIPS 2020): streams = a minimum path cover of the transitive reduction

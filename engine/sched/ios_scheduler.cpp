@@ -71,7 +71,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
     auto elapsed = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
+    auto cancelled = [&] { return cancelRequested(cancel); };
 
     ScheduleResult result;
     detail::SearchCounters counters;

@@ -71,7 +71,7 @@ double PartDp::solveState(Mask state) {
     if (state == 0) return 0;
     if (const Memo* m = memo_.find(state)) return m->cost;
     ++counters_.states;
-    if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+    throwIfCancelled(cancel_);
 
     // The ending frontier starts at the sinks of the state: ops with no successor inside it.
     Mask sinks = 0;
@@ -194,7 +194,7 @@ void PartDp::consider(Mask state, Mask ending, bool merge, Best& best) {
 
 void PartDp::countTransition() {
     if ((++counters_.transitions & 4095) == 0) {
-        if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+        throwIfCancelled(cancel_);
         if (tick_) tick_(n_ ? double(doneOps_) / n_ : 1.0);
     }
 }
@@ -215,7 +215,7 @@ Mask PartDp::componentOf(int v, Mask within, int& size) const {
 
 double PartDp::concurrentLatency(Mask ending) {
     if (const double* ms = concurrentCache_.find(ending)) return *ms;
-    if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+    throwIfCancelled(cancel_);
     fillStage(ending, false, scratchStage_);
     const double ms = cost_.stageLatencyMs(g_, scratchStage_, options_.run);
     ++counters_.stagesCosted;
@@ -225,7 +225,7 @@ double PartDp::concurrentLatency(Mask ending) {
 
 double PartDp::mergeLatency(Mask ending) {
     if (const double* ms = mergeCache_.find(ending)) return *ms;
-    if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+    throwIfCancelled(cancel_);
     fillStage(ending, true, scratchStage_);
     const double ms = cost_.stageLatencyMs(g_, scratchStage_, options_.run);
     ++counters_.stagesCosted;

@@ -1,6 +1,6 @@
 #pragma once
-// The IOS dynamic program over one part (DESIGN.md §2), on bitmask states. Internal to the
-// schedulers; iosSchedule() drives one PartDp per part and joins their stages.
+// The IOS dynamic program over one part (docs/semantics.md, "The IOS dynamic program"), on bitmask states.
+// Internal to the schedulers; iosSchedule() drives one PartDp per part and joins their stages.
 #include "sched/mask_map.h"
 #include "sched/scheduler.h"
 
@@ -27,7 +27,7 @@ class PartDp {
     // of each op alone, already costed by the caller. `tick(partFraction)` is called every few
     // thousand transitions; it may throw Cancelled.
     PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const SchedulerOptions& options,
-           const std::vector<double>& singleMs, SearchCounters& counters, const std::atomic<bool>* cancel,
+           const std::vector<double>& singleMs, SearchCounters& counters, CancelFlag cancel,
            std::function<void(double)> tick);
 
     // The cost of the whole part, and its best stages in execution order.
@@ -89,7 +89,7 @@ class PartDp {
     CostModel& cost_;
     const SchedulerOptions& options_;
     SearchCounters& counters_;
-    const std::atomic<bool>* cancel_;
+    CancelFlag cancel_;
     std::function<void(double)> tick_;
 
     int n_ = 0;
@@ -117,7 +117,7 @@ class PartDp {
 // best complete schedule known before (a fast scheduler's), shown in progress reports.
 ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>& parts, CostModel& cost,
                            const SchedulerOptions& options, const ProgressCallback& progress = {},
-                           const std::atomic<bool>* cancel = nullptr,
+                           CancelFlag cancel = nullptr,
                            double incumbentMs = std::numeric_limits<double>::infinity());
 
 } // namespace ioscope::detail

@@ -1,8 +1,9 @@
 #pragma once
-// Schedulers (DESIGN.md §2): the IOS dynamic program, the sequential and wavefront baselines,
+// Schedulers (docs/semantics.md): the IOS dynamic program, the sequential and wavefront baselines,
 // and an exhaustive search for tiny graphs. Results are deterministic.
 #include "cost/cost_model.h"
 #include "schedule/schedule.h"
+#include "util/cancel.h"
 
 #include <atomic>
 #include <functional>
@@ -29,6 +30,7 @@ struct SchedulerOptions {
     // whole is never worse than any fast scheduler's schedule of the whole graph. With live
     // profiling the stages measured so far stay measured.
     double timeLimitSeconds = 0;
+    bool operator==(const SchedulerOptions&) const = default;
 };
 
 struct SearchProgress {
@@ -77,9 +79,9 @@ using ProgressCallback = std::function<void(const SearchProgress&)>;
 
 // Throws Cancelled when *cancel becomes true (checked often enough to stop within ~100 ms).
 ScheduleResult iosSchedule(const Graph& g, CostModel& cost, const SchedulerOptions& options,
-                           const ProgressCallback& progress = {}, const std::atomic<bool>* cancel = nullptr);
+                           const ProgressCallback& progress = {}, CancelFlag cancel = nullptr);
 
-Schedule sequentialSchedule(const Graph& g);
+// sequentialSchedule(g) is in schedule/schedule.h.
 Schedule wavefrontSchedule(const Graph& g, int maxStreams = 10);
 
 // Every valid schedule is enumerated (tests and teaching; throws InputError above 10 units).

@@ -27,6 +27,12 @@ std::vector<OpId> Stage::allOps() const {
     return all;
 }
 
+Schedule sequentialSchedule(const Graph& g) {
+    Schedule s;
+    for (OpId u : g.units()) s.stages.push_back(Stage{Strategy::Concurrent, {{u}}});
+    return s;
+}
+
 std::string mergeRuleViolation(const Graph& g, const std::vector<OpId>& ops) {
     if (ops.empty()) return "a merge stage needs at least one op";
     const Op& first = g.op(ops.front());

@@ -1,6 +1,6 @@
 #pragma once
 // Schedules: an ordered list of stages. Every op of stage k finishes before any op of stage
-// k+1 starts. Semantics in DESIGN.md §2.
+// k+1 starts. Semantics in docs/semantics.md, "Schedules".
 #include "graph/graph.h"
 
 #include <optional>
@@ -32,14 +32,18 @@ struct Schedule {
     bool operator==(const Schedule&) const = default;
 };
 
+// The sequential schedule: one op per stage, in topological order. Every scheduler is compared
+// with it, and the executors' reference runs use it.
+Schedule sequentialSchedule(const Graph& g);
+
 // Throws InputError naming the offending op: every unit exactly once, no Input op, producers
 // in earlier stages or earlier in the same group, no edge between groups of one stage, and
 // merge stages obeying the merge rule.
 void validateSchedule(const Graph& g, const Schedule& s, const std::string& source = {});
 
-// The merge rule of DESIGN.md §2 for a set of ops: all Conv, the same single input, groups 1,
-// equal stride, dilation, activation and output size. Returns an empty string when they can
-// be merged, else the reason.
+// The merge rule (docs/semantics.md, "Schedules") for a set of ops: all Conv, the same single input, groups
+// 1, equal stride, dilation, activation and output size. Returns an empty string when they can be merged,
+// else the reason.
 std::string mergeRuleViolation(const Graph& g, const std::vector<OpId>& ops);
 
 } // namespace ioscope

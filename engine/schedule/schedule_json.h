@@ -2,8 +2,8 @@
 // Schedule JSON v1 (docs/formats.md, "Schedule JSON v1"): the stages of one schedule with the
 // model they belong to (name and content hash), how they were found, what they are predicted
 // to cost and, when run, what they measured.
-#include "cost/cost_model.h"
 #include "graph/graph.h"
+#include "schedule/run_config.h"
 #include "schedule/schedule.h"
 
 #include <optional>

@@ -1,4 +1,5 @@
-// ioscope-cli schedule, evaluate and trace: output contract (DESIGN.md §6) and exit statuses.
+// ioscope-cli schedule, evaluate and trace: output contract (docs/semantics.md, "Command line contract";
+// docs/formats.md) and exit statuses.
 #include "cli_process.h"
 
 #include <QProcess>

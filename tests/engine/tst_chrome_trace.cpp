@@ -1,8 +1,8 @@
 // Chrome trace export: valid Trace Event JSON with stage and op events on the right rows,
 // timings that add up to the predicted latency, and the measured-kernel process when given.
 #include "engine/scheduler_test_support.h"
+#include "pipeline/chrome_trace.h"
 #include "sched/scheduler.h"
-#include "schedule/chrome_trace.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -323,7 +323,7 @@ class TestCpuExecutor : public QObject {
             const Graph g = randomNet(rng);
             const CpuExecutor exec(g, seed);
             const std::vector<Tensor> in = seededInputs(g, 2, seed);
-            const CpuRunResult ref = exec.run(trivialSequentialSchedule(g), in, true);
+            const CpuRunResult ref = exec.run(sequentialSchedule(g), in, true);
             for (const Tensor& t : ref.outputs)
                 for (float v : t.data) QVERIFY2(std::isfinite(v), "non-finite output");
             std::vector<std::pair<const char*, Schedule>> schedules = {
@@ -353,7 +353,7 @@ class TestCpuExecutor : public QObject {
         const Graph g = randomNet(rng);
         const CpuExecutor exec(g);
         const std::vector<Tensor> in3 = seededInputs(g, 3, 5);
-        const CpuRunResult all = exec.run(trivialSequentialSchedule(g), in3);
+        const CpuRunResult all = exec.run(sequentialSchedule(g), in3);
         for (int b = 0; b < 3; ++b) {
             std::vector<Tensor> one;
             for (const Tensor& t : in3) one.push_back(channelSlice(t, 0, t.c)), one.back().n = 1;
@@ -362,7 +362,7 @@ class TestCpuExecutor : public QObject {
                 one[k].data.assign(in3[k].data.begin() + std::ptrdiff_t(per * b),
                                    in3[k].data.begin() + std::ptrdiff_t(per * (b + 1)));
             }
-            const CpuRunResult single = exec.run(trivialSequentialSchedule(g), one);
+            const CpuRunResult single = exec.run(sequentialSchedule(g), one);
             for (std::size_t o = 0; o < all.outputs.size(); ++o) {
                 const Tensor& t = all.outputs[o];
                 const std::size_t per = std::size_t(t.c) * t.h * t.w;
@@ -392,7 +392,7 @@ class TestCpuExecutor : public QObject {
         g.finalize("test");
         const CpuExecutor exec(g);
         const std::vector<Tensor> in = seededInputs(g, 1, 3);
-        const CpuRunResult r = exec.run(trivialSequentialSchedule(g), in);
+        const CpuRunResult r = exec.run(sequentialSchedule(g), in);
         QCOMPARE(r.outputIds.size(), std::size_t(2));
         QVERIFY(r.allByOp.empty());
         for (std::size_t i = 0; i < in[0].size(); ++i) {
@@ -400,23 +400,22 @@ class TestCpuExecutor : public QObject {
             QCOMPARE(r.outputs[0].data[i], x * y);                 // prod (id 3)
             QCOMPARE(r.outputs[1].data[i], std::max(x + y, 0.0f)); // relu (id 4)
         }
-        QVERIFY_THROWS_EXCEPTION(InputError, exec.run(trivialSequentialSchedule(g), {in[0]}));
-        QVERIFY_THROWS_EXCEPTION(InputError,
-                                 exec.run(trivialSequentialSchedule(g), {in[0], Tensor(1, {3, 4, 4})}));
+        QVERIFY_THROWS_EXCEPTION(InputError, exec.run(sequentialSchedule(g), {in[0]}));
+        QVERIFY_THROWS_EXCEPTION(InputError, exec.run(sequentialSchedule(g), {in[0], Tensor(1, {3, 4, 4})}));
     }
     void invalidSchedulesAndCancel() {
         Rng rng(7);
         const Graph g = randomNet(rng);
         const CpuExecutor exec(g);
         const std::vector<Tensor> in = seededInputs(g, 1, 1);
-        Schedule missing = trivialSequentialSchedule(g);
+        Schedule missing = sequentialSchedule(g);
         missing.stages.pop_back();
         QVERIFY_THROWS_EXCEPTION(InputError, exec.run(missing, in));
-        Schedule reversed = trivialSequentialSchedule(g);
+        Schedule reversed = sequentialSchedule(g);
         std::reverse(reversed.stages.begin(), reversed.stages.end());
         QVERIFY_THROWS_EXCEPTION(InputError, exec.run(reversed, in));
         std::atomic<bool> cancel{true};
-        QVERIFY_THROWS_EXCEPTION(Cancelled, exec.run(trivialSequentialSchedule(g), in, false, &cancel));
+        QVERIFY_THROWS_EXCEPTION(Cancelled, exec.run(sequentialSchedule(g), in, false, &cancel));
     }
     void seededInputsAreDeterministic() {
         const Tensor a = seededInput({3, 4, 5}, 2, 9), b = seededInput({3, 4, 5}, 2, 9),
@@ -438,7 +437,7 @@ class TestCpuExecutor : public QObject {
         const Schedule merged = chainsAndMerges(g, rng, true, &merges);
         const CpuExecutor exec(g);
         const std::vector<Tensor> in = seededInputs(g, 1, 1);
-        const CpuRunResult ref = exec.run(trivialSequentialSchedule(g), in);
+        const CpuRunResult ref = exec.run(sequentialSchedule(g), in);
         const CpuRunResult got = exec.run(merged, in);
         QVERIFY(merges > 0);
         double scale = 0;

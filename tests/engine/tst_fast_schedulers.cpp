@@ -268,13 +268,13 @@ void TestFastSchedulers::ensembleRunsLikeItsMembers() {
     std::vector<Tensor> ine = ina;
     ine.insert(ine.end(), inb.begin(), inb.end());
     ine.insert(ine.end(), ina.begin(), ina.end());
-    const CpuRunResult alone_a = CpuExecutor(a).run(trivialSequentialSchedule(a), ina);
-    const CpuRunResult alone_b = CpuExecutor(b).run(trivialSequentialSchedule(b), inb);
+    const CpuRunResult alone_a = CpuExecutor(a).run(sequentialSchedule(a), ina);
+    const CpuRunResult alone_b = CpuExecutor(b).run(sequentialSchedule(b), inb);
     TestCostModel cost;
     SchedulerOptions o;
     o.timeLimitSeconds = 2;
     const CpuExecutor ex(e);
-    for (const Schedule& s : {trivialSequentialSchedule(e), iosSchedule(e, cost, o).schedule,
+    for (const Schedule& s : {sequentialSchedule(e), iosSchedule(e, cost, o).schedule,
                               fastSchedule(FastScheduler::Nimble, e, cost, o).schedule}) {
         validateSchedule(e, s, "ensemble");
         const CpuRunResult together = ex.run(s, ine);
@@ -293,8 +293,8 @@ void TestFastSchedulers::ensembleRunsLikeItsMembers() {
              1);
     const std::vector<Tensor> in = inputsOf(c, 21);
     const CpuRunResult both = CpuExecutor(shared).run(iosSchedule(shared, cost, o).schedule, in);
-    const CpuRunResult aloneC = CpuExecutor(c).run(trivialSequentialSchedule(c), in);
-    const CpuRunResult aloneD = CpuExecutor(d).run(trivialSequentialSchedule(d), in);
+    const CpuRunResult aloneC = CpuExecutor(c).run(sequentialSchedule(c), in);
+    const CpuRunResult aloneD = CpuExecutor(d).run(sequentialSchedule(d), in);
     QCOMPARE(both.outputs.size(), aloneC.outputs.size() + aloneD.outputs.size());
     for (size_t k = 0; k < both.outputs.size(); ++k)
         QVERIFY(both.outputs[k].data ==

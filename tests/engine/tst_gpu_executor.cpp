@@ -33,7 +33,7 @@ ExecutionResult runGpu(const Graph& g, const Schedule& s, ExecMode mode, Precisi
 }
 
 Schedule sequential(const Graph& g) {
-    return trivialSequentialSchedule(g);
+    return sequentialSchedule(g);
 }
 
 } // namespace

@@ -78,7 +78,7 @@ class TestGpuModernOps : public QObject {
         QFETCH(bool, ios);
         const Graph g = everyOpAnOutput();
         const int batch = 2;
-        Schedule s = trivialSequentialSchedule(g);
+        Schedule s = sequentialSchedule(g);
         if (ios) {
             // The probes make the graph wide: a small r/s and a time limit keep the search short.
             auto cost = makeCostModel("sim:H200", RunConfig{batch, Precision(precision), Layout(layout)});

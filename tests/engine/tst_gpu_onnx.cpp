@@ -33,7 +33,7 @@ class TestGpuOnnx : public QObject {
         const Schedule ios = iosSchedule(g, *cost, options).schedule;
 
         const CpuExecutor cpu(g);
-        const CpuRunResult reference = cpu.run(trivialSequentialSchedule(g), seededInputs(g, 1, 20210401));
+        const CpuRunResult reference = cpu.run(sequentialSchedule(g), seededInputs(g, 1, 20210401));
         for (const ExecMode mode : {ExecMode::Graph, ExecMode::Stages}) {
             ExecutionOptions o;
             o.mode = mode;

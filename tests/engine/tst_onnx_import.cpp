@@ -50,7 +50,7 @@ class TestOnnxImport : public QObject {
     }
     static Tensor runCpu(const Graph& g, std::uint64_t weightSeed = 7) {
         CpuExecutor exec(g, weightSeed);
-        return exec.run(trivialSequentialSchedule(g), seededInputs(g, 1, 3)).outputs.front();
+        return exec.run(sequentialSchedule(g), seededInputs(g, 1, 3)).outputs.front();
     }
 
   private slots:
@@ -83,8 +83,8 @@ class TestOnnxImport : public QObject {
         QCOMPARE(count(u, OpKind::Activation), 1);
         CpuExecutor e1(g, 1), e2(u, 1);
         const auto in = seededInputs(g, 1, 5);
-        const auto r1 = e1.run(trivialSequentialSchedule(g), in);
-        const auto r2 = e2.run(trivialSequentialSchedule(u), in, true);
+        const auto r1 = e1.run(sequentialSchedule(g), in);
+        const auto r2 = e2.run(sequentialSchedule(u), in, true);
         const Tensor& reluOut = r2.allByOp[static_cast<size_t>(u.find("Relu_3"))];
         QVERIFY(maxAbsDiff(r1.outputs.front(), reluOut) < 1e-5);
     }

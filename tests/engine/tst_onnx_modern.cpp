@@ -87,7 +87,7 @@ int count(const Graph& g, OpKind kind) {
 }
 
 Tensor runCpu(const Graph& g, int batch = 1) {
-    return CpuExecutor(g, 7).run(trivialSequentialSchedule(g), seededInputs(g, batch, 3)).outputs.front();
+    return CpuExecutor(g, 7).run(sequentialSchedule(g), seededInputs(g, batch, 3)).outputs.front();
 }
 
 } // namespace
@@ -133,7 +133,7 @@ class TestOnnxModern : public QObject {
         QCOMPARE(c.out, (Shape{4, 4, 4}));
 
         const std::vector<Tensor> in = seededInputs(g, 1, 3);
-        const Tensor y = CpuExecutor(g, 7).run(trivialSequentialSchedule(g), in).outputs.front();
+        const Tensor y = CpuExecutor(g, 7).run(sequentialSchedule(g), in).outputs.front();
         const std::vector<float> w = onnxtest::values(4 * 3 * 3 * 3, 1), bias = onnxtest::values(4, 2);
         double err = 0;
         for (int o = 0; o < 4; ++o)
@@ -194,7 +194,7 @@ class TestOnnxModern : public QObject {
         QCOMPARE(g.op(g.find("split_0")).slice, (SliceBox{0, 0, 0, 1, 8, 8, 1, 1}));
         QCOMPARE(g.op(g.find("split_1")).slice, (SliceBox{1, 0, 0, 3, 8, 8, 1, 1}));
         QCOMPARE(g.op(g.find("slice")).slice, (SliceBox{2, 0, 1, 2, 8, 4, 1, 2}));
-        const CpuRunResult r = CpuExecutor(g, 7).run(trivialSequentialSchedule(g), seededInputs(g, 1, 3));
+        const CpuRunResult r = CpuExecutor(g, 7).run(sequentialSchedule(g), seededInputs(g, 1, 3));
         QCOMPARE(r.outputs.size(), size_t(2));
     }
 
@@ -260,7 +260,7 @@ class TestOnnxModern : public QObject {
         QVERIFY(g.op(g.find("shuffle")).kind == OpKind::ChannelShuffle);
         QCOMPARE(g.op(g.find("shuffle")).groups, 2);
         const std::vector<Tensor> in = seededInputs(g, 1, 3);
-        const Tensor y = CpuExecutor(g, 7).run(trivialSequentialSchedule(g), in).outputs.front();
+        const Tensor y = CpuExecutor(g, 7).run(sequentialSchedule(g), in).outputs.front();
         const int source[4] = {0, 2, 1, 3}; // channels (g, k) -> k*2 + g
         for (int c = 0; c < 4; ++c)
             for (int i = 0; i < 6; ++i)
@@ -278,7 +278,7 @@ class TestOnnxModern : public QObject {
         QCOMPARE(g.op(g.find("shift_crop")).slice, (SliceBox{0, 1, 1, 2, 3, 3, 1, 1}));
         QCOMPARE(g.op(g.find("shift")).pad, (PadSpec{0, 0, 1, 1, PadMode::Constant, 0.0f}));
         const std::vector<Tensor> in = seededInputs(g, 1, 3);
-        const Tensor y = CpuExecutor(g, 7).run(trivialSequentialSchedule(g), in).outputs.front();
+        const Tensor y = CpuExecutor(g, 7).run(sequentialSchedule(g), in).outputs.front();
         for (int c = 0; c < 2; ++c)
             for (int i = 0; i < 4; ++i)
                 for (int j = 0; j < 4; ++j)

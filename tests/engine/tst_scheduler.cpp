@@ -2,7 +2,6 @@
 // guarantees (completeness, determinism, limits).
 #include "analysis/partition.h"
 #include "engine/scheduler_test_support.h"
-#include "exec/search_pipeline.h"
 #include "sched/part_dp.h"
 #include "sched/scheduler.h"
 #include "util/errors.h"
@@ -64,7 +63,6 @@ class TestScheduler : public QObject {
     void unlimitedBudgetIsTheFullDp();
     void sizeEstimateCountsTheStates();
     void budgetStopsAWideSearch();
-    void pipelineOfSimulatedModels();
 };
 
 void TestScheduler::dpEqualsExhaustiveOnRandomDags() {
@@ -401,18 +399,4 @@ void TestScheduler::budgetStopsAWideSearch() {
     QVERIFY(!r.stats.complete);
     validateSchedule(g, r.schedule, "wide");
     QVERIFY(r.latencyMs <= predictLatencyMs(g, sequentialSchedule(g), cost, o.run) + 1e-9);
-}
-
-// The front ends' shared search: with a simulated model it is the IOS search, unjudged.
-void TestScheduler::pipelineOfSimulatedModels() {
-    std::mt19937 rng(3);
-    std::vector<double> work;
-    const Graph g = randomDag(rng, 12, &work);
-    TestCostModel cost(work, 0.3);
-    QVERIFY(!isLiveCostModel(cost));
-    const SearchOutcome out = searchSchedule(g, cost, SchedulerOptions{});
-    const ScheduleResult direct = iosSchedule(g, cost, SchedulerOptions{});
-    QVERIFY(!out.measured);
-    QCOMPARE(out.origin, direct.origin);
-    QCOMPARE(out.result.latencyMs, direct.latencyMs);
 }

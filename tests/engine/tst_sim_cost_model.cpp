@@ -5,6 +5,7 @@
 #include "cost/cost_factory.h"
 #include "cost/sim_calibration.h"
 #include "cost/sim_cost_model.h"
+#include "cost/sim_device.h"
 #include "cost/sim_timeline.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
@@ -241,6 +242,16 @@ class TestSimCostModel : public QObject {
         }
         // A profile cache that does not exist is an error, never a crash.
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, makeCostModel("cache:/nonexistent/profiles.json", {}));
+    }
+
+    // The live search's estimates come from the preset of the GPU that measures.
+    void presetForARealGpu() {
+        QCOMPARE(simPresetForDevice("NVIDIA H200"), std::string("H200"));
+        QCOMPARE(simPresetForDevice("NVIDIA GH200 480GB"), std::string("H200"));
+        QCOMPARE(simPresetForDevice("NVIDIA H100 80GB HBM3"), std::string("H100"));
+        QCOMPARE(simPresetForDevice("NVIDIA A100-SXM4-80GB"), std::string("A100"));
+        QCOMPARE(simPresetForDevice("Tesla V100-SXM2-16GB"), std::string("V100"));
+        QCOMPARE(simPresetForDevice("NVIDIA GeForce RTX 4090"), std::string("H200")); // none: the fitted one
     }
 
     void userDeviceFile() {

@@ -66,6 +66,13 @@ class TestCharts : public QObject {
         QCOMPARE(clicked.count(), 1);
         QCOMPARE(clicked.first().at(0).toInt(), 0);
         QCOMPARE(selection.selectedList(), linked.levelOps(0));
+        // From an analysis made elsewhere (the explorer's load job): the same chart.
+        WidthChart given;
+        given.setAnalysis(profile, width, unitLevels(g));
+        QCOMPARE(given.profile(), linked.profile());
+        QCOMPARE(given.antichainWidth(), width);
+        for (size_t i = 0; i < profile.size(); ++i)
+            QCOMPARE(given.levelOps(static_cast<int>(i)), linked.levelOps(static_cast<int>(i)));
         WidthChart empty;
         QVERIFY(empty.maxLevel() == -1);
         QVERIFY(!empty.grab().isNull());

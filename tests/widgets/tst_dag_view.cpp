@@ -4,6 +4,7 @@
 #include "dag_items.h"
 #include "dag_view.h"
 #include "find_bar.h"
+#include "layout/layout_worker.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 #include "selection_model.h"
@@ -86,6 +87,25 @@ class TestDagView : public QObject {
         QVERIFY(view.waitForLayout());
         QCOMPARE(view.blockItemCount(), 0);
         QVERIFY(view.currentLayout().bounds.width > view.currentLayout().bounds.height);
+    }
+
+    // The window's worker, passed in, lays out; the blocks drawn are the ones given.
+    void givenWorkerAndBlocks() {
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        auto worker = std::make_shared<layout::LayoutWorker>();
+        DagView view(worker);
+        std::vector<std::vector<OpId>> blocks;
+        for (const Block& b : partitionBlocks(*g))
+            if (b.ops.size() >= 2) blocks.push_back(b.ops);
+        QVERIFY(!blocks.empty());
+        view.setGraph(g, {blocks.front()});
+        QVERIFY(view.waitForLayout());
+        QCOMPARE(worker->computedCount(), 1);
+        QCOMPARE(view.blockItemCount(), 1);
+        view.setGraph(g, {});
+        QVERIFY(view.waitForLayout());
+        QCOMPARE(worker->computedCount(), 2);
+        QCOMPARE(view.blockItemCount(), 0);
     }
 
     void relayoutKeepsTheDrawingAndFollowsTheFont() {

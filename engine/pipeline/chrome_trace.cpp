@@ -1,4 +1,4 @@
-#include "schedule/chrome_trace.h"
+#include "pipeline/chrome_trace.h"
 #include "io/json_reader.h"
 
 #include "util/atomic_file.h"

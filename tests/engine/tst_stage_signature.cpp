@@ -1,14 +1,8 @@
-// Stage signatures (identical stages anywhere share one key, different shapes never do) and the
-// thread-safe latency cache wrapped around a cost model.
-#include "cost/cost_factory.h"
-#include "cost/latency_cache.h"
+// Stage signatures: identical stages anywhere share one key (the profile cache's), different
+// shapes never do.
 #include "cost/stage_signature.h"
 
 #include <QTest>
-
-#include <atomic>
-#include <set>
-#include <thread>
 
 using namespace ioscope;
 
@@ -54,7 +48,7 @@ Stage par(std::vector<std::vector<OpId>> groups) {
 
 } // namespace
 
-class TestLatencyCache : public QObject {
+class TestStageSignature : public QObject {
     Q_OBJECT
 
   private slots:
@@ -93,61 +87,7 @@ class TestLatencyCache : public QObject {
         other.finalize();
         QVERIFY(stageSignature(t.g, par({{t.a1}}), run) != stageSignature(other, par({{a}}), run));
     }
-
-    void cacheHitsOnRepeatedAndIdenticalStages() {
-        const TwoBlocks t = twoBlocks();
-        CachedCostModel cached(makeCostModel("sim:H100", {}));
-        auto plain = makeCostModel("sim:H100", {});
-        QCOMPARE(cached.name(), plain->name());
-        QCOMPARE(cached.device(), plain->device());
-        const Stage s1 = par({{t.a1}, {t.b1}}), s2 = par({{t.b2}, {t.a2}});
-        const double first = cached.stageLatencyMs(t.g, s1, {});
-        QCOMPARE(first, plain->stageLatencyMs(t.g, s1, {}));
-        QCOMPARE(cached.misses(), std::uint64_t(1));
-        QCOMPARE(cached.stageLatencyMs(t.g, s1, {}), first);
-        QCOMPARE(cached.stageLatencyMs(t.g, s2, {}), first); // the same stage elsewhere
-        QCOMPARE(cached.hits(), std::uint64_t(2));
-        cached.stageLatencyMs(t.g, s1, {2, Precision::Fp32});
-        QCOMPARE(cached.misses(), std::uint64_t(2));
-        QCOMPARE(cached.cache().size(), size_t(2));
-        cached.cache().clear();
-        QCOMPARE(cached.cache().size(), size_t(0));
-    }
-
-    void cacheIsThreadSafe() {
-        const TwoBlocks t = twoBlocks();
-        auto plain = makeCostModel("sim:H200", {});
-        CachedCostModel cached(makeCostModel("sim:H200", {}));
-        const std::vector<OpId> ops{t.a1, t.b1, t.c1, t.a2, t.b2, t.c2, t.wide};
-        std::vector<Stage> stages;
-        for (OpId a : ops)
-            for (OpId b : ops)
-                if (a < b) stages.push_back(par({{a}, {b}}));
-        std::vector<double> expected;
-        std::set<std::string> distinct;
-        for (const Stage& s : stages) {
-            expected.push_back(plain->stageLatencyMs(t.g, s, {}));
-            distinct.insert(stageSignature(t.g, s, {}));
-        }
-        constexpr int kThreads = 8, kRounds = 50;
-        std::atomic<int> wrong{0};
-        std::vector<std::thread> threads;
-        for (int i = 0; i < kThreads; ++i)
-            threads.emplace_back([&, i] {
-                for (int r = 0; r < kRounds; ++r)
-                    for (size_t j = 0; j < stages.size(); ++j) {
-                        const size_t k = (j + size_t(i) * 7) % stages.size();
-                        if (cached.stageLatencyMs(t.g, stages[k], {}) != expected[k]) ++wrong;
-                    }
-            });
-        for (std::thread& th : threads) th.join();
-        QCOMPARE(wrong.load(), 0);
-        QCOMPARE(cached.cache().size(), distinct.size());
-        QCOMPARE(cached.hits() + cached.misses(), std::uint64_t(kThreads * kRounds) * stages.size());
-        QVERIFY(cached.misses() >= distinct.size());
-        QVERIFY(cached.misses() <= distinct.size() * kThreads); // at most one miss per thread and key
-    }
 };
 
-QTEST_GUILESS_MAIN(TestLatencyCache)
-#include "tst_latency_cache.moc"
+QTEST_GUILESS_MAIN(TestStageSignature)
+#include "tst_stage_signature.moc"

@@ -1,0 +1,215 @@
+#include "pipeline/schedule_pipeline.h"
+
+#include "sched/fast_schedulers.h"
+#include "sched/lower_bound.h"
+#include "util/errors.h"
+
+#include <chrono>
+#include <cstdio>
+#include <numeric>
+
+namespace ioscope {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Each unit run alone under `cost`, indexed by OpId: the explorer's per-op boxes.
+std::vector<double> soloLatenciesMs(const Graph& g, CostModel& cost, const RunConfig& run) {
+    std::vector<Stage> solos;
+    for (OpId id : g.units()) solos.push_back(Stage{Strategy::Concurrent, {{id}}});
+    const std::vector<double> ms = stageLatenciesMs(g, solos, cost, run);
+    std::vector<double> out(static_cast<size_t>(g.size()), 0.0);
+    for (size_t i = 0; i < solos.size(); ++i)
+        out[static_cast<size_t>(solos[i].groups.front().front())] = ms[i];
+    return out;
+}
+
+// Fills the predicted times of `c.schedule` under `cost` (and its timeline when asked).
+void costSchedule(const Graph& g, CostedSchedule& c, CostModel& cost, const ScheduleRequest& request,
+                  const std::vector<double>& soloMs, CancelFlag cancel) {
+    throwIfCancelled(cancel);
+    const RunConfig& run = request.options.run;
+    c.stageLatencyMs = stageLatenciesMs(g, c.schedule.stages, cost, run);
+    c.latencyMs = std::accumulate(c.stageLatencyMs.begin(), c.stageLatencyMs.end(), 0.0);
+    if (!request.withDetail) return;
+    throwIfCancelled(cancel);
+    c.opLatencyMs = soloMs;
+    c.predicted = predictTimeline(g, c.schedule, cost, run);
+}
+
+CostedSchedule baseline(const Graph& g, const std::string& name, Schedule schedule, CostModel& cost,
+                        const ScheduleRequest& request, const std::vector<double>& soloMs,
+                        CancelFlag cancel) {
+    const auto t0 = Clock::now();
+    CostedSchedule c;
+    c.scheduler = name;
+    c.schedule = std::move(schedule);
+    costSchedule(g, c, cost, request, soloMs, cancel);
+    c.stats.stagesCosted = static_cast<long long>(c.schedule.stages.size());
+    c.stats.seconds = secondsSince(t0);
+    return c;
+}
+
+} // namespace
+
+bool isLiveCostModel(const CostModel& cost, ExecMode* mode) {
+    const std::string name = cost.name();
+    if (name != "gpu" && name != "gpu:stages") return false;
+    if (mode) *mode = name == "gpu" ? ExecMode::Graph : ExecMode::Stages;
+    return true;
+}
+
+WholeRunTimer gpuWholeRunTimer(ExecMode mode, const RunConfig& run) {
+    return [mode, run](const Graph& g, const Schedule& s) {
+        ExecutionOptions o;
+        o.mode = mode;
+        o.run = run;
+        o.utilization = false;
+        o.keepOutputs = false;
+        return executeOnGpu(g, s, o).medianMs;
+    };
+}
+
+CostedSchedule costExistingSchedule(const Graph& g, const std::string& scheduler, Schedule schedule,
+                                    CostModel& cost, const ScheduleRequest& request, CancelFlag cancel) {
+    throwIfCancelled(cancel);
+    const std::vector<double> soloMs =
+        request.withDetail ? soloLatenciesMs(g, cost, request.options.run) : std::vector<double>{};
+    return baseline(g, scheduler, std::move(schedule), cost, request, soloMs, cancel);
+}
+
+MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched, const Schedule& wavefront,
+                                  const Schedule& sequential, const WholeRunTimer& timer) {
+    MeasuredChoice c;
+    c.searchedMs = timer(g, searched);
+    c.wavefrontMs = timer(g, wavefront);
+    c.sequentialMs = timer(g, sequential);
+    c.keptMs = c.searchedMs;
+    c.schedule = searched;
+    if (c.wavefrontMs < c.keptMs) {
+        c.kept = "wavefront";
+        c.keptMs = c.wavefrontMs;
+        c.schedule = wavefront;
+    }
+    if (c.sequentialMs < c.keptMs) {
+        c.kept = "sequential";
+        c.keptMs = c.sequentialMs;
+        c.schedule = sequential;
+    }
+    c.keptSearched = c.kept == "searched";
+    char buf[320];
+    std::snprintf(buf, sizeof buf,
+                  "measured end to end: searched %.4f ms, wavefront %.4f ms, sequential %.4f ms; kept the %s "
+                  "schedule (%.2fx sequential)",
+                  c.searchedMs, c.wavefrontMs, c.sequentialMs, c.kept.c_str(), c.sequentialMs / c.keptMs);
+    c.note = buf;
+    return c;
+}
+
+ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const ScheduleRequest& request,
+                                    const PipelineHooks& hooks) {
+    const std::optional<FastScheduler> fast = fastSchedulerFromString(request.scheduler);
+    if (request.scheduler != "ios" && !fast)
+        throw InputError("unknown scheduler '" + request.scheduler + "' (ios, " + fastSchedulerNamesText() +
+                         ")");
+    const SchedulerOptions& options = request.options;
+    ScheduleOutcome out;
+    out.chosen.scheduler = request.scheduler;
+    // The baselines are built once, with the request's stream limit, and serve as the
+    // whole-run comparison, the printed baselines and the explorer's lanes alike.
+    const Schedule wavefront = wavefrontSchedule(g, options.maxStreams);
+    const Schedule sequential = sequentialSchedule(g);
+
+    // The latency a scheduler reports stands (the DP's own sum); a schedule kept instead is re-costed.
+    std::optional<double> reportedMs;
+    if (fast) {
+        const ScheduleResult r = fastSchedule(*fast, g, cost, options);
+        out.chosen.schedule = r.schedule;
+        out.chosen.stats = r.stats;
+        out.chosen.stats.stagesCosted = static_cast<long long>(r.schedule.stages.size()); // as a baseline's
+        reportedMs = r.latencyMs;
+        out.origin = request.scheduler;
+    } else {
+        ScheduleResult r = iosSchedule(g, cost, options, hooks.progress, hooks.cancel);
+        out.origin = r.origin;
+        out.chosen.stats = r.stats;
+        out.chosen.schedule = std::move(r.schedule);
+        reportedMs = r.latencyMs;
+        ExecMode mode = ExecMode::Graph;
+        WholeRunTimer timer = hooks.wholeRunTimer;
+        if (!timer && isLiveCostModel(cost, &mode)) timer = gpuWholeRunTimer(mode, options.run);
+        if (timer) {
+            throwIfCancelled(hooks.cancel);
+            MeasuredChoice choice = chooseFastestWhole(g, out.chosen.schedule, wavefront, sequential, timer);
+            if (!choice.keptSearched) {
+                out.chosen.schedule = choice.schedule;
+                out.origin = choice.kept;
+                reportedMs.reset();
+            }
+            out.measured = std::move(choice);
+        }
+    }
+    const std::vector<double> soloMs =
+        request.withDetail ? soloLatenciesMs(g, cost, options.run) : std::vector<double>{};
+    costSchedule(g, out.chosen, cost, request, soloMs, hooks.cancel);
+    if (reportedMs) out.chosen.latencyMs = *reportedMs;
+    if (request.withBaselines) {
+        out.wavefront = baseline(g, "wavefront", wavefront, cost, request, soloMs, hooks.cancel);
+        out.sequential = baseline(g, "sequential", sequential, cost, request, soloMs, hooks.cancel);
+    }
+    throwIfCancelled(hooks.cancel);
+    out.lowerBoundMs = out.chosen.stats.lowerBoundMs > 0 ? out.chosen.stats.lowerBoundMs
+                                                         : latencyLowerBound(g, cost, options.run).boundMs;
+    if (hooks.progress) {
+        SearchProgress done;
+        done.fraction = 1.0;
+        done.states = out.chosen.stats.states;
+        done.transitions = out.chosen.stats.transitions;
+        done.stagesCosted = out.chosen.stats.stagesCosted;
+        done.bestLatencyMs = out.chosen.latencyMs;
+        hooks.progress(done);
+    }
+    return out;
+}
+
+ScheduleDocument scheduleDocumentFor(const Graph& g, const CostModel& cost, const ScheduleRequest& request,
+                                     const ScheduleOutcome& outcome) {
+    const SchedulerOptions& options = request.options;
+    ScheduleDocument doc = makeScheduleDocument(g, outcome.chosen.schedule);
+    doc.scheduler = request.scheduler;
+    doc.maxGroupSize = options.maxGroupSize;
+    doc.maxGroups = options.maxGroups;
+    doc.strategy = std::string(toString(options.strategy));
+    doc.maxPartSize = options.maxPartSize;
+    doc.maxStreams = options.maxStreams;
+    doc.costModel = cost.name();
+    doc.device = cost.device();
+    doc.run = options.run;
+    doc.latencyMs = outcome.chosen.latencyMs;
+    if (request.scheduler == "ios") {
+        const SearchStats& s = outcome.chosen.stats;
+        ScheduleSearchInfo info{s.states,  s.transitions, s.stagesCosted,
+                                s.seconds, s.complete,    options.timeLimitSeconds};
+        if (s.lowerBoundMs > 0) {
+            info.lowerBoundMs = s.lowerBoundMs;
+            info.gap = gapToBound(outcome.chosen.latencyMs, s.lowerBoundMs);
+        }
+        doc.search = info;
+    }
+    if (outcome.measured) {
+        MeasuredLatency m;
+        m.medianMs = outcome.measured->keptMs;
+        m.runs = ExecutionOptions{}.runs;
+        ExecMode mode = ExecMode::Graph;
+        m.mode = isLiveCostModel(cost, &mode) && mode == ExecMode::Stages ? "stages" : "graph";
+        m.device = doc.device;
+        doc.measured = m;
+    }
+    return doc;
+}
+
+} // namespace ioscope

@@ -1,0 +1,90 @@
+#pragma once
+// The one schedule pipeline every front end runs (ioscope-cli `schedule`, the explorer's search,
+// its headless mode, the benchmarks): a request goes in (scheduler and its parameters, run
+// configuration, budget) with a cost model; out come the schedule kept, its predicted stage and
+// op times, the wavefront and sequential baselines under the same model, the lower bound and,
+// with a live-profiling cost model, the end-to-end measurement that chose between them. The
+// front ends only build the request and show the outcome, so they cannot disagree.
+#include "exec/gpu_execution.h"
+#include "sched/scheduler.h"
+#include "sched/timeline.h"
+#include "schedule/schedule_json.h"
+#include "util/cancel.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ioscope {
+
+struct ScheduleRequest {
+    std::string scheduler = "ios"; // or a fast scheduler's name (sched/fast_schedulers.h)
+    SchedulerOptions options;
+    bool withBaselines = true; // also the wavefront and sequential schedules under the same model
+    bool withDetail = false;   // each op's time alone and the predicted timeline (the explorer's views)
+    bool operator==(const ScheduleRequest&) const = default;
+};
+
+// One schedule and its predicted times under the request's cost model.
+struct CostedSchedule {
+    std::string scheduler; // what produced it: "ios", "wavefront", "sequential", "nimble", ...
+    Schedule schedule;
+    double latencyMs = 0; // the sum of stageLatencyMs (as the scheduler itself added them up)
+    std::vector<double> stageLatencyMs;
+    SearchStats stats;
+    // withDetail only:
+    std::vector<double> opLatencyMs; // each op run alone, indexed by OpId
+    PredictedTimeline predicted;
+};
+
+// A searched schedule is judged as a whole where the cost model profiles live: the searched,
+// the wavefront and the sequential schedule are each run end to end and the fastest is kept
+// (MeasuredChoice, exec/gpu_execution.h), because stage times measured one by one can misjudge
+// what a whole graph does (the IOS paper's own code picks NasNet and RandWire schedules 10%
+// slower than sequential on an H200 for exactly this reason).
+// Runs a whole schedule end to end and returns its median latency in ms.
+using WholeRunTimer = std::function<double(const Graph&, const Schedule&)>;
+// The GPU runtime's timer (exec/gpu_execution.h) in `mode` and `run`.
+WholeRunTimer gpuWholeRunTimer(ExecMode mode, const RunConfig& run);
+
+// True for the live-profiling cost models ("gpu", "gpu:stages"); `mode` is where they measure.
+bool isLiveCostModel(const CostModel& cost, ExecMode* mode = nullptr);
+
+struct PipelineHooks {
+    ProgressCallback progress; // the search's progress; a last call with fraction 1 at the end
+    CancelFlag cancel = nullptr;
+    // Judges the searched schedule as a whole when set; empty: the GPU runtime's timer for live
+    // cost models, none for the others.
+    WholeRunTimer wholeRunTimer;
+};
+
+struct ScheduleOutcome {
+    CostedSchedule chosen; // the schedule to write
+    // "ios", or what was kept instead: a fast scheduler's schedule predicted faster, or a
+    // baseline measured faster (then `measured` says by how much).
+    std::string origin = "ios";
+    std::optional<MeasuredChoice> measured;
+    std::optional<CostedSchedule> wavefront, sequential; // withBaselines
+    double lowerBoundMs = 0;                             // critical path and work under the cost model
+};
+
+// Throws InputError for an unknown scheduler, Cancelled when hooks.cancel is raised.
+ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const ScheduleRequest& request,
+                                    const PipelineHooks& hooks = {});
+
+// An existing schedule (a loaded file, an edit) costed as the pipeline costs its own.
+CostedSchedule costExistingSchedule(const Graph& g, const std::string& scheduler, Schedule schedule,
+                                    CostModel& cost, const ScheduleRequest& request,
+                                    CancelFlag cancel = nullptr);
+
+// Judges `searched` against the baselines with `timer`, the searched one kept on ties; exposed for
+// `ioscope-cli profile`, which verifies a search the same way.
+MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched, const Schedule& wavefront,
+                                  const Schedule& sequential, const WholeRunTimer& timer);
+
+// The schedule file's document for `outcome` (what `schedule -o` and the explorer's export write).
+ScheduleDocument scheduleDocumentFor(const Graph& g, const CostModel& cost, const ScheduleRequest& request,
+                                     const ScheduleOutcome& outcome);
+
+} // namespace ioscope
