@@ -5,8 +5,8 @@
 #include "sched/fast_schedulers.h"
 #include "sched/lower_bound.h"
 #include "sched/part_dp.h"
-#include "sched/window_search.h"
 #include "sched/scheduler.h"
+#include "sched/window_search.h"
 #include "util/errors.h"
 
 #include <chrono>
@@ -37,6 +37,7 @@ constexpr long long kNarrowPartStates = 20'000;
 // minutes on one core), and a window holds at most this many.
 constexpr long long kExactTryStates = 1'000'000;
 constexpr long long kMaxWindowStates = 200'000;
+constexpr double kDpStatesPerSecond = 30'000;
 // The share of the limit the parts may use; the rest covers the fallbacks of parts left and
 // the comparisons after the search.
 constexpr double kLimitUsed = 0.97;
@@ -150,7 +151,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
         int wideOpsLeft = 0;
         for (size_t k = 0; k < parts.size(); ++k) {
             bool capped = false;
-            countClosedSubsets(g, parts[k], kNarrowPartStates, capped);
+            countClosedSubsets(g, parts[k], kNarrowPartStates, capped, [&] { return elapsed() > end; });
             wide[k] = capped;
             if (capped) wideOpsLeft += static_cast<int>(parts[k].size());
         }
@@ -194,8 +195,14 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                     const double span = partEnd - now;
                     improve(now + span / 3);
                     exact = windows.coveredWholePart;
-                    bool hopeless = false;
-                    if (!exact) countClosedSubsets(g, part, kExactTryStates, hopeless);
+                    // The DP visits some ten thousand wide states a second on one core: beyond
+                    // what the part's time allows, it is not tried.
+                    const double dpSeconds = partEnd - span / 6 - elapsed();
+                    const long long tryStates = std::min<long long>(
+                        kExactTryStates, static_cast<long long>(dpSeconds * kDpStatesPerSecond));
+                    bool hopeless = tryStates < 1;
+                    phaseEnd = partEnd - span / 6;
+                    if (!exact && !hopeless) countClosedSubsets(g, part, tryStates, hopeless, expired);
                     if (!exact && !hopeless) {
                         const std::vector<Stage> improved = stages;
                         const double improvedMs = partMs;
@@ -271,8 +278,8 @@ ScheduleResult searchOnce(const Graph& g, CostModel& cost, const SchedulerOption
     SchedulerOptions within = options;
     if (options.timeLimitSeconds > 0)
         within.timeLimitSeconds = std::max(
-            1e-9,
-            options.timeLimitSeconds - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            1e-9, options.timeLimitSeconds -
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     ScheduleResult result =
         detail::searchParts(g, parts, cost, within, progress, cancel,
                             incumbent ? incumbent->latencyMs : std::numeric_limits<double>::infinity());

@@ -22,7 +22,7 @@ constexpr size_t kMaxPhasedOps = 8192;
 std::vector<int> phasesOf(const detail::SubDag& d) {
     const size_t n = static_cast<size_t>(d.size()), words = (n + 63) / 64;
     if (n > kMaxPhasedOps) return std::vector<int>(n, 0); // one phase: the bound stays valid
-    std::vector<std::uint64_t> anc(n * words, 0); // strict ancestors, one bit row per op
+    std::vector<std::uint64_t> anc(n * words, 0);         // strict ancestors, one bit row per op
     std::vector<int> ancestors(n, 0), descendants(n, 0);
     for (size_t i = 0; i < n; ++i) {
         std::uint64_t* row = &anc[i * words];
@@ -105,8 +105,7 @@ LatencyBound latencyLowerBound(const Graph& g, const std::vector<OpId>& ops, Cos
                 // The front end launches one kernel at a time, and the last one launched still
                 // has its fixed tail to run.
                 const double launches = kernels > 0 ? kernels * dev.launchUs + dev.kernelTailUs : 0;
-                return std::max(
-                    {smUs / std::max(1, dev.sms), bytes / std::max(1e-9, bandwidth), launches});
+                return std::max({smUs / std::max(1, dev.sms), bytes / std::max(1e-9, bandwidth), launches});
             }
         };
         Work total;
@@ -121,7 +120,8 @@ LatencyBound latencyLowerBound(const Graph& g, const std::vector<OpId>& ops, Cos
                     }
         b.workMs = (dev.stageBaseUs + total.busyUs(dev, bandwidth)) / 1000.0;
         for (int p = 0; p < phases; ++p)
-            phaseWork[static_cast<size_t>(p)] = perPhase[static_cast<size_t>(p)].busyUs(dev, bandwidth) / 1000.0;
+            phaseWork[static_cast<size_t>(p)] =
+                perPhase[static_cast<size_t>(p)].busyUs(dev, bandwidth) / 1000.0;
     }
     b.phases = phases;
     b.phasedMs = shared;

@@ -6,7 +6,8 @@
 
 namespace ioscope::detail {
 
-long long countClosedSubsets(const Graph& g, const std::vector<OpId>& ops, long long cap, bool& capped) {
+long long countClosedSubsets(const Graph& g, const std::vector<OpId>& ops, long long cap, bool& capped,
+                             const std::function<bool()>& stop) {
     const int n = static_cast<int>(ops.size());
     if (n > kMaxPartOps) {
         capped = true;
@@ -33,7 +34,7 @@ long long countClosedSubsets(const Graph& g, const std::vector<OpId>& ops, long 
             const Mask next = state & ~bitOf(v);
             if (next == 0 || seen.find(next)) continue;
             seen.put(next, 1);
-            if (static_cast<long long>(seen.size()) >= cap) {
+            if (static_cast<long long>(seen.size()) >= cap || (stop && (seen.size() & 4095) == 0 && stop())) {
                 capped = true;
                 return cap;
             }
@@ -58,11 +59,11 @@ void appendOps(const Stage& st, std::vector<OpId>& out) {
 
 } // namespace
 
-double improveByWindows(const Graph& g, std::vector<Stage>& stages,
-                        std::vector<double>& stageMs, CostModel& cost, const SchedulerOptions& options,
-                        const std::vector<double>& singleMs, SearchCounters& counters,
-                        const std::atomic<bool>* cancel, const std::function<bool()>& expired,
-                        long long maxWindowStates, WindowSearchStats* stats) {
+double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<double>& stageMs,
+                        CostModel& cost, const SchedulerOptions& options, const std::vector<double>& singleMs,
+                        SearchCounters& counters, const std::atomic<bool>* cancel,
+                        const std::function<bool()>& expired, long long maxWindowStates,
+                        WindowSearchStats* stats) {
     WindowSearchStats local;
     WindowSearchStats& st = stats ? *stats : local;
     const auto total = [&] { return std::accumulate(stageMs.begin(), stageMs.end(), 0.0); };
@@ -78,7 +79,7 @@ double improveByWindows(const Graph& g, std::vector<Stage>& stages,
             std::vector<OpId> window;
             appendOps(stages[i], window);
             bool capped = false;
-            long long states = countClosedSubsets(g, window, cap, capped);
+            long long states = countClosedSubsets(g, window, cap, capped, expired);
             if (capped) {
                 ++i;
                 continue;
@@ -88,7 +89,7 @@ double improveByWindows(const Graph& g, std::vector<Stage>& stages,
                 std::vector<OpId> wider = window;
                 appendOps(stages[last + 1], wider);
                 bool widerCapped = false;
-                const long long widerStates = countClosedSubsets(g, wider, cap, widerCapped);
+                const long long widerStates = countClosedSubsets(g, wider, cap, widerCapped, expired);
                 if (widerCapped) break;
                 window = std::move(wider);
                 states = widerStates;
@@ -116,9 +117,11 @@ double improveByWindows(const Graph& g, std::vector<Stage>& stages,
             if (best < before * (1 - 1e-12)) {
                 std::vector<Stage> better = dp.bestStages();
                 std::vector<double> betterMs;
-                for (const Stage& s : better) betterMs.push_back(stageMsOf(g, s, cost, options, singleMs, counters));
+                for (const Stage& s : better)
+                    betterMs.push_back(stageMsOf(g, s, cost, options, singleMs, counters));
                 stages.erase(stages.begin() + std::ptrdiff_t(i), stages.begin() + std::ptrdiff_t(last + 1));
-                stageMs.erase(stageMs.begin() + std::ptrdiff_t(i), stageMs.begin() + std::ptrdiff_t(last + 1));
+                stageMs.erase(stageMs.begin() + std::ptrdiff_t(i),
+                              stageMs.begin() + std::ptrdiff_t(last + 1));
                 stages.insert(stages.begin() + std::ptrdiff_t(i), better.begin(), better.end());
                 stageMs.insert(stageMs.begin() + std::ptrdiff_t(i), betterMs.begin(), betterMs.end());
                 windowStages = better.size();

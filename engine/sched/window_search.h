@@ -25,13 +25,15 @@ struct WindowSearchStats {
 // covering the whole part was solved, when windows reach `maxWindowStates` DP states and a pass
 // improves nothing, or when `expired()` turns true (checked between windows and every few
 // thousand transitions inside one).
-double improveByWindows(const Graph& g, std::vector<Stage>& stages,
-                        std::vector<double>& stageMs, CostModel& cost, const SchedulerOptions& options,
-                        const std::vector<double>& singleMs, SearchCounters& counters,
-                        const std::atomic<bool>* cancel, const std::function<bool()>& expired,
-                        long long maxWindowStates, WindowSearchStats* stats = nullptr);
+double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<double>& stageMs,
+                        CostModel& cost, const SchedulerOptions& options, const std::vector<double>& singleMs,
+                        SearchCounters& counters, const std::atomic<bool>* cancel,
+                        const std::function<bool()>& expired, long long maxWindowStates,
+                        WindowSearchStats* stats = nullptr);
 
 // Predecessor-closed subsets of `ops` (the DP's states), counted up to `cap` (then `capped`).
-long long countClosedSubsets(const Graph& g, const std::vector<OpId>& ops, long long cap, bool& capped);
+// `stop`, when given, is asked every few thousand states; true counts as capped.
+long long countClosedSubsets(const Graph& g, const std::vector<OpId>& ops, long long cap, bool& capped,
+                             const std::function<bool()>& stop = {});
 
 } // namespace ioscope::detail

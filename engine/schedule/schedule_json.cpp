@@ -92,8 +92,9 @@ Schedule stagesFromJson(const Graph& g, const json::Reader& r, const Json& stage
                     const long long m = r.integer(of[k], gpath + "[" + std::to_string(k) + "]", -1, 1 << 20);
                     if (m != g.op(id).member)
                         r.fail(gpath + "[" + std::to_string(k) + "]",
-                               "op '" + g.op(id).name + "' belongs to member " + std::to_string(g.op(id).member) +
-                                   " of the model, not " + std::to_string(m));
+                               "op '" + g.op(id).name + "' belongs to member " +
+                                   std::to_string(g.op(id).member) + " of the model, not " +
+                                   std::to_string(m));
                 }
             }
         }
