@@ -193,7 +193,8 @@ int main(int argc, char** argv) {
             summary.push_back(line);
             // Side by side: every schedule's graph-mode median, the search time, the best.
             std::string table = "| " + row["model"].get<std::string>() + " | " +
-                                row["precision"].get<std::string>() + " | " + std::to_string(row["batch"].get<int>());
+                                row["precision"].get<std::string>() + " | " +
+                                std::to_string(row["batch"].get<int>());
             std::string bestName = "-";
             double bestMs = 1e300;
             std::vector<std::string> names = {"sequential", "wavefront"};
@@ -359,8 +360,9 @@ int main(int argc, char** argv) {
         }
         std::printf("\nsummary (graph mode, median ms [kernel time in transposes, element-wise]):\n");
         for (const std::string& line : summary) std::printf("%s\n", line.c_str());
-        std::printf("\nschedulers side by side (graph mode, median ms; IOS search s):\n| network | prec | batch | "
-                    "sequential | wavefront");
+        std::printf(
+            "\nschedulers side by side (graph mode, median ms; IOS search s):\n| network | prec | batch | "
+            "sequential | wavefront");
         for (const std::string& f : fastNames) std::printf(" | %s", f.c_str());
         std::printf(" | ios | search s | best |\n|---|---|---|---|---");
         for (size_t k = 0; k < fastNames.size() + 3; ++k) std::printf("|---");
