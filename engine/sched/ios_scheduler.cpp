@@ -197,22 +197,24 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                     exact = windows.coveredWholePart;
                     // The DP visits some ten thousand wide states a second on one core: beyond
                     // what the part's time allows, it is not tried.
-                    const double dpSeconds = partEnd - span / 6 - elapsed();
+                    // Windows that converged cannot use the time after the DP: it all goes to the DP.
+                    const double dpEnd = windows.converged ? partEnd : partEnd - span / 6;
+                    const double dpSeconds = dpEnd - elapsed();
                     const long long tryStates = std::min<long long>(
                         kExactTryStates, static_cast<long long>(dpSeconds * kDpStatesPerSecond));
                     bool hopeless = tryStates < 1;
-                    phaseEnd = partEnd - span / 6;
+                    phaseEnd = dpEnd;
                     if (!exact && !hopeless) countClosedSubsets(g, part, tryStates, hopeless, expired);
                     if (!exact && !hopeless) {
                         const std::vector<Stage> improved = stages;
                         const double improvedMs = partMs;
-                        exact = tryExact(partEnd - span / 6);
+                        exact = tryExact(dpEnd);
                         if (!exact) {
                             stages = improved;
                             partMs = improvedMs;
                         }
                     }
-                    if (!exact) {
+                    if (!exact && !windows.converged) {
                         improve(partEnd);
                         exact = windows.coveredWholePart;
                     }

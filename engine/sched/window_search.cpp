@@ -137,7 +137,10 @@ double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<
             i += std::max<size_t>(1, windowStages / 2);
         }
         if (!improved) {
-            if (cap >= maxWindowStates) break;
+            if (cap >= maxWindowStates) {
+                st.converged = true;
+                break;
+            }
             cap = std::min(maxWindowStates, cap * 4);
         }
     }

@@ -18,6 +18,7 @@ struct WindowSearchStats {
     int windowsSolved = 0, windowsImproved = 0, passes = 0;
     long long largestWindowStates = 0;
     bool coveredWholePart = false; // a window held every op of the part: the result is the DP's optimum
+    bool converged = false;        // the largest windows improved nothing: more passes would not either
 };
 
 // Improves `stages` (a valid schedule of a part, in order) in place and returns its
