@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
         std::vector<ExecMode> modes;
         for (const std::string& m : modeNames)
             modes.push_back(m == "stages" ? ExecMode::Stages : ExecMode::Graph);
-        std::vector<std::string> summary;
+        std::vector<std::string> summary, sideBySide;
         auto summarize = [&](const nlohmann::json& row) {
             auto cell = [&](const char* which) -> std::string {
                 if (!row.contains(which) || !row[which].contains("graph")) return "-";
@@ -191,6 +191,35 @@ int main(int argc, char** argv) {
                           row["precision"].get<std::string>().c_str(), row["batch"].get<int>(),
                           cell("sequential").c_str(), cell("wavefront").c_str(), cell("ios").c_str());
             summary.push_back(line);
+            // Side by side: every schedule's graph-mode median, the search time, the best.
+            std::string table = "| " + row["model"].get<std::string>() + " | " +
+                                row["precision"].get<std::string>() + " | " +
+                                std::to_string(row["batch"].get<int>());
+            std::string bestName = "-";
+            double bestMs = 1e300;
+            std::vector<std::string> names = {"sequential", "wavefront"};
+            names.insert(names.end(), fastNames.begin(), fastNames.end());
+            names.push_back("ios");
+            for (const std::string& which : names) {
+                if (!row.contains(which) || !row[which].contains("graph")) {
+                    table += " | -";
+                    continue;
+                }
+                const double ms = row[which]["graph"]["median_ms"].get<double>();
+                char buf[64];
+                std::snprintf(buf, sizeof buf, " | %.4f", ms);
+                table += buf;
+                if (ms < bestMs) {
+                    bestMs = ms;
+                    bestName = which;
+                }
+            }
+            char tail[96];
+            const double searchS = row.contains("ios") && row["ios"].contains("search_s")
+                                       ? row["ios"]["search_s"].get<double>()
+                                       : 0.0;
+            std::snprintf(tail, sizeof tail, " | %.1f | %s |", searchS, bestName.c_str());
+            sideBySide.push_back(table + tail);
         };
         for (const std::string& name : models) {
             const Graph g = loadModel(name);
@@ -331,6 +360,14 @@ int main(int argc, char** argv) {
         }
         std::printf("\nsummary (graph mode, median ms [kernel time in transposes, element-wise]):\n");
         for (const std::string& line : summary) std::printf("%s\n", line.c_str());
+        std::printf(
+            "\nschedulers side by side (graph mode, median ms; IOS search s):\n| network | prec | batch | "
+            "sequential | wavefront");
+        for (const std::string& f : fastNames) std::printf(" | %s", f.c_str());
+        std::printf(" | ios | search s | best |\n|---|---|---|---|---");
+        for (size_t k = 0; k < fastNames.size() + 3; ++k) std::printf("|---");
+        std::printf("|\n");
+        for (const std::string& line : sideBySide) std::printf("%s\n", line.c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_gpu: %s\n", e.what());
         return 1;

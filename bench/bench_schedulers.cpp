@@ -142,9 +142,10 @@ int main(int argc, char** argv) {
             double best = 1e300;
             for (const Row& r : rows)
                 if (r.ms > 0) best = std::min(best, r.ms);
-            std::printf("\n%s: %zu ops, lower bound %.4f ms (critical path %.4f, work %.4f)\n",
-                        g.name().c_str(), g.units().size(), bound.boundMs, bound.criticalPathMs,
-                        bound.workMs);
+            std::printf(
+                "\n%s: %zu ops, lower bound %.4f ms (critical path %.4f, work %.4f, %d phases %.4f)\n",
+                g.name().c_str(), g.units().size(), bound.boundMs, bound.criticalPathMs, bound.workMs,
+                bound.phases, bound.phasedMs);
             std::printf(
                 "| scheduler | latency ms | time s | gap to best | gap to bound |\n|---|---|---|---|---|\n");
             nlohmann::json j = {{"network", g.name()},
@@ -152,6 +153,7 @@ int main(int argc, char** argv) {
                                 {"lower_bound_ms", bound.boundMs},
                                 {"critical_path_ms", bound.criticalPathMs},
                                 {"work_ms", bound.workMs},
+                                {"phased_ms", bound.phasedMs},
                                 {"rows", nlohmann::json::array()}};
             for (const Row& r : rows) {
                 if (r.ms <= 0) {

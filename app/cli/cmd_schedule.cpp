@@ -145,7 +145,8 @@ int runSchedule(const ArgVector& argv) {
         if (!stats.complete)
             std::cerr << "ioscope-cli: note: the time limit (" << options.timeLimitSeconds
                       << " s) stopped the search: " << stats.partsExact << " of " << stats.parts
-                      << " parts searched exactly, the others took the best of the fast schedulers\n";
+                      << " parts searched exactly, the others kept the best fast schedule improved by "
+                         "windowed DP\n";
         if (line.enabled())
             std::fprintf(stderr,
                          "ioscope-cli: searched in %.2f s: %.4f ms (%s), lower bound %.4f ms, gap %.1f%%%s\n",

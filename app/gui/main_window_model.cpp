@@ -118,8 +118,8 @@ void MainWindow::onSearchFinished(const std::vector<ScheduleRun>& runs) {
                 .arg(r->stats.seconds, 0, 'f', 2)
                 .arg(r->stats.complete
                          ? QString()
-                         : tr("\nStopped at the time limit: %1 of %2 parts searched exactly, the others took "
-                              "the best of the fast schedulers (not exact)")
+                         : tr("\nStopped at the time limit: %1 of %2 parts searched exactly, the others kept "
+                              "the best fast schedule improved by windowed DP (not exact)")
                                .arg(r->stats.partsExact)
                                .arg(r->stats.parts))
                 .arg(r->origin == "ios" ? QString()

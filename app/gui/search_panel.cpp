@@ -51,8 +51,8 @@ SearchPanel::SearchPanel(RunTableModel* runs, QWidget* parent) : QWidget(parent)
     timeLimit_->setSuffix(tr(" s"));
     timeLimit_->setSpecialValueText(tr("none"));
     timeLimit_->setToolTip(tr("Past this time the search stops and keeps its best valid schedule: parts the "
-                              "dynamic program finished are exact, the others take the best of the fast "
-                              "schedulers (0: no limit)"));
+                              "dynamic program finished are exact, the others improve the best fast "
+                              "schedule by windowed DP (0: no limit)"));
 
     cost_ = new QComboBox(this);
     cost_->setEditable(true);

@@ -298,8 +298,13 @@ std::string modelToJson(const Graph& g) {
     j["format"] = kModelFormat;
     j["version"] = kModelVersion;
     j["name"] = g.name();
+    // Ensembles keep their members: the names, and each op's index into them.
+    if (!g.members().empty()) j["members"] = g.members();
     Json ops = Json::array();
-    for (const Op& op : g.ops()) ops.push_back(opToJson(g, op, false));
+    for (const Op& op : g.ops()) {
+        ops.push_back(opToJson(g, op, false));
+        if (op.member >= 0 && !g.members().empty()) ops.back()["member"] = op.member;
+    }
     j["ops"] = ops;
     return json::dump(j, 1) + "\n";
 }
@@ -314,12 +319,23 @@ Graph modelFromJson(const std::string& text, const std::string& file) {
     if (opCount > limits::value(limits::kOps))
         r.fail("ops", limits::exceeded(limits::kOps, "the model has " + std::to_string(opCount) +
                                                          " ops (sequential bodies included)"));
+    std::vector<std::string> members;
+    if (const Json* m = r.optional(root, "members", "")) {
+        const Json& names = r.array(*m, "members");
+        for (size_t k = 0; k < names.size(); ++k)
+            members.push_back(r.string(names[k], "members[" + std::to_string(k) + "]"));
+    }
     std::vector<Op> parsed;
     std::vector<std::vector<std::string>> inputNames(ops.size());
     std::unordered_map<std::string, OpId> byName;
     for (size_t i = 0; i < ops.size(); ++i) {
         const std::string path = "ops[" + std::to_string(i) + "]";
         parsed.push_back(opFromJson(r, ops[i], path, false, inputNames[i]));
+        if (const Json* m = r.optional(ops[i], "member", path)) {
+            if (members.empty()) r.fail(path + ".member", "the model has no \"members\" list");
+            parsed.back().member = static_cast<int>(
+                r.integer(*m, path + ".member", 0, static_cast<long long>(members.size()) - 1));
+        }
         if (!byName.emplace(parsed.back().name, static_cast<OpId>(i)).second)
             r.fail(path + ".name", "op name '" + parsed.back().name + "' is used twice");
     }
@@ -332,6 +348,7 @@ Graph modelFromJson(const std::string& text, const std::string& file) {
             parsed[i].inputs.push_back(it->second);
         }
     g.setOps(std::move(parsed));
+    g.setMembers(std::move(members));
     g.finalize(file);
     return g;
 }

@@ -6,6 +6,7 @@
 #include "sched/lower_bound.h"
 #include "sched/part_dp.h"
 #include "sched/scheduler.h"
+#include "sched/window_search.h"
 #include "util/errors.h"
 
 #include <chrono>
@@ -29,31 +30,46 @@ void checkOptions(const SchedulerOptions& o) {
 // Thrown from inside a part's DP when the time limit has passed.
 struct BudgetExhausted {};
 
+// The budgeted search's shape (docs/schedulers.md, "Anytime search"). Parts with fewer DP
+// states than this are solved exactly first; the others are "wide".
+constexpr long long kNarrowPartStates = 20'000;
+// A wide part's full DP is tried only below this many states (beyond, it cannot finish in
+// minutes on one core), and a window holds at most this many.
+constexpr long long kExactTryStates = 1'000'000;
+constexpr long long kMaxWindowStates = 200'000;
+constexpr double kDpStatesPerSecond = 30'000;
+// The share of the limit the parts may use; the rest covers the fallbacks of parts left and
+// the comparisons after the search.
+constexpr double kLimitUsed = 0.97;
+
 // A part's stages when its DP did not finish: the best of the fast schedulers on the part
 // (sequential first, so ties keep it), their stages at most s groups wide. Merge-only searches
 // have no concurrent stages: the part runs op by op.
 std::vector<Stage> fallbackStages(const Graph& g, const std::vector<OpId>& part, CostModel& cost,
                                   const SchedulerOptions& options, const std::vector<double>& singleMs,
-                                  double& latencyMs, long long& stagesCosted) {
+                                  std::vector<double>& stageMs, long long& stagesCosted) {
     SchedulerOptions narrow = options;
     narrow.maxStreams = std::max(1, std::min(options.maxGroups, options.maxStreams));
     std::vector<Stage> best;
-    latencyMs = std::numeric_limits<double>::infinity();
+    double latencyMs = std::numeric_limits<double>::infinity();
     for (FastScheduler s : allFastSchedulers()) {
         if (options.strategy == StrategySet::Merge && s != FastScheduler::Sequential) continue;
         std::vector<Stage> stages = fastStages(s, g, part, narrow, singleMs);
+        std::vector<double> each;
         double ms = 0;
         for (const Stage& st : stages) {
             if (st.opCount() == 1) {
-                ms += singleMs[size_t(st.groups.front().front())];
-                continue;
+                each.push_back(singleMs[size_t(st.groups.front().front())]);
+            } else {
+                each.push_back(cost.stageLatencyMs(g, st, options.run));
+                ++stagesCosted;
             }
-            ms += cost.stageLatencyMs(g, st, options.run);
-            ++stagesCosted;
+            ms += each.back();
         }
         if (ms < latencyMs) {
             latencyMs = ms;
             best = std::move(stages);
+            stageMs = std::move(each);
         }
     }
     return best;
@@ -110,53 +126,116 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
         progress(p);
     };
 
-    // A part's DP stops at nine tenths of the limit; each part after it still gets a short try
-    // of its own (small parts after a huge one finish in milliseconds), then takes its fallback.
-    // The tries end by the limit, so many wide parts cannot add up to an overrun.
     const double limit = options.timeLimitSeconds;
-    const double graceEnd = limit;
-    double partDeadline = 0.9 * limit;
-    const auto overBudget = [&] { return limit > 0 && elapsed() > partDeadline; };
-    bool stopped = false;
-    {
+    if (limit <= 0) {
+        // No limit: the plain DP, part by part (exact, bit for bit).
         for (const std::vector<OpId>& part : parts) {
-            double partSequentialMs = 0;
-            for (OpId u : part) partSequentialMs += singleMs[static_cast<size_t>(u)];
+            detail::PartDp dp(g, part, cost, options, singleMs, counters, cancel,
+                              [&](double f) { report(f, static_cast<int>(part.size()), false); });
+            finishedMs += dp.solve();
+            for (Stage& st : dp.bestStages()) result.schedule.stages.push_back(std::move(st));
+            ++result.stats.partsExact;
+            for (OpId u : part) sequentialRest -= singleMs[static_cast<size_t>(u)];
+            opsDone += static_cast<int>(part.size());
+            report(0, 0, true);
+        }
+    } else {
+        // Budgeted. Parts of few states are solved exactly, in order, by the end of the limit.
+        // Wide parts share the time left in proportion to their ops: each starts from its best
+        // fast scheduler's stages, improves them by re-solving windows of consecutive stages
+        // exactly, tries the full DP when its states are countable, and keeps refining its
+        // windows with whatever time is left. A little of the limit is kept for the parts after
+        // the last one searched and for the final comparisons.
+        const double end = limit * kLimitUsed;
+        std::vector<char> wide(parts.size(), 0);
+        int wideOpsLeft = 0;
+        for (size_t k = 0; k < parts.size(); ++k) {
+            bool capped = false;
+            countClosedSubsets(g, parts[k], kNarrowPartStates, capped, [&] { return elapsed() > end; });
+            wide[k] = capped;
+            if (capped) wideOpsLeft += static_cast<int>(parts[k].size());
+        }
+        for (size_t k = 0; k < parts.size(); ++k) {
+            const std::vector<OpId>& part = parts[k];
             const int partSize = static_cast<int>(part.size());
+            const double now = elapsed();
+            const double partEnd =
+                wide[k] ? now + std::max(0.0, end - now) * partSize / std::max(1, wideOpsLeft) : end;
+            double phaseEnd = partEnd;
+            const auto expired = [&] { return elapsed() > phaseEnd; };
             double partMs = 0;
             std::vector<Stage> stages;
-            if (stopped)
-                partDeadline =
-                    std::min(elapsed() + std::max(0.01, 0.02 * limit), std::max(graceEnd, elapsed() + 0.01));
-            bool exact = false;
-            {
+            const auto tryExact = [&](double until) {
+                phaseEnd = until;
+                if (elapsed() > until) return false;
                 try {
                     detail::PartDp dp(g, part, cost, options, singleMs, counters, cancel, [&](double f) {
-                        if (overBudget()) throw BudgetExhausted{};
+                        if (expired()) throw BudgetExhausted{};
                         report(f, partSize, false);
                     });
                     partMs = dp.solve();
                     stages = dp.bestStages();
-                    ++result.stats.partsExact;
-                    exact = true;
+                    return true;
                 } catch (const BudgetExhausted&) {
-                    stopped = true;
+                    return false;
                 }
-            }
+            };
+            bool exact = !wide[k] && tryExact(end);
             if (!exact) {
                 if (cancelled()) throw Cancelled();
-                stages = fallbackStages(g, part, cost, options, singleMs, partMs, counters.stagesCosted);
+                std::vector<double> stageMs;
+                stages = fallbackStages(g, part, cost, options, singleMs, stageMs, counters.stagesCosted);
+                WindowSearchStats windows;
+                const auto improve = [&](double until) {
+                    phaseEnd = until;
+                    partMs = improveByWindows(g, stages, stageMs, cost, options, singleMs, counters, cancel,
+                                              expired, kMaxWindowStates, &windows);
+                };
+                if (wide[k]) {
+                    const double span = partEnd - now;
+                    improve(now + span / 3);
+                    exact = windows.coveredWholePart;
+                    // The DP visits some ten thousand wide states a second on one core: beyond
+                    // what the part's time allows, it is not tried.
+                    // Windows that converged cannot use the time after the DP: it all goes to the DP.
+                    const double dpEnd = windows.converged ? partEnd : partEnd - span / 6;
+                    const double dpSeconds = dpEnd - elapsed();
+                    const long long tryStates = std::min<long long>(
+                        kExactTryStates, static_cast<long long>(dpSeconds * kDpStatesPerSecond));
+                    bool hopeless = tryStates < 1;
+                    phaseEnd = dpEnd;
+                    if (!exact && !hopeless) countClosedSubsets(g, part, tryStates, hopeless, expired);
+                    if (!exact && !hopeless) {
+                        const std::vector<Stage> improved = stages;
+                        const double improvedMs = partMs;
+                        exact = tryExact(dpEnd);
+                        if (!exact) {
+                            stages = improved;
+                            partMs = improvedMs;
+                        }
+                    }
+                    if (!exact && !windows.converged) {
+                        improve(partEnd);
+                        exact = windows.coveredWholePart;
+                    }
+                } else {
+                    // Past the end: the fallback, improved only while time is left.
+                    improve(end);
+                    exact = windows.coveredWholePart;
+                }
+                if (!exact) report(1, partSize, true);
             }
+            if (exact) ++result.stats.partsExact;
             for (Stage& st : stages) result.schedule.stages.push_back(std::move(st));
             finishedMs += partMs;
-            sequentialRest -= partSequentialMs;
+            for (OpId u : part) sequentialRest -= singleMs[static_cast<size_t>(u)];
             opsDone += partSize;
+            if (wide[k]) wideOpsLeft -= partSize;
             report(0, 0, true);
         }
     }
-
     result.latencyMs = finishedMs;
-    result.stats.complete = !stopped;
+    result.stats.complete = result.stats.partsExact == static_cast<int>(parts.size());
     result.stats.parts = static_cast<int>(parts.size());
     result.stats.states = counters.states;
     result.stats.transitions = counters.transitions;
@@ -197,8 +276,14 @@ ScheduleResult searchOnce(const Graph& g, CostModel& cost, const SchedulerOption
     std::vector<std::vector<OpId>> parts;
     for (Block& block : partitionBlocks(g, options.maxPartSize))
         for (std::vector<OpId>& part : block.parts) parts.push_back(std::move(part));
+    // The limit counts from the start: the fast schedulers' time comes off the DP's share.
+    SchedulerOptions within = options;
+    if (options.timeLimitSeconds > 0)
+        within.timeLimitSeconds = std::max(
+            1e-9, options.timeLimitSeconds -
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     ScheduleResult result =
-        detail::searchParts(g, parts, cost, options, progress, cancel,
+        detail::searchParts(g, parts, cost, within, progress, cancel,
                             incumbent ? incumbent->latencyMs : std::numeric_limits<double>::infinity());
     result.stats.stagesCosted += fastStagesCosted;
     if (incumbent && incumbent->latencyMs < result.latencyMs) {

@@ -12,7 +12,11 @@ namespace ioscope {
 struct LatencyBound {
     double criticalPathMs = 0; // the longest dependency chain, each op at its latency alone
     double workMs = 0;         // the total work at the device's full capacity (simulated models only)
-    double boundMs = 0;        // the larger of the two
+    // The ops' time splits at "cut" ops (every other op an ancestor or a descendant) into phases
+    // that cannot overlap: the larger of each phase's chain and work, summed over the phases.
+    double phasedMs = 0;
+    int phases = 0;
+    double boundMs = 0; // the largest of the three
 };
 
 // `ops`: units of `g` (producers outside count as done); `singleMs[op]`: each op alone under
@@ -21,7 +25,8 @@ struct LatencyBound {
 // over the device's SMs, bandwidth and front end. With other models the chain keeps the least
 // single-op latency as the most an op can save by sharing a stage, ops that could be merged
 // with a sibling count nothing (a model may cost a merged convolution below its members alone),
-// and there is no work term.
+// and there is no work term. The work term counts after a phase's last launch the kernel's
+// fixed tail at least.
 LatencyBound latencyLowerBound(const Graph& g, const std::vector<OpId>& ops, CostModel& cost,
                                const RunConfig& run, const std::vector<double>& singleMs);
 LatencyBound latencyLowerBound(const Graph& g, CostModel& cost, const RunConfig& run);

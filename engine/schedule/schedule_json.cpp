@@ -25,7 +25,18 @@ Json stagesToJson(const Graph& g, const Schedule& s) {
             for (OpId id : group) names.push_back(g.op(id).name);
             groups.push_back(names);
         }
-        stages.push_back({{"strategy", std::string(toString(st.strategy))}, {"groups", groups}});
+        Json stage = {{"strategy", std::string(toString(st.strategy))}, {"groups", groups}};
+        // Ensembles: each op's member (an index into model.members), group by group.
+        if (!g.members().empty()) {
+            Json members = Json::array();
+            for (const auto& group : st.groups) {
+                Json of = Json::array();
+                for (OpId id : group) of.push_back(g.op(id).member);
+                members.push_back(of);
+            }
+            stage["members"] = members;
+        }
+        stages.push_back(std::move(stage));
     }
     return stages;
 }
@@ -62,6 +73,31 @@ Schedule stagesFromJson(const Graph& g, const json::Reader& r, const Json& stage
             }
             st.groups.push_back(std::move(group));
         }
+        // The members written beside the groups must be the model's (a schedule of another build
+        // of the ensemble would otherwise pass on names alone).
+        if (const Json* members = r.optional(js, "members", path)) {
+            const std::string mpath = path + ".members";
+            r.array(*members, mpath);
+            if (members->size() != st.groups.size())
+                r.fail(mpath, "has " + std::to_string(members->size()) + " entries for " +
+                                  std::to_string(st.groups.size()) + " groups");
+            for (size_t gi = 0; gi < st.groups.size(); ++gi) {
+                const std::string gpath = mpath + "[" + std::to_string(gi) + "]";
+                const Json& of = r.array((*members)[gi], gpath);
+                if (of.size() != st.groups[gi].size())
+                    r.fail(gpath, "has " + std::to_string(of.size()) + " entries for a group of " +
+                                      std::to_string(st.groups[gi].size()) + " ops");
+                for (size_t k = 0; k < of.size(); ++k) {
+                    const OpId id = st.groups[gi][k];
+                    const long long m = r.integer(of[k], gpath + "[" + std::to_string(k) + "]", -1, 1 << 20);
+                    if (m != g.op(id).member)
+                        r.fail(gpath + "[" + std::to_string(k) + "]",
+                               "op '" + g.op(id).name + "' belongs to member " +
+                                   std::to_string(g.op(id).member) + " of the model, not " +
+                                   std::to_string(m));
+                }
+            }
+        }
         s.stages.push_back(std::move(st));
     }
     return s;
@@ -80,6 +116,7 @@ ScheduleDocument makeScheduleDocument(const Graph& g, Schedule schedule) {
     ScheduleDocument doc;
     doc.modelName = g.name();
     doc.modelHash = g.contentHash();
+    doc.members = g.members();
     doc.schedule = std::move(schedule);
     return doc;
 }
@@ -89,6 +126,7 @@ std::string scheduleToJson(const Graph& g, const ScheduleDocument& doc) {
     j["format"] = kScheduleFormat;
     j["version"] = kScheduleVersion;
     j["model"] = {{"name", doc.modelName}, {"hash", doc.modelHash}};
+    if (!g.members().empty()) j["model"]["members"] = g.members();
     j["scheduler"] = {{"name", doc.scheduler},
                       {"r", doc.maxGroupSize},
                       {"s", doc.maxGroups},
@@ -135,6 +173,13 @@ ScheduleDocument scheduleFromJson(const Graph& g, const std::string& text, const
     doc.modelHash = r.string(r.member(model, "hash", "model"), "model.hash");
     if (doc.modelName != g.name())
         r.fail("model.name", "the schedule is for model '" + doc.modelName + "', not '" + g.name() + "'");
+    if (const Json* m = r.optional(model, "members", "model")) {
+        const Json& names = r.array(*m, "model.members");
+        for (size_t k = 0; k < names.size(); ++k)
+            doc.members.push_back(r.string(names[k], "model.members[" + std::to_string(k) + "]"));
+        if (doc.members != g.members())
+            r.fail("model.members", "the schedule's ensemble members differ from the model's");
+    }
     if (doc.modelHash != g.contentHash())
         r.fail("model.hash", "the schedule is for another version of model '" + g.name() + "' (hash " +
                                  doc.modelHash + ", the model's is " + g.contentHash() + ")");

@@ -37,7 +37,8 @@ struct MeasuredLatency {
 
 struct ScheduleDocument {
     std::string modelName, modelHash;
-    std::string scheduler = "ios"; // ios, wavefront, sequential, exhaustive, or a tool's name
+    std::vector<std::string> members; // an ensemble's member names, as read (written from the graph)
+    std::string scheduler = "ios";    // ios, wavefront, sequential, exhaustive, or a tool's name
     // Search parameters as used (r, s, strategy, max part size, max streams).
     int maxGroupSize = 3, maxGroups = 8, maxPartSize = 50, maxStreams = 10;
     std::string strategy = "both";

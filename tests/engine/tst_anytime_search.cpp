@@ -1,0 +1,166 @@
+// The budgeted (anytime) IOS search: windows of consecutive stages re-solved by the DP reach the
+// DP's optimum when they may grow to the whole part and never make a schedule worse; the time
+// limit holds on graphs far too wide for the DP; ensembles keep their members through the model
+// and schedule files.
+#include "cost/cost_factory.h"
+#include "engine/random_graphs.h"
+#include "engine/scheduler_test_support.h"
+#include "graph/ensemble.h"
+#include "io/model_json.h"
+#include "models/model_registry.h"
+#include "sched/fast_schedulers.h"
+#include "sched/part_dp.h"
+#include "sched/scheduler.h"
+#include "sched/window_search.h"
+#include "schedule/schedule_json.h"
+#include "util/errors.h"
+
+#include <QtTest>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+using namespace ioscope;
+using namespace ioscope::testing;
+
+namespace {
+
+double seconds(std::chrono::steady_clock::time_point since) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+std::vector<double> stageMsOf(const Graph& g, const std::vector<Stage>& stages, CostModel& cost) {
+    return stageLatenciesMs(g, stages, cost, RunConfig{});
+}
+
+} // namespace
+
+class TestAnytimeSearch : public QObject {
+    Q_OBJECT
+  private slots:
+    void windowsReachTheOptimum();
+    void windowsNeverWorsen();
+    void timeLimitHoldsOnWideGraphs();
+    void ensembleMembersRoundTrip();
+};
+
+// Windows allowed to grow to the whole part end at the DP's optimum, from any valid start.
+void TestAnytimeSearch::windowsReachTheOptimum() {
+    std::mt19937 rng(808);
+    for (int i = 0; i < 25; ++i) {
+        std::vector<double> work;
+        const Graph g = randomDag(rng, 4 + i % 17, &work);
+        TestCostModel cost(work, 0.2 + 0.1 * (i % 4));
+        SchedulerOptions o;
+        o.maxGroupSize = 2 + i % 2;
+        o.maxGroups = 3 + i % 4;
+        const std::vector<double> singleMs = singleOpLatenciesMs(g, cost, o.run);
+        std::vector<Stage> stages = sequentialSchedule(g).stages;
+        std::vector<double> stageMs = stageMsOf(g, stages, cost);
+        detail::SearchCounters counters;
+        detail::WindowSearchStats stats;
+        const double ms = detail::improveByWindows(
+            g, stages, stageMs, cost, o, singleMs, counters, nullptr, [] { return false; }, 1'000'000,
+            &stats);
+        validateSchedule(g, Schedule{stages}, "windows");
+        QVERIFY(stats.coveredWholePart);
+        const ScheduleResult dp = detail::searchParts(g, {g.units()}, cost, o);
+        QVERIFY2(std::abs(ms - dp.latencyMs) <= 1e-9 * dp.latencyMs,
+                 qPrintable(QStringLiteral("windows %1, DP %2").arg(ms).arg(dp.latencyMs)));
+        QVERIFY(std::abs(predictLatencyMs(g, Schedule{stages}, cost, o.run) - ms) <= 1e-9 * ms);
+    }
+}
+
+// Small windows on wide CNNs under the simulated model: valid, never worse than the start, and
+// the latency returned is the schedule's.
+void TestAnytimeSearch::windowsNeverWorsen() {
+    std::mt19937 rng(99);
+    for (int i = 0; i < 4; ++i) {
+        const Graph g = randomMultiBranchCnn(rng, 24 + 6 * i, 6 + 2 * i);
+        const auto cost = makeCostModel("sim:H200", RunConfig{});
+        SchedulerOptions o;
+        const std::vector<double> singleMs = singleOpLatenciesMs(g, *cost, o.run);
+        std::vector<Stage> stages = fastStages(FastScheduler::Wavefront, g, g.units(), o, singleMs);
+        std::vector<double> stageMs = stageMsOf(g, stages, *cost);
+        double before = 0;
+        for (double ms : stageMs) before += ms;
+        detail::SearchCounters counters;
+        const double after = detail::improveByWindows(
+            g, stages, stageMs, *cost, o, singleMs, counters, nullptr, [] { return false; }, 2000);
+        validateSchedule(g, Schedule{stages}, "windows");
+        QVERIFY(after <= before);
+        QVERIFY(std::abs(predictLatencyMs(g, Schedule{stages}, *cost, o.run) - after) <= 1e-9 * after);
+    }
+}
+
+// A 1 s limit on graphs whose DP would take hours: the search returns within the limit and a
+// slack generous enough for sanitizer builds, valid and never worse than any fast scheduler.
+void TestAnytimeSearch::timeLimitHoldsOnWideGraphs() {
+    std::mt19937 rng(14);
+    std::vector<Graph> graphs;
+    graphs.push_back(randomMultiBranchCnn(rng, 47, 14));
+    graphs.push_back(randomMultiBranchCnn(rng, 120, 30));
+    const Graph inc = loadModel("inception_v3"), sq = loadModel("squeezenet"), rw = loadModel("randwire"),
+                nas = loadModel("nasnet");
+    graphs.push_back(
+        buildEnsemble({{"inception_v3", &inc}, {"squeezenet", &sq}, {"randwire", &rw}, {"nasnet", &nas}}));
+    for (const Graph& g : graphs) {
+        const auto cost = makeCostModel("sim:H200", RunConfig{});
+        SchedulerOptions o;
+        o.timeLimitSeconds = 1;
+        const auto start = std::chrono::steady_clock::now();
+        const ScheduleResult r = iosSchedule(g, *cost, o);
+        const double took = seconds(start);
+        QVERIFY2(took < o.timeLimitSeconds + 3.0,
+                 qPrintable(QString::fromStdString(g.name()) + QStringLiteral(": %1 s").arg(took)));
+        validateSchedule(g, r.schedule, "limited");
+        for (FastScheduler s : allFastSchedulers())
+            QVERIFY(r.latencyMs <= fastSchedule(s, g, *cost, o).latencyMs + 1e-12);
+    }
+}
+
+// An ensemble's members survive the model file and the schedule file; a schedule naming another
+// member for an op is refused, naming the place.
+void TestAnytimeSearch::ensembleMembersRoundTrip() {
+    std::mt19937 rng(7);
+    RandomGraphOptions ro;
+    ro.units = 10;
+    const Graph a = randomGraph(rng, ro), b = randomGraph(rng, ro);
+    const Graph e = buildEnsemble({{"a", &a}, {"b", &b}});
+    const Graph back = modelFromJson(modelToJson(e), "ensemble.json");
+    QCOMPARE(back.members(), e.members());
+    for (OpId id = 0; id < e.size(); ++id) {
+        const OpId same = back.find(e.op(id).name);
+        QVERIFY(same >= 0);
+        QCOMPARE(back.op(same).member, e.op(id).member);
+    }
+    // A plain model writes no members.
+    QVERIFY(nlohmann::json::parse(modelToJson(a)).count("members") == 0);
+
+    TestCostModel cost;
+    const ScheduleDocument doc = makeScheduleDocument(e, iosSchedule(e, cost, SchedulerOptions{}).schedule);
+    const std::string text = scheduleToJson(e, doc);
+    nlohmann::json j = nlohmann::json::parse(text);
+    QCOMPARE(j["model"]["members"].get<std::vector<std::string>>(), e.members());
+    const nlohmann::json& stage0 = j["stages"][0];
+    QCOMPARE(stage0["members"].size(), stage0["groups"].size());
+    QCOMPARE(stage0["members"][0][0].get<int>(),
+             e.op(e.find(stage0["groups"][0][0].get<std::string>())).member);
+    const ScheduleDocument read = scheduleFromJson(e, text, "s.json");
+    QCOMPARE(read.members, e.members());
+    QCOMPARE(read.schedule.stages.size(), doc.schedule.stages.size());
+
+    j["stages"][0]["members"][0][0] = 1 - stage0["members"][0][0].get<int>();
+    try {
+        scheduleFromJson(e, j.dump(), "s.json");
+        QFAIL("a wrong member was accepted");
+    } catch (const InputError& err) {
+        QVERIFY2(std::string(err.what()).find("stages[0].members[0][0]") != std::string::npos, err.what());
+    }
+    nlohmann::json m = nlohmann::json::parse(modelToJson(e));
+    m["ops"][1]["member"] = 5;
+    QVERIFY_THROWS_EXCEPTION(InputError, modelFromJson(m.dump(), "bad.json"));
+}
+
+QTEST_APPLESS_MAIN(TestAnytimeSearch)
+#include "tst_anytime_search.moc"
