@@ -55,6 +55,9 @@ struct KernelRecord {
     double startMs = 0, endMs = 0; // relative to the run's first kernel
     int stream = 0;
     int stage = -1;
+    // The op (scheduling unit) the kernel ran for, so views can link kernels and ops; -1 when
+    // unknown (a runtime that does not record it, or a kernel serving no single op).
+    OpId op = -1;
 };
 
 struct ExecutionResult {

@@ -109,8 +109,9 @@ std::string chromeTraceJson(const Graph& g, const Schedule& s, const PredictedTi
                 events.push_back(
                     meta(kMeasuredPid, k.stream, "thread_name", "stream " + std::to_string(k.stream)));
             }
-            events.push_back(
-                slice(kMeasuredPid, k.stream, k.name, "kernel", k.startMs, k.endMs, {{"stage", k.stage}}));
+            Json args = {{"stage", k.stage}};
+            if (k.op >= 0 && k.op < g.size()) args["op"] = g.op(k.op).name; // linked by the runtime
+            events.push_back(slice(kMeasuredPid, k.stream, k.name, "kernel", k.startMs, k.endMs, args));
         }
     }
 
