@@ -87,7 +87,9 @@ void DagNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
     // output is zoomed and printed).
     const bool document = scene() && scene()->property(kDocumentSceneProperty).toBool();
     if (lod < 0.35 && !document) return;
-    painter->setPen(kTextColor);
+    // Dark fills (a heat map's hot end) take light text.
+    const bool darkFill = fill.lightnessF() < 0.42;
+    painter->setPen(darkFill ? QColor(Qt::white) : kTextColor);
     // The font the node was measured with (the view's), also when rendering into an export.
     QFont font = scene() ? scene()->font() : painter->font();
     painter->setFont(font);
@@ -100,7 +102,7 @@ void DagNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
                       Qt::AlignHCenter | Qt::AlignBottom, title_);
     font.setPointSizeF(font.pointSizeF() * 0.8);
     painter->setFont(font);
-    painter->setPen(kTextColor.lighter(170));
+    painter->setPen(darkFill ? QColor(0xff, 0xff, 0xff, 215) : kTextColor.lighter(170));
     painter->drawText(
         QRectF(text.left(), text.top() + text.height() * 0.55, text.width(), text.height() * 0.45),
         Qt::AlignHCenter | Qt::AlignTop, subtitle_);

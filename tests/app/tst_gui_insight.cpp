@@ -20,6 +20,7 @@
 #include <QAction>
 #include <QGraphicsScene>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
@@ -41,10 +42,14 @@ class TestGuiInsight : public QObject {
     void cleanupTestCase();
 
   private:
+    QTemporaryDir home_;
     std::unique_ptr<MainWindow> window_;
 };
 
 void TestGuiInsight::initTestCase() {
+    // Settings of its own: closing the window saves them, and other suites read theirs.
+    QVERIFY(home_.isValid());
+    qputenv("HOME", home_.path().toLocal8Bit());
     QStandardPaths::setTestModeEnabled(true);
     window_ = std::make_unique<MainWindow>();
     window_->setQuietErrors(true);
@@ -248,11 +253,13 @@ void TestGuiInsight::closingMidSearchStopsTheWorkers() {
     // its worker ends, so the process can exit once the window is gone.
     window_->openModel(QStringLiteral("randwire"));
     QVERIFY(window_->waitUntilIdle(180000));
-    SearchRequest request = window_->searchPanel()->request();
+    const SearchRequest usual = window_->searchPanel()->request();
+    SearchRequest request = usual;
     request.options.maxGroupSize = 8;
     request.options.maxGroups = 16;
     window_->searchPanel()->setRequest(request);
     window_->startSearch();
+    window_->searchPanel()->setRequest(usual); // what closing saves
     QTRY_VERIFY(window_->searchJob()->isRunning());
     QTest::qWait(300);
     QVERIFY(window_->searchJob()->isRunning()); // still searching
