@@ -354,7 +354,11 @@ void MainWindow::resizeEvent(QResizeEvent* event) {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     saveSettings();
+    // Every worker stops now, while the window goes away: the process exits once the event
+    // loop ends instead of waiting for a search, a load or a GPU run to finish.
     searchJob_->cancel();
+    loadJob_->cancel();
+    executionPanel_->cancel();
     QMainWindow::closeEvent(event);
 }
 
