@@ -96,6 +96,7 @@ void MainWindow::buildActions() {
                             "critical ops in the timeline; tooltips give every op's slack"));
     connect(critical, &QAction::toggled, this, &MainWindow::setCriticalPathVisible);
     QAction* shapes = view->addAction(tr("Tensor shapes on edges"));
+    shapes->setObjectName(QStringLiteral("edgeShapesAction"));
     shapes->setCheckable(true);
     shapes->setChecked(dag_->edgeShapesVisible());
     shapes->setToolTip(
@@ -247,6 +248,14 @@ void MainWindow::restoreSettings() {
     if (geometry.isEmpty() || !restoreGeometry(geometry)) resize(1500, 950);
     // A restored layout is the user's: docks keep their sizes from then on.
     defaultDockSizes_ = !restoreState(AppSettings::windowState());
+    // DAG view options, through their actions so the menu shows them.
+    if (auto* a = findChild<QAction*>(QStringLiteral("criticalPathAction")))
+        a->setChecked(AppSettings::viewOption(QStringLiteral("critical_path"), true).toBool());
+    if (auto* a = findChild<QAction*>(QStringLiteral("edgeShapesAction")))
+        a->setChecked(AppSettings::viewOption(QStringLiteral("edge_shapes"), true).toBool());
+    const int colouring = AppSettings::viewOption(QStringLiteral("colouring"), 0).toInt();
+    if (colouring >= int(DagColouring::Kind) && colouring <= int(DagColouring::Slack))
+        setDagColouring(DagColouring(colouring));
 }
 
 void MainWindow::saveSettings() {
@@ -255,6 +264,9 @@ void MainWindow::saveSettings() {
     AppSettings::setWindowGeometry(presentation_ ? normalGeometry_ : saveGeometry());
     AppSettings::setWindowState(presentation_ ? normalDockState_ : saveState());
     AppSettings::setSearchRequest(searchPanel_->request());
+    AppSettings::setViewOption(QStringLiteral("critical_path"), dag_->criticalPathVisible());
+    AppSettings::setViewOption(QStringLiteral("edge_shapes"), dag_->edgeShapesVisible());
+    AppSettings::setViewOption(QStringLiteral("colouring"), int(dagColouring_));
 }
 
 void MainWindow::setPresentationMode(bool on) {

@@ -39,6 +39,7 @@ class TestGuiInsight : public QObject {
     void measuredKernelsGiveOpTimes();
     void compareFollowsAnEditToItsSource();
     void closingMidSearchStopsTheWorkers();
+    void viewOptionsPersist();
     void cleanupTestCase();
 
   private:
@@ -266,6 +267,22 @@ void TestGuiInsight::closingMidSearchStopsTheWorkers() {
     window_->close();
     QVERIFY(!window_->searchJob()->isRunning());
     QTRY_VERIFY_WITH_TIMEOUT(!window_->searchJob()->workersBusy(), 5000);
+}
+
+void TestGuiInsight::viewOptionsPersist() {
+    {
+        MainWindow w;
+        w.setDagColouring(DagColouring::Slack);
+        w.findChild<QAction*>(QStringLiteral("criticalPathAction"))->setChecked(false);
+        w.findChild<QAction*>(QStringLiteral("edgeShapesAction"))->setChecked(false);
+        w.show();
+        w.close();
+    }
+    MainWindow again;
+    QCOMPARE(again.dagColouring(), DagColouring::Slack);
+    QVERIFY(!again.dagView()->criticalPathVisible());
+    QVERIFY(!again.dagView()->edgeShapesVisible());
+    QVERIFY(!again.findChild<QAction*>(QStringLiteral("criticalPathAction"))->isChecked());
 }
 
 void TestGuiInsight::cleanupTestCase() {
