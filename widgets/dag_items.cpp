@@ -1,7 +1,9 @@
 #include "dag_items.h"
 
+#include "op_colors.h"
 #include "selection_model.h"
 
+#include <QFontMetricsF>
 #include <QGraphicsScene>
 #include <QGraphicsSceneMouseEvent>
 #include <QPainter>
@@ -42,7 +44,8 @@ QPainterPath DagNodeItem::shape() const {
 void DagNodeItem::setState(const DagNodeState& state) {
     const bool changed = state.selected != state_.selected || state.current != state_.current ||
                          state.hovered != state_.hovered || state.running != state_.running ||
-                         state.match != state_.match || state.antichain != state_.antichain;
+                         state.match != state_.match || state.antichain != state_.antichain ||
+                         state.critical != state_.critical;
     state_ = state;
     setZValue(state.selected || state.hovered ? 3 : 2);
     if (changed) update();
@@ -69,6 +72,7 @@ void DagNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
     QColor fill = state_.match ? kMatchColor : base;
     if (state_.hovered) fill = fill.lighter(112);
     QPen pen(state_.selected ? kSelectedColor : base.darker(160), state_.selected ? 3 : 1);
+    if (state_.critical && !state_.selected) pen = QPen(kCriticalColor, 3);
     if (state_.running && !state_.selected) pen = QPen(kRunningColor.darker(130), 2.5);
     painter->setPen(pen);
     painter->setBrush(fill);
@@ -83,7 +87,9 @@ void DagNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
     // output is zoomed and printed).
     const bool document = scene() && scene()->property(kDocumentSceneProperty).toBool();
     if (lod < 0.35 && !document) return;
-    painter->setPen(kTextColor);
+    // Dark fills (a heat map's hot end) take light text.
+    const bool darkFill = fill.lightnessF() < 0.42;
+    painter->setPen(darkFill ? QColor(Qt::white) : kTextColor);
     // The font the node was measured with (the view's), also when rendering into an export.
     QFont font = scene() ? scene()->font() : painter->font();
     painter->setFont(font);
@@ -96,7 +102,7 @@ void DagNodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* optio
                       Qt::AlignHCenter | Qt::AlignBottom, title_);
     font.setPointSizeF(font.pointSizeF() * 0.8);
     painter->setFont(font);
-    painter->setPen(kTextColor.lighter(170));
+    painter->setPen(darkFill ? QColor(0xff, 0xff, 0xff, 215) : kTextColor.lighter(170));
     painter->drawText(
         QRectF(text.left(), text.top() + text.height() * 0.55, text.width(), text.height() * 0.45),
         Qt::AlignHCenter | Qt::AlignTop, subtitle_);
@@ -167,15 +173,64 @@ void DagEdgeItem::setEmphasized(bool on) {
     update();
 }
 
-void DagEdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) {
+void DagEdgeItem::setCritical(bool on) {
+    if (on == critical_) return;
+    critical_ = on;
+    setZValue(on ? 1.6 : emphasized_ ? 1.5 : 1);
+    update();
+}
+
+void DagEdgeItem::setLabel(const QString& label) {
+    prepareGeometryChange();
+    label_ = label;
+    bounds_ = path_.boundingRect() | arrow_.boundingRect();
+    bounds_ = (bounds_ | labelRect()).adjusted(-3, -3, 3, 3);
+    update();
+}
+
+void DagEdgeItem::setLabelVisible(bool on) {
+    if (on == labelVisible_) return;
+    labelVisible_ = on;
+    update();
+}
+
+namespace {
+QFont edgeLabelFont(const QGraphicsScene* scene) {
+    QFont font = scene ? scene->font() : QFont();
+    font.setPointSizeF(font.pointSizeF() * 0.72);
+    return font;
+}
+} // namespace
+
+QRectF DagEdgeItem::labelRect() const {
+    if (label_.isEmpty() || path_.isEmpty()) return {};
+    const QFontMetricsF fm(edgeLabelFont(scene()));
+    const QSizeF size(fm.horizontalAdvance(label_) + 4, fm.height());
+    // Beside the middle of the curve, so the line stays visible through the label.
+    const QPointF mid = path_.pointAtPercent(0.5);
+    return QRectF(mid + QPointF(3, -size.height() / 2), size);
+}
+
+void DagEdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
     painter->setRenderHint(QPainter::Antialiasing);
-    const QColor color = emphasized_ ? QColor(0x1a, 0x23, 0x7e) : QColor(0x75, 0x75, 0x75);
-    painter->setPen(QPen(color, emphasized_ ? 2.2 : 1.0));
+    QColor color = emphasized_ ? QColor(0x1a, 0x23, 0x7e) : QColor(0x75, 0x75, 0x75);
+    if (critical_ && !emphasized_) color = kCriticalColor;
+    painter->setPen(QPen(color, emphasized_ ? 2.2 : critical_ ? 2.6 : 1.0));
     painter->setBrush(Qt::NoBrush);
     painter->drawPath(path_);
     painter->setPen(Qt::NoPen);
     painter->setBrush(color);
     painter->drawPolygon(arrow_);
+    if (label_.isEmpty() || !labelVisible_) return;
+    const bool document = scene() && scene()->property(kDocumentSceneProperty).toBool();
+    if (!document && option->levelOfDetailFromTransform(painter->worldTransform()) < kEdgeLabelMinScale)
+        return;
+    const QRectF r = labelRect();
+    painter->setBrush(QColor(255, 255, 255, 210));
+    painter->drawRoundedRect(r, 2, 2);
+    painter->setFont(edgeLabelFont(scene()));
+    painter->setPen(QColor(0x54, 0x6e, 0x7a));
+    painter->drawText(r, Qt::AlignCenter, label_);
 }
 
 // ---- blocks ----

@@ -25,6 +25,7 @@ struct DagNodeState {
     bool running = false;   // lit by the animation playhead
     bool match = false;     // a find match
     bool antichain = false; // part of the maximum antichain (the width)
+    bool critical = false;  // on the current schedule's critical path
 };
 
 class DagNodeItem : public QGraphicsItem {
@@ -74,6 +75,17 @@ class DagEdgeItem : public QGraphicsItem {
     // Drawn stronger when it touches the hovered or selected op.
     void setEmphasized(bool on);
     bool emphasized() const { return emphasized_; }
+    // Drawn red and thick: joins two ops of the critical path.
+    void setCritical(bool on);
+    bool critical() const { return critical_; }
+    // The tensor it carries ("64×56×56"), drawn at the edge's middle when zoomed in far enough
+    // to read it (and in exports); empty hides it.
+    void setLabel(const QString& label);
+    QString label() const { return label_; }
+    void setLabelVisible(bool on);
+    bool labelVisible() const { return labelVisible_; }
+    // Where the label is drawn, in item coordinates (empty when there is none).
+    QRectF labelRect() const;
 
   private:
     OpId from_, to_;
@@ -81,7 +93,13 @@ class DagEdgeItem : public QGraphicsItem {
     QPolygonF arrow_;
     QRectF bounds_;
     bool emphasized_ = false;
+    bool critical_ = false;
+    QString label_;
+    bool labelVisible_ = true;
 };
+
+// Edge labels show from this zoom (view scale) up; below it they would be unreadable clutter.
+inline constexpr double kEdgeLabelMinScale = 0.75;
 
 class DagBlockItem : public QGraphicsItem {
   public:

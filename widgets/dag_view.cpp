@@ -107,6 +107,8 @@ void DagView::setGraph(std::shared_ptr<const Graph> graph, std::vector<std::vect
     predictedMs_.clear();
     measuredMs_.clear();
     tints_.clear();
+    colorLegend_.clear();
+    slack_.reset();
     blocks_ = graph_ ? std::move(blocks) : std::vector<std::vector<OpId>>{};
     requestLayout();
 }
@@ -229,6 +231,11 @@ void DagView::buildScene(const layout::GraphLayout& layout) {
     for (const auto& e : layout.edges) {
         auto* item = new DagEdgeItem(e);
         scene()->addItem(item);
+        if (e.from >= 0 && e.from < graph_->size()) { // the tensor it carries, C×H×W
+            const ioscope::Shape& out = graph_->op(e.from).out;
+            item->setLabel(QStringLiteral("%1×%2×%3").arg(out.c).arg(out.h).arg(out.w));
+            item->setLabelVisible(edgeShapesVisible_);
+        }
         edges_.push_back(item);
     }
     const auto& b = layout.bounds;
@@ -310,6 +317,44 @@ void DagView::setOpTints(const std::vector<QColor>& tints) {
             item->setTint(static_cast<size_t>(item->op()) < tints_.size()
                               ? tints_[static_cast<size_t>(item->op())]
                               : QColor());
+}
+
+void DagView::setColorLegend(const std::vector<std::pair<QString, QColor>>& entries) {
+    colorLegend_ = entries;
+    viewport()->update();
+}
+
+std::vector<std::pair<QString, QColor>> DagView::legendEntries() const {
+    return colorLegend_.empty() ? kindLegend() : colorLegend_;
+}
+
+void DagView::setScheduleSlack(const ScheduleSlack& slack) {
+    slack_ = slack;
+    refreshTooltips();
+    refreshStates();
+}
+
+void DagView::clearScheduleSlack() {
+    slack_.reset();
+    refreshTooltips();
+    refreshStates();
+}
+
+void DagView::setCriticalPathVisible(bool on) {
+    criticalVisible_ = on;
+    refreshStates();
+}
+
+QSet<OpId> DagView::criticalOps() const {
+    QSet<OpId> ops;
+    if (!criticalVisible_ || !slack_) return ops;
+    for (OpId op : slack_->criticalPath) ops.insert(op);
+    return ops;
+}
+
+void DagView::setEdgeShapesVisible(bool on) {
+    edgeShapesVisible_ = on;
+    for (DagEdgeItem* e : edges_) e->setLabelVisible(on);
 }
 
 void DagView::setRunningOps(const QList<OpId>& ops) {
@@ -424,7 +469,7 @@ QSizeF DagView::legendSize() const {
     small.setPointSizeF(small.pointSizeF() * 0.85);
     const QFontMetricsF fm(small, viewport()); // the metrics of the device the legend paints on
     double width = 0;
-    const auto entries = kindLegend();
+    const auto entries = legendEntries();
     for (const auto& entry : entries) width = std::max(width, fm.horizontalAdvance(entry.first));
     return {width + 30, (fm.height() + 2) * static_cast<double>(entries.size()) + 8};
 }
@@ -436,7 +481,7 @@ void DagView::paintLegend(QPainter& painter, QPointF topLeft) const {
     painter.setFont(small);
     // Measured with the painter's own metrics: what it draws is what the box must hold.
     const QFontMetricsF fm(painter.fontMetrics());
-    const auto entries = kindLegend();
+    const auto entries = legendEntries();
     double width = 0;
     for (const auto& entry : entries) width = std::max(width, fm.boundingRect(entry.first).width());
     const double row = fm.height() + 2;
@@ -446,6 +491,13 @@ void DagView::paintLegend(QPainter& painter, QPointF topLeft) const {
     painter.drawRoundedRect(box, 4, 4);
     double y = box.top() + 4;
     for (const auto& [label, color] : entries) {
+        if (!color.isValid()) { // a heading (a heat map's title)
+            painter.setPen(QColor(0x26, 0x32, 0x38));
+            painter.drawText(QRectF(box.left() + 6, y, width + 22, row), Qt::AlignLeft | Qt::AlignVCenter,
+                             label);
+            y += row;
+            continue;
+        }
         painter.setPen(color.darker(160));
         painter.setBrush(color);
         painter.drawRoundedRect(QRectF(box.left() + 6, y + 2, 14, row - 5), 2, 2);
@@ -480,7 +532,9 @@ QString DagView::tooltipFor(OpId op) const {
     const auto at = [op](const std::vector<double>& v) {
         return known(v, op) ? v[static_cast<size_t>(op)] : std::numeric_limits<double>::quiet_NaN();
     };
-    return opTooltipHtml(*graph_, op, at(predictedMs_), at(measuredMs_));
+    const double slack = slack_ && known(slack_->slackMs, op) ? slack_->slackMs[static_cast<size_t>(op)]
+                                                              : std::numeric_limits<double>::quiet_NaN();
+    return opTooltipHtml(*graph_, op, at(predictedMs_), at(measuredMs_), slack, slack_ && slack_->onPath(op));
 }
 
 void DagView::refreshTooltips() {
@@ -498,6 +552,7 @@ void DagView::refreshStates() {
         const OpId op = item->op();
         DagNodeState s;
         s.antichain = antichainVisible_ && antichain_.contains(op); // a view option, exported too
+        s.critical = criticalVisible_ && slack_ && slack_->onPath(op);
         if (!documentState_) {
             s.selected = selection_->isSelected(op);
             s.current = selection_->currentOp() == op;
@@ -507,10 +562,12 @@ void DagView::refreshStates() {
         }
         item->setState(s);
     }
-    for (DagEdgeItem* e : edges_)
+    for (DagEdgeItem* e : edges_) {
+        e->setCritical(criticalVisible_ && slack_ && slack_->pathEdge(e->from(), e->to()));
         e->setEmphasized(!documentState_ &&
                          (e->from() == hovered || e->to() == hovered || selection_->isSelected(e->from()) ||
                           selection_->isSelected(e->to())));
+    }
 }
 
 int DagView::find(const QString& text) {

@@ -9,6 +9,7 @@
 //   connect(timeline, &TimelineView::runningOpsChanged, view, &DagView::setRunningOps);
 // Keys: Ctrl+wheel or +/- zoom, drag or WASD/arrows pan, F or 0 fits. Ctrl+F belongs to the host
 // (show a FindBar and connect it with FindBar::attach(view)).
+#include "analysis/schedule_slack.h"
 #include "graph/graph.h"
 #include "layout/graph_layout.h"
 
@@ -18,6 +19,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace ioscope::layout {
@@ -102,6 +104,21 @@ class DagView : public QGraphicsView {
     // Fills that replace the kind colours (a diff colours ops by change), indexed by OpId;
     // empty restores the kind colours. Exports draw them too: they are the document's content.
     void setOpTints(const std::vector<QColor>& tints);
+    // What the legend lists while tints are shown (a heat map's scale: a title, then value
+    // ranges and their colours; an entry with an invalid colour is a heading). Empty: the kinds.
+    void setColorLegend(const std::vector<std::pair<QString, QColor>>& entries);
+
+    // The current schedule's critical path and each op's slack (analysis/schedule_slack.h):
+    // path ops outlined red and the edges between them drawn red when the path is shown; slack
+    // in the tooltips. Cleared by setGraph.
+    void setScheduleSlack(const ScheduleSlack& slack);
+    void clearScheduleSlack();
+    bool criticalPathVisible() const { return criticalVisible_; }
+    // Ops drawn as on the critical path (empty when hidden or unknown).
+    QSet<OpId> criticalOps() const;
+
+    // Edge labels: the tensor each edge carries (C×H×W), shown once zoomed in enough to read.
+    bool edgeShapesVisible() const { return edgeShapesVisible_; }
 
     // Item lookup (tests, the app's "show in DAG").
     DagNodeItem* nodeItem(OpId op) const;
@@ -126,7 +143,9 @@ class DagView : public QGraphicsView {
     void setInputsVisible(bool on);                 // draw Input ops (re-lays out)
     void setAntichainVisible(bool on);
     void setOverviewVisible(bool on);
-    void setLegendVisible(bool on);             // op kind colours, top left (exports include it only when on)
+    void setLegendVisible(bool on); // op kind colours, top left (exports include it only when on)
+    void setCriticalPathVisible(bool on);
+    void setEdgeShapesVisible(bool on);
     void setFollowRunningOps(bool on);          // scroll so the ops lit by the playhead stay in view
     void setRunningOps(const QList<OpId>& ops); // lit by the playhead; empty clears
     void fitToWindow();
@@ -169,6 +188,7 @@ class DagView : public QGraphicsView {
     void gotoMatch(int index);
     void paintLegend(QPainter& painter, QPointF topLeft) const;
     QSizeF legendSize() const;
+    std::vector<std::pair<QString, QColor>> legendEntries() const;
     QSizeF tabSize(const QString& text) const;
     void paintTab(QPainter& painter, const QRectF& rect, const QString& text) const;
     // Bottom margin that keeps an item clear of the overlays (follow the lit ops).
@@ -205,6 +225,10 @@ class DagView : public QGraphicsView {
     int matchIndex_ = -1;
     std::vector<double> predictedMs_, measuredMs_;
     std::vector<QColor> tints_;
+    std::vector<std::pair<QString, QColor>> colorLegend_;
+    std::optional<ScheduleSlack> slack_;
+    bool criticalVisible_ = true;
+    bool edgeShapesVisible_ = true;
     DagOverview* overview_ = nullptr;
     QPoint pressPos_;
 };

@@ -1,5 +1,9 @@
 #include "op_colors.h"
 
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+
 namespace ioscope::widgets {
 
 QColor colorForKind(OpKind kind) {
@@ -52,6 +56,22 @@ std::vector<std::pair<QString, QColor>> kindLegend() {
             {QStringLiteral("slice / pad / resize / shuffle"), colorForKind(OpKind::Slice)},
             {QStringLiteral("activation"), colorForKind(OpKind::Activation)},
             {QStringLiteral("fc / flatten / softmax"), colorForKind(OpKind::FullyConnected)}};
+}
+
+QColor heatColor(double t) {
+    // YlOrRd stops: light enough at 0 for black labels, dark red at 1 (labels stay legible on
+    // the light half; the dark end is kept for the hottest few ops).
+    static const QColor stops[] = {
+        {0xff, 0xff, 0xcc}, {0xfe, 0xd9, 0x76}, {0xfd, 0x8d, 0x3c}, {0xe3, 0x1a, 0x1c}, {0xb1, 0x00, 0x26}};
+    constexpr int last = int(std::size(stops)) - 1;
+    const double x = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0) * last;
+    const int i = std::min(int(x), last - 1);
+    const double f = x - i;
+    const QColor& a = stops[i];
+    const QColor& b = stops[i + 1];
+    return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * f),
+                            float(a.greenF() + (b.greenF() - a.greenF()) * f),
+                            float(a.blueF() + (b.blueF() - a.blueF()) * f));
 }
 
 } // namespace ioscope::widgets

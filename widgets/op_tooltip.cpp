@@ -20,7 +20,8 @@ QString opKindName(const Op& op) {
     return QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
 }
 
-QString opTooltipHtml(const Graph& g, OpId op, double predictedMs, double measuredMs) {
+QString opTooltipHtml(const Graph& g, OpId op, double predictedMs, double measuredMs, double slackMs,
+                      bool onCriticalPath) {
     if (op < 0 || op >= g.size()) return {};
     const Op& o = g.op(op);
     QString html = "<b>" + QString::fromStdString(o.name).toHtmlEscaped() + "</b><br>" + opKindName(o);
@@ -51,6 +52,10 @@ QString opTooltipHtml(const Graph& g, OpId op, double predictedMs, double measur
         html += QString("<br>predicted: %1 ms").arg(predictedMs, 0, 'f', 4);
     if (std::isfinite(measuredMs) && measuredMs >= 0)
         html += QString("<br>measured: %1 ms").arg(measuredMs, 0, 'f', 4);
+    if (onCriticalPath)
+        html += QStringLiteral("<br><span style='color:#c62828'>on the critical path</span> (no slack)");
+    else if (std::isfinite(slackMs) && slackMs >= 0)
+        html += QString("<br>slack: %1 ms").arg(slackMs, 0, 'f', 4);
     return html;
 }
 

@@ -6,6 +6,7 @@
 #include "util/errors.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -93,17 +94,24 @@ std::vector<double> opTimes(const TimelineLane& lane, int graphSize) {
     return times;
 }
 
-namespace {
-// The op a kernel ran for, once the GPU runtime records it (an `op` field on KernelRecord);
-// -1 until then. With it, clicking a measured kernel selects its op and selecting an op
-// outlines its kernels.
-template <typename Kernel> OpId kernelOp(const Kernel& k) {
-    if constexpr (requires { k.op; })
-        return static_cast<OpId>(k.op);
-    else
-        return -1;
+void markCriticalPath(TimelineLane& lane, const ScheduleSlack& slack) {
+    for (TimelineBox& box : lane.boxes) {
+        if (box.op < 0 || static_cast<size_t>(box.op) >= slack.slackMs.size()) continue;
+        box.critical = slack.onPath(box.op);
+        box.slackMs = slack.slackMs[static_cast<size_t>(box.op)];
+    }
 }
-} // namespace
+
+std::vector<double> kernelOpTimes(const std::vector<KernelRecord>& kernels, int graphSize) {
+    std::vector<double> times(static_cast<size_t>(std::max(0, graphSize)),
+                              std::numeric_limits<double>::quiet_NaN());
+    for (const KernelRecord& k : kernels) {
+        if (k.op < 0 || k.op >= graphSize) continue;
+        double& t = times[static_cast<size_t>(k.op)];
+        t = (std::isnan(t) ? 0.0 : t) + std::max(0.0, k.endMs - k.startMs);
+    }
+    return times;
+}
 
 TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString& name) {
     TimelineLane lane;
@@ -118,7 +126,7 @@ TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString&
     const QColor kernelColor(0x90, 0xa4, 0xae);
     for (const auto& k : kernels) {
         TimelineBox box;
-        box.op = kernelOp(k);
+        box.op = k.op; // -1 where the runtime did not record it
         box.label = QString::fromStdString(k.name);
         box.shortLabel = box.label;
         box.stage = k.stage;

@@ -1,12 +1,14 @@
 #pragma once
 // What the timeline draws, computed from schedules and kernel records: one lane per schedule,
 // stages as bands on the time axis, concurrent groups as sub-lanes and ops as boxes.
+#include "analysis/schedule_slack.h"
 #include "schedule/kernel_record.h"
 #include "schedule/schedule.h"
 
 #include <QColor>
 #include <QString>
 
+#include <limits>
 #include <vector>
 
 namespace ioscope::widgets {
@@ -21,6 +23,10 @@ struct TimelineBox {
     double startMs = 0, endMs = 0;
     QColor color;
     bool merged = false; // part of a merged convolution stage
+    // On its schedule's critical path (analysis/schedule_slack.h), and the op's slack: how much
+    // later its group could end without the schedule ending later (NaN: not computed).
+    bool critical = false;
+    double slackMs = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct TimelineStageBand {
@@ -58,7 +64,15 @@ TimelineLane scheduleLane(const Graph& g, const Schedule& schedule, const std::v
 // DagView::setOpTimes(opTimes(lane, g.size())).
 std::vector<double> opTimes(const TimelineLane& lane, int graphSize);
 
-// A lane of measured kernels: one sub-lane per stream, stage bands from the records' stages.
+// Marks the boxes of `lane` on the critical path of `slack` and gives each op box its slack.
+void markCriticalPath(TimelineLane& lane, const ScheduleSlack& slack);
+
+// Measured time per op, indexed by OpId: the sum of the durations of the kernels the runtime
+// recorded for it (KernelRecord::op); NaN where no kernel names the op.
+std::vector<double> kernelOpTimes(const std::vector<KernelRecord>& kernels, int graphSize);
+
+// A lane of measured kernels: one sub-lane per stream, stage bands from the records' stages;
+// each box names the op its kernel ran for where the runtime recorded it (else -1).
 TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString& name);
 
 } // namespace ioscope::widgets

@@ -1,5 +1,6 @@
 #include "timeline_painter.h"
 
+#include "op_colors.h"
 #include "op_labels.h"
 
 #include <QFontMetricsF>
@@ -204,6 +205,10 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
             } else if (r.width() > 3) {
                 p.setPen(QPen(fill.darker(150), 1));
                 p.drawRect(r.adjusted(0, 0, -1, -1));
+            }
+            if (box.critical) { // the critical path: a red bar along the box's foot
+                const double bar = std::clamp(r.height() * 0.18, 2.0, 4.0);
+                p.fillRect(QRectF(r.left(), r.bottom() - bar, r.width(), bar), kCriticalColor);
             }
             if (r.width() > 24 && row >= 11) {
                 p.setPen(QColor(0x21, 0x21, 0x21));

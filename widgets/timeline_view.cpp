@@ -437,7 +437,12 @@ QString TimelineView::tooltipAt(QPointF pos) const {
     const TimelineLane& l = lanes_[static_cast<size_t>(lane)];
     const TimelineBox& box = l.boxes[static_cast<size_t>(index)];
     QString html = "<b>" + box.label.toHtmlEscaped() + "</b>";
-    if (box.op >= 0 && graph_ && box.op < graph_->size()) html = opTooltipHtml(*graph_, box.op);
+    const bool hasOp = box.op >= 0 && graph_ && box.op < graph_->size();
+    if (hasOp && l.measured) // a kernel the runtime linked to its op
+        html += tr("<br>ran for <b>%1</b> (click to select it)")
+                    .arg(QString::fromStdString(graph_->op(box.op).name).toHtmlEscaped());
+    else if (hasOp)
+        html = opTooltipHtml(*graph_, box.op);
     if (box.stage >= 0) {
         html += QString("<br>%1, stage %2").arg(l.name.toHtmlEscaped()).arg(box.stage + 1);
         for (const auto& band : l.stages)
@@ -453,6 +458,12 @@ QString TimelineView::tooltipAt(QPointF pos) const {
                 .arg(box.startMs, 0, 'f', 4)
                 .arg(box.endMs, 0, 'f', 4);
     if (box.merged) html += tr("<br>part of a merged convolution");
+    if (box.critical)
+        html += tr("<br><span style='color:#b71c1c'>On the critical path</span> (no slack)");
+    else if (box.slackMs > 0)
+        html += tr("<br>Slack %1 ms: its group could end that much later without the schedule "
+                   "ending later")
+                    .arg(box.slackMs, 0, 'f', 4);
     return html;
 }
 

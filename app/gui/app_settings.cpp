@@ -78,4 +78,11 @@ void setSearchRequest(const SearchRequest& r) {
     s.endGroup();
 }
 
+QVariant viewOption(const QString& key, const QVariant& fallback) {
+    return store().value(QStringLiteral("view/") + key, fallback);
+}
+void setViewOption(const QString& key, const QVariant& value) {
+    store().setValue(QStringLiteral("view/") + key, value);
+}
+
 } // namespace ioscope::app::AppSettings

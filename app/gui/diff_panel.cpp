@@ -48,9 +48,14 @@ DiffPanel::DiffPanel(Document* document, QWidget* parent) : QWidget(parent), doc
     layout->addWidget(table_, 1);
 
     connect(document_, &Document::runsChanged, this, &DiffPanel::refillRuns);
+    // Until the user picks, the pair follows the current run.
+    connect(document_, &Document::currentRunChanged, this, [this] {
+        if (!userPicked_) refillRuns();
+    });
     for (QComboBox* box : {before_, after_})
         connect(box, &QComboBox::currentIndexChanged, this, [this] {
             if (refilling_) return;
+            userPicked_ = true; // keep these picks as runs come and go
             recompute();
             emit diffChanged();
         });
@@ -85,6 +90,7 @@ int DiffPanel::afterRunId() const {
 }
 
 void DiffPanel::setRuns(int beforeId, int afterId) {
+    userPicked_ = true;
     refilling_ = true;
     before_->setCurrentIndex(before_->findData(beforeId));
     after_->setCurrentIndex(after_->findData(afterId));
@@ -106,10 +112,18 @@ void DiffPanel::refillRuns() {
         before_->addItem(r.label(), r.id);
         after_->addItem(r.label(), r.id);
     }
-    // Keep the picks; by default the first run against the newest.
-    const int n = before_->count();
-    before_->setCurrentIndex(before_->findData(before) >= 0 ? before_->findData(before) : 0);
-    after_->setCurrentIndex(after_->findData(after) >= 0 ? after_->findData(after) : n - 1);
+    // Keep the user's picks while both runs exist and differ; else the default pair: two
+    // distinct runs (run_diff.h), never one run against itself.
+    userPicked_ =
+        userPicked_ && before != after && before_->findData(before) >= 0 && after_->findData(after) >= 0;
+    if (!userPicked_) {
+        const auto [b, a] = defaultDiffPair(document_->runs(), document_->currentRunId());
+        before_->setCurrentIndex(before_->findData(b));
+        after_->setCurrentIndex(after_->findData(a));
+    } else {
+        before_->setCurrentIndex(before_->findData(before));
+        after_->setCurrentIndex(after_->findData(after));
+    }
     refilling_ = false;
     recompute();
     emit diffChanged();

@@ -24,7 +24,7 @@ class DiffPanel : public QWidget {
     bool isActive() const; // "Show the difference" is on and two runs are picked
     int beforeRunId() const;
     int afterRunId() const;
-    void setRuns(int beforeId, int afterId); // picks both (tests, the results table)
+    void setRuns(int beforeId, int afterId); // picks both (tests, the results table); kept after
     void setActive(bool on);
     const RunDiff& diff() const { return diff_; }
     QTableWidget* table() const { return table_; }
@@ -47,6 +47,7 @@ class DiffPanel : public QWidget {
     QTableWidget* table_;
     RunDiff diff_;
     bool refilling_ = false;
+    bool userPicked_ = false; // the user chose the pair (else it follows defaultDiffPair)
 };
 
 } // namespace ioscope::app

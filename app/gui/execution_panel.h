@@ -29,6 +29,7 @@ class ExecutionPanel : public QWidget {
     QString unavailableReason() const { return reason_; }
     ExecutionJob* job() const { return job_; }
     widgets::BarChart* chart() const { return chart_; }
+    widgets::TimelineView* kernelTimeline() const { return kernels_; }
 
   public slots:
     void execute();

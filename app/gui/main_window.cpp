@@ -74,7 +74,10 @@ MainWindow::MainWindow(QWidget* parent)
     connect(searchPanel_, &SearchPanel::cancelRequested, this, &MainWindow::cancelSearch);
     connect(searchPanel_, &SearchPanel::runActivated, document_, &Document::setCurrentRun);
     connect(document_, &Document::currentRunChanged, this, &MainWindow::onCurrentRunChanged);
-    connect(document_, &Document::runUpdated, this, [this] { rebuildTimelineLanes(); });
+    connect(document_, &Document::runUpdated, this, [this](int id) {
+        if (id == document_->currentRunId()) refreshRunOverlays(); // e.g. its measurements arrived
+        rebuildTimelineLanes();
+    });
     connect(selection_, &widgets::SelectionModel::selectionChanged, this, &MainWindow::onSelectionChanged);
     connect(dag_, &widgets::DagView::layoutStarted, this, [this] { jobLabel_->setText(tr("Laying out…")); });
     connect(dag_, &widgets::DagView::layoutFinished, this, [this](double s) {
@@ -196,6 +199,8 @@ void MainWindow::buildViews() {
     auto* execDock =
         addDock(tr("Execution"), QStringLiteral("executionDock"), executionPanel_, Qt::RightDockWidgetArea);
     tabifyDockWidget(searchDock, execDock);
+    // A measured kernel selects the op it ran for, and a selected op outlines its kernels.
+    executionPanel_->kernelTimeline()->setSelectionModel(selection_);
     // Compare two runs.
     diffPanel_ = new DiffPanel(document_, this);
     auto* diffDock =
@@ -351,7 +356,11 @@ void MainWindow::resizeEvent(QResizeEvent* event) {
 
 void MainWindow::closeEvent(QCloseEvent* event) {
     saveSettings();
+    // Every worker stops now, while the window goes away: the process exits once the event
+    // loop ends instead of waiting for a search, a load or a GPU run to finish.
     searchJob_->cancel();
+    loadJob_->cancel();
+    executionPanel_->cancel();
     QMainWindow::closeEvent(event);
 }
 

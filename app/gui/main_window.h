@@ -2,6 +2,7 @@
 // The explorer's main window: the DAG in the centre; docks for the width profile, the timeline
 // (with playback), the schedule table, the properties of the selected op, the search panel,
 // the execution panel and the teaching view. One SelectionModel is shared by every view.
+#include "dag_colouring.h"
 #include "schedule_run.h"
 
 #include <QMainWindow>
@@ -75,6 +76,12 @@ class MainWindow : public QMainWindow {
 
     bool presentationMode() const { return presentation_; }
 
+    // What the DAG's fills show (View → Colour the DAG by); a Compare diff overrides it.
+    DagColouring dagColouring() const { return dagColouring_; }
+    void setDagColouring(DagColouring colouring);
+    // View → Critical path: drawn in the DAG and on every schedule lane of the timeline.
+    void setCriticalPathVisible(bool on);
+
     // Schedule edits on the current run (main_window_edit.cpp): validated, evaluated with the
     // run's cost model, undoable. The first edit of a searched run copies it to an Edited run.
     void editMoveOp(OpId op, int toStage, int toGroup, bool newStage);
@@ -125,7 +132,9 @@ class MainWindow : public QMainWindow {
     void onCurrentRunChanged();
     void onSelectionChanged();
     void rebuildTimelineLanes();
-    void applyDiff(); // the Compare panel's pick: DAG colours and timeline lanes
+    void applyDiff();          // the Compare panel's pick: DAG colours and timeline lanes
+    void refreshRunOverlays(); // the current run's times, slack and heat map on the DAG
+    void applyDagColours();    // the diff's colours, else the heat map of dagColouring_, else kinds
     void updateStatusFacts();
     void showError(const QString& title, const QString& message);
     void updateActions(); // enabled only when they can do something
@@ -171,6 +180,8 @@ class MainWindow : public QMainWindow {
     QString pendingSpec_;
     bool quietErrors_ = false;
     bool presentation_ = false;
+    DagColouring dagColouring_ = DagColouring::Kind;
+    QList<QAction*> colouringActions_;
     bool defaultDockSizes_ = true; // no saved layout: docks follow the window's size
     QByteArray normalDockState_;   // the dock layout to return to after presentation mode
     QByteArray normalGeometry_;    // and the window geometry (maximized or not)

@@ -15,6 +15,7 @@
 #include "timeline_view.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QDir>
 #include <QDockWidget>
@@ -87,6 +88,32 @@ void MainWindow::buildActions() {
     legend->setChecked(dag_->legendVisible());
     legend->setToolTip(tr("The op kind colours in the corner of the DAG (hide it when it covers nodes)"));
     connect(legend, &QAction::toggled, dag_, &widgets::DagView::setLegendVisible);
+    QAction* critical = view->addAction(tr("Critical path"));
+    critical->setObjectName(QStringLiteral("criticalPathAction"));
+    critical->setCheckable(true);
+    critical->setChecked(dag_->criticalPathVisible());
+    critical->setToolTip(tr("Outline the current schedule's critical path in the DAG and mark each lane's "
+                            "critical ops in the timeline; tooltips give every op's slack"));
+    connect(critical, &QAction::toggled, this, &MainWindow::setCriticalPathVisible);
+    QAction* shapes = view->addAction(tr("Tensor shapes on edges"));
+    shapes->setObjectName(QStringLiteral("edgeShapesAction"));
+    shapes->setCheckable(true);
+    shapes->setChecked(dag_->edgeShapesVisible());
+    shapes->setToolTip(
+        tr("Label each edge with the tensor it carries (C×H×W), once zoomed in enough to read"));
+    connect(shapes, &QAction::toggled, dag_, &widgets::DagView::setEdgeShapesVisible);
+    QMenu* colourBy = view->addMenu(tr("Colour the DAG by"));
+    auto* colourGroup = new QActionGroup(this);
+    for (DagColouring c : {DagColouring::Kind, DagColouring::PredictedTime, DagColouring::StageShare,
+                           DagColouring::MeasuredTime, DagColouring::Slack}) {
+        QAction* a = colourBy->addAction(toDisplayString(c));
+        a->setCheckable(true);
+        a->setChecked(c == dagColouring_);
+        a->setData(int(c));
+        colourGroup->addAction(a);
+        colouringActions_.push_back(a);
+        connect(a, &QAction::triggered, this, [this, c] { setDagColouring(c); });
+    }
     QAction* present = view->addAction(tr("&Presentation mode"));
     present->setCheckable(true);
     present->setShortcut(QKeySequence(Qt::Key_F11));
@@ -221,6 +248,14 @@ void MainWindow::restoreSettings() {
     if (geometry.isEmpty() || !restoreGeometry(geometry)) resize(1500, 950);
     // A restored layout is the user's: docks keep their sizes from then on.
     defaultDockSizes_ = !restoreState(AppSettings::windowState());
+    // DAG view options, through their actions so the menu shows them.
+    if (auto* a = findChild<QAction*>(QStringLiteral("criticalPathAction")))
+        a->setChecked(AppSettings::viewOption(QStringLiteral("critical_path"), true).toBool());
+    if (auto* a = findChild<QAction*>(QStringLiteral("edgeShapesAction")))
+        a->setChecked(AppSettings::viewOption(QStringLiteral("edge_shapes"), true).toBool());
+    const int colouring = AppSettings::viewOption(QStringLiteral("colouring"), 0).toInt();
+    if (colouring >= int(DagColouring::Kind) && colouring <= int(DagColouring::Slack))
+        setDagColouring(DagColouring(colouring));
 }
 
 void MainWindow::saveSettings() {
@@ -229,6 +264,9 @@ void MainWindow::saveSettings() {
     AppSettings::setWindowGeometry(presentation_ ? normalGeometry_ : saveGeometry());
     AppSettings::setWindowState(presentation_ ? normalDockState_ : saveState());
     AppSettings::setSearchRequest(searchPanel_->request());
+    AppSettings::setViewOption(QStringLiteral("critical_path"), dag_->criticalPathVisible());
+    AppSettings::setViewOption(QStringLiteral("edge_shapes"), dag_->edgeShapesVisible());
+    AppSettings::setViewOption(QStringLiteral("colouring"), int(dagColouring_));
 }
 
 void MainWindow::setPresentationMode(bool on) {

@@ -2,6 +2,7 @@
 // the same selection.
 #include "main_window.h"
 
+#include "analysis/schedule_slack.h"
 #include "dag_view.h"
 #include "diff_panel.h"
 #include "document.h"
@@ -15,6 +16,7 @@
 #include "timeline_view.h"
 #include "width_chart.h"
 
+#include <QAction>
 #include <QLabel>
 #include <QMessageBox>
 #include <QStackedWidget>
@@ -135,11 +137,25 @@ void MainWindow::onCurrentRunChanged() {
     const ScheduleRun* run = document_->currentRun();
     scheduleModel_->setRun(document_->graph(), run);
     scheduleView_->expandToDepth(0);
-    if (run) dag_->setOpTimes(run->opLatencyMs);
+    refreshRunOverlays();
     searchPanel_->selectRun(run ? run->id : -1);
     onSelectionChanged();
     updateStatusFacts();
     rebuildTimelineLanes();
+}
+
+void MainWindow::refreshRunOverlays() {
+    const ScheduleRun* run = document_->currentRun();
+    if (run) {
+        // Measured per-op times where the runtime linked kernels to ops (KernelRecord::op).
+        dag_->setOpTimes(run->opLatencyMs, run->measured ? widgets::kernelOpTimes(run->measured->kernels,
+                                                                                  document_->graph()->size())
+                                                         : std::vector<double>{});
+        dag_->setScheduleSlack(scheduleSlack(*document_->graph(), run->predicted));
+    } else {
+        dag_->clearScheduleSlack();
+    }
+    applyDagColours();
 }
 
 void MainWindow::rebuildTimelineLanes() {
@@ -166,6 +182,7 @@ void MainWindow::rebuildTimelineLanes() {
             widgets::TimelineLane lane =
                 widgets::scheduleLane(*g, r->schedule, r->stageLatencyMs, r->label());
             lane.detail = r->detail();
+            if (dag_->criticalPathVisible()) widgets::markCriticalPath(lane, scheduleSlack(*g, r->predicted));
             if (const QString why = whyNotComparable(*r, *shown.front()); !why.isEmpty())
                 lane.notComparable = tr("Not comparable with %1: %2").arg(shown.front()->label(), why);
             timeline_->addLane(std::move(lane));
@@ -181,15 +198,43 @@ void MainWindow::rebuildTimelineLanes() {
 }
 
 void MainWindow::applyDiff() {
+    applyDagColours();
+    rebuildTimelineLanes();
+}
+
+void MainWindow::applyDagColours() {
     const Graph* g = document_->graph();
     std::vector<QColor> tints;
+    std::vector<std::pair<QString, QColor>> legend;
     if (g && diffPanel_->isActive()) {
         const RunDiff& d = diffPanel_->diff();
         tints.resize(d.change.size());
         for (size_t i = 0; i < d.change.size(); ++i)
             if (d.change[i] != OpChange::Absent) tints[i] = DiffPanel::colorFor(d.change[i]);
+        legend = {{tr("Change"), QColor()},
+                  {tr("same place"), DiffPanel::colorFor(OpChange::Same)},
+                  {tr("other stream"), DiffPanel::colorFor(OpChange::Stream)},
+                  {tr("other stage"), DiffPanel::colorFor(OpChange::Stage)}};
+    } else if (g && dagColouring_ != DagColouring::Kind) {
+        DagHeat heat = dagHeat(dagColouring_, *g, document_->currentRun());
+        if (!heat.unavailable.isEmpty())
+            statusBar()->showMessage(
+                tr("Colour by %1: %2").arg(toDisplayString(dagColouring_), heat.unavailable), 8000);
+        tints = std::move(heat.tints);
+        legend = std::move(heat.legend);
     }
     dag_->setOpTints(tints);
+    dag_->setColorLegend(legend);
+}
+
+void MainWindow::setDagColouring(DagColouring colouring) {
+    dagColouring_ = colouring;
+    for (QAction* a : colouringActions_) a->setChecked(a->data().toInt() == int(colouring));
+    applyDagColours();
+}
+
+void MainWindow::setCriticalPathVisible(bool on) {
+    dag_->setCriticalPathVisible(on);
     rebuildTimelineLanes();
 }
 

@@ -1,8 +1,12 @@
 #include "op_properties_model.h"
 
+#include "analysis/schedule_slack.h"
 #include "graph/op_metrics.h"
 #include "qt_text.h"
 #include "schedule_run.h"
+#include "timeline_lanes.h"
+
+#include <cmath>
 
 namespace ioscope::app {
 namespace {
@@ -144,6 +148,18 @@ QVector<QPair<QString, QString>> opPropertyRows(const Graph& g, OpId id, const S
                                       .arg(qs(toString(stages[s].strategy)))
                                       .arg(gi + 1)
                                       .arg(stages[s].groups.size()));
+        // Slack: how much later the op's group could end before the schedule ends later.
+        const ScheduleSlack slack = scheduleSlack(g, run->predicted);
+        if (size_t(id) < slack.slackMs.size() && std::isfinite(slack.slackMs[size_t(id)]))
+            rows << R(QObject::tr("Slack"), slack.onPath(id) ? QObject::tr("none: on the critical path")
+                                            : slack.critical[size_t(id)]
+                                                ? QObject::tr("none (a critical group off the drawn path)")
+                                                : formatMs(slack.slackMs[size_t(id)]));
+        if (run->measured) {
+            const std::vector<double> measured = widgets::kernelOpTimes(run->measured->kernels, g.size());
+            if (std::isfinite(measured[size_t(id)]))
+                rows << R(QObject::tr("Measured kernels"), formatMs(measured[size_t(id)]));
+        }
     }
     return rows;
 }

@@ -79,7 +79,12 @@ double ReportWriter::paintHeader(QPainter& p, const QRectF& rect) const {
 }
 
 void ReportWriter::paintDag(QPainter& p, const QRectF& rect) const {
-    sectionTitle(p, rect, QObject::tr("Operator DAG"));
+    // Say what the red outlines are (the critical path is a view option, drawn when on).
+    const ScheduleRun* run = document_->currentRun();
+    sectionTitle(p, rect,
+                 run && dag_->criticalPathVisible()
+                     ? QObject::tr("Operator DAG (critical path of %1 in red)").arg(run->label())
+                     : QObject::tr("Operator DAG"));
     const QRectF target = rect.adjusted(0, 28, 0, 0);
     if (!dag_->scene() || !dag_->hasLayout()) {
         p.drawText(target, Qt::AlignCenter, QObject::tr("(layout unavailable)"));
@@ -143,7 +148,11 @@ void ReportWriter::paintWidth(QPainter& p, const QRectF& rect) const {
 }
 
 void ReportWriter::paintTimeline(QPainter& p, const QRectF& rect) const {
-    sectionTitle(p, rect, QObject::tr("Timelines (predicted; measured kernels when executed)"));
+    sectionTitle(p, rect,
+                 dag_->criticalPathVisible()
+                     ? QObject::tr("Timelines (predicted; measured kernels when executed; red bars: each "
+                                   "schedule's critical path)")
+                     : QObject::tr("Timelines (predicted; measured kernels when executed)"));
     if (timeline_->lanes().empty()) {
         p.drawText(rect.adjusted(0, 28, 0, 0), Qt::AlignCenter, QObject::tr("(no schedule)"));
         return;

@@ -69,4 +69,25 @@ RunDiff diffRuns(const Graph& g, const ScheduleRun& before, const ScheduleRun& a
     return d;
 }
 
+std::pair<int, int> defaultDiffPair(const std::deque<ScheduleRun>& runs, int currentRunId) {
+    if (runs.size() < 2) return {-1, -1};
+    const ScheduleRun* after = &runs.back();
+    for (const ScheduleRun& r : runs)
+        if (r.id == currentRunId) after = &r;
+    const ScheduleRun* before = nullptr;
+    if (!after->editedFrom.isEmpty())
+        for (const ScheduleRun& r : runs)
+            if (r.id != after->id && r.label() == after->editedFrom) before = &r;
+    for (const ScheduleRun& r : runs) {
+        if (before && before->label() == after->editedFrom) break; // the run the edits came from
+        if (r.id == after->id || r.schedule == after->schedule || !whyNotComparable(r, *after).isEmpty())
+            continue;
+        if (!before || r.latencyMs < before->latencyMs) before = &r;
+    }
+    if (!before) // nothing distinct and comparable: the newest other run
+        for (auto it = runs.rbegin(); it != runs.rend() && !before; ++it)
+            if (it->id != after->id) before = &*it;
+    return {before->id, after->id};
+}
+
 } // namespace ioscope::app

@@ -3,6 +3,8 @@
 // a stage or a stream with) and the predicted latency stage by stage.
 #include "schedule_run.h"
 
+#include <deque>
+#include <utility>
 #include <vector>
 
 namespace ioscope::app {
@@ -28,5 +30,10 @@ struct RunDiff {
 };
 
 RunDiff diffRuns(const Graph& g, const ScheduleRun& before, const ScheduleRun& after);
+
+// The pair the Compare dock shows until the user picks: after = the current run (else the
+// newest); before = the run it was edited from, else the fastest other run whose times compare
+// with it and whose schedule differs, else the newest other run. {-1, -1} with fewer than two runs.
+std::pair<int, int> defaultDiffPair(const std::deque<ScheduleRun>& runs, int currentRunId);
 
 } // namespace ioscope::app

@@ -61,7 +61,8 @@ void TestChromeTrace::traceEvents() {
     const Graph g = graph();
     TestCostModel cost;
     const Schedule s = schedule();
-    const std::vector<KernelRecord> kernels = {{"conv_a", 0.0, 0.01, 0, 0}, {"conv_b", 0.0, 0.02, 1, 0}};
+    const std::vector<KernelRecord> kernels = {{"conv_a", 0.0, 0.01, 0, 0, 1},
+                                               {"conv_b", 0.0, 0.02, 1, 0}}; // conv_a ran op a
     TraceSources sources;
     sources.predictedLabel = "predicted: test";
     sources.measured = &kernels;
@@ -94,6 +95,8 @@ void TestChromeTrace::traceEvents() {
         } else if (e["cat"] == "kernel") {
             ++kernelEvents;
             QCOMPARE(e["pid"].get<int>(), 2);
+            // The op a kernel ran for, where the runtime recorded it.
+            QCOMPARE(e["args"].value("op", std::string()), std::string(e["name"] == "conv_a" ? "a" : ""));
         }
     }
     QCOMPARE(stages, 2);

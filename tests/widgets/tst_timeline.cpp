@@ -229,6 +229,43 @@ class TestTimeline : public QObject {
         if (!shots.isEmpty()) view.grab().save(QString::fromLocal8Bit(shots) + "/timeline_kernels.png");
     }
 
+    // Synthetic records with the op each kernel ran for (KernelRecord::op): clicking a kernel
+    // selects its op, selecting an op outlines its kernels, and per-op times add up kernels.
+    void kernelsLinkToOps() {
+        auto g = std::make_shared<const Graph>(testgraphs::diamond());
+        const OpId a = g->find("branch_a"), c = g->find("branch_c");
+        QVERIFY(a >= 0 && c >= 0);
+        std::vector<KernelRecord> kernels = {{"implicit_gemm", 0.0, 0.4, 7, 0, a},
+                                             {"bias_relu", 0.4, 0.5, 7, 0, a},
+                                             {"winograd", 0.1, 0.3, 9, 0, c},
+                                             {"memcpy", 0.5, 0.6, 7, 1}}; // no op recorded
+        const TimelineLane lane = kernelLane(kernels, "measured");
+        QCOMPARE(lane.boxes[0].op, a);
+        QCOMPARE(lane.boxes[3].op, OpId(-1));
+
+        const std::vector<double> perOp = kernelOpTimes(kernels, g->size());
+        QVERIFY(std::abs(perOp[size_t(a)] - 0.5) < 1e-12); // 0.4 + 0.1
+        QVERIFY(std::abs(perOp[size_t(c)] - 0.2) < 1e-12);
+        QVERIFY(std::isnan(perOp[size_t(g->find("head"))]));
+
+        SelectionModel selection;
+        TimelineView view;
+        view.resize(700, 200);
+        view.setSelectionModel(&selection);
+        view.setGraph(g);
+        view.addKernelLane("kernels", kernels);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const QRectF winograd =
+            timelineBoxRect(view.laneGeometry(), view.mapping(), 0, view.lanes()[0].boxes[2]);
+        QTest::mouseClick(&view, Qt::LeftButton, {}, winograd.center().toPoint());
+        QCOMPARE(selection.currentOp(), c);
+        selection.selectOp(a);
+        QCOMPARE(view.highlightedOps(), QList<OpId>{a}); // both of a's kernels are outlined
+        const QRectF gemm = timelineBoxRect(view.laneGeometry(), view.mapping(), 0, view.lanes()[0].boxes[0]);
+        QCOMPARE(view.boxAt(gemm.center()), std::make_pair(0, 0));
+    }
+
     void playheadAndSteps() {
         auto g = std::make_shared<const Graph>(testgraphs::diamond());
         TimelineView view;
