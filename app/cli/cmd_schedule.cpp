@@ -1,8 +1,9 @@
 // ioscope-cli schedule MODEL [--scheduler ios|wavefront|sequential|nimble|lios|opara|hios]
 //   [--strategy parallel|merge|both] [-r N] [-s N] [--cost SPEC] [--batch N]
 //   [--precision fp32|tf32|fp16|bf16] [--max-part-size N] [--max-streams N] [--time-limit SECONDS]
-//   [--quiet] [-o SCHEDULE.json] [--json]
+//   [--quiet] [--devices N [--link nvlink|pcie|GBS,US]] [-o SCHEDULE.json] [--json]
 #include "cli_args.h"
+#include "cmd_schedule_devices.h"
 #include "commands.h"
 #include "exec/gpu_execution.h"
 #include "exec/search_pipeline.h"
@@ -63,7 +64,7 @@ int runSchedule(const ArgVector& argv) {
     const Args args(argv,
                     {"--scheduler", "--strategy", "--max-group-size", "--max-groups", "--cost", "--batch",
                      "--precision", "--layout", "--output", "--max-part-size", "--max-streams", "--input",
-                     "--time-limit"},
+                     "--time-limit", "--devices", "--link"},
                     {"--json", "--no-fuse", "--quiet"},
                     {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
     args.expectPositionals(1, "schedule MODEL [options]");
@@ -106,6 +107,8 @@ int runSchedule(const ArgVector& argv) {
         options.run.layout = probe.run.layout;
     }
     const auto cost = costModelFromArgs(args, options.run);
+    // Several GPUs of one host, simulated: cmd_schedule_devices.cpp (docs/multi_gpu.md).
+    if (args.value("--devices") || args.value("--link")) return scheduleOnDevices(args, g, *cost, options);
 
     ScheduleDocument doc = makeScheduleDocument(g, {});
     doc.scheduler = scheduler;

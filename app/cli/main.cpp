@@ -19,6 +19,7 @@ commands:
            [--strategy parallel|merge|both] [--time-limit SECONDS] [--quiet]
            [-r N] [-s N] [--cost sim[:DEVICE]|gpu|cache:FILE] [--batch N]
            [--precision fp32|tf32|fp16|bf16] [-o SCHEDULE.json] [--json]
+           [--devices N [--link nvlink|pcie|GBS,US]]   (several GPUs, simulated)
   evaluate MODEL SCHEDULE.json [--cost ...] [--json]
   execute MODEL SCHEDULE.json [--mode stages|graph] [--precision ...] [--runs N] [--json]
   trace MODEL SCHEDULE.json -o TRACE.json
