@@ -50,9 +50,9 @@ int main(int argc, char** argv) {
         b.save(dir + "/odd_names.onnx");
     }
     // Chains of ReLUs: 200k distinct (over the ops limit), 20k named alike (legal), 200k alike.
-    for (const auto& [file, count, alike] : {std::tuple{"nodes_200k.onnx", 200000, false},
-                                             std::tuple{"alike_20k.onnx", 20000, true},
-                                             std::tuple{"alike_200k.onnx", 200000, true}}) {
+    for (const auto& [file, count, alike] :
+         {std::tuple{"nodes_200k.onnx", 200000, false}, std::tuple{"alike_20k.onnx", 20000, true},
+          std::tuple{"alike_200k.onnx", 200000, true}}) {
         onnxtest::ModelBuilder b({1, 4, 4, 4});
         std::string prev = "x";
         for (int i = 0; i < count; ++i) {
