@@ -225,7 +225,7 @@ MultiGpuResult multiGpuSchedule(const Graph& g, CostModel& cost, const MultiGpuO
     // HIOS's placement weighs copies at what the link costs; a placement that weighs them more
     // keeps more of each branch on one device. Each is scheduled and predicted with the real
     // link, and the fastest kept.
-    constexpr double kCopyWeights[] = {1, 3, 10};
+    constexpr double kCopyWeights[] = {1, 3, 10, 30, 100, 300, 1000};
     bool first = true;
     for (size_t c = 0; c < std::size(kCopyWeights); ++c) {
         TransferModel weighed = options.link;
@@ -253,7 +253,10 @@ MultiGpuResult multiGpuSchedule(const Graph& g, CostModel& cost, const MultiGpuO
             progress(p);
         }
     }
-    r.usesSeveral = r.multiDeviceMs < r.singleDeviceMs;
+    // Several devices only where a placement that uses them is predicted faster.
+    bool several = false;
+    for (const Stage& st : r.multiDevice.stages) several = several || !st.devices.empty();
+    r.usesSeveral = several && r.multiDeviceMs < r.singleDeviceMs;
     r.schedule = r.usesSeveral ? r.multiDevice : r.singleDevice;
     r.timeline = predictMultiDevice(g, r.schedule, cost, options.link, options.search.run);
     r.stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
