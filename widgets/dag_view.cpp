@@ -10,6 +10,7 @@
 #include "op_labels.h"
 #include "op_tooltip.h"
 #include "selection_model.h"
+#include "util/tsan_handoff.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -179,7 +180,8 @@ void DagView::requestLayout(bool keepScene) {
             const QString message = QString::fromStdString(error);
             QMetaObject::invokeMethod(
                 view,
-                [view, generation, result, message] { view->onLayoutReady(generation, result, message); },
+                tsan::handOff(view, [view, generation, result,
+                                     message] { view->onLayoutReady(generation, result, message); }),
                 Qt::QueuedConnection);
         },
         this);

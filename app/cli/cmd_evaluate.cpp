@@ -5,6 +5,7 @@
 #include "input_shape.h"
 #include "io/json_reader.h"
 #include "models/model_registry.h"
+#include "sched/multi_device_timeline.h"
 #include "sched/scheduler.h"
 #include "schedule_cli_support.h"
 #include "util/printable.h"
@@ -12,11 +13,13 @@
 #include <cstdio>
 #include <iostream>
 #include <numeric>
+#include <optional>
 
 namespace ioscope::cli {
 
 int runEvaluate(const ArgVector& argv) {
-    const Args args(argv, {"--cost", "--batch", "--precision", "--layout", "--max-streams", "--input"},
+    const Args args(argv,
+                    {"--cost", "--batch", "--precision", "--layout", "--max-streams", "--input", "--link"},
                     {"--json", "--no-fuse"});
     args.expectPositionals(2, "evaluate MODEL SCHEDULE.json [--cost SPEC] [--json]");
     const Graph g = loadModelFromArgs(args);
@@ -27,7 +30,13 @@ int runEvaluate(const ArgVector& argv) {
     const int maxStreams = args.intValue("--max-streams", doc.maxStreams, 1, 1024);
 
     const std::vector<double> stageMs = stageLatenciesMs(g, doc.schedule.stages, *cost, run);
-    const double total = std::accumulate(stageMs.begin(), stageMs.end(), 0.0);
+    double total = std::accumulate(stageMs.begin(), stageMs.end(), 0.0);
+    // A schedule over several GPUs: its devices run side by side (docs/multi_gpu.md).
+    std::optional<MultiDeviceTimeline> devices;
+    const TransferModel link = transferModelFromString(args.valueOr("--link", "nvlink"));
+    for (const Stage& st : doc.schedule.stages)
+        if (!devices && !st.devices.empty()) devices = predictMultiDevice(g, doc.schedule, *cost, link, run);
+    if (devices) total = devices->latencyMs;
     const double sequentialMs = predictLatencyMs(g, sequentialSchedule(g), *cost, run);
     const double wavefrontMs = predictLatencyMs(g, wavefrontSchedule(g, maxStreams), *cost, run);
 
@@ -41,6 +50,11 @@ int runEvaluate(const ArgVector& argv) {
         j["batch"] = run.batch;
         j["precision"] = std::string(toString(run.precision));
         j["latency_ms"] = total;
+        if (devices)
+            j["devices"] = {{"count", devices->devices},
+                            {"link", link.describe()},
+                            {"transfers", devices->transfers.size()},
+                            {"transfer_ms", devices->transferMs()}};
         j["sequential_ms"] = sequentialMs;
         j["wavefront_ms"] = wavefrontMs;
         j["speedup_vs_sequential"] = sequentialMs / total;
@@ -64,6 +78,11 @@ int runEvaluate(const ArgVector& argv) {
                 std::string(toString(run.precision)).c_str());
     std::printf("latency     %.4f ms (sequential %.4f ms, %.3fx; wavefront %.4f ms, %.3fx)\n", total,
                 sequentialMs, sequentialMs / total, wavefrontMs, wavefrontMs / total);
+    if (devices)
+        std::printf(
+            "devices     %d, simulated (link %s): %zu copies, %.4f ms; the stage times below are each "
+            "stage's alone\n",
+            devices->devices, link.describe().c_str(), devices->transfers.size(), devices->transferMs());
     if (doc.measured && doc.measured->medianMs)
         std::printf("measured    %.4f ms median%s%s\n", *doc.measured->medianMs,
                     doc.measured->device ? " on " : "", doc.measured->device.value_or("").c_str());

@@ -1,8 +1,9 @@
 // ioscope-cli schedule MODEL [--scheduler ios|wavefront|sequential|nimble|lios|opara|hios]
 //   [--strategy parallel|merge|both] [-r N] [-s N] [--cost SPEC] [--batch N]
 //   [--precision fp32|tf32|fp16|bf16] [--max-part-size N] [--max-streams N] [--time-limit SECONDS]
-//   [--quiet] [-o SCHEDULE.json] [--json]
+//   [--quiet] [--devices N [--link nvlink|pcie|GBS,US]] [-o SCHEDULE.json] [--json]
 #include "cli_args.h"
+#include "cmd_schedule_devices.h"
 #include "commands.h"
 #include "exec/gpu_execution.h"
 #include "input_shape.h"
@@ -64,7 +65,7 @@ Args scheduleArgs(const ArgVector& argv) {
     return Args(argv,
                 {"--scheduler", "--strategy", "--max-group-size", "--max-groups", "--cost", "--batch",
                  "--precision", "--layout", "--output", "--max-part-size", "--max-streams", "--input",
-                 "--time-limit"},
+                 "--time-limit", "--devices", "--link"},
                 {"--json", "--no-fuse", "--quiet"},
                 {{"-r", "--max-group-size"}, {"-s", "--max-groups"}, {"-o", "--output"}});
 }
@@ -118,6 +119,8 @@ int runSchedule(const ArgVector& argv) {
         options.run.layout = probe.run.layout;
     }
     const auto cost = costModelFromArgs(args, options.run);
+    // Several GPUs of one host, simulated: cmd_schedule_devices.cpp (docs/multi_gpu.md).
+    if (args.value("--devices") || args.value("--link")) return scheduleOnDevices(args, g, *cost, options);
 
     // Know the cost before paying it: the DP's states, counted in well under a second.
     if (scheduler == "ios") {

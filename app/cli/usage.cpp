@@ -37,13 +37,16 @@ const std::map<std::string, std::string>& pages() {
          "  --batch N, --precision fp32|tf32|fp16|bf16, --layout nhwc|nchw|auto\n"
          "  -o, --output FILE    write the schedule (Schedule JSON v1, atomically)\n"
          "  --json               machine-readable (latency_ms, stages, search, baselines)\n"
-         "  --quiet              no progress line\n"},
+         "  --quiet              no progress line\n"
+         "  --devices N          place ops on N GPUs of one host (simulated; docs/multi_gpu.md)\n"
+         "  --link L             their link: nvlink (default), pcie or GBS,US\n"},
         {"evaluate",
          "usage: ioscope-cli evaluate MODEL SCHEDULE.json [options]\n\n"
          "The predicted latency of a saved schedule, stage by stage, against the baselines. The\n"
          "schedule's own batch, precision and layout are the defaults.\n\n"
          "  --cost SPEC          as for schedule (default: the schedule's simulated model, else sim)\n"
          "  --batch N, --precision P, --layout L, --max-streams N\n"
+         "  --link L             for a schedule over several GPUs: nvlink (default), pcie or GBS,US\n"
          "  --json               machine-readable (latency_ms, stages)\n"},
         {"execute",
          "usage: ioscope-cli execute MODEL SCHEDULE.json [options]\n\n"
@@ -92,6 +95,7 @@ const std::string& overviewUsage() {
             "           [--strategy parallel|merge|both] [--time-limit SECONDS] [--quiet]\n"
             "           [-r N] [-s N] [--cost sim[:DEVICE]|gpu|cache:FILE] [--batch N]\n"
             "           [--precision fp32|tf32|fp16|bf16] [-o SCHEDULE.json] [--json]\n"
+            "           [--devices N [--link nvlink|pcie|GBS,US]]   (several GPUs, simulated)\n"
             "  evaluate MODEL SCHEDULE.json [--cost ...] [--json]\n"
             "  execute MODEL SCHEDULE.json [--mode stages|graph] [--precision ...] [--runs N] [--json]\n"
             "  trace MODEL SCHEDULE.json -o TRACE.json\n"

@@ -2,6 +2,8 @@
 // Shared plumbing of the explorer's worker jobs: each start() gets a new generation and its
 // own cancellation flag, so cancelling stops the worker promptly and a result that arrives
 // from an older generation is dropped instead of overwriting a newer one.
+#include "util/tsan_handoff.h"
+
 #include <QFuture>
 #include <QObject>
 
@@ -45,9 +47,10 @@ class BackgroundJob : public QObject {
     // Marks the generation done (when current) and tells observers.
     void end(quint64 generation);
     void track(QFuture<void> future);
-    // Runs `fn` on the GUI thread unless this job is gone; workers deliver through it.
+    // Runs `fn` on the GUI thread unless this job is gone; workers deliver through it. Workers
+    // start with their lambda wrapped as tsan::handOff(this, ...) too (util/tsan_handoff.h).
     template <class Fn> void post(Fn&& fn) {
-        QMetaObject::invokeMethod(this, std::forward<Fn>(fn), Qt::QueuedConnection);
+        QMetaObject::invokeMethod(this, tsan::handOff(this, std::forward<Fn>(fn)), Qt::QueuedConnection);
     }
     // Delivers a worker's last word (its result or its failure): on the GUI thread, only while
     // `generation` is current, after marking it done.

@@ -12,7 +12,8 @@ quint64 ExecutionJob::start(std::shared_ptr<const Graph> graph, std::vector<Item
     const Ticket ticket = begin();
     const quint64 gen = ticket.generation;
     auto cancel = ticket.cancel;
-    track(QtConcurrent::run([this, graph = std::move(graph), items = std::move(items), options, gen, cancel] {
+    track(QtConcurrent::run(tsan::handOff(this, [this, graph = std::move(graph), items = std::move(items),
+                                                 options, gen, cancel] {
         try {
             const int total = int(items.size());
             for (int i = 0; i < total; ++i) {
@@ -30,7 +31,7 @@ quint64 ExecutionJob::start(std::shared_ptr<const Graph> graph, std::vector<Item
             const QString message = QString::fromUtf8(e.what());
             finish(gen, [this, message] { emit failed(message); });
         }
-    }));
+    })));
     return gen;
 }
 

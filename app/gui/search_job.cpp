@@ -13,7 +13,7 @@ quint64 SearchJob::start(std::shared_ptr<const Graph> graph, const SearchRequest
     const Ticket ticket = begin();
     const quint64 gen = ticket.generation;
     auto cancel = ticket.cancel;
-    track(QtConcurrent::run([this, graph = std::move(graph), request, gen, cancel] {
+    track(QtConcurrent::run(tsan::handOff(this, [this, graph = std::move(graph), request, gen, cancel] {
         using Clock = std::chrono::steady_clock;
         const auto t0 = Clock::now();
         auto lastPost = t0 - std::chrono::seconds(1);
@@ -42,7 +42,7 @@ quint64 SearchJob::start(std::shared_ptr<const Graph> graph, const SearchRequest
             const QString message = QString::fromUtf8(e.what());
             finish(gen, [this, message] { emit failed(message); });
         }
-    }));
+    })));
     return gen;
 }
 

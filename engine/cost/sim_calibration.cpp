@@ -19,7 +19,7 @@ int outSize(int in, int k, int s, int p) {
 } // namespace
 
 CalibrationData loadCalibrationData(const std::string& path) {
-    const json::Json root = json::parse(readFile(path), path);
+    const json::Json root = json::parse(readFile(path, limits::kJsonFileMiB), path);
     const json::Reader rd(path);
     CalibrationData d;
     const json::Json& layers = rd.array(rd.member(root, "layers", ""), "layers");

@@ -3,6 +3,7 @@
 #include "util/errors.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <string>
 
 namespace ioscope {
@@ -90,6 +91,16 @@ void checkWindow(const std::string& source, const Op& op, const Shape& in) {
         fail(source, op,
              "kernel " + std::to_string(w.kh) + "x" + std::to_string(w.kw) +
                  " is larger than the padded input " + in.str());
+}
+
+// Weights are tensors too and get the same element limit, so parameter counts stay exact (a
+// conv of 65,536 channels with a 65,535-wide kernel would hold 1.8e19 of them).
+void checkWeights(const std::string& source, const Op& op, double elements) {
+    if (elements > double(kMaxElements)) {
+        char count[32];
+        std::snprintf(count, sizeof count, "%.3g", elements);
+        fail(source, op, std::string("its weights would hold ") + count + " elements, more than 2^31");
+    }
 }
 
 Shape windowOutput(const Window& w, const Shape& in, int channels) {
@@ -217,11 +228,13 @@ void inferShape(Op& op, const std::vector<Shape>& allInputShapes, const std::str
                  "output channels " + std::to_string(op.outChannels) + " not divisible by groups " +
                      std::to_string(op.groups));
         checkWindow(source, op, in);
+        checkWeights(source, op, double(op.outChannels) * (in.c / op.groups) * op.window.kh * op.window.kw);
         op.out = windowOutput(op.window, in, op.outChannels);
         break;
     case OpKind::SepConv:
         checkOutChannels(source, op);
         checkWindow(source, op, in);
+        checkWeights(source, op, double(in.c) * op.window.kh * op.window.kw + double(op.outChannels) * in.c);
         op.out = windowOutput(op.window, in, op.outChannels);
         break;
     case OpKind::MaxPool:
@@ -248,6 +261,7 @@ void inferShape(Op& op, const std::vector<Shape>& allInputShapes, const std::str
         break;
     case OpKind::FullyConnected:
         checkOutChannels(source, op);
+        checkWeights(source, op, double(op.outChannels) * double(in.elements()));
         op.out = {op.outChannels, 1, 1};
         break;
     case OpKind::Slice:

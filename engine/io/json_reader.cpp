@@ -1,11 +1,16 @@
 #include "io/json_reader.h"
 
 #include "util/errors.h"
+#include "util/limits.h"
 
 namespace ioscope::json {
 
 Json parse(const std::string& text, const std::string& file) {
-    // Reject deep nesting before the recursive parser sees it; strings are skipped.
+    // Reject deep nesting and too many values before the parser builds anything; strings are
+    // skipped. Each comma separates one more element or member and each bracket opens a
+    // container, so their count bounds what the parsed form will hold.
+    const long long maxValues = limits::value(limits::kJsonValues);
+    long long values = 1;
     int depth = 0;
     bool inString = false, escaped = false;
     for (size_t i = 0; i < text.size(); ++i) {
@@ -18,6 +23,12 @@ Json parse(const std::string& text, const std::string& file) {
             else if (c == '"')
                 inString = false;
             continue;
+        }
+        if (c == ',' || c == '[' || c == '{') {
+            if (++values > maxValues)
+                throw InputError(
+                    file, limits::exceeded(limits::kJsonValues, "more than " + std::to_string(maxValues) +
+                                                                    " values by byte " + std::to_string(i)));
         }
         if (c == '"')
             inString = true;

@@ -47,7 +47,7 @@ Num fromConst(const ConstTensor& t) {
     if (t.integral)
         n.i = t.ints;
     else
-        n.f.assign(t.floats.begin(), t.floats.end());
+        n.f.assign(t.floats().begin(), t.floats().end());
     if (n.size() != count(n.dims)) throw InputError("constant '" + t.name + "' does not match its dims");
     return n;
 }
@@ -61,7 +61,7 @@ std::shared_ptr<ConstTensor> toConst(const Num& n, const std::string& name) {
     if (n.integral)
         t->ints = n.i;
     else
-        for (double v : n.f) t->floats.push_back(static_cast<float>(v));
+        t->setFloats({n.f.begin(), n.f.end()});
     return t;
 }
 

@@ -18,7 +18,7 @@ std::vector<std::int64_t> intsOf(const ConstTensor& t, const char* what) {
         throw InputError(std::string(what) + " '" + t.name + "' lives in missing external data");
     if (t.integral) return t.ints;
     std::vector<std::int64_t> v;
-    for (float f : t.floats) v.push_back(static_cast<std::int64_t>(f));
+    for (float f : t.floats()) v.push_back(static_cast<std::int64_t>(f));
     return v;
 }
 
@@ -167,7 +167,7 @@ void convertPad(ImportState& state, const onnx::NodeProto& node, const std::stri
         if (auto v = constInput(state, node, 2, "constant_value")) {
             if (!v->available || v->numel() != 1)
                 throw InputError("constant_value must be a scalar constant");
-            value = v->integral ? float(v->ints[0]) : v->floats[0];
+            value = v->integral ? float(v->ints[0]) : v->floats()[0];
         }
         if (hasInput(node, 3)) { // opset 18 axes: pads list only these axes
             auto a = constInput(state, node, 3, "axes");
@@ -271,7 +271,7 @@ void convertResize(ImportState& state, const onnx::NodeProto& node, const std::s
     } else if (scales && scales->numel() > 0) {
         if (!scales->available || scales->integral || scales->numel() != 4)
             throw InputError("scales must be 4 floats");
-        const auto& f = scales->floats;
+        const auto& f = scales->floats();
         if (f[0] != 1.0f || f[1] != 1.0f)
             throw InputError("only spatial scales are supported (N and C scale 1)");
         // ioscope maps coordinates with out/in; an exact output size keeps that equal to ONNX's scale.

@@ -23,7 +23,7 @@ float scalarOf(const ConstTensor& t, const char* what) {
     if (t.numel() != 1) throw InputError(std::string(what) + " '" + t.name + "' must be a scalar");
     if (!t.available)
         throw InputError(std::string(what) + " '" + t.name + "' lives in missing external data");
-    return t.integral ? static_cast<float>(t.ints[0]) : t.floats[0];
+    return t.integral ? static_cast<float>(t.ints[0]) : t.floats()[0];
 }
 
 void convertActivation(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
@@ -75,7 +75,7 @@ void convertConstantOperand(ImportState& state, const onnx::NodeProto& node, con
         auto w = std::make_shared<Weights>();
         for (int c = 0; c < channels; ++c) {
             const size_t i = t.numel() == 1 ? 0 : static_cast<size_t>(c);
-            const float k = t.integral ? static_cast<float>(t.ints[i]) : t.floats[i];
+            const float k = t.integral ? static_cast<float>(t.ints[i]) : t.floats()[i];
             float scale = 1.0f, shift = 0.0f;
             if (type == "Mul")
                 scale = k;
@@ -207,14 +207,21 @@ void convertFullyConnected(ImportState& state, const onnx::NodeProto& node, cons
     op.bias = c != nullptr && beta != 0.0f;
     if (b->available && (!op.bias || c->available)) {
         auto w = std::make_shared<Weights>();
-        w->kernel.resize(static_cast<size_t>(n * k));
-        for (std::int64_t o = 0; o < n; ++o)
-            for (std::int64_t i = 0; i < k; ++i)
-                w->kernel[static_cast<size_t>(o * k + i)] =
-                    alpha * b->floats[static_cast<size_t>(transB ? o * k + i : i * n + o)];
+        // B is decoded straight into the op (external data is not kept by the tensor as well);
+        // only MatMul's layout needs a transposed second copy, for as long as this takes.
+        w->kernel = b->floatsCopy();
+        if (!transB) {
+            const std::vector<float> src = std::move(w->kernel);
+            w->kernel.resize(src.size());
+            for (std::int64_t o = 0; o < n; ++o)
+                for (std::int64_t i = 0; i < k; ++i)
+                    w->kernel[static_cast<size_t>(o * k + i)] = src[static_cast<size_t>(i * n + o)];
+        }
+        if (alpha != 1.0f)
+            for (float& x : w->kernel) x *= alpha;
         if (op.bias)
             for (std::int64_t o = 0; o < n; ++o)
-                w->bias.push_back(beta * c->floats[c->floats.size() == 1 ? 0 : static_cast<size_t>(o)]);
+                w->bias.push_back(beta * c->floats()[c->floats().size() == 1 ? 0 : static_cast<size_t>(o)]);
         op.weights = std::move(w);
     }
     bindOutput(state, node, {state.addOp(std::move(op)), 2, nullptr});

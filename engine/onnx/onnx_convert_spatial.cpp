@@ -65,7 +65,7 @@ const Value& spatialInput(const ImportState& state, const onnx::NodeProto& node)
 
 std::vector<float> floatsOf(const ConstTensor& t, const char* what) {
     if (t.integral) throw InputError(std::string(what) + " '" + t.name + "' must hold floating-point values");
-    return t.floats;
+    return t.floatsCopy();
 }
 
 } // namespace

@@ -11,11 +11,27 @@
 #include <fcntl.h>
 #include <functional>
 #include <limits>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace ioscope::onnximport {
+
+struct ExternalFile {
+    explicit ExternalFile(int descriptor) : fd(descriptor) {}
+    ExternalFile(const ExternalFile&) = delete;
+    ExternalFile& operator=(const ExternalFile&) = delete;
+    ~ExternalFile() { ::close(fd); }
+    int fd;
+    std::int64_t size = 0;
+};
+
+struct ExternalSlice {
+    std::shared_ptr<const ExternalFile> file;
+    std::string tensor, location;
+    std::int64_t offset = 0, length = 0;
+    int type = 0; // FLOAT or DOUBLE
+};
+
 namespace {
 
 constexpr std::int64_t kMaxTensorElements = 1LL << 31;
@@ -46,15 +62,17 @@ void decodeRaw(ConstTensor& t, int type, const char* bytes, size_t size) {
     const size_t n = size / static_cast<size_t>(elementSize(type));
     if (n == 0 || !bytes) return; // an empty tensor: nothing to copy (and no pointer to copy from)
     if (type == onnx::TensorProto::FLOAT) {
-        t.floats.resize(n);
-        std::memcpy(t.floats.data(), bytes, n * sizeof(float));
+        std::vector<float> f(n);
+        std::memcpy(f.data(), bytes, n * sizeof(float));
+        t.setFloats(std::move(f));
     } else if (type == onnx::TensorProto::DOUBLE) {
-        t.floats.resize(n);
+        std::vector<float> f(n);
         for (size_t i = 0; i < n; ++i) {
             double d;
             std::memcpy(&d, bytes + i * 8, 8);
-            t.floats[i] = static_cast<float>(d);
+            f[i] = static_cast<float>(d);
         }
+        t.setFloats(std::move(f));
     } else if (type == onnx::TensorProto::INT64) {
         t.ints.resize(n);
         std::memcpy(t.ints.data(), bytes, n * sizeof(std::int64_t));
@@ -66,6 +84,55 @@ void decodeRaw(ConstTensor& t, int type, const char* bytes, size_t size) {
             t.ints[i] = v;
         }
     }
+}
+
+// Reads exactly `size` bytes at `offset`: pread, so the file's pages stay in the page cache and
+// never count as this process's memory (a mapping would hold them as well as the decoded copy).
+void readAt(const ExternalSlice& slice, std::int64_t offset, char* out, size_t size) {
+    size_t got = 0;
+    while (got < size) {
+        const ssize_t n = ::pread(slice.file->fd, out + got, size - got, static_cast<off_t>(offset) + got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0)
+            bad(slice.tensor,
+                "cannot read external data '" + slice.location + "'" +
+                    (n < 0 ? std::string(": ") + std::strerror(errno)
+                           : std::string(": the file ended early (changed since the import began?)")));
+        got += static_cast<size_t>(n);
+    }
+}
+
+// Decodes a slice into floats, converting doubles in chunks so nothing but the result is held.
+std::vector<float> decodeSlice(const ExternalSlice& slice) {
+    if (slice.type == onnx::TensorProto::FLOAT) {
+        std::vector<float> f(static_cast<size_t>(slice.length) / sizeof(float));
+        readAt(slice, slice.offset, reinterpret_cast<char*>(f.data()), f.size() * sizeof(float));
+        return f;
+    }
+    std::vector<float> f(static_cast<size_t>(slice.length) / sizeof(double));
+    std::vector<double> chunk(8192);
+    for (size_t done = 0; done < f.size();) {
+        const size_t n = std::min(chunk.size(), f.size() - done);
+        readAt(slice, slice.offset + static_cast<std::int64_t>(done * sizeof(double)),
+               reinterpret_cast<char*>(chunk.data()), n * sizeof(double));
+        for (size_t i = 0; i < n; ++i) f[done + i] = static_cast<float>(chunk[i]);
+        done += n;
+    }
+    return f;
+}
+
+// Opened without blocking and checked on the descriptor: only a regular file is read (a FIFO
+// must not hang the import).
+std::shared_ptr<const ExternalFile> openExternal(const ConstTensor& t, const std::filesystem::path& file,
+                                                 const std::string& location) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) bad(t.name, "cannot open external data '" + location + "': " + std::strerror(errno));
+    auto open = std::make_shared<ExternalFile>(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        bad(t.name, "external data '" + location + "' is not a regular file");
+    open->size = st.st_size;
+    return open;
 }
 
 // The external data file `location` names, resolved through symlinks; it must stay inside the
@@ -87,10 +154,10 @@ std::filesystem::path resolveExternal(const ConstTensor& t, const std::filesyste
     return file;
 }
 
-// Decodes `length` bytes at `offset` of the external file into `t`, mapping the file rather than
-// reading it into a buffer first; returns false when the file is absent.
+// Validates `length` bytes at `offset` of the external file for `t` and records where they lie
+// (floating-point data is decoded when first used); returns false when the file is absent.
 bool readExternal(ConstTensor& t, const onnx::TensorProto& proto, const std::filesystem::path& modelDir,
-                  std::int64_t expectedBytes, int type, std::string& location,
+                  std::int64_t expectedBytes, int type, std::string& location, ExternalDataStats& stats,
                   const std::function<void()>& charge) {
     std::int64_t offset = 0, length = -1;
     for (const auto& kv : proto.external_data()) {
@@ -112,31 +179,22 @@ bool readExternal(ConstTensor& t, const onnx::TensorProto& proto, const std::fil
                         t.dimsString() + " (" + std::to_string(expectedBytes) + " bytes)");
     const std::filesystem::path file = resolveExternal(t, modelDir, location);
     if (file.empty()) return false;
-    // Opened without blocking and checked on the descriptor: only a regular file is read.
-    const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) bad(t.name, "cannot open external data '" + location + "': " + std::strerror(errno));
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        bad(t.name, "external data '" + location + "' is not a regular file");
-    const std::int64_t fileSize = st.st_size;
-    if (offset > fileSize || length > fileSize - offset)
+    auto& open = stats.files[file.string()];
+    if (!open) open = openExternal(t, file, location);
+    if (offset > open->size || length > open->size - offset)
         bad(t.name, "external data [" + std::to_string(offset) + ", +" + std::to_string(length) +
-                        ") lies outside '" + location + "' (" + std::to_string(fileSize) + " bytes)");
+                        ") lies outside '" + location + "' (" + std::to_string(open->size) + " bytes)");
     charge();
     if (length == 0) return true;
-    const std::int64_t page = ::sysconf(_SC_PAGESIZE);
-    const std::int64_t start = offset / page * page;
-    const size_t mapped = static_cast<size_t>(offset - start + length);
-    void* map = ::mmap(nullptr, mapped, PROT_READ, MAP_PRIVATE, fd, static_cast<off_t>(start));
-    if (map == MAP_FAILED)
-        bad(t.name, "cannot map external data '" + location + "': " + std::strerror(errno));
-    ::madvise(map, mapped, MADV_SEQUENTIAL);
-    decodeRaw(t, type, static_cast<const char*>(map) + (offset - start), static_cast<size_t>(length));
-    ::munmap(map, mapped);
+    auto slice = std::make_shared<ExternalSlice>(ExternalSlice{open, t.name, location, offset, length, type});
+    if (t.integral) {
+        // Integer tensors are shapes and indices: small, and read by the converters at once.
+        std::string bytes(static_cast<size_t>(length), '\0');
+        readAt(*slice, offset, bytes.data(), bytes.size());
+        decodeRaw(t, type, bytes.data(), bytes.size());
+    } else {
+        t.setExternal(std::move(slice)); // decoded when a converter asks for it
+    }
     return true;
 }
 
@@ -154,6 +212,28 @@ void chargeWeights(const ConstTensor& t, std::int64_t elements, ExternalDataStat
 }
 
 } // namespace
+
+const std::vector<float>& ConstTensor::floats() const {
+    if (external_) {
+        floats_ = decodeSlice(*external_);
+        external_.reset();
+    }
+    return floats_;
+}
+
+std::vector<float> ConstTensor::floatsCopy() const {
+    return external_ ? decodeSlice(*external_) : floats_;
+}
+
+void ConstTensor::setFloats(std::vector<float> values) {
+    external_.reset();
+    floats_ = std::move(values);
+}
+
+std::vector<float>& ConstTensor::mutableFloats() {
+    floats();
+    return floats_;
+}
 
 std::int64_t ConstTensor::numel() const {
     std::int64_t n = 1;
@@ -190,7 +270,8 @@ ConstTensor readTensor(const onnx::TensorProto& proto, const std::filesystem::pa
 
     if (proto.data_location() == onnx::TensorProto::EXTERNAL) {
         std::string location;
-        if (!readExternal(t, proto, modelDir, bytes, type, location, [&] { chargeWeights(t, n, stats); })) {
+        if (!readExternal(t, proto, modelDir, bytes, type, location, stats,
+                          [&] { chargeWeights(t, n, stats); })) {
             ++stats.missingTensors;
             if (std::find(stats.missingFiles.begin(), stats.missingFiles.end(), location) ==
                 stats.missingFiles.end())
@@ -208,10 +289,10 @@ ConstTensor readTensor(const onnx::TensorProto& proto, const std::filesystem::pa
         std::int64_t count = 0;
         if (type == onnx::TensorProto::FLOAT) {
             count = proto.float_data_size();
-            t.floats.assign(proto.float_data().begin(), proto.float_data().end());
+            t.setFloats({proto.float_data().begin(), proto.float_data().end()});
         } else if (type == onnx::TensorProto::DOUBLE) {
             count = proto.double_data_size();
-            for (double d : proto.double_data()) t.floats.push_back(static_cast<float>(d));
+            t.setFloats({proto.double_data().begin(), proto.double_data().end()});
         } else if (type == onnx::TensorProto::INT64) {
             count = proto.int64_data_size();
             t.ints.assign(proto.int64_data().begin(), proto.int64_data().end());
@@ -239,10 +320,10 @@ ConstTensor readConstantNode(const onnx::NodeProto& node, const std::filesystem:
             return r;
         }
         if (a.name() == "value_float") {
-            t.floats = {a.f()};
+            t.setFloats({a.f()});
         } else if (a.name() == "value_floats") {
-            t.floats.assign(a.floats().begin(), a.floats().end());
-            t.dims = {static_cast<std::int64_t>(t.floats.size())};
+            t.setFloats({a.floats().begin(), a.floats().end()});
+            t.dims = {static_cast<std::int64_t>(a.floats().size())};
         } else if (a.name() == "value_int") {
             t.ints = {a.i()};
             t.integral = true;

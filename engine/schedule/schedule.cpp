@@ -73,6 +73,13 @@ void validateSchedule(const Graph& g, const Schedule& s, const std::string& sour
         if (st.groups.empty()) throw InputError(source, where + " has no groups");
         if (st.strategy == Strategy::Merge && st.groups.size() != 1)
             throw InputError(source, where + " is a merge stage with more than one group");
+        if (!st.devices.empty() && st.devices.size() != st.groups.size())
+            throw InputError(source, where + " has " + std::to_string(st.devices.size()) + " devices for " +
+                                         std::to_string(st.groups.size()) + " groups");
+        for (int d : st.devices)
+            if (d < 0 || d >= kMaxDevices)
+                throw InputError(source, where + ": device " + std::to_string(d) + " is not in 0.." +
+                                             std::to_string(kMaxDevices - 1));
         for (size_t gi = 0; gi < st.groups.size(); ++gi) {
             if (st.groups[gi].empty()) throw InputError(source, where + " has an empty group");
             for (size_t k = 0; k < st.groups[gi].size(); ++k) {

@@ -18,9 +18,17 @@ enum class Strategy {
 std::string_view toString(Strategy s);
 std::optional<Strategy> strategyFromString(std::string_view s);
 
+// The most devices (GPUs of one host) a schedule may place groups on.
+inline constexpr int kMaxDevices = 16;
+
 struct Stage {
     Strategy strategy = Strategy::Concurrent;
     std::vector<std::vector<OpId>> groups;
+    // The device of each group (several GPUs of one host, docs/multi_gpu.md); empty when every
+    // group runs on device 0, as in every single-device schedule.
+    std::vector<int> devices;
+
+    int deviceOf(size_t group) const { return devices.empty() ? 0 : devices[group]; }
 
     int opCount() const;
     std::vector<OpId> allOps() const;

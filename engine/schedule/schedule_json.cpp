@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <string_view>
 #include <unordered_map>
 
@@ -36,6 +37,9 @@ Json stagesToJson(const Graph& g, const Schedule& s) {
             }
             stage["members"] = members;
         }
+        // Written only when a group leaves device 0, so single-device schedules stay as they were.
+        if (std::any_of(st.devices.begin(), st.devices.end(), [](int d) { return d != 0; }))
+            stage["devices"] = st.devices;
         stages.push_back(std::move(stage));
     }
     return stages;
@@ -97,6 +101,14 @@ Schedule stagesFromJson(const Graph& g, const json::Reader& r, const Json& stage
                                    std::to_string(m));
                 }
             }
+        if (const Json* devices = r.optional(js, "devices", path)) { // absent: all on device 0
+            r.array(*devices, path + ".devices");
+            if (devices->size() != groups.size())
+                r.fail(path + ".devices", "has " + std::to_string(devices->size()) + " entries for " +
+                                              std::to_string(groups.size()) + " groups");
+            for (size_t gi = 0; gi < devices->size(); ++gi)
+                st.devices.push_back(static_cast<int>(r.integer(
+                    (*devices)[gi], path + ".devices[" + std::to_string(gi) + "]", 0, kMaxDevices - 1)));
         }
         s.stages.push_back(std::move(st));
     }

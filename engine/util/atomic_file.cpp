@@ -62,23 +62,49 @@ void writeFileAtomically(const std::string& path, const std::string& contents) {
                                        : "is not a regular file; refusing to replace it");
         mode = existing.st_mode & 07777;
     }
+    // The data goes to an unnamed file in the target's folder (O_TMPFILE) that gets a name only
+    // once it is complete, just before the rename: a process killed while writing leaves nothing
+    // behind. Filesystems without O_TMPFILE get a named temporary file from the start.
+    const auto slash = target.find_last_of('/');
+    const std::string folder = slash == std::string::npos ? "." : slash == 0 ? "/" : target.substr(0, slash);
     std::string tmpl = target + ".XXXXXX";
-    const int fd = ::mkstemp(tmpl.data());
+    bool named = false;
+    int fd = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fd = ::mkstemp(tmpl.data());
+        named = true;
+    }
     if (fd < 0) throw RuntimeFailure(path + ": cannot create a temporary file: " + std::strerror(errno));
+    const auto fail = [&](const std::string& what) {
+        const std::string err = std::strerror(errno);
+        ::close(fd);
+        if (named) ::unlink(tmpl.c_str());
+        throw RuntimeFailure(path + ": " + what + ": " + err);
+    };
     size_t written = 0;
     while (written < contents.size()) {
         const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
         if (n < 0) {
             if (errno == EINTR) continue;
-            const std::string err = std::strerror(errno);
-            ::close(fd);
-            ::unlink(tmpl.c_str());
-            throw RuntimeFailure(path + ": write failed: " + err);
+            fail("write failed");
         }
         written += static_cast<size_t>(n);
     }
     ::fchmod(fd, mode);
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    if (::fsync(fd) != 0) fail("write failed");
+    if (!named) {
+        // Names are tried until a free one is found (mkstemp's names, made by hand).
+        const std::string proc = "/proc/self/fd/" + std::to_string(fd);
+        for (unsigned attempt = 0; !named && attempt < 100; ++attempt) {
+            tmpl = target + "." + std::to_string(::getpid()) + "." + std::to_string(attempt) + ".tmp";
+            if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, tmpl.c_str(), AT_SYMLINK_FOLLOW) == 0)
+                named = true;
+            else if (errno != EEXIST)
+                fail("cannot name the written file");
+        }
+        if (!named) fail("cannot name the written file");
+    }
+    if (::close(fd) != 0) {
         const std::string err = std::strerror(errno);
         ::unlink(tmpl.c_str());
         throw RuntimeFailure(path + ": write failed: " + err);

@@ -18,6 +18,10 @@ struct Limit {
 inline constexpr Limit kOps{"ops", "IOSCOPE_MAX_OPS", 100000, "ops"};
 // The size of a JSON file read (model, schedule, profile cache, simulated device).
 inline constexpr Limit kJsonFileMiB{"json_file_mb", "IOSCOPE_MAX_JSON_MB", 64, "MiB"};
+// Values (elements, members and containers) of one JSON file, counted before it is parsed: the
+// parsed form costs 16 to 100 bytes per value whatever the file's size, so a 60 MB file of "{}"
+// would take 2 GB. A bundled model has about 20 values per op (a 100,000-op model about 2M).
+inline constexpr Limit kJsonValues{"json_values", "IOSCOPE_MAX_JSON_VALUES", 4000000, "values"};
 // Weights an ONNX import decodes into memory, external data included.
 inline constexpr Limit kWeightsMiB{"weights_mb", "IOSCOPE_MAX_WEIGHTS_MB", 2048, "MiB"};
 

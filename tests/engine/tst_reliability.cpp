@@ -24,8 +24,12 @@
 #include <QTest>
 
 #include <chrono>
+#include <csignal>
 #include <fcntl.h>
+#include <fstream>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace ioscope;
@@ -123,6 +127,25 @@ class TestReliability : public QObject {
         QCOMPARE(QDir(dir_.path()).entryList({"*.json.*", "*.fifo.*"}, QDir::Files).size(), 0);
     }
 
+    void killedWritesLeaveNothing() {
+        // A writer killed in the middle of writing 256 MiB leaves the old file and no temporary
+        // file (the data goes to an unnamed file until it is complete).
+        const std::string file = path("killed.json");
+        writeFileAtomically(file, "old");
+        const pid_t pid = ::fork();
+        if (pid == 0) {
+            writeFileAtomically(file, std::string(size_t(256) << 20, 'x'));
+            ::_exit(0);
+        }
+        ::usleep(150000);
+        ::kill(pid, SIGKILL);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        const std::string now = readFile(file);
+        QVERIFY(now == "old" || now.size() == size_t(256) << 20); // killed, or done before the kill
+        QCOMPARE(QDir(dir_.path()).entryList({"killed.json.*"}, QDir::Files | QDir::Hidden).size(), 0);
+    }
+
     void jsonLibraryErrorsNameTheFile() {
         const std::string e = errorOf([] { json::parse(R"({"a": 1e400})", "big.json"); });
         QVERIFY2(e.find("big.json") == 0, e.c_str());
@@ -153,10 +176,18 @@ class TestReliability : public QObject {
         conv.outChannels = 65536;
         conv.window = {65535, 65535, 1, 1, 32767, 32767, 1, 1}; // 1.8e19 weights
         big.addOp(conv);
-        big.finalize("big.json");
-        const OpMetrics m = opMetrics(big.op(1));
-        QVERIFY(m.params > 0);
-        QVERIFY(modelTotals(big).params > 0);
+        const std::string weights = errorOf([&] { big.finalize("big.json"); });
+        QVERIFY2(weights.find("big.json: op 'conv' (conv2d): its weights would hold 1.84e+19 elements") == 0,
+                 weights.c_str());
+        // The largest weights allowed (2^31 elements) count exactly.
+        Graph edge("edge conv");
+        const OpId e = edge.addInput("x", {32768, 2, 2});
+        conv.inputs = {e};
+        conv.window = {2, 2, 1, 1, 0, 0, 1, 1};
+        conv.outChannels = 16384; // 16384 x 32768 x 2 x 2 = 2^31
+        edge.addOp(conv);
+        edge.finalize("edge.json");
+        QCOMPARE(opMetrics(edge.op(1)).params, (std::int64_t(1) << 31) + 16384); // and the bias
     }
 
     void deviceFilesStayPhysical() {
@@ -226,6 +257,35 @@ class TestReliability : public QObject {
         QVERIFY2(e.find("IOSCOPE_MAX_JSON_MB") != std::string::npos, e.c_str());
     }
 
+    void jsonValueBudgetRefusesBeforeParsing() {
+        // 2,000 empty objects then bytes the parser would reject first if it ran: the budget is
+        // checked before anything is parsed, in every reader, naming the file and the limit.
+        std::string text = R"({"format":"ioscope-model","version":1,"name":"x","ops":[)";
+        for (int i = 0; i < 2000; ++i) text += "{},";
+        const std::string file = path("many.json");
+        writeFileAtomically(file, text + "!!!");
+        const Graph g = reluChain(2);
+        qputenv("IOSCOPE_MAX_JSON_VALUES", "1000");
+        const std::string errors[] = {
+            errorOf([&] { loadModelFile(file); }), errorOf([&] { loadScheduleFile(g, file); }),
+            errorOf([&] { ProfileCache::load(file); }), errorOf([&] { loadSimDevice(file); })};
+        qunsetenv("IOSCOPE_MAX_JSON_VALUES");
+        for (const std::string& e : errors) {
+            QVERIFY2(e.find(file + ": more than 1000 values by byte ") == 0, e.c_str());
+            QVERIFY2(e.find("limit json_values = 1000 values") != std::string::npos, e.c_str());
+            QVERIFY2(e.find("IOSCOPE_MAX_JSON_VALUES") != std::string::npos, e.c_str());
+        }
+        // Under the default budget the same file is parsed, and the malformed tail reported.
+        const std::string e = errorOf([&] { loadModelFile(file); });
+        QVERIFY2(e.find("malformed JSON") != std::string::npos, e.c_str());
+        // Commas and brackets inside strings are not values.
+        qputenv("IOSCOPE_MAX_JSON_VALUES", "10");
+        const std::string inString =
+            errorOf([] { json::parse("{\"a\": \"[[[,,,,,,,,,,,,{{{\"}", "s.json"); });
+        qunsetenv("IOSCOPE_MAX_JSON_VALUES");
+        QVERIFY2(inString.empty(), inString.c_str());
+    }
+
 #ifdef IOSCOPE_HAVE_ONNX
     void externalDataStaysInTheModelsFolder() {
         QTemporaryDir outside;
@@ -266,6 +326,73 @@ class TestReliability : public QObject {
         QVERIFY2(e.find("weights_mb = 2048 MiB") != std::string::npos, e.c_str());
         QVERIFY2(e.find("IOSCOPE_MAX_WEIGHTS_MB") != std::string::npos, e.c_str());
         QVERIFY2(secondsSince(start) < 2, qPrintable(QString::number(secondsSince(start))));
+    }
+
+    void externalWeightsAreInMemoryOnce() {
+        // 64 MiB of float weights and 16 MiB more stored as doubles, in one external file: the
+        // import decodes each straight into its op (checked value by value), and a process that
+        // imports them grows by about their size, not twice it.
+        const std::string folder = path("weights");
+        QVERIFY(QDir().mkpath(QString::fromStdString(folder)));
+        constexpr std::int64_t c = 2048, n = c * c;
+        const auto expected = [](std::int64_t i, int t) { return float((i * 7 + t) % 13) * 0.25f; };
+        onnxtest::ModelBuilder b({1, c, 1, 1});
+        std::ofstream bin(folder + "/weights.bin", std::ios::binary);
+        std::int64_t offset = 0;
+        std::string prev = "x";
+        for (int t = 0; t < 5; ++t) {
+            const bool asDouble = t == 4;
+            for (std::int64_t i = 0; i < n; ++i) {
+                const double d = expected(i, t);
+                const float f = expected(i, t);
+                bin.write(asDouble ? reinterpret_cast<const char*>(&d) : reinterpret_cast<const char*>(&f),
+                          asDouble ? 8 : 4);
+            }
+            const std::string out = "y" + std::to_string(t);
+            b.external("W" + out, {c, c, 1, 1}, "weights.bin", offset);
+            if (asDouble) {
+                auto* w = b.graph->mutable_initializer(b.graph->initializer_size() - 1);
+                w->set_data_type(onnx::TensorProto::DOUBLE);
+                w->mutable_external_data(2)->set_value(std::to_string(n * 8)); // length
+            }
+            offset += n * (asDouble ? 8 : 4);
+            b.node("Conv", {prev, "W" + out}, {out}, "conv" + std::to_string(t));
+            prev = out;
+        }
+        bin.close();
+        b.output(prev, {1, c, 1, 1});
+        b.save(folder + "/model.onnx");
+        ModelLoadOptions o;
+        o.fuse = false;
+        const Graph g = importOnnx(folder + "/model.onnx", o);
+        for (int t = 0; t < 5; ++t) {
+            const Op& op = g.op(g.find("conv" + std::to_string(t)));
+            QVERIFY(op.weights);
+            QCOMPARE(std::int64_t(op.weights->kernel.size()), n);
+            for (std::int64_t i = 0; i < n; i += 4093)
+                QCOMPARE(op.weights->kernel[size_t(i)], expected(i, t));
+            QCOMPARE(op.weights->kernel.back(), expected(n - 1, t));
+        }
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+        QSKIP("sanitizer allocators keep freed memory; the peak is measured in the plain build");
+#else
+        // Peak resident memory of a forked child that imports, against one that does not.
+        const auto childPeakKiB = [&](bool import) {
+            const pid_t pid = ::fork();
+            if (pid == 0) {
+                if (import) importOnnx(folder + "/model.onnx", o);
+                ::_exit(0);
+            }
+            int status = 0;
+            struct rusage usage {};
+            ::wait4(pid, &status, 0, &usage);
+            return static_cast<long long>(usage.ru_maxrss);
+        };
+        const long long grown = childPeakKiB(true) - childPeakKiB(false);
+        const long long weightsKiB = 5 * n * 4 / 1024; // 80 MiB as floats
+        QVERIFY2(grown < weightsKiB * 5 / 4,
+                 qPrintable(QString("grew %1 KiB for %2 KiB of weights").arg(grown).arg(weightsKiB)));
+#endif
     }
 
     void onnxArithmeticIsChecked() {
