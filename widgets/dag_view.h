@@ -9,9 +9,9 @@
 //   connect(timeline, &TimelineView::runningOpsChanged, view, &DagView::setRunningOps);
 // Keys: Ctrl+wheel or +/- zoom, drag or WASD/arrows pan, F or 0 fits. Ctrl+F belongs to the host
 // (show a FindBar and connect it with FindBar::attach(view)).
-#include "analysis/schedule_slack.h"
 #include "graph/graph.h"
 #include "layout/graph_layout.h"
+#include "sched/schedule_slack.h"
 
 #include <QGraphicsView>
 #include <QList>
@@ -108,7 +108,7 @@ class DagView : public QGraphicsView {
     // ranges and their colours; an entry with an invalid colour is a heading). Empty: the kinds.
     void setColorLegend(const std::vector<std::pair<QString, QColor>>& entries);
 
-    // The current schedule's critical path and each op's slack (analysis/schedule_slack.h):
+    // The current schedule's critical path and each op's slack (sched/schedule_slack.h):
     // path ops outlined red and the edges between them drawn red when the path is shown; slack
     // in the tooltips. Cleared by setGraph.
     void setScheduleSlack(const ScheduleSlack& slack);

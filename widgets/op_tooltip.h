@@ -10,7 +10,7 @@
 namespace ioscope::widgets {
 
 // predictedMs / measuredMs / slackMs: NaN or negative when unknown. slackMs: how much later
-// the op's group could end without the schedule ending later (analysis/schedule_slack.h).
+// the op's group could end without the schedule ending later (sched/schedule_slack.h).
 QString opTooltipHtml(const Graph& g, OpId op, double predictedMs = std::numeric_limits<double>::quiet_NaN(),
                       double measuredMs = std::numeric_limits<double>::quiet_NaN(),
                       double slackMs = std::numeric_limits<double>::quiet_NaN(), bool onCriticalPath = false);

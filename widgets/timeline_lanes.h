@@ -1,7 +1,7 @@
 #pragma once
 // What the timeline draws, computed from schedules and kernel records: one lane per schedule,
 // stages as bands on the time axis, concurrent groups as sub-lanes and ops as boxes.
-#include "analysis/schedule_slack.h"
+#include "sched/schedule_slack.h"
 #include "schedule/kernel_record.h"
 #include "schedule/schedule.h"
 
@@ -23,7 +23,7 @@ struct TimelineBox {
     double startMs = 0, endMs = 0;
     QColor color;
     bool merged = false; // part of a merged convolution stage
-    // On its schedule's critical path (analysis/schedule_slack.h), and the op's slack: how much
+    // On its schedule's critical path (sched/schedule_slack.h), and the op's slack: how much
     // later its group could end without the schedule ending later (NaN: not computed).
     bool critical = false;
     double slackMs = std::numeric_limits<double>::quiet_NaN();

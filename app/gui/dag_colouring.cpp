@@ -1,8 +1,8 @@
 #include "dag_colouring.h"
 
-#include "analysis/schedule_slack.h"
 #include "op_colors.h"
 #include "qt_text.h"
+#include "sched/schedule_slack.h"
 #include "timeline_lanes.h"
 
 #include <QCoreApplication>

@@ -2,13 +2,13 @@
 // the same selection.
 #include "main_window.h"
 
-#include "analysis/schedule_slack.h"
 #include "dag_view.h"
 #include "diff_panel.h"
 #include "document.h"
 #include "model_load_job.h"
 #include "op_properties_model.h"
 #include "qt_text.h"
+#include "sched/schedule_slack.h"
 #include "schedule_tree_model.h"
 #include "search_job.h"
 #include "search_panel.h"

@@ -1,8 +1,8 @@
 #include "op_properties_model.h"
 
-#include "analysis/schedule_slack.h"
 #include "graph/op_metrics.h"
 #include "qt_text.h"
+#include "sched/schedule_slack.h"
 #include "schedule_run.h"
 #include "timeline_lanes.h"
 

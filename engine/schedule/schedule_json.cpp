@@ -101,6 +101,7 @@ Schedule stagesFromJson(const Graph& g, const json::Reader& r, const Json& stage
                                    std::to_string(m));
                 }
             }
+        }
         if (const Json* devices = r.optional(js, "devices", path)) { // absent: all on device 0
             r.array(*devices, path + ".devices");
             if (devices->size() != groups.size())

@@ -2,7 +2,6 @@
 // and slack in the DAG, the timeline and the properties; heat maps with their legend; tensor
 // shapes on edges; kernels linked to ops; the Compare dock's default pair; and closing the
 // window in the middle of a search.
-#include "analysis/schedule_slack.h"
 #include "dag_colouring.h"
 #include "dag_items.h"
 #include "dag_view.h"
@@ -12,6 +11,7 @@
 #include "op_colors.h"
 #include "op_properties_model.h"
 #include "run_diff.h"
+#include "sched/schedule_slack.h"
 #include "search_job.h"
 #include "search_panel.h"
 #include "selection_model.h"

@@ -190,7 +190,7 @@ class TestMultiGpu : public QObject {
         const MultiDeviceTimeline t = predictMultiDevice(g, r.multiDevice, *cost, o.link, run_);
         const CpuExecutor cpu(g);
         const std::vector<Tensor> inputs = seededInputs(g, 2, 7);
-        const CpuRunResult reference = cpu.run(trivialSequentialSchedule(g), inputs);
+        const CpuRunResult reference = cpu.run(sequentialSchedule(g), inputs);
         const CpuRunResult split = runOnDevices(cpu, r.multiDevice, t, inputs);
         QCOMPARE(split.outputIds, reference.outputIds);
         for (size_t i = 0; i < split.outputs.size(); ++i) {

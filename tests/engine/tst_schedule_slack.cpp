@@ -1,9 +1,9 @@
 // Critical path and slack of a schedule's predicted timeline: exact values on a hand-made
 // timeline, and on random DAGs the defining property checked against the timeline itself: an
 // op can grow by less than its slack without the schedule getting longer, and not by more.
-#include "analysis/schedule_slack.h"
 #include "cost/cost_factory.h"
 #include "engine/random_graphs.h"
+#include "sched/schedule_slack.h"
 #include "sched/scheduler.h"
 #include "util/errors.h"
 

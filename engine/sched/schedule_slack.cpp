@@ -1,4 +1,4 @@
-#include "analysis/schedule_slack.h"
+#include "sched/schedule_slack.h"
 
 #include "util/errors.h"
 
