@@ -1,6 +1,7 @@
 #include "cmd_schedule_devices.h"
 
 #include "io/json_reader.h"
+#include "pipeline/schedule_pipeline.h"
 #include "sched/multi_gpu_scheduler.h"
 #include "schedule/schedule_json.h"
 #include "util/errors.h"
@@ -25,16 +26,7 @@ int scheduleOnDevices(const Args& args, const Graph& g, CostModel& cost, const S
     const MultiGpuResult r = multiGpuSchedule(g, cost, multi);
     const MultiDeviceTimeline& t = r.timeline;
 
-    ScheduleDocument doc = makeScheduleDocument(g, r.schedule);
-    doc.scheduler = "hios+ios";
-    doc.maxGroupSize = options.maxGroupSize;
-    doc.maxGroups = options.maxGroups;
-    doc.strategy = std::string(toString(options.strategy));
-    doc.maxPartSize = options.maxPartSize;
-    doc.maxStreams = options.maxStreams;
-    doc.costModel = cost.name();
-    doc.device = cost.device();
-    doc.run = options.run;
+    ScheduleDocument doc = scheduleDocumentWith(g, r.schedule, "hios+ios", options, cost);
     doc.latencyMs = t.latencyMs;
     doc.search = ScheduleSearchInfo{r.stats.states,  r.stats.transitions, r.stats.stagesCosted,
                                     r.stats.seconds, r.stats.complete,    options.timeLimitSeconds};

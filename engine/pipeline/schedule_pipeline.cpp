@@ -176,11 +176,10 @@ ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const Sched
     return out;
 }
 
-ScheduleDocument scheduleDocumentFor(const Graph& g, const CostModel& cost, const ScheduleRequest& request,
-                                     const ScheduleOutcome& outcome) {
-    const SchedulerOptions& options = request.options;
-    ScheduleDocument doc = makeScheduleDocument(g, outcome.chosen.schedule);
-    doc.scheduler = request.scheduler;
+ScheduleDocument scheduleDocumentWith(const Graph& g, Schedule schedule, const std::string& scheduler,
+                                      const SchedulerOptions& options, const CostModel& cost) {
+    ScheduleDocument doc = makeScheduleDocument(g, std::move(schedule));
+    doc.scheduler = scheduler;
     doc.maxGroupSize = options.maxGroupSize;
     doc.maxGroups = options.maxGroups;
     doc.strategy = std::string(toString(options.strategy));
@@ -189,6 +188,13 @@ ScheduleDocument scheduleDocumentFor(const Graph& g, const CostModel& cost, cons
     doc.costModel = cost.name();
     doc.device = cost.device();
     doc.run = options.run;
+    return doc;
+}
+
+ScheduleDocument scheduleDocumentFor(const Graph& g, const CostModel& cost, const ScheduleRequest& request,
+                                     const ScheduleOutcome& outcome) {
+    const SchedulerOptions& options = request.options;
+    ScheduleDocument doc = scheduleDocumentWith(g, outcome.chosen.schedule, request.scheduler, options, cost);
     doc.latencyMs = outcome.chosen.latencyMs;
     if (request.scheduler == "ios") {
         const SearchStats& s = outcome.chosen.stats;

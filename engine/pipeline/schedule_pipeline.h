@@ -83,6 +83,11 @@ CostedSchedule costExistingSchedule(const Graph& g, const std::string& scheduler
 MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched, const Schedule& wavefront,
                                   const Schedule& sequential, const WholeRunTimer& timer);
 
+// A document of `schedule` carrying the scheduler, its options and the cost model it was made
+// with, and no search facts (the callers add those they have).
+ScheduleDocument scheduleDocumentWith(const Graph& g, Schedule schedule, const std::string& scheduler,
+                                      const SchedulerOptions& options, const CostModel& cost);
+
 // The schedule file's document for `outcome` (what `schedule -o` and the explorer's export write).
 ScheduleDocument scheduleDocumentFor(const Graph& g, const CostModel& cost, const ScheduleRequest& request,
                                      const ScheduleOutcome& outcome);
