@@ -30,7 +30,10 @@ KernelClass classifyKernel(std::string_view name) {
     if (contains(lower,
                  {"nchwtonhwc", "nhwctonchw", "transpose", "nchw2nhwc", "nhwc2nchw", "convert_layout"}))
         return KernelClass::Transpose;
-    if (contains(lower, {"depthwise"})) return KernelClass::Convolution;
+    // ioscope's depthwise kernels and its dense kernel (1x1 convs on one pixel), cuBLAS's GEMVs.
+    if (contains(lower, {"depthwise", "densekernel", "gemv"})) return KernelClass::Convolution;
+    // ioscope's broadcasting Add/Sub/Mul/Div (a squeeze-excite gate's multiply).
+    if (contains(lower, {"binarykernel", "binarypackkernel"})) return KernelClass::Elementwise;
     // A convolution with its epilogue compiled in (cuDNN's fusion engines name both parts) is a
     // convolution: no separate element-wise pass runs.
     if (contains(lower, {"conv", "fprop"}) && !contains(lower, {"convert"})) return KernelClass::Convolution;

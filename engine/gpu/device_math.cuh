@@ -1,11 +1,14 @@
 #pragma once
 // Device helpers shared by the runtime's kernel files (gpu/kernels.cu, gpu/kernels_shape.cu):
 // element loads and stores in fp32, fp16 or bf16 (arithmetic always in fp32), the activations of
-// gpu/kernels.h's codes, and an output's element count.
+// gpu/kernels.h's codes, operand and output addressing, the fused epilogue, and an output's
+// element count.
 #include "gpu/kernels.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+
+#include <type_traits>
 
 namespace ioscope::gpu::device {
 
@@ -26,6 +29,54 @@ template <> __device__ __forceinline__ void store<__half>(void* p, long long i, 
 }
 template <> __device__ __forceinline__ void store<__nv_bfloat16>(void* p, long long i, float v) {
     static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(v);
+}
+
+// 16-byte packs of channels (4 floats or 8 halves / bf16): the channels-last fast paths load and
+// store whole packs when every operand is aligned to them.
+template <typename T> struct PackOf { static constexpr int n = 16 / int(sizeof(T)); };
+
+template <typename T> __device__ __forceinline__ void loadPack(const void* base, long long off, float* v) {
+    const uint4 raw = *reinterpret_cast<const uint4*>(static_cast<const T*>(base) + off);
+    if constexpr (sizeof(T) == 4) {
+        v[0] = __uint_as_float(raw.x), v[1] = __uint_as_float(raw.y), v[2] = __uint_as_float(raw.z),
+        v[3] = __uint_as_float(raw.w);
+    } else {
+        const unsigned words[4] = {raw.x, raw.y, raw.z, raw.w};
+        for (int i = 0; i < 4; ++i) {
+            const unsigned short lo = (unsigned short)(words[i] & 0xFFFF),
+                                 hi = (unsigned short)(words[i] >> 16);
+            if constexpr (std::is_same_v<T, __half>) {
+                v[2 * i] = __half2float(__ushort_as_half(lo));
+                v[2 * i + 1] = __half2float(__ushort_as_half(hi));
+            } else {
+                v[2 * i] = __bfloat162float(__ushort_as_bfloat16(lo));
+                v[2 * i + 1] = __bfloat162float(__ushort_as_bfloat16(hi));
+            }
+        }
+    }
+}
+
+template <typename T> __device__ __forceinline__ void storePack(void* base, long long off, const float* v) {
+    uint4 raw;
+    if constexpr (sizeof(T) == 4) {
+        raw.x = __float_as_uint(v[0]), raw.y = __float_as_uint(v[1]), raw.z = __float_as_uint(v[2]),
+        raw.w = __float_as_uint(v[3]);
+    } else {
+        unsigned words[4];
+        for (int i = 0; i < 4; ++i) {
+            unsigned short lo, hi;
+            if constexpr (std::is_same_v<T, __half>) {
+                lo = __half_as_ushort(__float2half_rn(v[2 * i]));
+                hi = __half_as_ushort(__float2half_rn(v[2 * i + 1]));
+            } else {
+                lo = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * i]));
+                hi = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * i + 1]));
+            }
+            words[i] = unsigned(lo) | (unsigned(hi) << 16);
+        }
+        raw.x = words[0], raw.y = words[1], raw.z = words[2], raw.w = words[3];
+    }
+    *reinterpret_cast<uint4*>(static_cast<T*>(base) + off) = raw;
 }
 
 __device__ __forceinline__ float activate(float x, int act) {
@@ -51,8 +102,139 @@ __device__ __forceinline__ float activate(float x, int act) {
     }
 }
 
+__device__ __forceinline__ long long at(const Operand& o, long long n, long long c, long long p) {
+    return n * o.sampleStride + c * o.channelStride + p * o.pixelStride;
+}
+
+// Element `idx` of an output, in the output's thread order.
+struct Coord {
+    int n, c, p;
+};
+__device__ __forceinline__ Coord coordOf(const OutputArgs& o, long long idx) {
+    const long long pixels = (long long)o.height * o.width;
+    Coord k;
+    if (o.channelsFastest) {
+        k.c = int(idx % o.channels);
+        const long long rest = idx / o.channels;
+        k.p = int(rest % pixels);
+        k.n = int(rest / pixels);
+    } else {
+        k.p = int(idx % pixels);
+        const long long rest = idx / pixels;
+        k.c = int(rest % o.channels);
+        k.n = int(rest / o.channels);
+    }
+    return k;
+}
+
+template <typename T> __device__ __forceinline__ float finish(const Epilogue& e, Coord k, float v) {
+    if (e.bias) v += e.bias[k.c];
+    for (int r = 0; r < e.residuals; ++r) v += load<T>(e.residual[r].ptr, at(e.residual[r], k.n, k.c, k.p));
+    return activate(v, e.activation);
+}
+
+__device__ __forceinline__ long long outAt(const OutputArgs& o, Coord k) {
+    return k.n * o.sampleStride + (long long)k.c * o.channelStride + (long long)k.p * o.pixelStride;
+}
+
+// Whether a tensor can be read or written in packs of `v` channels: channels-last, with every
+// pack 16-byte aligned (host side, choosing a kernel).
+inline bool packable(const void* ptr, long long sampleStride, long long channelStride, long long pixelStride,
+                     int v) {
+    return channelStride == 1 && reinterpret_cast<unsigned long long>(ptr) % 16 == 0 &&
+           sampleStride % v == 0 && pixelStride % v == 0;
+}
+inline bool packable(const Operand& o, int v) {
+    return packable(o.ptr, o.sampleStride, o.channelStride, o.pixelStride, v);
+}
+inline bool packable(const OutputArgs& o, int v) {
+    return o.channels % v == 0 && packable(o.ptr, o.sampleStride, o.channelStride, o.pixelStride, v);
+}
+
 __host__ __device__ __forceinline__ long long totalOf(const OutputArgs& o) {
     return (long long)o.batch * o.channels * o.height * o.width;
+}
+
+#define GRID_LOOP(idx, total)                                                                                \
+    for (long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x; idx < (total);                    \
+         idx += (long long)gridDim.x * blockDim.x)
+
+template <typename T>
+__device__ __forceinline__ float loadSum(const Operand* x, int inputs, long long n, long long c,
+                                         long long p) {
+    float v = load<T>(x[0].ptr, at(x[0], n, c, p));
+    for (int i = 1; i < inputs; ++i) v += load<T>(x[i].ptr, at(x[i], n, c, p));
+    return v;
+}
+
+// Channels-last fast paths: one thread per 16-byte pack of channels at one pixel.
+struct PackCoord {
+    int n, c, p; // c: first channel of the pack
+};
+template <typename T> __device__ __forceinline__ PackCoord packCoordOf(const OutputArgs& o, long long idx) {
+    constexpr int V = PackOf<T>::n;
+    const int groups = o.channels / V;
+    const long long pixels = (long long)o.height * o.width;
+    PackCoord k;
+    k.c = int(idx % groups) * V;
+    const long long rest = idx / groups;
+    k.p = int(rest % pixels);
+    k.n = int(rest / pixels);
+    return k;
+}
+__host__ __device__ __forceinline__ long long packTotalOf(const OutputArgs& o, int v) {
+    return (long long)o.batch * (o.channels / v) * o.height * o.width;
+}
+__device__ __forceinline__ long long packAt(const Operand& o, const PackCoord& k) {
+    return k.n * o.sampleStride + k.c + (long long)k.p * o.pixelStride;
+}
+__device__ __forceinline__ long long packOut(const OutputArgs& o, const PackCoord& k) {
+    return k.n * o.sampleStride + k.c + (long long)k.p * o.pixelStride;
+}
+
+template <typename T>
+__device__ __forceinline__ void finishPack(const Epilogue& e, const PackCoord& k, float* v) {
+    constexpr int V = PackOf<T>::n;
+    if (e.bias)
+        for (int i = 0; i < V; ++i) v[i] += e.bias[k.c + i];
+    for (int r = 0; r < e.residuals; ++r) {
+        float add[V];
+        loadPack<T>(e.residual[r].ptr, packAt(e.residual[r], k), add);
+        for (int i = 0; i < V; ++i) v[i] += add[i];
+    }
+    for (int i = 0; i < V; ++i) v[i] = activate(v[i], e.activation);
+}
+
+inline unsigned blocksFor(long long total) {
+    const long long blocks = (total + 255) / 256;
+    return static_cast<unsigned>(blocks < 65535 * 4 ? (blocks > 0 ? blocks : 1) : 65535 * 4);
+}
+
+// Runs `launch` with the element type of `type` as its template argument.
+template <typename F> void byType(DataType type, F&& launch) {
+    switch (type) {
+    case DataType::F16:
+        launch(__half{});
+        break;
+    case DataType::BF16:
+        launch(__nv_bfloat16{});
+        break;
+    default:
+        launch(float{});
+        break;
+    }
+}
+
+// Whether a tensor can be read or written in packs of `v` channels: channels-last, with every
+// pack 16-byte aligned.
+inline bool packable(const Epilogue& e, int v) {
+    for (int r = 0; r < e.residuals; ++r)
+        if (!packable(e.residual[r], v)) return false;
+    return true;
+}
+
+inline int packWidth(DataType t) {
+    return 16 / elementBytes(t);
 }
 
 } // namespace ioscope::gpu::device

@@ -4,103 +4,39 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include <cooperative_groups.h>
+
 #include <cstdint>
 #include <type_traits>
 
 namespace ioscope::gpu {
 namespace {
 
+namespace cg = cooperative_groups;
+
 using device::activate;
+using device::at;
+using device::blocksFor;
+using device::byType;
+using device::Coord;
+using device::coordOf;
+using device::finish;
+using device::finishPack;
 using device::load;
+using device::loadPack;
+using device::loadSum;
+using device::outAt;
+using device::packable;
+using device::packAt;
+using device::PackCoord;
+using device::packCoordOf;
+using device::PackOf;
+using device::packOut;
+using device::packTotalOf;
+using device::packWidth;
 using device::store;
+using device::storePack;
 using device::totalOf;
-
-// 16-byte packs of channels (4 floats or 8 halves / bf16): the channels-last fast paths load and
-// store whole packs when every operand is aligned to them.
-template <typename T> struct PackOf { static constexpr int n = 16 / int(sizeof(T)); };
-
-template <typename T> __device__ __forceinline__ void loadPack(const void* base, long long off, float* v) {
-    const uint4 raw = *reinterpret_cast<const uint4*>(static_cast<const T*>(base) + off);
-    if constexpr (sizeof(T) == 4) {
-        v[0] = __uint_as_float(raw.x), v[1] = __uint_as_float(raw.y), v[2] = __uint_as_float(raw.z),
-        v[3] = __uint_as_float(raw.w);
-    } else {
-        const unsigned words[4] = {raw.x, raw.y, raw.z, raw.w};
-        for (int i = 0; i < 4; ++i) {
-            const unsigned short lo = (unsigned short)(words[i] & 0xFFFF),
-                                 hi = (unsigned short)(words[i] >> 16);
-            if constexpr (std::is_same_v<T, __half>) {
-                v[2 * i] = __half2float(__ushort_as_half(lo));
-                v[2 * i + 1] = __half2float(__ushort_as_half(hi));
-            } else {
-                v[2 * i] = __bfloat162float(__ushort_as_bfloat16(lo));
-                v[2 * i + 1] = __bfloat162float(__ushort_as_bfloat16(hi));
-            }
-        }
-    }
-}
-
-template <typename T> __device__ __forceinline__ void storePack(void* base, long long off, const float* v) {
-    uint4 raw;
-    if constexpr (sizeof(T) == 4) {
-        raw.x = __float_as_uint(v[0]), raw.y = __float_as_uint(v[1]), raw.z = __float_as_uint(v[2]),
-        raw.w = __float_as_uint(v[3]);
-    } else {
-        unsigned words[4];
-        for (int i = 0; i < 4; ++i) {
-            unsigned short lo, hi;
-            if constexpr (std::is_same_v<T, __half>) {
-                lo = __half_as_ushort(__float2half_rn(v[2 * i]));
-                hi = __half_as_ushort(__float2half_rn(v[2 * i + 1]));
-            } else {
-                lo = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * i]));
-                hi = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * i + 1]));
-            }
-            words[i] = unsigned(lo) | (unsigned(hi) << 16);
-        }
-        raw.x = words[0], raw.y = words[1], raw.z = words[2], raw.w = words[3];
-    }
-    *reinterpret_cast<uint4*>(static_cast<T*>(base) + off) = raw;
-}
-
-__device__ __forceinline__ long long at(const Operand& o, long long n, long long c, long long p) {
-    return n * o.sampleStride + c * o.channelStride + p * o.pixelStride;
-}
-
-// Element `idx` of an output, in the output's thread order.
-struct Coord {
-    int n, c, p;
-};
-__device__ __forceinline__ Coord coordOf(const OutputArgs& o, long long idx) {
-    const long long pixels = (long long)o.height * o.width;
-    Coord k;
-    if (o.channelsFastest) {
-        k.c = int(idx % o.channels);
-        const long long rest = idx / o.channels;
-        k.p = int(rest % pixels);
-        k.n = int(rest / pixels);
-    } else {
-        k.p = int(idx % pixels);
-        const long long rest = idx / pixels;
-        k.c = int(rest % o.channels);
-        k.n = int(rest / o.channels);
-    }
-    return k;
-}
-
-template <typename T> __device__ __forceinline__ float finish(const Epilogue& e, Coord k, float v) {
-    if (e.bias) v += e.bias[k.c];
-    for (int r = 0; r < e.residuals; ++r) v += load<T>(e.residual[r].ptr, at(e.residual[r], k.n, k.c, k.p));
-    return activate(v, e.activation);
-}
-
-__device__ __forceinline__ long long outAt(const OutputArgs& o, Coord k) {
-    return k.n * o.sampleStride + (long long)k.c * o.channelStride + (long long)k.p * o.pixelStride;
-}
-
-#define GRID_LOOP(idx, total)                                                                                \
-    for (long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x; idx < (total);                    \
-         idx += (long long)gridDim.x * blockDim.x)
 
 template <typename T> __global__ void elementwiseKernel(ElementwiseArgs a) {
     GRID_LOOP(idx, totalOf(a.out)) {
@@ -113,35 +49,6 @@ template <typename T> __global__ void elementwiseKernel(ElementwiseArgs a) {
         if (a.scale) v *= a.scale[k.c];
         if (a.shift) v += a.shift[k.c];
         store<T>(a.out.ptr, outAt(a.out, k), activate(v, a.activation));
-    }
-}
-
-template <typename T>
-__device__ __forceinline__ float loadSum(const Operand* x, int inputs, long long n, long long c,
-                                         long long p) {
-    float v = load<T>(x[0].ptr, at(x[0], n, c, p));
-    for (int i = 1; i < inputs; ++i) v += load<T>(x[i].ptr, at(x[i], n, c, p));
-    return v;
-}
-
-template <typename T> __global__ void depthwiseKernel(DepthwiseArgs a) {
-    const WindowArgs& w = a.win;
-    GRID_LOOP(idx, totalOf(a.out)) {
-        const Coord k = coordOf(a.out, idx);
-        const int oy = k.p / a.out.width, ox = k.p - oy * a.out.width;
-        float acc = 0.f;
-        for (int ky = 0; ky < w.kh; ++ky) {
-            const int iy = oy * w.sh - w.ph + ky * w.dh;
-            if (iy < 0 || iy >= a.inH) continue;
-            for (int kx = 0; kx < w.kw; ++kx) {
-                const int ix = ox * w.sw - w.pw + kx * w.dw;
-                if (ix < 0 || ix >= a.inW) continue;
-                float x = loadSum<T>(a.x, a.inputs, k.n, k.c, (long long)iy * a.inW + ix);
-                if (a.preRelu) x = fmaxf(x, 0.f);
-                acc += x * a.weights[(ky * w.kw + kx) * a.out.channels + k.c];
-            }
-        }
-        store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, acc));
     }
 }
 
@@ -168,28 +75,36 @@ template <typename T> __global__ void poolKernel(PoolArgs a) {
     }
 }
 
-// Whole-map pooling (global average or max: a 1x1 output, no padding). One block per (sample, 32
-// channels), samples outermost; its kGlobalRows rows of 32 threads stride over the pixels (coalesced in
-// channels-last, where the 32 threads read 32 neighbouring channels) with four independent accumulators each,
-// and reduce through shared memory. The window kernels above give a whole map to one thread, which on an SE
-// block's 112x112 map took ~300 us where this takes a few.
+// Whole-map pooling (global average or max: a 1x1 output, no padding). A cluster of `slices` blocks per
+// (sample, 32 channels), samples outermost; each block's kGlobalRows rows of 32 threads stride over its
+// share of the pixels (coalesced in channels-last, where the 32 threads read 32 neighbouring channels) with
+// four independent accumulators each and reduce through shared memory; the cluster's first block then
+// sums the blocks' partials through distributed shared memory (Hopper thread-block clusters) and applies
+// the epilogue. One block per 32 channels left an SE block's 112x112x32 map on one SM (53 us at batch 1);
+// the window kernels, one thread per map, took ~300 us.
 constexpr int kGlobalRows = 32;
+constexpr int kMaxGlobalSlices = 8; // the portable cluster size
 template <typename T> __global__ void globalPoolKernel(PoolArgs a) {
     __shared__ float part[kGlobalRows][33];
+    __shared__ float blockSum[32];
+    cg::cluster_group cluster = cg::this_cluster();
+    const int slices = int(cluster.num_blocks()), slice = int(cluster.block_rank());
     const int tiles = (a.out.channels + 31) / 32;
-    const int n = int(blockIdx.x / tiles), c = int(blockIdx.x % tiles) * 32 + threadIdx.x;
+    const int tile = int(blockIdx.x) / slices;
+    const int n = tile / tiles, c = (tile % tiles) * 32 + threadIdx.x;
     const long long pixels = (long long)a.inH * a.inW;
     const bool isMax = a.kind == kPoolMax;
     const float none = isMax ? -INFINITY : 0.f;
     float acc[4] = {none, none, none, none};
     if (c < a.out.channels) {
-        long long p = threadIdx.y;
-        for (; p + 3 * kGlobalRows < pixels; p += 4 * kGlobalRows)
+        const long long stride = (long long)slices * kGlobalRows;
+        long long p = (long long)slice * kGlobalRows + threadIdx.y;
+        for (; p + 3 * stride < pixels; p += 4 * stride)
             for (int j = 0; j < 4; ++j) {
-                const float x = loadSum<T>(a.x, a.inputs, n, c, p + j * kGlobalRows);
+                const float x = loadSum<T>(a.x, a.inputs, n, c, p + j * stride);
                 acc[j] = isMax ? fmaxf(acc[j], x) : acc[j] + x;
             }
-        for (; p < pixels; p += kGlobalRows) {
+        for (; p < pixels; p += stride) {
             const float x = loadSum<T>(a.x, a.inputs, n, c, p);
             acc[0] = isMax ? fmaxf(acc[0], x) : acc[0] + x;
         }
@@ -197,51 +112,24 @@ template <typename T> __global__ void globalPoolKernel(PoolArgs a) {
     part[threadIdx.y][threadIdx.x] =
         isMax ? fmaxf(fmaxf(acc[0], acc[1]), fmaxf(acc[2], acc[3])) : (acc[0] + acc[1]) + (acc[2] + acc[3]);
     __syncthreads();
-    if (threadIdx.y != 0 || c >= a.out.channels) return;
-    float v = part[0][threadIdx.x];
-    for (int r = 1; r < kGlobalRows; ++r)
-        v = isMax ? fmaxf(v, part[r][threadIdx.x]) : v + part[r][threadIdx.x];
-    if (!isMax) v /= float(pixels);
-    const Coord k{n, c, 0};
-    store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, v));
-}
-
-// Channels-last fast paths: one thread per 16-byte pack of channels at one pixel.
-struct PackCoord {
-    int n, c, p; // c: first channel of the pack
-};
-template <typename T> __device__ __forceinline__ PackCoord packCoordOf(const OutputArgs& o, long long idx) {
-    constexpr int V = PackOf<T>::n;
-    const int groups = o.channels / V;
-    const long long pixels = (long long)o.height * o.width;
-    PackCoord k;
-    k.c = int(idx % groups) * V;
-    const long long rest = idx / groups;
-    k.p = int(rest % pixels);
-    k.n = int(rest / pixels);
-    return k;
-}
-__host__ __device__ __forceinline__ long long packTotalOf(const OutputArgs& o, int v) {
-    return (long long)o.batch * (o.channels / v) * o.height * o.width;
-}
-__device__ __forceinline__ long long packAt(const Operand& o, const PackCoord& k) {
-    return k.n * o.sampleStride + k.c + (long long)k.p * o.pixelStride;
-}
-__device__ __forceinline__ long long packOut(const OutputArgs& o, const PackCoord& k) {
-    return k.n * o.sampleStride + k.c + (long long)k.p * o.pixelStride;
-}
-
-template <typename T>
-__device__ __forceinline__ void finishPack(const Epilogue& e, const PackCoord& k, float* v) {
-    constexpr int V = PackOf<T>::n;
-    if (e.bias)
-        for (int i = 0; i < V; ++i) v[i] += e.bias[k.c + i];
-    for (int r = 0; r < e.residuals; ++r) {
-        float add[V];
-        loadPack<T>(e.residual[r].ptr, packAt(e.residual[r], k), add);
-        for (int i = 0; i < V; ++i) v[i] += add[i];
+    if (threadIdx.y == 0) {
+        float v = part[0][threadIdx.x];
+        for (int r = 1; r < kGlobalRows; ++r)
+            v = isMax ? fmaxf(v, part[r][threadIdx.x]) : v + part[r][threadIdx.x];
+        blockSum[threadIdx.x] = v;
     }
-    for (int i = 0; i < V; ++i) v[i] = activate(v[i], e.activation);
+    cluster.sync(); // every block's partial is written
+    if (slice == 0 && threadIdx.y == 0 && c < a.out.channels) {
+        float v = blockSum[threadIdx.x];
+        for (int b = 1; b < slices; ++b) {
+            const float other = cluster.map_shared_rank(blockSum, b)[threadIdx.x];
+            v = isMax ? fmaxf(v, other) : v + other;
+        }
+        if (!isMax) v /= float(pixels);
+        const Coord k{n, c, 0};
+        store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, v));
+    }
+    cluster.sync(); // the first block has read the others' shared memory before they exit
 }
 
 template <typename T> __global__ void elementwisePackKernel(ElementwiseArgs a) {
@@ -260,36 +148,6 @@ template <typename T> __global__ void elementwisePackKernel(ElementwiseArgs a) {
             v[j] = activate(v[j], a.activation);
         }
         storePack<T>(a.out.ptr, packOut(a.out, k), v);
-    }
-}
-
-template <typename T> __global__ void depthwisePackKernel(DepthwiseArgs a) {
-    constexpr int V = PackOf<T>::n;
-    const WindowArgs& w = a.win;
-    GRID_LOOP(idx, packTotalOf(a.out, V)) {
-        const PackCoord k = packCoordOf<T>(a.out, idx);
-        const int oy = k.p / a.out.width, ox = k.p - oy * a.out.width;
-        float acc[V] = {};
-        for (int ky = 0; ky < w.kh; ++ky) {
-            const int iy = oy * w.sh - w.ph + ky * w.dh;
-            if (iy < 0 || iy >= a.inH) continue;
-            for (int kx = 0; kx < w.kw; ++kx) {
-                const int ix = ox * w.sw - w.pw + kx * w.dw;
-                if (ix < 0 || ix >= a.inW) continue;
-                PackCoord at = k;
-                at.p = iy * a.inW + ix;
-                float x[V], more[V];
-                loadPack<T>(a.x[0].ptr, packAt(a.x[0], at), x);
-                for (int i = 1; i < a.inputs; ++i) {
-                    loadPack<T>(a.x[i].ptr, packAt(a.x[i], at), more);
-                    for (int j = 0; j < V; ++j) x[j] += more[j];
-                }
-                const float* wt = a.weights + (ky * w.kw + kx) * a.out.channels + k.c;
-                for (int j = 0; j < V; ++j) acc[j] += (a.preRelu ? fmaxf(x[j], 0.f) : x[j]) * wt[j];
-            }
-        }
-        finishPack<T>(a.epi, k, acc);
-        storePack<T>(a.out.ptr, packOut(a.out, k), acc);
     }
 }
 
@@ -371,46 +229,16 @@ __global__ void cacheFlushKernel(const float4* data, long long count, float* sin
     if (sum == 1.2345e-38f) *sink = sum; // practically never; keeps the loads
 }
 
-unsigned blocksFor(long long total) {
-    const long long blocks = (total + 255) / 256;
-    return static_cast<unsigned>(blocks < 65535 * 4 ? (blocks > 0 ? blocks : 1) : 65535 * 4);
-}
-
-// Runs `launch` with the element type of `type` as its template argument.
-template <typename F> void byType(DataType type, F&& launch) {
-    switch (type) {
-    case DataType::F16:
-        launch(__half{});
-        break;
-    case DataType::BF16:
-        launch(__nv_bfloat16{});
-        break;
-    default:
-        launch(float{});
-        break;
-    }
-}
-
-// Whether a tensor can be read or written in packs of `v` channels: channels-last, with every
-// pack 16-byte aligned.
-bool packable(const void* ptr, long long sampleStride, long long channelStride, long long pixelStride,
-              int v) {
-    return channelStride == 1 && reinterpret_cast<uintptr_t>(ptr) % 16 == 0 && sampleStride % v == 0 &&
-           pixelStride % v == 0;
-}
-bool packable(const Operand& o, int v) {
-    return packable(o.ptr, o.sampleStride, o.channelStride, o.pixelStride, v);
-}
-bool packable(const OutputArgs& o, int v) {
-    return o.channels % v == 0 && packable(o.ptr, o.sampleStride, o.channelStride, o.pixelStride, v);
-}
-bool packable(const Epilogue& e, int v) {
-    for (int r = 0; r < e.residuals; ++r)
-        if (!packable(e.residual[r], v)) return false;
-    return true;
-}
-int packWidth(DataType t) {
-    return 16 / elementBytes(t);
+// The current device's multiprocessor count (read once: the runtime uses one device).
+int multiprocessors() {
+    static const int count = [] {
+        int device = 0, sms = 0;
+        if (cudaGetDevice(&device) != cudaSuccess ||
+            cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess)
+            return 132;
+        return sms;
+    }();
+    return count;
 }
 
 } // namespace
@@ -427,23 +255,28 @@ void launchElementwise(const ElementwiseArgs& a, cudaStream_t stream) {
     });
 }
 
-void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
-    const int v = packWidth(a.out.type);
-    bool packs = packable(a.out, v) && packable(a.epi, v);
-    for (int i = 0; i < a.inputs && packs; ++i) packs = packable(a.x[i], v);
-    byType(a.out.type, [&](auto t) {
-        if (packs)
-            depthwisePackKernel<decltype(t)><<<blocksFor(packTotalOf(a.out, v)), 256, 0, stream>>>(a);
-        else
-            depthwiseKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a);
-    });
-}
-
 void launchPool(const PoolArgs& a, cudaStream_t stream) {
     const WindowArgs& w = a.win;
     if (a.out.height == 1 && a.out.width == 1 && w.ph == 0 && w.pw == 0 && w.kh == a.inH && w.kw == a.inW) {
-        const dim3 grid(unsigned((a.out.channels + 31) / 32 * a.out.batch)), block(32, kGlobalRows);
-        byType(a.out.type, [&](auto t) { globalPoolKernel<decltype(t)><<<grid, block, 0, stream>>>(a); });
+        // Enough blocks to cover the SMs, at most one slice per 256 pixels.
+        const long long tiles = (a.out.channels + 31) / 32 * (long long)a.out.batch;
+        const long long pixels = (long long)a.inH * a.inW;
+        int slices = 1;
+        while (slices < kMaxGlobalSlices && tiles * slices < multiprocessors() &&
+               pixels >= 256LL * slices * 2)
+            slices *= 2;
+        cudaLaunchConfig_t config = {};
+        config.gridDim = dim3(unsigned(tiles * slices));
+        config.blockDim = dim3(32, kGlobalRows);
+        config.stream = stream;
+        cudaLaunchAttribute cluster[1];
+        cluster[0].id = cudaLaunchAttributeClusterDimension;
+        cluster[0].val.clusterDim.x = unsigned(slices);
+        cluster[0].val.clusterDim.y = 1;
+        cluster[0].val.clusterDim.z = 1;
+        config.attrs = cluster;
+        config.numAttrs = 1;
+        byType(a.out.type, [&](auto t) { cudaLaunchKernelEx(&config, globalPoolKernel<decltype(t)>, a); });
         return;
     }
     const int v = packWidth(a.out.type);

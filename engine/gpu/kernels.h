@@ -7,6 +7,9 @@
 //   - depthwise convolution with an optional leading ReLU on its input (a separable conv's
 //     first half) and the fused epilogue (bias, residual adds, activation);
 //   - max / average / global-average pooling with the fused epilogue;
+//   - dense layers on one pixel (1x1 convs on 1x1 maps, as squeeze-excite's, and fully connected
+//     heads at small batch) with the fused epilogue, where cuBLAS's GEMV and a separate epilogue
+//     kernel took two launches;
 //   - flatten to (C*H*W) in NCHW order, and a channel softmax;
 //   - fills for profiling buffers and the L2 flush.
 // Epilogue order everywhere: result (+ bias) (+ residuals), then the activation.
@@ -93,6 +96,17 @@ struct PoolArgs {
     OutputArgs out;
 };
 void launchPool(const PoolArgs& args, cudaStream_t stream);
+
+// y[n][o] = epilogue(sum_i W[o][i] * x[n][i]) on one pixel; W in the output's element type, rows of
+// `inChannels`. One warp per output channel and sample.
+struct DenseArgs {
+    Operand x;
+    int inChannels = 0;
+    const void* weights = nullptr;
+    Epilogue epi;
+    OutputArgs out; // height = width = 1
+};
+void launchDense(const DenseArgs& args, cudaStream_t stream);
 
 // y[n][c*H*W + p] = x[n][c][p]: the NCHW flattening every executor agrees on.
 void launchFlatten(const Operand& x, int channels, int pixels, const OutputArgs& y, cudaStream_t stream);

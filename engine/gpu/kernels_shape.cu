@@ -5,12 +5,18 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include <algorithm>
+
 namespace ioscope::gpu {
 namespace {
 
 using device::activate;
 using device::load;
+using device::loadPack;
+using device::packable;
+using device::PackOf;
 using device::store;
+using device::storePack;
 using device::totalOf;
 
 // Output element `idx` as (n, c, y, x), channel-fastest for channels-last outputs (coalesced).
@@ -157,6 +163,51 @@ template <typename T> __global__ void binaryKernel(BinaryArgs a, long long total
     store<T>(a.out.ptr, outAt(a.out, p), activate(v, a.activation));
 }
 
+// Channels-last fast path of Binary where each operand is either the output's full shape or one
+// value per (sample, channel), as a squeeze-excite gate: one thread per 16-byte pack of channels, the
+// full operands read as packs, the gate's values once per pack.
+template <typename T>
+__device__ __forceinline__ void operandPack(const Operand& o, bool full, int n, int c, long long p,
+                                            float* v) {
+    constexpr int V = PackOf<T>::n;
+    if (full) {
+        loadPack<T>(o.ptr, n * o.sampleStride + c + p * o.pixelStride, v);
+        return;
+    }
+    for (int j = 0; j < V; ++j)
+        v[j] = load<T>(o.ptr, n * o.sampleStride + (long long)(c + j) * o.channelStride);
+}
+
+template <typename T>
+__global__ void binaryPackKernel(BinaryArgs a, bool aFull, bool bFull, long long total) {
+    constexpr int V = PackOf<T>::n;
+    const int groups = a.out.channels / V;
+    const long long pixels = (long long)a.out.height * a.out.width;
+    for (long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x; idx < total;
+         idx += (long long)gridDim.x * blockDim.x) {
+        const int c = int(idx % groups) * V;
+        const long long rest = idx / groups, p = rest % pixels;
+        const int n = int(rest / pixels);
+        float u[V], w[V];
+        operandPack<T>(a.a, aFull, n, c, p, u);
+        operandPack<T>(a.b, bFull, n, c, p, w);
+        for (int j = 0; j < V; ++j) {
+            const float v = a.fn == kBinaryMul   ? u[j] * w[j]
+                            : a.fn == kBinaryDiv ? u[j] / w[j]
+                            : a.fn == kBinarySub ? u[j] - w[j]
+                                                 : u[j] + w[j];
+            u[j] = activate(v, a.activation);
+        }
+        storePack<T>(a.out.ptr, n * a.out.sampleStride + c + p * a.out.pixelStride, u);
+    }
+}
+
+// Whether an operand of Binary suits the pack path: 1 full (packable), 0 one value per channel, -1 neither.
+int packOperand(const Operand& o, int c, int h, int w, const OutputArgs& out, int v) {
+    if (c == out.channels && h == out.height && w == out.width) return packable(o, v) ? 1 : -1;
+    return c == out.channels && h == 1 && w == 1 ? 0 : -1;
+}
+
 constexpr int kThreads = 256;
 
 } // namespace
@@ -181,6 +232,26 @@ void launchGather(const GatherArgs& args, cudaStream_t stream) {
 void launchBinary(const BinaryArgs& args, cudaStream_t stream) {
     const long long total = totalOf(args.out);
     if (total == 0) return;
+    const int v = 16 / elementBytes(args.out.type);
+    const int aPack = packOperand(args.a, args.aC, args.aH, args.aW, args.out, v),
+              bPack = packOperand(args.b, args.bC, args.bH, args.bW, args.out, v);
+    if (packable(args.out, v) && aPack >= 0 && bPack >= 0) {
+        const long long packs = total / v;
+        const unsigned blocks = unsigned(std::min<long long>((packs + kThreads - 1) / kThreads, 65535LL * 4));
+        switch (args.out.type) {
+        case DataType::F16:
+            binaryPackKernel<__half><<<blocks, kThreads, 0, stream>>>(args, aPack == 1, bPack == 1, packs);
+            break;
+        case DataType::BF16:
+            binaryPackKernel<__nv_bfloat16>
+                <<<blocks, kThreads, 0, stream>>>(args, aPack == 1, bPack == 1, packs);
+            break;
+        default:
+            binaryPackKernel<float><<<blocks, kThreads, 0, stream>>>(args, aPack == 1, bPack == 1, packs);
+            break;
+        }
+        return;
+    }
     const unsigned blocks = unsigned((total + kThreads - 1) / kThreads);
     switch (args.out.type) {
     case DataType::F16:

@@ -362,21 +362,32 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
             }
         }
         const double graphMs = epilogue ? tryFusedGraph(graph, op, x, y, kernel, epi) : -1;
+        //   gemv    a 1x1 conv on a 1x1 map (squeeze-excite) in ioscope's dense kernel, epilogue
+        //           included, timed as a whole.
+        Program gemv;
+        const bool pointwise = op.groups == 1 && op.window.kh == 1 && op.window.kw == 1 &&
+                               op.window.ph == 0 && op.window.pw == 0;
+        const double gemvMs = pointwise ? tryDense(gemv, x, y, kernel, epi) : -1;
         Program* chosen = nullptr;
         double best = -1;
-        for (auto [candidate, ms] :
-             {std::pair{&fused, fusedMs}, {&plain, plainMs}, {&dense, denseMs}, {&graph, graphMs}})
+        for (auto [candidate, ms] : {std::pair{&fused, fusedMs},
+                                     {&plain, plainMs},
+                                     {&dense, denseMs},
+                                     {&graph, graphMs},
+                                     {&gemv, gemvMs}})
             if (ms >= 0 && (best < 0 || ms < best)) chosen = candidate, best = ms;
         if (!chosen) throw RuntimeFailure("cuDNN has no convolution algorithm for this convolution");
         if (convLog())
             std::fprintf(stderr,
-                         "ioscope: conv '%s' takes %s (fused %.4f, plain %.4f, dense %.4f, graph %.4f ms)\n",
+                         "ioscope: conv '%s' takes %s (fused %.4f, plain %.4f, dense %.4f, graph %.4f, gemv "
+                         "%.4f ms)\n",
                          op.name.c_str(),
                          chosen == &fused   ? "fused"
                          : chosen == &plain ? "plain"
                          : chosen == &dense ? "dense"
-                                            : "graph",
-                         fusedMs, plainMs, denseMs, graphMs);
+                         : chosen == &graph ? "graph"
+                                            : "gemv",
+                         fusedMs, plainMs, denseMs, graphMs, gemvMs);
         prog.steps.insert(prog.steps.end(), chosen->steps.begin(), chosen->steps.end());
         prog.keepAlive.insert(prog.keepAlive.end(), chosen->keepAlive.begin(), chosen->keepAlive.end());
     } catch (const RuntimeFailure& e) {
@@ -399,6 +410,19 @@ void ProgramCompiler::addFullyConnected(Program& prog, const Op& op, const View&
         });
         x = flat;
     }
+    // cuBLAS (and an epilogue kernel) or, on one pixel, ioscope's dense kernel: both timed, the
+    // faster kept.
+    Program blas;
+    addBlasFullyConnected(blas, op, x, y, w, residuals);
+    Program gemv;
+    const double gemvMs = tryDense(gemv, x, y, w.kernel, EpilogueSpec{&w.bias, residuals, op.activation});
+    const Program& chosen = gemvMs >= 0 && gemvMs < timeProgram(blas) ? gemv : blas;
+    prog.steps.insert(prog.steps.end(), chosen.steps.begin(), chosen.steps.end());
+    prog.keepAlive.insert(prog.keepAlive.end(), chosen.keepAlive.begin(), chosen.keepAlive.end());
+}
+
+void ProgramCompiler::addBlasFullyConnected(Program& prog, const Op& op, const View& x, const View& y,
+                                            const Weights& w, const std::vector<View>& residuals) {
     const void* kernel = uploadTyped(prog, w.kernel);
     const int n = plan_.batch(), in = x.shape.c, out = op.outChannels;
     const long long lda = x.sampleStride, ldc = y.sampleStride;

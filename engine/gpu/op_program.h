@@ -73,12 +73,21 @@ class ProgramCompiler {
     // when cuDNN has no fusion engine for it.
     double tryFusedGraph(Program& prog, const Op& op, const View& x, const View& y,
                          const std::vector<float>& kernel, const EpilogueSpec& epi);
+    // A 1x1 layer on one pixel as ioscope's dense kernel with the whole epilogue (one launch; cuBLAS's
+    // GEMV and an epilogue kernel took two): its measured milliseconds, or negative when it does not
+    // apply. `kernel` holds rows of x's channels (gpu/op_program_dense.cpp).
+    double tryDense(Program& prog, const View& x, const View& y, const std::vector<float>& kernel,
+                    const EpilogueSpec& epi);
+    // Milliseconds per launch of `prog` as a CUDA graph replays it.
+    double timeProgram(const Program& prog);
     void addDepthwise(Program& prog, const std::vector<View>& inputs, const View& y, const Window& win,
                       const std::vector<float>& weights, bool preRelu, const EpilogueSpec& epi);
     void addPool(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
                  const EpilogueSpec& epi);
     void addFullyConnected(Program& prog, const Op& op, const View& x, const View& y, const Weights& w,
                            const std::vector<View>& residuals);
+    void addBlasFullyConnected(Program& prog, const Op& op, const View& x, const View& y, const Weights& w,
+                               const std::vector<View>& residuals);
     void addElementwise(Program& prog, const std::vector<View>& inputs, const View& y, bool product,
                         const float* scale, const float* shift, Activation act);
     // Slice, Pad, Resize, ChannelShuffle and Binary (gpu/shape_ops.cpp, gpu/kernels_shape.h).

@@ -5,6 +5,7 @@
 #include "cost/cost_factory.h"
 #include "exec/cpu_executor.h"
 #include "exec/gpu_execution.h"
+#include "exec/kernel_classes.h"
 #include "gpu_test_support.h"
 #include "modern_test_graphs.h"
 #include "sched/scheduler.h"
@@ -118,6 +119,100 @@ class TestGpuModernOps : public QObject {
                                  .arg(failures.size())
                                  .arg(cpu.outputs.size())
                                  .arg(failures.join("; "))));
+    }
+
+    // A squeeze-excite block at the sizes of EfficientNet's first stages (a 56x56x96 map: the
+    // whole-map pool split over a cluster of blocks; 1x1 convs on the pooled vector, where the
+    // dense kernel competes with cuDNN; the gate's broadcast multiply in packs) and a fully
+    // connected head, every precision and layout, batches 1 and 3.
+    void squeezeExciteMatchesCpu() {
+        Graph g("squeeze_excite");
+        const OpId x = g.addInput("input", {96, 56, 56});
+        const OpId pool = g.addOp(moderntest::op("pool", OpKind::GlobalAvgPool, {x}));
+        const OpId reduce = g.addOp(moderntest::conv("reduce", pool, 4, 1, 1, 0, Activation::Silu));
+        const OpId expand = g.addOp(moderntest::conv("expand", reduce, 96, 1, 1, 0, Activation::Sigmoid));
+        Op mul = moderntest::op("scale", OpKind::Binary, {x, expand});
+        mul.binary = BinaryFn::Mul;
+        const OpId scaled = g.addOp(mul);
+        const OpId head = g.addOp(moderntest::op("head_pool", OpKind::GlobalAvgPool, {scaled}));
+        Op fc = moderntest::op("fc", OpKind::FullyConnected, {head});
+        fc.outChannels = 40;
+        fc.activation = Activation::Relu;
+        g.addOp(fc);
+        g.finalize();
+        const Schedule s = sequentialSchedule(g);
+        for (int batch : {1, 3}) {
+            const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
+            for (Layout layout : {Layout::Nhwc, Layout::Nchw})
+                for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16}) {
+                    ExecutionOptions o;
+                    o.mode = ExecMode::Graph;
+                    o.run = {batch, p, layout};
+                    o.warmup = 1;
+                    o.runs = 2;
+                    o.keepOutputs = true;
+                    o.inputSeed = 20210401;
+                    const ExecutionResult gpu = executeOnGpu(g, s, o);
+                    QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
+                    const double err = relativeError(gpu.outputs[0], cpu.outputs[0]);
+                    QVERIFY2(err <= toleranceFor(p), qPrintable(QString("%1 %2 batch %3: relative error %4")
+                                                                    .arg(toString(p).data())
+                                                                    .arg(toString(layout).data())
+                                                                    .arg(batch)
+                                                                    .arg(err)));
+                    if (batch == 1 && p == Precision::Tf32 && layout == Layout::Nhwc)
+                        qInfo("kernels: %s", kernelClassesText(gpu.kernels).c_str());
+                }
+        }
+    }
+
+    // Depthwise convolutions as mobile networks use them (3x3, 5x5 and 7x7 windows, strides 1 and
+    // 2, channel counts that are and are not a multiple of a 16-byte pack) with bias, activation and
+    // a residual, against the CPU reference in every precision and layout, batches 1 and 2.
+    void depthwiseConvsMatchCpu() {
+        for (int channels : {48, 20}) {
+            Graph g("depthwise");
+            const OpId x = g.addInput("input", {channels, 19, 21});
+            std::vector<OpId> outs;
+            for (int k : {3, 5, 7})
+                for (int stride : {1, 2}) {
+                    Op dw = moderntest::conv("dw" + std::to_string(k) + "s" + std::to_string(stride), x,
+                                             channels, k, stride, k / 2, Activation::Silu);
+                    dw.groups = channels;
+                    outs.push_back(g.addOp(dw));
+                }
+            Op sum = moderntest::op("residual", OpKind::Binary, {outs[0], x});
+            sum.binary = BinaryFn::Add;
+            g.addOp(sum);
+            g.finalize();
+            const Schedule s = sequentialSchedule(g);
+            for (int batch : {1, 2}) {
+                const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
+                for (Layout layout : {Layout::Nhwc, Layout::Nchw})
+                    for (Precision p : {Precision::Fp32, Precision::Fp16, Precision::Bf16}) {
+                        ExecutionOptions o;
+                        o.mode = ExecMode::Graph;
+                        o.run = {batch, p, layout};
+                        o.warmup = 1;
+                        o.runs = 2;
+                        o.keepOutputs = true;
+                        o.inputSeed = 20210401;
+                        const ExecutionResult gpu = executeOnGpu(g, s, o);
+                        QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
+                        for (size_t i = 0; i < cpu.outputs.size(); ++i) {
+                            const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
+                            QVERIFY2(err <= toleranceFor(p),
+                                     qPrintable(QString("%1 channels %2, %3 %4 batch %5: relative error %6")
+                                                    .arg(QString::fromStdString(gpu.outputs[i].name))
+                                                    .arg(channels)
+                                                    .arg(toString(p).data())
+                                                    .arg(toString(layout).data())
+                                                    .arg(batch)
+                                                    .arg(err)));
+                        }
+                    }
+            }
+        }
     }
 };
 

@@ -1,0 +1,156 @@
+// Depthwise convolutions (gpu/kernels.h): a generic kernel for any layout, a channels-last pack
+// kernel for any window, and a row kernel for the square windows of mobile networks.
+#include "gpu/device_math.cuh"
+#include "gpu/kernels.h"
+
+namespace ioscope::gpu {
+namespace {
+
+using device::blocksFor;
+using device::byType;
+using device::Coord;
+using device::coordOf;
+using device::finish;
+using device::finishPack;
+using device::loadPack;
+using device::loadSum;
+using device::outAt;
+using device::packable;
+using device::packAt;
+using device::PackCoord;
+using device::packCoordOf;
+using device::PackOf;
+using device::packOut;
+using device::packTotalOf;
+using device::packWidth;
+using device::store;
+using device::storePack;
+using device::totalOf;
+
+template <typename T> __global__ void depthwiseKernel(DepthwiseArgs a) {
+    const WindowArgs& w = a.win;
+    GRID_LOOP(idx, totalOf(a.out)) {
+        const Coord k = coordOf(a.out, idx);
+        const int oy = k.p / a.out.width, ox = k.p - oy * a.out.width;
+        float acc = 0.f;
+        for (int ky = 0; ky < w.kh; ++ky) {
+            const int iy = oy * w.sh - w.ph + ky * w.dh;
+            if (iy < 0 || iy >= a.inH) continue;
+            for (int kx = 0; kx < w.kw; ++kx) {
+                const int ix = ox * w.sw - w.pw + kx * w.dw;
+                if (ix < 0 || ix >= a.inW) continue;
+                float x = loadSum<T>(a.x, a.inputs, k.n, k.c, (long long)iy * a.inW + ix);
+                if (a.preRelu) x = fmaxf(x, 0.f);
+                acc += x * a.weights[(ky * w.kw + kx) * a.out.channels + k.c];
+            }
+        }
+        store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, acc));
+    }
+}
+
+template <typename T> __global__ void depthwisePackKernel(DepthwiseArgs a) {
+    constexpr int V = PackOf<T>::n;
+    const WindowArgs& w = a.win;
+    GRID_LOOP(idx, packTotalOf(a.out, V)) {
+        const PackCoord k = packCoordOf<T>(a.out, idx);
+        const int oy = k.p / a.out.width, ox = k.p - oy * a.out.width;
+        float acc[V] = {};
+        for (int ky = 0; ky < w.kh; ++ky) {
+            const int iy = oy * w.sh - w.ph + ky * w.dh;
+            if (iy < 0 || iy >= a.inH) continue;
+            for (int kx = 0; kx < w.kw; ++kx) {
+                const int ix = ox * w.sw - w.pw + kx * w.dw;
+                if (ix < 0 || ix >= a.inW) continue;
+                PackCoord at = k;
+                at.p = iy * a.inW + ix;
+                float x[V], more[V];
+                loadPack<T>(a.x[0].ptr, packAt(a.x[0], at), x);
+                for (int i = 1; i < a.inputs; ++i) {
+                    loadPack<T>(a.x[i].ptr, packAt(a.x[i], at), more);
+                    for (int j = 0; j < V; ++j) x[j] += more[j];
+                }
+                const float* wt = a.weights + (ky * w.kw + kx) * a.out.channels + k.c;
+                for (int j = 0; j < V; ++j) acc[j] += (a.preRelu ? fmaxf(x[j], 0.f) : x[j]) * wt[j];
+            }
+        }
+        finishPack<T>(a.epi, k, acc);
+        storePack<T>(a.out.ptr, packOut(a.out, k), acc);
+    }
+}
+
+// Channels-last rows with a square K x K window (3, 5, 7), dilation 1, one input: a block row per
+// (sample, output row), one thread per (output column, pack of channels), 32-bit index math, the taps
+// unrolled at compile time and the weights read as 16-byte vectors. The generic pack kernel above
+// spent most of its time on 64-bit index division and per-tap bounds logic.
+template <typename T, int K> __global__ void depthwiseRowKernel(DepthwiseArgs a) {
+    constexpr int V = PackOf<T>::n;
+    const int groups = a.out.channels / V;
+    const int j = int(blockIdx.x) * int(blockDim.x) + int(threadIdx.x);
+    if (j >= a.out.width * groups) return;
+    const int row = int(blockIdx.y), n = row / a.out.height, oy = row - n * a.out.height;
+    const int ox = j / groups, c = (j - ox * groups) * V;
+    const WindowArgs& w = a.win;
+    const int iy0 = oy * w.sh - w.ph, ix0 = ox * w.sw - w.pw;
+    const Operand& x = a.x[0];
+    const char* base =
+        static_cast<const char*>(x.ptr) + ((long long)n * x.sampleStride + c) * (long long)sizeof(T);
+    float acc[V] = {};
+#pragma unroll
+    for (int ky = 0; ky < K; ++ky) {
+        const int iy = iy0 + ky;
+        if (iy < 0 || iy >= a.inH) continue;
+#pragma unroll
+        for (int kx = 0; kx < K; ++kx) {
+            const int ix = ix0 + kx;
+            if (ix < 0 || ix >= a.inW) continue;
+            float v[V], wt[V];
+            loadPack<T>(base, (long long)(iy * a.inW + ix) * x.pixelStride, v);
+            const float4* w4 =
+                reinterpret_cast<const float4*>(a.weights + (ky * K + kx) * a.out.channels + c);
+#pragma unroll
+            for (int q = 0; q < V / 4; ++q) {
+                const float4 f = w4[q];
+                wt[4 * q] = f.x, wt[4 * q + 1] = f.y, wt[4 * q + 2] = f.z, wt[4 * q + 3] = f.w;
+            }
+#pragma unroll
+            for (int i = 0; i < V; ++i) acc[i] += (a.preRelu ? fmaxf(v[i], 0.f) : v[i]) * wt[i];
+        }
+    }
+    const PackCoord k{n, c, oy * a.out.width + ox};
+    finishPack<T>(a.epi, k, acc);
+    storePack<T>(a.out.ptr, packOut(a.out, k), acc);
+}
+
+} // namespace
+
+void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
+    const int v = packWidth(a.out.type);
+    bool packs = packable(a.out, v) && packable(a.epi, v);
+    for (int i = 0; i < a.inputs && packs; ++i) packs = packable(a.x[i], v);
+    const WindowArgs& w = a.win;
+    const long long rows = (long long)a.out.batch * a.out.height;
+    if (packs && a.inputs == 1 && w.kh == w.kw && (w.kh == 3 || w.kh == 5 || w.kh == 7) && w.dh == 1 &&
+        w.dw == 1 && rows <= 65535 && reinterpret_cast<unsigned long long>(a.weights) % 16 == 0) {
+        const int perRow = a.out.width * (a.out.channels / v);
+        const int threads = perRow >= 256 ? 256 : (perRow + 31) / 32 * 32;
+        const dim3 grid(unsigned((perRow + threads - 1) / threads), unsigned(rows));
+        byType(a.out.type, [&](auto t) {
+            using T = decltype(t);
+            if (w.kh == 3)
+                depthwiseRowKernel<T, 3><<<grid, threads, 0, stream>>>(a);
+            else if (w.kh == 5)
+                depthwiseRowKernel<T, 5><<<grid, threads, 0, stream>>>(a);
+            else
+                depthwiseRowKernel<T, 7><<<grid, threads, 0, stream>>>(a);
+        });
+        return;
+    }
+    byType(a.out.type, [&](auto t) {
+        if (packs)
+            depthwisePackKernel<decltype(t)><<<blocksFor(packTotalOf(a.out, v)), 256, 0, stream>>>(a);
+        else
+            depthwiseKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a);
+    });
+}
+
+} // namespace ioscope::gpu
