@@ -49,6 +49,19 @@ std::vector<std::vector<int>> termIndices(const Op& op) {
 }
 
 // A concatenation and nothing else: each input its own channel slice, no sum, no epilogue.
+// A Slice of whole channels (all rows and columns, step 1) with nothing fused into it: a Split's
+// part, readable in place.
+bool isChannelSlice(const Graph& g, OpId id) {
+    const Op& op = g.op(id);
+    if (op.kind != OpKind::Slice || op.inputs.size() != 1 || op.residuals != 0 || !op.sumTerms.empty() ||
+        op.activation != Activation::None)
+        return false;
+    const Shape& in = g.op(op.inputs.front()).out;
+    const SliceBox& b = op.slice;
+    return b.h0 == 0 && b.w0 == 0 && b.sh == 1 && b.sw == 1 && b.h == in.h && b.w == in.w && b.c0 >= 0 &&
+           b.c0 + b.c <= in.c && op.out.c == b.c;
+}
+
 bool pureConcat(const Op& op) {
     if (op.residuals != 0 || op.activation != Activation::None || op.inputs.size() < 2) return false;
     if (op.kind == OpKind::Concat) return true;
@@ -171,11 +184,18 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
         }
     };
 
+    // Channel slices read in place: their location follows their input's, resolved below.
+    std::vector<bool> sliceView(static_cast<size_t>(n), false);
+    for (OpId id = 0; id < n; ++id)
+        sliceView[size_t(id)] =
+            memberOf[size_t(id)] < 0 && prefixRoot[size_t(id)] == id && isChannelSlice(g, id);
+
     // Reverse topological order: every consumer's concat buffer is known before its producers
     // choose where to write.
     for (OpId id = n - 1; id >= 0; --id) {
         const Op& op = g.op(id);
         const int set = memberOf[size_t(id)];
+        if (sliceView[size_t(id)]) placed[size_t(id)] = true;
         if (prefixRoot[size_t(id)] != id) { // a channel prefix of a longer concat's buffer
             const Loc& r = combined[size_t(prefixRoot[size_t(id)])];
             out[size_t(id)] = Loc{r.region, r.channel, op.out};
@@ -219,6 +239,14 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
             combined[size_t(id)] = newRegion(op.in);
         }
     }
+
+    for (OpId id = 0; id < n; ++id) // inputs first: a slice of a slice follows its input's place
+        if (sliceView[size_t(id)]) {
+            const Op& op = g.op(id);
+            const Loc& in = out[size_t(op.inputs.front())];
+            out[size_t(id)] = Loc{in.region, in.channel + op.slice.c0, op.out};
+            ops_[size_t(id)].view = true;
+        }
 
     // One allocation for every region, each 256-byte aligned.
     if (batch < 1 || batch > (1 << 24))

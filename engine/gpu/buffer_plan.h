@@ -1,7 +1,8 @@
 #pragma once
 // Where every op's output lives on the device for one run (docs/semantics.md, "GPU runtime rules": concat is
 // free): an op whose output feeds a channel concatenation writes straight into its slice of the concat
-// buffer, so concatenation costs nothing; members of a merge stage write slices of the merged convolution's
+// buffer, so concatenation costs nothing; a channel Slice (a Split's part) is a view of its input, so
+// splitting costs nothing either; members of a merge stage write slices of the merged convolution's
 // output. Everything else gets its own region of one allocation.
 #include "gpu/device.h"
 #include "gpu/tensor_view.h"
@@ -35,6 +36,7 @@ struct PlannedOp {
     std::vector<View> inputs;     // producers' views of the combined inputs, in input order
     std::vector<View> residuals;  // fused residual inputs (Op::residuals), added in the epilogue
     std::vector<TermCopy> copies; // Concat: the terms still to gather
+    bool view = false;            // a channel Slice: `out` is a view of its input, nothing runs
 };
 
 class BufferPlan {

@@ -78,7 +78,7 @@ template <typename T> __global__ void depthwisePackKernel(DepthwiseArgs a) {
     }
 }
 
-// Channels-last rows with a square K x K window (3, 5, 7), dilation 1, one input: a block row per
+// Channels-last rows with a square K x K window (3, 5, 7, 9), dilation 1, one input: a block row per
 // (sample, output row), one thread per (output column, pack of channels), 32-bit index math, the taps
 // unrolled at compile time and the weights read as 16-byte vectors. The generic pack kernel above
 // spent most of its time on 64-bit index division and per-tap bounds logic.
@@ -129,8 +129,9 @@ void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
     for (int i = 0; i < a.inputs && packs; ++i) packs = packable(a.x[i], v);
     const WindowArgs& w = a.win;
     const long long rows = (long long)a.out.batch * a.out.height;
-    if (packs && a.inputs == 1 && w.kh == w.kw && (w.kh == 3 || w.kh == 5 || w.kh == 7) && w.dh == 1 &&
-        w.dw == 1 && rows <= 65535 && reinterpret_cast<unsigned long long>(a.weights) % 16 == 0) {
+    if (packs && a.inputs == 1 && w.kh == w.kw && (w.kh == 3 || w.kh == 5 || w.kh == 7 || w.kh == 9) &&
+        w.dh == 1 && w.dw == 1 && rows <= 65535 &&
+        reinterpret_cast<unsigned long long>(a.weights) % 16 == 0) {
         const int perRow = a.out.width * (a.out.channels / v);
         const int threads = perRow >= 256 ? 256 : (perRow + 31) / 32 * 32;
         const dim3 grid(unsigned((perRow + threads - 1) / threads), unsigned(rows));
@@ -140,8 +141,10 @@ void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
                 depthwiseRowKernel<T, 3><<<grid, threads, 0, stream>>>(a);
             else if (w.kh == 5)
                 depthwiseRowKernel<T, 5><<<grid, threads, 0, stream>>>(a);
-            else
+            else if (w.kh == 7)
                 depthwiseRowKernel<T, 7><<<grid, threads, 0, stream>>>(a);
+            else
+                depthwiseRowKernel<T, 9><<<grid, threads, 0, stream>>>(a);
         });
         return;
     }

@@ -523,7 +523,7 @@ Program ProgramCompiler::compileOp(OpId id) {
     prog.op = id;
     const Op& op = g_.op(id);
     const PlannedOp& p = plan_.op(id);
-    if (op.kind == OpKind::Input) return prog;
+    if (op.kind == OpKind::Input || p.view) return prog;
     std::vector<View> inputs;
     switch (p.gather) {
     case Gather::Direct:

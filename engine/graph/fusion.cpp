@@ -52,7 +52,8 @@ class Rewriter {
             changed = false;
             depth_.assign(ops_.size(), -1);
             for (size_t i = 0; i < ops_.size(); ++i)
-                while (alive_[i] && (foldActivation(OpId(i)) || foldSums(OpId(i)) || dropIdentity(OpId(i))))
+                while (alive_[i] && (foldActivation(OpId(i)) || foldActivationIntoConcat(OpId(i)) ||
+                                     foldSums(OpId(i)) || dropIdentity(OpId(i))))
                     changed = true;
             for (size_t i = 0; i < ops_.size(); ++i)
                 if (alive_[i] && shareRelu(OpId(i))) changed = true;
@@ -131,6 +132,33 @@ class Rewriter {
         if (!producer.weightActivation) producer.weightActivation = producer.activation;
         producer.activation = a.activation;
         remove(id, p);
+        ++report_.activationsFolded;
+        return true;
+    }
+
+    // An activation after a channel concatenation whose producers nobody else reads (a
+    // mixed-kernel conv's parts): each producer applies it to its own slice in its epilogue.
+    bool foldActivationIntoConcat(OpId id) {
+        const Op& a = ops_[size_t(id)];
+        if (a.kind != OpKind::Activation || a.inputs.size() != 1 || !a.sumTerms.empty() || a.residuals != 0 ||
+            isOutput_.count(id))
+            return false;
+        const OpId c = a.inputs.front();
+        const Op& cat = ops_[size_t(c)];
+        if (cat.kind != OpKind::Concat || !cat.sumTerms.empty() || cat.residuals != 0 ||
+            cat.activation != Activation::None || cat.inputs.empty() || !privateTo(c, id))
+            return false;
+        for (OpId q : cat.inputs) {
+            const Op& producer = ops_[size_t(q)];
+            if (!absorbsActivation(producer) || producer.activation != Activation::None || !privateTo(q, c))
+                return false;
+        }
+        for (OpId q : cat.inputs) {
+            Op& producer = ops_[size_t(q)];
+            if (!producer.weightActivation) producer.weightActivation = producer.activation;
+            producer.activation = a.activation;
+        }
+        remove(id, c);
         ++report_.activationsFolded;
         return true;
     }

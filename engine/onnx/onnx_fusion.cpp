@@ -29,6 +29,48 @@ std::shared_ptr<const Weights> foldWeights(const Op& producer, const Weights* sc
     return folded;
 }
 
+// A batch norm after a channel concatenation of convolutions that nothing else reads (a mixed-kernel
+// conv's parts, as MixNet's) folds into each producer with its slice of the channels, as it would
+// into one conv. False (nothing changed) when any producer cannot take it.
+template <typename Resolve>
+bool foldIntoConcat(std::vector<Op>& ops, size_t concat, const Op& scaleShift,
+                    const std::vector<int>& consumers, const std::vector<bool>& isOutput, Resolve resolve) {
+    const Op& cat = ops[concat];
+    if (cat.kind != OpKind::Concat || !cat.sumTerms.empty() || cat.residuals != 0 ||
+        cat.activation != Activation::None || cat.inputs.empty())
+        return false;
+    std::vector<size_t> producers;
+    for (OpId in : cat.inputs) {
+        const auto q = static_cast<size_t>(resolve(in));
+        if (!absorbs(ops[q]) || consumers[q] != 1 || isOutput[q] ||
+            std::find(producers.begin(), producers.end(), q) != producers.end())
+            return false;
+        producers.push_back(q);
+    }
+    size_t channels = 0;
+    for (size_t q : producers) channels += size_t(std::max(ops[q].outChannels, 0));
+    if (scaleShift.weights &&
+        (scaleShift.weights->kernel.size() != channels || scaleShift.weights->bias.size() != channels))
+        return false;
+    int channel = 0;
+    for (size_t q : producers) {
+        Op& producer = ops[q];
+        const int c = producer.outChannels;
+        if (scaleShift.weights) {
+            const Weights& all = *scaleShift.weights;
+            Weights part;
+            part.kernel.assign(all.kernel.begin() + channel, all.kernel.begin() + channel + c);
+            part.bias.assign(all.bias.begin() + channel, all.bias.begin() + channel + c);
+            producer.weights = foldWeights(producer, &part);
+        } else {
+            producer.weights = nullptr;
+        }
+        producer.bias = true;
+        channel += c;
+    }
+    return true;
+}
+
 // A zero (conv, count-including avg pool) or -inf (max pool) Pad feeding only `consumer` moves its
 // even part into the consumer's window; the rest stays an explicit Pad. True when nothing is left.
 bool foldPadInto(Op& pad, Op& consumer) {
@@ -85,6 +127,15 @@ std::vector<Op> fuseAndCompact(ImportState& state, std::vector<int>& outputs, Fu
         if ((!scaleShift && !activation) || op.inputs.size() != 1) continue;
         const auto p = static_cast<size_t>(resolve(op.inputs.front()));
         Op& producer = ops[p];
+        if (scaleShift && consumers[p] == 1 && !isOutput[p] &&
+            foldIntoConcat(ops, p, op, consumers, isOutput, resolve)) {
+            ++counts.scaleShiftsFolded;
+            removed[i] = true;
+            replacement[i] = static_cast<int>(p);
+            consumers[p] = consumers[i];
+            isOutput[p] = isOutput[i];
+            continue;
+        }
         if (!absorbs(producer) || consumers[p] != 1 || isOutput[p]) continue;
         if (scaleShift) {
             producer.weights = foldWeights(producer, op.weights.get());

@@ -123,6 +123,29 @@ class TestFusion : public QObject {
         QVERIFY(outputError(g, f, 1) < 1e-5);
     }
 
+    // A mixed-kernel conv (MixNet): parts concatenated, then one activation. Each part applies it
+    // in its own epilogue; when a part is read elsewhere too, nothing folds.
+    void activationAfterConcatFoldsIntoProducers() {
+        for (bool shared : {false, true}) {
+            Graph g("mixed");
+            const OpId in = g.addInput("input", {8, 7, 7});
+            const OpId a = g.addOp(conv("k3", {in}, 4, 3, Activation::None));
+            const OpId b = g.addOp(conv("k5", {in}, 6, 5, Activation::None));
+            const OpId cat = g.addOp(simple("cat", OpKind::Concat, {a, b}));
+            const OpId act = g.addOp(simple("silu", OpKind::Activation, {cat}, Activation::Silu));
+            const OpId head = g.addOp(conv("head", {act}, 4, 1, Activation::None));
+            if (shared) g.addOp(simple("other", OpKind::Add, {b, b}));
+            (void)head;
+            g.finalize("mixed");
+            FusionReport report;
+            const Graph f = fuseForRuntime(g, &report);
+            QCOMPARE(f.find("silu") < 0, !shared);
+            QCOMPARE(f.op(f.find("k3")).activation == Activation::Silu, !shared);
+            QCOMPARE(f.op(f.find("k5")).activation == Activation::Silu, !shared);
+            QVERIFY(outputError(g, f, 2) < 1e-5);
+        }
+    }
+
     void outputsAreNeverFoldedAway() {
         Graph g("tail");
         const OpId in = g.addInput("input", {4, 4, 4});

@@ -166,7 +166,7 @@ class TestGpuModernOps : public QObject {
         }
     }
 
-    // Depthwise convolutions as mobile networks use them (3x3, 5x5 and 7x7 windows, strides 1 and
+    // Depthwise convolutions as mobile networks use them (3x3 to 9x9 windows, strides 1 and
     // 2, channel counts that are and are not a multiple of a 16-byte pack) with bias, activation and
     // a residual, against the CPU reference in every precision and layout, batches 1 and 2.
     void depthwiseConvsMatchCpu() {
@@ -174,7 +174,7 @@ class TestGpuModernOps : public QObject {
             Graph g("depthwise");
             const OpId x = g.addInput("input", {channels, 19, 21});
             std::vector<OpId> outs;
-            for (int k : {3, 5, 7})
+            for (int k : {3, 5, 7, 9})
                 for (int stride : {1, 2}) {
                     Op dw = moderntest::conv("dw" + std::to_string(k) + "s" + std::to_string(stride), x,
                                              channels, k, stride, k / 2, Activation::Silu);
@@ -213,6 +213,44 @@ class TestGpuModernOps : public QObject {
                     }
             }
         }
+    }
+
+    // A Split's parts (channel slices, a slice of a slice) are views of their input: no gather
+    // kernel runs, and the convolutions reading them compute what the CPU reference computes.
+    void channelSlicesAreViews() {
+        Graph g("split_views");
+        const OpId x = g.addInput("input", {32, 9, 11});
+        const OpId stem = g.addOp(moderntest::conv("stem", x, 32, 3, 1, 1, Activation::Relu));
+        auto slice = [&](const std::string& name, OpId in, int c0, int c) {
+            Op s = moderntest::op(name, OpKind::Slice, {in});
+            s.slice = SliceBox{c0, 0, 0, c, 9, 11, 1, 1};
+            return g.addOp(s);
+        };
+        const OpId a = slice("part_a", stem, 0, 12), b = slice("part_b", stem, 12, 20);
+        const OpId inner = slice("part_b_inner", b, 4, 8);
+        const OpId ca = g.addOp(moderntest::conv("conv_a", a, 8, 3));
+        const OpId cb = g.addOp(moderntest::conv("conv_b", b, 8, 5));
+        const OpId ci = g.addOp(moderntest::conv("conv_inner", inner, 8, 1));
+        g.addOp(moderntest::op("concat", OpKind::Concat, {ca, cb, ci}));
+        g.finalize();
+        const Schedule s = sequentialSchedule(g);
+        const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, 2, 20210401));
+        for (Layout layout : {Layout::Nhwc, Layout::Nchw})
+            for (Precision p : {Precision::Fp32, Precision::Fp16}) {
+                ExecutionOptions o;
+                o.mode = ExecMode::Graph;
+                o.run = {2, p, layout};
+                o.warmup = 1;
+                o.runs = 2;
+                o.keepOutputs = true;
+                o.inputSeed = 20210401;
+                const ExecutionResult gpu = executeOnGpu(g, s, o);
+                QCOMPARE(gpu.outputs.size(), size_t(1));
+                const double err = relativeError(gpu.outputs[0], cpu.outputs[0]);
+                QVERIFY2(err <= toleranceFor(p), qPrintable(QString::number(err)));
+                for (const KernelRecord& k : gpu.kernels)
+                    QVERIFY2(k.name.find("gatherKernel") == std::string::npos, k.name.c_str());
+            }
     }
 };
 

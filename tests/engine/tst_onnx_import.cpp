@@ -89,6 +89,36 @@ class TestOnnxImport : public QObject {
         QVERIFY(maxAbsDiff(r1.outputs.front(), reluOut) < 1e-5);
     }
 
+    // A mixed-kernel conv (MixNet): two convs concatenated, then one batch norm. The batch norm
+    // folds into both convs with its slice of the channels; with the concat also an output it
+    // stays a ScaleShift. Both compute the same values.
+    void batchNormAfterConcatFoldsIntoEachConv() {
+        ModelBuilder b;
+        b.conv("x", "k3", 3, 4, 3, 1, 1, 1);
+        b.conv("x", "k5", 3, 2, 5, 2, 1, 5);
+        b.node("Concat", {"k3", "k5"}, {"cat"});
+        ModelBuilder::attr(b.graph->mutable_node(b.graph->node_size() - 1), "axis", std::int64_t{1});
+        b.init("g", {6}, 3), b.init("be", {6}, 4), b.init("mu", {6}, 5);
+        b.init("var", {6}, {0.5f, 1.0f, 2.0f, 4.0f, 1.5f, 3.0f});
+        b.node("BatchNormalization", {"cat", "g", "be", "mu", "var"}, {"y"});
+        b.output("y", {1, 6, 8, 8});
+        const Graph g = load(b);
+        QCOMPARE(count(g, OpKind::ScaleShift), 0);
+        ModelBuilder unfolded = b;
+        unfolded.output("cat", {1, 6, 8, 8});
+        const Graph u = load(unfolded);
+        QCOMPARE(count(u, OpKind::ScaleShift), 1);
+        CpuExecutor e1(g, 1), e2(u, 1);
+        const auto in = seededInputs(g, 1, 5);
+        const auto r1 = e1.run(sequentialSchedule(g), in);
+        const auto r2 = e2.run(sequentialSchedule(u), in, true);
+        OpId bn = -1;
+        for (OpId id : u.units())
+            if (u.op(id).kind == OpKind::ScaleShift) bn = id;
+        QVERIFY(bn >= 0);
+        QVERIFY(maxAbsDiff(r1.outputs.front(), r2.allByOp[static_cast<size_t>(bn)]) < 1e-5);
+    }
+
     void batchNormWithoutConvIsScaleShift() {
         ModelBuilder b;
         auto* pool = b.node("MaxPool", {"x"}, {"p"});
