@@ -368,26 +368,31 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
         const bool pointwise = op.groups == 1 && op.window.kh == 1 && op.window.kw == 1 &&
                                op.window.ph == 0 && op.window.pw == 0;
         const double gemvMs = pointwise ? tryDense(gemv, x, y, kernel, epi) : -1;
+        //   gemm    a pointwise conv over many pixels as one cuBLAS GEMM and its epilogue kernel.
+        Program gemm;
+        const double gemmMs = pointwise && gemvMs < 0 ? tryPointwiseGemm(gemm, op, x, y, kernel, epi) : -1;
         Program* chosen = nullptr;
         double best = -1;
         for (auto [candidate, ms] : {std::pair{&fused, fusedMs},
                                      {&plain, plainMs},
                                      {&dense, denseMs},
                                      {&graph, graphMs},
-                                     {&gemv, gemvMs}})
+                                     {&gemv, gemvMs},
+                                     {&gemm, gemmMs}})
             if (ms >= 0 && (best < 0 || ms < best)) chosen = candidate, best = ms;
         if (!chosen) throw RuntimeFailure("cuDNN has no convolution algorithm for this convolution");
         if (convLog())
             std::fprintf(stderr,
                          "ioscope: conv '%s' takes %s (fused %.4f, plain %.4f, dense %.4f, graph %.4f, gemv "
-                         "%.4f ms)\n",
+                         "%.4f, gemm %.4f ms)\n",
                          op.name.c_str(),
                          chosen == &fused   ? "fused"
                          : chosen == &plain ? "plain"
                          : chosen == &dense ? "dense"
                          : chosen == &graph ? "graph"
-                                            : "gemv",
-                         fusedMs, plainMs, denseMs, graphMs, gemvMs);
+                         : chosen == &gemv  ? "gemv"
+                                            : "gemm",
+                         fusedMs, plainMs, denseMs, graphMs, gemvMs, gemmMs);
         prog.steps.insert(prog.steps.end(), chosen->steps.begin(), chosen->steps.end());
         prog.keepAlive.insert(prog.keepAlive.end(), chosen->keepAlive.begin(), chosen->keepAlive.end());
     } catch (const RuntimeFailure& e) {
