@@ -92,13 +92,14 @@ class Calibrating : public CostModel {
     nlohmann::json& out_;
 };
 
-nlohmann::json runRow(const Graph& g, const Schedule& s, ExecMode mode, const RunConfig& run, int runs) {
+nlohmann::json runRow(GpuContext& gpu, const Graph& g, const Schedule& s, ExecMode mode, const RunConfig& run,
+                      int runs) {
     ExecutionOptions o;
     o.mode = mode;
     o.run = run;
     o.runs = runs;
     o.warmup = 20;
-    const ExecutionResult r = executeOnGpu(g, s, o);
+    const ExecutionResult r = executeOnGpu(gpu, g, s, o);
     return {{"median_ms", r.medianMs},     {"kernel_classes", kernelClassesJson(r.kernels)},
             {"p10_ms", r.p10Ms},           {"p90_ms", r.p90Ms},
             {"busy", r.busyFraction},      {"concurrency", r.meanConcurrency},
@@ -162,7 +163,8 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     std::setvbuf(stdout, nullptr, _IOLBF, 0); // rows survive a killed run
     try {
-        const GpuStatus status = gpuRuntimeStatus();
+        GpuContext gpu; // the benchmark's GPU state, shared by every row
+        const GpuStatus status = gpu.status();
         if (!status.available) {
             std::fprintf(stderr, "bench_gpu: %s\n", status.reason.c_str());
             return 1;
@@ -234,8 +236,8 @@ int main(int argc, char** argv) {
                     const Schedule seq = sequentialSchedule(g), wave = wavefrontSchedule(g, 10);
                     for (ExecMode mode : modes) {
                         const char* m = mode == ExecMode::Graph ? "graph" : "stages";
-                        row["sequential"][m] = runRow(g, seq, mode, run, runs);
-                        row["wavefront"][m] = runRow(g, wave, mode, run, runs);
+                        row["sequential"][m] = runRow(gpu, g, seq, mode, run, runs);
+                        row["wavefront"][m] = runRow(gpu, g, wave, mode, run, runs);
                     }
                     // The fast schedulers (docs/schedulers.md), their single-op latencies from the
                     // simulated model (no profiling), each schedule executed like the baselines.
@@ -252,7 +254,7 @@ int main(int argc, char** argv) {
                         row[fastName]["sim_predicted_ms"] = r.latencyMs;
                         for (ExecMode mode : modes)
                             row[fastName][mode == ExecMode::Graph ? "graph" : "stages"] =
-                                runRow(g, r.schedule, mode, run, runs);
+                                runRow(gpu, g, r.schedule, mode, run, runs);
                     }
                     if (!search) {
                         row["ios"]["skipped"] = "--no-search";
@@ -265,7 +267,7 @@ int main(int argc, char** argv) {
                         // Anytime: past the limit the search returns its best schedule so far.
                         if (searchLimit < 1e8) options.timeLimitSeconds = searchLimit;
                         auto record = std::make_shared<ProfileCache>();
-                        auto live = makeGpuCostModel(ExecMode::Graph, record);
+                        auto live = makeGpuCostModel(gpu, ExecMode::Graph, record);
                         auto sim = makeCostModel(status.device.find("H200") != std::string::npos ? "sim:H200"
                                                                                                  : "sim:H100",
                                                  options.run);
@@ -321,7 +323,7 @@ int main(int argc, char** argv) {
                         row["ios"]["sequential_predicted_ms"] = predictLatencyMs(g, seq, *live, options.run);
                         for (ExecMode mode : modes)
                             row["ios"][mode == ExecMode::Graph ? "graph" : "stages"] =
-                                runRow(g, ios.schedule, mode, run, runs);
+                                runRow(gpu, g, ios.schedule, mode, run, runs);
                         // The keep-the-faster rule on the runs measured above (graph mode, same call).
                         if (row["ios"].contains("graph")) {
                             const double iosMs = row["ios"]["graph"]["median_ms"].get<double>();

@@ -111,14 +111,15 @@ int runSchedule(const ArgVector& argv) {
     const Graph g = loadModelFromArgs(args);
     // Live profiling runs in the layout the network measures fastest in, unless told one.
     const std::string costSpec = args.valueOr("--cost", "sim");
+    GpuContext gpu; // this command's GPU state: the layout probe, the profiler, the whole-run checks
     if (costSpec == "gpu" || costSpec == "gpu:stages") {
         ExecutionOptions probe;
         probe.mode = costSpec == "gpu" ? ExecMode::Graph : ExecMode::Stages;
         probe.run = options.run;
-        chooseLayoutIfAsked(g, args, true, probe);
+        chooseLayoutIfAsked(gpu, g, args, true, probe);
         options.run.layout = probe.run.layout;
     }
-    const auto cost = costModelFromArgs(args, options.run);
+    const auto cost = costModelFromArgs(args, options.run, gpu);
     // Several GPUs of one host, simulated: cmd_schedule_devices.cpp (docs/multi_gpu.md).
     if (args.value("--devices") || args.value("--link")) return scheduleOnDevices(args, g, *cost, options);
 

@@ -10,10 +10,13 @@
 namespace ioscope {
 
 class ProfileCache; // cost/profile_cache.h
+class GpuContext;   // exec/gpu_context.h
 
-// The live-profiling cost model ("gpu"): every stage is measured on the GPU through the runtime
-// above, in `mode`, boundary cost included. Each measurement is also recorded into `record`
-// when given (the profile database). Throws RuntimeFailure where no GPU runtime or device is.
-std::unique_ptr<CostModel> makeGpuCostModel(ExecMode mode, std::shared_ptr<ProfileCache> record = nullptr);
+// The live-profiling cost model ("gpu"): every stage is measured on `gpu` through the runtime
+// above, in `mode`, boundary cost included; `gpu` must outlive it. Each measurement is also
+// recorded into `record` when given (the profile database). Throws RuntimeFailure where no GPU
+// runtime or device is.
+std::unique_ptr<CostModel> makeGpuCostModel(GpuContext& gpu, ExecMode mode,
+                                            std::shared_ptr<ProfileCache> record = nullptr);
 
 } // namespace ioscope

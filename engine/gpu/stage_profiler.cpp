@@ -56,8 +56,8 @@ constexpr size_t kChunkStages = 256; // stages per captured graph
 
 class GpuCostModel : public CostModel {
   public:
-    GpuCostModel(ExecMode mode, std::shared_ptr<ProfileCache> record)
-        : mode_(mode), record_(std::move(record)), device_(Device::instance()),
+    GpuCostModel(GpuContext& gpu, ExecMode mode, std::shared_ptr<ProfileCache> record)
+        : mode_(mode), record_(std::move(record)), gpu_(gpu), device_(gpu.device()),
           timer_(device_, mode == ExecMode::Graph, switches_.childGraphs) {
         const std::string v = device_.versions(); // "CUDA 13.0, cuDNN 9.14.0"
         const auto comma = v.find(", cuDNN ");
@@ -66,6 +66,7 @@ class GpuCostModel : public CostModel {
     }
     std::string name() const override { return mode_ == ExecMode::Graph ? "gpu" : "gpu:stages"; }
     std::string device() const override { return device_.name(); }
+    GpuContext* gpuContext() const override { return &gpu_; }
 
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
         auto lock = device_.lock();
@@ -301,6 +302,7 @@ class GpuCostModel : public CostModel {
     ExecMode mode_;
     const ProfilerSwitches switches_;
     std::shared_ptr<ProfileCache> record_;
+    GpuContext& gpu_;
     Device& device_;
     StageTimer timer_;
     std::string cuda_, cudnn_;
@@ -312,8 +314,9 @@ class GpuCostModel : public CostModel {
 
 } // namespace
 
-std::unique_ptr<CostModel> makeGpuCostModel(ExecMode mode, std::shared_ptr<ProfileCache> record) {
-    return std::make_unique<GpuCostModel>(mode, std::move(record));
+std::unique_ptr<CostModel> makeGpuCostModel(GpuContext& gpu, ExecMode mode,
+                                            std::shared_ptr<ProfileCache> record) {
+    return std::make_unique<GpuCostModel>(gpu, mode, std::move(record));
 }
 
 } // namespace ioscope

@@ -20,6 +20,7 @@ class SpeculativeCost : public CostModel {
         : measured_(measured), estimate_(estimate), scale_(scale) {}
     std::string name() const override { return measured_.name(); }
     std::string device() const override { return measured_.device(); }
+    GpuContext* gpuContext() const override { return measured_.gpuContext(); }
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
         if (std::optional<double> ms = measured_.knownLatencyMs(g, stage, cfg)) return *ms;
         if (seen_.insert(identity(stage)).second) wanted_.push_back(stage);
