@@ -12,6 +12,7 @@
 // and a summary table is printed last.
 #include "cost/cost_factory.h"
 #include "cost/profile_cache.h"
+#include "cost/sim_device.h"
 #include "exec/gpu_execution.h"
 #include "exec/kernel_classes.h"
 #include "models/model_registry.h"
@@ -163,7 +164,7 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     std::setvbuf(stdout, nullptr, _IOLBF, 0); // rows survive a killed run
     try {
-        GpuContext gpu; // the benchmark's GPU state, shared by every row
+        GpuContext gpu(gpuOptionsFromEnvironment()); // the benchmark's GPU state, shared by every row
         const GpuStatus status = gpu.status();
         if (!status.available) {
             std::fprintf(stderr, "bench_gpu: %s\n", status.reason.c_str());
@@ -246,8 +247,7 @@ int main(int argc, char** argv) {
                         if (!kind) throw InputError("--schedulers: unknown scheduler '" + fastName + "'");
                         SchedulerOptions fastOptions;
                         fastOptions.run = run;
-                        const auto estimate = makeCostModel(
-                            status.device.find("H200") != std::string::npos ? "sim:H200" : "sim:H100", run);
+                        const auto estimate = makeCostModel("sim:" + simPresetForDevice(status.device), run);
                         const auto fastStart = std::chrono::steady_clock::now();
                         const ScheduleResult r = fastSchedule(*kind, g, *estimate, fastOptions);
                         row[fastName]["schedule_s"] = seconds(fastStart);
@@ -268,9 +268,7 @@ int main(int argc, char** argv) {
                         if (searchLimit < 1e8) options.timeLimitSeconds = searchLimit;
                         auto record = std::make_shared<ProfileCache>();
                         auto live = makeGpuCostModel(gpu, ExecMode::Graph, record);
-                        auto sim = makeCostModel(status.device.find("H200") != std::string::npos ? "sim:H200"
-                                                                                                 : "sim:H100",
-                                                 options.run);
+                        auto sim = makeCostModel("sim:" + simPresetForDevice(status.device), options.run);
                         nlohmann::json stages = nlohmann::json::array();
                         Calibrating calibrating(*live, *sim, stages);
                         // The search is cancelled past --search-limit; how far it got is reported.

@@ -34,7 +34,7 @@ int runExecute(const ArgVector& argv) {
     const std::string mode(toString(options.mode));
     // As the schedule was made (batch, precision, layout) unless told otherwise.
     options.run = scheduleRunConfig(args, doc, schedulePath);
-    GpuContext gpu; // this command's GPU state
+    GpuContext gpu(gpuOptionsFromEnvironment()); // this command's GPU state
     chooseLayoutIfAsked(gpu, g, args, false, options);
     const std::string precision(toString(options.run.precision));
     options.runs = args.intValue("--runs", 100, 1, 1000000);

@@ -41,7 +41,8 @@ int runProfile(const ArgVector& argv) {
     if (mode != "graph" && mode != "stages")
         throw UsageError{"--mode must be stages or graph, not '" + mode + "'"};
 
-    GpuContext gpu; // this command's GPU state, shared by the profiler and --verify
+    GpuContext gpu(
+        gpuOptionsFromEnvironment()); // this command's GPU state, shared by the profiler and --verify
     auto record = std::make_shared<ProfileCache>();
     auto cost = makeGpuCostModel(gpu, mode == "graph" ? ExecMode::Graph : ExecMode::Stages, record);
     const ScheduleResult result = iosSchedule(g, *cost, options);

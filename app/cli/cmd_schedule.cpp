@@ -111,7 +111,8 @@ int runSchedule(const ArgVector& argv) {
     const Graph g = loadModelFromArgs(args);
     // Live profiling runs in the layout the network measures fastest in, unless told one.
     const std::string costSpec = args.valueOr("--cost", "sim");
-    GpuContext gpu; // this command's GPU state: the layout probe, the profiler, the whole-run checks
+    GpuContext gpu(gpuOptionsFromEnvironment()); // this command's GPU state: the layout probe, the profiler,
+                                                 // the whole-run checks
     if (costSpec == "gpu" || costSpec == "gpu:stages") {
         ExecutionOptions probe;
         probe.mode = costSpec == "gpu" ? ExecMode::Graph : ExecMode::Stages;

@@ -23,7 +23,7 @@ int runTrace(const ArgVector& argv) {
     const std::string schedulePath = args.positional(1, "SCHEDULE.json");
     const ScheduleDocument doc = loadScheduleFile(g, schedulePath);
     const RunConfig run = scheduleRunConfig(args, doc, schedulePath);
-    GpuContext gpu; // this command's GPU state (--cost gpu, --measured)
+    GpuContext gpu(gpuOptionsFromEnvironment()); // this command's GPU state (--cost gpu, --measured)
     const auto cost = costModelFromArgs(args, run, gpu, defaultCostSpecFor(doc));
     const PredictedTimeline timeline = predictTimeline(g, doc.schedule, *cost, run);
     TraceSources sources;

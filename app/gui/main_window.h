@@ -146,9 +146,9 @@ class MainWindow : public QMainWindow {
     // Dock sizes in proportion to the window (1280x720 up to 4K) while no layout was restored.
     void applyDefaultDockSizes();
 
-    // The window's GPU state (opened on first use), shared with its jobs' worker threads so a
-    // run in flight keeps it alive.
-    std::shared_ptr<GpuContext> gpu_ = std::make_shared<GpuContext>();
+    // The window's GPU state (opened on first use; switches from the environment), shared with its jobs'
+    // worker threads so a run in flight keeps it alive.
+    std::shared_ptr<GpuContext> gpu_ = std::make_shared<GpuContext>(gpuOptionsFromEnvironment());
     Document* document_;
     widgets::SelectionModel* selection_;
     ModelLoadJob* loadJob_;

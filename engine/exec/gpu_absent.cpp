@@ -9,9 +9,6 @@ namespace {
 constexpr const char* kAbsent = "the GPU runtime is absent: ioscope was built without CUDA, cuDNN and CUPTI";
 }
 
-GpuContext::GpuContext() = default;
-GpuContext::~GpuContext() = default;
-
 void GpuContext::DeviceDeleter::operator()(gpu::Device*) const {} // never made here
 
 gpu::Device& GpuContext::device() {

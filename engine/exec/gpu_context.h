@@ -11,6 +11,11 @@
 // and is tried again on the next use. CUDA-free, so every front end builds without CUDA (then
 // every use says the runtime is absent). Thread-safe; it must outlive the cost models and runs
 // that use it.
+//
+// The runtime's and the live profiler's switches (GpuOptions) are given to the context; nothing
+// in the engine reads the environment for them. Front ends that honour the documented
+// IOSCOPE_PROFILER_*, IOSCOPE_CUDNN_GRAPH and IOSCOPE_CONV_LOG variables read them once with
+// gpuOptionsFromEnvironment().
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +26,37 @@ namespace gpu {
 class Device; // gpu/device.h
 }
 
+// How the live profiler (gpu/stage_profiler.cpp) measures; the defaults are what it should do,
+// the rest is for inspecting and comparing it on a GPU (docs/gpu-runtime.md).
+struct ProfilerOptions {
+    bool stats = false; // where the time goes, on stderr (IOSCOPE_PROFILER_STATS set)
+    // The L2 flush before each stage: Auto flushes when the network does not fit in half the L2
+    // (IOSCOPE_PROFILER_FLUSH unset); "0" never, "1" always.
+    enum class Flush { Auto, Never, Always } flush = Flush::Auto;
+    // One batch replayed while the next is captured; off, one after the other
+    // (IOSCOPE_PROFILER_PIPELINE=0 turns it off).
+    bool pipeline = true;
+    // Graph mode: batches assembled from the programs' own graphs (gpu/child_graphs.h) instead of
+    // re-capturing their cuDNN calls (IOSCOPE_PROFILER_CHILD_GRAPHS=0 turns it off).
+    bool childGraphs = true;
+    bool operator==(const ProfilerOptions&) const = default;
+};
+
+struct GpuOptions {
+    // Each convolution's candidates and chosen path on stderr (IOSCOPE_CONV_LOG=1).
+    bool convLog = false;
+    // The conv + epilogue as one cuDNN operation graph is a candidate (IOSCOPE_CUDNN_GRAPH=0 turns
+    // it off for A/B measurements) ...
+    bool fusedConvGraphs = true;
+    // ... and, with IOSCOPE_CUDNN_GRAPH=rtc, so are engines that compile a kernel per shape (seconds each).
+    bool runtimeCompiledEngines = false;
+    ProfilerOptions profiler;
+    bool operator==(const GpuOptions&) const = default;
+};
+
+// The switches as the environment variables above set them (the defaults where unset).
+GpuOptions gpuOptionsFromEnvironment();
+
 struct GpuStatus {
     bool available = false;
     std::string reason;   // why not, when unavailable
@@ -30,7 +66,7 @@ struct GpuStatus {
 
 class GpuContext {
   public:
-    GpuContext();
+    explicit GpuContext(GpuOptions options = {});
     ~GpuContext();
     GpuContext(const GpuContext&) = delete;
     GpuContext& operator=(const GpuContext&) = delete;
@@ -40,11 +76,13 @@ class GpuContext {
     // The runtime's device (for engine/gpu): opened on first use; throws RuntimeFailure when
     // none is usable or the build has no GPU runtime.
     gpu::Device& device();
+    const GpuOptions& options() const { return options_; }
 
   private:
     struct DeviceDeleter {
         void operator()(gpu::Device* d) const;
     };
+    const GpuOptions options_;
     std::mutex mutex_;
     std::unique_ptr<gpu::Device, DeviceDeleter> device_;
 };

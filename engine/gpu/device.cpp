@@ -48,7 +48,7 @@ std::string cudaVersionText(int v) {
 }
 } // namespace
 
-Device::Device() {
+Device::Device(const GpuOptions& options) : options_(options) {
     int count = 0;
     if (const cudaError_t status = cudaGetDeviceCount(&count); status != cudaSuccess) {
         // CUDA says "driver version is insufficient" where there is no driver at all, which
@@ -125,9 +125,6 @@ void Device::setPrecision(Precision p) {
 
 namespace ioscope {
 
-GpuContext::GpuContext() = default;
-GpuContext::~GpuContext() = default;
-
 void GpuContext::DeviceDeleter::operator()(gpu::Device* d) const {
     delete d;
 }
@@ -135,7 +132,7 @@ void GpuContext::DeviceDeleter::operator()(gpu::Device* d) const {
 gpu::Device& GpuContext::device() {
     // A failed open throws and is tried again on the next call.
     std::lock_guard lock(mutex_);
-    if (!device_) device_.reset(new gpu::Device());
+    if (!device_) device_.reset(new gpu::Device(options_));
     return *device_;
 }
 

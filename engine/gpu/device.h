@@ -4,6 +4,7 @@
 // stream), the fork/join events, and the measured conv-algorithm and fused-plan caches. Callers
 // hold lock() while they use it: the executor and the live profiler of one front end share it.
 #include "cost/cost_model.h"
+#include "exec/gpu_context.h"
 #include "gpu/cuda_check.h"
 
 #include <map>
@@ -96,15 +97,16 @@ struct ConvAlgoChoice {
 
 class Device {
   public:
-    // Opens device 0; throws RuntimeFailure (with the CUDA message) when none is usable. Made by
-    // GpuContext::device().
-    Device();
+    // Opens device 0 with the context's switches; throws RuntimeFailure (with the CUDA message)
+    // when none is usable. Made by GpuContext::device().
+    explicit Device(const GpuOptions& options);
     ~Device();
     Device(const Device&) = delete;
     Device& operator=(const Device&) = delete;
 
     std::unique_lock<std::recursive_mutex> lock() { return std::unique_lock(mutex_); }
     const std::string& name() const { return name_; }
+    const GpuOptions& options() const { return options_; }
     const std::string& versions() const { return versions_; }
     int cudaVersion() const { return cudaRuntime_; }
     int cudnnVersion() const { return cudnn_; }
@@ -130,6 +132,7 @@ class Device {
 
   private:
     std::recursive_mutex mutex_;
+    const GpuOptions options_;
     std::string name_, versions_;
     int cudaRuntime_ = 0, cudnn_ = 0;
     EventHandle fork_;

@@ -33,32 +33,13 @@ double secondsSince(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Environment switches for inspecting and comparing the profiler on a GPU (docs/gpu-runtime.md),
-// read once per cost model.
-bool envIs(const char* name, const char* value) {
-    const char* env = std::getenv(name);
-    return env && std::string(env) == value;
-}
-struct ProfilerSwitches {
-    bool stats = std::getenv("IOSCOPE_PROFILER_STATS") != nullptr; // where the time goes, on stderr
-    // L2 flush before each stage: "0" never, "1" always; unset, when the network does not fit
-    // in half the L2 (see flushNeeded).
-    bool flushNever = envIs("IOSCOPE_PROFILER_FLUSH", "0");
-    bool flushAlways = envIs("IOSCOPE_PROFILER_FLUSH", "1");
-    // One batch replayed while the next is captured; off, one after the other (to compare).
-    bool pipeline = !envIs("IOSCOPE_PROFILER_PIPELINE", "0");
-    // Graph mode: batches assembled from the programs' own graphs (gpu/child_graphs.h) instead
-    // of re-capturing their cuDNN calls; "0" re-captures them (to compare).
-    bool childGraphs = !envIs("IOSCOPE_PROFILER_CHILD_GRAPHS", "0");
-};
-
 constexpr size_t kChunkStages = 256; // stages per captured graph
 
 class GpuCostModel : public CostModel {
   public:
     GpuCostModel(GpuContext& gpu, ExecMode mode, std::shared_ptr<ProfileCache> record)
-        : mode_(mode), record_(std::move(record)), gpu_(gpu), device_(gpu.device()),
-          timer_(device_, mode == ExecMode::Graph, switches_.childGraphs) {
+        : mode_(mode), switches_(gpu.options().profiler), record_(std::move(record)), gpu_(gpu),
+          device_(gpu.device()), timer_(device_, mode == ExecMode::Graph, switches_.childGraphs) {
         const std::string v = device_.versions(); // "CUDA 13.0, cuDNN 9.14.0"
         const auto comma = v.find(", cuDNN ");
         cuda_ = v.substr(5, comma - 5);
@@ -215,8 +196,8 @@ class GpuCostModel : public CostModel {
     // activations fit in half the L2 keeps them there from one run to the next, so its stages
     // are timed without the flush, as they run. IOSCOPE_PROFILER_FLUSH=0 / =1 overrides.
     bool flushNeeded(const ProfilingSession& s) const {
-        if (switches_.flushNever) return false;
-        if (switches_.flushAlways) return true;
+        if (switches_.flush == ProfilerOptions::Flush::Never) return false;
+        if (switches_.flush == ProfilerOptions::Flush::Always) return true;
         return s.workingSetBytes() > 0.5 * double(device_.l2CacheBytes());
     }
 
@@ -300,7 +281,7 @@ class GpuCostModel : public CostModel {
     }
 
     ExecMode mode_;
-    const ProfilerSwitches switches_;
+    const ProfilerOptions switches_; // the context's (exec/gpu_context.h)
     std::shared_ptr<ProfileCache> record_;
     GpuContext& gpu_;
     Device& device_;

@@ -13,7 +13,7 @@ namespace gputest {
 // The test program's GPU context, opened on first use and shared by all its tests (the test
 // program is the front end that owns it).
 inline ioscope::GpuContext& gpu() {
-    static ioscope::GpuContext context;
+    static ioscope::GpuContext context(ioscope::gpuOptionsFromEnvironment());
     return context;
 }
 } // namespace gputest
