@@ -74,7 +74,7 @@ class Calibrating : public CostModel {
         return live_.knownLatencyMs(g, s, cfg);
     }
     void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                      const BatchProgress& progress, const std::atomic<bool>* cancel) override {
+                      const ProgressCallback& progress, const std::atomic<bool>* cancel) override {
         live_.measureBatch(g, stages, cfg, progress, cancel);
         const size_t stride = std::max<size_t>(1, stages.size() / kCalibrationRows);
         for (size_t i = 0; i < stages.size(); i += stride)
@@ -273,7 +273,7 @@ int main(int argc, char** argv) {
                         Calibrating calibrating(*live, *sim, stages);
                         // The search is cancelled past --search-limit; how far it got is reported.
                         std::atomic<bool> cancel{false};
-                        SearchProgress last;
+                        Progress last;
                         std::mutex progressMutex;
                         std::thread timer([&] {
                             const auto until = std::chrono::steady_clock::now() +
@@ -287,7 +287,7 @@ int main(int argc, char** argv) {
                         try {
                             ios = iosSchedule(
                                 g, calibrating, options,
-                                [&](const SearchProgress& progress) {
+                                [&](const Progress& progress) {
                                     std::lock_guard lock(progressMutex);
                                     last = progress;
                                 },

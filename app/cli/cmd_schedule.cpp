@@ -41,7 +41,7 @@ class ProgressLine {
     ~ProgressLine() { finish(); }
     ProgressCallback callback() {
         if (!enabled_) return {};
-        return [this](const SearchProgress& p) {
+        return [this](const Progress& p) {
             std::fprintf(stderr,
                          "\rsearching %3.0f%%  states %lld  transitions %lld  stages %lld  best %.3f ms   ",
                          100 * p.fraction, p.states, p.transitions, p.stagesCosted, p.bestLatencyMs);

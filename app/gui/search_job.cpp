@@ -20,7 +20,7 @@ quint64 SearchJob::start(std::shared_ptr<const Graph> graph, const SearchRequest
             const auto t0 = Clock::now();
             auto lastPost = t0 - std::chrono::seconds(1);
             // The scheduler may call back thousands of times a second; the GUI needs ~20.
-            const ProgressCallback onProgress = [&](const SearchProgress& p) {
+            const ProgressCallback onProgress = [&](const Progress& p) {
                 const auto now = Clock::now();
                 if (now - lastPost < std::chrono::milliseconds(50) && p.fraction < 1.0) return;
                 lastPost = now;

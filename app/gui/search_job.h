@@ -13,7 +13,7 @@
 namespace ioscope::app {
 
 struct SearchStatus {
-    SearchProgress progress;
+    Progress progress;
     double seconds = 0;
     double statesPerSecond = 0;
     double stagesPerSecond = 0;

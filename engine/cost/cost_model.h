@@ -6,6 +6,7 @@
 #include "schedule/schedule.h"
 #include "util/cancel.h"
 #include "util/errors.h"
+#include "util/progress.h"
 
 #include <atomic>
 #include <functional>
@@ -41,14 +42,16 @@ class CostModel {
         return std::nullopt;
     }
     // Measures every stage of `stages` (none known yet; one that appears twice is measured once).
-    // `progress(done, total)` is called now and then; throws Cancelled when *cancel becomes true.
-    using BatchProgress = std::function<void(size_t done, size_t total)>;
+    // `progress` gets the stages done of the total (Progress::done, total) now and then; throws
+    // Cancelled when *cancel becomes true.
     virtual void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                              const BatchProgress& progress, CancelFlag cancel) {
+                              const ProgressCallback& progress, CancelFlag cancel) {
         for (size_t i = 0; i < stages.size(); ++i) {
             throwIfCancelled(cancel);
             stageLatencyMs(g, stages[i], cfg);
-            if (progress) progress(i + 1, stages.size());
+            if (progress)
+                progress(
+                    countedProgress(static_cast<long long>(i + 1), static_cast<long long>(stages.size())));
         }
     }
 };

@@ -66,7 +66,7 @@ class GpuCostModel : public CostModel {
     }
 
     void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                      const BatchProgress& progress, const std::atomic<bool>* cancel) override {
+                      const ProgressCallback& progress, const std::atomic<bool>* cancel) override {
         auto lock = device_.lock();
         ProfilingSession& session = sessionFor(g, cfg);
         // Equal signatures cost the same: each is measured once.
@@ -104,7 +104,8 @@ class GpuCostModel : public CostModel {
                 if (record_) record_->insert(context(cfg), todo[i].first, measured_[todo[i].first]);
             }
             session.releaseMergesUpTo(c.index); // merged weights are rebuilt on demand
-            if (progress) progress(c.end, todo.size());
+            if (progress)
+                progress(countedProgress(static_cast<long long>(c.end), static_cast<long long>(todo.size())));
             if (c.index % 20 == 0) reportStats(c.end, todo.size(), batchStart, algosBefore, session);
         };
         auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
@@ -140,7 +141,7 @@ class GpuCostModel : public CostModel {
                 at = c.end;
             }
         }
-        if (progress && todo.empty()) progress(0, 0);
+        if (progress && todo.empty()) progress(countedProgress(0, 0));
         reportStats(todo.size(), todo.size(), batchStart, algosBefore, session);
     }
 

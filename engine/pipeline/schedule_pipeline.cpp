@@ -172,7 +172,7 @@ ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const Sched
     out.lowerBoundMs = out.chosen.stats.lowerBoundMs > 0 ? out.chosen.stats.lowerBoundMs
                                                          : latencyLowerBound(g, cost, options.run).boundMs;
     if (hooks.progress) {
-        SearchProgress done;
+        Progress done;
         done.fraction = 1.0;
         done.states = out.chosen.stats.states;
         done.transitions = out.chosen.stats.transitions;
