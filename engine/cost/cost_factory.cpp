@@ -1,6 +1,5 @@
 #include "cost/cost_factory.h"
 
-#include "cost/gpu_cost_model.h"
 #include "cost/profile_cache.h"
 #include "cost/sim_cost_model.h"
 #include "cost/sim_device.h"
@@ -38,10 +37,10 @@ std::unique_ptr<CostModel> makeSim(const std::string& device) {
 // The live profiler of the GPU runtime (engine/gpu); absent from builds without CUDA.
 // "gpu" profiles stages as whole-schedule CUDA graphs run them; "gpu:stages" as stage-by-stage
 // launches do.
-std::unique_ptr<CostModel> makeGpu(GpuContext* gpu, ExecMode mode = ExecMode::Graph) {
+std::unique_ptr<CostModel> makeGpu(LiveCostModels* gpu, ExecMode mode = ExecMode::Graph) {
 #ifdef IOSCOPE_HAVE_CUDA
     if (!gpu) throw RuntimeFailure("the gpu cost model needs a GPU context, and none was given");
-    return makeGpuCostModel(*gpu, mode);
+    return gpu->makeLiveCostModel(mode);
 #else
     (void)gpu;
     (void)mode;
@@ -58,7 +57,7 @@ std::unique_ptr<CostModel> makeCache(const std::string& file, const RunConfig& r
 
 } // namespace
 
-std::unique_ptr<CostModel> makeCostModel(const std::string& spec, const RunConfig& run, GpuContext* gpu) {
+std::unique_ptr<CostModel> makeCostModel(const std::string& spec, const RunConfig& run, LiveCostModels* gpu) {
     const auto colon = spec.find(':');
     std::string kind = spec.substr(0, colon);
     const std::string arg = colon == std::string::npos ? std::string() : spec.substr(colon + 1);

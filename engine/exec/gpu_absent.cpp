@@ -9,6 +9,9 @@ namespace {
 constexpr const char* kAbsent = "the GPU runtime is absent: ioscope was built without CUDA, cuDNN and CUPTI";
 }
 
+GpuContext::GpuContext(GpuOptions options) : options_(options) {}
+GpuContext::~GpuContext() = default;
+
 void GpuContext::DeviceDeleter::operator()(gpu::Device*) const {} // never made here
 
 gpu::Device& GpuContext::device() {
@@ -31,6 +34,10 @@ LayoutChoice chooseLayoutByMeasurement(GpuContext&, const Graph&, const Executio
 }
 
 std::unique_ptr<CostModel> makeGpuCostModel(GpuContext&, ExecMode, std::shared_ptr<ProfileCache>) {
+    throw RuntimeFailure(kAbsent);
+}
+
+std::unique_ptr<CostModel> GpuContext::makeLiveCostModel(ExecMode, std::shared_ptr<ProfileCache>) {
     throw RuntimeFailure(kAbsent);
 }
 

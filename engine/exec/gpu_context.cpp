@@ -29,7 +29,4 @@ GpuOptions gpuOptionsFromEnvironment() {
     return o;
 }
 
-GpuContext::GpuContext(GpuOptions options) : options_(options) {}
-GpuContext::~GpuContext() = default;
-
 } // namespace ioscope

@@ -3,8 +3,10 @@
 // device's streams, cuDNN and cuBLAS handles, workspaces, fork/join events and the measured
 // algorithm and plan caches (gpu/device.h). The front end creates it and passes it by reference
 // to everything that runs on the GPU: executeOnGpu, chooseLayoutByMeasurement and the live cost
-// model (cost/gpu_cost_model.h), which runs its whole-schedule checks on the same context. No
-// process-wide device exists in the engine.
+// model (makeGpuCostModel; the cost-model factory makes it through LiveCostModels), which runs
+// its whole-schedule checks on the same context. No process-wide device exists in the engine.
+// Everything but gpuOptionsFromEnvironment is defined by the GPU runtime (gpu/device.cpp) or,
+// without CUDA, by exec/gpu_absent.cpp.
 //
 // Creating a context opens nothing, so a front end may hold one on a machine without a GPU. The
 // device is opened on first use; an open that fails throws RuntimeFailure with CUDA's reason
@@ -16,6 +18,8 @@
 // in the engine reads the environment for them. Front ends that honour the documented
 // IOSCOPE_PROFILER_*, IOSCOPE_CUDNN_GRAPH and IOSCOPE_CONV_LOG variables read them once with
 // gpuOptionsFromEnvironment().
+#include "cost/gpu_cost_model.h"
+
 #include <memory>
 #include <mutex>
 #include <string>
@@ -64,10 +68,10 @@ struct GpuStatus {
     std::string versions; // "CUDA 13.0, cuDNN 9.x"
 };
 
-class GpuContext {
+class GpuContext : public LiveCostModels {
   public:
     explicit GpuContext(GpuOptions options = {});
-    ~GpuContext();
+    ~GpuContext() override;
     GpuContext(const GpuContext&) = delete;
     GpuContext& operator=(const GpuContext&) = delete;
 
@@ -77,6 +81,9 @@ class GpuContext {
     // none is usable or the build has no GPU runtime.
     gpu::Device& device();
     const GpuOptions& options() const { return options_; }
+    // makeGpuCostModel(*this, mode, record).
+    std::unique_ptr<CostModel> makeLiveCostModel(ExecMode mode,
+                                                 std::shared_ptr<ProfileCache> record = nullptr) override;
 
   private:
     struct DeviceDeleter {

@@ -22,6 +22,13 @@ namespace ioscope {
 // 7.0), or "" when it can. The runtime refuses such runs as bad input (exit 2).
 std::string precisionUnsupported(Precision p, int computeCapability, const std::string& device);
 
+// The live-profiling cost model ("gpu"): every stage is measured on `gpu` through the runtime,
+// in `mode`, boundary cost included; `gpu` must outlive it. Each measurement is also recorded
+// into `record` when given (the profile database). Throws RuntimeFailure where no GPU runtime or
+// device is. (GpuContext::makeLiveCostModel, which the cost-model factory calls, is this.)
+std::unique_ptr<CostModel> makeGpuCostModel(GpuContext& gpu, ExecMode mode,
+                                            std::shared_ptr<ProfileCache> record = nullptr);
+
 struct ExecutionOptions {
     ExecMode mode = ExecMode::Graph;
     RunConfig run;

@@ -125,6 +125,9 @@ void Device::setPrecision(Precision p) {
 
 namespace ioscope {
 
+GpuContext::GpuContext(GpuOptions options) : options_(options) {}
+GpuContext::~GpuContext() = default;
+
 void GpuContext::DeviceDeleter::operator()(gpu::Device* d) const {
     delete d;
 }

@@ -296,6 +296,11 @@ class GpuCostModel : public CostModel {
 
 } // namespace
 
+std::unique_ptr<CostModel> GpuContext::makeLiveCostModel(ExecMode mode,
+                                                         std::shared_ptr<ProfileCache> record) {
+    return makeGpuCostModel(*this, mode, std::move(record));
+}
+
 std::unique_ptr<CostModel> makeGpuCostModel(GpuContext& gpu, ExecMode mode,
                                             std::shared_ptr<ProfileCache> record) {
     return std::make_unique<GpuCostModel>(gpu, mode, std::move(record));
