@@ -293,8 +293,8 @@ int main(int argc, char** argv) {
                         nets.empty() ? "" : (" and " + stagesPath).c_str(),
                         jointLoss(dev, nets.empty() ? TorchHarness{dev.stageBaseUs, 1.0} : harness, data,
                                   nets, weights));
-            const FitResult fit = fitCalibration(dev, data, nets, weights, [](double step, double loss) {
-                std::printf("  step %.3f: loss %.5f\n", step, loss);
+            const FitResult fit = fitCalibration(dev, data, nets, weights, [](const Progress& p) {
+                std::printf("  round %lld of %lld: loss %.5f\n", p.done, p.total, p.loss);
             });
             dev = fit.dev, harness = fit.harness;
             std::printf("fitted constants:\n");

@@ -12,6 +12,7 @@
 // and a summary table is printed last.
 #include "cost/cost_factory.h"
 #include "cost/profile_cache.h"
+#include "cost/sim_device.h"
 #include "exec/gpu_execution.h"
 #include "exec/kernel_classes.h"
 #include "models/model_registry.h"
@@ -73,7 +74,7 @@ class Calibrating : public CostModel {
         return live_.knownLatencyMs(g, s, cfg);
     }
     void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                      const BatchProgress& progress, const std::atomic<bool>* cancel) override {
+                      const ProgressCallback& progress, const std::atomic<bool>* cancel) override {
         live_.measureBatch(g, stages, cfg, progress, cancel);
         const size_t stride = std::max<size_t>(1, stages.size() / kCalibrationRows);
         for (size_t i = 0; i < stages.size(); i += stride)
@@ -92,13 +93,14 @@ class Calibrating : public CostModel {
     nlohmann::json& out_;
 };
 
-nlohmann::json runRow(const Graph& g, const Schedule& s, ExecMode mode, const RunConfig& run, int runs) {
+nlohmann::json runRow(GpuContext& gpu, const Graph& g, const Schedule& s, ExecMode mode, const RunConfig& run,
+                      int runs) {
     ExecutionOptions o;
     o.mode = mode;
     o.run = run;
     o.runs = runs;
     o.warmup = 20;
-    const ExecutionResult r = executeOnGpu(g, s, o);
+    const ExecutionResult r = executeOnGpu(gpu, g, s, o);
     return {{"median_ms", r.medianMs},     {"kernel_classes", kernelClassesJson(r.kernels)},
             {"p10_ms", r.p10Ms},           {"p90_ms", r.p90Ms},
             {"busy", r.busyFraction},      {"concurrency", r.meanConcurrency},
@@ -162,7 +164,8 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     std::setvbuf(stdout, nullptr, _IOLBF, 0); // rows survive a killed run
     try {
-        const GpuStatus status = gpuRuntimeStatus();
+        GpuContext gpu(gpuOptionsFromEnvironment()); // the benchmark's GPU state, shared by every row
+        const GpuStatus status = gpu.status();
         if (!status.available) {
             std::fprintf(stderr, "bench_gpu: %s\n", status.reason.c_str());
             return 1;
@@ -234,8 +237,8 @@ int main(int argc, char** argv) {
                     const Schedule seq = sequentialSchedule(g), wave = wavefrontSchedule(g, 10);
                     for (ExecMode mode : modes) {
                         const char* m = mode == ExecMode::Graph ? "graph" : "stages";
-                        row["sequential"][m] = runRow(g, seq, mode, run, runs);
-                        row["wavefront"][m] = runRow(g, wave, mode, run, runs);
+                        row["sequential"][m] = runRow(gpu, g, seq, mode, run, runs);
+                        row["wavefront"][m] = runRow(gpu, g, wave, mode, run, runs);
                     }
                     // The fast schedulers (docs/schedulers.md), their single-op latencies from the
                     // simulated model (no profiling), each schedule executed like the baselines.
@@ -244,15 +247,14 @@ int main(int argc, char** argv) {
                         if (!kind) throw InputError("--schedulers: unknown scheduler '" + fastName + "'");
                         SchedulerOptions fastOptions;
                         fastOptions.run = run;
-                        const auto estimate = makeCostModel(
-                            status.device.find("H200") != std::string::npos ? "sim:H200" : "sim:H100", run);
+                        const auto estimate = makeCostModel("sim:" + simPresetForDevice(status.device), run);
                         const auto fastStart = std::chrono::steady_clock::now();
                         const ScheduleResult r = fastSchedule(*kind, g, *estimate, fastOptions);
                         row[fastName]["schedule_s"] = seconds(fastStart);
                         row[fastName]["sim_predicted_ms"] = r.latencyMs;
                         for (ExecMode mode : modes)
                             row[fastName][mode == ExecMode::Graph ? "graph" : "stages"] =
-                                runRow(g, r.schedule, mode, run, runs);
+                                runRow(gpu, g, r.schedule, mode, run, runs);
                     }
                     if (!search) {
                         row["ios"]["skipped"] = "--no-search";
@@ -265,15 +267,13 @@ int main(int argc, char** argv) {
                         // Anytime: past the limit the search returns its best schedule so far.
                         if (searchLimit < 1e8) options.timeLimitSeconds = searchLimit;
                         auto record = std::make_shared<ProfileCache>();
-                        auto live = makeGpuCostModel(ExecMode::Graph, record);
-                        auto sim = makeCostModel(status.device.find("H200") != std::string::npos ? "sim:H200"
-                                                                                                 : "sim:H100",
-                                                 options.run);
+                        auto live = makeGpuCostModel(gpu, ExecMode::Graph, record);
+                        auto sim = makeCostModel("sim:" + simPresetForDevice(status.device), options.run);
                         nlohmann::json stages = nlohmann::json::array();
                         Calibrating calibrating(*live, *sim, stages);
                         // The search is cancelled past --search-limit; how far it got is reported.
                         std::atomic<bool> cancel{false};
-                        SearchProgress last;
+                        Progress last;
                         std::mutex progressMutex;
                         std::thread timer([&] {
                             const auto until = std::chrono::steady_clock::now() +
@@ -287,7 +287,7 @@ int main(int argc, char** argv) {
                         try {
                             ios = iosSchedule(
                                 g, calibrating, options,
-                                [&](const SearchProgress& progress) {
+                                [&](const Progress& progress) {
                                     std::lock_guard lock(progressMutex);
                                     last = progress;
                                 },
@@ -321,7 +321,7 @@ int main(int argc, char** argv) {
                         row["ios"]["sequential_predicted_ms"] = predictLatencyMs(g, seq, *live, options.run);
                         for (ExecMode mode : modes)
                             row["ios"][mode == ExecMode::Graph ? "graph" : "stages"] =
-                                runRow(g, ios.schedule, mode, run, runs);
+                                runRow(gpu, g, ios.schedule, mode, run, runs);
                         // The keep-the-faster rule on the runs measured above (graph mode, same call).
                         if (row["ios"].contains("graph")) {
                             const double iosMs = row["ios"]["graph"]["median_ms"].get<double>();

@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
             const auto cost = makeCostModel(spec, options.run);
             const double cpu0 = cpuSeconds();
             std::atomic<bool> cancel{false};
-            SearchProgress last;
+            Progress last;
             std::mutex m;
             std::condition_variable cv;
             bool finished = false;
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
                 ScheduleRequest request;
                 request.options = options;
                 PipelineHooks hooks;
-                hooks.progress = [&](const SearchProgress& p) {
+                hooks.progress = [&](const Progress& p) {
                     if (p.fraction < 1) last = p;
                 };
                 hooks.cancel = &cancel;

@@ -26,7 +26,8 @@ int runEvaluate(const ArgVector& argv) {
     const std::string file = args.positional(1, "SCHEDULE.json");
     const ScheduleDocument doc = loadScheduleFile(g, file);
     const RunConfig run = scheduleRunConfig(args, doc, file);
-    const auto cost = costModelFromArgs(args, run, defaultCostSpecFor(doc));
+    GpuContext gpu(gpuOptionsFromEnvironment()); // this command's GPU state (--cost gpu)
+    const auto cost = costModelFromArgs(args, run, gpu, defaultCostSpecFor(doc));
     const int maxStreams = args.intValue("--max-streams", doc.maxStreams, 1, 1024);
 
     const std::vector<double> stageMs = stageLatenciesMs(g, doc.schedule.stages, *cost, run);

@@ -34,13 +34,14 @@ int runExecute(const ArgVector& argv) {
     const std::string mode(toString(options.mode));
     // As the schedule was made (batch, precision, layout) unless told otherwise.
     options.run = scheduleRunConfig(args, doc, schedulePath);
-    chooseLayoutIfAsked(g, args, false, options);
+    GpuContext gpu(gpuOptionsFromEnvironment()); // this command's GPU state
+    chooseLayoutIfAsked(gpu, g, args, false, options);
     const std::string precision(toString(options.run.precision));
     options.runs = args.intValue("--runs", 100, 1, 1000000);
     options.warmup = args.intValue("--warmup", 20, 0, 1000000);
     options.utilization = !args.flag("--no-utilization");
 
-    const ExecutionResult r = executeOnGpu(g, s, options);
+    const ExecutionResult r = executeOnGpu(gpu, g, s, options);
     if (args.flag("--json")) {
         nlohmann::json j;
         j["model"] = g.name();

@@ -41,8 +41,10 @@ int runProfile(const ArgVector& argv) {
     if (mode != "graph" && mode != "stages")
         throw UsageError{"--mode must be stages or graph, not '" + mode + "'"};
 
+    GpuContext gpu(
+        gpuOptionsFromEnvironment()); // this command's GPU state, shared by the profiler and --verify
     auto record = std::make_shared<ProfileCache>();
-    auto cost = makeGpuCostModel(mode == "graph" ? ExecMode::Graph : ExecMode::Stages, record);
+    auto cost = makeGpuCostModel(gpu, mode == "graph" ? ExecMode::Graph : ExecMode::Stages, record);
     const ScheduleResult result = iosSchedule(g, *cost, options);
 
     ProfileCache database;
@@ -57,7 +59,7 @@ int runProfile(const ArgVector& argv) {
                 output->c_str(), database.size());
     if (args.flag("--verify")) {
         const WholeRunTimer timer =
-            gpuWholeRunTimer(mode == "graph" ? ExecMode::Graph : ExecMode::Stages, options.run);
+            gpuWholeRunTimer(gpu, mode == "graph" ? ExecMode::Graph : ExecMode::Stages, options.run);
         const MeasuredChoice choice = chooseFastestWhole(
             g, result.schedule, wavefrontSchedule(g, options.maxStreams), sequentialSchedule(g), timer);
         std::printf("verify      %s\n", choice.note.c_str());

@@ -41,7 +41,7 @@ class ProgressLine {
     ~ProgressLine() { finish(); }
     ProgressCallback callback() {
         if (!enabled_) return {};
-        return [this](const SearchProgress& p) {
+        return [this](const Progress& p) {
             std::fprintf(stderr,
                          "\rsearching %3.0f%%  states %lld  transitions %lld  stages %lld  best %.3f ms   ",
                          100 * p.fraction, p.states, p.transitions, p.stagesCosted, p.bestLatencyMs);
@@ -111,14 +111,16 @@ int runSchedule(const ArgVector& argv) {
     const Graph g = loadModelFromArgs(args);
     // Live profiling runs in the layout the network measures fastest in, unless told one.
     const std::string costSpec = args.valueOr("--cost", "sim");
+    GpuContext gpu(gpuOptionsFromEnvironment()); // this command's GPU state: the layout probe, the profiler,
+                                                 // the whole-run checks
     if (costSpec == "gpu" || costSpec == "gpu:stages") {
         ExecutionOptions probe;
         probe.mode = costSpec == "gpu" ? ExecMode::Graph : ExecMode::Stages;
         probe.run = options.run;
-        chooseLayoutIfAsked(g, args, true, probe);
+        chooseLayoutIfAsked(gpu, g, args, true, probe);
         options.run.layout = probe.run.layout;
     }
-    const auto cost = costModelFromArgs(args, options.run);
+    const auto cost = costModelFromArgs(args, options.run, gpu);
     // Several GPUs of one host, simulated: cmd_schedule_devices.cpp (docs/multi_gpu.md).
     if (args.value("--devices") || args.value("--link")) return scheduleOnDevices(args, g, *cost, options);
 

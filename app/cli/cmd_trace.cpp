@@ -23,7 +23,8 @@ int runTrace(const ArgVector& argv) {
     const std::string schedulePath = args.positional(1, "SCHEDULE.json");
     const ScheduleDocument doc = loadScheduleFile(g, schedulePath);
     const RunConfig run = scheduleRunConfig(args, doc, schedulePath);
-    const auto cost = costModelFromArgs(args, run, defaultCostSpecFor(doc));
+    GpuContext gpu(gpuOptionsFromEnvironment()); // this command's GPU state (--cost gpu, --measured)
+    const auto cost = costModelFromArgs(args, run, gpu, defaultCostSpecFor(doc));
     const PredictedTimeline timeline = predictTimeline(g, doc.schedule, *cost, run);
     TraceSources sources;
     sources.predictedLabel = "predicted: " + cost->name() + " (" + cost->device() + ")";
@@ -32,7 +33,7 @@ int runTrace(const ArgVector& argv) {
         ExecutionOptions exec;
         exec.mode = execModeFromArgs(args);
         exec.run = run;
-        measured = executeOnGpu(g, doc.schedule, exec);
+        measured = executeOnGpu(gpu, g, doc.schedule, exec);
         sources.measured = &measured.kernels;
         sources.measuredLabel =
             "measured kernels: " + measured.device + " (" + std::string(toString(exec.mode)) + " mode)";

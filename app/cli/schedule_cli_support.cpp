@@ -42,16 +42,17 @@ bool layoutByMeasurement(const Args& args, bool byDefault) {
     return l ? *l == "auto" : byDefault;
 }
 
-void chooseLayoutIfAsked(const Graph& g, const Args& args, bool byDefault, ExecutionOptions& options) {
+void chooseLayoutIfAsked(GpuContext& gpu, const Graph& g, const Args& args, bool byDefault,
+                         ExecutionOptions& options) {
     if (!layoutByMeasurement(args, byDefault)) return;
-    const LayoutChoice c = chooseLayoutByMeasurement(g, options);
+    const LayoutChoice c = chooseLayoutByMeasurement(gpu, g, options);
     options.run.layout = c.layout;
     std::cerr << "ioscope-cli: note: " << c.note << "\n";
 }
 
-std::unique_ptr<CostModel> costModelFromArgs(const Args& args, const RunConfig& run,
+std::unique_ptr<CostModel> costModelFromArgs(const Args& args, const RunConfig& run, GpuContext& gpu,
                                              const std::string& fallbackSpec) {
-    return makeCostModel(args.valueOr("--cost", fallbackSpec), run);
+    return makeCostModel(args.valueOr("--cost", fallbackSpec), run, &gpu);
 }
 
 std::string defaultCostSpecFor(const ScheduleDocument& doc) {

@@ -20,12 +20,14 @@ RunConfig runConfigFromArgs(const Args& args, const RunConfig& fallback = {});
 RunConfig scheduleRunConfig(const Args& args, const ScheduleDocument& doc, const std::string& schedulePath);
 
 // --layout auto (or no --layout where `byDefault`): the layout is chosen by measuring the
-// sequential schedule in both (exec/gpu_execution.h); the choice is printed as a note.
+// sequential schedule in both on `gpu` (exec/gpu_execution.h); the choice is printed as a note.
 bool layoutByMeasurement(const Args& args, bool byDefault);
-void chooseLayoutIfAsked(const Graph& g, const Args& args, bool byDefault, ExecutionOptions& options);
+void chooseLayoutIfAsked(GpuContext& gpu, const Graph& g, const Args& args, bool byDefault,
+                         ExecutionOptions& options);
 
-// --cost SPEC (default `fallbackSpec`) built for `run`.
-std::unique_ptr<CostModel> costModelFromArgs(const Args& args, const RunConfig& run,
+// --cost SPEC (default `fallbackSpec`) built for `run`; the live models measure on `gpu`, the
+// command's context, which must outlive the model.
+std::unique_ptr<CostModel> costModelFromArgs(const Args& args, const RunConfig& run, GpuContext& gpu,
                                              const std::string& fallbackSpec = "sim");
 
 // --mode stages|graph (default graph).

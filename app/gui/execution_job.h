@@ -18,8 +18,9 @@ class ExecutionJob : public BackgroundJob {
         int runId = 0;
         Schedule schedule;
     };
+    // Runs on `gpu`, which the worker keeps alive until it is done.
     quint64 start(std::shared_ptr<const Graph> graph, std::vector<Item> items,
-                  const ExecutionOptions& options);
+                  const ExecutionOptions& options, std::shared_ptr<GpuContext> gpu);
 
   signals:
     void executed(int runId, const ioscope::ExecutionResult& result);

@@ -19,9 +19,9 @@
 
 namespace ioscope::app {
 
-ExecutionPanel::ExecutionPanel(Document* document, QWidget* parent)
-    : QWidget(parent), document_(document), job_(new ExecutionJob(this)) {
-    const GpuStatus gpu = gpuRuntimeStatus();
+ExecutionPanel::ExecutionPanel(Document* document, std::shared_ptr<GpuContext> gpuContext, QWidget* parent)
+    : QWidget(parent), document_(document), gpu_(std::move(gpuContext)), job_(new ExecutionJob(this)) {
+    const GpuStatus gpu = gpu_->status();
     available_ = gpu.available;
     reason_ = qs(gpu.reason);
 
@@ -138,7 +138,7 @@ void ExecutionPanel::execute() {
     progress_->setValue(0);
     status_->setText(
         tr("Executing %1…").arg(countOf(qsizetype(items.size()), tr("schedule"), tr("schedules"))));
-    job_->start(document_->model().graph, std::move(items), options);
+    job_->start(document_->model().graph, std::move(items), options, gpu_);
 }
 
 void ExecutionPanel::cancel() {

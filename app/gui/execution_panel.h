@@ -2,7 +2,11 @@
 // The execution panel: runs the newest IOS, wavefront and sequential schedules on the GPU
 // (disabled, with the reason, when no GPU runtime or device is present) and shows measured
 // latency bars (median, p10–p90) with speedups, utilization, and the measured kernel timeline.
+#include "exec/gpu_context.h"
+
 #include <QWidget>
+
+#include <memory>
 
 class QComboBox;
 class QLabel;
@@ -23,7 +27,8 @@ class ExecutionJob;
 class ExecutionPanel : public QWidget {
     Q_OBJECT
   public:
-    explicit ExecutionPanel(Document* document, QWidget* parent = nullptr);
+    // Runs schedules on `gpu` (shared with the job's worker thread).
+    ExecutionPanel(Document* document, std::shared_ptr<GpuContext> gpu, QWidget* parent = nullptr);
 
     bool gpuAvailable() const { return available_; }
     QString unavailableReason() const { return reason_; }
@@ -38,6 +43,7 @@ class ExecutionPanel : public QWidget {
 
   private:
     Document* document_;
+    std::shared_ptr<GpuContext> gpu_;
     ExecutionJob* job_;
     bool available_ = false;
     QString reason_;

@@ -55,7 +55,7 @@ void addScheduleFile(MainWindow& window, const QString& file) {
     SearchRequest request = window.searchPanel()->request();
     request.costSpec = QStringLiteral("sim:H100");
     const SchedulerKind kind = schedulerKindFromString(qs(loaded.scheduler)).value_or(SchedulerKind::Ios);
-    ScheduleRun run = costSchedule(g, loaded.schedule, kind, request, nullptr);
+    ScheduleRun run = costSchedule(g, loaded.schedule, kind, request, window.gpu(), nullptr);
     doc->setCurrentRun(doc->addRun(std::move(run)));
 }
 

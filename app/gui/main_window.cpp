@@ -190,12 +190,12 @@ void MainWindow::buildViews() {
 
     // Search and results.
     runTable_ = new RunTableModel(document_, this);
-    searchPanel_ = new SearchPanel(runTable_, this);
+    searchPanel_ = new SearchPanel(runTable_, *gpu_, this);
     auto* searchDock =
         addDock(tr("Search"), QStringLiteral("searchDock"), searchPanel_, Qt::RightDockWidgetArea);
 
     // Execution.
-    executionPanel_ = new ExecutionPanel(document_, this);
+    executionPanel_ = new ExecutionPanel(document_, gpu_, this);
     auto* execDock =
         addDock(tr("Execution"), QStringLiteral("executionDock"), executionPanel_, Qt::RightDockWidgetArea);
     tabifyDockWidget(searchDock, execDock);

@@ -3,6 +3,7 @@
 // (with playback), the schedule table, the properties of the selected op, the search panel,
 // the execution panel and the teaching view. One SelectionModel is shared by every view.
 #include "dag_colouring.h"
+#include "exec/gpu_context.h"
 #include "schedule_run.h"
 
 #include <QMainWindow>
@@ -64,6 +65,8 @@ class MainWindow : public QMainWindow {
     RunTableModel* runTableModel() const { return runTable_; }
     SearchPanel* searchPanel() const { return searchPanel_; }
     SearchJob* searchJob() const { return searchJob_; }
+    // The window's GPU context: searches, edits and executions all run on it.
+    GpuContext& gpu() const { return *gpu_; }
     ExecutionPanel* executionPanel() const { return executionPanel_; }
     DiffPanel* diffPanel() const { return diffPanel_; }
     ModelLoadJob* loadJob() const { return loadJob_; }
@@ -143,6 +146,9 @@ class MainWindow : public QMainWindow {
     // Dock sizes in proportion to the window (1280x720 up to 4K) while no layout was restored.
     void applyDefaultDockSizes();
 
+    // The window's GPU state (opened on first use; switches from the environment), shared with its jobs'
+    // worker threads so a run in flight keeps it alive.
+    std::shared_ptr<GpuContext> gpu_ = std::make_shared<GpuContext>(gpuOptionsFromEnvironment());
     Document* document_;
     widgets::SelectionModel* selection_;
     ModelLoadJob* loadJob_;

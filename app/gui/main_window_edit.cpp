@@ -43,7 +43,7 @@ void MainWindow::setEditedSchedule(int runId, const Schedule& schedule) {
     const Graph* g = document_->graph();
     if (!old || !g) return;
     try {
-        ScheduleRun run = costSchedule(*g, schedule, SchedulerKind::Edited, old->request, nullptr);
+        ScheduleRun run = costSchedule(*g, schedule, SchedulerKind::Edited, old->request, *gpu_, nullptr);
         run.editedFrom = old->editedFrom;
         run.request.scheduler = old->request.scheduler;
         document_->replaceRun(runId, std::move(run));

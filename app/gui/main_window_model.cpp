@@ -96,7 +96,7 @@ void MainWindow::startSearch() {
             searchPanel_->setExpectedStates(0, false); // the search reports the problem itself
         }
     }
-    searchJob_->start(document_->model().graph, request);
+    searchJob_->start(document_->model().graph, request, gpu_);
 }
 
 void MainWindow::cancelSearch() {

@@ -72,4 +72,4 @@ QString whyNotComparable(const ScheduleRun& a, const ScheduleRun& b);
 
 } // namespace ioscope::app
 
-Q_DECLARE_METATYPE(ioscope::SearchProgress)
+Q_DECLARE_METATYPE(ioscope::Progress)

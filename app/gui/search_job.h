@@ -2,6 +2,7 @@
 // Runs a schedule search on a worker thread: progress (throttled), rates, best latency so far,
 // prompt cancel, stale results dropped (see BackgroundJob).
 #include "background_job.h"
+#include "exec/gpu_context.h"
 #include "schedule_run.h"
 
 #include <QElapsedTimer>
@@ -12,7 +13,7 @@
 namespace ioscope::app {
 
 struct SearchStatus {
-    SearchProgress progress;
+    Progress progress;
     double seconds = 0;
     double statesPerSecond = 0;
     double stagesPerSecond = 0;
@@ -23,8 +24,10 @@ class SearchJob : public BackgroundJob {
   public:
     using BackgroundJob::BackgroundJob;
 
-    // Starts a search (cancelling one in flight). Returns its generation.
-    quint64 start(std::shared_ptr<const Graph> graph, const SearchRequest& request);
+    // Starts a search (cancelling one in flight) on `gpu`, which the worker keeps alive until it
+    // is done. Returns its generation.
+    quint64 start(std::shared_ptr<const Graph> graph, const SearchRequest& request,
+                  std::shared_ptr<GpuContext> gpu);
 
   signals:
     void progressed(const ioscope::app::SearchStatus& status);

@@ -21,7 +21,8 @@
 
 namespace ioscope::app {
 
-SearchPanel::SearchPanel(RunTableModel* runs, QWidget* parent) : QWidget(parent), runs_(runs) {
+SearchPanel::SearchPanel(RunTableModel* runs, GpuContext& gpuContext, QWidget* parent)
+    : QWidget(parent), runs_(runs) {
     scheduler_ = new QComboBox(this);
     scheduler_->addItem(tr("IOS (dynamic program)"), QStringLiteral("ios"));
     scheduler_->addItem(tr("Wavefront"), QStringLiteral("wavefront"));
@@ -58,7 +59,7 @@ SearchPanel::SearchPanel(RunTableModel* runs, QWidget* parent) : QWidget(parent)
     cost_->setEditable(true);
     for (const char* d : {"sim:H100", "sim:H200", "sim:A100", "sim:V100"})
         cost_->addItem(QString::fromLatin1(d));
-    const GpuStatus gpu = gpuRuntimeStatus();
+    const GpuStatus gpu = gpuContext.status();
     if (gpu.available) cost_->addItem(QStringLiteral("gpu"));
     cost_->setToolTip(gpu.available
                           ? tr("sim:DEVICE simulates a GPU; gpu profiles every stage live on %1; "

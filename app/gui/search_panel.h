@@ -2,6 +2,7 @@
 // The search panel: scheduler, strategy, r, s, cost model, batch and precision; Run and Cancel;
 // progress with states and stages costed per second and the best latency so far; and the
 // results table (every run side by side).
+#include "exec/gpu_context.h"
 #include "schedule_run.h"
 
 #include <QWidget>
@@ -22,7 +23,8 @@ struct SearchStatus;
 class SearchPanel : public QWidget {
     Q_OBJECT
   public:
-    explicit SearchPanel(RunTableModel* runs, QWidget* parent = nullptr);
+    // `gpu` is asked once whether a live GPU is there (the "gpu" cost model is offered then).
+    SearchPanel(RunTableModel* runs, GpuContext& gpu, QWidget* parent = nullptr);
 
     SearchRequest request() const;
     void setRequest(const SearchRequest& request);

@@ -32,9 +32,9 @@ ScheduleRequest toScheduleRequest(const SearchRequest& request) {
     return r;
 }
 
-std::vector<ScheduleRun> runSearch(const Graph& graph, const SearchRequest& request,
+std::vector<ScheduleRun> runSearch(const Graph& graph, const SearchRequest& request, GpuContext& gpu,
                                    const ProgressCallback& progress, CancelFlag cancel) {
-    const auto cost = makeCostModel(ss(request.costSpec), request.options.run);
+    const auto cost = makeCostModel(ss(request.costSpec), request.options.run, &gpu);
     PipelineHooks hooks;
     hooks.progress = progress;
     hooks.cancel = cancel;
@@ -57,8 +57,8 @@ std::vector<ScheduleRun> runSearch(const Graph& graph, const SearchRequest& requ
 }
 
 ScheduleRun costSchedule(const Graph& graph, const Schedule& schedule, SchedulerKind kind,
-                         const SearchRequest& request, CancelFlag cancel) {
-    const auto cost = makeCostModel(ss(request.costSpec), request.options.run);
+                         const SearchRequest& request, GpuContext& gpu, CancelFlag cancel) {
+    const auto cost = makeCostModel(ss(request.costSpec), request.options.run, &gpu);
     ScheduleRequest r = toScheduleRequest(request);
     return toRun(costExistingSchedule(graph, ss(toCliString(kind)), schedule, *cost, r, cancel), kind,
                  request, *cost);

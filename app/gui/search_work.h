@@ -12,10 +12,10 @@ namespace ioscope::app {
 // configuration; with each op's time and the predicted timeline the views draw.
 ScheduleRequest toScheduleRequest(const SearchRequest& request);
 
-// Runs `request` on `graph`. The first run returned is the requested one; for IOS with
-// baselines, the wavefront and sequential runs follow. Throws Cancelled when *cancel is raised,
-// InputError / RuntimeFailure on failure.
-std::vector<ScheduleRun> runSearch(const Graph& graph, const SearchRequest& request,
+// Runs `request` on `graph` (a live cost model measures on `gpu`). The first run returned is the
+// requested one; for IOS with baselines, the wavefront and sequential runs follow. Throws
+// Cancelled when *cancel is raised, InputError / RuntimeFailure on failure.
+std::vector<ScheduleRun> runSearch(const Graph& graph, const SearchRequest& request, GpuContext& gpu,
                                    const ProgressCallback& progress, CancelFlag cancel);
 // The same under a given cost model (request.costSpec is only recorded) and hooks.
 std::vector<ScheduleRun> runSearch(const Graph& graph, const SearchRequest& request, CostModel& cost,
@@ -23,6 +23,6 @@ std::vector<ScheduleRun> runSearch(const Graph& graph, const SearchRequest& requ
 
 // Costs an existing schedule (a loaded schedule file, an edit) as a run of `kind`.
 ScheduleRun costSchedule(const Graph& graph, const Schedule& schedule, SchedulerKind kind,
-                         const SearchRequest& request, CancelFlag cancel);
+                         const SearchRequest& request, GpuContext& gpu, CancelFlag cancel);
 
 } // namespace ioscope::app

@@ -1,6 +1,5 @@
 #include "cost/cost_factory.h"
 
-#include "cost/gpu_cost_model.h"
 #include "cost/profile_cache.h"
 #include "cost/sim_cost_model.h"
 #include "cost/sim_device.h"
@@ -38,10 +37,12 @@ std::unique_ptr<CostModel> makeSim(const std::string& device) {
 // The live profiler of the GPU runtime (engine/gpu); absent from builds without CUDA.
 // "gpu" profiles stages as whole-schedule CUDA graphs run them; "gpu:stages" as stage-by-stage
 // launches do.
-std::unique_ptr<CostModel> makeGpu(const RunConfig&, ExecMode mode = ExecMode::Graph) {
+std::unique_ptr<CostModel> makeGpu(LiveCostModels* gpu, ExecMode mode = ExecMode::Graph) {
 #ifdef IOSCOPE_HAVE_CUDA
-    return makeGpuCostModel(mode);
+    if (!gpu) throw RuntimeFailure("the gpu cost model needs a GPU context, and none was given");
+    return gpu->makeLiveCostModel(mode);
 #else
+    (void)gpu;
     (void)mode;
     throw RuntimeFailure(
         "the gpu cost model needs the GPU runtime, which this build does not have (built without CUDA)");
@@ -56,7 +57,7 @@ std::unique_ptr<CostModel> makeCache(const std::string& file, const RunConfig& r
 
 } // namespace
 
-std::unique_ptr<CostModel> makeCostModel(const std::string& spec, const RunConfig& run) {
+std::unique_ptr<CostModel> makeCostModel(const std::string& spec, const RunConfig& run, LiveCostModels* gpu) {
     const auto colon = spec.find(':');
     std::string kind = spec.substr(0, colon);
     const std::string arg = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
@@ -67,8 +68,8 @@ std::unique_ptr<CostModel> makeCostModel(const std::string& spec, const RunConfi
             throw InputError("sim: needs a device after the colon (valid: " + std::string(kValidSpecs) + ")");
         return makeSim(arg);
     }
-    if (kind == "gpu" && colon == std::string::npos) return makeGpu(run);
-    if (kind == "gpu" && arg == "stages") return makeGpu(run, ExecMode::Stages);
+    if (kind == "gpu" && colon == std::string::npos) return makeGpu(gpu);
+    if (kind == "gpu" && arg == "stages") return makeGpu(gpu, ExecMode::Stages);
     if (kind == "cache") return makeCache(arg, run);
     throw InputError("unknown cost model '" + spec + "' (valid: " + kValidSpecs + ")");
 }

@@ -6,6 +6,7 @@
 #include "schedule/schedule.h"
 #include "util/cancel.h"
 #include "util/errors.h"
+#include "util/progress.h"
 
 #include <atomic>
 #include <functional>
@@ -15,6 +16,8 @@
 #include <vector>
 
 namespace ioscope {
+
+class GpuContext; // exec/gpu_context.h
 
 class CostModel {
   public:
@@ -31,19 +34,24 @@ class CostModel {
     // one CUDA graph times hundreds of stages) say so; iosSchedule then searches speculatively
     // (sched/batched_search.h) and only ever asks stageLatencyMs for stages already measured.
     virtual bool measuresInBatches() const { return false; }
+    // The GPU context a live-profiling model measures on (whole-schedule checks run there too);
+    // null for models that run nothing.
+    virtual GpuContext* gpuContext() const { return nullptr; }
     // The latency of a stage measured before, without measuring anything.
     virtual std::optional<double> knownLatencyMs(const Graph&, const Stage&, const RunConfig&) {
         return std::nullopt;
     }
     // Measures every stage of `stages` (none known yet; one that appears twice is measured once).
-    // `progress(done, total)` is called now and then; throws Cancelled when *cancel becomes true.
-    using BatchProgress = std::function<void(size_t done, size_t total)>;
+    // `progress` gets the stages done of the total (Progress::done, total) now and then; throws
+    // Cancelled when *cancel becomes true.
     virtual void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                              const BatchProgress& progress, CancelFlag cancel) {
+                              const ProgressCallback& progress, CancelFlag cancel) {
         for (size_t i = 0; i < stages.size(); ++i) {
             throwIfCancelled(cancel);
             stageLatencyMs(g, stages[i], cfg);
-            if (progress) progress(i + 1, stages.size());
+            if (progress)
+                progress(
+                    countedProgress(static_cast<long long>(i + 1), static_cast<long long>(stages.size())));
         }
     }
 };

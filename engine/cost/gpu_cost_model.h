@@ -1,7 +1,8 @@
 #pragma once
-// The live-profiling cost model's factory, declared here so the cost-model factory needs nothing
-// above cost/: defined by the GPU runtime (engine/gpu/stage_profiler.cpp) or, in builds without
-// CUDA, by engine/exec/gpu_absent.cpp.
+// What makes the live-profiling cost models ("gpu", "gpu:stages"): the front end's GPU context
+// (exec/gpu_context.h) implements it, so the cost-model factory (cost/cost_factory.h) reaches the
+// GPU runtime through the context it is given, and cost/ needs nothing above it, to compile or to
+// link.
 #include "cost/cost_model.h"
 #include "schedule/run_config.h"
 
@@ -11,9 +12,14 @@ namespace ioscope {
 
 class ProfileCache; // cost/profile_cache.h
 
-// The live-profiling cost model ("gpu"): every stage is measured on the GPU through the runtime
-// above, in `mode`, boundary cost included. Each measurement is also recorded into `record`
-// when given (the profile database). Throws RuntimeFailure where no GPU runtime or device is.
-std::unique_ptr<CostModel> makeGpuCostModel(ExecMode mode, std::shared_ptr<ProfileCache> record = nullptr);
+class LiveCostModels {
+  public:
+    virtual ~LiveCostModels() = default;
+    // Every stage measured on the GPU in `mode`, boundary cost included; each measurement is also
+    // recorded into `record` when given (the profile database). Throws RuntimeFailure where no
+    // GPU runtime or device is.
+    virtual std::unique_ptr<CostModel> makeLiveCostModel(ExecMode mode,
+                                                         std::shared_ptr<ProfileCache> record = nullptr) = 0;
+};
 
 } // namespace ioscope

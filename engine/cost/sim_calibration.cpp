@@ -194,7 +194,7 @@ double jointLoss(const SimDevice& dev, const TorchHarness& harness, const Calibr
 // choices are discrete), so a derivative-free search is the robust choice. With runtime data the
 // two harness constants are two more coordinates; without, the harness is the device itself.
 FitResult fitCalibration(SimDevice dev, const CalibrationData& data, const std::vector<RuntimeNetwork>& nets,
-                         const FitWeights& w, const std::function<void(double, double)>& progress) {
+                         const FitWeights& w, const ProgressCallback& progress) {
     const bool joint = !nets.empty();
     const auto harnessOf = [&](const FitResult& f) {
         return joint ? f.harness : TorchHarness{f.dev.stageBaseUs, 1.0};
@@ -203,6 +203,9 @@ FitResult fitCalibration(SimDevice dev, const CalibrationData& data, const std::
     FitResult fit{dev, kTorchHarness, 0};
     fit.loss = jointLoss(fit.dev, harnessOf(fit), data, nets, w);
     const size_t coords = fitParams().size() + (joint ? 2 : 0);
+    long long rounds = 0;
+    for (double step = 0.5; step > 0.004; step *= 0.5) ++rounds;
+    long long round = 0;
     for (double step = 0.5; step > 0.004; step *= 0.5) {
         for (bool improved = true; improved;) {
             improved = false;
@@ -223,7 +226,11 @@ FitResult fitCalibration(SimDevice dev, const CalibrationData& data, const std::
                 }
             }
         }
-        if (progress) progress(step, fit.loss);
+        if (progress) {
+            Progress p = countedProgress(++round, rounds);
+            p.loss = fit.loss;
+            progress(p);
+        }
     }
     fit.harness = harnessOf(fit);
     return fit;

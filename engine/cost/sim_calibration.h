@@ -6,6 +6,7 @@
 #include "cost/sim_device.h"
 #include "cost/sim_kernels.h"
 #include "schedule/schedule.h"
+#include "util/progress.h"
 
 #include <functional>
 #include <memory>
@@ -113,9 +114,10 @@ double jointLoss(const SimDevice& dev, const TorchHarness& harness, const Calibr
                  const std::vector<RuntimeNetwork>& nets, const FitWeights& w);
 
 // Coordinate descent with multiplicative steps on fitParams() and, with runtime data, the harness;
-// `nets` may be empty (microbenchmark only); `progress` gets (step, loss).
+// `nets` may be empty (microbenchmark only); `progress` gets each round of the step halving
+// (Progress::done of total) with the loss so far.
 FitResult fitCalibration(SimDevice dev, const CalibrationData& data, const std::vector<RuntimeNetwork>& nets,
-                         const FitWeights& w = {}, const std::function<void(double, double)>& progress = {});
+                         const FitWeights& w = {}, const ProgressCallback& progress = {});
 
 // q-quantile (linear interpolation); of the absolute values when `absolute`.
 double quantile(std::vector<double> v, double q, bool absolute = true);

@@ -9,21 +9,35 @@ namespace {
 constexpr const char* kAbsent = "the GPU runtime is absent: ioscope was built without CUDA, cuDNN and CUPTI";
 }
 
-GpuStatus gpuRuntimeStatus() {
+GpuContext::GpuContext(GpuOptions options) : options_(options) {}
+GpuContext::~GpuContext() = default;
+
+void GpuContext::DeviceDeleter::operator()(gpu::Device*) const {} // never made here
+
+gpu::Device& GpuContext::device() {
+    throw RuntimeFailure(kAbsent);
+}
+
+GpuStatus GpuContext::status() {
     GpuStatus s;
     s.reason = kAbsent;
     return s;
 }
 
-ExecutionResult executeOnGpu(const Graph&, const Schedule&, const ExecutionOptions&, CancelFlag) {
+ExecutionResult executeOnGpu(GpuContext&, const Graph&, const Schedule&, const ExecutionOptions&,
+                             CancelFlag) {
     throw RuntimeFailure(kAbsent);
 }
 
-LayoutChoice chooseLayoutByMeasurement(const Graph&, const ExecutionOptions&) {
+LayoutChoice chooseLayoutByMeasurement(GpuContext&, const Graph&, const ExecutionOptions&) {
     throw RuntimeFailure(kAbsent);
 }
 
-std::unique_ptr<CostModel> makeGpuCostModel(ExecMode, std::shared_ptr<ProfileCache>) {
+std::unique_ptr<CostModel> makeGpuCostModel(GpuContext&, ExecMode, std::shared_ptr<ProfileCache>) {
+    throw RuntimeFailure(kAbsent);
+}
+
+std::unique_ptr<CostModel> GpuContext::makeLiveCostModel(ExecMode, std::shared_ptr<ProfileCache>) {
     throw RuntimeFailure(kAbsent);
 }
 

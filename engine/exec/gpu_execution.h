@@ -1,9 +1,11 @@
 #pragma once
 // The GPU runtime seen from outside engine/gpu: CUDA-free, so the CLI and the explorer build
-// and run everywhere. Without CUDA (or without a device) gpuRuntimeStatus() says why and
-// executeOnGpu() throws RuntimeFailure with that reason.
+// and run everywhere. Everything runs on a GpuContext the front end owns (exec/gpu_context.h).
+// Without CUDA (or without a device) GpuContext::status() says why and executeOnGpu() throws
+// RuntimeFailure with that reason.
 #include "cost/cost_model.h"
 #include "cost/gpu_cost_model.h"
+#include "exec/gpu_context.h"
 #include "schedule/kernel_record.h"
 #include "schedule/schedule.h"
 
@@ -16,17 +18,16 @@
 
 namespace ioscope {
 
-struct GpuStatus {
-    bool available = false;
-    std::string reason;   // why not, when unavailable
-    std::string device;   // "NVIDIA H100 80GB HBM3"
-    std::string versions; // "CUDA 13.0, cuDNN 9.x"
-};
-GpuStatus gpuRuntimeStatus();
-
 // Why a GPU of `computeCapability` (90 for sm_90) cannot run `p` (bf16 and tf32 need 8.0, fp16
 // 7.0), or "" when it can. The runtime refuses such runs as bad input (exit 2).
 std::string precisionUnsupported(Precision p, int computeCapability, const std::string& device);
+
+// The live-profiling cost model ("gpu"): every stage is measured on `gpu` through the runtime,
+// in `mode`, boundary cost included; `gpu` must outlive it. Each measurement is also recorded
+// into `record` when given (the profile database). Throws RuntimeFailure where no GPU runtime or
+// device is. (GpuContext::makeLiveCostModel, which the cost-model factory calls, is this.)
+std::unique_ptr<CostModel> makeGpuCostModel(GpuContext& gpu, ExecMode mode,
+                                            std::shared_ptr<ProfileCache> record = nullptr);
 
 struct ExecutionOptions {
     ExecMode mode = ExecMode::Graph;
@@ -61,8 +62,8 @@ struct ExecutionResult {
     int streams = 1;                   // slots (streams) the schedule uses
 };
 
-ExecutionResult executeOnGpu(const Graph& g, const Schedule& s, const ExecutionOptions& options,
-                             CancelFlag cancel = nullptr);
+ExecutionResult executeOnGpu(GpuContext& gpu, const Graph& g, const Schedule& s,
+                             const ExecutionOptions& options, CancelFlag cancel = nullptr);
 
 // A searched schedule judged as a whole (docs/semantics.md, "Judging a schedule as a whole"): it
 // is run end to end with the sequential and the wavefront schedule and the fastest of the three
@@ -82,6 +83,6 @@ struct LayoutChoice {
     double nhwcMs = 0, nchwMs = 0;
     std::string note;
 };
-LayoutChoice chooseLayoutByMeasurement(const Graph& g, const ExecutionOptions& options);
+LayoutChoice chooseLayoutByMeasurement(GpuContext& gpu, const Graph& g, const ExecutionOptions& options);
 
 } // namespace ioscope

@@ -42,22 +42,13 @@ DeviceBuffer uploadFloats(const std::vector<float>& values) {
     return b;
 }
 
-Device& Device::instance() {
-    // Constructed once; a failed construction throws and is retried on the next call.
-    static std::mutex guard;
-    static std::unique_ptr<Device> device;
-    std::lock_guard lock(guard);
-    if (!device) device.reset(new Device());
-    return *device;
-}
-
 namespace {
 std::string cudaVersionText(int v) {
     return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
 }
 } // namespace
 
-Device::Device() {
+Device::Device(const GpuOptions& options) : options_(options) {
     int count = 0;
     if (const cudaError_t status = cudaGetDeviceCount(&count); status != cudaSuccess) {
         // CUDA says "driver version is insufficient" where there is no driver at all, which
@@ -87,31 +78,26 @@ Device::Device() {
     versions_ = "CUDA " + std::to_string(cudaRuntime_ / 1000) + "." +
                 std::to_string(cudaRuntime_ % 1000 / 10) + ", cuDNN " + std::to_string(cudnn_ / 10000) + "." +
                 std::to_string(cudnn_ % 10000 / 100) + "." + std::to_string(cudnn_ % 100);
-    IOSCOPE_CHECK(cudaEventCreateWithFlags(&fork_, cudaEventDisableTiming));
+    IOSCOPE_CHECK(cudaEventCreateWithFlags(fork_.out(), cudaEventDisableTiming));
     ensureSlots(1);
 }
 
 Device::~Device() {
-    // Process exit: the driver may already be shutting down, so statuses are ignored. Plans go
-    // before the handles they were built with.
+    // Plans go before the handles they were built with; each slot's handles before its stream
+    // and workspaces (Slot's member order); the handles ignore their destroy statuses.
     fusedPlans_.clear();
-    for (auto& s : slots_) {
-        if (s->cudnn) cudnnDestroy(s->cudnn);
-        if (s->cublas) cublasDestroy(s->cublas);
-        if (s->join) cudaEventDestroy(s->join);
-        if (s->stream) cudaStreamDestroy(s->stream);
-    }
-    if (fork_) cudaEventDestroy(fork_);
+    slots_.clear();
+    fork_.reset();
 }
 
 void Device::ensureSlots(int count) {
     while (static_cast<int>(slots_.size()) < count) {
         auto s = std::make_unique<Slot>();
-        IOSCOPE_CHECK(cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking));
-        IOSCOPE_CHECK(cudaEventCreateWithFlags(&s->join, cudaEventDisableTiming));
-        IOSCOPE_CHECK(cudnnCreate(&s->cudnn));
+        IOSCOPE_CHECK(cudaStreamCreateWithFlags(s->stream.out(), cudaStreamNonBlocking));
+        IOSCOPE_CHECK(cudaEventCreateWithFlags(s->join.out(), cudaEventDisableTiming));
+        IOSCOPE_CHECK(cudnnCreate(s->cudnn.out()));
         IOSCOPE_CHECK(cudnnSetStream(s->cudnn, s->stream));
-        IOSCOPE_CHECK(cublasCreate(&s->cublas));
+        IOSCOPE_CHECK(cublasCreate(s->cublas.out()));
         IOSCOPE_CHECK(cublasSetStream(s->cublas, s->stream));
         // A fixed cuBLAS workspace keeps cuBLAS from allocating during graph capture.
         s->cublasWorkspace = DeviceBuffer(size_t(4) << 20, "cuBLAS workspace");
@@ -136,3 +122,34 @@ void Device::setPrecision(Precision p) {
 }
 
 } // namespace ioscope::gpu
+
+namespace ioscope {
+
+GpuContext::GpuContext(GpuOptions options) : options_(options) {}
+GpuContext::~GpuContext() = default;
+
+void GpuContext::DeviceDeleter::operator()(gpu::Device* d) const {
+    delete d;
+}
+
+gpu::Device& GpuContext::device() {
+    // A failed open throws and is tried again on the next call.
+    std::lock_guard lock(mutex_);
+    if (!device_) device_.reset(new gpu::Device(options_));
+    return *device_;
+}
+
+GpuStatus GpuContext::status() {
+    GpuStatus status;
+    try {
+        gpu::Device& d = device();
+        status.available = true;
+        status.device = d.name();
+        status.versions = d.versions();
+    } catch (const std::exception& e) {
+        status.reason = e.what();
+    }
+    return status;
+}
+
+} // namespace ioscope

@@ -1,17 +1,57 @@
 #pragma once
-// The process-wide GPU state: one stream, cuDNN handle, cuBLAS handle and workspace per group
-// slot (slot 0 is the main stream), the fork/join events, and the measured conv-algorithm cache.
-// Callers hold lock() while they use it: the executor and the live profiler share one device.
+// The GPU state of one GpuContext (exec/gpu_context.h), owned by the front end that created it:
+// one stream, cuDNN handle, cuBLAS handle and workspace per group slot (slot 0 is the main
+// stream), the fork/join events, and the measured conv-algorithm and fused-plan caches. Callers
+// hold lock() while they use it: the executor and the live profiler of one front end share it.
 #include "cost/cost_model.h"
+#include "exec/gpu_context.h"
 #include "gpu/cuda_check.h"
 
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ioscope::gpu {
+
+// One CUDA, cuDNN or cuBLAS handle, destroyed with its owner (as cudnn-frontend wraps its
+// handles); converts to the raw handle for API calls. The destroy status is ignored: a handle
+// may outlive the driver at process exit.
+template <typename T, auto Destroy> class UniqueHandle {
+  public:
+    UniqueHandle() = default;
+    ~UniqueHandle() { reset(); }
+    UniqueHandle(UniqueHandle&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    UniqueHandle& operator=(UniqueHandle&& o) noexcept {
+        if (this != &o) {
+            reset();
+            h_ = std::exchange(o.h_, nullptr);
+        }
+        return *this;
+    }
+    UniqueHandle(const UniqueHandle&) = delete;
+    UniqueHandle& operator=(const UniqueHandle&) = delete;
+    operator T() const { return h_; }
+    T get() const { return h_; }
+    // For the create call: the old handle (if any) is destroyed first.
+    T* out() {
+        reset();
+        return &h_;
+    }
+    void reset() {
+        if (h_) (void)Destroy(h_);
+        h_ = nullptr;
+    }
+
+  private:
+    T h_ = nullptr;
+};
+using StreamHandle = UniqueHandle<cudaStream_t, cudaStreamDestroy>;
+using EventHandle = UniqueHandle<cudaEvent_t, cudaEventDestroy>;
+using CudnnHandle = UniqueHandle<cudnnHandle_t, cudnnDestroy>;
+using CublasHandle = UniqueHandle<cublasHandle_t, cublasDestroy>;
 
 // Owns one cudaMalloc'ed block; freed on destruction.
 class DeviceBuffer {
@@ -38,13 +78,14 @@ class DeviceBuffer {
 // Copies host floats to a new device buffer (synchronously).
 DeviceBuffer uploadFloats(const std::vector<float>& values);
 
+// Members are destroyed in reverse order: the handles, then the stream, then the workspaces.
 struct Slot {
-    cudaStream_t stream = nullptr;
-    cudnnHandle_t cudnn = nullptr;
-    cublasHandle_t cublas = nullptr;
     DeviceBuffer workspace;
     DeviceBuffer cublasWorkspace;
-    cudaEvent_t join = nullptr; // recorded by this slot at the end of a concurrent stage
+    StreamHandle stream;
+    EventHandle join; // recorded by this slot at the end of a concurrent stage
+    CublasHandle cublas;
+    CudnnHandle cudnn;
 };
 
 struct ConvAlgoChoice {
@@ -56,12 +97,16 @@ struct ConvAlgoChoice {
 
 class Device {
   public:
-    // The shared device; throws RuntimeFailure (with the CUDA message) when none is usable.
-    static Device& instance();
+    // Opens device 0 with the context's switches; throws RuntimeFailure (with the CUDA message)
+    // when none is usable. Made by GpuContext::device().
+    explicit Device(const GpuOptions& options);
     ~Device();
+    Device(const Device&) = delete;
+    Device& operator=(const Device&) = delete;
 
     std::unique_lock<std::recursive_mutex> lock() { return std::unique_lock(mutex_); }
     const std::string& name() const { return name_; }
+    const GpuOptions& options() const { return options_; }
     const std::string& versions() const { return versions_; }
     int cudaVersion() const { return cudaRuntime_; }
     int cudnnVersion() const { return cudnn_; }
@@ -86,12 +131,12 @@ class Device {
     std::map<std::string, std::shared_ptr<const void>>& fusedPlanCache() { return fusedPlans_; }
 
   private:
-    Device();
     std::recursive_mutex mutex_;
+    const GpuOptions options_;
     std::string name_, versions_;
     int cudaRuntime_ = 0, cudnn_ = 0;
+    EventHandle fork_;
     std::vector<std::unique_ptr<Slot>> slots_;
-    cudaEvent_t fork_ = nullptr;
     size_t workspaceBytes_ = size_t(64) << 20;
     size_t l2CacheBytes_ = 0;
     int computeCapability_ = 0;

@@ -129,26 +129,7 @@ bool allowed(const std::vector<cudnnBackendNumericalNote_t>& notes, Precision pr
     return true;
 }
 
-// IOSCOPE_CUDNN_GRAPH=rtc also lets cuDNN's runtime-compiled fusion engines compete.
-bool runtimeCompiledEnginesAllowed() {
-    const char* v = std::getenv("IOSCOPE_CUDNN_GRAPH");
-    return v && std::string_view(v) == "rtc";
-}
-
-bool convLog() {
-    const char* v = std::getenv("IOSCOPE_CONV_LOG");
-    return v && *v && *v != '0';
-}
-
 } // namespace
-
-bool fusedConvGraphsEnabled() {
-    static const bool on = [] {
-        const char* v = std::getenv("IOSCOPE_CUDNN_GRAPH");
-        return !(v && *v == '0');
-    }();
-    return on;
-}
 
 // The plans of one problem: every tensor's shape, strides and alignment, not its address.
 class FusedConvPlans {
@@ -330,7 +311,7 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             behavior.resize(size_t(n));
             const bool compiles = std::find(behavior.begin(), behavior.end(),
                                             CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION) != behavior.end();
-            if (compiles && !runtimeCompiledEnginesAllowed()) continue;
+            if (compiles && !device.options().runtimeCompiledEngines) continue;
             int64_t index = -1;
             ok(cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &n,
                                         &index));
@@ -395,7 +376,8 @@ struct FusedConv::Impl {
 FusedConv::~FusedConv() = default;
 
 std::shared_ptr<FusedConv> FusedConv::build(Device& device, const FusedConvSpec& spec) {
-    if (!fusedConvGraphsEnabled()) return nullptr;
+    // Off: GpuOptions::fusedConvGraphs (diagnostics, A/B measurements).
+    if (!device.options().fusedConvGraphs) return nullptr;
     const std::string key = problemKey(spec);
     auto& cache = device.fusedPlanCache();
     auto it = cache.find(key);
@@ -422,7 +404,7 @@ std::shared_ptr<FusedConv> FusedConv::build(Device& device, const FusedConvSpec&
     for (size_t i = 0; plans->chosen < 0 && i < plans->plans.size(); ++i) {
         const double ms =
             timeCapturedCalls(device, [&](Slot& s) { return impl->run(i, s) == CUDNN_STATUS_SUCCESS; });
-        if (convLog())
+        if (device.options().convLog)
             std::fprintf(stderr, "ioscope: fused conv graph %s: %.4f ms\n",
                          impl->plans->plans[i].name.c_str(), ms);
         if (ms >= 0 && (best < 0 || ms < best)) best = ms, impl->chosen = i;

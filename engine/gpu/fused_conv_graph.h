@@ -54,8 +54,4 @@ class FusedConv {
     std::string engine_;
 };
 
-// IOSCOPE_CUDNN_GRAPH=0 turns the fused-graph candidate off (diagnostics, A/B measurements);
-// =rtc also admits engines that compile a kernel per shape at build time (seconds each).
-bool fusedConvGraphsEnabled();
-
 } // namespace ioscope::gpu

@@ -60,8 +60,7 @@ std::vector<LaunchTag> replayTags(const std::vector<RawKernel>& tagged, const st
 // The kernel timeline of one extra run: a tagged stages-mode run gives each stage's kernel
 // count; in graph mode a graph run is recorded too and, since stages are barriers, its kernels
 // sorted by start fall into stages in the same counts.
-void recordTimeline(ScheduleProgram& program, ExecMode mode, ExecutionResult& result) {
-    Device& d = Device::instance();
+void recordTimeline(Device& d, ScheduleProgram& program, ExecMode mode, ExecutionResult& result) {
     KernelRecorder recorder;
     // A first recorded run pays CUPTI's one-time instrumentation of each kernel; it is discarded.
     recorder.start();
@@ -125,26 +124,13 @@ void recordTimeline(ScheduleProgram& program, ExecMode mode, ExecutionResult& re
 
 } // namespace
 
-GpuStatus gpuRuntimeStatus() {
-    GpuStatus status;
-    try {
-        Device& d = Device::instance();
-        status.available = true;
-        status.device = d.name();
-        status.versions = d.versions();
-    } catch (const std::exception& e) {
-        status.reason = e.what();
-    }
-    return status;
-}
-
-ExecutionResult executeOnGpu(const Graph& g, const Schedule& s, const ExecutionOptions& options,
-                             const std::atomic<bool>* cancel) {
+ExecutionResult executeOnGpu(GpuContext& gpu, const Graph& g, const Schedule& s,
+                             const ExecutionOptions& options, const std::atomic<bool>* cancel) {
     validateSchedule(g, s);
     if (options.run.batch < 1) throw InputError("batch must be at least 1");
     if (options.runs < 1 || options.warmup < 0)
         throw InputError("runs must be at least 1 and warm-up at least 0");
-    Device& d = Device::instance();
+    Device& d = gpu.device();
     d.requirePrecision(options.run.precision);
     auto lock = d.lock();
     d.setPrecision(options.run.precision);
@@ -178,12 +164,12 @@ ExecutionResult executeOnGpu(const Graph& g, const Schedule& s, const ExecutionO
     if (options.keepOutputs) result.outputs = program.downloadOutputs();
     if (options.utilization) {
         checkCancel(cancel);
-        recordTimeline(program, options.mode, result);
+        recordTimeline(d, program, options.mode, result);
     }
     return result;
 }
 
-LayoutChoice chooseLayoutByMeasurement(const Graph& g, const ExecutionOptions& options) {
+LayoutChoice chooseLayoutByMeasurement(GpuContext& gpu, const Graph& g, const ExecutionOptions& options) {
     const Schedule sequential = sequentialSchedule(g);
     ExecutionOptions o = options;
     o.utilization = false;
@@ -191,9 +177,9 @@ LayoutChoice chooseLayoutByMeasurement(const Graph& g, const ExecutionOptions& o
     o.runs = std::min(o.runs, 50);
     LayoutChoice c;
     o.run.layout = Layout::Nhwc;
-    c.nhwcMs = executeOnGpu(g, sequential, o).medianMs;
+    c.nhwcMs = executeOnGpu(gpu, g, sequential, o).medianMs;
     o.run.layout = Layout::Nchw;
-    c.nchwMs = executeOnGpu(g, sequential, o).medianMs;
+    c.nchwMs = executeOnGpu(gpu, g, sequential, o).medianMs;
     c.layout = c.nchwMs < c.nhwcMs ? Layout::Nchw : Layout::Nhwc;
     char buf[200];
     std::snprintf(buf, sizeof buf,

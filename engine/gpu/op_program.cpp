@@ -40,15 +40,6 @@ std::string describe(const View& v) {
     return buf;
 }
 
-// IOSCOPE_CONV_LOG=1: every convolution's chosen path and algorithm on stderr (diagnostics).
-bool convLog() {
-    static const bool on = [] {
-        const char* v = std::getenv("IOSCOPE_CONV_LOG");
-        return v && *v && *v != '0';
-    }();
-    return on;
-}
-
 bool isDepthwise(const Op& op, const View& x) {
     return op.groups > 1 && op.groups == x.shape.c && op.outChannels == x.shape.c;
 }
@@ -280,7 +271,7 @@ double ProgramCompiler::tryCudnnConv(Program& prog, const Op& op, const View& x,
         addElementwise(prog, terms, y, false, nullptr, epi.bias ? upload(prog, *epi.bias) : nullptr,
                        epi.activation);
     }
-    if (convLog())
+    if (device_.options().convLog) // every convolution's path and algorithm (diagnostics)
         std::fprintf(stderr, "ioscope: conv '%s' %s: algo %d, math %d, %.4f ms (%s -> %s)\n", op.name.c_str(),
                      fused ? "fused" : "plain", int(choice.algo), int(choice.math), double(choice.ms),
                      describe(x).c_str(), describe(y).c_str());
@@ -314,7 +305,7 @@ double ProgramCompiler::tryFusedGraph(Program& prog, const Op& op, const View& x
             throw RuntimeFailure("cuDNN error in op '" + name +
                                  "' (fused graph): " + cudnnGetErrorString(status));
     });
-    if (convLog())
+    if (device_.options().convLog)
         std::fprintf(stderr, "ioscope: conv '%s' graph: %s, %.4f ms (%s -> %s)\n", op.name.c_str(),
                      conv->engineName().c_str(), conv->measuredMs(), describe(x).c_str(),
                      describe(y).c_str());
@@ -381,7 +372,7 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
                                      {&gemm, gemmMs}})
             if (ms >= 0 && (best < 0 || ms < best)) chosen = candidate, best = ms;
         if (!chosen) throw RuntimeFailure("cuDNN has no convolution algorithm for this convolution");
-        if (convLog())
+        if (device_.options().convLog)
             std::fprintf(stderr,
                          "ioscope: conv '%s' takes %s (fused %.4f, plain %.4f, dense %.4f, graph %.4f, gemv "
                          "%.4f, gemm %.4f ms)\n",

@@ -33,32 +33,13 @@ double secondsSince(Clock::time_point t) {
     return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Environment switches for inspecting and comparing the profiler on a GPU (docs/gpu-runtime.md),
-// read once per cost model.
-bool envIs(const char* name, const char* value) {
-    const char* env = std::getenv(name);
-    return env && std::string(env) == value;
-}
-struct ProfilerSwitches {
-    bool stats = std::getenv("IOSCOPE_PROFILER_STATS") != nullptr; // where the time goes, on stderr
-    // L2 flush before each stage: "0" never, "1" always; unset, when the network does not fit
-    // in half the L2 (see flushNeeded).
-    bool flushNever = envIs("IOSCOPE_PROFILER_FLUSH", "0");
-    bool flushAlways = envIs("IOSCOPE_PROFILER_FLUSH", "1");
-    // One batch replayed while the next is captured; off, one after the other (to compare).
-    bool pipeline = !envIs("IOSCOPE_PROFILER_PIPELINE", "0");
-    // Graph mode: batches assembled from the programs' own graphs (gpu/child_graphs.h) instead
-    // of re-capturing their cuDNN calls; "0" re-captures them (to compare).
-    bool childGraphs = !envIs("IOSCOPE_PROFILER_CHILD_GRAPHS", "0");
-};
-
 constexpr size_t kChunkStages = 256; // stages per captured graph
 
 class GpuCostModel : public CostModel {
   public:
-    GpuCostModel(ExecMode mode, std::shared_ptr<ProfileCache> record)
-        : mode_(mode), record_(std::move(record)), device_(Device::instance()),
-          timer_(device_, mode == ExecMode::Graph, switches_.childGraphs) {
+    GpuCostModel(GpuContext& gpu, ExecMode mode, std::shared_ptr<ProfileCache> record)
+        : mode_(mode), switches_(gpu.options().profiler), record_(std::move(record)), gpu_(gpu),
+          device_(gpu.device()), timer_(device_, mode == ExecMode::Graph, switches_.childGraphs) {
         const std::string v = device_.versions(); // "CUDA 13.0, cuDNN 9.14.0"
         const auto comma = v.find(", cuDNN ");
         cuda_ = v.substr(5, comma - 5);
@@ -66,6 +47,7 @@ class GpuCostModel : public CostModel {
     }
     std::string name() const override { return mode_ == ExecMode::Graph ? "gpu" : "gpu:stages"; }
     std::string device() const override { return device_.name(); }
+    GpuContext* gpuContext() const override { return &gpu_; }
 
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
         auto lock = device_.lock();
@@ -84,7 +66,7 @@ class GpuCostModel : public CostModel {
     }
 
     void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                      const BatchProgress& progress, const std::atomic<bool>* cancel) override {
+                      const ProgressCallback& progress, const std::atomic<bool>* cancel) override {
         auto lock = device_.lock();
         ProfilingSession& session = sessionFor(g, cfg);
         // Equal signatures cost the same: each is measured once.
@@ -122,7 +104,8 @@ class GpuCostModel : public CostModel {
                 if (record_) record_->insert(context(cfg), todo[i].first, measured_[todo[i].first]);
             }
             session.releaseMergesUpTo(c.index); // merged weights are rebuilt on demand
-            if (progress) progress(c.end, todo.size());
+            if (progress)
+                progress(countedProgress(static_cast<long long>(c.end), static_cast<long long>(todo.size())));
             if (c.index % 20 == 0) reportStats(c.end, todo.size(), batchStart, algosBefore, session);
         };
         auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
@@ -158,7 +141,7 @@ class GpuCostModel : public CostModel {
                 at = c.end;
             }
         }
-        if (progress && todo.empty()) progress(0, 0);
+        if (progress && todo.empty()) progress(countedProgress(0, 0));
         reportStats(todo.size(), todo.size(), batchStart, algosBefore, session);
     }
 
@@ -214,8 +197,8 @@ class GpuCostModel : public CostModel {
     // activations fit in half the L2 keeps them there from one run to the next, so its stages
     // are timed without the flush, as they run. IOSCOPE_PROFILER_FLUSH=0 / =1 overrides.
     bool flushNeeded(const ProfilingSession& s) const {
-        if (switches_.flushNever) return false;
-        if (switches_.flushAlways) return true;
+        if (switches_.flush == ProfilerOptions::Flush::Never) return false;
+        if (switches_.flush == ProfilerOptions::Flush::Always) return true;
         return s.workingSetBytes() > 0.5 * double(device_.l2CacheBytes());
     }
 
@@ -299,8 +282,9 @@ class GpuCostModel : public CostModel {
     }
 
     ExecMode mode_;
-    const ProfilerSwitches switches_;
+    const ProfilerOptions switches_; // the context's (exec/gpu_context.h)
     std::shared_ptr<ProfileCache> record_;
+    GpuContext& gpu_;
     Device& device_;
     StageTimer timer_;
     std::string cuda_, cudnn_;
@@ -312,8 +296,14 @@ class GpuCostModel : public CostModel {
 
 } // namespace
 
-std::unique_ptr<CostModel> makeGpuCostModel(ExecMode mode, std::shared_ptr<ProfileCache> record) {
-    return std::make_unique<GpuCostModel>(mode, std::move(record));
+std::unique_ptr<CostModel> GpuContext::makeLiveCostModel(ExecMode mode,
+                                                         std::shared_ptr<ProfileCache> record) {
+    return makeGpuCostModel(*this, mode, std::move(record));
+}
+
+std::unique_ptr<CostModel> makeGpuCostModel(GpuContext& gpu, ExecMode mode,
+                                            std::shared_ptr<ProfileCache> record) {
+    return std::make_unique<GpuCostModel>(gpu, mode, std::move(record));
 }
 
 } // namespace ioscope

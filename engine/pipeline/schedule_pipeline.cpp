@@ -63,14 +63,14 @@ bool isLiveCostModel(const CostModel& cost, ExecMode* mode) {
     return true;
 }
 
-WholeRunTimer gpuWholeRunTimer(ExecMode mode, const RunConfig& run) {
-    return [mode, run](const Graph& g, const Schedule& s) {
+WholeRunTimer gpuWholeRunTimer(GpuContext& gpu, ExecMode mode, const RunConfig& run) {
+    return [&gpu, mode, run](const Graph& g, const Schedule& s) {
         ExecutionOptions o;
         o.mode = mode;
         o.run = run;
         o.utilization = false;
         o.keepOutputs = false;
-        return executeOnGpu(g, s, o).medianMs;
+        return executeOnGpu(gpu, g, s, o).medianMs;
     };
 }
 
@@ -141,7 +141,14 @@ ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const Sched
         reportedMs = r.latencyMs;
         ExecMode mode = ExecMode::Graph;
         WholeRunTimer timer = hooks.wholeRunTimer;
-        if (!timer && isLiveCostModel(cost, &mode)) timer = gpuWholeRunTimer(mode, options.run);
+        if (!timer && isLiveCostModel(cost, &mode)) {
+            GpuContext* gpu = cost.gpuContext();
+            if (!gpu)
+                throw RuntimeFailure("the live cost model '" + cost.name() +
+                                     "' has no GPU context to judge the schedule on; give the pipeline a "
+                                     "whole-run timer");
+            timer = gpuWholeRunTimer(*gpu, mode, options.run);
+        }
         if (timer) {
             throwIfCancelled(hooks.cancel);
             MeasuredChoice choice = chooseFastestWhole(g, out.chosen.schedule, wavefront, sequential, timer);
@@ -165,7 +172,7 @@ ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const Sched
     out.lowerBoundMs = out.chosen.stats.lowerBoundMs > 0 ? out.chosen.stats.lowerBoundMs
                                                          : latencyLowerBound(g, cost, options.run).boundMs;
     if (hooks.progress) {
-        SearchProgress done;
+        Progress done;
         done.fraction = 1.0;
         done.states = out.chosen.stats.states;
         done.transitions = out.chosen.stats.transitions;

@@ -45,8 +45,8 @@ struct CostedSchedule {
 // slower than sequential on an H200 for exactly this reason).
 // Runs a whole schedule end to end and returns its median latency in ms.
 using WholeRunTimer = std::function<double(const Graph&, const Schedule&)>;
-// The GPU runtime's timer (exec/gpu_execution.h) in `mode` and `run`.
-WholeRunTimer gpuWholeRunTimer(ExecMode mode, const RunConfig& run);
+// The GPU runtime's timer (exec/gpu_execution.h) on `gpu` in `mode` and `run`.
+WholeRunTimer gpuWholeRunTimer(GpuContext& gpu, ExecMode mode, const RunConfig& run);
 
 // True for the live-profiling cost models ("gpu", "gpu:stages"); `mode` is where they measure.
 bool isLiveCostModel(const CostModel& cost, ExecMode* mode = nullptr);
@@ -55,7 +55,7 @@ struct PipelineHooks {
     ProgressCallback progress; // the search's progress; a last call with fraction 1 at the end
     CancelFlag cancel = nullptr;
     // Judges the searched schedule as a whole when set; empty: the GPU runtime's timer for live
-    // cost models, none for the others.
+    // cost models (on the context they measure on), none for the others.
     WholeRunTimer wholeRunTimer;
 };
 

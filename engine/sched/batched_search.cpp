@@ -20,6 +20,7 @@ class SpeculativeCost : public CostModel {
         : measured_(measured), estimate_(estimate), scale_(scale) {}
     std::string name() const override { return measured_.name(); }
     std::string device() const override { return measured_.device(); }
+    GpuContext* gpuContext() const override { return measured_.gpuContext(); }
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
         if (std::optional<double> ms = measured_.knownLatencyMs(g, stage, cfg)) return *ms;
         if (seen_.insert(identity(stage)).second) wanted_.push_back(stage);
@@ -110,12 +111,12 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
         makeCostModel("sim:" + simPresetForDevice(measured.device()), run);
     long long measuredStages = 0;
     double reported = 0; // progress never goes back
-    SearchProgress last;
+    Progress last;
     for (int pass = 0;; ++pass) {
         SpeculativeCost speculative(measured, *estimate, estimateScale(g, measured, *estimate, run));
         ScheduleResult result = searchOnce(
             speculative,
-            [&](const SearchProgress& p) {
+            [&](const Progress& p) {
                 last = p;
                 last.stagesCosted = measuredStages;
                 last.fraction = reported;
@@ -152,12 +153,12 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
             const Deadline deadline(cancel, until, limited);
             measured.measureBatch(
                 g, wanted, run,
-                [&](size_t done, size_t total) {
-                    reported = std::max(reported, from + (to - from) * double(done) /
-                                                             double(std::max<size_t>(total, 1)));
+                [&](const Progress& batch) {
+                    reported = std::max(reported, from + (to - from) * double(batch.done) /
+                                                             double(std::max<long long>(batch.total, 1)));
                     last.fraction = reported;
-                    last.stagesCosted = measuredStages + static_cast<long long>(done);
-                    doneInBatch = done;
+                    last.stagesCosted = measuredStages + batch.done;
+                    doneInBatch = static_cast<size_t>(batch.done);
                     if (progress) progress(last);
                 },
                 deadline.flag());

@@ -116,7 +116,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
         const double now = elapsed();
         if (!force && now - lastReport < 0.05) return; // at most ~20 reports a second
         lastReport = now;
-        SearchProgress p;
+        Progress p;
         p.fraction = std::min(1.0, (opsDone + partFraction * partSize) / totalOps);
         p.states = counters.states;
         p.transitions = counters.transitions;

@@ -244,7 +244,7 @@ MultiGpuResult multiGpuSchedule(const Graph& g, CostModel& cost, const MultiGpuO
         }
         first = false;
         if (progress) {
-            SearchProgress p;
+            Progress p;
             p.fraction = double(c + 1) / double(std::size(kCopyWeights));
             p.states = r.stats.states;
             p.transitions = r.stats.transitions;

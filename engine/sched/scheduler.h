@@ -4,6 +4,7 @@
 #include "cost/cost_model.h"
 #include "schedule/schedule.h"
 #include "util/cancel.h"
+#include "util/progress.h"
 
 #include <atomic>
 #include <functional>
@@ -31,14 +32,6 @@ struct SchedulerOptions {
     // profiling the stages measured so far stay measured.
     double timeLimitSeconds = 0;
     bool operator==(const SchedulerOptions&) const = default;
-};
-
-struct SearchProgress {
-    double fraction = 0; // 0..1 over the whole graph
-    long long states = 0;
-    long long transitions = 0;
-    long long stagesCosted = 0;
-    double bestLatencyMs = 0; // best complete estimate so far (finished parts + sequential rest)
 };
 
 struct SearchStats {
@@ -74,8 +67,6 @@ struct ScheduleResult {
     // faster ("wavefront", "nimble", ...: its stages may exceed the DP's limits or cross a part).
     std::string origin = "ios";
 };
-
-using ProgressCallback = std::function<void(const SearchProgress&)>;
 
 // Throws Cancelled when *cancel becomes true (checked often enough to stop within ~100 ms).
 ScheduleResult iosSchedule(const Graph& g, CostModel& cost, const SchedulerOptions& options,

@@ -145,7 +145,8 @@ void TestGuiHeadless::costPrecisionAndExecute() {
     QCOMPARE(run({QStringLiteral("--execute"), QStringLiteral("squeezenet")}),
              2); // needs --screenshot/--report
 
-    const ioscope::GpuStatus gpu = ioscope::gpuRuntimeStatus();
+    ioscope::GpuContext probe;
+    const ioscope::GpuStatus gpu = probe.status();
     const int status =
         run({QStringLiteral("--cost"), QStringLiteral("sim:H200"), QStringLiteral("--precision"),
              QStringLiteral("tf32"), QStringLiteral("--execute"), QStringLiteral("--screenshot"), out,

@@ -22,6 +22,7 @@ class TestGuiJobs : public QObject {
 
   private:
     std::shared_ptr<const Graph> small_, large_;
+    std::shared_ptr<GpuContext> gpu_ = std::make_shared<GpuContext>();
 };
 
 void TestGuiJobs::initTestCase() {
@@ -33,7 +34,7 @@ void TestGuiJobs::searchDelivers() {
     SearchJob job;
     QSignalSpy finished(&job, &SearchJob::finished);
     QSignalSpy running(&job, &SearchJob::runningChanged);
-    job.start(small_, SearchRequest{});
+    job.start(small_, SearchRequest{}, gpu_);
     QVERIFY(job.isRunning());
     QVERIFY(finished.wait(60000));
     QVERIFY(!job.isRunning());
@@ -52,7 +53,7 @@ void TestGuiJobs::cancelStopsPromptly() {
     SearchRequest big; // NasNet with large groups: a search that runs for a while
     big.options.maxGroupSize = 4;
     big.options.maxGroups = 10;
-    job.start(large_, big);
+    job.start(large_, big, gpu_);
     QTRY_VERIFY_WITH_TIMEOUT(progressed.size() > 0 || finished.size() > 0, 30000);
     if (!finished.isEmpty()) QSKIP("the search finished before it could be cancelled");
     QElapsedTimer clock;
@@ -76,8 +77,8 @@ void TestGuiJobs::staleResultsDropped() {
     first.scheduler = SchedulerKind::Sequential;
     SearchRequest second;
     second.scheduler = SchedulerKind::Wavefront;
-    job.start(small_, first);
-    const quint64 gen = job.start(small_, second); // makes the first one stale
+    job.start(small_, first, gpu_);
+    const quint64 gen = job.start(small_, second, gpu_); // makes the first one stale
     QCOMPARE(gen, job.generation());
     QVERIFY(finished.wait(60000));
     job.waitForWorkers();

@@ -33,7 +33,8 @@ void TestModelsItems::initTestCase() {
     model_ = loadAndAnalyze(QStringLiteral("squeezenet"));
     QVERIFY(model_.graph);
     SearchRequest request; // IOS on sim:H100 with baselines
-    runs_ = runSearch(*model_.graph, request, {}, nullptr);
+    GpuContext gpu;
+    runs_ = runSearch(*model_.graph, request, gpu, {}, nullptr);
     QCOMPARE(runs_.size(), size_t(3));
     for (const ScheduleRun& r : runs_) {
         QCOMPARE(r.stageLatencyMs.size(), r.schedule.stages.size());

@@ -105,7 +105,8 @@ void TestPipelineCliGui::sameScheduleAsTheCliProgram() {
     QVERIFY2(run.exitCode == 0, run.err.constData());
     const nlohmann::json j = nlohmann::json::parse(run.out.toStdString());
     const LoadedModel model = loadAndAnalyze(QStringLiteral("squeezenet"));
-    const std::vector<ScheduleRun> gui = runSearch(*model.graph, panelRequest(), {}, nullptr);
+    GpuContext gpu;
+    const std::vector<ScheduleRun> gui = runSearch(*model.graph, panelRequest(), gpu, {}, nullptr);
     std::vector<std::vector<std::vector<std::string>>> cliStages;
     for (const auto& st : j.at("stages"))
         cliStages.push_back(st.at("groups").get<decltype(cliStages)::value_type>());

@@ -9,11 +9,20 @@
 #include <algorithm>
 #include <cmath>
 
+namespace gputest {
+// The test program's GPU context, opened on first use and shared by all its tests (the test
+// program is the front end that owns it).
+inline ioscope::GpuContext& gpu() {
+    static ioscope::GpuContext context(ioscope::gpuOptionsFromEnvironment());
+    return context;
+}
+} // namespace gputest
+
 // In a test slot (initTestCase): skips with the reason where no GPU runtime is usable, and logs the
 // device otherwise.
 #define GPUTEST_REQUIRE_GPU()                                                                                \
     do {                                                                                                     \
-        const ioscope::GpuStatus status = ioscope::gpuRuntimeStatus();                                       \
+        const ioscope::GpuStatus status = gputest::gpu().status();                                           \
         if (!status.available)                                                                               \
             QSKIP(qPrintable("no GPU runtime: " + QString::fromStdString(status.reason)));                   \
         qInfo("GPU: %s (%s)", status.device.c_str(), status.versions.c_str());                               \

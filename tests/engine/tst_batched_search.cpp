@@ -35,7 +35,7 @@ class BatchingModel : public CostModel {
         return it->second;
     }
     void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                      const BatchProgress& progress, const std::atomic<bool>* cancel) override {
+                      const ProgressCallback& progress, const std::atomic<bool>* cancel) override {
         ++batches;
         batchSizes.push_back(stages.size());
         for (size_t i = 0; i < stages.size(); ++i) {
@@ -44,7 +44,9 @@ class BatchingModel : public CostModel {
             const std::string sig = key(stages[i]);
             if (measured_.count(sig)) ++remeasured;
             measured_[sig] = inner_.stageLatencyMs(g, stages[i], cfg);
-            if (progress) progress(i + 1, stages.size());
+            if (progress)
+                progress(
+                    countedProgress(static_cast<long long>(i + 1), static_cast<long long>(stages.size())));
         }
     }
     int batches = 0;
@@ -71,9 +73,9 @@ class BatchingModel : public CostModel {
 void compareWithPlain(const Graph& g, CostModel& truth, const SchedulerOptions& options) {
     const ScheduleResult plain = iosSchedule(g, truth, options);
     BatchingModel batching(truth);
-    std::vector<SearchProgress> seen;
+    std::vector<Progress> seen;
     const ScheduleResult batched =
-        iosSchedule(g, batching, options, [&](const SearchProgress& p) { seen.push_back(p); });
+        iosSchedule(g, batching, options, [&](const Progress& p) { seen.push_back(p); });
     qInfo("%s: %d batches, %zu stages measured (the plain search costed %lld)", g.name().c_str(),
           batching.batches, batching.measuredCount(), plain.stats.stagesCosted);
     QCOMPARE(batched.latencyMs, plain.latencyMs);
@@ -135,7 +137,7 @@ void TestBatchedSearch::cancelsDuringMeasurement() {
     int calls = 0;
     QVERIFY_THROWS_EXCEPTION(Cancelled, iosSchedule(
                                             g, batching, {},
-                                            [&](const SearchProgress& p) {
+                                            [&](const Progress& p) {
                                                 if (p.stagesCosted > 0 && ++calls == 1) cancel = true;
                                             },
                                             &cancel));

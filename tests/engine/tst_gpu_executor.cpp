@@ -29,7 +29,7 @@ ExecutionResult runGpu(const Graph& g, const Schedule& s, ExecMode mode, Precisi
     o.runs = 3;
     o.utilization = false;
     o.keepOutputs = true;
-    return executeOnGpu(g, s, o);
+    return executeOnGpu(gputest::gpu(), g, s, o);
 }
 
 Schedule sequential(const Graph& g) {
@@ -124,7 +124,7 @@ class TestGpuExecutor : public QObject {
                 o.warmup = 1;
                 o.runs = 2;
                 o.keepOutputs = true;
-                const ExecutionResult r = executeOnGpu(g, sequential(g), o);
+                const ExecutionResult r = executeOnGpu(gputest::gpu(), g, sequential(g), o);
                 const double err = relativeError(r.outputs[0], cpu.outputs[0]);
                 QVERIFY2(err <= toleranceFor(p), qPrintable(QString::number(err)));
                 // Four batch norms and at most one epilogue per conv; the plan's own concat copies
@@ -190,7 +190,7 @@ class TestGpuExecutor : public QObject {
         o.run = {1, Precision(precision), Layout::Nhwc};
         o.warmup = 3;
         o.runs = 10;
-        const ExecutionResult r = executeOnGpu(g, sequential(g), o);
+        const ExecutionResult r = executeOnGpu(gputest::gpu(), g, sequential(g), o);
         const KernelClassTotals t = kernelClassTotals(r.kernels);
         qInfo("%s %s: %.4f ms, %s", qPrintable(model), std::string(toString(Precision(precision))).c_str(),
               r.medianMs, kernelClassesText(r.kernels).c_str());
@@ -264,7 +264,7 @@ class TestGpuExecutor : public QObject {
             o.mode = mode;
             o.warmup = 3;
             o.runs = 10;
-            const ExecutionResult r = executeOnGpu(g, s, o);
+            const ExecutionResult r = executeOnGpu(gputest::gpu(), g, s, o);
             QVERIFY(r.medianMs > 0);
             QVERIFY(r.p10Ms <= r.medianMs && r.medianMs <= r.p90Ms);
             QVERIFY2(!r.kernels.empty(), "CUPTI recorded no kernels");
@@ -283,7 +283,7 @@ class TestGpuExecutor : public QObject {
         const Graph g = gputest::branchyGraph();
         const Schedule s = sequential(g);
         auto record = std::make_shared<ProfileCache>();
-        auto cost = makeGpuCostModel(ExecMode::Graph, record);
+        auto cost = makeGpuCostModel(gputest::gpu(), ExecMode::Graph, record);
         double sum = 0;
         for (const Stage& st : s.stages) {
             const double ms = cost->stageLatencyMs(g, st, RunConfig{});
@@ -293,7 +293,7 @@ class TestGpuExecutor : public QObject {
         QVERIFY(record->size() > 0);
         ExecutionOptions o;
         o.utilization = false;
-        const double measured = executeOnGpu(g, s, o).medianMs;
+        const double measured = executeOnGpu(gputest::gpu(), g, s, o).medianMs;
         qInfo("sequential: stage sum %.4f ms, measured whole run %.4f ms", sum, measured);
         // The boundary calibration makes single-op stages add up to the whole sequential run.
         QVERIFY(sum > 0.8 * measured && sum < 1.25 * measured);
@@ -304,11 +304,11 @@ class TestGpuExecutor : public QObject {
     // schedule about what the schedule measures when run whole.
     void batchedProfilingAgreesWithSingles() {
         const Graph g = gputest::branchyGraph();
-        auto batched = makeGpuCostModel(ExecMode::Graph);
+        auto batched = makeGpuCostModel(gputest::gpu(), ExecMode::Graph);
         QVERIFY(batched->measuresInBatches());
         const ScheduleResult r = iosSchedule(g, *batched, SchedulerOptions{});
         QVERIFY(r.stats.stagesCosted > int(g.units().size()));
-        auto single = makeGpuCostModel(ExecMode::Graph);
+        auto single = makeGpuCostModel(gputest::gpu(), ExecMode::Graph);
         for (const Stage& st : r.schedule.stages) {
             const std::optional<double> inBatch = batched->knownLatencyMs(g, st, RunConfig{});
             QVERIFY(inBatch.has_value());
@@ -319,7 +319,7 @@ class TestGpuExecutor : public QObject {
         }
         ExecutionOptions o;
         o.utilization = false;
-        const double measured = executeOnGpu(g, r.schedule, o).medianMs;
+        const double measured = executeOnGpu(gputest::gpu(), g, r.schedule, o).medianMs;
         qInfo("IOS: predicted %.4f ms, measured whole run %.4f ms (%lld stages profiled)", r.latencyMs,
               measured, r.stats.stagesCosted);
         QVERIFY(r.latencyMs > 0.5 * measured && r.latencyMs < 2 * measured);
@@ -333,7 +333,7 @@ class TestGpuExecutor : public QObject {
         for (Precision precision : {Precision::Tf32, Precision::Fp32}) {
             SchedulerOptions options;
             options.run.precision = precision;
-            auto live = makeGpuCostModel(ExecMode::Graph);
+            auto live = makeGpuCostModel(gputest::gpu(), ExecMode::Graph);
             const ScheduleResult ios = iosSchedule(g, *live, options);
             const Schedule seq = sequential(g);
             const double seqPredicted = predictLatencyMs(g, seq, *live, options.run);
@@ -341,8 +341,8 @@ class TestGpuExecutor : public QObject {
             o.run = options.run;
             o.utilization = false;
             o.runs = 50;
-            const double iosMeasured = executeOnGpu(g, ios.schedule, o).medianMs;
-            const double seqMeasured = executeOnGpu(g, seq, o).medianMs;
+            const double iosMeasured = executeOnGpu(gputest::gpu(), g, ios.schedule, o).medianMs;
+            const double seqMeasured = executeOnGpu(gputest::gpu(), g, seq, o).medianMs;
             qInfo("inception_v3 %s: IOS predicted %.4f / measured %.4f ms, sequential %.4f / %.4f ms",
                   precision == Precision::Tf32 ? "tf32" : "fp32", ios.latencyMs, iosMeasured, seqPredicted,
                   seqMeasured);
@@ -357,7 +357,7 @@ class TestGpuExecutor : public QObject {
         try {
             ExecutionOptions o;
             o.run.batch = 1 << 20; // terabytes of activations
-            executeOnGpu(g, sequential(g), o);
+            executeOnGpu(gputest::gpu(), g, sequential(g), o);
         } catch (const RuntimeFailure& e) {
             failed = true;
             qInfo("reported: %s", e.what());
@@ -367,7 +367,7 @@ class TestGpuExecutor : public QObject {
         // The runtime is still usable afterwards.
         QVERIFY(runGpu(g, sequential(g), ExecMode::Graph, Precision::Fp32, 1).medianMs > 0);
         Schedule bad; // misses every op
-        QVERIFY_THROWS_EXCEPTION(InputError, executeOnGpu(g, bad, ExecutionOptions{}));
+        QVERIFY_THROWS_EXCEPTION(InputError, executeOnGpu(gputest::gpu(), g, bad, ExecutionOptions{}));
     }
 };
 

@@ -98,7 +98,7 @@ class TestGpuModernOps : public QObject {
         o.keepOutputs = true;
         // The GPU run fills input k with seededInput(shape, batch, o.inputSeed + k); so does this.
         const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, o.inputSeed));
-        const ExecutionResult gpu = executeOnGpu(g, s, o);
+        const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, o);
         QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
         // Every output is checked before failing: the failing set points at the op that is wrong
         // (its probe fails and so does everything downstream of it).

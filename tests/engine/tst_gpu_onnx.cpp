@@ -4,6 +4,7 @@
 #include "cost/cost_factory.h"
 #include "exec/cpu_executor.h"
 #include "exec/gpu_execution.h"
+#include "gpu_test_support.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 
@@ -19,7 +20,7 @@ class TestGpuOnnx : public QObject {
 #ifndef IOSCOPE_HAVE_ONNX
         QSKIP("built without ONNX import");
 #endif
-        const GpuStatus status = gpuRuntimeStatus();
+        const GpuStatus status = gputest::gpu().status();
         if (!status.available) QSKIP(qPrintable("no GPU runtime: " + QString::fromStdString(status.reason)));
         if (!QFile::exists(model())) QSKIP(qPrintable("fixtures absent: " + model()));
     }
@@ -43,7 +44,7 @@ class TestGpuOnnx : public QObject {
             o.utilization = false;
             o.keepOutputs = true;
             o.inputSeed = 20210401;
-            const ExecutionResult r = executeOnGpu(g, ios, o);
+            const ExecutionResult r = executeOnGpu(gputest::gpu(), g, ios, o);
             QCOMPARE(r.outputs.size(), reference.outputs.size());
             const Tensor& want = reference.outputs.front();
             const std::vector<float>& got = r.outputs.front().data;

@@ -279,8 +279,8 @@ void TestScheduler::progressIsReported() {
     for (int i = 0; i < 14; ++i) g.addOp(convOp("c" + std::to_string(i), in, i % 2 ? 1 : 3));
     g.finalize();
     TestCostModel cost;
-    std::vector<SearchProgress> seen;
-    const ScheduleResult r = iosSchedule(g, cost, {}, [&](const SearchProgress& p) { seen.push_back(p); });
+    std::vector<Progress> seen;
+    const ScheduleResult r = iosSchedule(g, cost, {}, [&](const Progress& p) { seen.push_back(p); });
     QVERIFY(!seen.empty());
     QCOMPARE(seen.back().fraction, 1.0);
     QCOMPARE(seen.back().states, r.stats.states);

@@ -7,6 +7,7 @@
 #include "cost/sim_cost_model.h"
 #include "cost/sim_device.h"
 #include "cost/sim_timeline.h"
+#include "exec/gpu_context.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
 
@@ -236,7 +237,8 @@ class TestSimCostModel : public QObject {
         }
         // Without the GPU runtime (or without a GPU) "gpu" fails as a runtime failure.
         try {
-            auto gpu = makeCostModel("gpu", {});
+            GpuContext context;
+            auto gpu = makeCostModel("gpu", {}, &context);
             QVERIFY(!gpu->name().empty());
         } catch (const RuntimeFailure&) {
         }

@@ -1,0 +1,97 @@
+#pragma once
+// The GPU state of one front end (a CLI command, the explorer, a benchmark, a test suite): the
+// device's streams, cuDNN and cuBLAS handles, workspaces, fork/join events and the measured
+// algorithm and plan caches (gpu/device.h). The front end creates it and passes it by reference
+// to everything that runs on the GPU: executeOnGpu, chooseLayoutByMeasurement and the live cost
+// model (makeGpuCostModel; the cost-model factory makes it through LiveCostModels), which runs
+// its whole-schedule checks on the same context. No process-wide device exists in the engine.
+// Everything but gpuOptionsFromEnvironment is defined by the GPU runtime (gpu/device.cpp) or,
+// without CUDA, by exec/gpu_absent.cpp.
+//
+// Creating a context opens nothing, so a front end may hold one on a machine without a GPU. The
+// device is opened on first use; an open that fails throws RuntimeFailure with CUDA's reason
+// and is tried again on the next use. CUDA-free, so every front end builds without CUDA (then
+// every use says the runtime is absent). Thread-safe; it must outlive the cost models and runs
+// that use it.
+//
+// The runtime's and the live profiler's switches (GpuOptions) are given to the context; nothing
+// in the engine reads the environment for them. Front ends that honour the documented
+// IOSCOPE_PROFILER_*, IOSCOPE_CUDNN_GRAPH and IOSCOPE_CONV_LOG variables read them once with
+// gpuOptionsFromEnvironment().
+#include "cost/gpu_cost_model.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace ioscope {
+
+namespace gpu {
+class Device; // gpu/device.h
+}
+
+// How the live profiler (gpu/stage_profiler.cpp) measures; the defaults are what it should do,
+// the rest is for inspecting and comparing it on a GPU (docs/gpu-runtime.md).
+struct ProfilerOptions {
+    bool stats = false; // where the time goes, on stderr (IOSCOPE_PROFILER_STATS set)
+    // The L2 flush before each stage: Auto flushes when the network does not fit in half the L2
+    // (IOSCOPE_PROFILER_FLUSH unset); "0" never, "1" always.
+    enum class Flush { Auto, Never, Always } flush = Flush::Auto;
+    // One batch replayed while the next is captured; off, one after the other
+    // (IOSCOPE_PROFILER_PIPELINE=0 turns it off).
+    bool pipeline = true;
+    // Graph mode: batches assembled from the programs' own graphs (gpu/child_graphs.h) instead of
+    // re-capturing their cuDNN calls (IOSCOPE_PROFILER_CHILD_GRAPHS=0 turns it off).
+    bool childGraphs = true;
+    bool operator==(const ProfilerOptions&) const = default;
+};
+
+struct GpuOptions {
+    // Each convolution's candidates and chosen path on stderr (IOSCOPE_CONV_LOG=1).
+    bool convLog = false;
+    // The conv + epilogue as one cuDNN operation graph is a candidate (IOSCOPE_CUDNN_GRAPH=0 turns
+    // it off for A/B measurements) ...
+    bool fusedConvGraphs = true;
+    // ... and, with IOSCOPE_CUDNN_GRAPH=rtc, so are engines that compile a kernel per shape (seconds each).
+    bool runtimeCompiledEngines = false;
+    ProfilerOptions profiler;
+    bool operator==(const GpuOptions&) const = default;
+};
+
+// The switches as the environment variables above set them (the defaults where unset).
+GpuOptions gpuOptionsFromEnvironment();
+
+struct GpuStatus {
+    bool available = false;
+    std::string reason;   // why not, when unavailable
+    std::string device;   // "NVIDIA H100 80GB HBM3"
+    std::string versions; // "CUDA 13.0, cuDNN 9.x"
+};
+
+class GpuContext : public LiveCostModels {
+  public:
+    explicit GpuContext(GpuOptions options = {});
+    ~GpuContext() override;
+    GpuContext(const GpuContext&) = delete;
+    GpuContext& operator=(const GpuContext&) = delete;
+
+    // Opens the device if need be; whether it is usable, and why not.
+    GpuStatus status();
+    // The runtime's device (for engine/gpu): opened on first use; throws RuntimeFailure when
+    // none is usable or the build has no GPU runtime.
+    gpu::Device& device();
+    const GpuOptions& options() const { return options_; }
+    // makeGpuCostModel(*this, mode, record).
+    std::unique_ptr<CostModel> makeLiveCostModel(ExecMode mode,
+                                                 std::shared_ptr<ProfileCache> record = nullptr) override;
+
+  private:
+    struct DeviceDeleter {
+        void operator()(gpu::Device* d) const;
+    };
+    const GpuOptions options_;
+    std::mutex mutex_;
+    std::unique_ptr<gpu::Device, DeviceDeleter> device_;
+};
+
+} // namespace ioscope
