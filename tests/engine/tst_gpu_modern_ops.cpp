@@ -152,7 +152,7 @@ class TestGpuModernOps : public QObject {
                     o.runs = 2;
                     o.keepOutputs = true;
                     o.inputSeed = 20210401;
-                    const ExecutionResult gpu = executeOnGpu(g, s, o);
+                    const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, o);
                     QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
                     const double err = relativeError(gpu.outputs[0], cpu.outputs[0]);
                     QVERIFY2(err <= toleranceFor(p), qPrintable(QString("%1 %2 batch %3: relative error %4")
@@ -197,7 +197,7 @@ class TestGpuModernOps : public QObject {
                         o.runs = 2;
                         o.keepOutputs = true;
                         o.inputSeed = 20210401;
-                        const ExecutionResult gpu = executeOnGpu(g, s, o);
+                        const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, o);
                         QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
                         for (size_t i = 0; i < cpu.outputs.size(); ++i) {
                             const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
@@ -244,7 +244,7 @@ class TestGpuModernOps : public QObject {
                 o.runs = 2;
                 o.keepOutputs = true;
                 o.inputSeed = 20210401;
-                const ExecutionResult gpu = executeOnGpu(g, s, o);
+                const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, o);
                 QCOMPARE(gpu.outputs.size(), size_t(1));
                 const double err = relativeError(gpu.outputs[0], cpu.outputs[0]);
                 QVERIFY2(err <= toleranceFor(p), qPrintable(QString::number(err)));
