@@ -160,8 +160,9 @@ std::pair<int, int> TimelineView::boxAt(QPointF pos) const {
 void TimelineView::paintWhole(QPainter& painter, QSize size) const {
     // The header fits the names in the painter's font: a PDF or SVG device measures text in its
     // own units, so the widget's margin would elide the lane names there.
-    TimelineMapping whole(durationMs() > 0 ? durationMs() : 1, std::max(2.0, double(size.width())),
-                          timelineHeaderWidth(lanes_, painter.font(), painter.device()));
+    TimelineMapping whole(
+        durationMs() > 0 ? durationMs() : 1, std::max(2.0, double(size.width())),
+        timelineHeaderWidth(lanes_, painter.font(), painter.device(), std::max(320.0, size.width() * 0.3)));
     // The document, not the screen: no playhead, lit ops, active-lane marker or selection.
     TimelinePaintState state;
     state.activeLane = -1;
