@@ -98,8 +98,7 @@ void TimelineView::updateMinimumHeight() {
 void TimelineView::lanesChanged() {
     updateMinimumHeight();
     const double duration = durationMs();
-    mapping_ = TimelineMapping(duration > 0 ? duration : 1, std::max(2.0, double(width())),
-                               timelineHeaderWidth(lanes_, font()));
+    mapping_ = TimelineMapping(duration > 0 ? duration : 1, std::max(2.0, double(width())), headerWidth());
     playheadMs_ = std::clamp(playheadMs_, 0.0, duration);
     emitRunningOps();
     update();
@@ -155,6 +154,12 @@ std::pair<int, int> TimelineView::boxAt(QPointF pos) const {
                 return {static_cast<int>(li), static_cast<int>(bi)};
     }
     return {-1, -1};
+}
+
+double TimelineView::headerWidth() const {
+    // Lane captions (presentation fonts make them 1.6x wider) get up to 30% of a wide view, at
+    // least the 320 px that keeps the plot wide on a laptop.
+    return timelineHeaderWidth(lanes_, font(), nullptr, std::max(320.0, width() * 0.3));
 }
 
 void TimelineView::paintWhole(QPainter& painter, QSize size) const {
@@ -309,7 +314,7 @@ void TimelineView::paintEvent(QPaintEvent*) {
 void TimelineView::resizeEvent(QResizeEvent*) {
     const double fitScale = (mapping_.viewportWidth() - mapping_.leftMargin()) / mapping_.durationMs();
     const bool fitted = mapping_.pixelsPerMs() <= fitScale * 1.0001;
-    mapping_.setViewportWidth(std::max(2.0, double(width())), timelineHeaderWidth(lanes_, font()));
+    mapping_.setViewportWidth(std::max(2.0, double(width())), headerWidth());
     if (fitted) mapping_.fit();
 }
 
