@@ -95,7 +95,7 @@ QString formatDurationMs(double ms) {
 }
 
 double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& font,
-                           const QPaintDevice* device) {
+                           const QPaintDevice* device, double maxWidth) {
     QFont bold = font;
     bold.setBold(true);
     QFont small = font;
@@ -107,7 +107,7 @@ double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& 
                            names.horizontalAdvance(QStringLiteral("▶ ") + lane.name) + 8 +
                                facts.horizontalAdvance(laneFacts(lane)),
                            facts.horizontalAdvance(lane.detail)});
-    return std::clamp(widest + 16, 110.0, 320.0);
+    return std::clamp(widest + 16, 110.0, std::max(110.0, maxWidth));
 }
 
 QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, int lane,

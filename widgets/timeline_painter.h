@@ -39,10 +39,11 @@ double timelineHeightFor(const std::vector<TimelineLane>& lanes, double rowHeigh
 QRectF timelineBoxRect(const TimelineGeometry& geo, const TimelineMapping& map, int lane,
                        const TimelineBox& box);
 
-// The header width that fits the lanes' names and facts in `font` (within sane bounds).
-// `device` (a PDF or SVG writer) measures text in its own units; null: the screen.
+// The header width that fits the lanes' names and facts in `font`, at least 110 and at most
+// `maxWidth` (the window keeps the plot wide; an export of the whole timeline can afford the
+// room a header needs). `device` (a PDF or SVG writer) measures text in its own units; null: the screen.
 double timelineHeaderWidth(const std::vector<TimelineLane>& lanes, const QFont& font,
-                           const QPaintDevice* device = nullptr);
+                           const QPaintDevice* device = nullptr, double maxWidth = 320);
 
 // "862.4 µs", "1.169 ms": the unit the axis uses for that size.
 QString formatDurationMs(double ms);

@@ -98,8 +98,7 @@ void TimelineView::updateMinimumHeight() {
 void TimelineView::lanesChanged() {
     updateMinimumHeight();
     const double duration = durationMs();
-    mapping_ = TimelineMapping(duration > 0 ? duration : 1, std::max(2.0, double(width())),
-                               timelineHeaderWidth(lanes_, font()));
+    mapping_ = TimelineMapping(duration > 0 ? duration : 1, std::max(2.0, double(width())), headerWidth());
     playheadMs_ = std::clamp(playheadMs_, 0.0, duration);
     emitRunningOps();
     update();
@@ -157,11 +156,18 @@ std::pair<int, int> TimelineView::boxAt(QPointF pos) const {
     return {-1, -1};
 }
 
+double TimelineView::headerWidth() const {
+    // Lane captions (presentation fonts make them 1.6x wider) get up to 30% of a wide view, at
+    // least the 320 px that keeps the plot wide on a laptop.
+    return timelineHeaderWidth(lanes_, font(), nullptr, std::max(320.0, width() * 0.3));
+}
+
 void TimelineView::paintWhole(QPainter& painter, QSize size) const {
     // The header fits the names in the painter's font: a PDF or SVG device measures text in its
     // own units, so the widget's margin would elide the lane names there.
-    TimelineMapping whole(durationMs() > 0 ? durationMs() : 1, std::max(2.0, double(size.width())),
-                          timelineHeaderWidth(lanes_, painter.font(), painter.device()));
+    TimelineMapping whole(
+        durationMs() > 0 ? durationMs() : 1, std::max(2.0, double(size.width())),
+        timelineHeaderWidth(lanes_, painter.font(), painter.device(), std::max(320.0, size.width() * 0.3)));
     // The document, not the screen: no playhead, lit ops, active-lane marker or selection.
     TimelinePaintState state;
     state.activeLane = -1;
@@ -308,7 +314,7 @@ void TimelineView::paintEvent(QPaintEvent*) {
 void TimelineView::resizeEvent(QResizeEvent*) {
     const double fitScale = (mapping_.viewportWidth() - mapping_.leftMargin()) / mapping_.durationMs();
     const bool fitted = mapping_.pixelsPerMs() <= fitScale * 1.0001;
-    mapping_.setViewportWidth(std::max(2.0, double(width())), timelineHeaderWidth(lanes_, font()));
+    mapping_.setViewportWidth(std::max(2.0, double(width())), headerWidth());
     if (fitted) mapping_.fit();
 }
 

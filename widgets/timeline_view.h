@@ -113,6 +113,7 @@ class TimelineView : public QWidget {
     bool event(QEvent* event) override;
 
   private:
+    double headerWidth() const; // the lanes' caption column in the widget
     void tick();
     void lanesChanged();
     void updateMinimumHeight();

@@ -4,6 +4,7 @@
 #include "export_utils.h"
 #include "selection_model.h"
 
+#include <QFontMetricsF>
 #include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
@@ -15,10 +16,23 @@
 namespace ioscope::widgets {
 
 namespace {
-constexpr double kLeft = 30, kRight = 8, kTop = 20, kBottom = 18;
+constexpr double kRight = 8;
 
-QRectF plotArea(QSizeF size) {
-    return QRectF(kLeft, kTop, size.width() - kLeft - kRight, size.height() - kTop - kBottom);
+// The chart's text is a little smaller than the font it is drawn in.
+QFont chartFont(const QFont& font) {
+    QFont small = font;
+    small.setPointSizeF(font.pointSizeF() * 0.85);
+    return small;
+}
+
+// The bars' area: the margins hold the axis numbers (left), the labels (top) and the axis title
+// (bottom), all measured in the font the chart is drawn in.
+QRectF plotArea(QSizeF size, const QFont& font, int top) {
+    const QFontMetricsF fm(chartFont(font));
+    const double left = std::max(30.0, fm.horizontalAdvance(QString::number(top)) + 10);
+    const double above = fm.height() + 4, below = fm.height() + 2;
+    return QRectF(left, above, std::max(1.0, size.width() - left - kRight),
+                  std::max(1.0, size.height() - above - below));
 }
 } // namespace
 
@@ -63,63 +77,98 @@ int WidthChart::maxLevel() const {
     return static_cast<int>(std::max_element(profile_.begin(), profile_.end()) - profile_.begin());
 }
 
+WidthChart::Layout WidthChart::chartLayout(QSizeF size, const QFont& font) const {
+    Layout l;
+    const int peakLevel = maxLevel();
+    const int peak = peakLevel >= 0 ? profile_[static_cast<size_t>(peakLevel)] : 0;
+    const int top = std::max({peak, width_, 1});
+    l.plot = plotArea(size, font, top);
+    if (profile_.empty()) return l;
+    const QRectF plot = l.plot;
+    const double barW = plot.width() / static_cast<double>(profile_.size());
+    auto yOf = [&](double v) { return plot.bottom() - v / top * plot.height(); };
+    for (size_t i = 0; i < profile_.size(); ++i) {
+        const double x = plot.left() + static_cast<double>(i) * barW;
+        l.bars.emplace_back(x + (barW > 4 ? 0.5 : 0), yOf(profile_[i]),
+                            std::max(1.0, barW - (barW > 4 ? 1 : 0)), plot.bottom() - yOf(profile_[i]));
+    }
+    // Both labels sit in the band above the bars (the dashed width line is the plot's top: no
+    // level is wider than the maximum antichain), the width's at the right end, the widest
+    // level's over its bar but left of the width's when they would meet.
+    const QFontMetricsF fm(chartFont(font));
+    const double h = fm.height();
+    const double bandTop = plot.top() - h - 2;
+    double right = plot.right();
+    if (width_ > 0) {
+        l.widthText = QObject::tr("width (max antichain) %1").arg(width_);
+        const double w = std::min(fm.horizontalAdvance(l.widthText) + 4, plot.width());
+        l.widthLabel = QRectF(plot.right() - w, bandTop, w, h);
+        right = l.widthLabel.left() - 10;
+    }
+    l.peakText = peak == 1 ? QObject::tr("widest level %1: 1 op").arg(peakLevel)
+                           : QObject::tr("widest level %1: %2 ops").arg(peakLevel).arg(peak);
+    const double w = fm.horizontalAdvance(l.peakText) + 4;
+    const double px = plot.left() + (peakLevel + 0.5) * barW;
+    if (right - plot.left() >= w) {
+        const double x = std::clamp(px - w / 2, plot.left(), right - w);
+        l.peakLabel = QRectF(x, bandTop, w, h);
+    } else if (l.widthLabel.isValid()) { // no room for both: the width alone
+        l.peakText.clear();
+    } else {
+        l.peakLabel = QRectF(plot.left(), bandTop, std::max(1.0, right - plot.left()), h);
+    }
+    return l;
+}
+
 void WidthChart::paintChart(QPainter& p, QSizeF size) const {
     p.save();
     p.fillRect(QRectF(QPointF(0, 0), size), Qt::white);
     p.setRenderHint(QPainter::Antialiasing);
-    QFont small = p.font();
-    small.setPointSizeF(p.font().pointSizeF() * 0.85);
-    p.setFont(small);
+    const Layout l = chartLayout(size, p.font());
+    p.setFont(chartFont(p.font()));
     if (profile_.empty()) {
         p.setPen(Qt::gray);
         p.drawText(QRectF(QPointF(0, 0), size), Qt::AlignCenter, QObject::tr("no graph"));
         p.restore();
         return;
     }
-    const QRectF plot = plotArea(size);
+    const QRectF plot = l.plot;
     const int peakLevel = maxLevel();
-    const int peak = profile_[static_cast<size_t>(peakLevel)];
-    const int top = std::max(peak, width_);
-    const double n = static_cast<double>(profile_.size());
-    const double barW = plot.width() / n;
-    auto yOf = [&](double v) { return plot.bottom() - v / top * plot.height(); };
+    const int top = std::max({profile_[static_cast<size_t>(peakLevel)], width_, 1});
 
     // Y axis: 0 and the top value.
+    const QFontMetricsF fm(p.font(), p.device());
     p.setPen(QColor(0x9e, 0x9e, 0x9e));
     p.drawLine(plot.bottomLeft(), plot.bottomRight());
-    p.drawText(QRectF(0, yOf(top) - 8, kLeft - 4, 16), Qt::AlignRight | Qt::AlignVCenter,
-               QString::number(top));
-    p.drawText(QRectF(0, plot.bottom() - 8, kLeft - 4, 16), Qt::AlignRight | Qt::AlignVCenter,
-               QStringLiteral("0"));
-    p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), kBottom - 2), Qt::AlignCenter,
-               QObject::tr("wavefront level (topological order) →"));
+    p.drawText(QRectF(0, plot.top() - fm.height() / 2, plot.left() - 4, fm.height()),
+               Qt::AlignRight | Qt::AlignVCenter, QString::number(top));
+    p.drawText(QRectF(0, plot.bottom() - fm.height() / 2, plot.left() - 4, fm.height()),
+               Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("0"));
+    p.drawText(QRectF(plot.left(), plot.bottom() + 1, plot.width(), size.height() - plot.bottom() - 1),
+               Qt::AlignCenter, QObject::tr("wavefront level (topological order) →"));
 
     QSet<int> selectedLevels;
     if (selection_)
         for (OpId op : selection_->selectedOps())
             if (op >= 0 && static_cast<size_t>(op) < levelOf_.size())
                 selectedLevels.insert(levelOf_[static_cast<size_t>(op)]);
-    for (size_t i = 0; i < profile_.size(); ++i) {
-        const double x = plot.left() + static_cast<double>(i) * barW;
-        const QRectF bar(x + (barW > 4 ? 0.5 : 0), yOf(profile_[i]), std::max(1.0, barW - (barW > 4 ? 1 : 0)),
-                         plot.bottom() - yOf(profile_[i]));
+    for (size_t i = 0; i < l.bars.size(); ++i) {
         QColor color = static_cast<int>(i) == peakLevel ? QColor(0xe5, 0x39, 0x35) : QColor(0x42, 0xa5, 0xf5);
         if (selectedLevels.contains(static_cast<int>(i))) color = color.darker(170);
-        p.fillRect(bar, color);
+        p.fillRect(l.bars[i], color);
     }
-    // The widest level, labelled.
-    const double px = plot.left() + (peakLevel + 0.5) * barW;
-    p.setPen(QColor(0xc6, 0x28, 0x28));
-    const QString peakText = (peak == 1 ? QObject::tr("widest level %1: 1 op").arg(peakLevel)
-                                        : QObject::tr("widest level %1: %2 ops").arg(peakLevel).arg(peak));
-    const double textW = p.fontMetrics().horizontalAdvance(peakText) + 4;
-    const double tx = std::clamp(px - textW / 2, plot.left(), plot.right() - textW);
-    p.drawText(QRectF(tx, 2, textW, kTop - 4), Qt::AlignCenter, peakText);
     if (width_ > 0) { // the maximum antichain: the most ops that could ever run at once
         p.setPen(QPen(QColor(0x6a, 0x1b, 0x9a), 1.2, Qt::DashLine));
-        p.drawLine(QPointF(plot.left(), yOf(width_)), QPointF(plot.right(), yOf(width_)));
-        p.drawText(QRectF(plot.left() + 4, yOf(width_) + 1, plot.width() - 8, 14),
-                   Qt::AlignRight | Qt::AlignTop, QObject::tr("width (max antichain) %1").arg(width_));
+        const double y = plot.bottom() - double(width_) / top * plot.height();
+        p.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y));
+        p.setPen(QColor(0x6a, 0x1b, 0x9a));
+        p.drawText(l.widthLabel, Qt::AlignRight | Qt::AlignVCenter,
+                   fm.elidedText(l.widthText, Qt::ElideRight, l.widthLabel.width()));
+    }
+    if (!l.peakText.isEmpty()) { // the widest level, labelled
+        p.setPen(QColor(0xc6, 0x28, 0x28));
+        p.drawText(l.peakLabel, Qt::AlignCenter,
+                   fm.elidedText(l.peakText, Qt::ElideRight, l.peakLabel.width()));
     }
     p.restore();
 }
@@ -130,15 +179,15 @@ void WidthChart::paintEvent(QPaintEvent*) {
 }
 
 int WidthChart::levelAt(QPointF pos) const {
-    const QRectF plot = plotArea(size());
-    if (profile_.empty() || !plot.adjusted(0, -kTop, 0, 0).contains(pos)) return -1;
+    const QRectF plot = chartLayout(size(), font()).plot;
+    if (profile_.empty() || !plot.adjusted(0, -plot.top(), 0, 0).contains(pos)) return -1;
     const int i =
         static_cast<int>((pos.x() - plot.left()) / plot.width() * static_cast<double>(profile_.size()));
     return std::clamp(i, 0, static_cast<int>(profile_.size()) - 1);
 }
 
 QPointF WidthChart::barCentre(int level) const {
-    const QRectF plot = plotArea(size());
+    const QRectF plot = chartLayout(size(), font()).plot;
     const double barW = plot.width() / std::max<double>(1, static_cast<double>(profile_.size()));
     return {plot.left() + (level + 0.5) * barW, plot.bottom() - 2};
 }

@@ -4,7 +4,9 @@
 // antichain (the true width, which may exceed any level) is drawn as a dashed line.
 #include "graph/graph.h"
 
+#include <QFont>
 #include <QList>
+#include <QRectF>
 #include <QWidget>
 
 #include <vector>
@@ -35,6 +37,17 @@ class WidthChart : public QWidget {
     int maxLevel() const; // index of the widest level (-1 when empty)
 
     void paintChart(QPainter& painter, QSizeF size) const; // for exports and reports
+
+    // Where paintChart puts things in a chart of `size` drawn in `font`: the bars' area, each
+    // level's bar, and the two labels ("widest level", "width (max antichain)"), which sit in the
+    // band above the bars and never cover a bar or each other (empty when not drawn).
+    struct Layout {
+        QRectF plot;
+        std::vector<QRectF> bars;
+        QRectF peakLabel, widthLabel;
+        QString peakText, widthText;
+    };
+    Layout chartLayout(QSizeF size, const QFont& font) const;
     bool exportPng(const QString& path, double scale = 2.0, QString* error = nullptr) const;
     bool exportSvg(const QString& path, QString* error = nullptr) const;
 

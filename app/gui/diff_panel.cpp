@@ -26,7 +26,11 @@ DiffPanel::DiffPanel(Document* document, QWidget* parent) : QWidget(parent), doc
     after_ = new QComboBox(this);
     before_->setObjectName(QStringLiteral("diffBefore"));
     after_->setObjectName(QStringLiteral("diffAfter"));
-    show_ = new QCheckBox(tr("Colour the DAG by change, timeline with these two"), this);
+    // A short text: a check box cannot wrap, and its width bounds the whole right-hand dock column
+    // (512 px at presentation fonts, 40% of a 1280-px screen).
+    show_ = new QCheckBox(tr("Show in DAG and timeline"), this);
+    show_->setToolTip(tr("Colour the DAG by change (grey same, amber other stream, red other stage) and "
+                         "show just these two runs in the timeline, before over after"));
     summary_ = new QLabel(this);
     summary_->setWordWrap(true);
     summary_->setTextFormat(Qt::RichText);

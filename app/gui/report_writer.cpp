@@ -1,5 +1,6 @@
 #include "report_writer.h"
 
+#include "dag_items.h"
 #include "dag_view.h"
 #include "document.h"
 #include "qt_text.h"
@@ -14,6 +15,9 @@
 #include <QPdfWriter>
 #include <QSaveFile>
 
+#include <QGraphicsItem>
+
+#include <algorithm>
 #include <cmath>
 
 namespace ioscope::app {
@@ -35,13 +39,43 @@ bool saveAtomically(const QString& path, const QByteArray& bytes, QString* error
     return true;
 }
 
+// The title leaves the painter's font as it was: the sections below draw in the body font (a
+// bold 14 pt font left behind made the width chart's and the lane headers' text too big to fit).
 void sectionTitle(QPainter& p, const QRectF& rect, const QString& title) {
+    p.save();
     QFont f = p.font();
     f.setPointSizeF(14);
     f.setBold(true);
     p.setFont(f);
     p.setPen(QColor(40, 40, 40));
     p.drawText(rect.adjusted(0, 0, 0, -rect.height() + 24), Qt::AlignLeft | Qt::AlignVCenter, title);
+    p.restore();
+}
+
+constexpr double kTitleHeight = 28;   // a section's title
+constexpr double kFoldSpacing = 28;   // between the columns (rows) of a folded DAG
+constexpr double kPngDagScale = 0.85; // the PNG's DAG: node labels at about 10 px
+constexpr double kPngDagMaxHeight = 3200;
+
+// Node extents along the folding axis, merged where they overlap: a cut between two of them
+// crosses edges only.
+std::vector<std::pair<double, double>> nodeSpans(const widgets::DagView& dag, bool alongY) {
+    std::vector<std::pair<double, double>> spans;
+    const std::shared_ptr<const Graph> g = dag.graph();
+    if (!g) return spans;
+    for (OpId op = 0; op < g->size(); ++op)
+        if (const QGraphicsItem* item = dag.nodeItem(op)) {
+            const QRectF r = item->sceneBoundingRect();
+            spans.emplace_back(alongY ? r.top() : r.left(), alongY ? r.bottom() : r.right());
+        }
+    std::sort(spans.begin(), spans.end());
+    std::vector<std::pair<double, double>> merged;
+    for (const auto& sp : spans)
+        if (!merged.empty() && sp.first <= merged.back().second + 2)
+            merged.back().second = std::max(merged.back().second, sp.second);
+        else
+            merged.push_back(sp);
+    return merged;
 }
 
 } // namespace
@@ -78,24 +112,109 @@ double ReportWriter::paintHeader(QPainter& p, const QRectF& rect) const {
     return 96;
 }
 
-void ReportWriter::paintDag(QPainter& p, const QRectF& rect) const {
+ReportWriter::DagFolding ReportWriter::foldDag(double width, double maxHeight, double maxScale) const {
+    DagFolding best;
+    if (!dag_->scene() || !dag_->hasLayout() || width <= 0 || maxHeight <= 0) return best;
+    const QRectF all = dag_->documentRect();
+    if (all.isEmpty()) return best;
+    // A tall graph is cut across into columns set side by side, a wide one into rows.
+    const bool tall = all.height() >= all.width();
+    const double start = tall ? all.top() : all.left();
+    const double length = tall ? all.height() : all.width();
+    const double across = tall ? all.width() : all.height();
+    const std::vector<std::pair<double, double>> spans = nodeSpans(*dag_, tall);
+    std::vector<double> gaps; // cut positions: the middles of the gaps between node rows
+    for (size_t i = 1; i < spans.size(); ++i) gaps.push_back((spans[i - 1].second + spans[i].first) / 2);
+
+    std::vector<DagFolding> candidates;
+    for (int k = 1; k <= 8; ++k) {
+        std::vector<double> cuts{start};
+        for (int i = 1; i < k; ++i) {
+            const double ideal = start + length * i / k;
+            double cut = -1;
+            for (double gp : gaps)
+                if (gp > cuts.back() + 1 && (cut < 0 || std::abs(gp - ideal) < std::abs(cut - ideal)))
+                    cut = gp;
+            if (cut < 0) break;
+            cuts.push_back(cut);
+        }
+        cuts.push_back(start + length);
+        const int pieces = int(cuts.size()) - 1;
+        if (k > 1 && pieces < k) break; // no more places to cut
+        double longest = 0;
+        for (int i = 0; i < pieces; ++i) longest = std::max(longest, cuts[size_t(i) + 1] - cuts[size_t(i)]);
+        const double spacing = (pieces - 1) * kFoldSpacing;
+        const double scale =
+            tall ? std::min({maxScale, (width - spacing) / (pieces * across), maxHeight / longest})
+                 : std::min({maxScale, width / longest, (maxHeight - spacing) / (pieces * across)});
+        if (scale <= 0) continue;
+        DagFolding f;
+        f.sideBySide = tall;
+        f.scale = scale;
+        for (int i = 0; i < pieces; ++i) {
+            const double a = cuts[size_t(i)], b = cuts[size_t(i) + 1];
+            f.sources.push_back(tall ? QRectF(all.left(), a, all.width(), b - a)
+                                     : QRectF(a, all.top(), b - a, all.height()));
+        }
+        f.size = tall ? QSizeF(pieces * across * scale + spacing, longest * scale)
+                      : QSizeF(longest * scale, pieces * across * scale + spacing);
+        candidates.push_back(std::move(f));
+    }
+    // The largest scale; among foldings within 2% of it, the shortest.
+    double top = 0;
+    for (const DagFolding& f : candidates) top = std::max(top, f.scale);
+    for (const DagFolding& f : candidates)
+        if (f.scale >= top * 0.98 && (best.sources.empty() || f.size.height() < best.size.height())) best = f;
+    return best;
+}
+
+double ReportWriter::dagSectionHeight(double width, double scale, double maxHeight) const {
+    const DagFolding f = foldDag(width, maxHeight - kTitleHeight, scale);
+    return f.sources.empty() ? 120 : kTitleHeight + std::ceil(f.size.height()) + 2;
+}
+
+void ReportWriter::paintDag(QPainter& p, const QRectF& rect, double maxScale) const {
     // Say what the red outlines are (the critical path is a view option, drawn when on).
     const ScheduleRun* run = document_->currentRun();
-    sectionTitle(p, rect,
-                 run && dag_->criticalPathVisible()
-                     ? QObject::tr("Operator DAG (critical path of %1 in red)").arg(run->label())
-                     : QObject::tr("Operator DAG"));
-    const QRectF target = rect.adjusted(0, 28, 0, 0);
-    if (!dag_->scene() || !dag_->hasLayout()) {
+    const QRectF target = rect.adjusted(0, kTitleHeight, 0, 0);
+    const DagFolding f = foldDag(target.width(), target.height(), maxScale);
+    QString title = run && dag_->criticalPathVisible()
+                        ? QObject::tr("Operator DAG (critical path of %1 in red)").arg(run->label())
+                        : QObject::tr("Operator DAG");
+    if (f.sources.size() > 1)
+        title +=
+            f.sideBySide
+                ? QObject::tr(" — in %1 columns, read top to bottom, left to right").arg(f.sources.size())
+                : QObject::tr(" — in %1 rows, read left to right, top to bottom").arg(f.sources.size());
+    sectionTitle(p, rect, title);
+    if (f.sources.empty()) {
         p.drawText(target, Qt::AlignCenter, QObject::tr("(layout unavailable)"));
         return;
     }
-    const QRectF source = dag_->documentRect();
-    // Centre the drawing in the section at the largest scale that fits.
-    const QSizeF fitted = source.size().scaled(target.size(), Qt::KeepAspectRatio);
-    const QRectF centred(target.center().x() - fitted.width() / 2, target.top(), fitted.width(),
-                         fitted.height());
-    dag_->paintWhole(p, centred, source);
+    // Centred in the section; the pieces are separated by dashed lines.
+    QPointF at(target.center().x() - f.size.width() / 2, target.top());
+    for (size_t i = 0; i < f.sources.size(); ++i) {
+        const QRectF& from = f.sources[i];
+        const QRectF to(at, from.size() * f.scale);
+        p.save();
+        p.setClipRect(to);
+        dag_->paintWhole(p, to, from);
+        p.restore();
+        if (i + 1 < f.sources.size()) {
+            p.save();
+            p.setPen(QPen(QColor(0xb0, 0xb0, 0xb0), 1, Qt::DashLine));
+            if (f.sideBySide) {
+                const double x = to.right() + kFoldSpacing / 2;
+                p.drawLine(QPointF(x, target.top()), QPointF(x, target.top() + f.size.height()));
+                at.setX(to.right() + kFoldSpacing);
+            } else {
+                const double y = to.bottom() + kFoldSpacing / 2;
+                p.drawLine(QPointF(at.x(), y), QPointF(at.x() + f.size.width(), y));
+                at.setY(to.bottom() + kFoldSpacing);
+            }
+            p.restore();
+        }
+    }
 }
 
 int ReportWriter::paintDagTiles(QPdfWriter& pdf, QPainter& p, double pageH) const {
@@ -204,7 +323,10 @@ double ReportWriter::paintMetrics(QPainter& p, const QRectF& rect) const {
 }
 
 bool ReportWriter::writePng(const QString& path, QString* error) const {
-    const double dagH = 900, widthH = 200, timelineH = 120 + 70.0 * double(timeline_->lanes().size());
+    const double m = 40, w = kPageWidth - 2 * m;
+    // The DAG as tall as it needs for legible labels (folded into columns), within bounds.
+    const double dagH = dagSectionHeight(w, kPngDagScale, kPngDagMaxHeight);
+    const double widthH = 200, timelineH = 120 + 70.0 * double(timeline_->lanes().size());
     const double metricsH = 60 + 24.0 * double(document_->runs().size() + 4);
     const double height = 40 + 96 + dagH + widthH + timelineH + metricsH + 80;
     QImage image(int(kPageWidth), int(height), QImage::Format_ARGB32_Premultiplied);
@@ -213,10 +335,9 @@ bool ReportWriter::writePng(const QString& path, QString* error) const {
         QPainter p(&image);
         p.setRenderHint(QPainter::Antialiasing);
         p.setRenderHint(QPainter::TextAntialiasing);
-        const double m = 40, w = kPageWidth - 2 * m;
         double y = m;
         y += paintHeader(p, QRectF(m, y, w, 96));
-        paintDag(p, QRectF(m, y, w, dagH));
+        paintDag(p, QRectF(m, y, w, dagH), kPngDagScale);
         y += dagH + 20;
         paintWidth(p, QRectF(m, y, w, widthH));
         y += widthH + 20;

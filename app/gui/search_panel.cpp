@@ -34,6 +34,9 @@ SearchPanel::SearchPanel(RunTableModel* runs, GpuContext& gpuContext, QWidget* p
     scheduler_->setToolTip(tr("IOS searches stages with the dynamic program; the others are the field's fast "
                               "schedulers (docs/schedulers.md), in milliseconds"));
 
+    // Long scheduler names must not widen the dock column: the box shrinks, its list shows them whole.
+    scheduler_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    scheduler_->setMinimumContentsLength(10);
     strategy_ = new QComboBox(this);
     for (const char* s : {"both", "parallel", "merge"}) strategy_->addItem(QString::fromLatin1(s));
     strategy_->setToolTip(

@@ -364,6 +364,7 @@ Graph fuseForRuntime(const Graph& g, FusionReport* report) {
     r = FusionReport{};
     r.opsBefore = g.size();
     Graph out = Rewriter(g, r).run(g.name());
+    out.setMembers(g.members()); // an ensemble stays one: ops keep their member indices
     r.opsAfter = out.size();
     return out;
 }

@@ -138,6 +138,8 @@ Json opToJson(const Graph& g, const Op& op, bool inBody) {
     j["kind"] = std::string(toString(op.kind));
     if (op.kind == OpKind::Input) {
         j["shape"] = {op.inputShape.c, op.inputShape.h, op.inputShape.w};
+        // An ensemble member's input keeps the key its data was seeded from alone (and the hash).
+        if (!op.weightKey.empty()) j["weight_key"] = op.weightKey;
         return j;
     }
     if (!inBody) {
@@ -210,6 +212,8 @@ Op opFromJson(const json::Reader& r, const Json& j, const std::string& path, boo
         op.inputShape = {static_cast<int>(r.integer(s[0], path + ".shape[0]", 1, kMaxDim)),
                          static_cast<int>(r.integer(s[1], path + ".shape[1]", 1, kMaxDim)),
                          static_cast<int>(r.integer(s[2], path + ".shape[2]", 1, kMaxDim))};
+        if (const Json* v = r.optional(j, "weight_key", path))
+            op.weightKey = r.string(*v, path + ".weight_key");
         return op;
     }
     if (!inBody) {

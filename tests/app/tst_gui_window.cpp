@@ -1,11 +1,14 @@
 // The main window, offscreen, on a real network: views filled, one selection shared by the
 // schedule table and the other views, bad files give an error and leave the window usable,
 // every export writes a valid file.
+#include "dag_items.h"
 #include "dag_view.h"
 #include "document.h"
 #include "exporter.h"
 #include "main_window.h"
+#include "models/model_registry.h"
 #include "op_properties_model.h"
+#include "report_writer.h"
 #include "schedule_tree_model.h"
 #include "search_job.h"
 #include "selection_model.h"
@@ -37,6 +40,7 @@ class TestGuiWindow : public QObject {
     void selectionModelReachesTable();
     void badFileShowsErrorAndStaysUsable();
     void exportsAreValid();
+    void reportDrawsTallDagLegibly();
     void timelineShowsEveryLane();
     void presentationModeEnlargesAndRestores();
     void toolbarActionsHaveIconsAndShortcutTips();
@@ -168,6 +172,49 @@ void TestGuiWindow::exportsAreValid() {
     QVERIFY(!error.isEmpty());
 }
 
+// Inception V3 is seven times taller than wide: fitted into the report's width in one column its
+// labels were 2 px tall. The report folds it into columns, cut between rows of nodes, at a scale
+// where labels read; and the timeline's lane headers get the room their captions need.
+void TestGuiWindow::reportDrawsTallDagLegibly() {
+    widgets::DagView dag;
+    dag.resize(800, 600);
+    dag.setGraph(std::make_shared<const Graph>(loadModel("inception_v3")));
+    QVERIFY(dag.waitForLayout());
+    const QRectF all = dag.documentRect();
+    QVERIFY(all.height() > 3 * all.width());
+    const ReportWriter writer(window_->document(), &dag, window_->timeline());
+    const double width = 1520; // the PNG report's section width
+    const ReportWriter::DagFolding f = writer.foldDag(width, 3200, 0.85);
+    QVERIFY(f.sources.size() >= 2);
+    QVERIFY(f.sideBySide);
+    QVERIFY2(f.scale >= 0.8, qPrintable(QString::number(f.scale)));
+    // The old report: one column in a 900-unit section.
+    QVERIFY(f.scale > 3 * std::min(width / all.width(), 900 / all.height()));
+    QVERIFY(f.size.width() <= width + 0.5 && f.size.height() <= 3200 + 0.5);
+    // The pieces cover the drawing and no cut crosses a node.
+    QCOMPARE(f.sources.front().top(), all.top());
+    QCOMPARE(f.sources.back().bottom(), all.bottom());
+    for (size_t i = 1; i < f.sources.size(); ++i) {
+        const double cut = f.sources[i].top();
+        QCOMPARE(cut, f.sources[i - 1].bottom());
+        for (OpId op = 0; op < dag.graph()->size(); ++op)
+            if (const auto* item = dag.nodeItem(op)) {
+                const QRectF r = item->sceneBoundingRect();
+                QVERIFY2(r.bottom() <= cut || r.top() >= cut, qPrintable(QString::number(op)));
+            }
+    }
+    // The report's PNG section is as tall as that folding needs.
+    QVERIFY(writer.dagSectionHeight(width, 0.85, 3200) <= 3200);
+
+    // Exported timelines give lane headers the room their captions need (the window caps them).
+    const auto& lanes = window_->timeline()->lanes();
+    QVERIFY(!lanes.empty());
+    QFont small = QApplication::font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    const double header = widgets::timelineHeaderWidth(lanes, QApplication::font(), nullptr, 1600 * 0.3);
+    for (const auto& lane : lanes) QVERIFY(QFontMetricsF(small).horizontalAdvance(lane.detail) + 8 <= header);
+}
+
 void TestGuiWindow::timelineShowsEveryLane() {
     // The timeline sits in a scroll area that can reach every lane: the widget is at least as
     // tall as its lanes need, and the scroll range covers the rest.
@@ -190,6 +237,14 @@ void TestGuiWindow::presentationModeEnlargesAndRestores() {
     QVERIFY(widthDock && timelineDock && widthDock->isVisible());
     window_->setPresentationMode(true);
     QApplication::processEvents();
+    // The search column can shrink to what presentation mode asks (a fifth of the screen, at
+    // least 280 px): no panel tabbed with it needs more (the Compare dock's check box needed 512 px).
+    for (const char* name : {"searchDock", "executionDock", "compareDock"}) {
+        auto* dock = window_->findChild<QDockWidget*>(QLatin1String(name));
+        QVERIFY(dock);
+        QVERIFY2(dock->minimumSizeHint().width() <= 360,
+                 qPrintable(QStringLiteral("%1 needs %2 px").arg(name).arg(dock->minimumSizeHint().width())));
+    }
     QVERIFY(window_->presentationMode());
     QVERIFY(QApplication::font().pointSizeF() > normal * 1.5);
     QVERIFY(!widthDock->isVisible());

@@ -1,9 +1,12 @@
 // Model JSON v1: save(load(save(g))) is byte-identical to save(g) for the bundled networks and
 // random graphs, loading restores the same structure, and sum terms survive the trip.
 #include "engine/random_graphs.h"
+#include "graph/ensemble.h"
 #include "graph/op_metrics.h"
 #include "io/model_json.h"
 #include "models/model_registry.h"
+#include "schedule/schedule.h"
+#include "schedule/schedule_json.h"
 #include "util/errors.h"
 
 #include <QtTest>
@@ -56,6 +59,24 @@ class TestModelJson : public QObject {
         const Graph g = buildSqueezeNet();
         saveModelFile(g, path);
         QCOMPARE(loadModelFile(path).contentHash(), g.contentHash());
+    }
+
+    // An ensemble saved and reloaded is the same model: every op keeps the weight key it had alone
+    // (inputs too), so the hash, and a schedule written for it, survive the trip.
+    void ensembleRoundTrip() {
+        const Graph a = loadModel("squeezenet"), b = loadModel("inception_v3");
+        const Graph e = buildEnsemble({{"squeezenet", &a}, {"inception_v3", &b}});
+        checkRoundTrip(e);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("ensemble.json").toStdString();
+        saveModelFile(e, path);
+        const Graph reloaded = loadModel(path); // fused again on load: must change nothing
+        QCOMPARE(reloaded.contentHash(), e.contentHash());
+        QCOMPARE(reloaded.members(), e.members());
+        const Schedule sequential = sequentialSchedule(e);
+        const std::string schedule = scheduleToJson(e, makeScheduleDocument(e, sequential));
+        const ScheduleDocument back = scheduleFromJson(reloaded, schedule, "ensemble-schedule.json");
+        QCOMPARE(back.schedule.stages.size(), sequential.stages.size());
     }
 
     void sumTermsAreValidated() {

@@ -6,7 +6,9 @@
 #include "test_graphs.h"
 #include "width_chart.h"
 
+#include <QFontMetricsF>
 #include <QImage>
+#include <QPainter>
 #include <QSignalSpy>
 #include <QSvgRenderer>
 #include <QTemporaryDir>
@@ -76,6 +78,45 @@ class TestCharts : public QObject {
         WidthChart empty;
         QVERIFY(empty.maxLevel() == -1);
         QVERIFY(!empty.grab().isNull());
+    }
+
+    // The labels sit above the bars: never over a bar (the last level as wide as the width put
+    // "width (max antichain)" on the last bar), never over each other, inside the chart, in the
+    // widget's font and in a report's larger one.
+    void widthChartLabelsClearOfBars() {
+        const std::vector<std::vector<int>> profiles = {
+            {1, 2, 3, 6},             // the last level is the widest and reaches the width line
+            {1, 4, 1, 2, 4, 6, 6, 6}, // wide levels at the right end, under the width label
+            {6, 1, 1, 1, 1, 1, 1, 1}, // the widest level at the left end
+            {1, 1, 1, 1, 1, 1, 1, 9}, // the widest at the right end, where the width label goes
+            {3}};
+        QFont big;
+        big.setPointSizeF(14);
+        big.setBold(true);
+        for (const QFont& font : {QFont(), big})
+            for (const QSize size : {QSize(420, 150), QSize(240, 90), QSize(1520, 172)})
+                for (const auto& profile : profiles) {
+                    WidthChart chart;
+                    chart.setProfile(profile, *std::max_element(profile.begin(), profile.end()));
+                    const WidthChart::Layout l = chart.chartLayout(size, font);
+                    const QRectF whole(QPointF(0, 0), size);
+                    QCOMPARE(l.bars.size(), profile.size());
+                    QVERIFY(l.widthLabel.isValid());
+                    QVERIFY(whole.contains(l.widthLabel));
+                    QVERIFY(l.widthLabel.height() >= QFontMetricsF(font).height() * 0.8);
+                    for (const QRectF& bar : l.bars) {
+                        QVERIFY(!bar.intersects(l.widthLabel));
+                        QVERIFY(l.peakText.isEmpty() || !bar.intersects(l.peakLabel));
+                    }
+                    if (!l.peakText.isEmpty()) {
+                        QVERIFY(whole.contains(l.peakLabel));
+                        QVERIFY(!l.peakLabel.intersects(l.widthLabel));
+                    }
+                    QImage image(size, QImage::Format_ARGB32);
+                    QPainter p(&image);
+                    p.setFont(font);
+                    chart.paintChart(p, QSizeF(size));
+                }
     }
 
     void barChart() {
