@@ -86,6 +86,12 @@ void convertGlobalAvgPool(ImportState& state, const onnx::NodeProto& node, const
 // The operators of modern networks (onnx_convert_modern.cpp); each returns false when `node` is
 // not one of them.
 bool convertModern(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset);
+// Softmax over the radix axis of a 4-D view of channels, and element-wise ops on two 5-D views, as
+// split attention (ResNeSt) uses them (onnx_convert_modern.cpp); false when no operand is a view.
+bool convertViewSoftmax(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                        int opset);
+bool convertViewElementwise(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                            const std::string& type);
 // Reshape and Transpose of the channel-shuffle pattern (onnx_convert_modern.cpp).
 bool convertShuffleReshape(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
                            const Value& x, const std::vector<std::int64_t>& target);
