@@ -20,6 +20,7 @@ QString windowText(const Window& w) {
                     .arg(w.ph)
                     .arg(w.pw);
     if (w.dh != 1 || w.dw != 1) s += QStringLiteral(" / dilation %1×%2").arg(w.dh).arg(w.dw);
+    if (w.eh || w.ew) s += QStringLiteral(" / end pad %1×%2").arg(w.eh).arg(w.ew);
     return s;
 }
 

@@ -26,6 +26,7 @@ void putWindow(std::string& s, const Window& w) {
     s += ",s", put(s, w.sh), s += 'x', put(s, w.sw);
     s += ",p", put(s, w.ph), s += 'x', put(s, w.pw);
     s += ",d", put(s, w.dh), s += 'x', put(s, w.dw);
+    if (w.eh || w.ew) s += ",e", put(s, w.eh), s += 'x', put(s, w.ew);
 }
 
 // Kind and parameters of one op; shapes are added by the caller (body ops carry their own).

@@ -188,20 +188,24 @@ Tensor pool(const Tensor& x, const Op& op) {
             for (int oy = 0; oy < y.h; ++oy)
                 for (int ox = 0; ox < y.w; ++ox) {
                     float acc = isMax ? -std::numeric_limits<float>::infinity() : 0.0f;
-                    int taps = 0;
+                    int taps = 0, padded = 0; // taps inside the input; inside the padded input
                     for (int ky = 0; ky < win.kh; ++ky) {
                         const int iy = oy * win.sh - win.ph + ky * win.dh;
-                        if (iy < 0 || iy >= x.h) continue;
+                        if (iy < -win.ph || iy >= x.h + win.ph + win.eh) continue;
                         for (int kx = 0; kx < win.kw; ++kx) {
                             const int ix = ox * win.sw - win.pw + kx * win.dw;
-                            if (ix < 0 || ix >= x.w) continue;
+                            if (ix < -win.pw || ix >= x.w + win.pw + win.ew) continue;
+                            ++padded;
+                            if (iy < 0 || iy >= x.h || ix < 0 || ix >= x.w) continue;
                             const float v = in[static_cast<std::size_t>(iy) * x.w + ix];
                             acc = isMax ? std::max(acc, v) : acc + v;
                             ++taps;
                         }
                     }
-                    if (!isMax)
-                        acc /= static_cast<float>(op.countIncludePad ? win.kh * win.kw : std::max(1, taps));
+                    // ONNX's AveragePool: count_include_pad divides by the taps inside the padded
+                    // input (a ceil-mode window that runs past it is clipped), otherwise by those
+                    // inside the input.
+                    if (!isMax) acc /= static_cast<float>(std::max(1, op.countIncludePad ? padded : taps));
                     out[static_cast<std::size_t>(oy) * y.w + ox] = acc;
                 }
         }

@@ -4,7 +4,8 @@
 // though convolutions loop so the innermost run is contiguous (Inception V3 runs in seconds).
 //
 // Conventions: padding is zero for convolutions and ignored by max pooling; average pooling
-// divides by kh*kw when countIncludePad, else by the in-bounds taps; softmax normalises over
+// divides by the taps inside the padded input when countIncludePad (kh*kw unless a window runs
+// past the end padding), else by the in-bounds taps (ONNX's AveragePool); softmax normalises over
 // channels at each (n, h, w); fully connected flattens each sample as (C, H, W).
 #include "exec/tensor.h"
 #include "graph/op.h"

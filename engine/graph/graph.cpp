@@ -154,6 +154,11 @@ void hashOp(std::uint64_t& h, const Op& op) {
         hashStr(h, "sum_terms");
         for (int t : op.sumTerms) hashInt(h, t);
     }
+    if (op.window.eh || op.window.ew) {
+        hashStr(h, "end_padding");
+        hashInt(h, op.window.eh);
+        hashInt(h, op.window.ew);
+    }
     if (op.residuals > 0) {
         hashStr(h, "residuals");
         hashInt(h, op.residuals);

@@ -77,6 +77,8 @@ Shape combineTerms(const std::string& source, Op& op, const std::vector<Shape>& 
     return result;
 }
 
+Shape windowOutput(const Window& w, const Shape& in, int channels);
+
 void checkWindow(const std::string& source, const Op& op, const Shape& in) {
     const Window& w = op.window;
     if (w.kh <= 0 || w.kw <= 0) fail(source, op, "kernel must be positive");
@@ -87,10 +89,22 @@ void checkWindow(const std::string& source, const Op& op, const Shape& in) {
         w.pw > kMaxDim || w.dh > kMaxDim || w.dw > kMaxDim)
         fail(source, op, "window parameters are too large");
     const long long effH = (long long)(w.kh - 1) * w.dh + 1, effW = (long long)(w.kw - 1) * w.dw + 1;
-    if (effH > in.h + 2LL * w.ph || effW > in.w + 2LL * w.pw)
+    if (w.eh || w.ew) {
+        if (op.kind != OpKind::AvgPool) fail(source, op, "end padding applies to average pools only");
+        if (op.countIncludePad)
+            fail(source, op, "count_include_pad with end padding is not supported (pad explicitly instead)");
+        if (w.eh < -kMaxDim || w.eh > kMaxDim || w.ew < -kMaxDim || w.ew > kMaxDim)
+            fail(source, op, "end padding is out of range");
+    }
+    if (effH > in.h + 2LL * w.ph + w.eh || effW > in.w + 2LL * w.pw + w.ew)
         fail(source, op,
              "kernel " + std::to_string(w.kh) + "x" + std::to_string(w.kw) +
                  " is larger than the padded input " + in.str());
+    if (w.eh || w.ew) { // every window must start inside the input (else it would average nothing)
+        const Shape out = windowOutput(w, in, in.c);
+        if ((long long)(out.h - 1) * w.sh - w.ph >= in.h || (long long)(out.w - 1) * w.sw - w.pw >= in.w)
+            fail(source, op, "end padding leaves a window outside the input");
+    }
 }
 
 // Weights are tensors too and get the same element limit, so parameter counts stay exact (a
@@ -105,7 +119,7 @@ void checkWeights(const std::string& source, const Op& op, double elements) {
 
 Shape windowOutput(const Window& w, const Shape& in, int channels) {
     const int effH = (w.kh - 1) * w.dh + 1, effW = (w.kw - 1) * w.dw + 1;
-    return {channels, (in.h + 2 * w.ph - effH) / w.sh + 1, (in.w + 2 * w.pw - effW) / w.sw + 1};
+    return {channels, (in.h + 2 * w.ph + w.eh - effH) / w.sh + 1, (in.w + 2 * w.pw + w.ew - effW) / w.sw + 1};
 }
 
 void checkOutChannels(const std::string& source, const Op& op) {

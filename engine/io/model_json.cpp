@@ -159,6 +159,7 @@ Json opToJson(const Graph& g, const Op& op, bool inBody) {
         j["kernel"] = {w.kh, w.kw};
         j["stride"] = {w.sh, w.sw};
         j["padding"] = {w.ph, w.pw};
+        if (w.eh || w.ew) j["end_padding"] = {w.eh, w.ew};
         if (op.kind == OpKind::Conv || op.kind == OpKind::SepConv) j["dilation"] = {w.dh, w.dw};
     }
     if (hasOutChannels(op.kind)) j["out_channels"] = op.outChannels;
@@ -242,6 +243,7 @@ Op opFromJson(const json::Reader& r, const Json& j, const std::string& path, boo
         std::tie(op.window.kh, op.window.kw) = readPair(r, j, "kernel", path, {1, 1}, 1);
         std::tie(op.window.sh, op.window.sw) = readPair(r, j, "stride", path, {1, 1}, 1);
         std::tie(op.window.ph, op.window.pw) = readPair(r, j, "padding", path, {0, 0}, 0);
+        std::tie(op.window.eh, op.window.ew) = readPair(r, j, "end_padding", path, {0, 0}, -kMaxDim);
         std::tie(op.window.dh, op.window.dw) = readPair(r, j, "dilation", path, {1, 1}, 1);
     }
     if (hasOutChannels(op.kind))

@@ -112,8 +112,8 @@ long long outWithSymmetric(int size, int k, int s, int d, int p) {
 
 } // namespace
 
-Window windowFromAttributes(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
-                            const Shape& in, int kh, int kw, bool isPool, PadSpec* remainder) {
+Window windowFromAttributes(const onnx::NodeProto& node, const Shape& in, int kh, int kw, bool isPool,
+                            PadSpec* remainder, PadSpec* onnxPads) {
     const auto kernel = intsAttribute(node, "kernel_shape");
     if (!kernel.empty()) {
         if (kernel.size() != 2)
@@ -139,11 +139,14 @@ Window windowFromAttributes(ImportState& state, const onnx::NodeProto& node, con
     const bool ceil = isPool && intAttribute(node, "ceil_mode", 0) != 0;
     int* sym[2] = {&w.ph, &w.pw};
     const int sizes[2] = {in.h, in.w}, ks[2] = {kh, kw}, ss[2] = {w.sh, w.sw}, ds[2] = {w.dh, w.dw};
-    bool approximated = false;
     for (int i = 0; i < 2; ++i) {
         const Axis a =
             resolveAxis(sizes[i], ks[i], ss[i], ds[i], checkedInt(pads[static_cast<size_t>(i)], "pad"),
                         checkedInt(pads[static_cast<size_t>(i + 2)], "pad"), autoPad, ceil);
+        if (onnxPads) {
+            (i == 0 ? onnxPads->top : onnxPads->left) = a.padBegin;
+            (i == 0 ? onnxPads->bottom : onnxPads->right) = a.padEnd;
+        }
         // Symmetric padding `padBegin` is exact when it gives ONNX's output size: every window
         // then starts where ONNX's does and only padding lies beyond the input.
         if (outWithSymmetric(sizes[i], ks[i], ss[i], ds[i], a.padBegin) == a.out) {
@@ -165,17 +168,14 @@ Window windowFromAttributes(ImportState& state, const onnx::NodeProto& node, con
             throw InputError("asymmetric padding (begin " + std::to_string(a.padBegin) + ", end " +
                              std::to_string(a.padEnd) + " on axis " + std::to_string(i + 2) +
                              ") is not supported: the IR pads convolutions symmetrically");
-        int chosen = -1;
-        for (int p = 0; 2 * p <= ks[i] && chosen < 0; ++p)
-            if (p >= a.padBegin && outWithSymmetric(sizes[i], ks[i], ss[i], ds[i], p) == a.out) chosen = p;
-        if (chosen < 0)
-            throw InputError("padding (begin " + std::to_string(a.padBegin) + ", end " +
-                             std::to_string(a.padEnd) + (ceil ? ", ceil_mode" : "") +
-                             ") has no symmetric equivalent");
-        *sym[i] = chosen;
-        approximated = true;
+        // Average pools: windows start where ONNX's do (padBegin) and the end padding gives ONNX's
+        // output size (a ceil-mode overhang, uneven pads). Exact while the mean is over in-bounds
+        // taps; convertPool writes counted padding as a Pad op.
+        *sym[i] = a.padBegin;
+        const long long eff = (long long)(ks[i] - 1) * ds[i] + 1;
+        (i == 0 ? w.eh : w.ew) =
+            static_cast<int>((long long)(a.out - 1) * ss[i] + eff - sizes[i] - 2LL * a.padBegin);
     }
-    if (approximated) state.approximations.push_back(opName);
     return w;
 }
 

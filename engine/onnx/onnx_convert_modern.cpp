@@ -309,6 +309,43 @@ void convertReduceMean(ImportState& state, const onnx::NodeProto& node, const st
     bindOutput(state, node, {state.addOp(newOp(opName, OpKind::Flatten, {pooled})), 2, nullptr});
 }
 
+// Sums `parts` consecutive channel blocks of x (each `block` channels): r slices and one Add.
+int sumChannelBlocks(ImportState& state, const std::string& opName, const Value& x, int parts, int block) {
+    const Shape s = state.shapeOf(x);
+    if (parts == 1) return x.op;
+    std::vector<OpId> slices;
+    for (int k = 0; k < parts; ++k) {
+        Op slice = newOp(opName + "_radix" + std::to_string(k), OpKind::Slice, {x.op});
+        slice.slice = SliceBox{k * block, 0, 0, block, s.h, s.w, 1, 1};
+        slices.push_back(state.addOp(std::move(slice)));
+    }
+    return state.addOp(newOp(opName, OpKind::Add, slices));
+}
+
+// ReduceSum over axis 1 of the 5-D view (N, r, C/r, H, W) that split attention (ResNeSt) builds
+// with Reshape: the sum of the r channel blocks, lowered exactly to r Slice ops and one Add.
+void convertReduceSum(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset) {
+    if (!hasInput(node, 0)) throw InputError("input 0 is missing");
+    const Value x = state.value(node.input(0)); // a copy: binding outputs may rehash the value map
+    std::vector<std::int64_t> axes;
+    if (opset >= 13) {
+        if (auto t = constInput(state, node, 1, "axes")) axes = intsOf(*t, "axes");
+    } else {
+        axes = intsAttribute(node, "axes");
+    }
+    const int rank = x.dims.empty() ? x.rank : int(x.dims.size());
+    for (auto& a : axes) a = axisIn(a, rank);
+    std::sort(axes.begin(), axes.end());
+    const bool keep = intAttribute(node, "keepdims", 1) != 0;
+    if (x.isConstant() || x.dims.size() != 5 || x.shuffled || axes != std::vector<std::int64_t>{1})
+        throw InputError("only a sum over axis 1 of a 5-D channel view (Reshape of N,C,H,W to N,r,C/r,H,W, "
+                         "split attention's radix sum) is supported");
+    const int parts = int(x.dims[1]), block = int(x.dims[2]);
+    Value out{sumChannelBlocks(state, opName, x, parts, block), 4, nullptr};
+    if (keep) out.dims = {x.dims[0], 1, x.dims[2], x.dims[3], x.dims[4]};
+    bindOutput(state, node, out);
+}
+
 void convertActivationOp(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
                          Activation act) {
     const Value& x = opInput(state, node, 0);
@@ -321,6 +358,12 @@ void convertTranspose(ImportState& state, const onnx::NodeProto& node) {
     if (!hasInput(node, 0)) throw InputError("input 0 is missing");
     const Value x = state.value(node.input(0));
     const auto perm = intsAttribute(node, "perm");
+    if (x.dims.size() == 4 && perm == std::vector<std::int64_t>{0, 2, 1, 3}) { // split attention's radix view
+        Value v = x;
+        std::swap(v.dims[1], v.dims[2]);
+        v.shuffled = !v.shuffled;
+        return bindOutput(state, node, v);
+    }
     if (x.dims.size() != 5 || perm != std::vector<std::int64_t>{0, 2, 1, 3, 4})
         throw InputError("only the channel-shuffle transpose (perm 0,2,1,3,4 of a 5-D view from Reshape) is "
                          "supported");
@@ -336,6 +379,33 @@ bool convertShuffleReshape(ImportState& state, const onnx::NodeProto& node, cons
                            const Value& x, const std::vector<std::int64_t>& target) {
     if (x.isConstant()) return false;
     const Shape s = state.shapeOf(x);
+    const bool vector = s.h == 1 && s.w == 1; // (N, C) or (N, C, 1, 1)
+    if (x.dims.empty() && vector && target.size() == 4 && target[0] == state.fileBatch) {
+        if (target[1] == s.c && target[2] == 1 && target[3] == 1) { // (N, C) -> (N, C, 1, 1)
+            if (x.rank == 4) return false;                          // the identity: the caller binds it
+            return bindOutput(state, node, {x.op, 4, nullptr}), true;
+        }
+        // (N, C) or (N, C, 1, 1) -> (N, g, r, C/(g r)): split attention's radix softmax view.
+        if (target[1] > 0 && target[2] > 0 && target[3] > 0 && target[1] * target[2] * target[3] == s.c) {
+            Value v = x;
+            v.dims = target;
+            v.shuffled = false;
+            return bindOutput(state, node, v), true;
+        }
+        return false;
+    }
+    if (x.dims.size() == 4) { // the radix view back to (N, C) or (N, C, 1, 1)
+        const bool flat = target.size() == 2 && target[0] == state.fileBatch && target[1] == s.c;
+        const bool spatial = target.size() == 4 && target[0] == state.fileBatch && target[1] == s.c &&
+                             target[2] == 1 && target[3] == 1;
+        if (!flat && !spatial)
+            throw InputError("a 4-D view of channels can only be reshaped back to (N, C) or (N, C, 1, 1)");
+        // After the transpose the view's order is the tensor's only if one swapped axis has size 1.
+        if (x.shuffled && x.dims[1] != 1 && x.dims[2] != 1)
+            throw InputError(
+                "a transposed (N, r, g, C/(g r)) view with g > 1 (cardinality) is not supported");
+        return bindOutput(state, node, {x.op, flat ? 2 : 4, nullptr}), true;
+    }
     if (x.dims.empty()) { // 4-D -> (N, g, C/g, H, W)?
         if (x.rank != 4 || target.size() != 5 || target[0] != state.fileBatch || target[3] != s.h ||
             target[4] != s.w || target[1] <= 0 || target[1] * target[2] != s.c)
@@ -362,6 +432,82 @@ bool convertShuffleReshape(ImportState& state, const onnx::NodeProto& node, cons
     return true;
 }
 
+bool convertViewSoftmax(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                        int opset) {
+    if (!hasInput(node, 0)) return false;
+    const Value x = state.value(node.input(0));
+    if (x.isConstant() || x.dims.size() != 4) return false;
+    const int axis = axisIn(intAttribute(node, "axis", opset < 13 ? 1 : -1), 4);
+    if (opset < 13 && axis != 3)
+        throw InputError("a softmax (opset < 13) over a 4-D view of channels is not supported");
+    if (axis == 0) throw InputError("a softmax over the batch axis is not supported");
+    // The stride of each view axis in the tensor's channels: row-major over the dims the Reshape
+    // gave; the transpose (shuffled) swapped view axes 1 and 2.
+    const std::int64_t C = state.shapeOf(x).c;
+    std::int64_t d[4] = {x.dims[0], x.dims[1], x.dims[2], x.dims[3]}, stride[4] = {0, 0, 0, 1};
+    if (!x.shuffled) {
+        stride[2] = d[3], stride[1] = d[2] * d[3];
+    } else { // view (N, e2, e1, c) of the reshaped (N, e1, e2, c)
+        stride[1] = d[3], stride[2] = d[1] * d[3];
+    }
+    const std::int64_t r = d[axis];
+    // Softmax across r blocks of C/r contiguous channels (split attention's radix softmax).
+    if (stride[axis] * r != C)
+        throw InputError("a softmax over a view axis that is not a block of channels is not supported");
+    if (r != 2)
+        throw InputError("a softmax across " + std::to_string(r) +
+                         " channel blocks is not supported (2 are: sigmoids of the differences)");
+    // softmax(a, b) = (sigmoid(a - b), sigmoid(b - a)): exact, with ops every executor has.
+    const int block = int(C / 2);
+    const Shape s = state.shapeOf(x);
+    OpId part[2];
+    for (int k = 0; k < 2; ++k) {
+        Op slice = newOp(opName + "_block" + std::to_string(k), OpKind::Slice, {x.op});
+        slice.slice = SliceBox{k * block, 0, 0, block, s.h, s.w, 1, 1};
+        part[k] = state.addOp(std::move(slice));
+    }
+    std::vector<OpId> gates;
+    for (int k = 0; k < 2; ++k) {
+        Op diff = newOp(opName + "_diff" + std::to_string(k), OpKind::Binary, {part[k], part[1 - k]});
+        diff.binary = BinaryFn::Sub;
+        const OpId dk = state.addOp(std::move(diff));
+        Op gate = newOp(opName + "_sigmoid" + std::to_string(k), OpKind::Activation, {dk});
+        gate.activation = Activation::Sigmoid;
+        gates.push_back(state.addOp(std::move(gate)));
+    }
+    Value out = x;
+    out.op = state.addOp(newOp(opName, OpKind::Concat, gates));
+    bindOutput(state, node, out); // the same view: each element stays where it was
+    return true;
+}
+
+bool convertViewElementwise(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                            const std::string& type) {
+    if (node.input_size() != 2 || !hasInput(node, 0) || !hasInput(node, 1)) return false;
+    const Value a = state.value(node.input(0)), b = state.value(node.input(1));
+    if (a.dims.empty() && b.dims.empty()) return false;
+    // Two 5-D channel views (N, r, C/r, ...) with the same channel split: element-wise on the tensors
+    // beneath (H and W broadcast as before), the result the same view.
+    if (a.isConstant() || b.isConstant() || a.dims.size() != 5 || b.dims.size() != 5 || a.shuffled ||
+        b.shuffled || a.dims[1] != b.dims[1] || a.dims[2] != b.dims[2])
+        throw InputError("element-wise ops on 5-D views are supported only between two views (N, r, C/r, H, "
+                         "W) of the same channel split");
+    const Shape sa = state.shapeOf(a), sb = state.shapeOf(b);
+    Value out = sa.h * sa.w >= sb.h * sb.w ? a : b;
+    if (sa == sb && (type == "Add" || type == "Sum" || type == "Mul")) {
+        out.op = state.addOp(newOp(opName, type == "Mul" ? OpKind::Mul : OpKind::Add, {a.op, b.op}));
+    } else {
+        Op op = newOp(opName, OpKind::Binary, {a.op, b.op});
+        op.binary = type == "Sub"   ? BinaryFn::Sub
+                    : type == "Div" ? BinaryFn::Div
+                    : type == "Mul" ? BinaryFn::Mul
+                                    : BinaryFn::Add;
+        out.op = state.addOp(std::move(op));
+    }
+    bindOutput(state, node, out);
+    return true;
+}
+
 bool convertModern(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset) {
     const std::string& t = node.op_type();
     if (t == "Slice") return convertSlice(state, node, opName, opset), true;
@@ -369,6 +515,7 @@ bool convertModern(ImportState& state, const onnx::NodeProto& node, const std::s
     if (t == "Pad") return convertPad(state, node, opName, opset), true;
     if (t == "Resize") return convertResize(state, node, opName, opset), true;
     if (t == "ReduceMean") return convertReduceMean(state, node, opName, opset), true;
+    if (t == "ReduceSum") return convertReduceSum(state, node, opName, opset), true;
     if (t == "Transpose") return convertTranspose(state, node), true;
     if (t == "Cast") { // of a computed tensor: only to float, which it already is
         const Value& x = opInput(state, node, 0);

@@ -106,6 +106,7 @@ bool isSiluPair(const ImportState& state, const Value& x, const Value& gate) {
 void convertElementwise(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
                         const std::string& type) {
     if (node.input_size() < 1) throw InputError("has no input");
+    if (convertViewElementwise(state, node, opName, type)) return;
     std::vector<const Value*> operands;
     const Value* constant = nullptr;
     bool constantFirst = false;
@@ -310,6 +311,7 @@ void convertReshape(ImportState& state, const onnx::NodeProto& node, const std::
 }
 
 void convertSoftmax(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset) {
+    if (convertViewSoftmax(state, node, opName, opset)) return;
     const Value& x = opInput(state, node, 0);
     const int axis = normalizedAxis(intAttribute(node, "axis", opset < 13 ? 1 : -1), x.rank);
     const Shape s = state.shapeOf(x);

@@ -98,8 +98,8 @@ void convertConv(ImportState& state, const onnx::NodeProto& node, const std::str
     if (!kernel.empty() && (kernel.size() != 2 || kernel[0] != w->dims[2] || kernel[1] != w->dims[3]))
         throw InputError("kernel_shape disagrees with weight dims " + w->dimsString());
     PadSpec remainder;
-    op.window = windowFromAttributes(state, node, opName, in, static_cast<int>(w->dims[2]),
-                                     static_cast<int>(w->dims[3]), false, &remainder);
+    op.window = windowFromAttributes(node, in, static_cast<int>(w->dims[2]), static_cast<int>(w->dims[3]),
+                                     false, &remainder);
     if (remainder.top || remainder.left || remainder.bottom || remainder.right) {
         // Uneven padding: an explicit Pad op (zeros) before the conv, which pads evenly.
         Op padOp = newOp(opName + "_pad", OpKind::Pad, {x.op});
@@ -152,18 +152,40 @@ void convertPool(ImportState& state, const onnx::NodeProto& node, const std::str
     const Value& x = spatialInput(state, node);
     Op op = newOp(opName, kind, {x.op});
     // A max pool is exact with any padding: what its window cannot pad evenly becomes a Pad op of
-    // -infinity, which no maximum picks (every window starts inside the input). Average
-    // pools keep the symmetric approximation: explicit padding would enter their divisor.
-    PadSpec remainder;
+    // -infinity, which no maximum picks (every window starts inside the input). An average pool
+    // pads ONNX's begin and gets the end padding that gives ONNX's output size (Window::eh, ew);
+    // its mean is over the in-bounds taps, ONNX's count_include_pad=0.
+    PadSpec remainder, pads;
     remainder.value = -std::numeric_limits<float>::infinity();
-    op.window = windowFromAttributes(state, node, opName, state.shapeOf(x), 0, 0, true,
-                                     kind == OpKind::MaxPool ? &remainder : nullptr);
+    const Shape in = state.shapeOf(x);
+    op.window =
+        windowFromAttributes(node, in, 0, 0, true, kind == OpKind::MaxPool ? &remainder : nullptr, &pads);
     if (remainder.top || remainder.left || remainder.bottom || remainder.right) {
         Op padOp = newOp(opName + "_pad", OpKind::Pad, {x.op});
         padOp.pad = remainder;
         op.inputs = {state.addOp(std::move(padOp))};
     }
     if (kind == OpKind::AvgPool) op.countIncludePad = intAttribute(node, "count_include_pad", 0) != 0;
+    Window& w = op.window;
+    if (op.countIncludePad && (w.eh || w.ew || pads.top != pads.bottom || pads.left != pads.right)) {
+        // count_include_pad=1 divides by the taps inside ONNX's padded input (begin and end pads
+        // as given; a ceil-mode window running past them is clipped): the padding becomes explicit
+        // zeros and the pool averages the in-bounds taps of the padded tensor.
+        const int effH = (w.kh - 1) * w.dh + 1, effW = (w.kw - 1) * w.dw + 1;
+        const int outH = (in.h + 2 * w.ph + w.eh - effH) / w.sh + 1,
+                  outW = (in.w + 2 * w.pw + w.ew - effW) / w.sw + 1;
+        if (pads.top || pads.left || pads.bottom || pads.right) {
+            Op padOp = newOp(opName + "_pad", OpKind::Pad, {x.op});
+            padOp.pad = PadSpec{pads.top, pads.left, pads.bottom, pads.right, PadMode::Constant, 0.0f};
+            op.inputs = {state.addOp(std::move(padOp))};
+        }
+        const int paddedH = in.h + pads.top + pads.bottom, paddedW = in.w + pads.left + pads.right;
+        w.ph = w.pw = 0;
+        w.eh = (outH - 1) * w.sh + effH - paddedH, w.ew = (outW - 1) * w.sw + effW - paddedW;
+        if ((paddedH - effH) / w.sh + 1 == outH) w.eh = 0; // the plain window already gives ONNX's size
+        if ((paddedW - effW) / w.sw + 1 == outW) w.ew = 0;
+        op.countIncludePad = false;
+    }
     if (kind == OpKind::MaxPool && intAttribute(node, "storage_order", 0) != 0 && node.output_size() > 1)
         throw InputError("storage_order for the indices output is not supported");
     bindOutput(state, node, {state.addOp(std::move(op)), 4, nullptr});

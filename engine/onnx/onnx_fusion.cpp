@@ -91,6 +91,7 @@ bool foldPadInto(Op& pad, Op& consumer) {
     case OpKind::AvgPool:
         // Explicit zeros count in the mean: the pool must count its padding (or have none yet).
         if (!zero || (!consumer.countIncludePad && (w.ph || w.pw))) return false;
+        if (w.eh || w.ew) return false; // its windows run past the padding: the mean must not count it
         if (2 * (w.ph + dh) > w.kh || 2 * (w.pw + dw) > w.kw) return false;
         consumer.countIncludePad = true;
         break;

@@ -269,15 +269,6 @@ Graph importModel(const std::string& path, const ModelLoadOptions& options) {
         notes.push_back(std::to_string(needWeights - withWeights) + " of " + std::to_string(needWeights) +
                         " weighted ops have no weights in the file; their weights are generated (seeded)");
     }
-    if (!state.approximations.empty()) {
-        std::string names;
-        for (const auto& a : state.approximations) names += (names.empty() ? "" : ", ") + a;
-        notes.push_back(std::to_string(state.approximations.size()) +
-                        " average pooling op(s) with ceil_mode or uneven padding use the symmetric padding "
-                        "that gives the "
-                        "same output size (border values may differ from ONNX): " +
-                        names);
-    }
 
     Graph g(std::filesystem::path(path).stem().string());
     g.setOps(std::move(ops));

@@ -35,8 +35,7 @@ struct ImportState {
     std::vector<Op> ops;
     std::vector<bool> foldable; // per op: a ScaleShift that may fold into the conv/FC before it
     std::unordered_map<std::string, Value> values;
-    std::vector<std::string> approximations; // ops represented inexactly (see docs/onnx.md)
-    std::int64_t fileBatch = 1;              // the batch dim the file was exported with
+    std::int64_t fileBatch = 1; // the batch dim the file was exported with
 
     // Appends an op reading `inputs` (op indices), infers its shape, returns its index.
     int addOp(Op op, bool foldableScaleShift = false);
@@ -57,10 +56,11 @@ std::string stringAttribute(const onnx::NodeProto& node, const std::string& name
 // symmetric exactly. Otherwise, with `remainder` (convolutions, max pools) the window pads
 // symmetrically by the smaller side and `remainder` gets the rest, the end side up to what the last
 // window covers (an explicit Pad op before the op); without it convs are an error and pools
-// (average pools with ceil_mode) get the symmetric padding that yields ONNX's output size,
-// recorded in state.approximations.
-Window windowFromAttributes(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
-                            const Shape& in, int kh, int kw, bool isPool, PadSpec* remainder = nullptr);
+// (average pools) pad `begin` symmetrically and get the end padding (Window::eh, ew) that yields
+// ONNX's output size. `onnxPads`, when given, receives ONNX's resolved pads (begin: top, left;
+// end: bottom, right).
+Window windowFromAttributes(const onnx::NodeProto& node, const Shape& in, int kh, int kw, bool isPool,
+                            PadSpec* remainder = nullptr, PadSpec* onnxPads = nullptr);
 
 // Converts one node (inputs already resolved) into ops and values. Throws InputError.
 void convertNode(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset);
@@ -86,6 +86,12 @@ void convertGlobalAvgPool(ImportState& state, const onnx::NodeProto& node, const
 // The operators of modern networks (onnx_convert_modern.cpp); each returns false when `node` is
 // not one of them.
 bool convertModern(ImportState& state, const onnx::NodeProto& node, const std::string& opName, int opset);
+// Softmax over the radix axis of a 4-D view of channels, and element-wise ops on two 5-D views, as
+// split attention (ResNeSt) uses them (onnx_convert_modern.cpp); false when no operand is a view.
+bool convertViewSoftmax(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                        int opset);
+bool convertViewElementwise(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
+                            const std::string& type);
 // Reshape and Transpose of the channel-shuffle pattern (onnx_convert_modern.cpp).
 bool convertShuffleReshape(ImportState& state, const onnx::NodeProto& node, const std::string& opName,
                            const Value& x, const std::vector<std::int64_t>& target);

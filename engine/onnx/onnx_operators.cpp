@@ -39,9 +39,11 @@ const std::map<std::string, Support>& supportTable() {
         {"Gemm", {"yes", "transA=0, constant B"}},
         {"MatMul", {"partly", "(N, features) times a constant matrix"}},
         {"Flatten", {"yes", "axis 1"}},
-        {"Reshape", {"partly", "flatten, channel shuffle, identity; any on constants"}},
-        {"Transpose", {"partly", "channel shuffle (0,2,1,3,4) on tensors; any on constants"}},
-        {"Softmax", {"partly", "over the features of (N, features)"}},
+        {"Reshape", {"partly", "flatten, channel shuffle, split-attention views; any on constants"}},
+        {"Transpose",
+         {"partly", "channel shuffle (0,2,1,3,4) and the radix view (0,2,1,3) on tensors; any on constants"}},
+        {"Softmax",
+         {"partly", "over the features of (N, features); across 2 channel blocks (radix softmax)"}},
         {"Dropout", {"yes", "removed (inference)"}},
         {"Identity", {"yes", "removed"}},
         {"Constant", {"yes", ""}},
@@ -53,6 +55,7 @@ const std::map<std::string, Support>& supportTable() {
         {"Resize",
          {"partly", "nearest and linear; half_pixel, pytorch_half_pixel, asymmetric, align_corners"}},
         {"ReduceMean", {"partly", "spatial axes (2, 3): a global average pool"}},
+        {"ReduceSum", {"partly", "axis 1 of a 5-D channel view (split attention): slices and an add"}},
         {"Cast", {"partly", "to float on tensors (the identity); any on constants"}},
     };
     return table;

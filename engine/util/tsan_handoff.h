@@ -38,31 +38,46 @@ inline void acquire([[maybe_unused]] const void* token) {
 #endif
 }
 
-// A callable handed to another thread through a library TSan cannot see.
+// A callable handed to another thread through a library TSan cannot see. Its own address is a
+// second token: a thread must not read `token_` (written by the sending thread) before it has
+// acquired something, and the object's address is known without reading it. Every constructor
+// releases it after writing the members; every use acquires it before reading them.
 template <class Fn> class HandOff {
   public:
-    HandOff(const void* token, Fn fn) : token_(token), fn_(std::move(fn)) {}
+    HandOff(const void* token, Fn fn) : token_(token), fn_(std::move(fn)) { release(this); }
     // Qt moves the callable into the task or posted call it allocates (the sending thread) and
     // QtConcurrent moves it out again to run it (the receiving thread): each move acquires what
     // was released before and releases what it wrote, the allocation around it included.
     HandOff(HandOff&& other) noexcept(std::is_nothrow_move_constructible_v<Fn>)
-        : token_((acquire(other.token_), other.token_)), fn_(std::move(other.fn_)) {
+        : token_((acquire(&other), acquire(other.token_), other.token_)), fn_(std::move(other.fn_)) {
+        release(&other); // the moved-from callable may be destroyed in another thread
+        release(this);
         release(token_);
     }
-    HandOff(const HandOff& other) : token_((acquire(other.token_), other.token_)), fn_(other.fn_) {
+    HandOff(const HandOff& other)
+        : token_((acquire(&other), acquire(other.token_), other.token_)), fn_(other.fn_) {
+        release(this);
         release(token_);
     }
     HandOff& operator=(const HandOff&) = delete;
     HandOff& operator=(HandOff&&) = delete;
     // Runs before the members (the callable's captures) are destroyed and the storage freed.
-    ~HandOff() { acquire(token_); }
+    ~HandOff() {
+        acquire(this);
+        acquire(token_);
+    }
 
     decltype(auto) operator()() {
+        acquire(this);
         acquire(token_);
         struct Done {
+            const void* self;
             const void* token;
-            ~Done() { release(token); }
-        } done{token_};
+            ~Done() {
+                release(token);
+                release(self);
+            }
+        } done{this, token_};
         return fn_();
     }
 

@@ -99,6 +99,28 @@ class TestModelJson : public QObject {
         QVERIFY_THROWS_EXCEPTION(InputError, load("\"2\""));
     }
 
+    // An average pool's end padding (ONNX's ceil_mode, uneven pads) survives the trip, sets the
+    // output size, and is refused with count_include_pad or on other kinds.
+    void endPaddingOfAveragePools() {
+        const std::string base = R"({"format": "ioscope-model", "version": 1, "name": "t", "ops": [
+            {"name": "in", "kind": "input", "shape": [2, 8, 8]},
+            {"name": "p", "kind": "KIND", "inputs": ["in"], "kernel": 3, "stride": 2, "padding": 0,
+             "end_padding": [1, -1]EXTRA}]})";
+        auto load = [&](const std::string& kind, const std::string& extra) {
+            std::string text = base;
+            text.replace(text.find("KIND"), 4, kind);
+            text.replace(text.find("EXTRA"), 5, extra);
+            return modelFromJson(text, "t.json");
+        };
+        const Graph g = load("avgpool", "");
+        QCOMPARE(g.op(1).window.eh, 1);
+        QCOMPARE(g.op(1).window.ew, -1);
+        QCOMPARE(g.op(1).out, (Shape{2, 4, 3}));
+        checkRoundTrip(g);
+        QVERIFY_THROWS_EXCEPTION(InputError, load("avgpool", R"(, "count_include_pad": true)"));
+        QVERIFY_THROWS_EXCEPTION(InputError, load("maxpool", ""));
+    }
+
     void errorsNameTheFileAndPlace() {
         try {
             modelFromJson(R"({"format": "ioscope-model", "version": 1, "name": "t", "ops": [

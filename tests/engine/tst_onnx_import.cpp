@@ -235,18 +235,8 @@ class TestOnnxImport : public QObject {
                     QCOMPARE(y.at(0, c, i, j), m);
                 }
 
-        // A ceil-mode average pool keeps the symmetric approximation, and says so.
-        ModelBuilder a({1, 2, 8, 8});
-        auto* ap = a.node("AveragePool", {"x"}, {"y"}, "avg");
-        ModelBuilder::attr(ap, "kernel_shape", I64s{3, 3});
-        ModelBuilder::attr(ap, "strides", I64s{2, 2});
-        ModelBuilder::attr(ap, "ceil_mode", std::int64_t{1});
-        a.output("y", {1, 2, 4, 4});
-        notes.clear();
-        const Graph ga = load(a, &notes);
-        QCOMPARE(ga.op(ga.find("avg")).out, (Shape{2, 4, 4}));
-        QCOMPARE(int(notes.size()), 1);
-        QVERIFY(notes[0].find("avg") != std::string::npos);
+        // Average pools with ceil_mode and uneven pads are exact, count_include_pad both ways: see
+        // averagePoolsMatchOnnx.
 
         ModelBuilder c({1, 2, 8, 8});
         auto* cv = c.conv("x", "y", 2, 2, 3, 0);
@@ -260,6 +250,75 @@ class TestOnnxImport : public QObject {
         QCOMPARE(pad.pad, (PadSpec{0, 0, 1, 1, PadMode::Constant, 0.0f}));
         QCOMPARE(gc.op(gc.find("conv_y")).window.ph, 0);
         QCOMPARE(gc.op(gc.find("conv_y")).out, (Shape{2, 7, 7}));
+    }
+
+    // ONNX's AveragePool (as onnxruntime computes it) with ceil_mode overhangs and uneven pads,
+    // count_include_pad 0 and 1: the window of output i starts at i*s - begin; with
+    // count_include_pad its divisor counts the taps inside [-begin, size + end) (a ceil-mode
+    // overhang past the end padding is clipped), otherwise the taps inside the input.
+    void averagePoolsMatchOnnx() {
+        struct Case {
+            int size, k, s;
+            I64s pads; // begin h, begin w, end h, end w
+            bool ceil;
+        };
+        const Case cases[] = {
+            {8, 3, 2, {0, 0, 0, 0}, true},  // the last window overhangs the input
+            {8, 3, 2, {1, 1, 1, 1}, true},  // ... and the end padding
+            {7, 2, 2, {0, 0, 1, 1}, false}, // pads only at the end
+            {9, 3, 2, {1, 0, 2, 1}, true},  // uneven on both axes, ceil
+            {7, 3, 1, {1, 1, 1, 1}, false}, // the symmetric case, unchanged
+        };
+        for (const Case& t : cases)
+            for (int count : {0, 1}) {
+                ModelBuilder b({1, 2, t.size, t.size});
+                auto* ap = b.node("AveragePool", {"x"}, {"y"}, "avg");
+                ModelBuilder::attr(ap, "kernel_shape", I64s{t.k, t.k});
+                ModelBuilder::attr(ap, "strides", I64s{t.s, t.s});
+                ModelBuilder::attr(ap, "pads", t.pads);
+                ModelBuilder::attr(ap, "ceil_mode", std::int64_t{t.ceil});
+                ModelBuilder::attr(ap, "count_include_pad", std::int64_t{count});
+                int out[2];
+                for (int a = 0; a < 2; ++a) {
+                    const int span = t.size + int(t.pads[size_t(a)] + t.pads[size_t(a + 2)]) - t.k;
+                    out[a] = (t.ceil ? (span + t.s - 1) / t.s : span / t.s) + 1;
+                    if (t.ceil && (out[a] - 1) * t.s >= t.size + t.pads[size_t(a)]) --out[a];
+                }
+                b.output("y", {1, 2, out[0], out[1]});
+                std::vector<std::string> notes;
+                const Graph g = load(b, &notes);
+                QCOMPARE(int(notes.size()), 0);
+                const Tensor x = seededInputs(g, 1, 3).front();
+                const Tensor y = runCpu(g);
+                QCOMPARE(y.h, out[0]);
+                QCOMPARE(y.w, out[1]);
+                for (int c = 0; c < 2; ++c)
+                    for (int i = 0; i < out[0]; ++i)
+                        for (int j = 0; j < out[1]; ++j) {
+                            const int h0 = i * t.s - int(t.pads[0]), w0 = j * t.s - int(t.pads[1]);
+                            const int h1 = std::min(h0 + t.k, t.size + int(t.pads[2])),
+                                      w1 = std::min(w0 + t.k, t.size + int(t.pads[3]));
+                            const int poolSize = (h1 - h0) * (w1 - w0);
+                            double sum = 0;
+                            int taps = 0;
+                            for (int u = std::max(h0, 0); u < std::min(h1, t.size); ++u)
+                                for (int v = std::max(w0, 0); v < std::min(w1, t.size); ++v)
+                                    sum += x.at(0, c, u, v), ++taps;
+                            const float want = float(sum / (count ? poolSize : taps));
+                            QVERIFY2(
+                                std::fabs(y.at(0, c, i, j) - want) < 1e-6f,
+                                qPrintable(QString("size %1 k %2 s %3 ceil %4 count %5 at %6,%7: %8 vs %9")
+                                               .arg(t.size)
+                                               .arg(t.k)
+                                               .arg(t.s)
+                                               .arg(t.ceil)
+                                               .arg(count)
+                                               .arg(i)
+                                               .arg(j)
+                                               .arg(y.at(0, c, i, j))
+                                               .arg(want)));
+                        }
+            }
     }
 
     void concatMulAndPerChannelConstants() {

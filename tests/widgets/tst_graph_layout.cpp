@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <future>
 #include <mutex>
 
 using namespace ioscope;
@@ -154,9 +155,17 @@ class TestGraphLayout : public QObject {
             delivered.push_back(gen);
             ++calls;
         };
-        const int channel = 0;
+        const int channel = 0, gateChannel = 0;
+        // A request on another channel holds the worker until all five are queued, so the first four
+        // are stale when it reaches them however the threads are scheduled (a loaded machine or
+        // ThreadSanitizer could otherwise let it finish one before the next is submitted).
+        std::promise<void> submitted;
+        std::shared_future<void> gate = submitted.get_future().share();
+        worker.submit(
+            small, {}, [gate](auto, auto, auto) { gate.wait(); }, &gateChannel);
         std::uint64_t last = 0;
         for (int i = 0; i < 5; ++i) last = worker.submit(i % 2 ? small : big, {}, cb, &channel);
+        submitted.set_value();
         QCOMPARE(worker.latestGeneration(&channel), last);
         QTRY_COMPARE_WITH_TIMEOUT(calls.load(), 1, 30000);
         QTest::qWait(100);
