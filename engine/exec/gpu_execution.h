@@ -38,6 +38,9 @@ struct ExecutionOptions {
     bool keepOutputs = false; // copy the network outputs back (correctness checks)
     std::uint64_t inputSeed =
         20210401; // input k is seededInput(shape, batch, inputSeed + k), as the CPU reference
+    // Given input values instead (one per Input op in graph order, NCHW, batch samples each): a
+    // check against another runtime's output on the same data.
+    std::vector<std::vector<float>> inputData;
 };
 
 // One network output copied back from the device (NCHW, batch samples).

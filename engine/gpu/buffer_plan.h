@@ -51,6 +51,7 @@ class BufferPlan {
     // The members of merge set k in output-channel order (reordered to match a concat buffer
     // the merged convolution writes in place).
     const std::vector<OpId>& mergeOrder(int k) const { return mergeOrder_[static_cast<size_t>(k)]; }
+    int mergeSets() const { return static_cast<int>(mergeOrder_.size()); }
     int batch() const { return batch_; }
     Layout layout() const { return layout_; }
     DataType type() const { return type_; }

@@ -102,6 +102,10 @@ __device__ __forceinline__ float activate(float x, int act) {
     }
 }
 
+__device__ __forceinline__ float prologue(const Prologue& p, int c, float x) {
+    return activate(p.bias ? x + p.bias[c] : x, p.activation);
+}
+
 __device__ __forceinline__ long long at(const Operand& o, long long n, long long c, long long p) {
     return n * o.sampleStride + c * o.channelStride + p * o.pixelStride;
 }

@@ -135,7 +135,7 @@ ExecutionResult executeOnGpu(GpuContext& gpu, const Graph& g, const Schedule& s,
     auto lock = d.lock();
     d.setPrecision(options.run.precision);
     ScheduleProgram program(d, g, s, options.run);
-    program.uploadInputs(options.inputSeed);
+    program.uploadInputs(options.inputSeed, options.inputData);
     cudaStream_t stream = d.slot(0).stream;
     auto once = [&] {
         if (options.mode == ExecMode::Graph)

@@ -14,29 +14,7 @@ namespace {
 
 namespace cg = cooperative_groups;
 
-using device::activate;
-using device::at;
-using device::blocksFor;
-using device::byType;
-using device::Coord;
-using device::coordOf;
-using device::finish;
-using device::finishPack;
-using device::load;
-using device::loadPack;
-using device::loadSum;
-using device::outAt;
-using device::packable;
-using device::packAt;
-using device::PackCoord;
-using device::packCoordOf;
-using device::PackOf;
-using device::packOut;
-using device::packTotalOf;
-using device::packWidth;
-using device::store;
-using device::storePack;
-using device::totalOf;
+using namespace device; // the shared helpers of gpu/device_math.cuh
 
 template <typename T> __global__ void elementwiseKernel(ElementwiseArgs a) {
     GRID_LOOP(idx, totalOf(a.out)) {

@@ -4,8 +4,9 @@
 //   - element-wise: sums or products of inputs, per-channel scale and shift, activation; used
 //     for concat-slice gathers, sums, ScaleShift, activations and conv epilogues cuDNN cannot
 //     fuse;
-//   - depthwise convolution with an optional leading ReLU on its input (a separable conv's
-//     first half) and the fused epilogue (bias, residual adds, activation);
+//   - depthwise convolution with an optional prologue on its input (a separable conv's leading
+//     ReLU, or the bias and activation of the conv before it, deferred to this load) and the
+//     fused epilogue (bias, residual adds, activation);
 //   - max / average / global-average pooling with the fused epilogue;
 //   - dense layers on one pixel (1x1 convs on 1x1 maps, as squeeze-excite's, and fully connected
 //     heads at small batch) with the fused epilogue, where cuBLAS's GEMV and a separate epilogue
@@ -66,6 +67,13 @@ struct ElementwiseArgs {
 };
 void launchElementwise(const ElementwiseArgs& args, cudaStream_t stream);
 
+// Applied to each input value on load, before the op: activation(x + bias[channel]). Padding
+// stays zero (it is outside the input, after the activation).
+struct Prologue {
+    const float* bias = nullptr; // per input channel, optional
+    int activation = kActNone;
+};
+
 struct WindowArgs {
     int kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
 };
@@ -78,7 +86,7 @@ struct DepthwiseArgs {
     int inH = 0, inW = 0;
     const float* weights = nullptr; // [kh][kw][channels], channel fastest
     WindowArgs win;
-    bool preRelu = false;
+    Prologue pre;
     Epilogue epi;
     OutputArgs out;
 };

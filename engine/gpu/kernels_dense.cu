@@ -4,14 +4,7 @@
 namespace ioscope::gpu {
 namespace {
 
-using device::at;
-using device::Coord;
-using device::finish;
-using device::load;
-using device::loadPack;
-using device::outAt;
-using device::PackOf;
-using device::store;
+using namespace device; // the shared helpers of gpu/device_math.cuh
 
 constexpr int kBlock = 256;
 

@@ -6,26 +6,7 @@
 namespace ioscope::gpu {
 namespace {
 
-using device::blocksFor;
-using device::byType;
-using device::Coord;
-using device::coordOf;
-using device::finish;
-using device::finishPack;
-using device::loadPack;
-using device::loadSum;
-using device::outAt;
-using device::packable;
-using device::packAt;
-using device::PackCoord;
-using device::packCoordOf;
-using device::PackOf;
-using device::packOut;
-using device::packTotalOf;
-using device::packWidth;
-using device::store;
-using device::storePack;
-using device::totalOf;
+using namespace device; // the shared helpers of gpu/device_math.cuh
 
 template <typename T> __global__ void depthwiseKernel(DepthwiseArgs a) {
     const WindowArgs& w = a.win;
@@ -39,8 +20,8 @@ template <typename T> __global__ void depthwiseKernel(DepthwiseArgs a) {
             for (int kx = 0; kx < w.kw; ++kx) {
                 const int ix = ox * w.sw - w.pw + kx * w.dw;
                 if (ix < 0 || ix >= a.inW) continue;
-                float x = loadSum<T>(a.x, a.inputs, k.n, k.c, (long long)iy * a.inW + ix);
-                if (a.preRelu) x = fmaxf(x, 0.f);
+                const float x = prologue(a.pre, int(k.c),
+                                         loadSum<T>(a.x, a.inputs, k.n, k.c, (long long)iy * a.inW + ix));
                 acc += x * a.weights[(ky * w.kw + kx) * a.out.channels + k.c];
             }
         }
@@ -70,7 +51,7 @@ template <typename T> __global__ void depthwisePackKernel(DepthwiseArgs a) {
                     for (int j = 0; j < V; ++j) x[j] += more[j];
                 }
                 const float* wt = a.weights + (ky * w.kw + kx) * a.out.channels + k.c;
-                for (int j = 0; j < V; ++j) acc[j] += (a.preRelu ? fmaxf(x[j], 0.f) : x[j]) * wt[j];
+                for (int j = 0; j < V; ++j) acc[j] += prologue(a.pre, int(k.c) + j, x[j]) * wt[j];
             }
         }
         finishPack<T>(a.epi, k, acc);
@@ -82,7 +63,21 @@ template <typename T> __global__ void depthwisePackKernel(DepthwiseArgs a) {
 // (sample, output row), one thread per (output column, pack of channels), 32-bit index math, the taps
 // unrolled at compile time and the weights read as 16-byte vectors. The generic pack kernel above
 // spent most of its time on 64-bit index division and per-tap bounds logic.
-template <typename T, int K> __global__ void depthwiseRowKernel(DepthwiseArgs a) {
+// The prologue's activation fixed at compile time: a code switch per tap made the kernel 3x slower.
+// kPreRuntime takes a.pre.activation's code at run time (the rarer activations).
+constexpr int kPreRuntime = -1;
+template <int PRE> __device__ __forceinline__ float preActivate(float x, int code) {
+    if constexpr (PRE == kActNone)
+        return x;
+    else if constexpr (PRE == kActSilu)
+        return x * __frcp_rn(1.f + __expf(-x));
+    else if constexpr (PRE == kActHardSwish)
+        return x * fminf(fmaxf(x * (1.f / 6.f) + 0.5f, 0.f), 1.f);
+    else
+        return activate(x, code);
+}
+
+template <typename T, int K, int PRE> __global__ void depthwiseRowKernel(DepthwiseArgs a) {
     constexpr int V = PackOf<T>::n;
     const int groups = a.out.channels / V;
     const int j = int(blockIdx.x) * int(blockDim.x) + int(threadIdx.x);
@@ -94,7 +89,9 @@ template <typename T, int K> __global__ void depthwiseRowKernel(DepthwiseArgs a)
     const Operand& x = a.x[0];
     const char* base =
         static_cast<const char*>(x.ptr) + ((long long)n * x.sampleStride + c) * (long long)sizeof(T);
-    float acc[V] = {};
+    float acc[V] = {}, preBias[V] = {};
+    if (PRE != kActNone && a.pre.bias)
+        for (int i = 0; i < V; ++i) preBias[i] = a.pre.bias[c + i];
 #pragma unroll
     for (int ky = 0; ky < K; ++ky) {
         const int iy = iy0 + ky;
@@ -113,7 +110,10 @@ template <typename T, int K> __global__ void depthwiseRowKernel(DepthwiseArgs a)
                 wt[4 * q] = f.x, wt[4 * q + 1] = f.y, wt[4 * q + 2] = f.z, wt[4 * q + 3] = f.w;
             }
 #pragma unroll
-            for (int i = 0; i < V; ++i) acc[i] += (a.preRelu ? fmaxf(v[i], 0.f) : v[i]) * wt[i];
+            for (int i = 0; i < V; ++i) {
+                if constexpr (PRE != kActNone) v[i] = preActivate<PRE>(v[i] + preBias[i], a.pre.activation);
+                acc[i] += v[i] * wt[i];
+            }
         }
     }
     const PackCoord k{n, c, oy * a.out.width + ox};
@@ -137,14 +137,26 @@ void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
         const dim3 grid(unsigned((perRow + threads - 1) / threads), unsigned(rows));
         byType(a.out.type, [&](auto t) {
             using T = decltype(t);
-            if (w.kh == 3)
-                depthwiseRowKernel<T, 3><<<grid, threads, 0, stream>>>(a);
-            else if (w.kh == 5)
-                depthwiseRowKernel<T, 5><<<grid, threads, 0, stream>>>(a);
-            else if (w.kh == 7)
-                depthwiseRowKernel<T, 7><<<grid, threads, 0, stream>>>(a);
+            const int pre = a.pre.activation;
+            auto launch = [&](auto preCode) {
+                constexpr int P = decltype(preCode)::value;
+                if (w.kh == 3)
+                    depthwiseRowKernel<T, 3, P><<<grid, threads, 0, stream>>>(a);
+                else if (w.kh == 5)
+                    depthwiseRowKernel<T, 5, P><<<grid, threads, 0, stream>>>(a);
+                else if (w.kh == 7)
+                    depthwiseRowKernel<T, 7, P><<<grid, threads, 0, stream>>>(a);
+                else
+                    depthwiseRowKernel<T, 9, P><<<grid, threads, 0, stream>>>(a);
+            };
+            if (pre == kActNone && !a.pre.bias)
+                launch(std::integral_constant<int, kActNone>{});
+            else if (pre == kActSilu)
+                launch(std::integral_constant<int, kActSilu>{});
+            else if (pre == kActHardSwish)
+                launch(std::integral_constant<int, kActHardSwish>{});
             else
-                depthwiseRowKernel<T, 9><<<grid, threads, 0, stream>>>(a);
+                launch(std::integral_constant<int, kPreRuntime>{});
         });
         return;
     }

@@ -10,14 +10,7 @@
 namespace ioscope::gpu {
 namespace {
 
-using device::activate;
-using device::load;
-using device::loadPack;
-using device::packable;
-using device::PackOf;
-using device::store;
-using device::storePack;
-using device::totalOf;
+using namespace device; // the shared helpers of gpu/device_math.cuh
 
 // Output element `idx` as (n, c, y, x), channel-fastest for channels-last outputs (coalesced).
 struct Pos {

@@ -71,7 +71,21 @@ int activationCode(Activation a) {
 }
 
 ProgramCompiler::ProgramCompiler(Device& device, const Graph& g, const BufferPlan& plan, Precision precision)
-    : device_(device), g_(g), plan_(plan), precision_(precision), type_(plan.type()) {}
+    : device_(device), g_(g), plan_(plan), precision_(precision), type_(plan.type()) {
+    std::vector<bool> members(size_t(g.size()), false);
+    for (int k = 0; k < plan.mergeSets(); ++k)
+        for (OpId id : plan.mergeOrder(k)) members[size_t(id)] = true;
+    deferred_ = deferredEpilogues(g, members);
+}
+
+Epilogue ProgramCompiler::epilogueArgs(Program& prog, const EpilogueSpec& epi) {
+    Epilogue e;
+    e.bias = epi.bias && !epi.bias->empty() ? upload(prog, *epi.bias) : nullptr;
+    for (size_t r = 0; r < epi.residuals.size(); ++r) e.residual[r] = operandOf(epi.residuals[r]);
+    e.residuals = int(epi.residuals.size());
+    e.activation = activationCode(epi.activation);
+    return e;
+}
 
 const float* ProgramCompiler::upload(Program& prog, const std::vector<float>& values) {
     if (values.empty()) return nullptr;
@@ -119,8 +133,8 @@ void ProgramCompiler::addElementwise(Program& prog, const std::vector<View>& inp
 }
 
 void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& inputs, const View& y,
-                                   const Window& win, const std::vector<float>& weights, bool preRelu,
-                                   const EpilogueSpec& epi) {
+                                   const Window& win, const std::vector<float>& weights,
+                                   const PrologueSpec& pre, const EpilogueSpec& epi) {
     if (inputs.empty() || inputs.size() > size_t(kMaxEwInputs) ||
         epi.residuals.size() > size_t(kMaxResiduals))
         throw RuntimeFailure("depthwise conv with " + std::to_string(inputs.size()) + " inputs and " +
@@ -132,11 +146,9 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
     a.inW = inputs.front().shape.w;
     a.weights = upload(prog, depthwiseTaps(weights, y.shape.c, win.kh, win.kw));
     a.win = {win.kh, win.kw, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw};
-    a.preRelu = preRelu;
-    a.epi.bias = epi.bias ? upload(prog, *epi.bias) : nullptr;
-    for (size_t r = 0; r < epi.residuals.size(); ++r) a.epi.residual[r] = operandOf(epi.residuals[r]);
-    a.epi.residuals = int(epi.residuals.size());
-    a.epi.activation = activationCode(epi.activation);
+    a.pre.bias = pre.bias && !pre.bias->empty() ? upload(prog, *pre.bias) : nullptr;
+    a.pre.activation = activationCode(pre.activation);
+    a.epi = epilogueArgs(prog, epi);
     a.out = outputOf(y, plan_.batch());
     prog.steps.push_back([a](Slot& s) {
         launchDepthwise(a, s.stream);
@@ -162,9 +174,7 @@ void ProgramCompiler::addPool(Program& prog, const Op& op, const std::vector<Vie
     a.win = {win.kh, win.kw, win.sh, win.sw, win.ph, win.pw, 1, 1};
     a.kind = op.kind == OpKind::MaxPool ? kPoolMax : kPoolAvg;
     a.countIncludePad = op.countIncludePad || op.kind == OpKind::GlobalAvgPool;
-    for (size_t r = 0; r < epi.residuals.size(); ++r) a.epi.residual[r] = operandOf(epi.residuals[r]);
-    a.epi.residuals = int(epi.residuals.size());
-    a.epi.activation = activationCode(epi.activation);
+    a.epi = epilogueArgs(prog, epi);
     a.out = outputOf(y, plan_.batch());
     prog.steps.push_back([a](Slot& s) {
         launchPool(a, s.stream);
@@ -313,9 +323,13 @@ double ProgramCompiler::tryFusedGraph(Program& prog, const Op& op, const View& x
 }
 
 void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const View& y, const Weights&,
-                              const std::vector<float>& kernel, const EpilogueSpec& epi) {
+                              const std::vector<float>& kernel, const EpilogueSpec& epi,
+                              const PrologueSpec& pre) {
     if (isDepthwise(op, x) && op.window.dh == 1 && op.window.dw == 1)
-        return addDepthwise(prog, {x}, y, op.window, kernel, false, epi);
+        return addDepthwise(prog, {x}, y, op.window, kernel, pre, epi);
+    if (pre.bias || pre.activation != Activation::None)
+        throw RuntimeFailure("op '" + op.name +
+                             "': an input prologue on a conv ioscope's kernels do not run");
     try {
         // Fused (bias, residual and ReLU in cuDNN's call) or plain (then one element-wise
         // epilogue kernel): both measured where both apply, the faster kept. cuDNN's fused
@@ -439,20 +453,22 @@ void ProgramCompiler::addBlasFullyConnected(Program& prog, const Op& op, const V
 }
 
 void ProgramCompiler::compileCore(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
-                                  const Weights& w, const std::vector<View>& residuals) {
+                                  const Weights& w, const std::vector<View>& residuals,
+                                  const PrologueSpec& pre) {
     const View& x = inputs.front();
     const EpilogueSpec epi{w.bias.empty() ? nullptr : &w.bias, residuals, op.activation};
     switch (op.kind) {
     case OpKind::Input:
         return;
     case OpKind::Conv:
-        addConv(prog, op, x, y, w, w.kernel, epi);
+        addConv(prog, op, x, y, w, w.kernel, epi, pre);
         return;
     case OpKind::SepConv: {
         // Depthwise in ioscope's kernel (leading ReLU and the sum of the inputs taken on load),
         // pointwise in cuDNN with the op's epilogue.
         const View mid = privateBuffer(prog, {x.shape.c, y.shape.h, y.shape.w});
-        addDepthwise(prog, inputs, mid, op.window, w.depthwise, op.preRelu, EpilogueSpec{});
+        addDepthwise(prog, inputs, mid, op.window, w.depthwise,
+                     PrologueSpec{nullptr, op.preRelu ? Activation::Relu : Activation::None}, EpilogueSpec{});
         Op pointwise = op;
         pointwise.window = Window{};
         pointwise.groups = 1;
@@ -543,7 +559,19 @@ Program ProgramCompiler::compileOp(OpId id) {
         break;
     }
     if (op.kind != OpKind::Sequential) {
-        compileCore(prog, op, inputs, p.out, seededWeights(op, kDefaultWeightSeed), p.residuals);
+        Weights w = seededWeights(op, kDefaultWeightSeed);
+        if (deferred_.deferred[size_t(id)]) { // the raw result: the consumers finish it on load
+            Op raw = op;
+            raw.activation = Activation::None;
+            w.bias.clear();
+            compileCore(prog, raw, inputs, p.out, w, p.residuals);
+            return prog;
+        }
+        const OpId from = deferred_.from[size_t(id)];
+        const Weights fromWeights = from >= 0 ? seededWeights(g_.op(from), kDefaultWeightSeed) : Weights{};
+        const PrologueSpec pre{fromWeights.bias.empty() ? nullptr : &fromWeights.bias,
+                               from >= 0 ? g_.op(from).activation : Activation::None};
+        compileCore(prog, op, inputs, p.out, w, p.residuals, pre);
         return prog;
     }
     View cur = inputs.front();

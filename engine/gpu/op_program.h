@@ -9,6 +9,8 @@
 // work in ioscope's kernels (gpu/kernels.h) with the epilogue fused; fully connected in cuBLAS.
 #include "exec/merged_conv.h"
 #include "gpu/buffer_plan.h"
+#include "gpu/deferred_epilogue.h"
+#include "gpu/kernels.h"
 
 #include <functional>
 #include <map>
@@ -40,6 +42,12 @@ struct EpilogueSpec {
     Activation activation = Activation::None;
 };
 
+// What a depthwise conv applies to each input value on load: activation(x + bias).
+struct PrologueSpec {
+    const std::vector<float>* bias = nullptr;
+    Activation activation = Activation::None;
+};
+
 // Compiles ops of one graph against one buffer plan. Weights are seeded (weights_init) unless
 // the op carries its own, exactly as the CPU reference executor uses them.
 class ProgramCompiler {
@@ -62,9 +70,9 @@ class ProgramCompiler {
 
   private:
     void compileCore(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
-                     const Weights& w, const std::vector<View>& residuals);
+                     const Weights& w, const std::vector<View>& residuals, const PrologueSpec& pre = {});
     void addConv(Program& prog, const Op& op, const View& x, const View& y, const Weights& w,
-                 const std::vector<float>& kernel, const EpilogueSpec& epi);
+                 const std::vector<float>& kernel, const EpilogueSpec& epi, const PrologueSpec& pre = {});
     // The measured milliseconds of the convolution call (without a separate epilogue kernel),
     // or a negative value when cuDNN has no algorithm for these tensors.
     double tryCudnnConv(Program& prog, const Op& op, const View& x, const View& y,
@@ -87,7 +95,7 @@ class ProgramCompiler {
     // Milliseconds per launch of `prog` as a CUDA graph replays it.
     double timeProgram(const Program& prog);
     void addDepthwise(Program& prog, const std::vector<View>& inputs, const View& y, const Window& win,
-                      const std::vector<float>& weights, bool preRelu, const EpilogueSpec& epi);
+                      const std::vector<float>& weights, const PrologueSpec& pre, const EpilogueSpec& epi);
     void addPool(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
                  const EpilogueSpec& epi);
     void addFullyConnected(Program& prog, const Op& op, const View& x, const View& y, const Weights& w,
@@ -98,6 +106,9 @@ class ProgramCompiler {
                         const float* scale, const float* shift, Activation act);
     // Slice, Pad, Resize, ChannelShuffle and Binary (gpu/shape_ops.cpp, gpu/kernels_shape.h).
     void addShapeOp(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y);
+    // The kernels' epilogue arguments of `epi` (its bias uploaded into `prog`); residuals at most
+    // kMaxResiduals (the callers check).
+    Epilogue epilogueArgs(Program& prog, const EpilogueSpec& epi);
     const float* upload(Program& prog, const std::vector<float>& values);
     const void* uploadTyped(Program& prog, const std::vector<float>& values);
 
@@ -106,6 +117,7 @@ class ProgramCompiler {
     const BufferPlan& plan_;
     Precision precision_;
     DataType type_;
+    DeferredEpilogues deferred_; // conv epilogues a depthwise consumer applies on load
 };
 
 } // namespace ioscope::gpu

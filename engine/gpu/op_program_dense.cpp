@@ -27,10 +27,7 @@ double ProgramCompiler::tryDense(Program& prog, const View& x, const View& y,
     a.x = operandOf(x);
     a.inChannels = x.shape.c;
     a.weights = uploadTyped(prog, kernel);
-    a.epi.bias = epi.bias && !epi.bias->empty() ? upload(prog, *epi.bias) : nullptr;
-    for (size_t r = 0; r < epi.residuals.size(); ++r) a.epi.residual[r] = operandOf(epi.residuals[r]);
-    a.epi.residuals = int(epi.residuals.size());
-    a.epi.activation = activationCode(epi.activation);
+    a.epi = epilogueArgs(prog, epi);
     a.out = outputOf(y, plan_.batch());
     prog.steps.push_back([a](Slot& s) {
         launchDense(a, s.stream);

@@ -3,6 +3,7 @@
 #include "exec/tensor.h"
 #include "gpu/cupti_timeline.h"
 #include "gpu/tensor_io.h"
+#include "util/errors.h"
 
 #include <algorithm>
 
@@ -52,13 +53,22 @@ ScheduleProgram::ScheduleProgram(Device& device, const Graph& g, const Schedule&
     }
 }
 
-void ScheduleProgram::uploadInputs(std::uint64_t seed) {
-    std::uint64_t k = 0;
+void ScheduleProgram::uploadInputs(std::uint64_t seed, const std::vector<std::vector<float>>& given) {
+    size_t k = 0;
     for (OpId id = 0; id < g_.size(); ++id) {
         const Op& op = g_.op(id);
         if (op.kind != OpKind::Input) continue;
-        const Tensor t = seededInput(op.out, run_.batch, seed + k++);
-        writeTensor(plan_->op(id).out, run_.batch, t.data);
+        if (given.empty()) {
+            writeTensor(plan_->op(id).out, run_.batch, seededInput(op.out, run_.batch, seed + k++).data);
+            continue;
+        }
+        const size_t want = size_t(run_.batch) * size_t(op.out.elements());
+        if (k >= given.size() || given[k].size() != want)
+            throw InputError("input '" + op.name + "' needs " + std::to_string(want) + " values (" +
+                             std::to_string(run_.batch) + "x" + op.out.str() + "), " +
+                             (k < given.size() ? std::to_string(given[k].size()) : std::string("none")) +
+                             " given");
+        writeTensor(plan_->op(id).out, run_.batch, given[k++]);
     }
 }
 

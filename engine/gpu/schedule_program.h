@@ -15,7 +15,8 @@ class ScheduleProgram {
     ScheduleProgram(Device& device, const Graph& g, const Schedule& s, const RunConfig& run);
 
     // Uploads input k = seededInput(shape, batch, seed + k) into every Input op's buffer.
-    void uploadInputs(std::uint64_t seed);
+    // Seeded inputs (as the CPU reference's), or `given` values (NCHW, one per Input op) when any.
+    void uploadInputs(std::uint64_t seed, const std::vector<std::vector<float>>& given = {});
     // Enqueues one whole run on slot 0 (stages mode); `tagStages` tags each program's launches
     // for CUPTI.
     void launch(bool tagStages = false) const;

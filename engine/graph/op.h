@@ -73,10 +73,11 @@ struct Window {
     int sh = 1, sw = 1;
     int ph = 0, pw = 0; // symmetric padding
     int dh = 1, dw = 1;
-    // Average pools only: rows/columns added to the bottom/right padding (negative: taken from it),
-    // so the output is ONNX's with ceil_mode or uneven pads. Windows still start at o*s - p; one
-    // that runs past the input is clipped (the mean is over its in-bounds taps), so
-    // count_include_pad is not allowed with it (the importer writes that padding as a pad op).
+    // Pools only: rows/columns added to the bottom/right padding (negative: taken from it), so the
+    // output is ONNX's with ceil_mode or uneven pads. Windows still start at o*s - p; one that
+    // runs past the input is clipped (a mean is over its in-bounds taps, a maximum never picks
+    // padding), so count_include_pad is not allowed with it (the importer writes that padding as a
+    // pad op).
     int eh = 0, ew = 0;
     bool operator==(const Window&) const = default;
 };

@@ -90,7 +90,8 @@ void checkWindow(const std::string& source, const Op& op, const Shape& in) {
         fail(source, op, "window parameters are too large");
     const long long effH = (long long)(w.kh - 1) * w.dh + 1, effW = (long long)(w.kw - 1) * w.dw + 1;
     if (w.eh || w.ew) {
-        if (op.kind != OpKind::AvgPool) fail(source, op, "end padding applies to average pools only");
+        if (op.kind != OpKind::AvgPool && op.kind != OpKind::MaxPool)
+            fail(source, op, "end padding applies to pools only");
         if (op.countIncludePad)
             fail(source, op, "count_include_pad with end padding is not supported (pad explicitly instead)");
         if (w.eh < -kMaxDim || w.eh > kMaxDim || w.ew < -kMaxDim || w.ew > kMaxDim)
@@ -100,7 +101,7 @@ void checkWindow(const std::string& source, const Op& op, const Shape& in) {
         fail(source, op,
              "kernel " + std::to_string(w.kh) + "x" + std::to_string(w.kw) +
                  " is larger than the padded input " + in.str());
-    if (w.eh || w.ew) { // every window must start inside the input (else it would average nothing)
+    if (w.eh || w.ew) { // every window must start inside the input (else it would pool nothing)
         const Shape out = windowOutput(w, in, in.c);
         if ((long long)(out.h - 1) * w.sh - w.ph >= in.h || (long long)(out.w - 1) * w.sw - w.pw >= in.w)
             fail(source, op, "end padding leaves a window outside the input");

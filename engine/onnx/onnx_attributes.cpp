@@ -168,9 +168,9 @@ Window windowFromAttributes(const onnx::NodeProto& node, const Shape& in, int kh
             throw InputError("asymmetric padding (begin " + std::to_string(a.padBegin) + ", end " +
                              std::to_string(a.padEnd) + " on axis " + std::to_string(i + 2) +
                              ") is not supported: the IR pads convolutions symmetrically");
-        // Average pools: windows start where ONNX's do (padBegin) and the end padding gives ONNX's
-        // output size (a ceil-mode overhang, uneven pads). Exact while the mean is over in-bounds
-        // taps; convertPool writes counted padding as a Pad op.
+        // Pools: windows start where ONNX's do (padBegin) and the end padding gives ONNX's output
+        // size (a ceil-mode overhang, uneven pads). Exact while a mean is over in-bounds taps and
+        // a maximum has one; convertPool writes counted padding as a Pad op.
         *sym[i] = a.padBegin;
         const long long eff = (long long)(ks[i] - 1) * ds[i] + 1;
         (i == 0 ? w.eh : w.ew) =

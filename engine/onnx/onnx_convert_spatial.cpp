@@ -151,15 +151,22 @@ void convertBatchNorm(ImportState& state, const onnx::NodeProto& node, const std
 void convertPool(ImportState& state, const onnx::NodeProto& node, const std::string& opName, OpKind kind) {
     const Value& x = spatialInput(state, node);
     Op op = newOp(opName, kind, {x.op});
-    // A max pool is exact with any padding: what its window cannot pad evenly becomes a Pad op of
-    // -infinity, which no maximum picks (every window starts inside the input). An average pool
-    // pads ONNX's begin and gets the end padding that gives ONNX's output size (Window::eh, ew);
-    // its mean is over the in-bounds taps, ONNX's count_include_pad=0.
+    // A pool pads ONNX's begin and gets the end padding that gives ONNX's output size (Window::eh,
+    // ew; a ceil-mode overhang, uneven pads): an average's mean is over the in-bounds taps (ONNX's
+    // count_include_pad=0), a maximum never picks padding. Only a max pool with a window wholly in
+    // the padding (no in-bounds tap, where ONNX gives -infinity) keeps an explicit Pad op of
+    // -infinity for what its window cannot pad evenly.
     PadSpec remainder, pads;
     remainder.value = -std::numeric_limits<float>::infinity();
     const Shape in = state.shapeOf(x);
-    op.window =
-        windowFromAttributes(node, in, 0, 0, true, kind == OpKind::MaxPool ? &remainder : nullptr, &pads);
+    op.window = windowFromAttributes(node, in, 0, 0, true, nullptr, &pads);
+    if (kind == OpKind::MaxPool && (op.window.eh || op.window.ew)) {
+        const Window& w = op.window;
+        const long long outH = (in.h + 2LL * w.ph + w.eh - ((w.kh - 1LL) * w.dh + 1)) / w.sh + 1,
+                        outW = (in.w + 2LL * w.pw + w.ew - ((w.kw - 1LL) * w.dw + 1)) / w.sw + 1;
+        if ((outH - 1) * w.sh - w.ph >= in.h || (outW - 1) * w.sw - w.pw >= in.w)
+            op.window = windowFromAttributes(node, in, 0, 0, true, &remainder, &pads);
+    }
     if (remainder.top || remainder.left || remainder.bottom || remainder.right) {
         Op padOp = newOp(opName + "_pad", OpKind::Pad, {x.op});
         padOp.pad = remainder;

@@ -36,6 +36,19 @@ std::string firstDifference(const OutputTensor& gpu, const Tensor& cpu, double t
     return "sizes differ";
 }
 
+// A checked run: graph mode, one warm-up, two runs, outputs copied back, the CPU reference's
+// input seed.
+ExecutionOptions checkedRun(int batch, Precision p, Layout layout) {
+    ExecutionOptions o;
+    o.mode = ExecMode::Graph;
+    o.run = {batch, p, layout};
+    o.warmup = 1;
+    o.runs = 2;
+    o.keepOutputs = true;
+    o.inputSeed = 20210401;
+    return o;
+}
+
 // Every op of the graph as an output of its own: each kind is compared on its own.
 Graph everyOpAnOutput() {
     const Graph g = moderntest::modernKindsGraph();
@@ -89,13 +102,8 @@ class TestGpuModernOps : public QObject {
             options.timeLimitSeconds = 5;
             s = iosSchedule(g, *cost, options).schedule;
         }
-        ExecutionOptions o;
-        o.mode = ExecMode::Graph;
-        o.run = {batch, Precision(precision), Layout(layout)};
-        o.warmup = 1;
-        o.runs = 2;
+        ExecutionOptions o = checkedRun(batch, Precision(precision), Layout(layout));
         o.utilization = false;
-        o.keepOutputs = true;
         // The GPU run fills input k with seededInput(shape, batch, o.inputSeed + k); so does this.
         const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, o.inputSeed));
         const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, o);
@@ -145,14 +153,8 @@ class TestGpuModernOps : public QObject {
             const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
             for (Layout layout : {Layout::Nhwc, Layout::Nchw})
                 for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16}) {
-                    ExecutionOptions o;
-                    o.mode = ExecMode::Graph;
-                    o.run = {batch, p, layout};
-                    o.warmup = 1;
-                    o.runs = 2;
-                    o.keepOutputs = true;
-                    o.inputSeed = 20210401;
-                    const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, o);
+                    const ExecutionResult gpu =
+                        executeOnGpu(gputest::gpu(), g, s, checkedRun(batch, p, layout));
                     QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
                     const double err = relativeError(gpu.outputs[0], cpu.outputs[0]);
                     QVERIFY2(err <= toleranceFor(p), qPrintable(QString("%1 %2 batch %3: relative error %4")
@@ -190,14 +192,8 @@ class TestGpuModernOps : public QObject {
                 const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
                 for (Layout layout : {Layout::Nhwc, Layout::Nchw})
                     for (Precision p : {Precision::Fp32, Precision::Fp16, Precision::Bf16}) {
-                        ExecutionOptions o;
-                        o.mode = ExecMode::Graph;
-                        o.run = {batch, p, layout};
-                        o.warmup = 1;
-                        o.runs = 2;
-                        o.keepOutputs = true;
-                        o.inputSeed = 20210401;
-                        const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, o);
+                        const ExecutionResult gpu =
+                            executeOnGpu(gputest::gpu(), g, s, checkedRun(batch, p, layout));
                         QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
                         for (size_t i = 0; i < cpu.outputs.size(); ++i) {
                             const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
@@ -212,6 +208,62 @@ class TestGpuModernOps : public QObject {
                         }
                     }
             }
+        }
+    }
+
+    // Mobile blocks: a 1x1 expansion and a strided stem conv whose SiLU / hard-swish cuDNN cannot
+    // fuse feed depthwise convs only, so the depthwise kernel applies their bias and activation
+    // on load and no element-wise pass runs; a conv that also feeds something else keeps its
+    // epilogue. Against the CPU reference in every precision and layout, batches 1 and 2.
+    void convEpiloguesMoveIntoDepthwise() {
+        Graph g("mobile_blocks");
+        const OpId x = g.addInput("input", {16, 30, 30});
+        const OpId stem = g.addOp(moderntest::conv("stem", x, 32, 3, 2, 1, Activation::HardSwish));
+        Op dw0 = moderntest::conv("dw0", stem, 32, 3, 1, 1, Activation::Relu);
+        dw0.groups = 32;
+        const OpId d0 = g.addOp(dw0);
+        const OpId expand = g.addOp(moderntest::conv("expand", d0, 96, 1, 1, 0, Activation::Silu));
+        // SiLU is deferred only where each value is taken a few times: 3x3 at stride 2 is.
+        Op dw1 = moderntest::conv("dw1", expand, 96, 3, 2, 1, Activation::Silu);
+        dw1.groups = 96;
+        const OpId d1 = g.addOp(dw1);
+        Op projectOp = moderntest::conv("project", d1, 24, 1, 1, 0);
+        projectOp.bias = false; // no epilogue at all, so it adds no element-wise pass either
+        const OpId project = g.addOp(projectOp);
+        // Two consumers, one not a depthwise conv: the epilogue stays with the conv.
+        const OpId shared = g.addOp(moderntest::conv("shared", project, 24, 1, 1, 0, Activation::Silu));
+        Op dw2 = moderntest::conv("dw2", shared, 24, 3, 1, 1, Activation::None);
+        dw2.groups = 24;
+        const OpId d2 = g.addOp(dw2);
+        Op sum = moderntest::op("sum", OpKind::Binary, {d2, shared});
+        sum.binary = BinaryFn::Add;
+        g.addOp(sum);
+        g.finalize();
+        const Schedule s = sequentialSchedule(g);
+        for (int batch : {1, 2}) {
+            const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
+            for (Layout layout : {Layout::Nhwc, Layout::Nchw})
+                for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16}) {
+                    const ExecutionResult gpu =
+                        executeOnGpu(gputest::gpu(), g, s, checkedRun(batch, p, layout));
+                    QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
+                    const double err = relativeError(gpu.outputs[0], cpu.outputs[0]);
+                    QVERIFY2(err <= toleranceFor(p), qPrintable(QString("%1 %2 batch %3: relative error %4")
+                                                                    .arg(toString(p).data())
+                                                                    .arg(toString(layout).data())
+                                                                    .arg(batch)
+                                                                    .arg(err)));
+                    // Only "shared" (two consumers) may run an epilogue pass; "stem" and "expand"
+                    // would add one each if theirs were not deferred. NHWC keeps cuDNN's layout,
+                    // so no other element-wise kernel runs there.
+                    if (layout != Layout::Nhwc) continue;
+                    int passes = 0;
+                    for (const KernelRecord& k : gpu.kernels)
+                        passes += k.name.find("elementwise") != std::string::npos;
+                    QVERIFY2(passes <= 1, qPrintable(QString("%1 element-wise kernels, %2")
+                                                         .arg(passes)
+                                                         .arg(kernelClassesText(gpu.kernels).c_str())));
+                }
         }
     }
 
@@ -237,14 +289,7 @@ class TestGpuModernOps : public QObject {
         const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, 2, 20210401));
         for (Layout layout : {Layout::Nhwc, Layout::Nchw})
             for (Precision p : {Precision::Fp32, Precision::Fp16}) {
-                ExecutionOptions o;
-                o.mode = ExecMode::Graph;
-                o.run = {2, p, layout};
-                o.warmup = 1;
-                o.runs = 2;
-                o.keepOutputs = true;
-                o.inputSeed = 20210401;
-                const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, o);
+                const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, checkedRun(2, p, layout));
                 QCOMPARE(gpu.outputs.size(), size_t(1));
                 const double err = relativeError(gpu.outputs[0], cpu.outputs[0]);
                 QVERIFY2(err <= toleranceFor(p), qPrintable(QString::number(err)));

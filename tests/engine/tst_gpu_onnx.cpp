@@ -8,8 +8,10 @@
 #include "models/model_registry.h"
 #include "sched/scheduler.h"
 
+#include <QDir>
 #include <QtTest>
 #include <cmath>
+#include <cstring>
 
 using namespace ioscope;
 
@@ -22,10 +24,10 @@ class TestGpuOnnx : public QObject {
 #endif
         const GpuStatus status = gputest::gpu().status();
         if (!status.available) QSKIP(qPrintable("no GPU runtime: " + QString::fromStdString(status.reason)));
-        if (!QFile::exists(model())) QSKIP(qPrintable("fixtures absent: " + model()));
     }
 
     void squeezenetWithWeightsMatchesCpu() {
+        if (!QFile::exists(model())) QSKIP(qPrintable("fixtures absent: " + model()));
         const Graph g = loadModel(model().toStdString());
         const RunConfig run{1, Precision::Fp32};
         auto cost = makeCostModel("sim:H100", run);
@@ -61,7 +63,71 @@ class TestGpuOnnx : public QObject {
         }
     }
 
+    // Networks with their weights, against onnxruntime's output on the same input: a folder
+    // (IOSCOPE_ORT_DIR, made on the GPU machine by bench/ort_reference.py) holds NAME.with-weights.onnx,
+    // NAME.input.bin and NAME.ort.bin (raw little-endian float32, NCHW). Each is imported, scheduled
+    // by IOS and run in strict fp32, sequential and IOS.
+    void weightedNetworksMatchOnnxRuntime() {
+        const QString dir = qEnvironmentVariable("IOSCOPE_ORT_DIR");
+        if (dir.isEmpty()) QSKIP("IOSCOPE_ORT_DIR is not set (bench/ort_reference.py makes it)");
+        const QStringList files = QDir(dir).entryList({"*.with-weights.onnx"}, QDir::Files, QDir::Name);
+        QVERIFY2(!files.isEmpty(), qPrintable("no *.with-weights.onnx in " + dir));
+        for (const QString& file : files) {
+            const QString stem = dir + "/" + file.chopped(int(qstrlen(".with-weights.onnx")));
+            const std::vector<float> input = readFloats(stem + ".input.bin");
+            const std::vector<float> want = readFloats(stem + ".ort.bin");
+            QVERIFY2(!input.empty() && !want.empty(), qPrintable("missing .input.bin/.ort.bin for " + file));
+            const Graph g = loadModel((dir + "/" + file).toStdString());
+            const RunConfig run{1, Precision::Fp32};
+            auto cost = makeCostModel("sim:H200", run);
+            SchedulerOptions options;
+            options.run = run;
+            options.timeLimitSeconds = 10;
+            const Schedule ios = iosSchedule(g, *cost, options).schedule;
+            const std::pair<const char*, Schedule> schedules[] = {{"sequential", sequentialSchedule(g)},
+                                                                  {"IOS", ios}};
+            for (const auto& [label, s] : schedules) {
+                ExecutionOptions o;
+                o.run = run;
+                o.warmup = 1;
+                o.runs = 2;
+                o.utilization = false;
+                o.keepOutputs = true;
+                o.inputData = {input};
+                const ExecutionResult r = executeOnGpu(gputest::gpu(), g, s, o);
+                QCOMPARE(r.outputs.size(), size_t(1));
+                const std::vector<float>& got = r.outputs.front().data;
+                QCOMPARE(got.size(), want.size());
+                double diff = 0, scale = 0;
+                size_t argGot = 0, argWant = 0;
+                for (size_t i = 0; i < got.size(); ++i) {
+                    QVERIFY(std::isfinite(got[i]));
+                    diff = std::max(diff, double(std::fabs(got[i] - want[i])));
+                    scale = std::max(scale, double(std::fabs(want[i])));
+                    if (got[i] > got[argGot]) argGot = i;
+                    if (want[i] > want[argWant]) argWant = i;
+                }
+                // Seeded random weights leave some outputs tiny (efficientnet_b0's are about 1e-14),
+                // so the error is relative to the largest output, not to 1 + it.
+                qInfo("%s, %s: max |ioscope - onnxruntime| = %.3g (max |onnxruntime| %.3g, relative %.2g), "
+                      "argmax %s",
+                      qPrintable(file), label, diff, scale, diff / scale,
+                      argGot == argWant ? "equal" : "differs");
+                QVERIFY2(scale > 0 && diff <= 1e-4 * scale, qPrintable(file)); // fp32: summation order only
+                QCOMPARE(argGot, argWant);
+            }
+        }
+    }
+
   private:
+    static std::vector<float> readFloats(const QString& path) {
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly)) return {};
+        const QByteArray bytes = f.readAll();
+        std::vector<float> v(size_t(bytes.size()) / sizeof(float));
+        std::memcpy(v.data(), bytes.constData(), v.size() * sizeof(float));
+        return v;
+    }
     // IOSCOPE_SHARED_DIR in the environment (the GPU machine's unpacked bundle) wins over the
     // checkout's ../shared.
     static QString model() {

@@ -99,9 +99,9 @@ class TestModelJson : public QObject {
         QVERIFY_THROWS_EXCEPTION(InputError, load("\"2\""));
     }
 
-    // An average pool's end padding (ONNX's ceil_mode, uneven pads) survives the trip, sets the
-    // output size, and is refused with count_include_pad or on other kinds.
-    void endPaddingOfAveragePools() {
+    // A pool's end padding (ONNX's ceil_mode, uneven pads) survives the trip, sets the output
+    // size, and is refused with count_include_pad or on other kinds.
+    void endPaddingOfPools() {
         const std::string base = R"({"format": "ioscope-model", "version": 1, "name": "t", "ops": [
             {"name": "in", "kind": "input", "shape": [2, 8, 8]},
             {"name": "p", "kind": "KIND", "inputs": ["in"], "kernel": 3, "stride": 2, "padding": 0,
@@ -118,7 +118,9 @@ class TestModelJson : public QObject {
         QCOMPARE(g.op(1).out, (Shape{2, 4, 3}));
         checkRoundTrip(g);
         QVERIFY_THROWS_EXCEPTION(InputError, load("avgpool", R"(, "count_include_pad": true)"));
-        QVERIFY_THROWS_EXCEPTION(InputError, load("maxpool", ""));
+        QCOMPARE(load("maxpool", "").op(1).out, (Shape{2, 4, 3}));
+        checkRoundTrip(load("maxpool", ""));
+        QVERIFY_THROWS_EXCEPTION(InputError, load("conv", R"(, "out_channels": 4)"));
     }
 
     void errorsNameTheFileAndPlace() {

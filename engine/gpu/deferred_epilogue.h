@@ -1,0 +1,24 @@
+#pragma once
+// Conv epilogues moved into the next op's load. cuDNN's prebuilt fusion engines take a bias and
+// ReLU but no SiLU, hard-swish or ReLU6, so a mobile network's expansion conv ran its bias and
+// activation as a separate element-wise pass over the widest tensor of the block (efficientnet_b0:
+// 17 such kernels, 46 us of 527). Where every consumer of such a conv is a depthwise conv in
+// ioscope's own kernel, the conv stores its raw result and the depthwise kernel applies the bias
+// and activation to each value it loads (gpu/kernels.h, Prologue): the pass disappears. It does so
+// at every tap, so a costly activation is deferred only into a window that takes each value a few
+// times (gpu/deferred_epilogue.cpp).
+#include "graph/graph.h"
+
+#include <vector>
+
+namespace ioscope::gpu {
+
+struct DeferredEpilogues {
+    std::vector<bool> deferred; // per op: its bias and activation are left to its consumers
+    std::vector<OpId> from;     // per op: the producer whose deferred epilogue it applies, or -1
+};
+
+// `mergeMembers`: ops computed as part of a merged convolution (they keep their epilogues).
+DeferredEpilogues deferredEpilogues(const Graph& g, const std::vector<bool>& mergeMembers);
+
+} // namespace ioscope::gpu
