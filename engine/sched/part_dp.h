@@ -44,6 +44,7 @@ class PartDp {
         double cost;
         Mask ending = 0;
         bool merge = false;
+        size_t index = 0; // the ending's place in the state's enumeration order (ties keep the first)
     };
 
     // One weakly connected group of a partial ending, with the ops that feed it.
@@ -57,14 +58,17 @@ class PartDp {
     struct Candidate {
         Mask ending = 0;
         bool merge = false;
+        double rest = 0; // the cost of the state without the ending, once solved
     };
-    // A state being solved: its endings not yet considered lie in candidates_ from `listedFrom`.
+    // A state being solved: its endings not yet considered lie in candidates_ from `listedFrom`;
+    // `considered` of its endings came before them.
     struct Solving {
         Mask state;
         size_t listedFrom;
         Best best;
+        size_t considered = 0;
     };
-    static constexpr size_t kBatch = 64;
+    static constexpr size_t kBatch = 1024;
 
     double solveState(Mask state);
     // The groups of `ending` (`groupCount` of them, `closed` with no feeder left in the state)
@@ -75,7 +79,8 @@ class PartDp {
     // Lists an ending; every kBatch of them are considered.
     void list(Solving& solving, Candidate c);
     void considerListed(Solving& solving);
-    void consider(Mask state, Mask ending, bool merge, Best& best);
+    // Costs candidates_[i] (its remainder solved) and keeps it when better than `best`.
+    void consider(size_t i, size_t index, Best& best);
     double concurrentLatency(Mask ending);
     double mergeLatency(Mask ending);
     Stage makeStage(Mask ending, bool merge) const;
