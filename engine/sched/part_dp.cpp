@@ -69,7 +69,7 @@ double PartDp::solve() {
 
 double PartDp::solveState(Mask state) {
     if (state == 0) return 0;
-    if (const Memo* m = memo_.find(state)) return m->cost;
+    if (const double* cost = memo_.find(state)) return *cost;
     ++counters_.states;
     throwIfCancelled(cancel_);
 
@@ -85,7 +85,8 @@ double PartDp::solveState(Mask state) {
     considerListed(solving);
     const Best& best = solving.best;
 
-    memo_.put(state, Memo{best.cost, best.ending, best.merge});
+    memo_.put(state, best.cost);
+    decisions_.put(state, Decision{best.ending, best.merge});
     doneOps_ = std::max(doneOps_, popcount(state));
     return best.cost;
 }
@@ -184,7 +185,9 @@ void PartDp::considerListed(Solving& solving) {
         countTransition();
         // Through the index: the sub-states solveState solves list theirs above `end` (and may
         // reallocate), and take them away again.
-        const double rest = solveState(state & ~candidates_[i].ending);
+        const Mask sub = state & ~candidates_[i].ending;
+        const double* solved = sub ? memo_.find(sub) : nullptr;
+        const double rest = solved ? *solved : solveState(sub);
         candidates_[i].rest = rest;
         if (rest < candidates_[cheapest].rest) cheapest = i;
     }
@@ -274,7 +277,7 @@ void PartDp::fillStage(Mask ending, bool merge, Stage& st) const {
 std::vector<Stage> PartDp::bestStages() const {
     std::vector<Stage> reversed;
     for (Mask state = all_; n_ > 0 && state;) {
-        const Memo* m = memo_.find(state);
+        const Decision* m = decisions_.find(state);
         if (!m || m->ending == 0) throw RuntimeFailure("scheduler: part state without a solution");
         reversed.push_back(makeStage(m->ending, m->merge));
         state &= ~m->ending;
