@@ -57,8 +57,14 @@ PartDp::PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const Sch
             }
         }
     }
-    for (int i = 0; i < n_; ++i)
-        concurrentCache_.put(bitOf(i), singleMs[static_cast<size_t>(ops_[static_cast<size_t>(i)])]);
+    for (int i = 0; i < n_; ++i) {
+        const double ms = singleMs[static_cast<size_t>(ops_[static_cast<size_t>(i)])];
+        concurrentCache_.put(bitOf(i), ms);
+        if (!(ms > 0)) free_ |= bitOf(i);
+    }
+    floors_.assign(static_cast<size_t>(std::max(1, options.maxGroups)) + 1, 0.0);
+    for (size_t k = 1; k < floors_.size(); ++k)
+        floors_[k] = std::max(0.0, cost.stageFloorMs(static_cast<int>(k)));
 }
 
 double PartDp::solve() {
@@ -137,7 +143,7 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
             const int u = lowestBit(p);
             if ((succ_[static_cast<size_t>(u)] & state & ~grown) == 0) next |= bitOf(u);
         }
-        if (grownCount <= options_.maxGroups) list(solving, {grown, false});
+        if (grownCount <= options_.maxGroups) list(solving, {grown, false, grownCount});
         if (size + 1 < maxEndingSize_)
             enumerateConcurrent(solving, grown, next, size + 1, childAt, grownCount, grownClosed);
     }
@@ -160,7 +166,7 @@ void PartDp::enumerateMerges(Solving& solving) {
         sinks &= ~cls;
         // Every subset of the class with at least two ops, in a fixed (descending) order.
         for (Mask sub = cls; sub; sub = (sub - 1) & cls)
-            if ((sub & (sub - 1)) != 0) list(solving, {sub, true});
+            if ((sub & (sub - 1)) != 0) list(solving, {sub, true, 1});
     }
 }
 
@@ -189,7 +195,7 @@ void PartDp::considerListed(Solving& solving) {
         const double* solved = sub ? memo_.find(sub) : nullptr;
         const double rest = solved ? *solved : solveState(sub);
         candidates_[i].rest = rest;
-        if (rest < candidates_[cheapest].rest) cheapest = i;
+        if (least(candidates_[i]) < least(candidates_[cheapest])) cheapest = i;
     }
     Best& best = solving.best;
     const size_t before = solving.considered; // endings of this state in earlier batches
@@ -200,11 +206,17 @@ void PartDp::considerListed(Solving& solving) {
     candidates_.resize(begin);
 }
 
+// rest + latency >= rest + floor in floating point too (addition is monotonic).
+double PartDp::least(const Candidate& c) const {
+    return c.rest + ((c.ending & free_) ? 0.0 : floors_[static_cast<size_t>(c.groups)]);
+}
+
 void PartDp::consider(size_t i, size_t index, Best& best) {
     const Candidate& c = candidates_[i];
-    // The ending's total is at least its remainder's: it cannot win unless that is below the best
-    // total, or equal to it and listed earlier.
-    if (!(c.rest < best.cost || (c.rest == best.cost && index < best.index))) return;
+    // The ending's total is at least its remainder's plus the stage's floor: it cannot win unless
+    // that is below the best total, or equal to it and listed earlier.
+    const double atLeast = least(c);
+    if (!(atLeast < best.cost || (atLeast == best.cost && index < best.index))) return;
     const double total = c.rest + (c.merge ? mergeLatency(c.ending) : concurrentLatency(c.ending));
     if (total < best.cost || (total == best.cost && index < best.index))
         best = Best{total, c.ending, c.merge, index};

@@ -58,6 +58,7 @@ class PartDp {
     struct Candidate {
         Mask ending = 0;
         bool merge = false;
+        int groups = 1;  // the stage's groups
         double rest = 0; // the cost of the state without the ending, once solved
     };
     // A state being solved: its endings not yet considered lie in candidates_ from `listedFrom`;
@@ -81,6 +82,8 @@ class PartDp {
     void considerListed(Solving& solving);
     // Costs candidates_[i] (its remainder solved) and keeps it when better than `best`.
     void consider(size_t i, size_t index, Best& best);
+    // The least total an ending can reach: its remainder and the cost model's stage floor.
+    double least(const Candidate& c) const;
     double concurrentLatency(Mask ending);
     double mergeLatency(Mask ending);
     Stage makeStage(Mask ending, bool merge) const;
@@ -104,6 +107,10 @@ class PartDp {
     int maxEndingSize_ = 1;
     bool allowParallel_ = true, allowMerge_ = true;
     int doneOps_ = 0; // the largest state solved so far, for progress
+    // The cost model's floor for a stage of k groups (floors_[k]); it holds for endings without an
+    // op of zero latency alone (those in free_, for which the floor is zero).
+    std::vector<double> floors_;
+    Mask free_ = 0;
 
     // Groups of the endings being enumerated; consider() re-enters solveState, whose enumeration
     // starts at groupTop_, above everything in use.
