@@ -173,10 +173,11 @@ void PartDp::enumerateMerges(Solving& solving) {
 // Endings are listed, then considered in batches in the order listed: a tight enumeration loop
 // apart from the lookups and costing. In a batch, every ending's remainder is solved first; the
 // ending of the cheapest remainder is costed first, and then, in the order listed, only those
-// whose remainder alone is below the best total so far. Latencies are never negative, so an
-// ending skipped that way cannot be better, and the answer is the first ending of the least
-// total in the order listed, exactly as when every ending is costed in that order; far fewer
-// stages are costed (and looked up).
+// whose remainder plus the cost model's stage floor (zero by default) is below the best total so
+// far. Latencies are at least the floor, so an ending skipped that way cannot be better, and the
+// answer is the first ending of the least total in the order listed, exactly as when every
+// ending is costed in that order. On the bundled networks few endings are skipped (a large ending
+// leaves a small remainder): docs/benchmarks.md, session 9.
 void PartDp::list(Solving& solving, Candidate c) {
     candidates_.push_back(c);
     if (candidates_.size() - solving.listedFrom >= kBatch) considerListed(solving);
