@@ -30,6 +30,14 @@ class CostModel {
     // the mode schedules run in. Must be safe to call from several threads.
     virtual double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) = 0;
 
+    // A lower bound on the latency of every stage of `groups` groups in which each group holds an op
+    // whose latency alone is above zero (the search skips endings that cannot win by it). Zero, the
+    // default, is always sound; a model returns more only where its formula guarantees it.
+    virtual double stageFloorMs(int groups) const {
+        (void)groups;
+        return 0;
+    }
+
     // Models that measure many stages at once far faster than one at a time (live profiling:
     // one CUDA graph times hundreds of stages) say so; iosSchedule then searches speculatively
     // (sched/batched_search.h) and only ever asks stageLatencyMs for stages already measured.

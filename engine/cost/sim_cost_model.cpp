@@ -195,6 +195,14 @@ std::vector<std::vector<SimKernel>> SimCostModel::stageStreams(const Graph& g, c
     return streams;
 }
 
+// stageLatencyUs: a stage whose streams all hold kernels costs its base, a fork per further stream and
+// a non-negative simulated time (or, alone, its kernels' positive times) on top; computed in the same
+// order, so the floating-point sum is at least this one.
+double SimCostModel::stageFloorMs(int groups) const {
+    if (groups < 1 || !(device_.stageBaseUs >= 0) || !(device_.streamForkUs >= 0)) return 0;
+    return (device_.stageBaseUs + device_.streamForkUs * double(groups - 1)) / 1000.0;
+}
+
 double SimCostModel::stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) {
     if (stage.strategy == Strategy::Concurrent) return concurrentStageLatencyMs(g, stage, cfg);
     return latencyInLaunchOrderMs(device_, stageStreams(g, stage, cfg));

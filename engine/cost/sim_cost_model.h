@@ -22,6 +22,8 @@ class SimCostModel : public CostModel {
     std::string name() const override { return spec_; }
     std::string device() const override { return device_.name; }
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override;
+    // The boundary every stage with kernels pays: its base and a fork per further stream.
+    double stageFloorMs(int groups) const override;
 
     const SimDevice& simDevice() const { return device_; }
     // The streams a stage lowers to (one per group; one for a merge stage).

@@ -57,8 +57,14 @@ PartDp::PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const Sch
             }
         }
     }
-    for (int i = 0; i < n_; ++i)
-        concurrentCache_.put(bitOf(i), singleMs[static_cast<size_t>(ops_[static_cast<size_t>(i)])]);
+    for (int i = 0; i < n_; ++i) {
+        const double ms = singleMs[static_cast<size_t>(ops_[static_cast<size_t>(i)])];
+        concurrentCache_.put(bitOf(i), ms);
+        if (!(ms > 0)) free_ |= bitOf(i);
+    }
+    floors_.assign(static_cast<size_t>(std::max(1, options.maxGroups)) + 1, 0.0);
+    for (size_t k = 1; k < floors_.size(); ++k)
+        floors_[k] = std::max(0.0, cost.stageFloorMs(static_cast<int>(k)));
 }
 
 double PartDp::solve() {
@@ -69,7 +75,7 @@ double PartDp::solve() {
 
 double PartDp::solveState(Mask state) {
     if (state == 0) return 0;
-    if (const Memo* m = memo_.find(state)) return m->cost;
+    if (const double* cost = memo_.find(state)) return *cost;
     ++counters_.states;
     throwIfCancelled(cancel_);
 
@@ -79,13 +85,14 @@ double PartDp::solveState(Mask state) {
         const int v = lowestBit(rest);
         if ((succ_[static_cast<size_t>(v)] & state) == 0) sinks |= bitOf(v);
     }
-    Solving solving{state, candidates_.size(), Best{std::numeric_limits<double>::infinity()}};
+    Solving solving{state, candidates_.size(), Best{std::numeric_limits<double>::infinity()}, 0};
     enumerateConcurrent(solving, 0, sinks, 0, groupTop_, 0, 0);
     if (allowMerge_) enumerateMerges(solving);
     considerListed(solving);
     const Best& best = solving.best;
 
-    memo_.put(state, Memo{best.cost, best.ending, best.merge});
+    memo_.put(state, best.cost);
+    decisions_.put(state, Decision{best.ending, best.merge});
     doneOps_ = std::max(doneOps_, popcount(state));
     return best.cost;
 }
@@ -136,7 +143,7 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
             const int u = lowestBit(p);
             if ((succ_[static_cast<size_t>(u)] & state & ~grown) == 0) next |= bitOf(u);
         }
-        if (grownCount <= options_.maxGroups) list(solving, {grown, false});
+        if (grownCount <= options_.maxGroups) list(solving, {grown, false, grownCount});
         if (size + 1 < maxEndingSize_)
             enumerateConcurrent(solving, grown, next, size + 1, childAt, grownCount, grownClosed);
     }
@@ -159,13 +166,18 @@ void PartDp::enumerateMerges(Solving& solving) {
         sinks &= ~cls;
         // Every subset of the class with at least two ops, in a fixed (descending) order.
         for (Mask sub = cls; sub; sub = (sub - 1) & cls)
-            if ((sub & (sub - 1)) != 0) list(solving, {sub, true});
+            if ((sub & (sub - 1)) != 0) list(solving, {sub, true, 1});
     }
 }
 
 // Endings are listed, then considered in batches in the order listed: a tight enumeration loop
-// apart from the lookups and costing measured faster than the two interleaved. Nothing but timing
-// changes.
+// apart from the lookups and costing. In a batch, every ending's remainder is solved first; the
+// ending of the cheapest remainder is costed first, and then, in the order listed, only those
+// whose remainder plus the cost model's stage floor (zero by default) is below the best total so
+// far. Latencies are at least the floor, so an ending skipped that way cannot be better, and the
+// answer is the first ending of the least total in the order listed, exactly as when every
+// ending is costed in that order. On the bundled networks few endings are skipped (a large ending
+// leaves a small remainder): docs/benchmarks.md, session 9.
 void PartDp::list(Solving& solving, Candidate c) {
     candidates_.push_back(c);
     if (candidates_.size() - solving.listedFrom >= kBatch) considerListed(solving);
@@ -173,23 +185,42 @@ void PartDp::list(Solving& solving, Candidate c) {
 
 void PartDp::considerListed(Solving& solving) {
     const size_t begin = solving.listedFrom, end = candidates_.size();
+    if (begin == end) return;
+    const Mask state = solving.state;
+    size_t cheapest = begin;
     for (size_t i = begin; i < end; ++i) {
-        // By value: the sub-states consider() solves list theirs above `end` (and may reallocate).
-        const Candidate c = candidates_[i];
-        consider(solving.state, c.ending, c.merge, solving.best);
+        countTransition();
+        // Through the index: the sub-states solveState solves list theirs above `end` (and may
+        // reallocate), and take them away again.
+        const Mask sub = state & ~candidates_[i].ending;
+        const double* solved = sub ? memo_.find(sub) : nullptr;
+        const double rest = solved ? *solved : solveState(sub);
+        candidates_[i].rest = rest;
+        if (least(candidates_[i]) < least(candidates_[cheapest])) cheapest = i;
     }
+    Best& best = solving.best;
+    const size_t before = solving.considered; // endings of this state in earlier batches
+    consider(cheapest, before + (cheapest - begin), best);
+    for (size_t i = begin; i < end; ++i)
+        if (i != cheapest) consider(i, before + (i - begin), best);
+    solving.considered += end - begin;
     candidates_.resize(begin);
 }
 
-void PartDp::consider(Mask state, Mask ending, bool merge, Best& best) {
-    countTransition();
-    const double rest = solveState(state & ~ending);
-    // Latencies are never negative: an ending whose remainder alone already costs the best
-    // total cannot win (ties keep the earlier candidate), so it need not be costed at all.
-    if (!(rest < best.cost)) return;
-    const double total = rest + (merge ? mergeLatency(ending) : concurrentLatency(ending));
-    // Ties keep the first candidate in the fixed enumeration order: results are deterministic.
-    if (total < best.cost) best = Best{total, ending, merge};
+// rest + latency >= rest + floor in floating point too (addition is monotonic).
+double PartDp::least(const Candidate& c) const {
+    return c.rest + ((c.ending & free_) ? 0.0 : floors_[static_cast<size_t>(c.groups)]);
+}
+
+void PartDp::consider(size_t i, size_t index, Best& best) {
+    const Candidate& c = candidates_[i];
+    // The ending's total is at least its remainder's plus the stage's floor: it cannot win unless
+    // that is below the best total, or equal to it and listed earlier.
+    const double atLeast = least(c);
+    if (!(atLeast < best.cost || (atLeast == best.cost && index < best.index))) return;
+    const double total = c.rest + (c.merge ? mergeLatency(c.ending) : concurrentLatency(c.ending));
+    if (total < best.cost || (total == best.cost && index < best.index))
+        best = Best{total, c.ending, c.merge, index};
 }
 
 void PartDp::countTransition() {
@@ -259,7 +290,7 @@ void PartDp::fillStage(Mask ending, bool merge, Stage& st) const {
 std::vector<Stage> PartDp::bestStages() const {
     std::vector<Stage> reversed;
     for (Mask state = all_; n_ > 0 && state;) {
-        const Memo* m = memo_.find(state);
+        const Decision* m = decisions_.find(state);
         if (!m || m->ending == 0) throw RuntimeFailure("scheduler: part state without a solution");
         reversed.push_back(makeStage(m->ending, m->merge));
         state &= ~m->ending;

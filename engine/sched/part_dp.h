@@ -35,8 +35,8 @@ class PartDp {
     std::vector<Stage> bestStages() const;
 
   private:
-    struct Memo {
-        double cost = 0;
+    // A solved state's best ending (its cost is in memo_).
+    struct Decision {
         Mask ending = 0;
         bool merge = false;
     };
@@ -44,6 +44,7 @@ class PartDp {
         double cost;
         Mask ending = 0;
         bool merge = false;
+        size_t index = 0; // the ending's place in the state's enumeration order (ties keep the first)
     };
 
     // One weakly connected group of a partial ending, with the ops that feed it.
@@ -57,14 +58,18 @@ class PartDp {
     struct Candidate {
         Mask ending = 0;
         bool merge = false;
+        int groups = 1;  // the stage's groups
+        double rest = 0; // the cost of the state without the ending, once solved
     };
-    // A state being solved: its endings not yet considered lie in candidates_ from `listedFrom`.
+    // A state being solved: its endings not yet considered lie in candidates_ from `listedFrom`;
+    // `considered` of its endings came before them.
     struct Solving {
         Mask state;
         size_t listedFrom;
         Best best;
+        size_t considered = 0;
     };
-    static constexpr size_t kBatch = 64;
+    static constexpr size_t kBatch = 1024;
 
     double solveState(Mask state);
     // The groups of `ending` (`groupCount` of them, `closed` with no feeder left in the state)
@@ -75,7 +80,10 @@ class PartDp {
     // Lists an ending; every kBatch of them are considered.
     void list(Solving& solving, Candidate c);
     void considerListed(Solving& solving);
-    void consider(Mask state, Mask ending, bool merge, Best& best);
+    // Costs candidates_[i] (its remainder solved) and keeps it when better than `best`.
+    void consider(size_t i, size_t index, Best& best);
+    // The least total an ending can reach: its remainder and the cost model's stage floor.
+    double least(const Candidate& c) const;
     double concurrentLatency(Mask ending);
     double mergeLatency(Mask ending);
     Stage makeStage(Mask ending, bool merge) const;
@@ -99,6 +107,10 @@ class PartDp {
     int maxEndingSize_ = 1;
     bool allowParallel_ = true, allowMerge_ = true;
     int doneOps_ = 0; // the largest state solved so far, for progress
+    // The cost model's floor for a stage of k groups (floors_[k]); it holds for endings without an
+    // op of zero latency alone (those in free_, for which the floor is zero).
+    std::vector<double> floors_;
+    Mask free_ = 0;
 
     // Groups of the endings being enumerated; consider() re-enters solveState, whose enumeration
     // starts at groupTop_, above everything in use.
@@ -108,7 +120,10 @@ class PartDp {
 
     Stage scratchStage_; // the stage being costed
 
-    MaskMap<Memo> memo_;
+    // Costs of solved states, looked up once per transition, apart from their decisions (looked up
+    // only to read the answer): slots of 16 bytes keep the table in the caches longer.
+    MaskMap<double> memo_;
+    MaskMap<Decision> decisions_;
     MaskMap<double> concurrentCache_, mergeCache_;
 };
 

@@ -42,6 +42,13 @@ class TestCostModel : public CostModel {
         return overhead_ + std::max(busiest, 0.45 * total) + 0.25 * (k - 1) * (k - 1);
     }
 
+    // Every stage pays the overhead, and a concurrent one the contention of its groups: in the same
+    // floating-point order as stageLatencyMs, so the sums there are at least these.
+    double stageFloorMs(int groups) const override {
+        const double k = static_cast<double>(groups);
+        return overhead_ + 0.25 * (k - 1) * (k - 1);
+    }
+
     double workOf(OpId id) const {
         return static_cast<size_t>(id) < work_.size() ? work_[static_cast<size_t>(id)] : 1.0;
     }
