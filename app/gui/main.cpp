@@ -43,9 +43,9 @@ int runWindow(bool playOnce, const QString& firstModel) {
 
 // Ends the process once the window and the application are gone: the settings are saved, every
 // worker has returned and Qt has handed over the clipboard by then. What is left are the
-// libraries' static destructors (cuBLAS, cuDNN, CUPTI, Graphviz plugins: about 80 ms of a
-// 0.2 s exit measured under Xvfb, more where a CUDA context is open), which free memory the
-// exit frees anyway. Sanitizer builds exit normally so that the leak checks still run.
+// libraries' static destructors (cuBLAS, cuDNN, CUPTI, Graphviz plugins), which free memory the
+// exit frees anyway: under perf about 80 ms of a 0.2 s exit, spent in __cxa_finalize and the
+// page faults it takes. Sanitizer builds exit normally so that the leak checks still run.
 [[noreturn]] void exitPromptly(int status, std::optional<QApplication>& app) {
     app.reset();
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
