@@ -47,6 +47,7 @@ TimelineLane scheduleLane(const Graph& g, const Schedule& schedule, const std::v
             TimelineBox box;
             box.op = op;
             box.label = QString::fromStdString(g.op(op).name);
+            box.wholeLabel = tellingOpLabel(box.label, {});
             box.shortLabel = tellingOpLabel(box.label, stagePrefix);
             box.stage = static_cast<int>(k);
             box.subLane = row;
@@ -128,7 +129,7 @@ TimelineLane kernelLane(const std::vector<KernelRecord>& kernels, const QString&
         TimelineBox box;
         box.op = k.op; // -1 where the runtime did not record it
         box.label = QString::fromStdString(k.name);
-        box.shortLabel = box.label;
+        box.wholeLabel = box.shortLabel = box.label;
         box.stage = k.stage;
         box.subLane = rowOfStream[k.stream];
         box.startMs = k.startMs;

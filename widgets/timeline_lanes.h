@@ -16,7 +16,10 @@ namespace ioscope::widgets {
 struct TimelineBox {
     OpId op = -1;  // measured kernels: the op when the runtime records it, else -1
     QString label; // the full name (kernel name for kernels)
-    // The op's telling part (op_labels.h): shown when the full name does not fit, elided at its end.
+    // The name as the DAG titles it (op_labels.h: no ONNX op-type tail, no leading '/'): shown
+    // zoomed in, where it fits. Kernels: the kernel name.
+    QString wholeLabel;
+    // The op's telling part (op_labels.h): shown when the whole name does not fit, elided at its end.
     QString shortLabel;
     int stage = -1;
     int subLane = 0; // row inside the lane (group index; stream for kernels)

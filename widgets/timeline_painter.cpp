@@ -218,7 +218,7 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
                 const QString mark = box.merged ? QStringLiteral("⊕ ") : QString();
                 const QFontMetricsF fm(p.font(), p.device());
                 const double room = text.width() - fm.horizontalAdvance(mark);
-                const QString label = fittedLabel({box.label, box.shortLabel}, fm, room);
+                const QString label = fittedLabel({box.wholeLabel, box.shortLabel}, fm, room);
                 if (!label.isEmpty()) p.drawText(text, Qt::AlignVCenter | Qt::AlignLeft, mark + label);
             }
         }

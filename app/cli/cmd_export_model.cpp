@@ -3,7 +3,7 @@
 #include "commands.h"
 #include "input_shape.h"
 #include "io/model_json.h"
-#include "models/model_registry.h"
+#include "models/model_spec.h"
 
 #include <iostream>
 
@@ -19,7 +19,7 @@ int runExportModel(const ArgVector& argv) {
     // The network as written, unless the fused units are asked for.
     ModelLoadOptions options = modelLoadOptions(args, model, &notes);
     options.fuse = args.flag("--fused");
-    const Graph g = loadModel(model, options);
+    const Graph g = loadModelSpec(model, options); // a+b too, like every other command
     for (const auto& n : notes) std::cerr << "ioscope-cli: note: " << n << "\n";
     saveModelFile(g, *out);
     return 0;

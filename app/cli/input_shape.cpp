@@ -1,10 +1,7 @@
 #include "input_shape.h"
 
-#include "graph/ensemble.h"
 #include "util/errors.h"
 #include "util/printable.h"
-
-#include <filesystem>
 
 #include <iostream>
 
@@ -49,32 +46,6 @@ ModelLoadOptions modelLoadOptions(const Args& args, const std::string& model,
         options.inputOverride = parseInputShape(*text);
     }
     return options;
-}
-
-Graph loadModelSpec(const std::string& spec, const ModelLoadOptions& options) {
-    // A file of that name wins over the ensemble syntax (a+b could be a file's name).
-    std::string members = spec;
-    EnsembleInputs inputs = EnsembleInputs::Independent;
-    if (members.rfind("shared:", 0) == 0) {
-        members = members.substr(7);
-        inputs = EnsembleInputs::Shared;
-    }
-    if (members.find('+') == std::string::npos || std::filesystem::exists(spec)) {
-        if (inputs == EnsembleInputs::Shared)
-            throw InputError(spec + ": shared: needs several models joined by '+' (shared:a+b)");
-        return loadModel(spec, options);
-    }
-    std::vector<Graph> graphs;
-    std::vector<EnsembleMember> parts;
-    const std::vector<std::string> names = splitEnsembleSpec(members);
-    graphs.reserve(names.size());
-    for (const std::string& name : names) {
-        graphs.push_back(loadModel(name, options));
-        // The member's name: a bundled name as is, a file by its stem.
-        std::string stem = std::filesystem::path(name).stem().string();
-        parts.push_back({stem.empty() ? name : stem, &graphs.back()});
-    }
-    return buildEnsemble(parts, inputs);
 }
 
 Graph loadModelFromArgs(const Args& args, size_t index) {

@@ -2,6 +2,7 @@
 // The --input NxCxHxW option: overrides the static input shape of an ONNX model.
 #include "cli_args.h"
 #include "models/model_registry.h"
+#include "models/model_spec.h"
 
 #include <string>
 #include <vector>
@@ -16,10 +17,6 @@ Shape parseInputShape(const std::string& text);
 // bundled names and model JSON, whose shapes are fixed) and the notes sink.
 ModelLoadOptions modelLoadOptions(const Args& args, const std::string& model,
                                   std::vector<std::string>* notes);
-
-// Loads a MODEL spec: a bundled name, a model JSON or ONNX file, or several of them joined by
-// '+' (an ensemble with independent inputs, graph/ensemble.h; "shared:a+b" feeds them one input).
-Graph loadModelSpec(const std::string& spec, const ModelLoadOptions& options);
 
 // Loads the MODEL positional at `index` with --input applied and prints the loader's notes
 // (e.g. "weights absent, generated") on stderr as "ioscope-cli: note: ...".

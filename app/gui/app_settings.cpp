@@ -7,45 +7,66 @@
 
 namespace ioscope::app::AppSettings {
 namespace {
-QSettings store() {
-    return QSettings(QStringLiteral("ioscope"), QStringLiteral("ioscope"));
+// The open batch's store (GUI thread only), else null.
+QSettings* batchStore = nullptr;
+
+// Runs fn on the batch's store, or on a store of its own: a QSettings that changed something
+// writes the file (and syncs it to disk) when it goes, so each lone setter costs a file write.
+template <class Fn> decltype(auto) withStore(Fn&& fn) {
+    if (batchStore) return fn(*batchStore);
+    QSettings s(QStringLiteral("ioscope"), QStringLiteral("ioscope"));
+    return fn(s);
 }
 } // namespace
 
+Batch::Batch() {
+    if (!batchStore) {
+        store_ = std::make_unique<QSettings>(QStringLiteral("ioscope"), QStringLiteral("ioscope"));
+        batchStore = store_.get();
+    }
+}
+
+Batch::~Batch() {
+    if (!store_) return;
+    batchStore = nullptr;
+    store_.reset(); // the one write
+}
+
 QByteArray windowGeometry() {
-    return store().value("window/geometry").toByteArray();
+    return withStore([&](QSettings& s) { return s.value("window/geometry").toByteArray(); });
 }
 void setWindowGeometry(const QByteArray& geometry) {
-    store().setValue("window/geometry", geometry);
+    withStore([&](QSettings& s) { s.setValue("window/geometry", geometry); });
 }
 QByteArray windowState() {
-    return store().value("window/state").toByteArray();
+    return withStore([&](QSettings& s) { return s.value("window/state").toByteArray(); });
 }
 void setWindowState(const QByteArray& state) {
-    store().setValue("window/state", state);
+    withStore([&](QSettings& s) { s.setValue("window/state", state); });
 }
 
 QStringList recentModels() {
-    return store().value("models/recent").toStringList();
+    return withStore([&](QSettings& s) { return s.value("models/recent").toStringList(); });
 }
 void setRecentModels(const QStringList& models) {
-    store().setValue("models/recent", models);
+    withStore([&](QSettings& s) { s.setValue("models/recent", models); });
 }
 QString lastModel() {
-    return store().value("models/last").toString();
+    return withStore([&](QSettings& s) { return s.value("models/last").toString(); });
 }
 void setLastModel(const QString& spec) {
-    store().setValue("models/last", spec);
+    withStore([&](QSettings& s) { s.setValue("models/last", spec); });
 }
 QString lastDirectory() {
-    return store().value("files/lastDirectory", QDir::homePath()).toString();
+    return withStore(
+        [&](QSettings& s) { return s.value("files/lastDirectory", QDir::homePath()).toString(); });
 }
 void setLastDirectory(const QString& dir) {
-    store().setValue("files/lastDirectory", dir);
+    withStore([&](QSettings& s) { s.setValue("files/lastDirectory", dir); });
 }
 
-SearchRequest searchRequest() {
-    QSettings s = store();
+namespace {
+SearchRequest searchRequestFrom(QSettings& s) {
     SearchRequest r;
     s.beginGroup("search");
     r.scheduler =
@@ -63,26 +84,32 @@ SearchRequest searchRequest() {
     s.endGroup();
     return r;
 }
+} // namespace
+
+SearchRequest searchRequest() {
+    return withStore([](QSettings& s) { return searchRequestFrom(s); });
+}
 
 void setSearchRequest(const SearchRequest& r) {
-    QSettings s = store();
-    s.beginGroup("search");
-    s.setValue("scheduler", toCliString(r.scheduler));
-    s.setValue("strategy", qs(toString(r.options.strategy)));
-    s.setValue("r", r.options.maxGroupSize);
-    s.setValue("s", r.options.maxGroups);
-    s.setValue("time_limit_s", r.options.timeLimitSeconds);
-    s.setValue("cost", r.costSpec);
-    s.setValue("batch", r.options.run.batch);
-    s.setValue("precision", qs(toString(r.options.run.precision)));
-    s.endGroup();
+    withStore([&r](QSettings& s) {
+        s.beginGroup("search");
+        s.setValue("scheduler", toCliString(r.scheduler));
+        s.setValue("strategy", qs(toString(r.options.strategy)));
+        s.setValue("r", r.options.maxGroupSize);
+        s.setValue("s", r.options.maxGroups);
+        s.setValue("time_limit_s", r.options.timeLimitSeconds);
+        s.setValue("cost", r.costSpec);
+        s.setValue("batch", r.options.run.batch);
+        s.setValue("precision", qs(toString(r.options.run.precision)));
+        s.endGroup();
+    });
 }
 
 QVariant viewOption(const QString& key, const QVariant& fallback) {
-    return store().value(QStringLiteral("view/") + key, fallback);
+    return withStore([&](QSettings& s) { return s.value(QStringLiteral("view/") + key, fallback); });
 }
 void setViewOption(const QString& key, const QVariant& value) {
-    store().setValue(QStringLiteral("view/") + key, value);
+    withStore([&](QSettings& s) { s.setValue(QStringLiteral("view/") + key, value); });
 }
 
 } // namespace ioscope::app::AppSettings

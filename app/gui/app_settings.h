@@ -8,7 +8,24 @@
 #include <QStringList>
 #include <QVariant>
 
+#include <memory>
+
+class QSettings;
+
 namespace ioscope::app::AppSettings {
+
+// While one lives (on the GUI thread), the setters below write into one store, saved as one
+// file write when it goes; otherwise each setter writes (and syncs) the file on its own.
+class Batch {
+  public:
+    Batch();
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+
+  private:
+    std::unique_ptr<QSettings> store_; // null in a nested batch
+};
 
 QByteArray windowGeometry();
 void setWindowGeometry(const QByteArray& geometry);

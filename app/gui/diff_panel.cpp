@@ -170,7 +170,13 @@ void DiffPanel::recompute() {
             return item;
         };
         const int r = row.stage;
-        table_->setItem(r, 0, cell(QString::number(r + 1)));
+        // The stage in each run, counted from 1: "7" where both agree, "8 → 9" where an edit
+        // shifted it, "– → 7" for a stage only the after run has.
+        const auto number = [](int k) { return k >= 0 ? QString::number(k + 1) : QStringLiteral("–"); };
+        table_->setItem(r, 0,
+                        cell(row.beforeStage == row.afterStage
+                                 ? number(row.afterStage)
+                                 : number(row.beforeStage) + QStringLiteral(" → ") + number(row.afterStage)));
         table_->setItem(r, 1,
                         cell(row.beforeMs >= 0 ? formatPredictedMs(row.beforeMs) : QStringLiteral("–")));
         table_->setItem(r, 2, cell(row.afterMs >= 0 ? formatPredictedMs(row.afterMs) : QStringLiteral("–")));

@@ -1,7 +1,7 @@
 #include "loaded_model.h"
 
 #include "analysis/model_totals.h"
-#include "models/model_registry.h"
+#include "models/model_spec.h"
 #include "qt_text.h"
 
 #include <QFileInfo>
@@ -12,7 +12,7 @@ LoadedModel loadAndAnalyze(const QString& spec) {
     std::vector<std::string> notes;
     ModelLoadOptions options;
     options.notes = &notes;
-    LoadedModel m = analyze(loadModel(ss(spec), options), spec);
+    LoadedModel m = analyze(loadModelSpec(ss(spec), options), spec);
     for (const auto& n : notes) m.notes << qs(n);
     return m;
 }

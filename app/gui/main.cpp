@@ -14,6 +14,49 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
+
+namespace {
+
+// The window on MODEL, the last model, or Inception V3, until it is closed. Closing saves the
+// settings and cancels every job; the window's destructor joins their workers on the way out.
+int runWindow(bool playOnce, const QString& firstModel) {
+    ioscope::app::MainWindow window;
+    if (ioscope::app::AppSettings::windowGeometry().isEmpty())
+        window.showMaximized();
+    else
+        window.show();
+    QString model = firstModel;
+    if (model.isEmpty()) model = ioscope::app::AppSettings::lastModel();
+    if (model.isEmpty()) model = QStringLiteral("inception_v3");
+    QTimer::singleShot(0, &window, [&window, model] { window.openModel(model); });
+    if (playOnce) {
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = QObject::connect(&window, &ioscope::app::MainWindow::searchFinished, &window,
+                                       [&window, connection] {
+                                           QObject::disconnect(*connection);
+                                           window.timeline()->play();
+                                       });
+    }
+    return QApplication::exec();
+}
+
+// Ends the process once the window and the application are gone: the settings are saved, every
+// worker has returned and Qt has handed over the clipboard by then. What is left are the
+// libraries' static destructors (cuBLAS, cuDNN, CUPTI, Graphviz plugins), which free memory the
+// exit frees anyway: under perf about 80 ms of a 0.2 s exit, spent in __cxa_finalize and the
+// page faults it takes. Sanitizer builds exit normally so that the leak checks still run.
+[[noreturn]] void exitPromptly(int status, std::optional<QApplication>& app) {
+    app.reset();
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    std::exit(status);
+#else
+    std::fflush(nullptr);
+    std::_Exit(status);
+#endif
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     switch (ioscope::app::choosePlatform(argc, argv)) {
@@ -30,7 +73,9 @@ int main(int argc, char** argv) {
     case ioscope::app::PlatformChoice::AsConfigured:
         break;
     }
-    QApplication app(argc, argv);
+    // Held so that the window path can end it before the process exits (see the end).
+    std::optional<QApplication> app;
+    app.emplace(argc, argv);
     QApplication::setApplicationName(QStringLiteral("ioscope"));
     QApplication::setOrganizationName(QStringLiteral("ioscope"));
     QApplication::setApplicationVersion(QStringLiteral(IOSCOPE_VERSION));
@@ -106,22 +151,5 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    ioscope::app::MainWindow window;
-    if (ioscope::app::AppSettings::windowGeometry().isEmpty())
-        window.showMaximized();
-    else
-        window.show();
-    QString model = models.value(0);
-    if (model.isEmpty()) model = ioscope::app::AppSettings::lastModel();
-    if (model.isEmpty()) model = QStringLiteral("inception_v3");
-    QTimer::singleShot(0, &window, [&window, model] { window.openModel(model); });
-    if (parser.isSet(play)) {
-        auto connection = std::make_shared<QMetaObject::Connection>();
-        *connection = QObject::connect(&window, &ioscope::app::MainWindow::searchFinished, &window,
-                                       [&window, connection] {
-                                           QObject::disconnect(*connection);
-                                           window.timeline()->play();
-                                       });
-    }
-    return QApplication::exec();
+    exitPromptly(runWindow(parser.isSet(play), models.value(0)), app);
 }

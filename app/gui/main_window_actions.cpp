@@ -229,8 +229,11 @@ void MainWindow::addRecent(const QString& spec) {
     recent_.removeAll(spec);
     recent_.prepend(spec);
     while (recent_.size() > 10) recent_.removeLast();
-    AppSettings::setRecentModels(recent_);
-    AppSettings::setLastModel(spec);
+    {
+        const AppSettings::Batch batch; // one file write
+        AppSettings::setRecentModels(recent_);
+        AppSettings::setLastModel(spec);
+    }
     rebuildRecentMenu();
 }
 
@@ -259,6 +262,7 @@ void MainWindow::restoreSettings() {
 }
 
 void MainWindow::saveSettings() {
+    const AppSettings::Batch batch; // one file write (synced to disk) instead of one per setting
     // In presentation mode the window is full screen with docks stepped aside: what is kept is
     // the layout it returns to.
     AppSettings::setWindowGeometry(presentation_ ? normalGeometry_ : saveGeometry());

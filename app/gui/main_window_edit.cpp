@@ -27,13 +27,28 @@ class ScheduleEditCommand : public QUndoCommand {
     ScheduleEditCommand(MainWindow* window, int runId, Schedule before, Schedule after, const QString& text)
         : QUndoCommand(text), window_(window), runId_(runId), before_(std::move(before)),
           after_(std::move(after)) {}
-    void undo() override { window_->setEditedSchedule(runId_, before_); }
-    void redo() override { window_->setEditedSchedule(runId_, after_); }
+    void undo() override {
+        window_->setEditedSchedule(runId_, before_);
+        say(MainWindow::tr("Undone"));
+    }
+    void redo() override {
+        window_->setEditedSchedule(runId_, after_);
+        if (pushed_) say(MainWindow::tr("Redone")); // the first time, the edit itself says it
+        pushed_ = true;
+    }
 
   private:
+    // The status bar names what was undone or redone and the latency now (it kept the edit's
+    // own "a → b" message, stale after an undo).
+    void say(const QString& verb) {
+        if (const ScheduleRun* r = window_->document()->run(runId_))
+            window_->statusBar()->showMessage(
+                MainWindow::tr("%1: %2 (now %3)").arg(verb, text(), formatMs(r->latencyMs)), 10000);
+    }
     MainWindow* window_;
     int runId_;
     Schedule before_, after_;
+    bool pushed_ = false;
 };
 
 } // namespace

@@ -53,16 +53,52 @@ RunDiff diffRuns(const Graph& g, const ScheduleRun& before, const ScheduleRun& a
             ++d.same;
         }
     }
-    const size_t rows = std::max(before.schedule.stages.size(), after.schedule.stages.size());
-    for (size_t k = 0; k < rows; ++k) {
+    // Align the stages: equal op sets are matched along a longest common subsequence; between two
+    // matches, the stages left over face each other in order, and the surplus stands alone.
+    const auto keys = [](const Schedule& s) {
+        std::vector<std::vector<OpId>> k;
+        for (const Stage& st : s.stages) {
+            std::vector<OpId> ops = st.allOps();
+            std::sort(ops.begin(), ops.end());
+            k.push_back(std::move(ops));
+        }
+        return k;
+    };
+    const auto ka = keys(before.schedule), kb = keys(after.schedule);
+    const size_t n = ka.size(), m = kb.size();
+    std::vector<std::vector<int>> lcs(n + 1, std::vector<int>(m + 1, 0)); // from (i, j) to the ends
+    for (size_t i = n; i-- > 0;)
+        for (size_t j = m; j-- > 0;)
+            lcs[i][j] = ka[i] == kb[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+    const auto addRow = [&](int i, int j) {
         StageDiffRow row;
-        row.stage = int(k);
-        if (k < before.stageLatencyMs.size()) row.beforeMs = before.stageLatencyMs[k];
-        if (k < after.stageLatencyMs.size()) row.afterMs = after.stageLatencyMs[k];
-        if (k < after.schedule.stages.size())
-            for (OpId op : after.schedule.stages[k].allOps())
+        row.stage = int(d.stages.size());
+        row.beforeStage = i;
+        row.afterStage = j;
+        if (i >= 0 && size_t(i) < before.stageLatencyMs.size())
+            row.beforeMs = before.stageLatencyMs[size_t(i)];
+        if (j >= 0 && size_t(j) < after.stageLatencyMs.size()) row.afterMs = after.stageLatencyMs[size_t(j)];
+        if (j >= 0)
+            for (OpId op : after.schedule.stages[size_t(j)].allOps())
                 if (d.change[size_t(op)] == OpChange::Stage) ++row.opsMoved;
         d.stages.push_back(row);
+    };
+    size_t i = 0, j = 0;
+    while (i < n || j < m) {
+        if (i < n && j < m && ka[i] == kb[j] && lcs[i][j] == lcs[i + 1][j + 1] + 1) {
+            addRow(int(i++), int(j++));
+            continue;
+        }
+        // The gap up to the next match (or the ends).
+        size_t i2 = i, j2 = j;
+        while (i2 < n || j2 < m) {
+            if (i2 < n && j2 < m && ka[i2] == kb[j2] && lcs[i2][j2] == lcs[i2 + 1][j2 + 1] + 1) break;
+            if (j2 >= m || (i2 < n && lcs[i2 + 1][j2] >= lcs[i2][j2 + 1]))
+                ++i2;
+            else
+                ++j2;
+        }
+        while (i < i2 || j < j2) addRow(i < i2 ? int(i++) : -1, j < j2 ? int(j++) : -1);
     }
     d.beforeMs = before.latencyMs;
     d.afterMs = after.latencyMs;

@@ -16,10 +16,14 @@ enum class OpChange {
     Absent, // not scheduled in one of the runs
 };
 
+// One row of the per-stage table. Stages are aligned by their ops, not by their index: a stage
+// inserted or removed by an edit is a row of its own, and the stages after it still face their
+// counterparts (by index, every later stage read as changed).
 struct StageDiffRow {
-    int stage = 0;
-    double beforeMs = -1, afterMs = -1; // -1: no such stage in that run
-    int opsMoved = 0;                   // ops of the after-stage whose stage mates changed
+    int stage = 0;                         // the row
+    int beforeStage = -1, afterStage = -1; // the stage index in each run; -1: none faces it
+    double beforeMs = -1, afterMs = -1;    // -1: no such stage in that run
+    int opsMoved = 0;                      // ops of the after-stage whose stage mates changed
 };
 
 struct RunDiff {

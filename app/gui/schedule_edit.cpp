@@ -1,9 +1,35 @@
 #include "schedule_edit.h"
 
+#include <QRegularExpression>
+
 #include <algorithm>
 
 namespace ioscope::app {
 namespace {
+
+// validateSchedule counts stages from 0, as schedule files and the CLI do; the explorer counts
+// them from 1, as its tables and its own refusals do ("Move x to stage 5 refused: ... of stage
+// 4" named one stage twice).
+QString stagesCountedFromOne(QString why) {
+    static const QRegularExpression patterns[] = {
+        QRegularExpression(
+            QStringLiteral("\\bstages (\\d+) and (\\d+)\\b")), // "appears twice (stages 2 and 4)"
+        QRegularExpression(QStringLiteral("\\bstage (\\d+)\\b"))};
+    for (const QRegularExpression& pattern : patterns) {
+        QString out;
+        qsizetype last = 0;
+        for (auto it = pattern.globalMatch(why); it.hasNext();) {
+            const QRegularExpressionMatch m = it.next();
+            for (int c = 1; c <= pattern.captureCount(); ++c) {
+                out += why.mid(last, m.capturedStart(c) - last);
+                out += QString::number(m.captured(c).toLongLong() + 1);
+                last = m.capturedEnd(c);
+            }
+        }
+        why = out + why.mid(last);
+    }
+    return why;
+}
 
 EditResult checked(const Graph& g, Schedule s) {
     // Merge stages keep their strategy only while they are still mergeable sets; validation
@@ -14,7 +40,7 @@ EditResult checked(const Graph& g, Schedule s) {
     } catch (const std::exception& e) {
         QString why = QString::fromUtf8(e.what());
         if (why.startsWith(QLatin1String(": "))) why = why.mid(2);
-        return {{}, why};
+        return {{}, stagesCountedFromOne(why)};
     }
 }
 

@@ -39,7 +39,8 @@ class SearchPanel : public QWidget {
     // Run is offered only with a model open.
     void setRunEnabled(bool enabled);
     // The DP states the next search will visit (estimateSearchSize; `atLeast` when capped): the
-    // progress shows states done of that, and the time left at the current rate.
+    // progress shows states done of that and the time left at the current rate (within the time
+    // limit); past that count, the time left of the limit.
     void setExpectedStates(long long states, bool atLeast);
     void showStatus(const ioscope::app::SearchStatus& status);
     void showMessage(const QString& message);
@@ -56,6 +57,7 @@ class SearchPanel : public QWidget {
     bool runEnabled_ = true;
     long long expectedStates_ = 0;
     bool expectedAtLeast_ = false;
+    double runLimitSeconds_ = 0; // the running search's time limit (0: none)
 
     QComboBox* scheduler_;
     QComboBox* strategy_;

@@ -125,6 +125,17 @@ void TestCliSchedule::ensembles() {
     QVERIFY(j["latency_ms"].get<double>() <= j["sequential_ms"].get<double>());
     const Run e = cli({"evaluate", "squeezenet+randwire", file, "--json"});
     QVERIFY2(e.status == 0, e.err.c_str());
+    // export-model takes the same spec: the written model JSON is the ensemble, members and all.
+    const QString exported = dir_.filePath("ensemble-model.json");
+    const Run x = cli({"export-model", "squeezenet+squeezenet", "-o", exported});
+    QVERIFY2(x.status == 0, x.err.c_str());
+    const Run xi = cli({"info", exported, "--json"});
+    QVERIFY2(xi.status == 0, xi.err.c_str());
+    const auto xj = nlohmann::json::parse(xi.out);
+    QCOMPARE(xj["ops"].get<int>(), i["ops"].get<int>());
+    QCOMPARE(xj["members"].size(), size_t(2));
+    QCOMPARE(cli({"export-model", "shared:squeezenet+squeezenet", "-o", exported}).status, 0);
+    QCOMPARE(cli({"export-model", "squeezenet++randwire", "-o", exported}).status, 2);
     QCOMPARE(cli({"info", "squeezenet++randwire"}).status, 2);
     QCOMPARE(cli({"info", "shared:squeezenet+inception_v3"}).status, 2); // unequal input shapes
 }

@@ -28,6 +28,7 @@
 #include <QScrollBar>
 #include <QSet>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTreeView>
@@ -350,8 +351,13 @@ void TestGuiExplorer::editsMakeAnEditedRunAndUndo() {
     // Undo puts the original schedule back into the edited run; redo splits again.
     window_->undoStack()->undo();
     QCOMPARE(doc->run(editedId)->schedule, original);
+    // The status bar says so (it kept the edit's "a → b" message before).
+    QVERIFY2(window_->statusBar()->currentMessage().startsWith(QStringLiteral("Undone: Split stage")),
+             qPrintable(window_->statusBar()->currentMessage()));
     window_->undoStack()->redo();
     QCOMPARE(doc->run(editedId)->schedule.stages.size(), splitStages);
+    QVERIFY2(window_->statusBar()->currentMessage().startsWith(QStringLiteral("Redone: Split stage")),
+             qPrintable(window_->statusBar()->currentMessage()));
     // An invalid edit is refused with the reason, and nothing changes.
     QSignalSpy refused(window_.get(), &MainWindow::editRefused);
     const Schedule now = doc->run(editedId)->schedule;

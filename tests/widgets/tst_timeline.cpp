@@ -206,6 +206,29 @@ class TestTimeline : public QObject {
         QVERIFY(shortened > int(lane.boxes.size()) / 2); // most boxes sit with their block
     }
 
+    // Zoomed in, a box shows the whole name as the DAG titles it: a GoogLeNet export's
+    // "/inception3b/branch1/conv/Conv" beside "branch2.1/conv" read as noise (seen under Xvfb).
+    void zoomedInLabelsAreTheDagTitles() {
+#ifndef IOSCOPE_HAVE_ONNX
+        QSKIP("built without ONNX import");
+#endif
+        const Graph g = loadModel(IOSCOPE_TEST_DATA "/zoo/googlenet.onnx");
+        const Schedule s = wavefrontSchedule(g, 10);
+        const auto cost = makeCostModel("sim:H100", {});
+        const TimelineLane lane = scheduleLane(g, s, stageLatenciesMs(g, s.stages, *cost, {}), "Wavefront");
+        int rooted = 0;
+        for (const auto& box : lane.boxes) {
+            QCOMPARE(box.wholeLabel, tellingOpLabel(box.label, {}));
+            QVERIFY2(!box.wholeLabel.startsWith('/') && !box.wholeLabel.endsWith("/Conv"),
+                     qPrintable(box.wholeLabel));
+            QVERIFY(box.wholeLabel.size() >= box.shortLabel.size());
+            if (box.label.startsWith('/')) ++rooted;
+        }
+        QVERIFY(rooted > 0); // the export's own names, not the bundled network's
+        const TimelineLane kernels = kernelLane({{"implicit_gemm", 0.0, 0.4, 7, 0}}, "measured");
+        QCOMPARE(kernels.boxes.front().wholeLabel, QString("implicit_gemm"));
+    }
+
     void kernelLanes() {
         std::vector<KernelRecord> kernels = {
             {"implicit_gemm", 0.0, 0.4, 7, 0}, {"winograd", 0.1, 0.3, 9, 0}, {"pool_fw", 0.45, 0.5, 7, 1}};
