@@ -1,7 +1,5 @@
 #include "dag_view.h"
 
-#include "analysis/partition.h"
-#include "analysis/width.h"
 #include "dag_items.h"
 #include "dag_overview.h"
 #include "export_utils.h"
@@ -85,23 +83,9 @@ void DagView::setSelectionModel(SelectionModel* selection) {
     refreshStates();
 }
 
-void DagView::setGraph(std::shared_ptr<const Graph> graph) {
-    std::vector<std::vector<OpId>> blocks;
-    if (graph) {
-        try {
-            for (const Block& b : partitionBlocks(*graph))
-                if (b.ops.size() >= 2) blocks.push_back(b.ops);
-        } catch (const std::exception&) {
-            blocks.clear(); // outlines are optional; the DAG still shows
-        }
-    }
-    setGraph(std::move(graph), std::move(blocks));
-}
-
 void DagView::setGraph(std::shared_ptr<const Graph> graph, std::vector<std::vector<OpId>> blocks) {
     graph_ = std::move(graph);
     antichain_.clear();
-    antichainGiven_ = false;
     running_.clear();
     matches_.clear();
     matchIndex_ = -1;
@@ -287,17 +271,11 @@ void DagView::setInputsVisible(bool on) {
 
 void DagView::setAntichain(const std::vector<OpId>& ops) {
     antichain_ = QSet<OpId>(ops.begin(), ops.end());
-    antichainGiven_ = true;
     refreshStates();
 }
 
 void DagView::setAntichainVisible(bool on) {
     antichainVisible_ = on;
-    if (on && !antichainGiven_ && graph_) {
-        const WidthResult width = maximumAntichain(*graph_);
-        antichain_ = QSet<OpId>(width.antichain.begin(), width.antichain.end());
-        antichainGiven_ = true;
-    }
     refreshStates();
 }
 

@@ -48,11 +48,10 @@ class DagView : public QGraphicsView {
     SelectionModel* selectionModel() const { return selection_; }
 
     // Shows a graph (null clears) with the blocks to outline (each a list of ops; from the
-    // model's analysis, analysis/partition.h). The layout runs on the LayoutWorker; until it
-    // arrives the view shows "Laying out…". Antichain, times and running ops are reset.
-    void setGraph(std::shared_ptr<const Graph> graph, std::vector<std::vector<OpId>> blocks);
-    // The same, partitioning the graph into blocks here (tests, reports).
-    void setGraph(std::shared_ptr<const Graph> graph);
+    // model's analysis, app/gui/loaded_model.h: the view computes no analysis of its own, and
+    // does not link the analysis module). The layout runs on the LayoutWorker; until it arrives
+    // the view shows "Laying out…". Antichain, times and running ops are reset.
+    void setGraph(std::shared_ptr<const Graph> graph, std::vector<std::vector<OpId>> blocks = {});
     std::shared_ptr<const Graph> graph() const { return graph_; }
     // Shows a graph with a layout computed elsewhere (reports, tests); synchronous.
     void setGraphWithLayout(std::shared_ptr<const Graph> graph, const layout::GraphLayout& layout);
@@ -82,8 +81,8 @@ class DagView : public QGraphicsView {
     // Processes events until the pending layout is shown or failed (headless reports, tests).
     bool waitForLayout(int timeoutMs = 30000);
 
-    // The maximum antichain to highlight (from maximumAntichain); computed on demand when the
-    // highlight is switched on and none was given.
+    // The maximum antichain to highlight (the model's analysis: maximumAntichain); nothing is
+    // highlighted until one is given.
     void setAntichain(const std::vector<OpId>& ops);
     const QSet<OpId>& antichain() const { return antichain_; }
 
@@ -219,7 +218,6 @@ class DagView : public QGraphicsView {
     std::vector<DagEdgeItem*> edges_;
     int blockItems_ = 0;
     QSet<OpId> antichain_;
-    bool antichainGiven_ = false;
     QSet<OpId> running_;
     QList<OpId> matches_;
     int matchIndex_ = -1;

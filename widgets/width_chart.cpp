@@ -1,6 +1,5 @@
 #include "width_chart.h"
 
-#include "analysis/width.h"
 #include "export_utils.h"
 #include "selection_model.h"
 
@@ -50,10 +49,6 @@ void WidthChart::setProfile(const std::vector<int>& profile, int width) {
 void WidthChart::setAnalysis(const std::vector<int>& profile, int width, std::vector<int> levelOf) {
     setProfile(profile, width);
     levelOf_ = std::move(levelOf);
-}
-
-void WidthChart::setGraph(const Graph& g) {
-    setAnalysis(widthProfile(g), maximumAntichain(g).width, unitLevels(g));
 }
 
 void WidthChart::setSelectionModel(SelectionModel* selection) {

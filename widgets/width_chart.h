@@ -23,8 +23,6 @@ class WidthChart : public QWidget {
     // The analysis done elsewhere (off the GUI thread): profile[i] = ops at level i, the width
     // (maximum antichain), and each op's level by OpId (-1: none), so a click selects a level's ops.
     void setAnalysis(const std::vector<int>& profile, int width, std::vector<int> levelOf);
-    // Computes that analysis from the graph here (tests, small graphs).
-    void setGraph(const Graph& g);
     // Or only the figures: profile[i] = ops at level i; width = the maximum antichain (0: none).
     void setProfile(const std::vector<int>& profile, int width = 0);
     // Clicking a level selects its ops here; levels holding selected ops are drawn darker.

@@ -5,8 +5,8 @@
 // utilization and the CUPTI kernel timeline.
 #include "cli_args.h"
 #include "commands.h"
-#include "exec/gpu_execution.h"
 #include "exec/kernel_classes.h"
+#include "gpu/gpu_execution.h"
 #include "input_shape.h"
 #include "io/json_reader.h"
 #include "models/model_registry.h"

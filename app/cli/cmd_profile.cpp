@@ -5,7 +5,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "cost/profile_cache.h"
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "input_shape.h"
 #include "models/model_registry.h"
 #include "pipeline/schedule_pipeline.h"

@@ -5,7 +5,7 @@
 #include "cli_args.h"
 #include "cmd_schedule_devices.h"
 #include "commands.h"
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "input_shape.h"
 #include "io/json_reader.h"
 #include "models/model_registry.h"

@@ -3,7 +3,7 @@
 // schedule also runs on the GPU (--mode, default graph) and its CUPTI kernel timeline is added.
 #include "cli_args.h"
 #include "commands.h"
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "input_shape.h"
 #include "models/model_registry.h"
 #include "pipeline/chrome_trace.h"

@@ -3,7 +3,7 @@
 // the cost model (--cost) and the stage list as JSON.
 #include "cli_args.h"
 #include "cost/cost_model.h"
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "schedule/schedule_json.h"
 
 #include <memory>
@@ -20,7 +20,7 @@ RunConfig runConfigFromArgs(const Args& args, const RunConfig& fallback = {});
 RunConfig scheduleRunConfig(const Args& args, const ScheduleDocument& doc, const std::string& schedulePath);
 
 // --layout auto (or no --layout where `byDefault`): the layout is chosen by measuring the
-// sequential schedule in both on `gpu` (exec/gpu_execution.h); the choice is printed as a note.
+// sequential schedule in both on `gpu` (gpu/gpu_execution.h); the choice is printed as a note.
 bool layoutByMeasurement(const Args& args, bool byDefault);
 void chooseLayoutIfAsked(GpuContext& gpu, const Graph& g, const Args& args, bool byDefault,
                          ExecutionOptions& options);

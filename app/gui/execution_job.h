@@ -2,7 +2,7 @@
 // Executes schedules on the GPU on a worker thread, one after the other, reporting each result
 // as it arrives; cancel stops between and inside runs.
 #include "background_job.h"
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 
 #include <memory>
 #include <vector>

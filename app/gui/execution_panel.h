@@ -2,7 +2,7 @@
 // The execution panel: runs the newest IOS, wavefront and sequential schedules on the GPU
 // (disabled, with the reason, when no GPU runtime or device is present) and shows measured
 // latency bars (median, p10–p90) with speedups, utilization, and the measured kernel timeline.
-#include "exec/gpu_context.h"
+#include "gpu/gpu_context.h"
 
 #include <QWidget>
 

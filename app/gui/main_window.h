@@ -3,7 +3,7 @@
 // (with playback), the schedule table, the properties of the selected op, the search panel,
 // the execution panel and the teaching view. One SelectionModel is shared by every view.
 #include "dag_colouring.h"
-#include "exec/gpu_context.h"
+#include "gpu/gpu_context.h"
 #include "schedule_run.h"
 
 #include <QMainWindow>

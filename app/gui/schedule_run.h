@@ -1,7 +1,7 @@
 #pragma once
 // One search result kept by the explorer: what was asked for, the schedule, its predicted
 // latency per stage and, once executed, what the GPU measured. Runs are compared side by side.
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "sched/scheduler.h"
 #include "sched/timeline.h"
 

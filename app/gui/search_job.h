@@ -2,7 +2,7 @@
 // Runs a schedule search on a worker thread: progress (throttled), rates, best latency so far,
 // prompt cancel, stale results dropped (see BackgroundJob).
 #include "background_job.h"
-#include "exec/gpu_context.h"
+#include "gpu/gpu_context.h"
 #include "schedule_run.h"
 
 #include <QElapsedTimer>

@@ -1,6 +1,6 @@
 #include "search_panel.h"
 
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "qt_text.h"
 #include "run_table_model.h"
 #include "search_job.h"

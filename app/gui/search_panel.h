@@ -2,7 +2,7 @@
 // The search panel: scheduler, strategy, r, s, cost model, batch and precision; Run and Cancel;
 // progress with states and stages costed per second and the best latency so far; and the
 // results table (every run side by side).
-#include "exec/gpu_context.h"
+#include "gpu/gpu_context.h"
 #include "schedule_run.h"
 
 #include <QWidget>

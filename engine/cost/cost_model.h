@@ -17,7 +17,7 @@
 
 namespace ioscope {
 
-class GpuContext; // exec/gpu_context.h
+class GpuContext; // gpu/gpu_context.h
 
 class CostModel {
   public:

@@ -1,6 +1,6 @@
 #pragma once
 // What makes the live-profiling cost models ("gpu", "gpu:stages"): the front end's GPU context
-// (exec/gpu_context.h) implements it, so the cost-model factory (cost/cost_factory.h) reaches the
+// (gpu/gpu_context.h) implements it, so the cost-model factory (cost/cost_factory.h) reaches the
 // GPU runtime through the context it is given, and cost/ needs nothing above it, to compile or to
 // link.
 #include "cost/cost_model.h"

@@ -4,7 +4,7 @@
 // fully connected layers, softmax, copies). The runtime's goal is no transposes and little
 // element-wise time (docs/semantics.md, "GPU runtime rules"); `execute --json` and the GPU benchmark report
 // these figures.
-#include "exec/gpu_execution.h"
+#include "schedule/kernel_record.h"
 
 #include <array>
 #include <nlohmann/json_fwd.hpp>

@@ -2,7 +2,7 @@
 // Measured kernel timelines through the CUPTI Activity API (concurrent-kernel records): start,
 // end, stream and name of every kernel of one run, optionally tagged with the stage that
 // launched it (external correlation ids pushed around each stage's launches).
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 
 #include <cstdint>
 #include <string>

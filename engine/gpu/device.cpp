@@ -1,6 +1,6 @@
 #include "gpu/device.h"
 
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 
 #include <cstdio>
 

@@ -1,11 +1,11 @@
 #pragma once
-// The GPU state of one GpuContext (exec/gpu_context.h), owned by the front end that created it:
+// The GPU state of one GpuContext (gpu/gpu_context.h), owned by the front end that created it:
 // one stream, cuDNN handle, cuBLAS handle and workspace per group slot (slot 0 is the main
 // stream), the fork/join events, and the measured conv-algorithm and fused-plan caches. Callers
 // hold lock() while they use it: the executor and the live profiler of one front end share it.
 #include "cost/cost_model.h"
-#include "exec/gpu_context.h"
 #include "gpu/cuda_check.h"
+#include "gpu/gpu_context.h"
 
 #include <map>
 #include <memory>

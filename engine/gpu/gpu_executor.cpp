@@ -1,6 +1,6 @@
-// executeOnGpu and friends: the CUDA side of exec/gpu_execution.h.
-#include "exec/gpu_execution.h"
+// executeOnGpu and friends: the CUDA side of gpu/gpu_execution.h.
 #include "gpu/cupti_timeline.h"
+#include "gpu/gpu_execution.h"
 #include "gpu/schedule_program.h"
 #include "sched/scheduler.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 // A schedule compiled for the device: its buffer plan, one program per op (a merge stage's
 // members share one merged program) and, per stage, the programs each group runs.
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "gpu/op_program.h"
 #include "gpu/stage_launch.h"
 

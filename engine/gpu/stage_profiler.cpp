@@ -8,7 +8,7 @@
 // against a whole run is calibrated once per graph (calibrateBoundary).
 #include "cost/profile_cache.h"
 #include "cost/stage_signature.h"
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "gpu/profiling_session.h"
 #include "gpu/stage_timer.h"
 
@@ -282,7 +282,7 @@ class GpuCostModel : public CostModel {
     }
 
     ExecMode mode_;
-    const ProfilerOptions switches_; // the context's (exec/gpu_context.h)
+    const ProfilerOptions switches_; // the context's (gpu/gpu_context.h)
     std::shared_ptr<ProfileCache> record_;
     GpuContext& gpu_;
     Device& device_;

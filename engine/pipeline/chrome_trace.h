@@ -3,7 +3,7 @@
 // predicted timeline: process 1 has a row of stages and one row per concurrent lane with the
 // ops and their arguments; a measured kernel timeline, when given, becomes process 2 with one
 // row per stream.
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "sched/timeline.h"
 
 #include <string>

@@ -5,7 +5,7 @@
 // op times, the wavefront and sequential baselines under the same model, the lower bound and,
 // with a live-profiling cost model, the end-to-end measurement that chose between them. The
 // front ends only build the request and show the outcome, so they cannot disagree.
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "sched/scheduler.h"
 #include "sched/timeline.h"
 #include "schedule/schedule_json.h"
@@ -40,12 +40,12 @@ struct CostedSchedule {
 
 // A searched schedule is judged as a whole where the cost model profiles live: the searched,
 // the wavefront and the sequential schedule are each run end to end and the fastest is kept
-// (MeasuredChoice, exec/gpu_execution.h), because stage times measured one by one can misjudge
+// (MeasuredChoice, gpu/gpu_execution.h), because stage times measured one by one can misjudge
 // what a whole graph does (the IOS paper's own code picks NasNet and RandWire schedules 10%
 // slower than sequential on an H200 for exactly this reason).
 // Runs a whole schedule end to end and returns its median latency in ms.
 using WholeRunTimer = std::function<double(const Graph&, const Schedule&)>;
-// The GPU runtime's timer (exec/gpu_execution.h) on `gpu` in `mode` and `run`.
+// The GPU runtime's timer (gpu/gpu_execution.h) on `gpu` in `mode` and `run`.
 WholeRunTimer gpuWholeRunTimer(GpuContext& gpu, ExecMode mode, const RunConfig& run);
 
 // True for the live-profiling cost models ("gpu", "gpu:stages"); `mode` is where they measure.

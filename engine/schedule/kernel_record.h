@@ -1,5 +1,5 @@
 #pragma once
-// One kernel of a measured run (the CUPTI timeline of exec/gpu_execution.h), as views and traces
+// One kernel of a measured run (the CUPTI timeline of gpu/gpu_execution.h), as views and traces
 // draw it.
 #include <string>
 

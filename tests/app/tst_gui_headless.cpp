@@ -1,7 +1,7 @@
 // The headless modes of the built `ioscope` binary (run through QProcess, offscreen):
 // --screenshot and --report write valid files and exit 0; bad input exits 2 with a message;
 // without a display, headless runs fall back to offscreen and the window refuses clearly.
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "platform_choice.h"
 #include <QFileInfo>
 #include <QImage>

@@ -1,8 +1,8 @@
 #pragma once
 // What the GPU runtime tests (tst_gpu_*.cpp) share: skipping where no GPU runtime is usable, and
 // how GPU results are compared with the CPU reference.
-#include "exec/gpu_execution.h"
 #include "exec/tensor.h"
+#include "gpu/gpu_execution.h"
 
 #include <QtTest>
 

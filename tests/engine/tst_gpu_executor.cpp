@@ -3,8 +3,8 @@
 // timeline, live stage profiling, and failures reported as messages.
 #include "cost/profile_cache.h"
 #include "exec/cpu_executor.h"
-#include "exec/gpu_execution.h"
 #include "exec/kernel_classes.h"
+#include "gpu/gpu_execution.h"
 #include "gpu_test_graphs.h"
 #include "gpu_test_support.h"
 #include "graph/fusion.h"

@@ -4,8 +4,8 @@
 // and both layouts, under the sequential and the IOS schedule.
 #include "cost/cost_factory.h"
 #include "exec/cpu_executor.h"
-#include "exec/gpu_execution.h"
 #include "exec/kernel_classes.h"
+#include "gpu/gpu_execution.h"
 #include "gpu_test_support.h"
 #include "modern_test_graphs.h"
 #include "sched/scheduler.h"

@@ -3,7 +3,7 @@
 // cuDNN runtime in graph mode, gives the CPU reference executor's output.
 #include "cost/cost_factory.h"
 #include "exec/cpu_executor.h"
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 #include "gpu_test_support.h"
 #include "models/model_registry.h"
 #include "sched/scheduler.h"

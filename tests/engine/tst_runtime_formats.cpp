@@ -1,10 +1,10 @@
 // What the GPU runtime's host side computes without a GPU: fp16/bf16 rounding (nearest even, as
 // the hardware converts), the NHWC filter and depthwise tap orders, and the classes of kernel
 // names that `execute --json` and the benchmark report.
-#include "exec/gpu_execution.h"
 #include "exec/kernel_classes.h"
 #include "exec/numeric_formats.h"
 #include "exec/weight_layout.h"
+#include "gpu/gpu_execution.h"
 
 #include <QTest>
 

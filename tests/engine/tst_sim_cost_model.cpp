@@ -7,7 +7,7 @@
 #include "cost/sim_cost_model.h"
 #include "cost/sim_device.h"
 #include "cost/sim_timeline.h"
-#include "exec/gpu_context.h"
+#include "gpu/gpu_context.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
 

@@ -51,11 +51,11 @@ class TestCharts : public QObject {
         QVERIFY(QSvgRenderer(dir.filePath("w.svg")).isValid());
         screenshot(&chart, "width_chart");
 
-        // From the graph: the same figures, plus each level's ops for selection.
+        // The analysis with each op's level: the same figures, plus each level's ops for selection.
         SelectionModel selection;
         WidthChart linked;
         linked.resize(420, 150);
-        linked.setGraph(g);
+        linked.setAnalysis(widthProfile(g), maximumAntichain(g).width, unitLevels(g));
         linked.setSelectionModel(&selection);
         QCOMPARE(linked.profile(), profile);
         QCOMPARE(linked.antichainWidth(), width);

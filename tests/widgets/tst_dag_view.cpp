@@ -1,6 +1,7 @@
 // The DAG view: scene item counts (built code graphs and the bundled networks), find, running
 // ops, selection sync with the timeline, and exports.
 #include "analysis/partition.h"
+#include "analysis/width.h"
 #include "dag_items.h"
 #include "dag_view.h"
 #include "find_bar.h"
@@ -45,11 +46,17 @@ void screenshot(QWidget* w, const QString& name) {
     w->grab().save(QString::fromLocal8Bit(dir) + "/" + name + ".png");
 }
 
-int blocksWithSeveralOps(const Graph& g) {
-    int n = 0;
+// The blocks the explorer outlines (app/gui/loaded_model.cpp): those of two ops or more. The view
+// draws what it is given and computes no analysis itself.
+std::vector<std::vector<OpId>> outlinedBlocks(const Graph& g) {
+    std::vector<std::vector<OpId>> blocks;
     for (const Block& b : partitionBlocks(g))
-        if (b.ops.size() >= 2) ++n;
-    return n;
+        if (b.ops.size() >= 2) blocks.push_back(b.ops);
+    return blocks;
+}
+
+int blocksWithSeveralOps(const Graph& g) {
+    return static_cast<int>(outlinedBlocks(g).size());
 }
 
 } // namespace
@@ -67,7 +74,7 @@ class TestDagView : public QObject {
         DagView view;
         view.resize(600, 500);
         QSignalSpy finished(&view, &DagView::layoutFinished);
-        view.setGraph(g);
+        view.setGraph(g, outlinedBlocks(*g));
         QVERIFY(!view.hasLayout());
         QVERIFY(view.waitForLayout());
         QCOMPARE(finished.count(), 1);
@@ -153,7 +160,7 @@ class TestDagView : public QObject {
         DagView view;
         view.resize(1000, 800);
         view.show();
-        view.setGraph(g);
+        view.setGraph(g, outlinedBlocks(*g));
         QVERIFY(view.waitForLayout(60000));
         qInfo("%s: %d ops, %d edges, layout %.2f s", qPrintable(name), g->size(), testgraphs::edgeCount(*g),
               view.currentLayout().seconds);
@@ -161,6 +168,8 @@ class TestDagView : public QObject {
         QCOMPARE(view.edgeItemCount(), testgraphs::edgeCount(*g));
         QCOMPARE(view.blockItemCount(), blocksWithSeveralOps(*g));
         view.setAntichainVisible(true);
+        QVERIFY(view.antichain().isEmpty()); // none given: the view does not compute one
+        view.setAntichain(maximumAntichain(*g).antichain);
         int marked = 0;
         for (OpId v = 0; v < g->size(); ++v)
             if (auto* item = view.nodeItem(v); item && item->state().antichain) ++marked;
@@ -320,6 +329,7 @@ class TestDagView : public QObject {
         QVERIFY(QTest::qWaitForWindowExposed(&host));
         view->setGraph(g);
         QVERIFY(view->waitForLayout());
+        view->setAntichain(maximumAntichain(*g).antichain);
         view->setAntichainVisible(true);
         bar->activate();
         bar->findChild<QLineEdit*>()->setText("5b/pool");

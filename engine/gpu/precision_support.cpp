@@ -1,4 +1,4 @@
-#include "exec/gpu_execution.h"
+#include "gpu/gpu_execution.h"
 
 namespace ioscope {
 

@@ -1,11 +1,11 @@
 #pragma once
 // The GPU runtime seen from outside engine/gpu: CUDA-free, so the CLI and the explorer build
-// and run everywhere. Everything runs on a GpuContext the front end owns (exec/gpu_context.h).
+// and run everywhere. Everything runs on a GpuContext the front end owns (gpu/gpu_context.h).
 // Without CUDA (or without a device) GpuContext::status() says why and executeOnGpu() throws
 // RuntimeFailure with that reason.
 #include "cost/cost_model.h"
 #include "cost/gpu_cost_model.h"
-#include "exec/gpu_context.h"
+#include "gpu/gpu_context.h"
 #include "schedule/kernel_record.h"
 #include "schedule/schedule.h"
 

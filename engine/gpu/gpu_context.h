@@ -6,7 +6,7 @@
 // model (makeGpuCostModel; the cost-model factory makes it through LiveCostModels), which runs
 // its whole-schedule checks on the same context. No process-wide device exists in the engine.
 // Everything but gpuOptionsFromEnvironment is defined by the GPU runtime (gpu/device.cpp) or,
-// without CUDA, by exec/gpu_absent.cpp.
+// without CUDA, by gpu/gpu_absent.cpp.
 //
 // Creating a context opens nothing, so a front end may hold one on a machine without a GPU. The
 // device is opened on first use; an open that fails throws RuntimeFailure with CUDA's reason

@@ -1,6 +1,6 @@
-// The GPU runtime of builds without CUDA: every entry point says why it is absent.
-#ifndef IOSCOPE_HAVE_CUDA
-#include "exec/gpu_execution.h"
+// The GPU runtime of builds without CUDA: every entry point says why it is absent. The build
+// compiles this file instead of the CUDA sources of engine/gpu (engine/CMakeLists.txt).
+#include "gpu/gpu_execution.h"
 #include "util/errors.h"
 
 namespace ioscope {
@@ -42,4 +42,3 @@ std::unique_ptr<CostModel> GpuContext::makeLiveCostModel(ExecMode, std::shared_p
 }
 
 } // namespace ioscope
-#endif

@@ -1,4 +1,4 @@
-#include "exec/gpu_context.h"
+#include "gpu/gpu_context.h"
 
 #include <cstdlib>
 #include <string_view>
