@@ -9,16 +9,15 @@ bool needsOwnPass(Activation a) {
 }
 
 // The depthwise kernel applies the prologue at every tap, so each input value is activated about
-// K*K / (stride_h * stride_w) times. Clamp-and-multiply activations (hard-swish, ReLU6) cost less
-// than the pass they replace at any window; one of an exponential and a reciprocal (SiLU,
-// sigmoid, tanh) only where each value is taken a few times: measured on the H200, deferring
-// efficientnet_b0's SiLU into all its depthwise convs (3x3 and 5x5, strides 1 and 2) took their
-// time from 107 to 190 us while removing 46 us of passes.
+// K*K / (stride_h * stride_w) times, and only the activations compiled into the kernel are fast
+// there (a code switch per tap made it 3x slower). Hard-swish and ReLU6 (clamp and multiply) cost
+// less than the pass they replace at any window; SiLU (an exponential and a reciprocal) only where
+// each value is taken a few times: measured on the H200, deferring efficientnet_b0's SiLU into all
+// its depthwise convs (3x3 and 5x5, strides 1 and 2) took them from 107 to 190 us while removing
+// 46 us of passes.
 bool cheapEnough(Activation a, const Window& w) {
-    if (a == Activation::HardSwish || a == Activation::Relu6 || a == Activation::HardSigmoid ||
-        a == Activation::LeakyRelu)
-        return true;
-    return double(w.kh) * w.kw / (double(w.sh) * w.sw) <= 2.25;
+    if (a == Activation::HardSwish || a == Activation::Relu6) return true;
+    return a == Activation::Silu && double(w.kh) * w.kw / (double(w.sh) * w.sw) <= 2.25;
 }
 
 bool isMember(const std::vector<bool>& members, OpId id) {

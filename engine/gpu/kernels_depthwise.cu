@@ -20,8 +20,8 @@ template <typename T> __global__ void depthwiseKernel(DepthwiseArgs a) {
             for (int kx = 0; kx < w.kw; ++kx) {
                 const int ix = ox * w.sw - w.pw + kx * w.dw;
                 if (ix < 0 || ix >= a.inW) continue;
-                const float x = prologue(a.pre, int(k.c),
-                                         loadSum<T>(a.x, a.inputs, k.n, k.c, (long long)iy * a.inW + ix));
+                float x = loadSum<T>(a.x, a.inputs, k.n, k.c, (long long)iy * a.inW + ix);
+                if (a.pre.activation != kActNone || a.pre.bias) x = prologue(a.pre, int(k.c), x);
                 acc += x * a.weights[(ky * w.kw + kx) * a.out.channels + k.c];
             }
         }
@@ -51,7 +51,9 @@ template <typename T> __global__ void depthwisePackKernel(DepthwiseArgs a) {
                     for (int j = 0; j < V; ++j) x[j] += more[j];
                 }
                 const float* wt = a.weights + (ky * w.kw + kx) * a.out.channels + k.c;
-                for (int j = 0; j < V; ++j) acc[j] += prologue(a.pre, int(k.c) + j, x[j]) * wt[j];
+                if (a.pre.activation != kActNone || a.pre.bias)
+                    for (int j = 0; j < V; ++j) x[j] = prologue(a.pre, int(k.c) + j, x[j]);
+                for (int j = 0; j < V; ++j) acc[j] += x[j] * wt[j];
             }
         }
         finishPack<T>(a.epi, k, acc);
@@ -73,6 +75,8 @@ template <int PRE> __device__ __forceinline__ float preActivate(float x, int cod
         return x * __frcp_rn(1.f + __expf(-x));
     else if constexpr (PRE == kActHardSwish)
         return x * fminf(fmaxf(x * (1.f / 6.f) + 0.5f, 0.f), 1.f);
+    else if constexpr (PRE == kActRelu6)
+        return fminf(fmaxf(x, 0.f), 6.f);
     else
         return activate(x, code);
 }
@@ -155,6 +159,8 @@ void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
                 launch(std::integral_constant<int, kActSilu>{});
             else if (pre == kActHardSwish)
                 launch(std::integral_constant<int, kActHardSwish>{});
+            else if (pre == kActRelu6)
+                launch(std::integral_constant<int, kActRelu6>{});
             else
                 launch(std::integral_constant<int, kPreRuntime>{});
         });
