@@ -12,6 +12,7 @@
 
 #include <QtTest>
 #include <cmath>
+#include <functional>
 
 using namespace ioscope;
 using gputest::relativeError;
@@ -47,6 +48,38 @@ ExecutionOptions checkedRun(int batch, Precision p, Layout layout) {
     o.keepOutputs = true;
     o.inputSeed = 20210401;
     return o;
+}
+
+const std::vector<Precision> kAllPrecisions = {Precision::Fp32, Precision::Tf32, Precision::Fp16,
+                                               Precision::Bf16};
+
+// Runs `s` on the GPU at each batch, layout and precision, checks every output against the CPU
+// reference at the precision's tolerance, and hands each GPU result to `inspect` (for checks of
+// the kernels that ran). Stops at the first failure.
+void compareWithCpu(const Graph& g, const Schedule& s, std::initializer_list<int> batches,
+                    const std::vector<Precision>& precisions,
+                    const std::function<void(const ExecutionResult&, Precision, Layout, int)>& inspect = {}) {
+    for (int batch : batches) {
+        const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
+        for (Layout layout : {Layout::Nhwc, Layout::Nchw})
+            for (Precision p : precisions) {
+                const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, checkedRun(batch, p, layout));
+                QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
+                for (size_t i = 0; i < cpu.outputs.size(); ++i) {
+                    const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
+                    QVERIFY2(err <= toleranceFor(p),
+                             qPrintable(QString("%1 of %2, %3 %4 batch %5: relative error %6")
+                                            .arg(QString::fromStdString(gpu.outputs[i].name))
+                                            .arg(QString::fromStdString(g.name()))
+                                            .arg(toString(p).data())
+                                            .arg(toString(layout).data())
+                                            .arg(batch)
+                                            .arg(err)));
+                }
+                if (inspect) inspect(gpu, p, layout, batch);
+                if (QTest::currentTestFailed()) return;
+            }
+    }
 }
 
 // Every op of the graph as an output of its own: each kind is compared on its own.
@@ -148,24 +181,11 @@ class TestGpuModernOps : public QObject {
         fc.activation = Activation::Relu;
         g.addOp(fc);
         g.finalize();
-        const Schedule s = sequentialSchedule(g);
-        for (int batch : {1, 3}) {
-            const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
-            for (Layout layout : {Layout::Nhwc, Layout::Nchw})
-                for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16}) {
-                    const ExecutionResult gpu =
-                        executeOnGpu(gputest::gpu(), g, s, checkedRun(batch, p, layout));
-                    QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
-                    const double err = relativeError(gpu.outputs[0], cpu.outputs[0]);
-                    QVERIFY2(err <= toleranceFor(p), qPrintable(QString("%1 %2 batch %3: relative error %4")
-                                                                    .arg(toString(p).data())
-                                                                    .arg(toString(layout).data())
-                                                                    .arg(batch)
-                                                                    .arg(err)));
-                    if (batch == 1 && p == Precision::Tf32 && layout == Layout::Nhwc)
-                        qInfo("kernels: %s", kernelClassesText(gpu.kernels).c_str());
-                }
-        }
+        compareWithCpu(g, sequentialSchedule(g), {1, 3}, kAllPrecisions,
+                       [](const ExecutionResult& gpu, Precision p, Layout layout, int batch) {
+                           if (batch == 1 && p == Precision::Tf32 && layout == Layout::Nhwc)
+                               qInfo("kernels: %s", kernelClassesText(gpu.kernels).c_str());
+                       });
     }
 
     // Depthwise convolutions as mobile networks use them (3x3 to 9x9 windows, strides 1 and
@@ -173,7 +193,7 @@ class TestGpuModernOps : public QObject {
     // a residual, against the CPU reference in every precision and layout, batches 1 and 2.
     void depthwiseConvsMatchCpu() {
         for (int channels : {48, 20}) {
-            Graph g("depthwise");
+            Graph g("depthwise_" + std::to_string(channels) + "_channels");
             const OpId x = g.addInput("input", {channels, 19, 21});
             std::vector<OpId> outs;
             for (int k : {3, 5, 7, 9})
@@ -187,27 +207,9 @@ class TestGpuModernOps : public QObject {
             sum.binary = BinaryFn::Add;
             g.addOp(sum);
             g.finalize();
-            const Schedule s = sequentialSchedule(g);
-            for (int batch : {1, 2}) {
-                const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
-                for (Layout layout : {Layout::Nhwc, Layout::Nchw})
-                    for (Precision p : {Precision::Fp32, Precision::Fp16, Precision::Bf16}) {
-                        const ExecutionResult gpu =
-                            executeOnGpu(gputest::gpu(), g, s, checkedRun(batch, p, layout));
-                        QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
-                        for (size_t i = 0; i < cpu.outputs.size(); ++i) {
-                            const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
-                            QVERIFY2(err <= toleranceFor(p),
-                                     qPrintable(QString("%1 channels %2, %3 %4 batch %5: relative error %6")
-                                                    .arg(QString::fromStdString(gpu.outputs[i].name))
-                                                    .arg(channels)
-                                                    .arg(toString(p).data())
-                                                    .arg(toString(layout).data())
-                                                    .arg(batch)
-                                                    .arg(err)));
-                        }
-                    }
-            }
+            compareWithCpu(g, sequentialSchedule(g), {1, 2},
+                           {Precision::Fp32, Precision::Fp16, Precision::Bf16});
+            if (QTest::currentTestFailed()) return;
         }
     }
 
@@ -239,32 +241,20 @@ class TestGpuModernOps : public QObject {
         sum.binary = BinaryFn::Add;
         g.addOp(sum);
         g.finalize();
-        const Schedule s = sequentialSchedule(g);
-        for (int batch : {1, 2}) {
-            const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
-            for (Layout layout : {Layout::Nhwc, Layout::Nchw})
-                for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16}) {
-                    const ExecutionResult gpu =
-                        executeOnGpu(gputest::gpu(), g, s, checkedRun(batch, p, layout));
-                    QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
-                    const double err = relativeError(gpu.outputs[0], cpu.outputs[0]);
-                    QVERIFY2(err <= toleranceFor(p), qPrintable(QString("%1 %2 batch %3: relative error %4")
-                                                                    .arg(toString(p).data())
-                                                                    .arg(toString(layout).data())
-                                                                    .arg(batch)
-                                                                    .arg(err)));
-                    // Only "shared" (two consumers) may run an epilogue pass; "stem" and "expand"
-                    // would add one each if theirs were not deferred. NHWC keeps cuDNN's layout,
-                    // so no other element-wise kernel runs there.
-                    if (layout != Layout::Nhwc) continue;
-                    int passes = 0;
-                    for (const KernelRecord& k : gpu.kernels)
-                        passes += k.name.find("elementwise") != std::string::npos;
-                    QVERIFY2(passes <= 1, qPrintable(QString("%1 element-wise kernels, %2")
-                                                         .arg(passes)
-                                                         .arg(kernelClassesText(gpu.kernels).c_str())));
-                }
-        }
+        compareWithCpu(g, sequentialSchedule(g), {1, 2}, kAllPrecisions,
+                       [](const ExecutionResult& gpu, Precision, Layout layout, int) {
+                           // Only "shared" (two consumers) may run an epilogue pass; "stem" and
+                           // "expand" would add one each if theirs were not deferred. NHWC keeps
+                           // cuDNN's layout, so no other element-wise kernel runs there.
+                           if (layout != Layout::Nhwc) return;
+                           int passes = 0;
+                           for (const KernelRecord& k : gpu.kernels)
+                               passes += k.name.find("elementwise") != std::string::npos;
+                           QVERIFY2(passes <= 1,
+                                    qPrintable(QString("%1 element-wise kernels, %2")
+                                                   .arg(passes)
+                                                   .arg(kernelClassesText(gpu.kernels).c_str())));
+                       });
     }
 
     // A Split's parts (channel slices, a slice of a slice) are views of their input: no gather
@@ -285,17 +275,11 @@ class TestGpuModernOps : public QObject {
         const OpId ci = g.addOp(moderntest::conv("conv_inner", inner, 8, 1));
         g.addOp(moderntest::op("concat", OpKind::Concat, {ca, cb, ci}));
         g.finalize();
-        const Schedule s = sequentialSchedule(g);
-        const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, 2, 20210401));
-        for (Layout layout : {Layout::Nhwc, Layout::Nchw})
-            for (Precision p : {Precision::Fp32, Precision::Fp16}) {
-                const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, checkedRun(2, p, layout));
-                QCOMPARE(gpu.outputs.size(), size_t(1));
-                const double err = relativeError(gpu.outputs[0], cpu.outputs[0]);
-                QVERIFY2(err <= toleranceFor(p), qPrintable(QString::number(err)));
-                for (const KernelRecord& k : gpu.kernels)
-                    QVERIFY2(k.name.find("gatherKernel") == std::string::npos, k.name.c_str());
-            }
+        compareWithCpu(g, sequentialSchedule(g), {2}, {Precision::Fp32, Precision::Fp16},
+                       [](const ExecutionResult& gpu, Precision, Layout, int) {
+                           for (const KernelRecord& k : gpu.kernels)
+                               QVERIFY2(k.name.find("gatherKernel") == std::string::npos, k.name.c_str());
+                       });
     }
 };
 
