@@ -132,8 +132,13 @@ void convertSplit(ImportState& state, const onnx::NodeProto& node, const std::st
     if (int(sizes.size()) != outputs)
         throw InputError("split has " + std::to_string(sizes.size()) + " sizes for " +
                          std::to_string(outputs) + " outputs");
-    std::int64_t total = 0;
-    for (auto v : sizes) total += v;
+    std::int64_t total = 0; // each size within the axis, so the sum cannot overflow
+    for (auto v : sizes) {
+        if (v < 0 || v > d)
+            throw InputError("split size " + std::to_string(v) + " is out of range (the axis has " +
+                             std::to_string(d) + ")");
+        total += v;
+    }
     if (total != d)
         throw InputError("split sizes add up to " + std::to_string(total) + ", the axis has " +
                          std::to_string(d));
