@@ -120,7 +120,7 @@ class TestModelJson : public QObject {
         QVERIFY_THROWS_EXCEPTION(InputError, load("avgpool", R"(, "count_include_pad": true)"));
         QCOMPARE(load("maxpool", "").op(1).out, (Shape{2, 4, 3}));
         checkRoundTrip(load("maxpool", ""));
-        QVERIFY_THROWS_EXCEPTION(InputError, load("conv", R"(, "out_channels": 4)"));
+        QVERIFY_THROWS_EXCEPTION(InputError, load("conv2d", R"(, "out_channels": 4)"));
     }
 
     // End padding at its edges: each refusal names the file and the op (or the JSON path); the
@@ -161,7 +161,7 @@ class TestModelJson : public QObject {
             "op 'p' (maxpool): end padding leaves a window outside the input");
         row("negative, legal", R"("kernel": 2, "stride": 2, "end_padding": -1)", "", 3);
         row("ceil overhang", R"("kernel": 3, "stride": 2, "end_padding": 1)", "", 4);
-        row("on a conv", R"("kernel": 3, "end_padding": 1, "kind": "conv", "out_channels": 2)",
+        row("on a conv", R"("kernel": 3, "end_padding": 1, "kind": "conv2d", "out_channels": 2)",
             "op 'p' (conv2d): end padding applies to pools only");
     }
     void endPaddingEdges() {
