@@ -327,22 +327,27 @@ void MainWindow::exportDialog() {
         if (k.title == choice) exportTo(k.id);
 }
 
-void MainWindow::exportTo(const QString& id) {
+bool MainWindow::exportTo(const QString& id) {
     const ExportKind* kind = findExportKind(id);
-    if (!kind) return;
+    if (!kind) return false;
     const QString suggested =
         QDir(AppSettings::lastDirectory())
             .filePath((document_->hasModel() ? document_->model().displayName : tr("ioscope")) +
                       kind->suffix);
-    const QString path = QFileDialog::getSaveFileName(this, kind->title, suggested, kind->filter);
-    if (path.isEmpty()) return;
+    const QString path = savePathPrompt_
+                             ? savePathPrompt_(kind->title, suggested, kind->filter)
+                             : QFileDialog::getSaveFileName(this, kind->title, suggested, kind->filter);
+    if (path.isEmpty()) return false;
     AppSettings::setLastDirectory(QFileInfo(path).absolutePath());
     Exporter exporter(document_, dag_, timeline_);
     QString error;
-    if (!exporter.write(id, path, &error))
+    if (!exporter.write(id, path, &error)) {
         showError(tr("Export failed"), error);
-    else
-        statusBar()->showMessage(tr("Wrote %1").arg(path), 6000);
+        return false;
+    }
+    statusBar()->showMessage(tr("Wrote %1").arg(path), 6000);
+    if (id == QLatin1String("schedule-json")) unsavedRuns_.removeAll(document_->currentRunId()); // saved
+    return true;
 }
 
 } // namespace ioscope::app

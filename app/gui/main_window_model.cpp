@@ -22,11 +22,13 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTreeView>
+#include <QUndoStack>
 
 namespace ioscope::app {
 
 void MainWindow::openModel(const QString& spec) {
     if (spec.trimmed().isEmpty()) return;
+    if (!resolveUnsavedEdits(tr("open %1").arg(spec))) return; // Cancel keeps the model and its edits
     searchJob_->cancel();
     pendingSpec_ = spec;
     jobLabel_->setText(tr("Opening %1…").arg(spec));
@@ -37,6 +39,9 @@ void MainWindow::onModelLoaded(const LoadedModel& model) {
     selection_->clear();
     timeline_->clearLanes();
     document_->setModel(model);
+    // The edits and their undo history belonged to the old model's runs.
+    undoStack_->clear();
+    unsavedRuns_.clear();
     const ModelFacts& f = model.facts;
     setWindowTitle(tr("%1 — ioscope").arg(model.displayName));
     addRecent(model.source);
