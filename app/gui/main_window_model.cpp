@@ -74,12 +74,12 @@ void MainWindow::updateStatusFacts() {
         return;
     }
     const LoadedModel& m = document_->model();
-    QString text = tr("%1 · %2 ops · %3 edges · width %4 · %5 blocks · %6 · %7 params")
+    QString text = tr("%1 · %2 ops · %3 edges · width %4 · %5 · %6 · %7 params")
                        .arg(m.displayName)
                        .arg(m.facts.units)
                        .arg(m.facts.edges)
                        .arg(m.facts.width.width)
-                       .arg(m.blocks.size())
+                       .arg(m.blocks.size() == 1 ? tr("1 block") : tr("%1 blocks").arg(m.blocks.size()))
                        .arg(formatFlops(m.facts.flops))
                        .arg(QLocale().toString(qlonglong(m.facts.params)));
     if (const ScheduleRun* r = document_->currentRun())
