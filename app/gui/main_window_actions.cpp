@@ -14,6 +14,8 @@
 #include "selection_model.h"
 #include "timeline_view.h"
 
+#include <algorithm>
+
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
@@ -296,8 +298,14 @@ void MainWindow::setPresentationMode(bool on) {
         if (timelineDock)
             resizeDocks({timelineDock}, {std::max(screen.height() / 3, timeline_->minimumHeight() + 80)},
                         Qt::Vertical);
-        if (searchDock && searchDock->isVisible())
-            resizeDocks({searchDock}, {std::max(280, screen.width() / 5)}, Qt::Horizontal);
+        // At least what its enlarged form asks for (at 1280x720 a fifth cut the combo boxes'
+        // text: "IOS (dynami"), at most a third.
+        if (searchDock && searchDock->isVisible()) {
+            const int wanted = searchDock->widget() ? searchDock->widget()->sizeHint().width() + 24 : 0;
+            resizeDocks({searchDock},
+                        {std::min(screen.width() / 3, std::max({280, screen.width() / 5, wanted}))},
+                        Qt::Horizontal);
+        }
     } else {
         showNormal();
         if (!normalGeometry_.isEmpty()) restoreGeometry(normalGeometry_);
