@@ -355,6 +355,10 @@ void MainWindow::resizeEvent(QResizeEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!resolveUnsavedEdits(tr("close the window"))) { // Cancel: everything stays as it was
+        event->ignore();
+        return;
+    }
     saveSettings();
     // Every worker stops now, while the window goes away: the process exits once the event
     // loop ends instead of waiting for a search, a load or a GPU run to finish.
