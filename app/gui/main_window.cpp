@@ -352,6 +352,7 @@ void MainWindow::applyDefaultDockSizes() {
 void MainWindow::resizeEvent(QResizeEvent* event) {
     QMainWindow::resizeEvent(event);
     if (defaultDockSizes_ && !presentation_) applyDefaultDockSizes();
+    if (presentation_) applyPresentationDockSizes();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

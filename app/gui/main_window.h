@@ -164,6 +164,7 @@ class MainWindow : public QMainWindow {
     void applyEdit(const EditResult& result, const QString& what);
     // Dock sizes in proportion to the window (1280x720 up to 4K) while no layout was restored.
     void applyDefaultDockSizes();
+    void applyPresentationDockSizes();
 
     // The window's GPU state (opened on first use; switches from the environment), shared with its jobs'
     // worker threads so a run in flight keeps it alive.
