@@ -61,6 +61,16 @@ void addScheduleFile(MainWindow& window, const QString& file) {
 
 } // namespace
 
+std::optional<QSize> parseWindowSize(const QString& text) {
+    const QStringList sides = text.trimmed().toLower().split(QLatin1Char('x'));
+    if (sides.size() != 2) return std::nullopt;
+    bool wideOk = false, highOk = false;
+    const int width = sides[0].toInt(&wideOk), height = sides[1].toInt(&highOk);
+    const auto inRange = [](int v) { return v >= 320 && v <= 7680; };
+    if (!wideOk || !highOk || !inRange(width) || !inRange(height)) return std::nullopt;
+    return QSize(width, height);
+}
+
 int runHeadless(const HeadlessRequest& request) {
     MainWindow window;
     window.setQuietErrors(true);
@@ -92,7 +102,7 @@ int runHeadless(const HeadlessRequest& request) {
         else if (runError.isEmpty())
             runError = m;
     });
-    window.resize(1600, 1000);
+    window.resize(request.reportPath.isEmpty() ? request.windowSize : QSize(1600, 1000));
     window.show();
     window.openModel(request.model);
     if (!window.waitUntilIdle(request.timeoutMs)) return complain(1, QStringLiteral("timed out"));

@@ -110,7 +110,11 @@ int main(int argc, char** argv) {
     const QCommandLineOption execute(
         QStringLiteral("execute"),
         QStringLiteral("With --screenshot/--report: run the schedules on the GPU and show the measurements"));
-    parser.addOptions({screenshot, report, schedule, play, cost, precision, execute});
+    const QCommandLineOption size(
+        QStringLiteral("size"),
+        QStringLiteral("With --screenshot: the window's size, e.g. 1280x720 (default 1600x1000)"),
+        QStringLiteral("WxH"));
+    parser.addOptions({screenshot, report, schedule, play, cost, precision, execute, size});
     if (!parser.parse(QApplication::arguments())) {
         QTextStream(stderr) << "ioscope: error: " << parser.errorText() << '\n';
         return 2;
@@ -131,6 +135,11 @@ int main(int argc, char** argv) {
             QTextStream(stderr) << "ioscope: error: --schedule goes with --report\n";
             return 2;
         }
+        if (parser.isSet(size) && !parser.isSet(screenshot)) {
+            QTextStream(stderr) << "ioscope: error: --size goes with --screenshot (the report's pages have "
+                                   "their own layout)\n";
+            return 2;
+        }
         ioscope::app::HeadlessRequest request;
         request.screenshotPath = parser.value(screenshot);
         request.reportPath = parser.value(report);
@@ -139,11 +148,20 @@ int main(int argc, char** argv) {
         request.costSpec = parser.value(cost);
         request.precision = parser.value(precision);
         request.execute = parser.isSet(execute);
+        if (parser.isSet(size)) {
+            const std::optional<QSize> windowSize = ioscope::app::parseWindowSize(parser.value(size));
+            if (!windowSize) {
+                QTextStream(stderr) << "ioscope: error: --size '" << parser.value(size)
+                                    << "': expected WIDTHxHEIGHT, each from 320 to 7680 (e.g. 1280x720)\n";
+                return 2;
+            }
+            request.windowSize = *windowSize;
+        }
         return ioscope::app::runHeadless(request);
     }
-    if (parser.isSet(cost) || parser.isSet(precision) || parser.isSet(execute)) {
+    if (parser.isSet(cost) || parser.isSet(precision) || parser.isSet(execute) || parser.isSet(size)) {
         QTextStream(stderr)
-            << "ioscope: error: --cost, --precision and --execute go with --screenshot or --report\n";
+            << "ioscope: error: --cost, --precision, --execute and --size go with --screenshot or --report\n";
         return 2;
     }
     if (models.size() > 1) {

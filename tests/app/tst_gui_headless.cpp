@@ -15,6 +15,7 @@ class TestGuiHeadless : public QObject {
   private slots:
     void initTestCase();
     void screenshot();
+    void screenshotAtAGivenSize();
     void reportPdf();
     void reportPng();
     void reportWithScheduleFile();
@@ -67,6 +68,32 @@ void TestGuiHeadless::screenshot() {
     QImage image(out);
     QVERIFY2(!image.isNull(), err.constData());
     QVERIFY(image.width() >= 800 && image.height() >= 600);
+}
+
+// --size sets the window, so the screenshot shows the layout a laptop screen gets; bad sizes exit 2.
+void TestGuiHeadless::screenshotAtAGivenSize() {
+    const QString out = dir_.filePath(QStringLiteral("small.png"));
+    QByteArray err;
+    QCOMPARE(run({QStringLiteral("--size"), QStringLiteral("1280x720"), QStringLiteral("--screenshot"), out,
+                  QStringLiteral("squeezenet")},
+                 &err),
+             0);
+    QImage image(out);
+    QVERIFY2(!image.isNull(), err.constData());
+    QCOMPARE(image.size() / image.devicePixelRatio(), QSize(1280, 720));
+    for (const char* bad : {"1280", "10x720", "1280x720x3", "wide"}) {
+        QCOMPARE(run({QStringLiteral("--size"), QString::fromLatin1(bad), QStringLiteral("--screenshot"), out,
+                      QStringLiteral("squeezenet")},
+                     &err),
+                 2);
+        QVERIFY2(err.contains("--size"), err.constData());
+    }
+    QCOMPARE(run({QStringLiteral("--size"), QStringLiteral("1280x720"), QStringLiteral("--report"),
+                  dir_.filePath(QStringLiteral("r.pdf")), QStringLiteral("squeezenet")},
+                 &err),
+             2);
+    QCOMPARE(run({QStringLiteral("--size"), QStringLiteral("1280x720"), QStringLiteral("squeezenet")}, &err),
+             2); // the window's own size is the user's; it never opens here
 }
 
 void TestGuiHeadless::reportPdf() {
