@@ -171,7 +171,9 @@ __global__ void __launch_bounds__(256) depthwiseSiluTileKernel(DepthwiseArgs a) 
     if (q >= chunkPacks || oy >= a.out.height || ox >= a.out.width) return;
     const int c = (pack0 + q) * V;
     float acc[V] = {};
-#pragma unroll
+    // Rows unrolled up to 7x7: 9x9 with 8-element packs spilled 5 KB per thread unrolled.
+    constexpr int kRowUnroll = K <= 7 ? K : 1;
+#pragma unroll kRowUnroll
     for (int ky = 0; ky < K; ++ky)
 #pragma unroll
         for (int kx = 0; kx < K; ++kx) {
