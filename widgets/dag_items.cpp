@@ -247,13 +247,15 @@ QRectF DagBlockItem::boundingRect() const {
 
 void DagBlockItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) {
     painter->setRenderHint(QPainter::Antialiasing);
-    painter->setPen(QPen(QColor(0x90, 0xa4, 0xae), 1.2, Qt::DashLine));
+    painter->setPen(emphasised_ ? QPen(QColor(0x54, 0x6e, 0x7a), 1.6, Qt::DashLine)
+                                : QPen(QColor(0x90, 0xa4, 0xae), 1.2, Qt::DashLine));
     painter->setBrush(QColor(0xec, 0xef, 0xf1, 120));
     painter->drawRoundedRect(rect_, 8, 8);
     QFont font = scene() ? scene()->font() : painter->font();
-    font.setPointSizeF(font.pointSizeF() * 0.8);
+    font.setPointSizeF(font.pointSizeF() * (emphasised_ ? 0.9 : 0.8)); // dot reserved 9 pt
+    font.setBold(emphasised_);
     painter->setFont(font);
-    painter->setPen(QColor(0x60, 0x7d, 0x8b));
+    painter->setPen(emphasised_ ? QColor(0x37, 0x47, 0x4f) : QColor(0x60, 0x7d, 0x8b));
     painter->drawText(rect_.adjusted(6, 2, -6, -2), Qt::AlignLeft | Qt::AlignTop, label_);
 }
 

@@ -35,6 +35,7 @@ class DagNodeItem : public QGraphicsItem {
 
     int type() const override { return Type; }
     OpId op() const { return op_; }
+    const QString& title() const { return title_; }
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
@@ -109,10 +110,15 @@ class DagBlockItem : public QGraphicsItem {
     int type() const override { return Type; }
     QRectF boundingRect() const override;
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+    // A member network's outline (ensembles): a darker dashed line and a bold label.
+    void setEmphasised(bool on) { emphasised_ = on; }
+    bool emphasised() const { return emphasised_; }
+    const QString& label() const { return label_; }
 
   private:
     QRectF rect_;
     QString label_;
+    bool emphasised_ = false;
 };
 
 } // namespace ioscope::widgets

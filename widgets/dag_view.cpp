@@ -105,6 +105,18 @@ void DagView::setGraphWithLayout(std::shared_ptr<const Graph> graph, const layou
     buildScene(layout);
 }
 
+QString DagView::nodeTitle(OpId v) const {
+    // The telling part ("inception3a/branch4.0" of "/inception3a/branch4/branch4.0/MaxPool"):
+    // the kind is the colour and the subtitle; the tooltip has the full name. In an ensemble the
+    // member's outline names the member, so the title keeps the op's own name.
+    const Op& op = graph_->op(v);
+    QString name = QString::fromStdString(op.name);
+    const auto& members = graph_->members();
+    if (op.member >= 0 && static_cast<size_t>(op.member) < members.size())
+        name = withoutMemberPrefix(name, QString::fromStdString(members[static_cast<size_t>(op.member)]));
+    return tellingOpLabel(name, {});
+}
+
 layout::LayoutOptions DagView::layoutOptions() const {
     layout::LayoutOptions options;
     options.direction = direction_;
@@ -118,12 +130,28 @@ layout::LayoutOptions DagView::layoutOptions() const {
     for (OpId v = 0; v < graph_->size(); ++v) {
         const Op& op = graph_->op(v);
         const double w = std::max(
-            title.horizontalAdvance(tellingOpLabel(QString::fromStdString(op.name), {})),
+            title.horizontalAdvance(nodeTitle(v)),
             subtitle.horizontalAdvance(opKindName(op) + "  " + QString::fromStdString(op.out.str())));
         options.nodeSizes[static_cast<size_t>(v)] = {std::clamp(w + 16, 60.0, maxLabelWidth + 16),
                                                      title.height() + subtitle.height() + 10};
     }
-    if (blocksVisible_) {
+    if (blocksVisible_ && graph_->members().size() >= 2) {
+        // An ensemble: one outline per member network, named after it. Its blocks would be one
+        // box around every member (the members share no op, so the DAG has no cut point).
+        const auto& members = graph_->members();
+        std::vector<std::vector<OpId>> ops(members.size());
+        for (OpId v = 0; v < graph_->size(); ++v) {
+            const int m = graph_->op(v).member;
+            if (m >= 0 && static_cast<size_t>(m) < members.size()) ops[static_cast<size_t>(m)].push_back(v);
+        }
+        for (size_t m = 0; m < members.size(); ++m) {
+            if (ops[m].empty()) continue;
+            const size_t units = static_cast<size_t>(std::count_if(
+                ops[m].begin(), ops[m].end(), [&](OpId v) { return graph_->op(v).kind != OpKind::Input; }));
+            options.clusterLabels.push_back(members[m] + " (" + std::to_string(units) + " ops)");
+            options.clusters.push_back(std::move(ops[m]));
+        }
+    } else if (blocksVisible_) {
         for (size_t i = 0; i < blocks_.size(); ++i) {
             options.clusters.push_back(blocks_[i]);
             options.clusterLabels.push_back("block " + std::to_string(i + 1) + " (" +
@@ -194,8 +222,11 @@ void DagView::buildScene(const layout::GraphLayout& layout) {
     edges_.clear();
     blockItems_ = 0;
     if (!graph_) return;
+    const bool members = graph_->members().size() >= 2;
     for (const auto& cluster : layout.clusters) {
-        scene()->addItem(new DagBlockItem(cluster, QString::fromStdString(cluster.label)));
+        auto* outline = new DagBlockItem(cluster, QString::fromStdString(cluster.label));
+        outline->setEmphasised(members); // a member network's outline: its name stands out
+        scene()->addItem(outline);
         ++blockItems_;
     }
     QFontMetricsF metrics(font());
@@ -204,8 +235,7 @@ void DagView::buildScene(const layout::GraphLayout& layout) {
         const Op& op = graph_->op(n.op);
         // The telling part ("inception3a/branch4.0" of "/inception3a/branch4/branch4.0/MaxPool"):
         // the kind is the colour and the subtitle; the tooltip has the full name.
-        const QString title = metrics.elidedText(tellingOpLabel(QString::fromStdString(op.name), {}),
-                                                 Qt::ElideMiddle, n.width - 8);
+        const QString title = metrics.elidedText(nodeTitle(n.op), Qt::ElideMiddle, n.width - 8);
         auto* item =
             new DagNodeItem(n.op, title, opKindName(op) + "  " + QString::fromStdString(op.out.str()),
                             colorForKind(op.kind), QSizeF(n.width, n.height));

@@ -47,7 +47,8 @@ class DagView : public QGraphicsView {
     void setSelectionModel(SelectionModel* selection);
     SelectionModel* selectionModel() const { return selection_; }
 
-    // Shows a graph (null clears) with the blocks to outline (each a list of ops; from the
+    // Shows a graph (null clears) with the blocks to outline; an ensemble (Graph::members())
+    // outlines its member networks instead, each named after it (each a list of ops; from the
     // model's analysis, app/gui/loaded_model.h: the view computes no analysis of its own, and
     // does not link the analysis module). The layout runs on the LayoutWorker; until it arrives
     // the view shows "Laying out…". Antichain, times and running ops are reset.
@@ -138,7 +139,7 @@ class DagView : public QGraphicsView {
 
   public slots:
     void setDirection(layout::Direction direction); // re-lays out
-    void setBlocksVisible(bool on);                 // block outlines (re-lays out: clusters)
+    void setBlocksVisible(bool on);                 // block (ensembles: member) outlines (re-lays out)
     void setInputsVisible(bool on);                 // draw Input ops (re-lays out)
     void setAntichainVisible(bool on);
     void setOverviewVisible(bool on);
@@ -178,6 +179,7 @@ class DagView : public QGraphicsView {
                        const QString& error);
     void buildScene(const layout::GraphLayout& layout);
     layout::LayoutOptions layoutOptions() const;
+    QString nodeTitle(OpId op) const; // the node's title before eliding
     QString tooltipFor(OpId op) const;
     void refreshTooltips();
     void refreshStates();

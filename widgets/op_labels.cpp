@@ -3,6 +3,8 @@
 #include <QFontMetricsF>
 #include <QRegularExpression>
 
+#include <algorithm>
+
 namespace ioscope::widgets {
 
 namespace {
@@ -43,6 +45,36 @@ QString tellingOpLabel(const QString& name, const QString& prefix) {
     for (qsizetype i = 0; i < s.size(); ++i)
         if (i + 1 == s.size() || !s[i + 1].startsWith(s[i])) kept << s[i];
     return kept.join(QLatin1Char('/'));
+}
+
+QString withoutMemberPrefix(const QString& name, const QString& member) {
+    if (member.isEmpty() || name.size() <= member.size() + 1 || !name.startsWith(member) ||
+        name[member.size()] != QLatin1Char('/'))
+        return name;
+    return name.mid(member.size() + 1);
+}
+
+QStringList memberTags(const QStringList& members) {
+    // "squeezenet#2" is "squeezenet" loaded twice: tag the base name, keep the repeat's number.
+    QStringList bases, suffixes;
+    for (const QString& m : members) {
+        const qsizetype hash = m.lastIndexOf(QLatin1Char('#'));
+        bool number = false;
+        if (hash > 0) m.mid(hash + 1).toInt(&number);
+        bases << (number ? m.left(hash) : m);
+        suffixes << (number ? m.mid(hash) : QString());
+    }
+    QStringList tags;
+    for (qsizetype i = 0; i < bases.size(); ++i) {
+        const QString& base = bases[i];
+        qsizetype n = std::min<qsizetype>(3, base.size());
+        for (qsizetype j = 0; j < bases.size(); ++j) {
+            if (bases[j] == base) continue; // the same network (or itself): the suffix tells them apart
+            while (n < base.size() && bases[j].startsWith(base.left(n))) ++n;
+        }
+        tags << base.left(n) + suffixes[i];
+    }
+    return tags;
 }
 
 QString fittedLabel(const QStringList& candidates, const QFontMetricsF& metrics, double width) {

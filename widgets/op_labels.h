@@ -19,6 +19,15 @@ QString commonNamePrefix(const QStringList& names);
 // Never empty: a name that would lose everything keeps its last segment.
 QString tellingOpLabel(const QString& name, const QString& prefix);
 
+// Ensembles (graph/ensemble.h) prefix each op's name with its member's ("squeezenet#2/fire8/sum").
+// `name` without "member/" when it starts with it, else `name`.
+QString withoutMemberPrefix(const QString& name, const QString& member);
+
+// Short tags telling the members apart, parallel to `members`: the shortest prefix (at least
+// three characters) of each name that no other member's name shares, keeping a "#2" suffix of
+// a repeated member ("inception_v3", "resnet50", "squeezenet#2" -> "inc", "res", "squ#2").
+QStringList memberTags(const QStringList& members);
+
 // The most complete of `candidates` (most complete first) that fits `width`; else the last one
 // elided at its end.
 QString fittedLabel(const QStringList& candidates, const QFontMetricsF& metrics, double width);

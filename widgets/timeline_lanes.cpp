@@ -24,13 +24,26 @@ TimelineLane scheduleLane(const Graph& g, const Schedule& schedule, const std::v
     const auto opName = [&g](OpId op) {
         return op >= 0 && op < g.size() ? QString::fromStdString(g.op(op).name) : QString();
     };
+    // Ensembles: op names start with their member's ("squeezenet#2/fire8/sum"). Stages mix
+    // members, so labels name the member by a short tag and then the op's own telling part.
+    QStringList members, tags;
+    for (const std::string& m : g.members()) members << QString::fromStdString(m);
+    tags = memberTags(members);
+    const auto memberOf = [&](OpId op) {
+        const int m = op >= 0 && op < g.size() ? g.op(op).member : -1;
+        return m >= 0 && m < members.size() ? m : -1;
+    };
+    const auto ownName = [&](OpId op) {
+        const int m = memberOf(op);
+        return m >= 0 ? withoutMemberPrefix(opName(op), members[m]) : opName(op);
+    };
     double t = 0;
     for (size_t k = 0; k < schedule.stages.size(); ++k) {
         const Stage& stage = schedule.stages[k];
         // Ops shown side by side share their block's name ("mixed_6b/"): labels drop it.
         QStringList stageNames;
         for (const auto& group : stage.groups)
-            for (OpId op : group) stageNames << opName(op);
+            for (OpId op : group) stageNames << ownName(op);
         const QString stagePrefix = commonNamePrefix(stageNames);
         const double span = std::max(0.0, stageLatencyMs[k]);
         TimelineStageBand band;
@@ -48,7 +61,11 @@ TimelineLane scheduleLane(const Graph& g, const Schedule& schedule, const std::v
             box.op = op;
             box.label = QString::fromStdString(g.op(op).name);
             box.wholeLabel = tellingOpLabel(box.label, {});
-            box.shortLabel = tellingOpLabel(box.label, stagePrefix);
+            box.shortLabel = tellingOpLabel(ownName(op), stagePrefix);
+            if (const int m = memberOf(op); m >= 0) {
+                box.ownLabel = box.shortLabel;
+                box.shortLabel = tags[m] + QLatin1Char(':') + box.ownLabel;
+            }
             box.stage = static_cast<int>(k);
             box.subLane = row;
             box.startMs = start;

@@ -21,6 +21,9 @@ struct TimelineBox {
     QString wholeLabel;
     // The op's telling part (op_labels.h): shown when the whole name does not fit, elided at its end.
     QString shortLabel;
+    // Ensembles: the op's telling part without its member's tag (shortLabel is "squ#2:fire8/sum",
+    // this "fire8/sum"), the last resort for a narrow box; empty otherwise.
+    QString ownLabel;
     int stage = -1;
     int subLane = 0; // row inside the lane (group index; stream for kernels)
     double startMs = 0, endMs = 0;

@@ -218,7 +218,9 @@ void paintTimeline(QPainter& p, QSizeF size, const std::vector<TimelineLane>& la
                 const QString mark = box.merged ? QStringLiteral("⊕ ") : QString();
                 const QFontMetricsF fm(p.font(), p.device());
                 const double room = text.width() - fm.horizontalAdvance(mark);
-                const QString label = fittedLabel({box.wholeLabel, box.shortLabel}, fm, room);
+                QStringList candidates{box.wholeLabel, box.shortLabel};
+                if (!box.ownLabel.isEmpty()) candidates << box.ownLabel; // ensembles: without the member tag
+                const QString label = fittedLabel(candidates, fm, room);
                 if (!label.isEmpty()) p.drawText(text, Qt::AlignVCenter | Qt::AlignLeft, mark + label);
             }
         }

@@ -60,8 +60,8 @@ int runProfile(const ArgVector& argv) {
     if (args.flag("--verify")) {
         const WholeRunTimer timer =
             gpuWholeRunTimer(gpu, mode == "graph" ? ExecMode::Graph : ExecMode::Stages, options.run);
-        const MeasuredChoice choice = chooseFastestWhole(
-            g, result.schedule, wavefrontSchedule(g, options.maxStreams), sequentialSchedule(g), timer);
+        const MeasuredChoice choice =
+            chooseFastestWhole(g, result.schedule, wholeRunRivals(g, *cost, options), timer);
         std::printf("verify      %s\n", choice.note.c_str());
     }
     return 0;

@@ -42,9 +42,11 @@ class ProgressLine {
     ProgressCallback callback() {
         if (!enabled_) return {};
         return [this](const Progress& p) {
+            char windows[40] = "";
+            if (p.done > 0 && p.total == 0) std::snprintf(windows, sizeof windows, "  windows %lld", p.done);
             std::fprintf(stderr,
-                         "\rsearching %3.0f%%  states %lld  transitions %lld  stages %lld  best %.3f ms   ",
-                         100 * p.fraction, p.states, p.transitions, p.stagesCosted, p.bestLatencyMs);
+                         "\rsearching %3.0f%%  states %lld  transitions %lld  stages %lld%s  best %.3f ms   ",
+                         100 * p.fraction, p.states, p.transitions, p.stagesCosted, windows, p.bestLatencyMs);
             std::fflush(stderr);
             drawn_ = true;
         };
@@ -187,6 +189,16 @@ int runSchedule(const ArgVector& argv) {
         if (doc.measured) {
             j["measured_ms"] = *doc.measured->medianMs;
             j["measured_note"] = measuredNote;
+            if (outcome.measured) {
+                j["measured_kept"] = outcome.measured->kept;
+                nlohmann::json cs = nlohmann::json::array();
+                for (const MeasuredCandidate& c : outcome.measured->candidates) {
+                    nlohmann::json one = {{"name", c.name}, {"ms", c.ms}};
+                    if (!c.sameAs.empty()) one["same_as"] = c.sameAs;
+                    cs.push_back(one);
+                }
+                j["measured_candidates"] = cs;
+            }
         }
         if (doc.search)
             j["search"] = {{"states", doc.search->states},

@@ -352,9 +352,14 @@ void MainWindow::applyDefaultDockSizes() {
 void MainWindow::resizeEvent(QResizeEvent* event) {
     QMainWindow::resizeEvent(event);
     if (defaultDockSizes_ && !presentation_) applyDefaultDockSizes();
+    if (presentation_) applyPresentationDockSizes();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!resolveUnsavedEdits(tr("close the window"))) { // Cancel: everything stays as it was
+        event->ignore();
+        return;
+    }
     saveSettings();
     // Every worker stops now, while the window goes away: the process exits once the event
     // loop ends instead of waiting for a search, a load or a GPU run to finish.

@@ -9,6 +9,8 @@
 #include <QMainWindow>
 #include <QStringList>
 
+#include <functional>
+
 #include <memory>
 
 class QAction;
@@ -92,6 +94,23 @@ class MainWindow : public QMainWindow {
     void editMergeStages(int stage);
     void editSplitStage(int stage);
     QUndoStack* undoStack() const { return undoStack_; }
+    // Edited runs changed since they were last exported as schedule JSON (ids, oldest first).
+    QList<int> unsavedEditedRuns() const;
+    // Before unsaved edits would be lost (closing the window, opening another model) the user
+    // is asked: Save (export each as schedule JSON), Discard or Cancel (keep everything). True
+    // when the action may go on. A quiet (headless) window with no prompt set has no one to ask.
+    enum class UnsavedChoice { Save, Discard, Cancel };
+    bool resolveUnsavedEdits(const QString& action);
+    // Tests answer the dialogs without a modal loop: the question (with the runs' names), and
+    // where to save a file (an empty path cancels).
+    void setUnsavedEditsPrompt(std::function<UnsavedChoice(const QString& question)> prompt) {
+        unsavedPrompt_ = std::move(prompt);
+    }
+    void setSavePathPrompt(
+        std::function<QString(const QString& title, const QString& suggested, const QString& filter)>
+            prompt) {
+        savePathPrompt_ = std::move(prompt);
+    }
     // Undo/redo: puts `schedule` into Edited run `runId` and re-evaluates it.
     void setEditedSchedule(int runId, const Schedule& schedule);
 
@@ -128,7 +147,7 @@ class MainWindow : public QMainWindow {
     void saveSettings();
     void openFileDialog();
     void exportDialog();
-    void exportTo(const QString& kind);
+    bool exportTo(const QString& kind); // false when cancelled or failed
     // main_window_model.cpp: model, runs and selection wiring
     void onModelLoaded(const LoadedModel& model);
     void onSearchFinished(const std::vector<ScheduleRun>& runs);
@@ -145,6 +164,7 @@ class MainWindow : public QMainWindow {
     void applyEdit(const EditResult& result, const QString& what);
     // Dock sizes in proportion to the window (1280x720 up to 4K) while no layout was restored.
     void applyDefaultDockSizes();
+    void applyPresentationDockSizes();
 
     // The window's GPU state (opened on first use; switches from the environment), shared with its jobs'
     // worker threads so a run in flight keeps it alive.
@@ -173,6 +193,9 @@ class MainWindow : public QMainWindow {
     DiffPanel* diffPanel_ = nullptr;
     TeachingPanel* teachingPanel_ = nullptr;
     QUndoStack* undoStack_ = nullptr;
+    QList<int> unsavedRuns_; // edited runs not exported since their last edit
+    std::function<UnsavedChoice(const QString&)> unsavedPrompt_;
+    std::function<QString(const QString&, const QString&, const QString&)> savePathPrompt_;
     QList<QAction*> editActions_;
     QAction* runAction_ = nullptr;
     QAction* cancelAction_ = nullptr;

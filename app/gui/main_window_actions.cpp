@@ -14,6 +14,8 @@
 #include "selection_model.h"
 #include "timeline_view.h"
 
+#include <algorithm>
+
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
@@ -29,6 +31,7 @@
 #include <QMimeData>
 #include <QScreen>
 #include <QStatusBar>
+#include <QTimer>
 #include <QToolBar>
 
 namespace ioscope::app {
@@ -289,19 +292,34 @@ void MainWindow::setPresentationMode(bool on) {
         for (const char* name : {"widthDock", "scheduleDock", "propertiesDock"})
             if (auto* dock = findChild<QDockWidget*>(QLatin1String(name))) dock->hide();
         showFullScreen();
-        // The DAG and the timeline get the room: the search column a fifth of the width.
-        auto* timelineDock = findChild<QDockWidget*>(QStringLiteral("timelineDock"));
-        auto* searchDock = findChild<QDockWidget*>(QStringLiteral("searchDock"));
-        const QSize screen = this->screen() ? this->screen()->size() : size();
-        if (timelineDock)
-            resizeDocks({timelineDock}, {std::max(screen.height() / 3, timeline_->minimumHeight() + 80)},
-                        Qt::Vertical);
-        if (searchDock && searchDock->isVisible())
-            resizeDocks({searchDock}, {std::max(280, screen.width() / 5)}, Qt::Horizontal);
+        // The sizes are set again once the full-screen geometry and the enlarged fonts have
+        // landed (resizeEvent; the window manager resizes later): set now, the search column
+        // kept the width its normal-size text asked for ("IOS (dynami" at 1280x720).
+        applyPresentationDockSizes();
+        QTimer::singleShot(0, this, [this] { applyPresentationDockSizes(); });
     } else {
         showNormal();
         if (!normalGeometry_.isEmpty()) restoreGeometry(normalGeometry_);
         if (!normalDockState_.isEmpty()) restoreState(normalDockState_);
+    }
+}
+
+void MainWindow::applyPresentationDockSizes() {
+    if (!presentation_) return;
+    // The DAG and the timeline get the room: the timeline a third of the height, the search
+    // column what its enlarged form asks for, at least a fifth of the width and at most a third.
+    auto* timelineDock = findChild<QDockWidget*>(QStringLiteral("timelineDock"));
+    auto* searchDock = findChild<QDockWidget*>(QStringLiteral("searchDock"));
+    const QSize screen = this->screen() ? this->screen()->size() : size();
+    if (timelineDock)
+        resizeDocks({timelineDock}, {std::max(screen.height() / 3, timeline_->minimumHeight() + 80)},
+                    Qt::Vertical);
+    if (searchDock && searchDock->isVisible()) {
+        QWidget* form = searchDock->widget();
+        if (form) form->ensurePolished();
+        const int wanted = form ? form->sizeHint().width() + 24 : 0;
+        resizeDocks({searchDock}, {std::min(screen.width() / 3, std::max({280, screen.width() / 5, wanted}))},
+                    Qt::Horizontal);
     }
 }
 
@@ -327,22 +345,27 @@ void MainWindow::exportDialog() {
         if (k.title == choice) exportTo(k.id);
 }
 
-void MainWindow::exportTo(const QString& id) {
+bool MainWindow::exportTo(const QString& id) {
     const ExportKind* kind = findExportKind(id);
-    if (!kind) return;
+    if (!kind) return false;
     const QString suggested =
         QDir(AppSettings::lastDirectory())
             .filePath((document_->hasModel() ? document_->model().displayName : tr("ioscope")) +
                       kind->suffix);
-    const QString path = QFileDialog::getSaveFileName(this, kind->title, suggested, kind->filter);
-    if (path.isEmpty()) return;
+    const QString path = savePathPrompt_
+                             ? savePathPrompt_(kind->title, suggested, kind->filter)
+                             : QFileDialog::getSaveFileName(this, kind->title, suggested, kind->filter);
+    if (path.isEmpty()) return false;
     AppSettings::setLastDirectory(QFileInfo(path).absolutePath());
     Exporter exporter(document_, dag_, timeline_);
     QString error;
-    if (!exporter.write(id, path, &error))
+    if (!exporter.write(id, path, &error)) {
         showError(tr("Export failed"), error);
-    else
-        statusBar()->showMessage(tr("Wrote %1").arg(path), 6000);
+        return false;
+    }
+    statusBar()->showMessage(tr("Wrote %1").arg(path), 6000);
+    if (id == QLatin1String("schedule-json")) unsavedRuns_.removeAll(document_->currentRunId()); // saved
+    return true;
 }
 
 } // namespace ioscope::app

@@ -13,6 +13,7 @@
 
 #include <QAction>
 #include <QMenu>
+#include <QMessageBox>
 #include <QStatusBar>
 #include <QTreeView>
 #include <QUndoCommand>
@@ -62,10 +63,57 @@ void MainWindow::setEditedSchedule(int runId, const Schedule& schedule) {
         run.editedFrom = old->editedFrom;
         run.request.scheduler = old->request.scheduler;
         document_->replaceRun(runId, std::move(run));
+        if (!unsavedRuns_.contains(runId)) unsavedRuns_ << runId; // an edit, an undo or a redo
         document_->setCurrentRun(runId);
     } catch (const std::exception& e) {
         showError(tr("Cannot evaluate the edited schedule"), QString::fromUtf8(e.what()));
     }
+}
+
+QList<int> MainWindow::unsavedEditedRuns() const {
+    QList<int> ids;
+    for (int id : unsavedRuns_)
+        if (document_->run(id)) ids << id;
+    return ids;
+}
+
+bool MainWindow::resolveUnsavedEdits(const QString& action) {
+    const QList<int> ids = unsavedEditedRuns();
+    if (ids.isEmpty()) return true;
+    if (!unsavedPrompt_ && quietErrors_) return true; // headless: no one made them, no one to ask
+    QStringList names;
+    for (int id : ids) names << document_->run(id)->label();
+    const QString question =
+        tr("%1 %2 unsaved edits. Save %3 as schedule JSON before you %4?")
+            .arg(names.join(QStringLiteral(", ")), ids.size() == 1 ? tr("has") : tr("have"),
+                 ids.size() == 1 ? tr("it") : tr("them"), action);
+    UnsavedChoice choice = UnsavedChoice::Cancel;
+    if (unsavedPrompt_) {
+        choice = unsavedPrompt_(question);
+    } else {
+        const auto button = QMessageBox::question(
+            this, tr("Unsaved schedule edits"), question,
+            QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+        choice = button == QMessageBox::Save      ? UnsavedChoice::Save
+                 : button == QMessageBox::Discard ? UnsavedChoice::Discard
+                                                  : UnsavedChoice::Cancel;
+    }
+    if (choice == UnsavedChoice::Cancel) return false;
+    if (choice == UnsavedChoice::Discard) {
+        unsavedRuns_.clear();
+        return true;
+    }
+    // Save: each edited run in turn, as the current run; a cancelled or failed save keeps the rest.
+    const int current = document_->currentRunId();
+    for (int id : ids) {
+        document_->setCurrentRun(id);
+        if (!exportTo(QStringLiteral("schedule-json"))) {
+            document_->setCurrentRun(current);
+            return false;
+        }
+    }
+    document_->setCurrentRun(current);
+    return unsavedEditedRuns().isEmpty();
 }
 
 void MainWindow::applyEdit(const EditResult& result, const QString& what) {

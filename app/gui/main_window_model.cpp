@@ -22,11 +22,13 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTreeView>
+#include <QUndoStack>
 
 namespace ioscope::app {
 
 void MainWindow::openModel(const QString& spec) {
     if (spec.trimmed().isEmpty()) return;
+    if (!resolveUnsavedEdits(tr("open %1").arg(spec))) return; // Cancel keeps the model and its edits
     searchJob_->cancel();
     pendingSpec_ = spec;
     jobLabel_->setText(tr("Opening %1…").arg(spec));
@@ -37,6 +39,9 @@ void MainWindow::onModelLoaded(const LoadedModel& model) {
     selection_->clear();
     timeline_->clearLanes();
     document_->setModel(model);
+    // The edits and their undo history belonged to the old model's runs.
+    undoStack_->clear();
+    unsavedRuns_.clear();
     const ModelFacts& f = model.facts;
     setWindowTitle(tr("%1 — ioscope").arg(model.displayName));
     addRecent(model.source);
@@ -69,12 +74,12 @@ void MainWindow::updateStatusFacts() {
         return;
     }
     const LoadedModel& m = document_->model();
-    QString text = tr("%1 · %2 ops · %3 edges · width %4 · %5 blocks · %6 · %7 params")
+    QString text = tr("%1 · %2 ops · %3 edges · width %4 · %5 · %6 · %7 params")
                        .arg(m.displayName)
                        .arg(m.facts.units)
                        .arg(m.facts.edges)
                        .arg(m.facts.width.width)
-                       .arg(m.blocks.size())
+                       .arg(m.blocks.size() == 1 ? tr("1 block") : tr("%1 blocks").arg(m.blocks.size()))
                        .arg(formatFlops(m.facts.flops))
                        .arg(QLocale().toString(qlonglong(m.facts.params)));
     if (const ScheduleRun* r = document_->currentRun())

@@ -93,15 +93,15 @@ double ReportWriter::paintHeader(QPainter& p, const QRectF& rect) const {
     f.setBold(false);
     p.setFont(f);
     const ModelFacts& facts = m.facts;
-    const QString line1 =
-        QObject::tr("%1 scheduling units · %2 edges · width %3 · %4 blocks · %5 (batch 1) · %6 "
-                    "moved · %7 parameters")
-            .arg(facts.units)
-            .arg(facts.edges)
-            .arg(facts.width.width)
-            .arg(m.blocks.size())
-            .arg(formatFlops(facts.flops), formatBytes(facts.bytes))
-            .arg(QLocale().toString(qlonglong(facts.params)));
+    const QString line1 = QObject::tr("%1 scheduling units · %2 edges · width %3 · %4 · %5 (batch 1) · %6 "
+                                      "moved · %7 parameters")
+                              .arg(facts.units)
+                              .arg(facts.edges)
+                              .arg(facts.width.width)
+                              .arg(m.blocks.size() == 1 ? QObject::tr("1 block")
+                                                        : QObject::tr("%1 blocks").arg(m.blocks.size()))
+                              .arg(formatFlops(facts.flops), formatBytes(facts.bytes))
+                              .arg(QLocale().toString(qlonglong(facts.params)));
     const QString line2 = QObject::tr("Source: %1 · generated %2")
                               .arg(m.source, QDateTime::currentDateTime().toString(Qt::ISODate));
     p.drawText(QRectF(rect.left(), rect.top() + 44, rect.width(), 22), Qt::AlignLeft | Qt::AlignVCenter,

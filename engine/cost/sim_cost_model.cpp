@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <utility>
 
@@ -258,7 +259,8 @@ double SimCostModel::concurrentStageLatencyMs(const Graph& g, const Stage& stage
     }
     const double ms = stageLatencyUs(device_, ordered) / 1000.0;
     std::unique_lock lock(stageMutex_);
-    if (stageCount_ >= kMaxCachedStages) { // bounds memory; only speed is lost
+    // Bounds memory (only speed is lost), and keeps offsets into stageKeys_ within 32 bits.
+    if (stageCount_ >= kMaxCachedStages || stageKeys_.size() > (size_t(1) << 31)) {
         stageSlots_.clear();
         stageKeys_.clear();
         stageCount_ = 0;
@@ -273,8 +275,7 @@ const double* SimCostModel::findStage(std::string_view key, std::uint64_t hash) 
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
         const StageSlot& slot = stageSlots_[i];
         if (slot.keySize == 0) return nullptr;
-        if (slot.hash == hash && std::string_view(stageKeys_).substr(slot.keyAt, slot.keySize) == key)
-            return &slot.ms;
+        if (slot.hash == hash && slot.key(stageKeys_) == key) return &slot.ms;
     }
 }
 
@@ -295,8 +296,16 @@ void SimCostModel::insertStage(std::string_view key, std::uint64_t hash, double 
     const size_t mask = stageSlots_.size() - 1;
     size_t i = hash & mask;
     while (stageSlots_[i].keySize != 0) i = (i + 1) & mask;
-    stageSlots_[i] = StageSlot{hash, stageKeys_.size(), key.size(), ms};
-    stageKeys_.append(key);
+    StageSlot& slot = stageSlots_[i];
+    slot.hash = hash;
+    slot.ms = ms;
+    slot.keySize = static_cast<std::uint32_t>(key.size());
+    if (key.size() <= kInlineKey) {
+        std::memcpy(slot.inlineKey, key.data(), key.size());
+    } else {
+        slot.keyAt = static_cast<std::uint32_t>(stageKeys_.size());
+        stageKeys_.append(key);
+    }
     ++stageCount_;
 }
 

@@ -69,13 +69,23 @@ ExecutionResult executeOnGpu(GpuContext& gpu, const Graph& g, const Schedule& s,
                              const ExecutionOptions& options, CancelFlag cancel = nullptr);
 
 // A searched schedule judged as a whole (docs/semantics.md, "Judging a schedule as a whole"): it
-// is run end to end with the sequential and the wavefront schedule and the fastest of the three
-// is kept. Made by chooseFastestWhole (pipeline/schedule_pipeline.h).
+// is run end to end with its rivals (the wavefront, the sequential and each fast scheduler's
+// schedule) and the fastest is kept, the searched one on ties. Made by chooseFastestWhole
+// (pipeline/schedule_pipeline.h).
+struct MeasuredCandidate {
+    std::string name; // "searched", "wavefront", "sequential", "nimble", ...
+    double ms = 0;    // median of the whole run
+    // The earlier candidate with the same schedule, whose time this one shares (it was not run
+    // again); empty when it was run.
+    std::string sameAs;
+};
 struct MeasuredChoice {
     Schedule schedule;
     bool keptSearched = true;
-    std::string kept = "searched"; // or "wavefront", "sequential"
+    std::string kept = "searched"; // or the candidate's name: "wavefront", "sequential", "hios", ...
     double keptMs = 0, searchedMs = 0, wavefrontMs = 0, sequentialMs = 0;
+    std::vector<MeasuredCandidate> candidates; // in the order judged, the searched one first
+    int runs = 0;                              // whole runs timed (identical schedules once)
     std::string note;
 };
 

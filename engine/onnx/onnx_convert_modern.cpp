@@ -132,8 +132,13 @@ void convertSplit(ImportState& state, const onnx::NodeProto& node, const std::st
     if (int(sizes.size()) != outputs)
         throw InputError("split has " + std::to_string(sizes.size()) + " sizes for " +
                          std::to_string(outputs) + " outputs");
-    std::int64_t total = 0;
-    for (auto v : sizes) total += v;
+    std::int64_t total = 0; // each size within the axis, so the sum cannot overflow
+    for (auto v : sizes) {
+        if (v < 0 || v > d)
+            throw InputError("split size " + std::to_string(v) + " is out of range (the axis has " +
+                             std::to_string(d) + ")");
+        total += v;
+    }
     if (total != d)
         throw InputError("split sizes add up to " + std::to_string(total) + ", the axis has " +
                          std::to_string(d));
@@ -365,8 +370,8 @@ void convertTranspose(ImportState& state, const onnx::NodeProto& node) {
         return bindOutput(state, node, v);
     }
     if (x.dims.size() != 5 || perm != std::vector<std::int64_t>{0, 2, 1, 3, 4})
-        throw InputError("only the channel-shuffle transpose (perm 0,2,1,3,4 of a 5-D view from Reshape) is "
-                         "supported");
+        throw InputError("only the channel-shuffle transpose (perm 0,2,1,3,4 of a 5-D view from Reshape) and "
+                         "the radix view's (perm 0,2,1,3 of a 4-D view of channels) are supported");
     Value v = x;
     std::swap(v.dims[1], v.dims[2]);
     v.shuffled = !v.shuffled;
@@ -452,8 +457,13 @@ bool convertViewSoftmax(ImportState& state, const onnx::NodeProto& node, const s
     }
     const std::int64_t r = d[axis];
     // Softmax across r blocks of C/r contiguous channels (split attention's radix softmax).
-    if (stride[axis] * r != C)
-        throw InputError("a softmax over a view axis that is not a block of channels is not supported");
+    if (stride[axis] * r != C) {
+        if (x.shuffled && axis == 1 && d[2] > 1) // (N, r, g, C/(g r)) from (N, g, r, C/(g r))
+            throw InputError("a radix softmax with cardinality " + std::to_string(d[2]) +
+                             " is not supported (only cardinality 1)");
+        throw InputError("a softmax over view axis " + std::to_string(axis) +
+                         " is not supported: it is not a block of channels (split attention's radix axis)");
+    }
     if (r != 2)
         throw InputError("a softmax across " + std::to_string(r) +
                          " channel blocks is not supported (2 are: sigmoids of the differences)");

@@ -21,6 +21,11 @@ const Value& opInput(const ImportState& state, const onnx::NodeProto& node, int 
     if (v.isConstant())
         throw InputError("input '" + node.input(index) +
                          "' is a constant; only computed tensors are supported there");
+    if (v.dims.size() == 4)
+        throw InputError("input '" + node.input(index) +
+                         "' is a 4-D view of channels (Reshape of N,C to N,g,r,C/(g r)); only split "
+                         "attention's radix softmax (Transpose 0,2,1,3, Softmax, Reshape back) is "
+                         "supported on it");
     if (!v.dims.empty())
         throw InputError("input '" + node.input(index) +
                          "' is a 5-D view; only the channel-shuffle pattern (Reshape to N,g,C/g,H,W, "

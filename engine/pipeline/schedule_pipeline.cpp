@@ -82,32 +82,82 @@ CostedSchedule costExistingSchedule(const Graph& g, const std::string& scheduler
     return baseline(g, scheduler, std::move(schedule), cost, request, soloMs, cancel);
 }
 
+std::vector<NamedSchedule> wholeRunRivals(const Graph& g, CostModel& cost, const SchedulerOptions& options) {
+    std::vector<NamedSchedule> rivals;
+    const auto add = [&](std::string name, Schedule s) {
+        for (const NamedSchedule& r : rivals)
+            if (r.schedule == s) return;
+        rivals.push_back({std::move(name), std::move(s)});
+    };
+    add("wavefront", wavefrontSchedule(g, options.maxStreams));
+    add("sequential", sequentialSchedule(g));
+    const std::vector<double> singleMs = singleOpLatenciesMs(g, cost, options.run);
+    for (FastScheduler f : allFastSchedulers()) {
+        if (f == FastScheduler::Sequential || f == FastScheduler::Wavefront) continue; // the baselines above
+        add(std::string(toString(f)), Schedule{fastStages(f, g, g.units(), options, singleMs)});
+    }
+    return rivals;
+}
+
+MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched,
+                                  const std::vector<NamedSchedule>& rivals, const WholeRunTimer& timer) {
+    MeasuredChoice c;
+    std::vector<const Schedule*> schedules{&searched};
+    c.candidates.push_back({"searched", timer(g, searched), {}});
+    c.runs = 1;
+    for (const NamedSchedule& r : rivals) {
+        MeasuredCandidate m{r.name, 0, {}};
+        for (size_t k = 0; k < schedules.size(); ++k)
+            if (*schedules[k] == r.schedule) {
+                m.ms = c.candidates[k].ms;
+                m.sameAs = c.candidates[k].sameAs.empty() ? c.candidates[k].name : c.candidates[k].sameAs;
+                break;
+            }
+        if (m.sameAs.empty()) {
+            m.ms = timer(g, r.schedule);
+            ++c.runs;
+        }
+        schedules.push_back(&r.schedule);
+        c.candidates.push_back(std::move(m));
+    }
+    size_t best = 0;
+    for (size_t k = 1; k < c.candidates.size(); ++k)
+        if (c.candidates[k].ms < c.candidates[best].ms) best = k;
+    c.kept = c.candidates[best].name;
+    c.keptMs = c.candidates[best].ms;
+    c.schedule = *schedules[best];
+    c.keptSearched = best == 0;
+    c.searchedMs = c.candidates.front().ms;
+    double sequentialMs = 0;
+    std::string list;
+    for (const MeasuredCandidate& m : c.candidates) {
+        if (m.name == "wavefront") c.wavefrontMs = m.ms;
+        if (m.name == "sequential") sequentialMs = c.sequentialMs = m.ms;
+        char buf[128];
+        if (m.sameAs.empty())
+            std::snprintf(buf, sizeof buf, "%s%s %.4f ms", list.empty() ? "" : ", ", m.name.c_str(), m.ms);
+        else
+            std::snprintf(buf, sizeof buf, "%s%s = %s", list.empty() ? "" : ", ", m.name.c_str(),
+                          m.sameAs.c_str());
+        list += buf;
+    }
+    char tail[160];
+    if (c.keptSearched)
+        std::snprintf(tail, sizeof tail, "; kept the searched schedule");
+    else
+        std::snprintf(tail, sizeof tail, "; %s measured faster, kept the %s schedule", c.kept.c_str(),
+                      c.kept.c_str());
+    c.note = "measured end to end: " + list + tail;
+    if (sequentialMs > 0) {
+        std::snprintf(tail, sizeof tail, " (%.2fx sequential)", sequentialMs / c.keptMs);
+        c.note += tail;
+    }
+    return c;
+}
+
 MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched, const Schedule& wavefront,
                                   const Schedule& sequential, const WholeRunTimer& timer) {
-    MeasuredChoice c;
-    c.searchedMs = timer(g, searched);
-    c.wavefrontMs = timer(g, wavefront);
-    c.sequentialMs = timer(g, sequential);
-    c.keptMs = c.searchedMs;
-    c.schedule = searched;
-    if (c.wavefrontMs < c.keptMs) {
-        c.kept = "wavefront";
-        c.keptMs = c.wavefrontMs;
-        c.schedule = wavefront;
-    }
-    if (c.sequentialMs < c.keptMs) {
-        c.kept = "sequential";
-        c.keptMs = c.sequentialMs;
-        c.schedule = sequential;
-    }
-    c.keptSearched = c.kept == "searched";
-    char buf[320];
-    std::snprintf(buf, sizeof buf,
-                  "measured end to end: searched %.4f ms, wavefront %.4f ms, sequential %.4f ms; kept the %s "
-                  "schedule (%.2fx sequential)",
-                  c.searchedMs, c.wavefrontMs, c.sequentialMs, c.kept.c_str(), c.sequentialMs / c.keptMs);
-    c.note = buf;
-    return c;
+    return chooseFastestWhole(g, searched, {{"wavefront", wavefront}, {"sequential", sequential}}, timer);
 }
 
 ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const ScheduleRequest& request,
@@ -151,7 +201,8 @@ ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const Sched
         }
         if (timer) {
             throwIfCancelled(hooks.cancel);
-            MeasuredChoice choice = chooseFastestWhole(g, out.chosen.schedule, wavefront, sequential, timer);
+            MeasuredChoice choice =
+                chooseFastestWhole(g, out.chosen.schedule, wholeRunRivals(g, cost, options), timer);
             if (!choice.keptSearched) {
                 out.chosen.schedule = choice.schedule;
                 out.origin = choice.kept;
@@ -220,6 +271,9 @@ ScheduleDocument scheduleDocumentFor(const Graph& g, const CostModel& cost, cons
         ExecMode mode = ExecMode::Graph;
         m.mode = isLiveCostModel(cost, &mode) && mode == ExecMode::Stages ? "stages" : "graph";
         m.device = doc.device;
+        m.kept = outcome.measured->kept;
+        for (const MeasuredCandidate& c : outcome.measured->candidates)
+            m.candidates.push_back({c.name, c.ms});
         doc.measured = m;
     }
     return doc;

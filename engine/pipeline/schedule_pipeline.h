@@ -38,11 +38,13 @@ struct CostedSchedule {
     PredictedTimeline predicted;
 };
 
-// A searched schedule is judged as a whole where the cost model profiles live: the searched,
-// the wavefront and the sequential schedule are each run end to end and the fastest is kept
-// (MeasuredChoice, gpu/gpu_execution.h), because stage times measured one by one can misjudge
-// what a whole graph does (the IOS paper's own code picks NasNet and RandWire schedules 10%
-// slower than sequential on an H200 for exactly this reason).
+// A searched schedule is judged as a whole where the cost model profiles live: the searched
+// schedule and its rivals (the wavefront, the sequential and each fast scheduler's schedule) are
+// each run end to end, identical schedules once, and the fastest is kept (MeasuredChoice,
+// gpu/gpu_execution.h), because stage times measured one by one can misjudge what a whole graph
+// does (the IOS paper's own code picks NasNet and RandWire schedules 10% slower than sequential
+// on an H200 for exactly this reason), and the anytime answer must never measure slower than a
+// fast scheduler's.
 // Runs a whole schedule end to end and returns its median latency in ms.
 using WholeRunTimer = std::function<double(const Graph&, const Schedule&)>;
 // The GPU runtime's timer (gpu/gpu_execution.h) on `gpu` in `mode` and `run`.
@@ -61,8 +63,8 @@ struct PipelineHooks {
 
 struct ScheduleOutcome {
     CostedSchedule chosen; // the schedule to write
-    // "ios", or what was kept instead: a fast scheduler's schedule predicted faster, or a
-    // baseline measured faster (then `measured` says by how much).
+    // "ios", or what was kept instead: a fast scheduler's schedule predicted faster, or a rival
+    // (a baseline or a fast scheduler's schedule) measured faster (then `measured` says by how much).
     std::string origin = "ios";
     std::optional<MeasuredChoice> measured;
     std::optional<CostedSchedule> wavefront, sequential; // withBaselines
@@ -78,8 +80,24 @@ CostedSchedule costExistingSchedule(const Graph& g, const std::string& scheduler
                                     CostModel& cost, const ScheduleRequest& request,
                                     CancelFlag cancel = nullptr);
 
-// Judges `searched` against the baselines with `timer`, the searched one kept on ties; exposed for
-// `ioscope-cli profile`, which verifies a search the same way.
+// A schedule with the name it is judged under.
+struct NamedSchedule {
+    std::string name;
+    Schedule schedule;
+};
+
+// The rivals a searched schedule is judged against, in order: the wavefront (`options`' stream
+// limit), the sequential schedule, then each fast scheduler's schedule of the whole graph
+// (sched/fast_schedulers.h, from each op's latency alone under `cost`), those equal to an
+// earlier one left out.
+std::vector<NamedSchedule> wholeRunRivals(const Graph& g, CostModel& cost, const SchedulerOptions& options);
+
+// Judges `searched` against `rivals` with `timer`: each distinct schedule is run once (a rival
+// equal to an earlier candidate shares its time), the fastest is kept, the earliest on ties
+// (the searched one first). Exposed for `ioscope-cli profile`, which verifies a search the same way.
+MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched,
+                                  const std::vector<NamedSchedule>& rivals, const WholeRunTimer& timer);
+// The searched schedule against the wavefront and the sequential one only.
 MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched, const Schedule& wavefront,
                                   const Schedule& sequential, const WholeRunTimer& timer);
 

@@ -9,6 +9,7 @@
 #include "sched/window_search.h"
 #include "util/errors.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -111,22 +112,38 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
     int opsDone = 0;
     double finishedMs = 0;
     double lastReport = -1;
+    const double limit = options.timeLimitSeconds;
+    // Reports never go back: the fraction only grows (with a time limit, it follows the clock
+    // too, as the search ends at the limit), the best latency only falls.
+    double reportedFraction = 0, reportedBest = incumbentMs;
+    // The running part's latency so far when its windows are being improved (then it replaces
+    // its ops' sequential latencies in the estimate), else infinity.
+    double partSoFarMs = std::numeric_limits<double>::infinity(), partSequentialMs = 0;
+    long long windowsSolved = 0; // by the parts before the running one, and by it
     auto report = [&](double partFraction, int partSize, bool force) {
         if (!progress) return;
         const double now = elapsed();
         if (!force && now - lastReport < 0.05) return; // at most ~20 reports a second
         lastReport = now;
         Progress p;
-        p.fraction = std::min(1.0, (opsDone + partFraction * partSize) / totalOps);
+        double fraction = (opsDone + partFraction * partSize) / totalOps;
+        if (limit > 0) fraction = std::max(fraction, now / limit);
+        reportedFraction = std::max(reportedFraction, std::min(1.0, fraction));
+        p.fraction = reportedFraction;
         p.states = counters.states;
         p.transitions = counters.transitions;
         p.stagesCosted = counters.stagesCosted;
-        // The running part and those after it count as sequential; a fast schedule may be better.
-        p.bestLatencyMs = std::min(incumbentMs, finishedMs + sequentialRest);
+        p.done = windowsSolved; // windows re-solved (no total: the anytime search ends on the clock)
+        // The running part and those after it count as sequential (the running part as its
+        // windows stand, when they are being improved); a fast schedule may be better.
+        double estimate = finishedMs + sequentialRest;
+        if (std::isfinite(partSoFarMs))
+            estimate = finishedMs + partSoFarMs + (sequentialRest - partSequentialMs);
+        reportedBest = std::min(reportedBest, estimate);
+        p.bestLatencyMs = reportedBest;
         progress(p);
     };
 
-    const double limit = options.timeLimitSeconds;
     if (limit <= 0) {
         // No limit: the plain DP, part by part (exact, bit for bit).
         for (const std::vector<OpId>& part : parts) {
@@ -186,10 +203,20 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                 std::vector<double> stageMs;
                 stages = fallbackStages(g, part, cost, options, singleMs, stageMs, counters.stagesCosted);
                 WindowSearchStats windows;
+                partSequentialMs = 0;
+                for (OpId u : part) partSequentialMs += singleMs[static_cast<size_t>(u)];
+                const long long windowsBefore = windowsSolved;
                 const auto improve = [&](double until) {
                     phaseEnd = until;
                     partMs = improveByWindows(g, stages, stageMs, cost, options, singleMs, counters, cancel,
-                                              expired, kMaxWindowStates, &windows);
+                                              expired, kMaxWindowStates, &windows, [&](double soFarMs) {
+                                                  partSoFarMs = std::min(partSoFarMs, soFarMs);
+                                                  windowsSolved = windowsBefore + windows.windowsSolved;
+                                                  // The part's share of the fraction follows its time.
+                                                  const double span = std::max(1e-9, partEnd - now);
+                                                  report(std::clamp((elapsed() - now) / span, 0.0, 1.0),
+                                                         partSize, false);
+                                              });
                 };
                 if (wide[k]) {
                     const double span = partEnd - now;
@@ -225,6 +252,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                 }
                 if (!exact) report(1, partSize, true);
             }
+            partSoFarMs = std::numeric_limits<double>::infinity();
             if (exact) ++result.stats.partsExact;
             for (Stage& st : stages) result.schedule.stages.push_back(std::move(st));
             finishedMs += partMs;

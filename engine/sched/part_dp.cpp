@@ -188,7 +188,12 @@ void PartDp::considerListed(Solving& solving) {
     if (begin == end) return;
     const Mask state = solving.state;
     size_t cheapest = begin;
+    // The tables are probed at random: each probe's slot is fetched a few candidates ahead.
+    constexpr size_t kAhead = 6;
+    for (size_t i = begin; i < std::min(end, begin + kAhead); ++i)
+        memo_.prefetch(state & ~candidates_[i].ending);
     for (size_t i = begin; i < end; ++i) {
+        if (i + kAhead < end) memo_.prefetch(state & ~candidates_[i + kAhead].ending);
         countTransition();
         // Through the index: the sub-states solveState solves list theirs above `end` (and may
         // reallocate), and take them away again.
@@ -201,8 +206,11 @@ void PartDp::considerListed(Solving& solving) {
     Best& best = solving.best;
     const size_t before = solving.considered; // endings of this state in earlier batches
     consider(cheapest, before + (cheapest - begin), best);
-    for (size_t i = begin; i < end; ++i)
+    for (size_t i = begin; i < std::min(end, begin + kAhead); ++i) prefetchLatency(candidates_[i]);
+    for (size_t i = begin; i < end; ++i) {
+        if (i + kAhead < end) prefetchLatency(candidates_[i + kAhead]);
         if (i != cheapest) consider(i, before + (i - begin), best);
+    }
     solving.considered += end - begin;
     candidates_.resize(begin);
 }
@@ -221,6 +229,10 @@ void PartDp::consider(size_t i, size_t index, Best& best) {
     const double total = c.rest + (c.merge ? mergeLatency(c.ending) : concurrentLatency(c.ending));
     if (total < best.cost || (total == best.cost && index < best.index))
         best = Best{total, c.ending, c.merge, index};
+}
+
+void PartDp::prefetchLatency(const Candidate& c) const {
+    (c.merge ? mergeCache_ : concurrentCache_).prefetch(c.ending);
 }
 
 void PartDp::countTransition() {

@@ -84,6 +84,8 @@ class PartDp {
     void consider(size_t i, size_t index, Best& best);
     // The least total an ending can reach: its remainder and the cost model's stage floor.
     double least(const Candidate& c) const;
+    // Fetches the slot of `c`'s latency in its cache ahead of consider().
+    void prefetchLatency(const Candidate& c) const;
     double concurrentLatency(Mask ending);
     double mergeLatency(Mask ending);
     Stage makeStage(Mask ending, bool merge) const;

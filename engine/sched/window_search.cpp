@@ -63,10 +63,15 @@ double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<
                         CostModel& cost, const SchedulerOptions& options, const std::vector<double>& singleMs,
                         SearchCounters& counters, const std::atomic<bool>* cancel,
                         const std::function<bool()>& expired, long long maxWindowStates,
-                        WindowSearchStats* stats) {
+                        WindowSearchStats* stats, const std::function<void(double latencyMs)>& progress) {
     WindowSearchStats local;
     WindowSearchStats& st = stats ? *stats : local;
+    double current = std::accumulate(stageMs.begin(), stageMs.end(), 0.0);
     const auto total = [&] { return std::accumulate(stageMs.begin(), stageMs.end(), 0.0); };
+    const auto report = [&] {
+        if (progress) progress(current);
+    };
+    report();
     // The first windows are small enough to solve in milliseconds; each pass that improves
     // nothing quadruples the states a window may hold.
     long long cap = std::min<long long>(1000, maxWindowStates);
@@ -102,6 +107,7 @@ double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<
             st.largestWindowStates = std::max(st.largestWindowStates, states);
             PartDp dp(g, window, cost, options, singleMs, counters, cancel, [&](double) {
                 if (expired()) throw WindowBudgetExhausted{};
+                report();
             });
             double best = 0;
             try {
@@ -127,7 +133,9 @@ double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<
                 windowStages = better.size();
                 improved = true;
                 ++st.windowsImproved;
+                current = std::min(current, total());
             }
+            report();
             if (whole) {
                 st.coveredWholePart = true;
                 return total();

@@ -25,12 +25,15 @@ struct WindowSearchStats {
 // latency. `stageMs` holds each stage's latency (updated with the stages). Stops when a window
 // covering the whole part was solved, when windows reach `maxWindowStates` DP states and a pass
 // improves nothing, or when `expired()` turns true (checked between windows and every few
-// thousand transitions inside one).
+// thousand transitions inside one). `progress`, when given, is called with the stages' latency
+// so far (it never increases) after every window and every few thousand transitions inside one,
+// `stats` then holding the windows done.
 double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<double>& stageMs,
                         CostModel& cost, const SchedulerOptions& options, const std::vector<double>& singleMs,
                         SearchCounters& counters, const std::atomic<bool>* cancel,
                         const std::function<bool()>& expired, long long maxWindowStates,
-                        WindowSearchStats* stats = nullptr);
+                        WindowSearchStats* stats = nullptr,
+                        const std::function<void(double latencyMs)>& progress = {});
 
 // Predecessor-closed subsets of `ops` (the DP's states), counted up to `cap` (then `capped`).
 // `stop`, when given, is asked every few thousand states; true counts as capped.

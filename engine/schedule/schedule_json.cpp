@@ -169,6 +169,12 @@ std::string scheduleToJson(const Graph& g, const ScheduleDocument& doc) {
         if (ml.runs) m["runs"] = *ml.runs;
         if (ml.mode) m["mode"] = *ml.mode;
         if (ml.device) m["device"] = *ml.device;
+        if (ml.kept) m["kept"] = *ml.kept;
+        if (!ml.candidates.empty()) {
+            Json cs = Json::array();
+            for (const auto& [name, ms] : ml.candidates) cs.push_back({{"name", name}, {"ms", ms}});
+            m["candidates"] = cs;
+        }
         j["measured"] = m;
     }
     j["stages"] = stagesToJson(g, doc.schedule);
@@ -259,6 +265,15 @@ ScheduleDocument scheduleFromJson(const Graph& g, const std::string& text, const
             ml.runs = static_cast<int>(r.integer(*v, "measured.runs", 0, 1 << 30));
         if (const Json* v = r.optional(*m, "mode", "measured")) ml.mode = r.string(*v, "measured.mode");
         if (const Json* v = r.optional(*m, "device", "measured")) ml.device = r.string(*v, "measured.device");
+        if (const Json* v = r.optional(*m, "kept", "measured")) ml.kept = r.string(*v, "measured.kept");
+        if (const Json* v = r.optional(*m, "candidates", "measured")) {
+            const Json& cs = r.array(*v, "measured.candidates");
+            for (size_t k = 0; k < cs.size(); ++k) {
+                const std::string at = "measured.candidates[" + std::to_string(k) + "]";
+                ml.candidates.emplace_back(r.string(r.member(cs[k], "name", at), at + ".name"),
+                                           r.number(r.member(cs[k], "ms", at), at + ".ms"));
+            }
+        }
         doc.measured = ml;
     }
     doc.schedule = stagesFromJson(g, r, r.member(root, "stages", ""));

@@ -8,6 +8,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ioscope {
 
@@ -33,6 +35,10 @@ struct MeasuredLatency {
     std::optional<int> runs;
     std::optional<std::string> mode;   // "stages" or "graph"
     std::optional<std::string> device; // the GPU's name
+    // A search judged as a whole: the candidate kept ("searched", "wavefront", "hios", ...) and
+    // each candidate's whole-run time, in the order judged.
+    std::optional<std::string> kept;
+    std::vector<std::pair<std::string, double>> candidates;
 };
 
 struct ScheduleDocument {

@@ -2,6 +2,7 @@
 // and bad files or options (exit 2, one line on stderr).
 #include "cli_process.h"
 
+#include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -9,6 +10,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+
+#include <iterator>
 
 namespace {
 
@@ -103,6 +106,63 @@ class TestCliOnnx : public QObject {
             dst.write(src.read(src.size() / 2));
             dst.close();
             verifyOneLineError(cli({"info", cut}), "cut.onnx");
+        }
+    }
+
+    // Split attention's radix softmax (docs/onnx.md) and its near misses, as written by
+    // tests/fuzz/make_onnx_seeds: the pattern imports; each near miss is refused with exit 2 and
+    // one line naming the file, the node and what is wrong, never a crash or another graph.
+    void radixSoftmaxNearMisses() {
+        const QString seeds = QStringLiteral(IOSCOPE_SOURCE_DIR "/tests/fuzz/seeds/onnx/");
+        const Result ok = cli({"info", seeds + "radix_softmax.onnx", "--json"});
+        QCOMPARE(ok.exitCode, 0);
+        QVERIFY2(ok.err.isEmpty(), qPrintable(ok.err));
+        const struct {
+            const char* file;
+            const char* node;
+            const char* what;
+        } cases[] = {
+            {"radix3", "'rsoftmax' (Softmax", "across 3 channel blocks is not supported"},
+            {"radix4", "'rsoftmax' (Softmax", "across 4 channel blocks is not supported"},
+            {"cardinality2", "'rsoftmax' (Softmax", "cardinality 2 is not supported"},
+            {"cardinality2_back", "'back' (Reshape", "cardinality) is not supported"},
+            {"perm", "'transpose' (Transpose", "perm 0,2,1,3 of a 4-D view"},
+            {"axis3", "'rsoftmax' (Softmax", "view axis 3 is not supported"},
+            {"axis0", "'rsoftmax' (Softmax", "batch axis"},
+            {"axis_size1", "'rsoftmax' (Softmax", "across 1 channel blocks is not supported"},
+            {"back", "'back' (Reshape", "reshaped back to (N, C)"},
+            {"back_batch", "'back' (Reshape", "reshaped back to (N, C)"},
+            {"view_count", "'view' (Reshape", "holds more elements than the input"},
+            {"opset11", "'rsoftmax' (Softmax, opset 11)", "opset < 13"},
+            {"sigmoid", "'sigmoid' (Sigmoid", "4-D view of channels"},
+        };
+        QCOMPARE(QDir(seeds).entryList({"radix_bad_*.onnx"}, QDir::Files).size(), int(std::size(cases)));
+        for (const auto& c : cases) {
+            const QString file = seeds + "radix_bad_" + c.file + ".onnx";
+            const Result r = cli({"info", file});
+            verifyOneLineError(r, file);
+            QVERIFY2(r.err.contains(QStringLiteral("node ") + c.node), qPrintable(r.err));
+            QVERIFY2(r.err.contains(QString::fromUtf8(c.what)), qPrintable(r.err));
+        }
+    }
+
+    // The ONNX fuzzer's findings (tests/fuzz/regressions/onnx, each fixed at its root): exit 2 with
+    // one line naming the file, the node and what is wrong.
+    void fuzzFindingsExitTwo() {
+        const QString dir = QStringLiteral(IOSCOPE_SOURCE_DIR "/tests/fuzz/regressions/onnx/");
+        const struct {
+            const char* file;
+            const char* what;
+        } cases[] = {
+            // A Split whose sizes overflowed when summed (UBSan: signed overflow).
+            {"split-size-sum-overflow.onnx",
+             "(Split, opset 17): split size 8247626254260764880 is out of range (the axis has 832)"},
+        };
+        QCOMPARE(QDir(dir).entryList(QDir::Files).size(), int(std::size(cases)));
+        for (const auto& c : cases) {
+            const Result r = cli({"info", dir + c.file});
+            verifyOneLineError(r, dir + c.file);
+            QVERIFY2(r.err.contains(QString::fromUtf8(c.what)), qPrintable(r.err));
         }
     }
 };

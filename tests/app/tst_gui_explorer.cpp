@@ -19,6 +19,7 @@
 #include "width_chart.h"
 
 #include <QAction>
+#include <QFile>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -57,6 +58,7 @@ class TestGuiExplorer : public QObject {
     void presentationModeRestoresGeometry();
     void editsMakeAnEditedRunAndUndo();
     void compareColoursTheDagAndAlignsTheTimeline();
+    void unsavedEditsAskBeforeTheyAreLost();
     void newModelRestartsRunNumbersAndReadout();
     void cleanupTestCase();
 
@@ -401,6 +403,74 @@ void TestGuiExplorer::compareColoursTheDagAndAlignsTheTimeline() {
     diff->setActive(false);
     QVERIFY(!window_->dagView()->nodeItem(doc->graph()->units().front())->tint().isValid());
     QVERIFY(window_->timeline()->lanes().size() > 2);
+}
+
+// After an edit, closing the window or opening another model asks Save / Discard / Cancel; the
+// answers are injected (no modal loop). Cancel keeps everything; Save writes schedule JSON.
+void TestGuiExplorer::unsavedEditsAskBeforeTheyAreLost() {
+    Document* doc = window_->document();
+    const QList<int> unsaved = window_->unsavedEditedRuns();
+    QCOMPARE(unsaved.size(), 1); // the edited run of editsMakeAnEditedRunAndUndo
+    const int editedId = unsaved.front();
+    const QString editedLabel = doc->run(editedId)->label();
+    QStringList questions;
+    MainWindow::UnsavedChoice answer = MainWindow::UnsavedChoice::Cancel;
+    window_->setUnsavedEditsPrompt([&](const QString& q) {
+        questions << q;
+        return answer;
+    });
+    QStringList savePaths{QString()}; // the first save dialog is cancelled
+    window_->setSavePathPrompt([&](const QString&, const QString&, const QString& filter) {
+        [&] { QVERIFY(filter.contains(QStringLiteral("json"))); }();
+        return savePaths.isEmpty() ? QString() : savePaths.takeFirst();
+    });
+
+    // Cancel: the model, its runs and the edits stay; the window stays open.
+    const size_t runs = doc->runs().size();
+    window_->openModel(QStringLiteral("inception_v3"));
+    QCOMPARE(questions.size(), 1);
+    QVERIFY2(questions.front().contains(editedLabel), qPrintable(questions.front()));
+    QVERIFY(!window_->isBusy());
+    QCOMPARE(doc->model().source, QStringLiteral("squeezenet"));
+    QCOMPARE(doc->runs().size(), runs);
+    QVERIFY(!window_->close());
+    QVERIFY(window_->isVisible());
+    QCOMPARE(questions.size(), 2);
+    QCOMPARE(window_->unsavedEditedRuns(), unsaved);
+
+    // Save, but the file dialog is cancelled: nothing is lost either.
+    answer = MainWindow::UnsavedChoice::Save;
+    QVERIFY(!window_->close());
+    QVERIFY(window_->isVisible());
+    QCOMPARE(window_->unsavedEditedRuns(), unsaved);
+
+    // Save to a file: the edited schedule is written, and the window may close.
+    const QString path = dir_.filePath(QStringLiteral("edited.json"));
+    savePaths = {path};
+    const int current = doc->currentRunId();
+    QVERIFY(window_->resolveUnsavedEdits(QStringLiteral("close the window")));
+    QVERIFY(window_->unsavedEditedRuns().isEmpty());
+    QCOMPARE(doc->currentRunId(), current); // the current run is back
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    QCOMPARE(json.value(QStringLiteral("stages")).toArray().size(),
+             qsizetype(doc->run(editedId)->schedule.stages.size()));
+    // Nothing unsaved: no question.
+    const qsizetype asked = questions.size();
+    QVERIFY(window_->resolveUnsavedEdits(QStringLiteral("close the window")));
+    QCOMPARE(questions.size(), asked);
+
+    // An undo is an edit too; Discard lets the action go on.
+    window_->undoStack()->undo();
+    QCOMPARE(window_->unsavedEditedRuns(), unsaved);
+    answer = MainWindow::UnsavedChoice::Discard;
+    QVERIFY(window_->resolveUnsavedEdits(QStringLiteral("open inception_v3")));
+    QCOMPARE(questions.size(), asked + 1);
+    QVERIFY(window_->unsavedEditedRuns().isEmpty());
+    window_->undoStack()->redo(); // as the next tests expect it
+    window_->setUnsavedEditsPrompt([](const QString&) { return MainWindow::UnsavedChoice::Discard; });
+    window_->setSavePathPrompt({});
 }
 
 void TestGuiExplorer::newModelRestartsRunNumbersAndReadout() {

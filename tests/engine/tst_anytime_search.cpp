@@ -41,6 +41,7 @@ class TestAnytimeSearch : public QObject {
     void windowsReachTheOptimum();
     void windowsNeverWorsen();
     void timeLimitHoldsOnWideGraphs();
+    void progressDuringTheWindows();
     void ensembleMembersRoundTrip();
 };
 
@@ -117,6 +118,38 @@ void TestAnytimeSearch::timeLimitHoldsOnWideGraphs() {
         for (FastScheduler s : allFastSchedulers())
             QVERIFY(r.latencyMs <= fastSchedule(s, g, *cost, o).latencyMs + 1e-12);
     }
+}
+
+// A time-limited search of a wide graph reports while it improves windows: the fraction never
+// falls (and follows the clock), the best latency so far never rises and ends at the answer.
+void TestAnytimeSearch::progressDuringTheWindows() {
+    std::mt19937 rng(14);
+    const Graph g = randomMultiBranchCnn(rng, 47, 14);
+    const auto cost = makeCostModel("sim:H200", RunConfig{});
+    SchedulerOptions o;
+    o.timeLimitSeconds = 1.5;
+    std::vector<Progress> reports;
+    const ScheduleResult r = iosSchedule(g, *cost, o, [&](const Progress& p) { reports.push_back(p); });
+    QVERIFY(!r.stats.complete); // the DP cannot finish: the windows ran to the limit
+    long long duringWindows = 0;
+    for (size_t i = 0; i < reports.size(); ++i) {
+        const Progress& p = reports[i];
+        QVERIFY(p.fraction >= 0 && p.fraction <= 1);
+        QVERIFY(p.bestLatencyMs > 0);
+        if (p.done > 0) ++duringWindows;
+        if (i == 0) continue;
+        QVERIFY2(p.fraction >= reports[i - 1].fraction, qPrintable(QStringLiteral("report %1").arg(i)));
+        QVERIFY2(p.bestLatencyMs <= reports[i - 1].bestLatencyMs,
+                 qPrintable(QStringLiteral("report %1: %2 after %3")
+                                .arg(i)
+                                .arg(p.bestLatencyMs)
+                                .arg(reports[i - 1].bestLatencyMs)));
+        QVERIFY(p.done >= reports[i - 1].done);
+    }
+    // Reports at most ~20 a second but steadily: several while the windows were re-solved.
+    QVERIFY2(duringWindows >= 5, qPrintable(QStringLiteral("%1 reports during windows").arg(duringWindows)));
+    QVERIFY(reports.back().fraction > 0.5); // it followed the clock to near the limit
+    QVERIFY(reports.back().bestLatencyMs <= r.latencyMs * (1 + 1e-9) || r.origin != "ios");
 }
 
 // An ensemble's members survive the model file and the schedule file; a schedule naming another

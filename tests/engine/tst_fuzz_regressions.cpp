@@ -55,7 +55,8 @@ class TestFuzzRegressions : public QObject {
         QVERIFY(r.accepted >= 1); // the crafted seed is a valid model
     }
     void scheduleJson() {
-        replay("schedule_json", fuzz::checkScheduleJson);
+        const Replay r = replay("schedule_json", fuzz::checkScheduleJson);
+        QVERIFY(r.accepted >= 1); // the crafted seed (a measured choice with its candidates) is valid
         // What the fuzz script seeds it with: schedules the tool writes for SqueezeNet.
         const Graph& model = fuzz::scheduleModel();
         for (const Schedule& s : {sequentialSchedule(model), wavefrontSchedule(model)})

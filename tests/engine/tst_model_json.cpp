@@ -120,7 +120,74 @@ class TestModelJson : public QObject {
         QVERIFY_THROWS_EXCEPTION(InputError, load("avgpool", R"(, "count_include_pad": true)"));
         QCOMPARE(load("maxpool", "").op(1).out, (Shape{2, 4, 3}));
         checkRoundTrip(load("maxpool", ""));
-        QVERIFY_THROWS_EXCEPTION(InputError, load("conv", R"(, "out_channels": 4)"));
+        QVERIFY_THROWS_EXCEPTION(InputError, load("conv2d", R"(, "out_channels": 4)"));
+    }
+
+    // End padding at its edges: each refusal names the file and the op (or the JSON path); the
+    // legal extremes infer the right size without overflow.
+    void endPaddingEdges_data() {
+        QTest::addColumn<QString>("pool");
+        QTest::addColumn<QString>("error"); // empty: accepted
+        QTest::addColumn<int>("height");    // the output height when accepted
+        auto row = [](const char* tag, const char* pool, const char* error, int height = 0) {
+            QTest::newRow(tag) << QString::fromUtf8(pool) << QString::fromUtf8(error) << height;
+        };
+        row("above the limit", R"("kernel": 2, "end_padding": [65537, 0])",
+            "ops[1].end_padding[0]: expected an integer in -65536..65536");
+        row("below the limit", R"("kernel": 2, "end_padding": -65537)",
+            "ops[1].end_padding: expected an integer in -65536..65536");
+        row("2^63", R"("kernel": 2, "end_padding": [9223372036854775808, 0])",
+            "ops[1].end_padding[0]: expected an integer");
+        row("1e400", R"("kernel": 2, "end_padding": [1e400, 0])", "t.json");
+        row("fraction", R"("kernel": 2, "end_padding": [0.5, 0])",
+            "ops[1].end_padding[0]: expected an integer, found number");
+        row("three values", R"("kernel": 2, "end_padding": [1, 1, 1])",
+            "ops[1].end_padding: expected two integers");
+        row("not below the kernel", R"("kernel": 2, "end_padding": [2, 0])",
+            "op 'p' (maxpool): end padding leaves a window outside the input");
+        row("the limit", R"("kernel": 2, "end_padding": 65536)",
+            "op 'p' (maxpool): end padding leaves a window outside the input");
+        row("the limit, wide stride", R"("kernel": 3, "stride": 65536, "end_padding": 65530)", "", 1);
+        row("padded input below the kernel", R"("kernel": 3, "end_padding": [-7, 0])",
+            "op 'p' (maxpool): kernel 3x3 is larger than the padded input");
+        row("the negative limit", R"("kernel": 1, "end_padding": -65536)",
+            "op 'p' (maxpool): kernel 1x1 is larger than the padded input");
+        row("extent above int", R"("kernel": 65536, "dilation": 65536, "end_padding": 65536)",
+            "op 'p' (maxpool): kernel 65536x65536 is larger than the padded input");
+        row("begin and end at the limits",
+            R"("kernel": 65536, "stride": 65536, "padding": 32768, "end_padding": -65536)",
+            "op 'p' (maxpool): kernel 65536x65536 is larger than the padded input");
+        row("window wholly in the end padding", R"("kernel": 3, "stride": 4, "end_padding": 3)",
+            "op 'p' (maxpool): end padding leaves a window outside the input");
+        row("negative, legal", R"("kernel": 2, "stride": 2, "end_padding": -1)", "", 3);
+        row("ceil overhang", R"("kernel": 3, "stride": 2, "end_padding": 1)", "", 4);
+        row("on a conv", R"("kernel": 3, "end_padding": 1, "kind": "conv2d", "out_channels": 2)",
+            "op 'p' (conv2d): end padding applies to pools only");
+    }
+    void endPaddingEdges() {
+        QFETCH(QString, pool);
+        QFETCH(QString, error);
+        QFETCH(int, height);
+        for (const char* kind : {"maxpool", "avgpool"}) {
+            QString text = QStringLiteral(R"({"format": "ioscope-model", "version": 1, "name": "t", "ops": [
+                {"name": "in", "kind": "input", "shape": [2, 8, 8]},
+                {"name": "p", "inputs": ["in"], POOL, "kind": "KIND"}]})");
+            text.replace("POOL", pool).replace("KIND", kind);
+            if (pool.contains("\"kind\"")) text.replace(QStringLiteral(", \"kind\": \"") + kind + '"', "");
+            QString expected = error;
+            expected.replace("maxpool", kind);
+            try {
+                const Graph g = modelFromJson(text.toStdString(), "t.json");
+                QVERIFY2(error.isEmpty(), qPrintable("accepted: " + text));
+                QCOMPARE(g.op(1).out.h, height);
+                checkRoundTrip(g);
+            } catch (const InputError& e) {
+                const QString msg = QString::fromUtf8(e.what());
+                QVERIFY2(!error.isEmpty() && msg.startsWith("t.json: ") && msg.contains(expected) &&
+                             !msg.contains('\n'),
+                         e.what());
+            }
+        }
     }
 
     void errorsNameTheFileAndPlace() {

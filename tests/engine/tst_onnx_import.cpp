@@ -206,6 +206,78 @@ class TestOnnxImport : public QObject {
         QCOMPARE(count(g, OpKind::GlobalAvgPool), 1);
     }
 
+    // Pools at the edges of end padding: a max pool whose last window lies wholly in the end
+    // padding (ONNX: -infinity there) keeps an explicit -infinity Pad; huge, negative and
+    // overflowing pads, kernels and strides are refused naming the file and the node.
+    void poolEndPaddingEdges() {
+        auto pool = [](const char* type, const I64s& pads, std::int64_t k, std::int64_t s, bool ceil,
+                       std::int64_t dilation = 1) {
+            ModelBuilder b({1, 2, 8, 8});
+            auto* p = b.node(type, {"x"}, {"y"}, "edge");
+            ModelBuilder::attr(p, "kernel_shape", I64s{k, k});
+            ModelBuilder::attr(p, "strides", I64s{s, s});
+            ModelBuilder::attr(p, "pads", pads);
+            if (dilation != 1) ModelBuilder::attr(p, "dilations", I64s{dilation, dilation});
+            if (ceil) ModelBuilder::attr(p, "ceil_mode", std::int64_t{1});
+            return b;
+        };
+        { // windows at 0, 2, 4, 6 and 8: the last only padding
+            ModelBuilder b = pool("MaxPool", {0, 0, 2, 2}, 2, 2, false);
+            b.output("y", {1, 2, 5, 5});
+            const Graph g = load(b);
+            QCOMPARE(g.op(g.find("edge")).out, (Shape{2, 5, 5}));
+            const Op& pad = g.op(g.find("edge_pad"));
+            QVERIFY(pad.kind == OpKind::Pad && std::isinf(pad.pad.value) && pad.pad.value < 0);
+            const Tensor y = runCpu(g);
+            QVERIFY(std::isinf(y.at(0, 0, 4, 4)) && y.at(0, 0, 4, 4) < 0);
+            QVERIFY(std::isfinite(y.at(0, 0, 3, 3)));
+        }
+        struct Bad {
+            const char* type;
+            I64s pads;
+            std::int64_t k, s, dilation;
+            bool ceil;
+            const char* what;
+        } bad[] = {
+            {"MaxPool", {0, 0, 65537, 0}, 3, 2, 1, true, "pad 65537 is out of range"},
+            {"MaxPool", {0, 0, -1, 0}, 3, 2, 1, true, "pad -1 is out of range"},
+            // ceil mode: windows wholly in the padding, so an explicit -infinity Pad, too large
+            {"MaxPool",
+             {0, 0, 65536, 65536},
+             3,
+             1,
+             1,
+             true,
+             "op 'edge_pad' (pad): output shape 2x65543x65543 is too large"},
+            {"AveragePool",
+             {0, 0, 65536, 65536},
+             3,
+             1,
+             1,
+             false,
+             "end padding leaves a window outside the input"},
+            {"MaxPool",
+             {0, 0, 0, 0},
+             65536,
+             1,
+             65536,
+             true,
+             "kernel extent 4294901761 exceeds the padded input"},
+            {"MaxPool", {0, 0, 65536, 65536}, 65536, 65536, 65536, true, "kernel extent 4294901761 exceeds"},
+            {"MaxPool", {0, 0, 0, 0}, 3, 0, 1, true, "strides and dilations must be positive"},
+            {"MaxPool", {0, 0, 0, 0}, 3, 65537, 1, true, "stride 65537 is out of range"},
+            {"AveragePool", {4, 4, 4, 4}, 3, 2, 1, true, "padding must be at most half the pooling window"},
+        };
+        for (const Bad& c : bad) {
+            ModelBuilder b = pool(c.type, c.pads, c.k, c.s, c.ceil, c.dilation);
+            b.output("y", {1, 2, 4, 4});
+            const std::string e = errorOf(b);
+            QVERIFY2(e.find(".onnx: node 'edge' (" + std::string(c.type)) != std::string::npos &&
+                         e.find(c.what) != std::string::npos && e.find('\n') == std::string::npos,
+                     (std::string(c.what) + " | " + e).c_str());
+        }
+    }
+
     void ceilModePoolsAndAsymmetricConvPadding() {
         // A ceil-mode max pool whose last window overhangs: end padding (no Pad op) makes it exact.
         ModelBuilder b({1, 2, 8, 8});

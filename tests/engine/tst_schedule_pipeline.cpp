@@ -7,6 +7,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <map>
 
 using namespace ioscope;
@@ -40,6 +41,34 @@ struct Fixture {
     }
 };
 
+// Times each schedule as told (`others` for any not listed) and counts how often each is run.
+struct ChosenTimes {
+    std::vector<std::pair<Schedule, double>> times;
+    double others = 2.0;
+    std::vector<std::pair<Schedule, int>> runs;
+    WholeRunTimer timer() {
+        return [this](const Graph&, const Schedule& s) {
+            auto counted =
+                std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return r.first == s; });
+            if (counted == runs.end())
+                runs.push_back({s, 1});
+            else
+                ++counted->second;
+            for (const auto& [schedule, ms] : times)
+                if (schedule == s) return ms;
+            return others;
+        };
+    }
+};
+
+// The number of distinct schedules among `searched` and `rivals`.
+int distinctSchedules(const Schedule& searched, const std::vector<NamedSchedule>& rivals) {
+    std::vector<Schedule> seen{searched};
+    for (const NamedSchedule& r : rivals)
+        if (std::find(seen.begin(), seen.end(), r.schedule) == seen.end()) seen.push_back(r.schedule);
+    return int(seen.size());
+}
+
 PipelineHooks judgedBy(FakeWholeRuns& whole) {
     PipelineHooks hooks;
     hooks.wholeRunTimer = whole.timer();
@@ -54,6 +83,9 @@ class TestSchedulePipeline : public QObject {
     void simulatedModelIsTheSearch();
     void keepsTheWavefrontMeasuredFaster();
     void keepsTheSearchedOnTies();
+    void keepsTheFastestFastScheduler();
+    void identicalSchedulesTimedOnce();
+    void rivalsAreTheFastSchedulers();
     void fastSchedulerRequest();
     void detailForTheViews();
     void cancelAndBadRequests();
@@ -97,12 +129,15 @@ void TestSchedulePipeline::keepsTheWavefrontMeasuredFaster() {
     FakeWholeRuns whole{wavefrontSchedule(g, 3)};
     QVERIFY(!(whole.wavefront == iosSchedule(g, cost, request.options).schedule));
     const ScheduleOutcome out = runSchedulePipeline(g, cost, request, judgedBy(whole));
-    QCOMPARE(whole.runs, 3); // searched, wavefront, sequential
+    // The searched schedule, the wavefront, the sequential one and the fast schedulers', each once.
+    QCOMPARE(whole.runs, distinctSchedules(iosSchedule(g, cost, request.options).schedule,
+                                           wholeRunRivals(g, cost, request.options)));
     QVERIFY(out.measured);
     QCOMPARE(out.origin, std::string("wavefront"));
     QCOMPARE(out.measured->kept, std::string("wavefront"));
     QCOMPARE(out.measured->keptMs, 1.0);
-    QVERIFY(out.measured->note.find("kept the wavefront schedule") != std::string::npos);
+    QVERIFY(out.measured->note.find("wavefront measured faster, kept the wavefront schedule") !=
+            std::string::npos);
     QVERIFY(out.chosen.schedule == whole.wavefront);
     QVERIFY(out.wavefront->schedule == whole.wavefront);
     QCOMPARE(out.chosen.latencyMs, predictLatencyMs(g, whole.wavefront, cost, request.options.run));
@@ -119,6 +154,104 @@ void TestSchedulePipeline::keepsTheSearchedOnTies() {
     const ScheduleOutcome out = runSchedulePipeline(g, cost, request, judgedBy(whole));
     QVERIFY(out.measured && out.measured->keptSearched);
     QVERIFY(out.chosen.schedule == iosSchedule(g, cost, request.options).schedule);
+}
+
+// A fast scheduler's schedule measured faster than everything else is kept, and named.
+void TestSchedulePipeline::keepsTheFastestFastScheduler() {
+    Fixture f;
+    const Graph& g = f.g;
+    TestCostModel& cost = f.cost;
+    ScheduleRequest request;
+    const Schedule searched = iosSchedule(g, cost, request.options).schedule;
+    const std::vector<NamedSchedule> rivals = wholeRunRivals(g, cost, request.options);
+    // The last rival unlike the searched schedule (a fast scheduler's: the baselines come first).
+    auto winner = std::find_if(rivals.rbegin(), rivals.rend(), [&](const NamedSchedule& r) {
+        return !(r.schedule == searched) && r.name != "wavefront" && r.name != "sequential";
+    });
+    QVERIFY(winner != rivals.rend());
+    ChosenTimes times;
+    times.times = {{searched, 1.5}, {winner->schedule, 1.25}};
+    PipelineHooks hooks;
+    hooks.wholeRunTimer = times.timer();
+    const ScheduleOutcome out = runSchedulePipeline(g, cost, request, hooks);
+    QVERIFY(out.measured);
+    QCOMPARE(out.origin, winner->name);
+    QCOMPARE(out.measured->kept, winner->name);
+    QVERIFY(!out.measured->keptSearched);
+    QCOMPARE(out.measured->keptMs, 1.25);
+    QCOMPARE(out.measured->searchedMs, 1.5);
+    QVERIFY(out.chosen.schedule == winner->schedule);
+    QVERIFY(out.measured->note.find(winner->name + " measured faster, kept") != std::string::npos);
+    // Every candidate reported with its time, the searched one first; every schedule run once.
+    QCOMPARE(out.measured->candidates.size(), rivals.size() + 1);
+    QCOMPARE(out.measured->candidates.front().name, std::string("searched"));
+    for (const auto& [schedule, n] : times.runs) QCOMPARE(n, 1);
+    QCOMPARE(int(times.runs.size()), distinctSchedules(searched, rivals));
+    QCOMPARE(out.measured->runs, int(times.runs.size()));
+    validateSchedule(g, out.chosen.schedule, "kept");
+
+    // The document and its JSON say which one was kept, and each candidate's time.
+    const ScheduleDocument doc = scheduleDocumentFor(g, cost, request, out);
+    QVERIFY(doc.measured && doc.measured->kept);
+    QCOMPARE(*doc.measured->kept, winner->name);
+    const ScheduleDocument back = scheduleFromJson(g, scheduleToJson(g, doc), "kept.json");
+    QVERIFY(back.measured && back.measured->kept);
+    QCOMPARE(*back.measured->kept, winner->name);
+    QCOMPARE(*back.measured->medianMs, 1.25);
+    QCOMPARE(back.measured->candidates.size(), rivals.size() + 1);
+    QCOMPARE(back.measured->candidates.front(), (std::pair<std::string, double>("searched", 1.5)));
+    QVERIFY(back.schedule == winner->schedule);
+
+    // A tie with the searched schedule keeps the searched one.
+    times.times = {{searched, 1.25}, {winner->schedule, 1.25}};
+    times.runs.clear();
+    const ScheduleOutcome tied = runSchedulePipeline(g, cost, request, hooks);
+    QVERIFY(tied.measured && tied.measured->keptSearched);
+    QCOMPARE(tied.measured->kept, std::string("searched"));
+    QVERIFY(tied.chosen.schedule == searched);
+}
+
+// A rival equal to an earlier candidate shares its time and is not run again; ties keep the
+// earliest candidate.
+void TestSchedulePipeline::identicalSchedulesTimedOnce() {
+    Fixture f;
+    const Graph& g = f.g;
+    const Schedule searched = sequentialSchedule(g);
+    const Schedule wave = wavefrontSchedule(g, 2);
+    ChosenTimes times;
+    times.times = {{searched, 3.0}, {wave, 2.0}};
+    const MeasuredChoice c = chooseFastestWhole(
+        g, searched, {{"wavefront", wave}, {"sequential", searched}, {"nimble", wave}, {"lios", wave}},
+        times.timer());
+    QCOMPARE(c.runs, 2);
+    QCOMPARE(int(times.runs.size()), 2);
+    for (const auto& [schedule, n] : times.runs) QCOMPARE(n, 1);
+    QCOMPARE(c.candidates.size(), size_t(5));
+    QCOMPARE(c.candidates[2].sameAs, std::string("searched"));
+    QCOMPARE(c.candidates[2].ms, 3.0);
+    QCOMPARE(c.candidates[3].sameAs, std::string("wavefront"));
+    QCOMPARE(c.candidates[4].ms, 2.0);
+    QCOMPARE(c.kept, std::string("wavefront")); // the first of the equally fast
+    QVERIFY(c.schedule == wave);
+    QCOMPARE(c.sequentialMs, 3.0);
+    QVERIFY(c.note.find("nimble = wavefront") != std::string::npos);
+}
+
+// The rivals: the baselines first, then the fast schedulers', none twice.
+void TestSchedulePipeline::rivalsAreTheFastSchedulers() {
+    Fixture f;
+    SchedulerOptions options;
+    options.maxStreams = 3;
+    const std::vector<NamedSchedule> rivals = wholeRunRivals(f.g, f.cost, options);
+    QVERIFY(rivals.size() >= 2);
+    QCOMPARE(rivals[0].name, std::string("wavefront"));
+    QVERIFY(rivals[0].schedule == wavefrontSchedule(f.g, 3));
+    QCOMPARE(rivals[1].name, std::string("sequential"));
+    for (size_t i = 0; i < rivals.size(); ++i) {
+        validateSchedule(f.g, rivals[i].schedule, rivals[i].name);
+        if (i >= 2) QVERIFY(fastSchedulerFromString(rivals[i].name));
+        for (size_t j = 0; j < i; ++j) QVERIFY(!(rivals[i].schedule == rivals[j].schedule));
+    }
 }
 
 // A fast scheduler's request: its schedule, never judged (no search to judge).

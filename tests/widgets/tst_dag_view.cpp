@@ -7,6 +7,7 @@
 #include "find_bar.h"
 #include "layout/layout_worker.h"
 #include "models/model_registry.h"
+#include "models/model_spec.h"
 #include "sched/scheduler.h"
 #include "selection_model.h"
 #include "test_graphs.h"
@@ -113,6 +114,44 @@ class TestDagView : public QObject {
         QVERIFY(view.waitForLayout());
         QCOMPARE(worker->computedCount(), 2);
         QCOMPARE(view.blockItemCount(), 0);
+    }
+
+    // An ensemble is outlined per member network, each outline named after it: its blocks were one
+    // "block 1 (100 ops)" box around every member (seen under Xvfb). Node titles drop the member.
+    void ensembleOutlinesItsMembers() {
+        for (const char* spec : {"squeezenet+squeezenet", "shared:squeezenet+squeezenet"}) {
+            auto g = std::make_shared<const Graph>(loadModelSpec(spec));
+            QCOMPARE(g->members().size(), size_t(2));
+            DagView view;
+            view.resize(800, 600);
+            view.setGraph(g, outlinedBlocks(*g)); // the view outlines the members instead
+            QVERIFY(view.waitForLayout());
+            QCOMPARE(view.blockItemCount(), 2);
+            QStringList labels;
+            for (QGraphicsItem* item : view.scene()->items())
+                if (auto* outline = qgraphicsitem_cast<DagBlockItem*>(item)) {
+                    QVERIFY(outline->emphasised());
+                    labels << outline->label();
+                }
+            labels.sort();
+            QCOMPARE(labels, QStringList({"squeezenet (50 ops)", "squeezenet#2 (50 ops)"}));
+            // Each outline holds its member's ops, and only those.
+            for (const auto& cluster : view.currentLayout().clusters) {
+                const int member = cluster.label.rfind("squeezenet#2", 0) == 0 ? 1 : 0;
+                const QRectF box(cluster.rect.x, cluster.rect.y, cluster.rect.width, cluster.rect.height);
+                for (const auto& n : view.currentLayout().nodes) {
+                    if (g->op(n.op).member < 0) continue; // the shared input
+                    QCOMPARE(box.contains(QPointF(n.centre.x, n.centre.y)), g->op(n.op).member == member);
+                }
+            }
+            const OpId sum = g->find("squeezenet#2/fire8/sum");
+            QVERIFY(sum >= 0 && view.nodeItem(sum));
+            QVERIFY2(!view.nodeItem(sum)->title().contains("squeezenet"),
+                     qPrintable(view.nodeItem(sum)->title()));
+            view.setBlocksVisible(false);
+            QVERIFY(view.waitForLayout());
+            QCOMPARE(view.blockItemCount(), 0);
+        }
     }
 
     void relayoutKeepsTheDrawingAndFollowsTheFont() {

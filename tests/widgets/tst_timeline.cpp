@@ -2,6 +2,7 @@
 // records, the playhead, clicks selecting ops, exports, and a screenshot of real schedules.
 #include "cost/cost_factory.h"
 #include "models/model_registry.h"
+#include "models/model_spec.h"
 #include "op_labels.h"
 #include "sched/scheduler.h"
 #include "selection_model.h"
@@ -204,6 +205,56 @@ class TestTimeline : public QObject {
             if (box.shortLabel.size() < box.label.size()) ++shortened;
         }
         QVERIFY(shortened > int(lane.boxes.size()) / 2); // most boxes sit with their block
+    }
+
+    // Ensembles: every op name starts with its member's ("squeezenet#2/fire8/sum"), so boxes read
+    // "squ…" (seen under Xvfb). A box names the member by a short tag, then the op's own part;
+    // a narrow one keeps the op's own part.
+    void ensembleLabelsNameMemberAndOp() {
+        QCOMPARE(memberTags({"inception_v3", "resnet50", "squeezenet"}), QStringList({"inc", "res", "squ"}));
+        QCOMPARE(memberTags({"squeezenet", "squeezenet#2"}), QStringList({"squ", "squ#2"}));
+        QCOMPARE(memberTags({"resnet18", "resnet50", "resnet"}),
+                 QStringList({"resnet1", "resnet5", "resnet"}));
+        QCOMPARE(withoutMemberPrefix("squeezenet#2/fire8/sum", "squeezenet#2"), QString("fire8/sum"));
+        QCOMPARE(withoutMemberPrefix("squeezenet#2/fire8/sum", "squeezenet"),
+                 QString("squeezenet#2/fire8/sum"));
+
+        const Graph g = loadModelSpec("squeezenet+squeezenet");
+        QCOMPARE(g.members().size(), size_t(2));
+        const Schedule s = wavefrontSchedule(g, 10);
+        const auto cost = makeCostModel("sim:H100", {});
+        const TimelineLane lane = scheduleLane(g, s, stageLatenciesMs(g, s.stages, *cost, {}), "Wavefront");
+        QFont font;
+        font.setPixelSize(12);
+        const QFontMetricsF fm(font);
+        int second = 0;
+        for (const auto& box : lane.boxes) {
+            const Op& op = g.op(box.op);
+            QVERIFY(op.member >= 0);
+            const QString tag = op.member == 0 ? "squ:" : "squ#2:";
+            QVERIFY2(box.shortLabel.startsWith(tag), qPrintable(box.shortLabel));
+            QCOMPARE(box.shortLabel, tag + box.ownLabel);
+            QVERIFY2(!box.ownLabel.startsWith("squeezenet"), qPrintable(box.ownLabel));
+            QVERIFY2(box.label.endsWith(box.ownLabel.section('/', -1)), qPrintable(box.label));
+            if (op.member == 1) ++second;
+            // Room for the op's own name only: that, not the member's first letters.
+            const QStringList candidates{box.wholeLabel, box.shortLabel, box.ownLabel};
+            QCOMPARE(fittedLabel(candidates, fm, fm.horizontalAdvance(box.ownLabel) + 1), box.ownLabel);
+            QCOMPARE(fittedLabel(candidates, fm, fm.horizontalAdvance(box.shortLabel) + 1), box.shortLabel);
+        }
+        QCOMPARE(second, 50);
+        const auto fire = std::find_if(lane.boxes.begin(), lane.boxes.end(), [&](const TimelineBox& b) {
+            return g.op(b.op).name == "squeezenet#2/fire8/squeeze1x1";
+        });
+        QVERIFY(fire != lane.boxes.end());
+        QVERIFY2(fire->shortLabel.startsWith("squ#2:") && fire->shortLabel.endsWith("squeeze1x1"),
+                 qPrintable(fire->shortLabel));
+
+        // Not an ensemble: no member tags.
+        const Graph one = loadModel("squeezenet");
+        const Schedule w = wavefrontSchedule(one, 10);
+        for (const auto& box : scheduleLane(one, w, stageLatenciesMs(one, w.stages, *cost, {}), "W").boxes)
+            QVERIFY(box.ownLabel.isEmpty());
     }
 
     // Zoomed in, a box shows the whole name as the DAG titles it: a GoogLeNet export's
