@@ -8,16 +8,15 @@ bool needsOwnPass(Activation a) {
     return a != Activation::None && a != Activation::Relu;
 }
 
-// The depthwise kernel applies the prologue at every tap, so each input value is activated about
-// K*K / (stride_h * stride_w) times, and only the activations compiled into the kernel are fast
-// there (a code switch per tap made it 3x slower). Hard-swish and ReLU6 (clamp and multiply) cost
-// less than the pass they replace at any window; SiLU (an exponential and a reciprocal) only where
-// each value is taken a few times: measured on the H200, deferring efficientnet_b0's SiLU into all
-// its depthwise convs (3x3 and 5x5, strides 1 and 2) took them from 107 to 190 us while removing
-// 46 us of passes.
+// Only activations compiled into the depthwise kernels are deferred (a code switch per tap made
+// the row kernel 3x slower). Hard-swish and ReLU6 (clamp and multiply) cost less than the pass they
+// replace even applied at every tap, as the row kernel does; SiLU (an exponential and a
+// reciprocal) is applied once per input value by the staged-tile kernel, which takes square 3x3 to
+// 9x9 windows at strides 1 and 2, dilation 1 (gpu/kernels_depthwise.cu).
 bool cheapEnough(Activation a, const Window& w) {
     if (a == Activation::HardSwish || a == Activation::Relu6) return true;
-    return a == Activation::Silu && double(w.kh) * w.kw / (double(w.sh) * w.sw) <= 2.25;
+    return a == Activation::Silu && w.kh == w.kw && w.kh >= 3 && w.kh <= 9 && w.kh % 2 == 1 && w.sh == w.sw &&
+           (w.sh == 1 || w.sh == 2);
 }
 
 bool isMember(const std::vector<bool>& members, OpId id) {

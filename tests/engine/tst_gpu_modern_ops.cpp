@@ -213,7 +213,7 @@ class TestGpuModernOps : public QObject {
         }
     }
 
-    // Mobile blocks: a 1x1 expansion and a strided stem conv whose SiLU / hard-swish cuDNN cannot
+    // Mobile blocks: 1x1 expansions and a strided stem conv whose SiLU / hard-swish cuDNN cannot
     // fuse feed depthwise convs only, so the depthwise kernel applies their bias and activation
     // on load and no element-wise pass runs; a conv that also feeds something else keeps its
     // epilogue. Against the CPU reference in every precision and layout, batches 1 and 2.
@@ -225,11 +225,15 @@ class TestGpuModernOps : public QObject {
         dw0.groups = 32;
         const OpId d0 = g.addOp(dw0);
         const OpId expand = g.addOp(moderntest::conv("expand", d0, 96, 1, 1, 0, Activation::Silu));
-        // SiLU is deferred only where each value is taken a few times: 3x3 at stride 2 is.
+        // SiLU goes to the staged-tile kernel: 3x3 at stride 2 here, 5x5 at stride 1 below.
         Op dw1 = moderntest::conv("dw1", expand, 96, 3, 2, 1, Activation::Silu);
         dw1.groups = 96;
         const OpId d1 = g.addOp(dw1);
-        Op projectOp = moderntest::conv("project", d1, 24, 1, 1, 0);
+        const OpId expand2 = g.addOp(moderntest::conv("expand2", d1, 40, 1, 1, 0, Activation::Silu));
+        Op dw5 = moderntest::conv("dw5", expand2, 40, 5, 1, 2, Activation::Silu);
+        dw5.groups = 40; // 40 channels: the last tile's chunk of packs is partly empty
+        const OpId d5 = g.addOp(dw5);
+        Op projectOp = moderntest::conv("project", d5, 24, 1, 1, 0);
         projectOp.bias = false; // no epilogue at all, so it adds no element-wise pass either
         const OpId project = g.addOp(projectOp);
         // Two consumers, one not a depthwise conv: the epilogue stays with the conv.
@@ -241,20 +245,23 @@ class TestGpuModernOps : public QObject {
         sum.binary = BinaryFn::Add;
         g.addOp(sum);
         g.finalize();
-        compareWithCpu(g, sequentialSchedule(g), {1, 2}, kAllPrecisions,
-                       [](const ExecutionResult& gpu, Precision, Layout layout, int) {
-                           // Only "shared" (two consumers) may run an epilogue pass; "stem" and
-                           // "expand" would add one each if theirs were not deferred. NHWC keeps
-                           // cuDNN's layout, so no other element-wise kernel runs there.
-                           if (layout != Layout::Nhwc) return;
-                           int passes = 0;
-                           for (const KernelRecord& k : gpu.kernels)
-                               passes += k.name.find("elementwise") != std::string::npos;
-                           QVERIFY2(passes <= 1,
-                                    qPrintable(QString("%1 element-wise kernels, %2")
-                                                   .arg(passes)
-                                                   .arg(kernelClassesText(gpu.kernels).c_str())));
-                       });
+        compareWithCpu(
+            g, sequentialSchedule(g), {1, 2}, kAllPrecisions,
+            [](const ExecutionResult& gpu, Precision, Layout layout, int) {
+                // Only "shared" (two consumers) may run an epilogue pass; "stem",
+                // "expand" and "expand2" would add one each if theirs were not deferred. NHWC keeps
+                // cuDNN's layout, so no other element-wise kernel runs there.
+                if (layout != Layout::Nhwc) return;
+                int passes = 0, tiles = 0;
+                for (const KernelRecord& k : gpu.kernels) {
+                    passes += k.name.find("elementwise") != std::string::npos;
+                    tiles += k.name.find("depthwiseSiluTileKernel") != std::string::npos;
+                }
+                QVERIFY2(passes <= 1, qPrintable(QString("%1 element-wise kernels, %2")
+                                                     .arg(passes)
+                                                     .arg(kernelClassesText(gpu.kernels).c_str())));
+                QVERIFY2(tiles == 2, qPrintable(QString("%1 staged-tile depthwise kernels").arg(tiles)));
+            });
     }
 
     // A Split's parts (channel slices, a slice of a slice) are views of their input: no gather

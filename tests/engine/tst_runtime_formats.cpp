@@ -1,10 +1,13 @@
 // What the GPU runtime's host side computes without a GPU: fp16/bf16 rounding (nearest even, as
 // the hardware converts), the NHWC filter and depthwise tap orders, and the classes of kernel
-// names that `execute --json` and the benchmark report.
+// names that `execute --json` and the benchmark report, and which conv epilogues move into the
+// depthwise convs that read them.
 #include "exec/kernel_classes.h"
 #include "exec/numeric_formats.h"
 #include "exec/weight_layout.h"
+#include "gpu/deferred_epilogue.h"
 #include "gpu/gpu_execution.h"
+#include "modern_test_graphs.h"
 
 #include <QTest>
 
@@ -121,6 +124,47 @@ class TestRuntimeFormats : public QObject {
         QCOMPARE(t[1].op, 2); // 1 ms, before op 3's 1 ms: equal times keep op order
         QCOMPARE(t[2].op, 3);
         QVERIFY(kernelTimeByOp({}).empty());
+    }
+
+    // An epilogue cuDNN cannot fuse (SiLU, hard-swish, ReLU6) moves into its consumers when each is
+    // a depthwise conv a kernel applies it in: any square window at strides 1 and 2 for SiLU (the
+    // staged-tile kernel), never a dilated one, one with another consumer, or a merged conv.
+    void deferredEpiloguesFollowTheirKernels() {
+        using moderntest::conv;
+        Graph g("deferral");
+        const OpId x = g.addInput("input", {16, 30, 30});
+        auto depthwise = [&](const std::string& name, OpId in, int c, int k, int stride, int dilation = 1) {
+            Op dw = conv(name, in, c, k, stride, k / 2 * dilation, Activation::Relu);
+            dw.groups = c;
+            dw.window.dh = dw.window.dw = dilation;
+            return g.addOp(dw);
+        };
+        const OpId stem = g.addOp(conv("stem", x, 32, 3, 2, 1, Activation::HardSwish));
+        const OpId d0 = depthwise("dw0", stem, 32, 3, 1);
+        const OpId silu5 = g.addOp(conv("silu5", d0, 32, 1, 1, 0, Activation::Silu));
+        const OpId d5 = depthwise("dw5s1", silu5, 32, 5, 1);
+        const OpId dilatedIn = g.addOp(conv("dilated_in", d5, 32, 1, 1, 0, Activation::Silu));
+        const OpId dd = depthwise("dw_dilated", dilatedIn, 32, 3, 1, 2);
+        const OpId shared = g.addOp(conv("shared", dd, 32, 1, 1, 0, Activation::Silu));
+        const OpId d2 = depthwise("dw2", shared, 32, 3, 1);
+        Op sum = moderntest::op("sum", OpKind::Binary, {d2, shared});
+        sum.binary = BinaryFn::Add;
+        const OpId s = g.addOp(sum);
+        const OpId merged = g.addOp(conv("merged", s, 32, 1, 1, 0, Activation::Silu));
+        depthwise("dw_after_merged", merged, 32, 7, 2);
+        g.finalize();
+        std::vector<bool> mergeMembers(size_t(g.size()), false);
+        mergeMembers[size_t(merged)] = true;
+        const gpu::DeferredEpilogues d = gpu::deferredEpilogues(g, mergeMembers);
+        QVERIFY(d.deferred[size_t(stem)]);
+        QCOMPARE(d.from[size_t(d0)], stem);
+        QVERIFY(d.deferred[size_t(silu5)]); // 5x5 at stride 1: each value is taken 25 times
+        QCOMPARE(d.from[size_t(d5)], silu5);
+        QVERIFY(!d.deferred[size_t(dilatedIn)]);
+        QVERIFY(!d.deferred[size_t(shared)]);
+        QCOMPARE(d.from[size_t(d2)], OpId(-1));
+        QVERIFY(!d.deferred[size_t(merged)]);
+        QVERIFY(!d.deferred[size_t(d0)]); // its ReLU is cuDNN's or the depthwise kernel's own
     }
 };
 
