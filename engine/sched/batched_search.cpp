@@ -91,18 +91,27 @@ class Deadline {
 ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfig& run,
                              double timeLimitSeconds, const SearchOnce& searchOnce,
                              const ProgressCallback& progress, const std::atomic<bool>* cancel) {
-    const auto start = std::chrono::steady_clock::now();
+    using Clock = std::chrono::steady_clock;
+    const auto start = Clock::now();
     const bool limited = timeLimitSeconds > 0;
-    const auto until = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                   std::chrono::duration<double>(std::max(0.0, timeLimitSeconds)));
+    const auto at = [&](double fraction) {
+        return start + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(std::max(0.0, fraction * timeLimitSeconds)));
+    };
+    // The limit is the whole search's: searching and measuring stop at 90% of it, so the last pass
+    // (on what was measured) and the measuring of its few new stages fit in the rest. The first
+    // pass, on estimates alone, gets at most half, so a wide graph whose DP never finishes still
+    // has its stages measured (without the cap it spent the whole limit on estimates, measured
+    // nothing and overran by 30% in the closing work).
+    const auto until = at(1.0), measureUntil = at(0.9), firstPassUntil = at(0.5);
+    const auto secondsTo = [](Clock::time_point t) {
+        return std::max(0.05, std::chrono::duration<double>(t - Clock::now()).count());
+    };
     bool outOfTime = false;
-    auto secondsLeft = [&] {
+    auto secondsLeft = [&](int pass) {
         if (!limited) return 0.0;
-        // The pass after measuring stopped decides the answer on what was measured: it gets a
-        // tenth of the limit (at least a second) beyond it.
-        if (outOfTime) return std::max(1.0, 0.1 * timeLimitSeconds);
-        return std::max(0.05,
-                        std::chrono::duration<double>(until - std::chrono::steady_clock::now()).count());
+        if (outOfTime) return 0.5 * secondsTo(until); // the last pass: half of what is left
+        return secondsTo(pass == 0 ? firstPassUntil : measureUntil);
     };
     auto userCancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
     // The estimates come from the simulated model of the GPU that measures (scaled to its
@@ -122,15 +131,14 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
                 last.fraction = reported;
                 if (progress) progress(last);
             },
-            secondsLeft());
+            secondsLeft(pass));
         std::vector<Stage> wanted = speculative.takeWanted();
-        if (!wanted.empty() && (outOfTime || (limited && std::chrono::steady_clock::now() > until))) {
+        if (!wanted.empty() && (outOfTime || (limited && Clock::now() > measureUntil))) {
             // Out of time: this pass's schedule, its few unmeasured stages measured now.
             result.latencyMs = predictLatencyMs(g, result.schedule, measured, run);
             result.stats.complete = false;
             result.stats.stagesCosted = measuredStages;
-            result.stats.seconds =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            result.stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
             return result;
         }
         if (wanted.empty()) {
@@ -140,8 +148,7 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
                 progress(last);
             }
             result.stats.stagesCosted = measuredStages;
-            result.stats.seconds =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            result.stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
             return result;
         }
         // The first batch is nearly all of the work; each later one closes half the gap to 1.
@@ -150,7 +157,7 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
         last.bestLatencyMs = result.latencyMs;
         size_t doneInBatch = 0;
         try {
-            const Deadline deadline(cancel, until, limited);
+            const Deadline deadline(cancel, measureUntil, limited);
             measured.measureBatch(
                 g, wanted, run,
                 [&](const Progress& batch) {

@@ -16,8 +16,10 @@ namespace ioscope::detail {
 using SearchOnce =
     std::function<ScheduleResult(CostModel& cost, const ProgressCallback& progress, double secondsLeft)>;
 
-// With a time limit (0: none), measuring stops when it passes; the last search's schedule is
-// returned with its still unmeasured stages measured (a few), marked incomplete.
+// With a time limit (0: none) the whole search fits in it: the first pass (on estimates) gets at
+// most half, searching and measuring stop at 90%, and when measuring was cut one last pass on what
+// was measured gets half of the rest; its schedule is returned with its still unmeasured stages
+// measured (a few), marked incomplete.
 ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfig& run,
                              double timeLimitSeconds, const SearchOnce& searchOnce,
                              const ProgressCallback& progress, CancelFlag cancel);
