@@ -20,7 +20,6 @@ class SpeculativeCost : public CostModel {
         : measured_(measured), estimate_(estimate), scale_(scale) {}
     std::string name() const override { return measured_.name(); }
     std::string device() const override { return measured_.device(); }
-    GpuContext* gpuContext() const override { return measured_.gpuContext(); }
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
         if (std::optional<double> ms = measured_.knownLatencyMs(g, stage, cfg)) return *ms;
         if (seen_.insert(identity(stage)).second) wanted_.push_back(stage);
@@ -65,7 +64,7 @@ double estimateScale(const Graph& g, CostModel& measured, CostModel& estimate, c
 // A stop flag for measuring: raised by the caller's cancel or when the deadline passes.
 class Deadline {
   public:
-    Deadline(const std::atomic<bool>* cancel, std::chrono::steady_clock::time_point until, bool limited)
+    Deadline(CancelFlag cancel, std::chrono::steady_clock::time_point until, bool limited)
         : watcher_([this, cancel, until, limited] {
               while (!done_) {
                   if ((cancel && cancel->load()) || (limited && std::chrono::steady_clock::now() > until)) {
@@ -79,7 +78,7 @@ class Deadline {
         done_ = true;
         watcher_.join();
     }
-    const std::atomic<bool>* flag() const { return &stop_; }
+    CancelFlag flag() const { return &stop_; }
 
   private:
     std::atomic<bool> stop_{false}, done_{false};
@@ -90,7 +89,7 @@ class Deadline {
 
 ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfig& run,
                              double timeLimitSeconds, const SearchOnce& searchOnce,
-                             const ProgressCallback& progress, const std::atomic<bool>* cancel) {
+                             const ProgressCallback& progress, CancelFlag cancel) {
     const auto start = std::chrono::steady_clock::now();
     const bool limited = timeLimitSeconds > 0;
     const auto until = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
