@@ -82,7 +82,7 @@ namespace detail {
 
 ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>& parts, CostModel& cost,
                            const SchedulerOptions& options, const ProgressCallback& progress,
-                           const std::atomic<bool>* cancel, double incumbentMs) {
+                           CancelFlag cancel, double incumbentMs) {
     checkOptions(options);
     const auto start = std::chrono::steady_clock::now();
     auto elapsed = [&] {
@@ -277,7 +277,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
 namespace {
 
 ScheduleResult searchOnce(const Graph& g, CostModel& cost, const SchedulerOptions& options,
-                          const ProgressCallback& progress, const std::atomic<bool>* cancel) {
+                          const ProgressCallback& progress, CancelFlag cancel) {
     const auto start = std::chrono::steady_clock::now();
     const auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
     // The fast schedulers first (milliseconds): the incumbent every progress report shows, and
@@ -327,7 +327,7 @@ ScheduleResult searchOnce(const Graph& g, CostModel& cost, const SchedulerOption
 } // namespace
 
 ScheduleResult iosSchedule(const Graph& g, CostModel& cost, const SchedulerOptions& options,
-                           const ProgressCallback& progress, const std::atomic<bool>* cancel) {
+                           const ProgressCallback& progress, CancelFlag cancel) {
     checkOptions(options);
     if (!cost.measuresInBatches()) return searchOnce(g, cost, options, progress, cancel);
     return detail::batchedSearch(
