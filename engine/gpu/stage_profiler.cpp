@@ -109,13 +109,12 @@ class GpuCostModel : public GpuMeasuredCostModel {
                 progress(countedProgress(static_cast<long long>(c.end), static_cast<long long>(todo.size())));
             if (c.index % 20 == 0) reportStats(c.end, todo.size(), batchStart, algosBefore, session);
         };
-        auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
 
         if (switches_.pipeline && mode_ == ExecMode::Graph && timer_.inGraphTiming() && !todo.empty()) {
             Chunk current = compile(0);
             timer_.capture(current.batch, 0);
             for (;;) {
-                if (cancelled()) throw Cancelled();
+                throwIfCancelled(cancel);
                 const bool more = current.end < todo.size();
                 Chunk next;
                 if (more) next = compile(current.end);
@@ -136,7 +135,7 @@ class GpuCostModel : public GpuMeasuredCostModel {
             }
         } else {
             for (size_t at = 0; at < todo.size();) {
-                if (cancelled()) throw Cancelled();
+                throwIfCancelled(cancel);
                 const Chunk c = compile(at);
                 keep(c, timer_.measure(c.batch.stages));
                 at = c.end;

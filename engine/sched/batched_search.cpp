@@ -67,7 +67,7 @@ class Deadline {
     Deadline(CancelFlag cancel, std::chrono::steady_clock::time_point until, bool limited)
         : watcher_([this, cancel, until, limited] {
               while (!done_) {
-                  if ((cancel && cancel->load()) || (limited && std::chrono::steady_clock::now() > until)) {
+                  if (cancelRequested(cancel) || (limited && std::chrono::steady_clock::now() > until)) {
                       stop_ = true;
                       return;
                   }
@@ -103,7 +103,6 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
         return std::max(0.05,
                         std::chrono::duration<double>(until - std::chrono::steady_clock::now()).count());
     };
-    auto userCancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
     // The estimates come from the simulated model of the GPU that measures (scaled to its
     // measurements below).
     const std::unique_ptr<CostModel> estimate =
@@ -163,7 +162,7 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
                 deadline.flag());
             doneInBatch = wanted.size();
         } catch (const Cancelled&) {
-            if (userCancelled() || !limited) throw;
+            if (cancelRequested(cancel) || !limited) throw;
             outOfTime = true; // what was measured stays measured; one more pass decides
         }
         measuredStages += static_cast<long long>(doneInBatch);

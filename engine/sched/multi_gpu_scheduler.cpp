@@ -92,7 +92,7 @@ Schedule scheduleForPlacement(const Graph& g, CostModel& cost, const SchedulerOp
         for (int d = 0; d < devices; ++d) {
             const std::vector<OpId>& ops = blocks[static_cast<size_t>(l)][static_cast<size_t>(d)];
             if (ops.empty()) continue;
-            if (cancel && cancel->load()) throw Cancelled();
+            throwIfCancelled(cancel);
             const Graph sub = subgraphOf(
                 g, ops, g.name() + " (device " + std::to_string(d) + ", level " + std::to_string(l) + ")");
             SchedulerOptions o = search;
