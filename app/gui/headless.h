@@ -4,10 +4,9 @@
 //   ioscope --report out.pdf|out.png MODEL [--schedule FILE]
 //   ... [--cost SPEC] [--precision fp32|tf32|fp16|bf16] [--execute]
 // They build the real window, wait for the load, the layout and the default search (sim:H100
-// unless --cost says otherwise; a --schedule FILE is costed under it at the schedule's own batch,
-// precision and layout, --precision overriding with a note), with --execute run the schedules on the GPU and
-// show the execution panel, write the file atomically and return the exit status: 0 success, 1 failure while
-// running (no GPU for --execute too), 2 bad input (message on stderr).
+// unless --cost says otherwise), with --execute run the schedules on the GPU and show the
+// execution panel, write the file atomically and return the exit status: 0 success, 1 failure
+// while running (no GPU for --execute too), 2 bad input (message on stderr).
 #include <QString>
 
 namespace ioscope::app {
