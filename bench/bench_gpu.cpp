@@ -74,7 +74,7 @@ class Calibrating : public CostModel {
         return live_.knownLatencyMs(g, s, cfg);
     }
     void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                      const ProgressCallback& progress, const std::atomic<bool>* cancel) override {
+                      const ProgressCallback& progress, CancelFlag cancel) override {
         live_.measureBatch(g, stages, cfg, progress, cancel);
         const size_t stride = std::max<size_t>(1, stages.size() / kCalibrationRows);
         for (size_t i = 0; i < stages.size(); i += stride)

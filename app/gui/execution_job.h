@@ -1,18 +1,18 @@
 #pragma once
 // Executes schedules on the GPU on a worker thread, one after the other, reporting each result
 // as it arrives; cancel stops between and inside runs.
-#include "background_job.h"
 #include "gpu/gpu_execution.h"
+#include "job_runner.h"
 
 #include <memory>
 #include <vector>
 
 namespace ioscope::app {
 
-class ExecutionJob : public BackgroundJob {
+class ExecutionJob : public JobRunner {
     Q_OBJECT
   public:
-    using BackgroundJob::BackgroundJob;
+    using JobRunner::JobRunner;
 
     struct Item {
         int runId = 0;

@@ -47,13 +47,22 @@ bool savePixmap(const QPixmap& pixmap, const QString& path, QString* error) {
     return true;
 }
 
-// Loads FILE as a schedule for the open model and makes it the current run.
-void addScheduleFile(MainWindow& window, const QString& file) {
+// Loads FILE as a schedule for the open model and makes it the current run, costed under the
+// search's cost model at the schedule's own run configuration (batch, precision, layout); an
+// explicit --precision that differs from the schedule's is used and said.
+void addScheduleFile(MainWindow& window, const QString& file, bool explicitPrecision) {
     Document* doc = window.document();
     const Graph& g = *doc->graph();
     const ScheduleDocument loaded = loadScheduleFile(g, ss(file));
     SearchRequest request = window.searchPanel()->request();
-    request.costSpec = QStringLiteral("sim:H100");
+    const Precision asked = request.options.run.precision;
+    request.options.run = loaded.run;
+    if (explicitPrecision && asked != loaded.run.precision) {
+        request.options.run.precision = asked;
+        QTextStream(stderr) << "ioscope: note: costing at " << qs(toString(asked)) << ", though " << file
+                            << " was made at " << qs(toString(loaded.run.precision))
+                            << "; its stages were chosen for that\n";
+    }
     const SchedulerKind kind = schedulerKindFromString(qs(loaded.scheduler)).value_or(SchedulerKind::Ios);
     ScheduleRun run = costSchedule(g, loaded.schedule, kind, request, window.gpu(), nullptr);
     doc->setCurrentRun(doc->addRun(std::move(run)));
@@ -113,7 +122,7 @@ int runHeadless(const HeadlessRequest& request) {
 
     if (!request.scheduleFile.isEmpty()) {
         try {
-            addScheduleFile(window, request.scheduleFile);
+            addScheduleFile(window, request.scheduleFile, !request.precision.isEmpty());
         } catch (const InputError& e) {
             return complain(2, QString::fromUtf8(e.what()));
         } catch (const std::exception& e) {

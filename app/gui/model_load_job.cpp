@@ -1,22 +1,12 @@
 #include "model_load_job.h"
 
-#include <QtConcurrent/QtConcurrentRun>
-
 namespace ioscope::app {
 
 quint64 ModelLoadJob::start(const QString& spec) {
-    const Ticket ticket = begin();
-    const quint64 gen = ticket.generation;
-    track(QtConcurrent::run(tsan::handOff(this, [this, spec, gen] {
-        try {
-            LoadedModel m = loadAndAnalyze(spec);
-            finish(gen, [this, m = std::move(m)] { emit loaded(m); });
-        } catch (const std::exception& e) {
-            const QString message = QString::fromUtf8(e.what());
-            finish(gen, [this, spec, message] { emit failed(spec, message); });
-        }
-    })));
-    return gen;
+    return run(
+        QStringLiteral("loading ") + spec, [spec](JobContext&) { return loadAndAnalyze(spec); },
+        [this](const LoadedModel& m) { emit loaded(m); },
+        [this, spec](const QString& message) { emit failed(spec, message); });
 }
 
 } // namespace ioscope::app

@@ -1,14 +1,14 @@
 #pragma once
 // Loads and analyses a model on a worker (ONNX files and NasNet's width take a moment).
-#include "background_job.h"
+#include "job_runner.h"
 #include "loaded_model.h"
 
 namespace ioscope::app {
 
-class ModelLoadJob : public BackgroundJob {
+class ModelLoadJob : public JobRunner {
     Q_OBJECT
   public:
-    using BackgroundJob::BackgroundJob;
+    using JobRunner::JobRunner;
     quint64 start(const QString& spec);
 
   signals:

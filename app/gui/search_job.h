@@ -1,11 +1,9 @@
 #pragma once
 // Runs a schedule search on a worker thread: progress (throttled), rates, best latency so far,
-// prompt cancel, stale results dropped (see BackgroundJob).
-#include "background_job.h"
+// prompt cancel, stale results dropped (see JobRunner).
 #include "gpu/gpu_context.h"
+#include "job_runner.h"
 #include "schedule_run.h"
-
-#include <QElapsedTimer>
 
 #include <memory>
 #include <vector>
@@ -19,10 +17,10 @@ struct SearchStatus {
     double stagesPerSecond = 0;
 };
 
-class SearchJob : public BackgroundJob {
+class SearchJob : public JobRunner {
     Q_OBJECT
   public:
-    using BackgroundJob::BackgroundJob;
+    using JobRunner::JobRunner;
 
     // Starts a search (cancelling one in flight) on `gpu`, which the worker keeps alive until it
     // is done. Returns its generation.

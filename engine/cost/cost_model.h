@@ -17,8 +17,6 @@
 
 namespace ioscope {
 
-class GpuContext; // gpu/gpu_context.h
-
 class CostModel {
   public:
     virtual ~CostModel() = default;
@@ -42,9 +40,6 @@ class CostModel {
     // one CUDA graph times hundreds of stages) say so; iosSchedule then searches speculatively
     // (sched/batched_search.h) and only ever asks stageLatencyMs for stages already measured.
     virtual bool measuresInBatches() const { return false; }
-    // The GPU context a live-profiling model measures on (whole-schedule checks run there too);
-    // null for models that run nothing.
-    virtual GpuContext* gpuContext() const { return nullptr; }
     // The latency of a stage measured before, without measuring anything.
     virtual std::optional<double> knownLatencyMs(const Graph&, const Stage&, const RunConfig&) {
         return std::nullopt;

@@ -62,11 +62,10 @@ CpuRunResult CpuExecutor::run(const Schedule& s, const std::vector<Tensor>& inpu
         }
         return in;
     };
-    auto checkCancel = [&] { throwIfCancelled(cancel); };
 
     for (const Stage& stage : s.stages) {
         if (stage.strategy == Strategy::Merge) {
-            checkCancel();
+            throwIfCancelled(cancel);
             const std::vector<OpId> members = stage.groups.front();
             std::vector<Weights> memberWeights;
             for (OpId id : members) memberWeights.push_back(weights(id).front());
@@ -84,7 +83,7 @@ CpuRunResult CpuExecutor::run(const Schedule& s, const std::vector<Tensor>& inpu
         }
         for (const auto& group : stage.groups)
             for (OpId id : group) {
-                checkCancel();
+                throwIfCancelled(cancel);
                 const Op& op = g_.op(id);
                 values[static_cast<std::size_t>(id)] = computeOp(op, inputsOf(op), weights(id));
                 done[static_cast<std::size_t>(id)] = true;

@@ -22,6 +22,18 @@ namespace ioscope {
 // 7.0), or "" when it can. The runtime refuses such runs as bad input (exit 2).
 std::string precisionUnsupported(Precision p, int computeCapability, const std::string& device);
 
+// A cost model that measures on a GPU context: the live profiler (makeGpuCostModel). A searched
+// schedule is judged as a whole on the same context, in the same mode (pipeline/
+// schedule_pipeline.h finds it with isLiveCostModel); the cost layer below knows no GPU.
+class GpuMeasuredCostModel : public CostModel {
+  public:
+    // The context every stage is measured on; it outlives the model.
+    virtual GpuContext& gpuContext() const = 0;
+    // How stages are measured: as whole-schedule CUDA graphs run them ("gpu") or stage by stage
+    // ("gpu:stages").
+    virtual ExecMode mode() const = 0;
+};
+
 // The live-profiling cost model ("gpu"): every stage is measured on `gpu` through the runtime,
 // in `mode`, boundary cost included; `gpu` must outlive it. Each measurement is also recorded
 // into `record` when given (the profile database). Throws RuntimeFailure where no GPU runtime or

@@ -22,10 +22,6 @@ double percentile(std::vector<double> v, double q) {
     return v[lo] + (v[hi] - v[lo]) * (pos - double(lo));
 }
 
-void checkCancel(const std::atomic<bool>* cancel) {
-    if (cancel && cancel->load()) throw Cancelled();
-}
-
 // The stage and op of each kernel of a graph replay, from a tagged stages-mode run of the same
 // program. Stages are barriers, so the replay's kernels sorted by start fall into stages in the
 // tagged run's counts; inside a stage, whose groups interleave, each kernel takes the op of the
@@ -125,7 +121,7 @@ void recordTimeline(Device& d, ScheduleProgram& program, ExecMode mode, Executio
 } // namespace
 
 ExecutionResult executeOnGpu(GpuContext& gpu, const Graph& g, const Schedule& s,
-                             const ExecutionOptions& options, const std::atomic<bool>* cancel) {
+                             const ExecutionOptions& options, CancelFlag cancel) {
     validateSchedule(g, s);
     if (options.run.batch < 1) throw InputError("batch must be at least 1");
     if (options.runs < 1 || options.warmup < 0)
@@ -144,7 +140,7 @@ ExecutionResult executeOnGpu(GpuContext& gpu, const Graph& g, const Schedule& s,
             program.launch();
     };
     for (int i = 0; i < options.warmup; ++i) {
-        checkCancel(cancel);
+        throwIfCancelled(cancel);
         once();
     }
     IOSCOPE_CHECK(cudaStreamSynchronize(stream));
@@ -155,7 +151,7 @@ ExecutionResult executeOnGpu(GpuContext& gpu, const Graph& g, const Schedule& s,
     // Each run timed alone (event, launch, event, wait): the latency of one inference, launch
     // overhead included, as a user sees it.
     for (int i = 0; i < options.runs; ++i) {
-        checkCancel(cancel);
+        throwIfCancelled(cancel);
         result.samplesMs.push_back(timeOnStream(stream, 1, once));
     }
     result.medianMs = percentile(result.samplesMs, 0.5);
@@ -163,7 +159,7 @@ ExecutionResult executeOnGpu(GpuContext& gpu, const Graph& g, const Schedule& s,
     result.p90Ms = percentile(result.samplesMs, 0.9);
     if (options.keepOutputs) result.outputs = program.downloadOutputs();
     if (options.utilization) {
-        checkCancel(cancel);
+        throwIfCancelled(cancel);
         recordTimeline(d, program, options.mode, result);
     }
     return result;

@@ -35,7 +35,7 @@ double secondsSince(Clock::time_point t) {
 
 constexpr size_t kChunkStages = 256; // stages per captured graph
 
-class GpuCostModel : public CostModel {
+class GpuCostModel : public GpuMeasuredCostModel {
   public:
     GpuCostModel(GpuContext& gpu, ExecMode mode, std::shared_ptr<ProfileCache> record)
         : mode_(mode), switches_(gpu.options().profiler), record_(std::move(record)), gpu_(gpu),
@@ -47,7 +47,8 @@ class GpuCostModel : public CostModel {
     }
     std::string name() const override { return mode_ == ExecMode::Graph ? "gpu" : "gpu:stages"; }
     std::string device() const override { return device_.name(); }
-    GpuContext* gpuContext() const override { return &gpu_; }
+    GpuContext& gpuContext() const override { return gpu_; }
+    ExecMode mode() const override { return mode_; }
 
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
         auto lock = device_.lock();
@@ -66,7 +67,7 @@ class GpuCostModel : public CostModel {
     }
 
     void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                      const ProgressCallback& progress, const std::atomic<bool>* cancel) override {
+                      const ProgressCallback& progress, CancelFlag cancel) override {
         auto lock = device_.lock();
         ProfilingSession& session = sessionFor(g, cfg);
         // Equal signatures cost the same: each is measured once.
@@ -108,13 +109,12 @@ class GpuCostModel : public CostModel {
                 progress(countedProgress(static_cast<long long>(c.end), static_cast<long long>(todo.size())));
             if (c.index % 20 == 0) reportStats(c.end, todo.size(), batchStart, algosBefore, session);
         };
-        auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
 
         if (switches_.pipeline && mode_ == ExecMode::Graph && timer_.inGraphTiming() && !todo.empty()) {
             Chunk current = compile(0);
             timer_.capture(current.batch, 0);
             for (;;) {
-                if (cancelled()) throw Cancelled();
+                throwIfCancelled(cancel);
                 const bool more = current.end < todo.size();
                 Chunk next;
                 if (more) next = compile(current.end);
@@ -135,7 +135,7 @@ class GpuCostModel : public CostModel {
             }
         } else {
             for (size_t at = 0; at < todo.size();) {
-                if (cancelled()) throw Cancelled();
+                throwIfCancelled(cancel);
                 const Chunk c = compile(at);
                 keep(c, timer_.measure(c.batch.stages));
                 at = c.end;

@@ -56,11 +56,8 @@ CostedSchedule baseline(const Graph& g, const std::string& name, Schedule schedu
 
 } // namespace
 
-bool isLiveCostModel(const CostModel& cost, ExecMode* mode) {
-    const std::string name = cost.name();
-    if (name != "gpu" && name != "gpu:stages") return false;
-    if (mode) *mode = name == "gpu" ? ExecMode::Graph : ExecMode::Stages;
-    return true;
+const GpuMeasuredCostModel* isLiveCostModel(const CostModel& cost) {
+    return dynamic_cast<const GpuMeasuredCostModel*>(&cost);
 }
 
 WholeRunTimer gpuWholeRunTimer(GpuContext& gpu, ExecMode mode, const RunConfig& run) {
@@ -189,16 +186,9 @@ ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const Sched
         out.chosen.stats = r.stats;
         out.chosen.schedule = std::move(r.schedule);
         reportedMs = r.latencyMs;
-        ExecMode mode = ExecMode::Graph;
         WholeRunTimer timer = hooks.wholeRunTimer;
-        if (!timer && isLiveCostModel(cost, &mode)) {
-            GpuContext* gpu = cost.gpuContext();
-            if (!gpu)
-                throw RuntimeFailure("the live cost model '" + cost.name() +
-                                     "' has no GPU context to judge the schedule on; give the pipeline a "
-                                     "whole-run timer");
-            timer = gpuWholeRunTimer(*gpu, mode, options.run);
-        }
+        if (const GpuMeasuredCostModel* live = isLiveCostModel(cost); !timer && live)
+            timer = gpuWholeRunTimer(live->gpuContext(), live->mode(), options.run);
         if (timer) {
             throwIfCancelled(hooks.cancel);
             MeasuredChoice choice =
@@ -268,8 +258,8 @@ ScheduleDocument scheduleDocumentFor(const Graph& g, const CostModel& cost, cons
         MeasuredLatency m;
         m.medianMs = outcome.measured->keptMs;
         m.runs = ExecutionOptions{}.runs;
-        ExecMode mode = ExecMode::Graph;
-        m.mode = isLiveCostModel(cost, &mode) && mode == ExecMode::Stages ? "stages" : "graph";
+        const GpuMeasuredCostModel* live = isLiveCostModel(cost);
+        m.mode = live && live->mode() == ExecMode::Stages ? "stages" : "graph";
         m.device = doc.device;
         m.kept = outcome.measured->kept;
         for (const MeasuredCandidate& c : outcome.measured->candidates)

@@ -50,8 +50,9 @@ using WholeRunTimer = std::function<double(const Graph&, const Schedule&)>;
 // The GPU runtime's timer (gpu/gpu_execution.h) on `gpu` in `mode` and `run`.
 WholeRunTimer gpuWholeRunTimer(GpuContext& gpu, ExecMode mode, const RunConfig& run);
 
-// True for the live-profiling cost models ("gpu", "gpu:stages"); `mode` is where they measure.
-bool isLiveCostModel(const CostModel& cost, ExecMode* mode = nullptr);
+// The live-profiling cost model `cost` is ("gpu", "gpu:stages": it says the context and mode it
+// measures in), or null for the others.
+const GpuMeasuredCostModel* isLiveCostModel(const CostModel& cost);
 
 struct PipelineHooks {
     ProgressCallback progress; // the search's progress; a last call with fraction 1 at the end

@@ -20,7 +20,6 @@ class SpeculativeCost : public CostModel {
         : measured_(measured), estimate_(estimate), scale_(scale) {}
     std::string name() const override { return measured_.name(); }
     std::string device() const override { return measured_.device(); }
-    GpuContext* gpuContext() const override { return measured_.gpuContext(); }
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
         if (std::optional<double> ms = measured_.knownLatencyMs(g, stage, cfg)) return *ms;
         if (seen_.insert(identity(stage)).second) wanted_.push_back(stage);
@@ -65,10 +64,10 @@ double estimateScale(const Graph& g, CostModel& measured, CostModel& estimate, c
 // A stop flag for measuring: raised by the caller's cancel or when the deadline passes.
 class Deadline {
   public:
-    Deadline(const std::atomic<bool>* cancel, std::chrono::steady_clock::time_point until, bool limited)
+    Deadline(CancelFlag cancel, std::chrono::steady_clock::time_point until, bool limited)
         : watcher_([this, cancel, until, limited] {
               while (!done_) {
-                  if ((cancel && cancel->load()) || (limited && std::chrono::steady_clock::now() > until)) {
+                  if (cancelRequested(cancel) || (limited && std::chrono::steady_clock::now() > until)) {
                       stop_ = true;
                       return;
                   }
@@ -79,7 +78,7 @@ class Deadline {
         done_ = true;
         watcher_.join();
     }
-    const std::atomic<bool>* flag() const { return &stop_; }
+    CancelFlag flag() const { return &stop_; }
 
   private:
     std::atomic<bool> stop_{false}, done_{false};
@@ -90,7 +89,7 @@ class Deadline {
 
 ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfig& run,
                              double timeLimitSeconds, const SearchOnce& searchOnce,
-                             const ProgressCallback& progress, const std::atomic<bool>* cancel) {
+                             const ProgressCallback& progress, CancelFlag cancel) {
     using Clock = std::chrono::steady_clock;
     const auto start = Clock::now();
     const bool limited = timeLimitSeconds > 0;
@@ -113,7 +112,6 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
         if (outOfTime) return 0.5 * secondsTo(until); // the last pass: half of what is left
         return secondsTo(pass == 0 ? firstPassUntil : measureUntil);
     };
-    auto userCancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
     // The estimates come from the simulated model of the GPU that measures (scaled to its
     // measurements below).
     const std::unique_ptr<CostModel> estimate =
@@ -171,7 +169,7 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
                 deadline.flag());
             doneInBatch = wanted.size();
         } catch (const Cancelled&) {
-            if (userCancelled() || !limited) throw;
+            if (cancelRequested(cancel) || !limited) throw;
             outOfTime = true; // what was measured stays measured; one more pass decides
         }
         measuredStages += static_cast<long long>(doneInBatch);

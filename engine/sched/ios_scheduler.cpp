@@ -82,13 +82,12 @@ namespace detail {
 
 ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>& parts, CostModel& cost,
                            const SchedulerOptions& options, const ProgressCallback& progress,
-                           const std::atomic<bool>* cancel, double incumbentMs) {
+                           CancelFlag cancel, double incumbentMs) {
     checkOptions(options);
     const auto start = std::chrono::steady_clock::now();
     auto elapsed = [&] {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    auto cancelled = [&] { return cancelRequested(cancel); };
 
     ScheduleResult result;
     detail::SearchCounters counters;
@@ -98,7 +97,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
     std::vector<double> singleMs(static_cast<size_t>(g.size()), 0.0);
     double sequentialRest = 0;
     for (OpId u : g.units()) {
-        if (cancelled()) throw Cancelled();
+        throwIfCancelled(cancel);
         const double ms = cost.stageLatencyMs(g, Stage{Strategy::Concurrent, {{u}}}, options.run);
         if (!std::isfinite(ms) || ms < 0)
             throw InputError(cost.name() + ": op '" + g.op(u).name + "' costs " + std::to_string(ms) +
@@ -199,7 +198,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
             };
             bool exact = !wide[k] && tryExact(end);
             if (!exact) {
-                if (cancelled()) throw Cancelled();
+                throwIfCancelled(cancel);
                 std::vector<double> stageMs;
                 stages = fallbackStages(g, part, cost, options, singleMs, stageMs, counters.stagesCosted);
                 WindowSearchStats windows;
@@ -277,9 +276,8 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
 namespace {
 
 ScheduleResult searchOnce(const Graph& g, CostModel& cost, const SchedulerOptions& options,
-                          const ProgressCallback& progress, const std::atomic<bool>* cancel) {
+                          const ProgressCallback& progress, CancelFlag cancel) {
     const auto start = std::chrono::steady_clock::now();
-    const auto cancelled = [&] { return cancel && cancel->load(std::memory_order_relaxed); };
     // The fast schedulers first (milliseconds): the incumbent every progress report shows, and
     // the answer when the DP's is not better. The DP is exact within its space, which holds the
     // sequential schedule, but their stages may hold more than s groups or r ops a group, or
@@ -289,7 +287,7 @@ ScheduleResult searchOnce(const Graph& g, CostModel& cost, const SchedulerOption
     long long fastStagesCosted = 0;
     if (options.strategy != StrategySet::Merge)
         for (FastScheduler s : allFastSchedulers()) {
-            if (cancelled()) throw Cancelled();
+            throwIfCancelled(cancel);
             Schedule candidate{fastStages(s, g, g.units(), options, singleMs)};
             const double ms = predictLatencyMs(g, candidate, cost, options.run);
             for (const Stage& st : candidate.stages) fastStagesCosted += st.opCount() > 1;
@@ -327,7 +325,7 @@ ScheduleResult searchOnce(const Graph& g, CostModel& cost, const SchedulerOption
 } // namespace
 
 ScheduleResult iosSchedule(const Graph& g, CostModel& cost, const SchedulerOptions& options,
-                           const ProgressCallback& progress, const std::atomic<bool>* cancel) {
+                           const ProgressCallback& progress, CancelFlag cancel) {
     checkOptions(options);
     if (!cost.measuresInBatches()) return searchOnce(g, cost, options, progress, cancel);
     return detail::batchedSearch(

@@ -66,7 +66,7 @@ std::vector<OpId> longestUnplacedPath(const Graph& g, const std::vector<double>&
 // stage listed after the one it runs.
 Schedule scheduleForPlacement(const Graph& g, CostModel& cost, const SchedulerOptions& search,
                               const std::vector<int>& placement, int devices, double seconds,
-                              const std::atomic<bool>* cancel, SearchStats& stats) {
+                              CancelFlag cancel, SearchStats& stats) {
     const auto start = std::chrono::steady_clock::now();
     std::vector<int> level(static_cast<size_t>(g.size()), 0);
     int levels = 1;
@@ -92,7 +92,7 @@ Schedule scheduleForPlacement(const Graph& g, CostModel& cost, const SchedulerOp
         for (int d = 0; d < devices; ++d) {
             const std::vector<OpId>& ops = blocks[static_cast<size_t>(l)][static_cast<size_t>(d)];
             if (ops.empty()) continue;
-            if (cancel && cancel->load()) throw Cancelled();
+            throwIfCancelled(cancel);
             const Graph sub = subgraphOf(
                 g, ops, g.name() + " (device " + std::to_string(d) + ", level " + std::to_string(l) + ")");
             SchedulerOptions o = search;
@@ -189,7 +189,7 @@ std::vector<int> longestPathPlacement(const Graph& g, const std::vector<double>&
 }
 
 MultiGpuResult multiGpuSchedule(const Graph& g, CostModel& cost, const MultiGpuOptions& options,
-                                const ProgressCallback& progress, const std::atomic<bool>* cancel) {
+                                const ProgressCallback& progress, CancelFlag cancel) {
     if (options.devices < 1 || options.devices > kMaxDevices)
         throw InputError("devices: expected 1.." + std::to_string(kMaxDevices) + ", got " +
                          std::to_string(options.devices));

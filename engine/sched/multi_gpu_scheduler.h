@@ -42,7 +42,6 @@ std::vector<int> longestPathPlacement(const Graph& g, const std::vector<double>&
 // Throws InputError for bad options (devices outside 1..kMaxDevices), Cancelled when *cancel
 // becomes true.
 MultiGpuResult multiGpuSchedule(const Graph& g, CostModel& cost, const MultiGpuOptions& options,
-                                const ProgressCallback& progress = {},
-                                const std::atomic<bool>* cancel = nullptr);
+                                const ProgressCallback& progress = {}, CancelFlag cancel = nullptr);
 
 } // namespace ioscope

@@ -8,7 +8,7 @@
 namespace ioscope::detail {
 
 PartDp::PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const SchedulerOptions& options,
-               const std::vector<double>& singleMs, SearchCounters& counters, const std::atomic<bool>* cancel,
+               const std::vector<double>& singleMs, SearchCounters& counters, CancelFlag cancel,
                std::function<void(double)> tick)
     : g_(g), ops_(std::move(ops)), cost_(cost), options_(options), counters_(counters), cancel_(cancel),
       tick_(std::move(tick)) {

@@ -1,13 +1,12 @@
 #pragma once
 // The critical path and each op's slack in a schedule's predicted timeline (sched/timeline.h).
 //
-// Stages are barriers (DESIGN.md §2): a stage ends when its longest group ends, and the next
-// starts then. Inside a concurrent stage each group is a chain on its own stream, so an op's
-// slack is how much later its group could finish without the stage, and so the whole
-// schedule, finishing later: the stage's end minus the end of the op's group. A merge stage
-// is one kernel: all its ops are critical. The critical path runs through one zero-slack
-// group per stage; among tied groups it prefers one that reads the previous stage's critical
-// op, so the path follows the DAG's edges wherever the schedule allows.
+// Stages are barriers (docs/semantics.md, "Schedules"): a stage ends when its longest group ends, and the
+// next starts then. Inside a concurrent stage each group is a chain on its own stream, so an op's slack is
+// how much later its group could finish without the stage, and so the whole schedule, finishing later: the
+// stage's end minus the end of the op's group. A merge stage is one kernel: all its ops are critical. The
+// critical path runs through one zero-slack group per stage; among tied groups it prefers one that reads the
+// previous stage's critical op, so the path follows the DAG's edges wherever the schedule allows.
 #include "graph/graph.h"
 #include "sched/timeline.h"
 

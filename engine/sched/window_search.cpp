@@ -61,9 +61,9 @@ void appendOps(const Stage& st, std::vector<OpId>& out) {
 
 double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<double>& stageMs,
                         CostModel& cost, const SchedulerOptions& options, const std::vector<double>& singleMs,
-                        SearchCounters& counters, const std::atomic<bool>* cancel,
-                        const std::function<bool()>& expired, long long maxWindowStates,
-                        WindowSearchStats* stats, const std::function<void(double latencyMs)>& progress) {
+                        SearchCounters& counters, CancelFlag cancel, const std::function<bool()>& expired,
+                        long long maxWindowStates, WindowSearchStats* stats,
+                        const std::function<void(double latencyMs)>& progress) {
     WindowSearchStats local;
     WindowSearchStats& st = stats ? *stats : local;
     double current = std::accumulate(stageMs.begin(), stageMs.end(), 0.0);

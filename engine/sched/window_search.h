@@ -30,9 +30,8 @@ struct WindowSearchStats {
 // `stats` then holding the windows done.
 double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<double>& stageMs,
                         CostModel& cost, const SchedulerOptions& options, const std::vector<double>& singleMs,
-                        SearchCounters& counters, const std::atomic<bool>* cancel,
-                        const std::function<bool()>& expired, long long maxWindowStates,
-                        WindowSearchStats* stats = nullptr,
+                        SearchCounters& counters, CancelFlag cancel, const std::function<bool()>& expired,
+                        long long maxWindowStates, WindowSearchStats* stats = nullptr,
                         const std::function<void(double latencyMs)>& progress = {});
 
 // Predecessor-closed subsets of `ops` (the DP's states), counted up to `cap` (then `capped`).

@@ -1,13 +1,11 @@
-// The explorer's thread hand-offs (BackgroundJob): a task started with QtConcurrent::run on the
-// GUI thread, its result posted back with finish(). In the ThreadSanitizer preset this is the
-// test that fails if a hand-off through Qt is not announced with tsan::handOff (Qt's own
-// synchronization is invisible to TSan: docs/limits.md); everywhere it checks that every result
-// arrives whole, on the GUI thread.
-#include "background_job.h"
+// The explorer's thread hand-offs (JobRunner): a work run on a worker thread, its result posted
+// back to the GUI thread. In the ThreadSanitizer preset this is the test that fails if a hand-off
+// through Qt is not announced with tsan::handOff (Qt's own synchronization is invisible to TSan:
+// docs/limits.md); everywhere it checks that every result arrives whole, on the GUI thread.
+#include "job_runner.h"
 
 #include <QSignalSpy>
 #include <QThread>
-#include <QtConcurrent/QtConcurrentRun>
 #include <QtTest>
 
 #include <string>
@@ -18,23 +16,26 @@ using namespace ioscope::app;
 namespace {
 
 // Builds strings on a worker from data built on the GUI thread; delivers them back.
-class EchoJob : public BackgroundJob {
+class EchoJob : public JobRunner {
     Q_OBJECT
   public:
     std::vector<std::string> received;
     QThread* deliveredOn = nullptr;
 
     void start(std::vector<std::string> input) {
-        const quint64 gen = begin().generation;
-        track(QtConcurrent::run(ioscope::tsan::handOff(this, [this, input = std::move(input), gen] {
-            std::vector<std::string> out;
-            for (const std::string& s : input) out.push_back(s + std::string(64, '!'));
-            finish(gen, [this, out = std::move(out)] {
+        run(
+            QStringLiteral("echo"),
+            [input = std::move(input)](JobContext&) {
+                std::vector<std::string> out;
+                for (const std::string& s : input) out.push_back(s + std::string(64, '!'));
+                return out;
+            },
+            [this](std::vector<std::string> out) {
                 received.insert(received.end(), out.begin(), out.end());
                 deliveredOn = QThread::currentThread();
                 emit delivered();
-            });
-        })));
+            },
+            [](const QString&) {});
     }
 
   signals:

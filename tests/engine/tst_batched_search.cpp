@@ -38,7 +38,7 @@ class BatchingModel : public CostModel {
         return it->second;
     }
     void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
-                      const ProgressCallback& progress, const std::atomic<bool>* cancel) override {
+                      const ProgressCallback& progress, CancelFlag cancel) override {
         ++batches;
         batchSizes.push_back(stages.size());
         for (size_t i = 0; i < stages.size(); ++i) {
