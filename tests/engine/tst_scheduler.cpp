@@ -69,6 +69,7 @@ class TestScheduler : public QObject {
     void sizeEstimateCountsTheStates();
     void budgetStopsAWideSearch();
     void bundledSchedulesMatchTheirFingerprints();
+    void timeLimitNoteSaysWhatStopped();
 };
 
 void TestScheduler::dpEqualsExhaustiveOnRandomDags() {
@@ -501,6 +502,39 @@ void TestScheduler::bundledSchedulesMatchTheirFingerprints() {
                                                  .arg(want, 16, 16, QLatin1Char('0'))));
         }
     }
+}
+
+// The note the front ends print when the time limit stopped a search: "the others" only when
+// some parts were not searched exactly (a live search whose measuring ran out once printed "24 of
+// 24 parts searched exactly, the others kept the best fast schedule").
+void TestScheduler::timeLimitNoteSaysWhatStopped() {
+    SearchStats s;
+    s.complete = false;
+    s.parts = 24;
+    s.partsExact = 3;
+    QCOMPARE(timeLimitNote(s, 20),
+             std::string("the time limit (20 s) stopped the search: 3 of 24 parts searched "
+                         "exactly, the others kept the best fast schedule improved by "
+                         "windowed DP"));
+    s.partsExact = 24;
+    s.stagesEstimated = 1234;
+    const std::string live = timeLimitNote(s, 20);
+    QCOMPARE(live, std::string(
+                       "the time limit (20 s) stopped the measuring: all 24 parts were searched exactly, on "
+                       "the simulated estimate for 1,234 stages not measured in time (the chosen "
+                       "schedule's stages were measured after)"));
+    QVERIFY(live.find("the others") == std::string::npos);
+    s.parts = s.partsExact = 1;
+    s.stagesEstimated = 1;
+    QCOMPARE(timeLimitNote(s, 2.5),
+             std::string("the time limit (2.5 s) stopped the measuring: the only part was "
+                         "searched exactly, on the simulated estimate for 1 stage not "
+                         "measured in time (the chosen schedule's stages were measured "
+                         "after)"));
+    s.parts = 5;
+    s.partsExact = 2;
+    QVERIFY(timeLimitNote(s, 60).find("2 of 5 parts searched exactly, the others kept") != std::string::npos);
+    QVERIFY(timeLimitNote(s, 60).find("1 stage not measured") != std::string::npos);
 }
 
 QTEST_APPLESS_MAIN(TestScheduler)
