@@ -149,6 +149,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
         for (const std::vector<OpId>& part : parts) {
             detail::PartDp dp(g, part, cost, options, singleMs, counters, cancel,
                               [&](double f) { report(f, static_cast<int>(part.size()), false); });
+            dp.reuseLatencies();
             finishedMs += dp.solve();
             for (Stage& st : dp.bestStages()) result.schedule.stages.push_back(std::move(st));
             ++result.stats.partsExact;
@@ -190,6 +191,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                         if (expired()) throw BudgetExhausted{};
                         report(f, partSize, false);
                     });
+                    dp.reuseLatencies();
                     partMs = dp.solve();
                     stages = dp.bestStages();
                     return true;

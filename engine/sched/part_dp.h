@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace ioscope::detail {
@@ -29,6 +30,19 @@ class PartDp {
     PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const SchedulerOptions& options,
            const std::vector<double>& singleMs, SearchCounters& counters, CancelFlag cancel,
            std::function<void(double)> tick);
+
+    // Gives the latency tables back to the cost model's memo (reuseLatencies).
+    ~PartDp();
+    PartDp(const PartDp&) = delete;
+    PartDp& operator=(const PartDp&) = delete;
+
+    // For a cost model whose latencies are fixed (CostModel::latenciesAreFixed): starts from the
+    // latencies an earlier search of the same part on the same model learnt, and leaves them, and
+    // its own, to the next one. The key is the part as the model sees it (run configuration, each
+    // op's id, signature and sum terms, the edges within the part), so a part of another graph
+    // only shares latencies with an equal one. Answers are unchanged: a latency looked up is the
+    // one the model would return.
+    void reuseLatencies();
 
     // The cost of the whole part, and its best stages in execution order.
     double solve();
@@ -71,6 +85,7 @@ class PartDp {
     };
     static constexpr size_t kBatch = 1024;
 
+    void keepLatencies(); // the destructor's half of reuseLatencies
     double solveState(Mask state);
     // The groups of `ending` (`groupCount` of them, `closed` with no feeder left in the state)
     // lie in groupStack_ from `groupsAt`; each call derives its children's just above them.
@@ -127,6 +142,7 @@ class PartDp {
     MaskMap<double> memo_;
     MaskMap<Decision> decisions_;
     MaskMap<double> concurrentCache_, mergeCache_;
+    std::string memoKey_; // reuseLatencies: the part's key in the cost model's memo, else empty
 };
 
 // The search over explicit parts (iosSchedule passes those of partitionBlocks; tests pass one
