@@ -225,7 +225,7 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
             const int u = lowestBit(p);
             if ((succ_[static_cast<size_t>(u)] & state & ~grown) == 0) next |= bitOf(u);
         }
-        if (grownCount <= options_.maxGroups) list(solving, {grown, false, grownCount});
+        if (grownCount <= options_.maxGroups) list(solving, grown, false, grownCount);
         if (size + 1 < maxEndingSize_)
             enumerateConcurrent(solving, grown, next, size + 1, childAt, grownCount, grownClosed);
     }
@@ -248,7 +248,7 @@ void PartDp::enumerateMerges(Solving& solving) {
         sinks &= ~cls;
         // Every subset of the class with at least two ops, in a fixed (descending) order.
         for (Mask sub = cls; sub; sub = (sub - 1) & cls)
-            if ((sub & (sub - 1)) != 0) list(solving, {sub, true, 1});
+            if ((sub & (sub - 1)) != 0) list(solving, sub, true, 1);
     }
 }
 
@@ -260,8 +260,11 @@ void PartDp::enumerateMerges(Solving& solving) {
 // answer is the first ending of the least total in the order listed, exactly as when every
 // ending is costed in that order. On the bundled networks few endings are skipped (a large ending
 // leaves a small remainder): docs/benchmarks.md, session 9.
-void PartDp::list(Solving& solving, Candidate c) {
-    candidates_.push_back(c);
+inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups) {
+    Candidate& c = candidates_.emplace_back();
+    c.ending = ending;
+    c.merge = merge;
+    c.groups = groups;
     if (candidates_.size() - solving.listedFrom >= kBatch) considerListed(solving);
 }
 

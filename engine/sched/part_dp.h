@@ -93,7 +93,9 @@ class PartDp {
                              int groupCount, int closed);
     void enumerateMerges(Solving& solving);
     // Lists an ending; every kBatch of them are considered.
-    void list(Solving& solving, Candidate c);
+    // Takes the fields apart: a Candidate passed by value was written field by field to the stack
+    // and read back whole, a store-forwarding stall that cost a quarter of the enumeration.
+    void list(Solving& solving, Mask ending, bool merge, int groups);
     void considerListed(Solving& solving);
     // Costs candidates_[i] (its remainder solved) and keeps it when better than `best`.
     void consider(size_t i, size_t index, Best& best);
