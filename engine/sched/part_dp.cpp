@@ -85,8 +85,8 @@ class PartLatencyMemo : public CostModel::SearchMemo {
     size_t entries = 0; // latencies held, over all parts
 };
 
-// About 16 bytes a latency at the tables' load: a quarter of a GiB at most, then it starts over.
-constexpr size_t kMemoEntries = size_t(16) << 20;
+// 16 bytes a latency in tables 2/5 to 4/5 full: 160-320 MiB at most, then it starts over.
+constexpr size_t kMemoEntries = size_t(8) << 20;
 
 void appendInt(std::string& s, long long v) {
     s += std::to_string(v);
