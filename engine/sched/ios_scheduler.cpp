@@ -173,7 +173,10 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                     detail::SearchCounters own;
                     long long reported = 0; // of own.transitions, added to counters
                     detail::PartDp dp(g, part, cost, options, singleMs, own, cancel, [&](double f) {
-                        if (worker != 0) return;
+                        if (worker != 0) {
+                            if (failed) throw Cancelled(); // another worker failed: stop early
+                            return;
+                        }
                         std::lock_guard lock(joinMutex);
                         counters.transitions += own.transitions - reported;
                         reported = own.transitions;
