@@ -150,10 +150,7 @@ int runSchedule(const ArgVector& argv) {
     const std::string measuredNote = outcome.measured ? outcome.measured->note : std::string();
     if (scheduler == "ios") {
         if (!stats.complete)
-            std::cerr << "ioscope-cli: note: the time limit (" << options.timeLimitSeconds
-                      << " s) stopped the search: " << stats.partsExact << " of " << stats.parts
-                      << " parts searched exactly, the others kept the best fast schedule improved by "
-                         "windowed DP\n";
+            std::cerr << "ioscope-cli: note: " << timeLimitNote(stats, options.timeLimitSeconds) << "\n";
         if (line.enabled())
             std::fprintf(stderr,
                          "ioscope-cli: searched in %.2f s: %.4f ms (%s), lower bound %.4f ms, gap %.1f%%%s\n",

@@ -125,10 +125,9 @@ void MainWindow::onSearchFinished(const std::vector<ScheduleRun>& runs) {
                 .arg(r->stats.seconds, 0, 'f', 2)
                 .arg(r->stats.complete
                          ? QString()
-                         : tr("\nStopped at the time limit: %1 of %2 parts searched exactly, the others kept "
-                              "the best fast schedule improved by windowed DP (not exact)")
-                               .arg(r->stats.partsExact)
-                               .arg(r->stats.parts))
+                         : QStringLiteral("\n") +
+                               qs(timeLimitNote(r->stats, r->request.options.timeLimitSeconds)) +
+                               tr(" (not exact)"))
                 .arg(r->origin == "ios" ? QString()
                      : r->measuredNote.empty()
                          ? tr("\nThe %1 schedule was predicted faster and is kept").arg(qs(r->origin))

@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +38,23 @@ class CostModel {
         return 0;
     }
 
+    // Whether stageLatencyMs is a pure function of the stage for the model's whole life (one stage
+    // always costs the same): searches may then keep what they learnt for later searches.
+    virtual bool latenciesAreFixed() const { return false; }
+
+    // What searches keep with a model whose latencies are fixed (sched/part_dp.cpp: the latencies
+    // of each part's endings by op set), made by the first search that asks and dropped with the
+    // model. Its users guard its contents themselves.
+    class SearchMemo {
+      public:
+        virtual ~SearchMemo() = default;
+    };
+    template <class Memo> Memo& searchMemo() {
+        std::lock_guard lock(searchMemoMutex_);
+        if (!searchMemo_) searchMemo_ = std::make_unique<Memo>();
+        return static_cast<Memo&>(*searchMemo_);
+    }
+
     // Models that measure many stages at once far faster than one at a time (live profiling:
     // one CUDA graph times hundreds of stages) say so; iosSchedule then searches speculatively
     // (sched/batched_search.h) and only ever asks stageLatencyMs for stages already measured.
@@ -57,6 +76,10 @@ class CostModel {
                     countedProgress(static_cast<long long>(i + 1), static_cast<long long>(stages.size())));
         }
     }
+
+  private:
+    std::mutex searchMemoMutex_;
+    std::unique_ptr<SearchMemo> searchMemo_; // one type per model: sched's PartDp is its only user
 };
 
 } // namespace ioscope

@@ -24,6 +24,8 @@ class SimCostModel : public CostModel {
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override;
     // The boundary every stage with kernels pays: its base and a fork per further stream.
     double stageFloorMs(int groups) const override;
+    // Simulated: the same stage always lowers to the same kernels and simulates the same.
+    bool latenciesAreFixed() const override { return true; }
 
     const SimDevice& simDevice() const { return device_; }
     // The streams a stage lowers to (one per group; one for a merge stage).

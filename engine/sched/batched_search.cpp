@@ -135,6 +135,7 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
             // Out of time: this pass's schedule, its few unmeasured stages measured now.
             result.latencyMs = predictLatencyMs(g, result.schedule, measured, run);
             result.stats.complete = false;
+            result.stats.stagesEstimated = static_cast<long long>(wanted.size());
             result.stats.stagesCosted = measuredStages;
             result.stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
             return result;

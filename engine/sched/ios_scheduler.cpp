@@ -12,8 +12,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 namespace ioscope {
 namespace {
@@ -143,11 +146,77 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
         progress(p);
     };
 
-    if (limit <= 0) {
+    // Parts are independent: on a model whose latencies are a fixed function of the stage (and so
+    // do not depend on the order stages are asked in; CostModel::latenciesAreFixed), several are
+    // solved at once, one a core, and joined in order. The calling thread solves parts too and
+    // reports progress from its own; the others' count when they finish.
+    const size_t threads =
+        limit <= 0 && cost.latenciesAreFixed()
+            ? std::min<size_t>(parts.size(), std::max(1u, std::thread::hardware_concurrency()))
+            : 1;
+    if (threads > 1) {
+        struct Solved {
+            double ms = 0;
+            std::vector<Stage> stages;
+        };
+        std::vector<Solved> solved(parts.size());
+        std::mutex joinMutex; // guards counters, opsDone and the progress report
+        std::atomic<size_t> next{0};
+        std::atomic<bool> failed{false};
+        std::vector<std::exception_ptr> errors(threads);
+        const auto work = [&](size_t worker) {
+            try {
+                for (size_t k; !failed && (k = next++) < parts.size();) {
+                    const std::vector<OpId>& part = parts[k];
+                    const int partSize = static_cast<int>(part.size());
+                    detail::SearchCounters own;
+                    long long reported = 0; // of own.transitions, added to counters
+                    detail::PartDp dp(g, part, cost, options, singleMs, own, cancel, [&](double f) {
+                        if (worker != 0) {
+                            if (failed) throw Cancelled(); // another worker failed: stop early
+                            return;
+                        }
+                        std::lock_guard lock(joinMutex);
+                        counters.transitions += own.transitions - reported;
+                        reported = own.transitions;
+                        report(f, partSize, false);
+                    });
+                    dp.reuseLatencies();
+                    solved[k].ms = dp.solve();
+                    solved[k].stages = dp.bestStages();
+                    std::lock_guard lock(joinMutex);
+                    counters.states += own.states;
+                    counters.transitions += own.transitions - reported;
+                    counters.stagesCosted += own.stagesCosted;
+                    opsDone += partSize;
+                    finishedMs += solved[k].ms; // for the reports; summed again in order below
+                    for (OpId u : part) sequentialRest -= singleMs[static_cast<size_t>(u)];
+                    if (worker == 0) report(0, 0, true);
+                }
+            } catch (...) {
+                errors[worker] = std::current_exception();
+                failed = true;
+            }
+        };
+        std::vector<std::thread> helpers;
+        for (size_t w = 1; w < threads; ++w) helpers.emplace_back(work, w);
+        work(0);
+        for (std::thread& t : helpers) t.join();
+        for (const std::exception_ptr& e : errors)
+            if (e) std::rethrow_exception(e);
+        finishedMs = 0;
+        for (Solved& part : solved) {
+            finishedMs += part.ms; // in part order, as the loop below adds them
+            for (Stage& st : part.stages) result.schedule.stages.push_back(std::move(st));
+            ++result.stats.partsExact;
+        }
+        report(0, 0, true);
+    } else if (limit <= 0) {
         // No limit: the plain DP, part by part (exact, bit for bit).
         for (const std::vector<OpId>& part : parts) {
             detail::PartDp dp(g, part, cost, options, singleMs, counters, cancel,
                               [&](double f) { report(f, static_cast<int>(part.size()), false); });
+            dp.reuseLatencies();
             finishedMs += dp.solve();
             for (Stage& st : dp.bestStages()) result.schedule.stages.push_back(std::move(st));
             ++result.stats.partsExact;
@@ -189,6 +258,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                         if (expired()) throw BudgetExhausted{};
                         report(f, partSize, false);
                     });
+                    dp.reuseLatencies();
                     partMs = dp.solve();
                     stages = dp.bestStages();
                     return true;

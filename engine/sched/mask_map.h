@@ -65,7 +65,7 @@ template <class V> class MaskMap {
 
     // Inserts or overwrites. `key` must be non-zero (zero marks empty slots).
     void put(Mask key, const V& value) {
-        if ((size_ + 1) * 4 > slots_.size() * 3) rehash(slots_.size() * 2);
+        if ((size_ + 1) * 5 > slots_.size() * 4) rehash(slots_.size() * 2);
         for (std::size_t i = slot(key);; i = (i + 1) & mask_) {
             if (slots_[i].key == key) {
                 slots_[i].value = value;

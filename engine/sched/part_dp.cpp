@@ -1,9 +1,12 @@
 #include "sched/part_dp.h"
 
+#include "cost/stage_signature.h"
 #include "util/errors.h"
 
 #include <algorithm>
 #include <limits>
+#include <mutex>
+#include <unordered_map>
 
 namespace ioscope::detail {
 
@@ -65,6 +68,85 @@ PartDp::PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const Sch
     floors_.assign(static_cast<size_t>(std::max(1, options.maxGroups)) + 1, 0.0);
     for (size_t k = 1; k < floors_.size(); ++k)
         floors_[k] = std::max(0.0, cost.stageFloorMs(static_cast<int>(k)));
+}
+
+namespace {
+
+// The latency tables of parts searched on one cost model (PartDp::reuseLatencies). A search takes
+// its part's tables out while it runs and puts them back after, so two searches at once never
+// share one; the second of them just starts empty.
+class PartLatencyMemo : public CostModel::SearchMemo {
+  public:
+    struct Tables {
+        MaskMap<double> concurrent, merge;
+    };
+    std::mutex mutex;
+    std::unordered_map<std::string, Tables> parts;
+    size_t entries = 0; // latencies held, over all parts
+};
+
+// 16 bytes a latency in tables 2/5 to 4/5 full: 160-320 MiB at most, then it starts over.
+constexpr size_t kMemoEntries = size_t(8) << 20;
+
+void appendInt(std::string& s, long long v) {
+    s += std::to_string(v);
+    s += ',';
+}
+
+} // namespace
+
+void PartDp::reuseLatencies() {
+    if (!cost_.latenciesAreFixed() || n_ == 0) return;
+    const RunConfig& run = options_.run;
+    memoKey_.clear();
+    appendInt(memoKey_, run.batch);
+    appendInt(memoKey_, static_cast<int>(run.precision));
+    appendInt(memoKey_, static_cast<int>(run.layout));
+    for (int i = 0; i < n_; ++i) {
+        const OpId id = ops_[static_cast<size_t>(i)];
+        const Op& op = g_.op(id);
+        memoKey_ += '\n';
+        appendInt(memoKey_, id);
+        appendInt(memoKey_, static_cast<long long>(pred_[static_cast<size_t>(i)]));
+        memoKey_ += opSignature(g_, id);
+        for (int t : op.sumTerms) appendInt(memoKey_, t);
+        memoKey_ += ';';
+        for (int c : op.termChannels) appendInt(memoKey_, c);
+    }
+    auto& memo = cost_.searchMemo<PartLatencyMemo>();
+    std::lock_guard lock(memo.mutex);
+    const auto it = memo.parts.find(memoKey_);
+    if (it == memo.parts.end()) return;
+    memo.entries -= it->second.concurrent.size() + it->second.merge.size();
+    concurrentCache_ = std::move(it->second.concurrent);
+    mergeCache_ = std::move(it->second.merge);
+    memo.parts.erase(it);
+}
+
+PartDp::~PartDp() {
+    if (memoKey_.empty()) return;
+    try {
+        keepLatencies();
+    } catch (const std::bad_alloc&) { // only speed is lost
+    }
+}
+
+void PartDp::keepLatencies() {
+    auto& memo = cost_.searchMemo<PartLatencyMemo>();
+    std::lock_guard lock(memo.mutex);
+    const size_t size = concurrentCache_.size() + mergeCache_.size();
+    if (const auto it = memo.parts.find(memoKey_); it != memo.parts.end()) { // a search beside this one
+        memo.entries -= it->second.concurrent.size() + it->second.merge.size();
+        memo.parts.erase(it);
+    }
+    if (memo.entries + size > kMemoEntries) {
+        memo.parts.clear();
+        memo.entries = 0;
+    }
+    if (size > kMemoEntries) return;
+    memo.parts.emplace(memoKey_,
+                       PartLatencyMemo::Tables{std::move(concurrentCache_), std::move(mergeCache_)});
+    memo.entries += size;
 }
 
 double PartDp::solve() {
@@ -143,7 +225,7 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
             const int u = lowestBit(p);
             if ((succ_[static_cast<size_t>(u)] & state & ~grown) == 0) next |= bitOf(u);
         }
-        if (grownCount <= options_.maxGroups) list(solving, {grown, false, grownCount});
+        if (grownCount <= options_.maxGroups) list(solving, grown, false, grownCount);
         if (size + 1 < maxEndingSize_)
             enumerateConcurrent(solving, grown, next, size + 1, childAt, grownCount, grownClosed);
     }
@@ -166,7 +248,7 @@ void PartDp::enumerateMerges(Solving& solving) {
         sinks &= ~cls;
         // Every subset of the class with at least two ops, in a fixed (descending) order.
         for (Mask sub = cls; sub; sub = (sub - 1) & cls)
-            if ((sub & (sub - 1)) != 0) list(solving, {sub, true, 1});
+            if ((sub & (sub - 1)) != 0) list(solving, sub, true, 1);
     }
 }
 
@@ -178,8 +260,11 @@ void PartDp::enumerateMerges(Solving& solving) {
 // answer is the first ending of the least total in the order listed, exactly as when every
 // ending is costed in that order. On the bundled networks few endings are skipped (a large ending
 // leaves a small remainder): docs/benchmarks.md, session 9.
-void PartDp::list(Solving& solving, Candidate c) {
-    candidates_.push_back(c);
+inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups) {
+    Candidate& c = candidates_.emplace_back();
+    c.ending = ending;
+    c.merge = merge;
+    c.groups = groups;
     if (candidates_.size() - solving.listedFrom >= kBatch) considerListed(solving);
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace ioscope::detail {
@@ -29,6 +30,19 @@ class PartDp {
     PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const SchedulerOptions& options,
            const std::vector<double>& singleMs, SearchCounters& counters, CancelFlag cancel,
            std::function<void(double)> tick);
+
+    // Gives the latency tables back to the cost model's memo (reuseLatencies).
+    ~PartDp();
+    PartDp(const PartDp&) = delete;
+    PartDp& operator=(const PartDp&) = delete;
+
+    // For a cost model whose latencies are fixed (CostModel::latenciesAreFixed): starts from the
+    // latencies an earlier search of the same part on the same model learnt, and leaves them, and
+    // its own, to the next one. The key is the part as the model sees it (run configuration, each
+    // op's id, signature and sum terms, the edges within the part), so a part of another graph
+    // only shares latencies with an equal one. Answers are unchanged: a latency looked up is the
+    // one the model would return.
+    void reuseLatencies();
 
     // The cost of the whole part, and its best stages in execution order.
     double solve();
@@ -71,6 +85,7 @@ class PartDp {
     };
     static constexpr size_t kBatch = 1024;
 
+    void keepLatencies(); // the destructor's half of reuseLatencies
     double solveState(Mask state);
     // The groups of `ending` (`groupCount` of them, `closed` with no feeder left in the state)
     // lie in groupStack_ from `groupsAt`; each call derives its children's just above them.
@@ -78,7 +93,9 @@ class PartDp {
                              int groupCount, int closed);
     void enumerateMerges(Solving& solving);
     // Lists an ending; every kBatch of them are considered.
-    void list(Solving& solving, Candidate c);
+    // Takes the fields apart: a Candidate passed by value was written field by field to the stack
+    // and read back whole, a store-forwarding stall that cost a quarter of the enumeration.
+    void list(Solving& solving, Mask ending, bool merge, int groups);
     void considerListed(Solving& solving);
     // Costs candidates_[i] (its remainder solved) and keeps it when better than `best`.
     void consider(size_t i, size_t index, Best& best);
@@ -127,6 +144,7 @@ class PartDp {
     MaskMap<double> memo_;
     MaskMap<Decision> decisions_;
     MaskMap<double> concurrentCache_, mergeCache_;
+    std::string memoKey_; // reuseLatencies: the part's key in the cost model's memo, else empty
 };
 
 // The search over explicit parts (iosSchedule passes those of partitionBlocks; tests pass one

@@ -41,10 +41,19 @@ struct SearchStats {
     double seconds = 0;
     bool complete = true; // false when the time limit stopped the search
     int parts = 0, partsExact = 0;
+    // Live profiling stopped by the time limit: stages the last pass costed from the simulated
+    // estimate because they were not measured in time (the chosen schedule's are measured after).
+    long long stagesEstimated = 0;
     // A lower bound on any schedule's latency under the cost model (sched/lower_bound.h);
     // 0 when not computed.
     double lowerBoundMs = 0;
 };
+
+// What a search stopped by its time limit (stats.complete false) did, for the front ends: "the
+// time limit (20 s) stopped the search: 3 of 24 parts searched exactly, the others kept the best
+// fast schedule improved by windowed DP", or, when every part was searched exactly but live
+// profiling ran out of time, that the DP used estimates for the stages not measured.
+std::string timeLimitNote(const SearchStats& stats, double timeLimitSeconds);
 
 // What a search will cost, known before paying for it (well under a second): the DP's states
 // (predecessor-closed sets of ops) of every part, counted up to a cap.

@@ -40,4 +40,26 @@ SearchSizeEstimate estimateSearchSize(const Graph& g, const SchedulerOptions& op
     return e;
 }
 
+// Here beside the size estimate: both are the search's words to the front ends.
+std::string timeLimitNote(const SearchStats& stats, double timeLimitSeconds) {
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%g", timeLimitSeconds);
+    std::string note = std::string("the time limit (") + limit + " s) stopped the ";
+    const std::string parts = std::to_string(stats.parts) + (stats.parts == 1 ? " part" : " parts");
+    if (stats.partsExact >= stats.parts) {
+        // Only live profiling stops a search whose parts all finished: its measuring ran out.
+        note += stats.stagesEstimated > 0 ? "measuring" : "search";
+        note += ": " + std::string(stats.parts == 1 ? "the only part was" : "all " + parts + " were") +
+                " searched exactly";
+    } else {
+        note += "search: " + std::to_string(stats.partsExact) + " of " + parts +
+                " searched exactly, the others kept the best fast schedule improved by windowed DP";
+    }
+    if (stats.stagesEstimated > 0)
+        note += ", on the simulated estimate for " + grouped(stats.stagesEstimated) +
+                (stats.stagesEstimated == 1 ? " stage" : " stages") +
+                " not measured in time (the chosen schedule's stages were measured after)";
+    return note;
+}
+
 } // namespace ioscope
