@@ -68,6 +68,17 @@ template <typename T> __global__ void depthwisePackKernel(DepthwiseArgs a) {
 // The prologue's activation fixed at compile time: a code switch per tap made the kernel 3x slower.
 // kPreRuntime takes a.pre.activation's code at run time (the rarer activations).
 constexpr int kPreRuntime = -1;
+// The V weights of one window tap for channels c..c+V-1 (laid out tap-major, channels fastest).
+template <int V>
+__device__ __forceinline__ void loadTapWeights(const DepthwiseArgs& a, int tap, int c, float* wt) {
+    const float4* w4 = reinterpret_cast<const float4*>(a.weights + tap * a.out.channels + c);
+#pragma unroll
+    for (int q = 0; q < V / 4; ++q) {
+        const float4 f = w4[q];
+        wt[4 * q] = f.x, wt[4 * q + 1] = f.y, wt[4 * q + 2] = f.z, wt[4 * q + 3] = f.w;
+    }
+}
+
 template <int PRE> __device__ __forceinline__ float preActivate(float x, int code) {
     if constexpr (PRE == kActNone)
         return x;
@@ -106,13 +117,7 @@ template <typename T, int K, int PRE> __global__ void depthwiseRowKernel(Depthwi
             if (ix < 0 || ix >= a.inW) continue;
             float v[V], wt[V];
             loadPack<T>(base, (long long)(iy * a.inW + ix) * x.pixelStride, v);
-            const float4* w4 =
-                reinterpret_cast<const float4*>(a.weights + (ky * K + kx) * a.out.channels + c);
-#pragma unroll
-            for (int q = 0; q < V / 4; ++q) {
-                const float4 f = w4[q];
-                wt[4 * q] = f.x, wt[4 * q + 1] = f.y, wt[4 * q + 2] = f.z, wt[4 * q + 3] = f.w;
-            }
+            loadTapWeights<V>(a, ky * K + kx, c, wt);
 #pragma unroll
             for (int i = 0; i < V; ++i) {
                 if constexpr (PRE != kActNone) v[i] = preActivate<PRE>(v[i] + preBias[i], a.pre.activation);
@@ -179,13 +184,7 @@ __global__ void __launch_bounds__(256) depthwiseSiluTileKernel(DepthwiseArgs a) 
         for (int kx = 0; kx < K; ++kx) {
             float v[V], wt[V];
             loadPack<T>(tile, (long long)(((ly * S + ky) * IW + lx * S + kx) * kTilePacks + q) * V, v);
-            const float4* w4 =
-                reinterpret_cast<const float4*>(a.weights + (ky * K + kx) * a.out.channels + c);
-#pragma unroll
-            for (int r = 0; r < V / 4; ++r) {
-                const float4 f = w4[r];
-                wt[4 * r] = f.x, wt[4 * r + 1] = f.y, wt[4 * r + 2] = f.z, wt[4 * r + 3] = f.w;
-            }
+            loadTapWeights<V>(a, ky * K + kx, c, wt);
 #pragma unroll
             for (int i = 0; i < V; ++i) acc[i] += v[i] * wt[i];
         }
