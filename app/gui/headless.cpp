@@ -111,7 +111,7 @@ int runHeadless(const HeadlessRequest& request) {
         else if (runError.isEmpty())
             runError = m;
     });
-    window.resize(request.reportPath.isEmpty() ? request.windowSize : QSize(1600, 1000));
+    window.resize(request.windowSize); // main.cpp refuses --size with --report
     window.show();
     window.openModel(request.model);
     if (!window.waitUntilIdle(request.timeoutMs)) return complain(1, QStringLiteral("timed out"));
