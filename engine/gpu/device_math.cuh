@@ -241,4 +241,16 @@ inline int packWidth(DataType t) {
     return 16 / elementBytes(t);
 }
 
+// The current device's multiprocessor count (read once: the runtime uses one device).
+inline int multiprocessors() {
+    static const int count = [] {
+        int device = 0, sms = 0;
+        if (cudaGetDevice(&device) != cudaSuccess ||
+            cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess)
+            return 132;
+        return sms;
+    }();
+    return count;
+}
+
 } // namespace ioscope::gpu::device

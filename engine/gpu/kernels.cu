@@ -62,9 +62,38 @@ template <typename T> __global__ void poolKernel(PoolArgs a) {
 // the window kernels, one thread per map, took ~300 us.
 constexpr int kGlobalRows = 32;
 constexpr int kMaxGlobalSlices = 8; // the portable cluster size
-template <typename T> __global__ void globalPoolKernel(PoolArgs a) {
+// The squeeze-excite tail of a global pool (gpu/kernels.h, SqueezeTail), run by the block that holds
+// the means of channels tile * 32 + lane; every thread of the block calls it.
+template <typename T>
+__device__ void squeezeTail(const SqueezeTail& s, const float* means, int n, int tile, int tiles,
+                            int channels) {
+    __shared__ bool last;
+    const int lane = int(threadIdx.x), row = int(threadIdx.y), c = tile * 32 + lane;
+    for (int j = row; j < s.hidden; j += kGlobalRows) {
+        float v = c < channels ? s.weights[(long long)j * channels + c] * means[lane] : 0.f;
+        for (int off = 16; off > 0; off /= 2) v += __shfl_down_sync(0xffffffffu, v, off);
+        if (lane == 0) s.partial[((long long)n * tiles + tile) * s.hidden + j] = v;
+    }
+    __threadfence(); // the partial sums are visible before this block counts itself in
+    __syncthreads();
+    if (lane == 0 && row == 0) last = atomicAdd(&s.arrived[n], 1u) == unsigned(tiles - 1);
+    __syncthreads();
+    if (!last) return;
+    __threadfence();
+    const int t = row * 32 + lane;
+    for (int j = t; j < s.hidden; j += 32 * kGlobalRows) {
+        float v = s.bias ? s.bias[j] : 0.f;
+        for (int k = 0; k < tiles; ++k) v += __ldcg(&s.partial[((long long)n * tiles + k) * s.hidden + j]);
+        const Coord at{n, j, 0};
+        store<T>(s.out.ptr, outAt(s.out, at), activate(v, s.activation));
+    }
+    if (t == 0) s.arrived[n] = 0;
+}
+
+template <typename T, bool Squeeze> __global__ void globalPoolKernel(PoolArgs a) {
     __shared__ float part[kGlobalRows][33];
     __shared__ float blockSum[32];
+    __shared__ float means[32]; // the stored results (squeeze tail)
     cg::cluster_group cluster = cg::this_cluster();
     const int slices = int(cluster.num_blocks()), slice = int(cluster.block_rank());
     const int tiles = (a.out.channels + 31) / 32;
@@ -97,17 +126,24 @@ template <typename T> __global__ void globalPoolKernel(PoolArgs a) {
         blockSum[threadIdx.x] = v;
     }
     cluster.sync(); // every block's partial is written
-    if (slice == 0 && threadIdx.y == 0 && c < a.out.channels) {
-        float v = blockSum[threadIdx.x];
-        for (int b = 1; b < slices; ++b) {
-            const float other = cluster.map_shared_rank(blockSum, b)[threadIdx.x];
-            v = isMax ? fmaxf(v, other) : v + other;
+    if (slice == 0 && threadIdx.y == 0) {
+        float stored = 0.f;
+        if (c < a.out.channels) {
+            float v = blockSum[threadIdx.x];
+            for (int b = 1; b < slices; ++b) {
+                const float other = cluster.map_shared_rank(blockSum, b)[threadIdx.x];
+                v = isMax ? fmaxf(v, other) : v + other;
+            }
+            if (!isMax) v /= float(pixels);
+            const Coord k{n, c, 0};
+            stored = finish<T>(a.epi, k, v);
+            store<T>(a.out.ptr, outAt(a.out, k), stored);
         }
-        if (!isMax) v /= float(pixels);
-        const Coord k{n, c, 0};
-        store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, v));
+        if constexpr (Squeeze) means[threadIdx.x] = stored;
     }
     cluster.sync(); // the first block has read the others' shared memory before they exit
+    if constexpr (Squeeze)
+        if (slice == 0) squeezeTail<T>(a.squeeze, means, n, tile % tiles, tiles, a.out.channels);
 }
 
 template <typename T> __global__ void elementwisePackKernel(ElementwiseArgs a) {
@@ -207,18 +243,6 @@ __global__ void cacheFlushKernel(const float4* data, long long count, float* sin
     if (sum == 1.2345e-38f) *sink = sum; // practically never; keeps the loads
 }
 
-// The current device's multiprocessor count (read once: the runtime uses one device).
-int multiprocessors() {
-    static const int count = [] {
-        int device = 0, sms = 0;
-        if (cudaGetDevice(&device) != cudaSuccess ||
-            cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device) != cudaSuccess)
-            return 132;
-        return sms;
-    }();
-    return count;
-}
-
 } // namespace
 
 void launchElementwise(const ElementwiseArgs& a, cudaStream_t stream) {
@@ -254,7 +278,12 @@ void launchPool(const PoolArgs& a, cudaStream_t stream) {
         cluster[0].val.clusterDim.z = 1;
         config.attrs = cluster;
         config.numAttrs = 1;
-        byType(a.out.type, [&](auto t) { cudaLaunchKernelEx(&config, globalPoolKernel<decltype(t)>, a); });
+        byType(a.out.type, [&](auto t) {
+            if (a.squeeze.weights)
+                cudaLaunchKernelEx(&config, globalPoolKernel<decltype(t), true>, a);
+            else
+                cudaLaunchKernelEx(&config, globalPoolKernel<decltype(t), false>, a);
+        });
         return;
     }
     const int v = packWidth(a.out.type);

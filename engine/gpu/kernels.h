@@ -7,7 +7,8 @@
 //   - depthwise convolution with an optional prologue on its input (a separable conv's leading
 //     ReLU, or the bias and activation of the conv before it, deferred to this load) and the
 //     fused epilogue (bias, residual adds, activation);
-//   - max / average / global-average pooling with the fused epilogue;
+//   - max / average / global-average pooling with the fused epilogue, a global pool followed by
+//     a squeeze-excite reduction, and the excitation that scales the map;
 //   - dense layers on one pixel (1x1 convs on 1x1 maps, as squeeze-excite's, and fully connected
 //     heads at small batch) with the fused epilogue, where cuBLAS's GEMV and a separate epilogue
 //     kernel took two launches;
@@ -22,6 +23,7 @@ namespace ioscope::gpu {
 
 inline constexpr int kMaxEwInputs = 16;
 inline constexpr int kMaxResiduals = 4;
+inline constexpr int kMaxSqueezeHidden = 256; // = kMaxSqueezeChannels (gpu/squeeze_excite.h)
 
 // Activation codes shared by every kernel.
 enum ActCode : int {
@@ -93,6 +95,22 @@ struct DepthwiseArgs {
 void launchDepthwise(const DepthwiseArgs& args, cudaStream_t stream);
 
 enum PoolKind : int { kPoolMax = 0, kPoolAvg = 1 };
+
+// A squeeze-excite reduction run by a global pool's kernel on the means it computes
+// (gpu/squeeze_excite.h): out[n][j] = activation(bias[j] + sum_c weights[j][c] * mean[n][c]). Each
+// block of 32 channels stores its share of the sums in `partial`; the last block of a sample to
+// arrive adds them up in a fixed order (the result does not depend on block timing) and sets
+// `arrived` back to zero for the next launch.
+struct SqueezeTail {
+    const float* weights = nullptr; // [hidden][channels]; null: no tail
+    const float* bias = nullptr;    // [hidden], optional
+    int hidden = 0;
+    int activation = kActNone;
+    float* partial = nullptr;    // [batch][channel tiles][hidden]
+    unsigned* arrived = nullptr; // [batch], zero between launches
+    OutputArgs out;              // hidden x 1 x 1
+};
+
 struct PoolArgs {
     Operand x[kMaxEwInputs];
     int inputs = 1;
@@ -102,8 +120,22 @@ struct PoolArgs {
     bool countIncludePad = false;
     Epilogue epi;
     OutputArgs out;
+    SqueezeTail squeeze; // global average pools only
 };
 void launchPool(const PoolArgs& args, cudaStream_t stream);
+
+// A squeeze-excite gate applied to its map: out = x * activation(bias[c] + sum_j weights[j][c] *
+// hidden[n][j]), the expansion conv computed for the channels each block scales.
+struct ExciteArgs {
+    Operand x;                      // the map, x.shape = out's
+    Operand squeezed;               // the reduction's output: `hidden` channels on one pixel
+    int hidden = 0;                 // at most kMaxSqueezeHidden
+    const float* weights = nullptr; // [hidden][channels]: the expansion conv transposed
+    const float* bias = nullptr;    // [channels], optional
+    int activation = kActSigmoid;
+    OutputArgs out;
+};
+void launchExcite(const ExciteArgs& args, cudaStream_t stream);
 
 // y[n][o] = epilogue(sum_i W[o][i] * x[n][i]) on one pixel; W in the output's element type, rows of
 // `inChannels`. One warp per output channel and sample.

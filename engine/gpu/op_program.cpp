@@ -76,6 +76,7 @@ ProgramCompiler::ProgramCompiler(Device& device, const Graph& g, const BufferPla
     for (int k = 0; k < plan.mergeSets(); ++k)
         for (OpId id : plan.mergeOrder(k)) members[size_t(id)] = true;
     deferred_ = deferredEpilogues(g, members);
+    squeezeExcite_ = squeezeExciteChains(g, members);
 }
 
 Epilogue ProgramCompiler::epilogueArgs(Program& prog, const EpilogueSpec& epi) {
@@ -157,7 +158,7 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
 }
 
 void ProgramCompiler::addPool(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
-                              const EpilogueSpec& epi) {
+                              const EpilogueSpec& epi, const SqueezeTail& squeeze) {
     if (inputs.empty() || inputs.size() > size_t(kMaxEwInputs) ||
         epi.residuals.size() > size_t(kMaxResiduals))
         throw RuntimeFailure("op '" + op.name + "': pooling with this many inputs is not supported");
@@ -176,6 +177,7 @@ void ProgramCompiler::addPool(Program& prog, const Op& op, const std::vector<Vie
     a.countIncludePad = op.countIncludePad || op.kind == OpKind::GlobalAvgPool;
     a.epi = epilogueArgs(prog, epi);
     a.out = outputOf(y, plan_.batch());
+    a.squeeze = squeeze;
     prog.steps.push_back([a](Slot& s) {
         launchPool(a, s.stream);
         IOSCOPE_CHECK(cudaPeekAtLastError());
@@ -557,6 +559,10 @@ Program ProgramCompiler::compileOp(OpId id) {
         }
         inputs = {p.combined};
         break;
+    }
+    if (const SqueezeExcite* se = squeezeExcite_.of(id)) {
+        compileSqueezeExcite(prog, id, *se, inputs, p.out);
+        return prog;
     }
     if (op.kind != OpKind::Sequential) {
         Weights w = seededWeights(op, kDefaultWeightSeed);

@@ -11,6 +11,7 @@
 #include "gpu/buffer_plan.h"
 #include "gpu/deferred_epilogue.h"
 #include "gpu/kernels.h"
+#include "gpu/squeeze_excite.h"
 
 #include <functional>
 #include <map>
@@ -96,8 +97,14 @@ class ProgramCompiler {
     double timeProgram(const Program& prog);
     void addDepthwise(Program& prog, const std::vector<View>& inputs, const View& y, const Window& win,
                       const std::vector<float>& weights, const PrologueSpec& pre, const EpilogueSpec& epi);
+    // `squeeze`: a squeeze-excite reduction the pool's kernel runs on its means (global pools only).
     void addPool(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
-                 const EpilogueSpec& epi);
+                 const EpilogueSpec& epi, const SqueezeTail& squeeze = {});
+    // An op of a squeeze-excite chain (gpu/squeeze_excite.h): the pool runs the reduction conv
+    // too, the multiply the expansion conv; the convs between them compile to nothing
+    // (gpu/op_program_squeeze_excite.cpp).
+    void compileSqueezeExcite(Program& prog, OpId id, const SqueezeExcite& se,
+                              const std::vector<View>& inputs, const View& y);
     void addFullyConnected(Program& prog, const Op& op, const View& x, const View& y, const Weights& w,
                            const std::vector<View>& residuals);
     void addBlasFullyConnected(Program& prog, const Op& op, const View& x, const View& y, const Weights& w,
@@ -117,7 +124,8 @@ class ProgramCompiler {
     const BufferPlan& plan_;
     Precision precision_;
     DataType type_;
-    DeferredEpilogues deferred_; // conv epilogues a depthwise consumer applies on load
+    DeferredEpilogues deferred_;        // conv epilogues a depthwise consumer applies on load
+    SqueezeExciteChains squeezeExcite_; // squeeze-excite gates in two kernels
 };
 
 } // namespace ioscope::gpu

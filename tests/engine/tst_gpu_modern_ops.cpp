@@ -162,16 +162,29 @@ class TestGpuModernOps : public QObject {
                                  .arg(failures.join("; "))));
     }
 
-    // A squeeze-excite block at the sizes of EfficientNet's first stages (a 56x56x96 map: the
-    // whole-map pool split over a cluster of blocks; 1x1 convs on the pooled vector, where the
-    // dense kernel competes with cuDNN; the gate's broadcast multiply in packs) and a fully
-    // connected head, every precision and layout, batches 1 and 3.
+    // Squeeze-excite blocks at the sizes of EfficientNet's first and last stages (a 56x56x96 map:
+    // the whole-map pool split over a cluster of blocks, three channel tiles; 7x7x1152 to 48: 36
+    // tiles whose partial reductions the last to arrive adds up) run as two kernels, the pool with
+    // the reduction conv and the multiply with the expansion conv (gpu/squeeze_excite.h); then a
+    // fully connected head. Every precision and layout, batches 1 and 3, and a second run of the
+    // same program (the arrival counters reset themselves).
+    void squeezeExciteMatchesCpu_data() {
+        QTest::addColumn<int>("channels");
+        QTest::addColumn<int>("size");
+        QTest::addColumn<int>("hidden");
+        QTest::newRow("56x56x96 to 4") << 96 << 56 << 4;
+        QTest::newRow("7x7x1152 to 48") << 1152 << 7 << 48;
+    }
     void squeezeExciteMatchesCpu() {
+        QFETCH(int, channels);
+        QFETCH(int, size);
+        QFETCH(int, hidden);
         Graph g("squeeze_excite");
-        const OpId x = g.addInput("input", {96, 56, 56});
+        const OpId x = g.addInput("input", {channels, size, size});
         const OpId pool = g.addOp(moderntest::op("pool", OpKind::GlobalAvgPool, {x}));
-        const OpId reduce = g.addOp(moderntest::conv("reduce", pool, 4, 1, 1, 0, Activation::Silu));
-        const OpId expand = g.addOp(moderntest::conv("expand", reduce, 96, 1, 1, 0, Activation::Sigmoid));
+        const OpId reduce = g.addOp(moderntest::conv("reduce", pool, hidden, 1, 1, 0, Activation::Silu));
+        const OpId expand =
+            g.addOp(moderntest::conv("expand", reduce, channels, 1, 1, 0, Activation::Sigmoid));
         Op mul = moderntest::op("scale", OpKind::Binary, {x, expand});
         mul.binary = BinaryFn::Mul;
         const OpId scaled = g.addOp(mul);
@@ -182,9 +195,15 @@ class TestGpuModernOps : public QObject {
         g.addOp(fc);
         g.finalize();
         compareWithCpu(g, sequentialSchedule(g), {1, 3}, kAllPrecisions,
-                       [](const ExecutionResult& gpu, Precision p, Layout layout, int batch) {
+                       [&](const ExecutionResult& gpu, Precision p, Layout layout, int batch) {
                            if (batch == 1 && p == Precision::Tf32 && layout == Layout::Nhwc)
                                qInfo("kernels: %s", kernelClassesText(gpu.kernels).c_str());
+                           int excites = 0;
+                           for (const KernelRecord& k : gpu.kernels) {
+                               QVERIFY2(k.op != reduce && k.op != expand, k.name.c_str());
+                               excites += k.name.find("exciteKernel") != std::string::npos;
+                           }
+                           QCOMPARE(excites, 1);
                        });
     }
 

@@ -1,16 +1,18 @@
 // What the GPU runtime's host side computes without a GPU: fp16/bf16 rounding (nearest even, as
 // the hardware converts), the NHWC filter and depthwise tap orders, and the classes of kernel
 // names that `execute --json` and the benchmark report, and which conv epilogues move into the
-// depthwise convs that read them.
+// depthwise convs that read them, and which squeeze-excite gates run as two kernels.
 #include "exec/kernel_classes.h"
 #include "exec/numeric_formats.h"
 #include "exec/weight_layout.h"
 #include "gpu/deferred_epilogue.h"
 #include "gpu/gpu_execution.h"
+#include "gpu/squeeze_excite.h"
 #include "modern_test_graphs.h"
 
 #include <QTest>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -165,6 +167,55 @@ class TestRuntimeFormats : public QObject {
         QCOMPARE(d.from[size_t(d2)], OpId(-1));
         QVERIFY(!d.deferred[size_t(merged)]);
         QVERIFY(!d.deferred[size_t(d0)]); // its ReLU is cuDNN's or the depthwise kernel's own
+    }
+
+    // A squeeze-excite gate (global pool, 1x1 reduction, 1x1 expansion, broadcast multiply) is one
+    // chain; a pool with a second reader, a reduction wider than the kernel's limit, an expansion
+    // that does not give back the pooled channels, or a merged conv is not.
+    void squeezeExciteChainsAreFound() {
+        using moderntest::conv;
+        using moderntest::op;
+        Graph g("squeeze-excite");
+        const OpId x = g.addInput("input", {24, 14, 14});
+        auto gate = [&](const std::string& name, OpId map, int channels, int hidden, OpId extraReader = -1) {
+            const OpId pool = g.addOp(op(name + "_pool", OpKind::GlobalAvgPool, {map}));
+            const OpId reduce = g.addOp(conv(name + "_reduce", pool, hidden, 1, 1, 0, Activation::Silu));
+            const OpId expand =
+                g.addOp(conv(name + "_expand", reduce, channels, 1, 1, 0, Activation::Sigmoid));
+            Op mul = op(name + "_scale", OpKind::Binary, {map, expand});
+            mul.binary = BinaryFn::Mul;
+            const OpId scale = g.addOp(mul);
+            if (extraReader >= 0) g.addOp(op(name + "_also", OpKind::Flatten, {pool}));
+            return std::array<OpId, 4>{pool, reduce, expand, scale};
+        };
+        const OpId c1 = g.addOp(conv("c1", x, 32, 3));
+        const auto good = gate("good", c1, 32, 8);
+        const auto shared = gate("shared", good[3], 32, 8, 1);
+        const auto wide = gate("wide", shared[3], 32, gpu::kMaxSqueezeChannels + 1);
+        const OpId c2 = g.addOp(conv("c2", wide[3], 48, 1));
+        // Pools a 48-channel map but gates a 24-channel one.
+        const OpId pool = g.addOp(op("odd_pool", OpKind::GlobalAvgPool, {c2}));
+        const OpId reduce = g.addOp(conv("odd_reduce", pool, 8, 1, 1, 0, Activation::Relu));
+        const OpId expand = g.addOp(conv("odd_expand", reduce, 24, 1, 1, 0, Activation::Sigmoid));
+        const OpId c3 = g.addOp(conv("c3", c2, 24, 1));
+        Op mul = op("odd_scale", OpKind::Binary, {expand, c3});
+        mul.binary = BinaryFn::Mul;
+        const OpId oddScale = g.addOp(mul);
+        const auto merged = gate("merged", oddScale, 24, 6);
+        g.finalize();
+        std::vector<bool> mergeMembers(size_t(g.size()), false);
+        mergeMembers[size_t(merged[1])] = true;
+        const gpu::SqueezeExciteChains s = gpu::squeezeExciteChains(g, mergeMembers);
+        QCOMPARE(s.chains.size(), size_t(1));
+        const gpu::SqueezeExcite* se = s.of(good[2]);
+        QVERIFY(se);
+        QCOMPARE(se->pool, good[0]);
+        QCOMPARE(se->reduce, good[1]);
+        QCOMPARE(se->expand, good[2]);
+        QCOMPARE(se->scale, good[3]);
+        QCOMPARE(s.of(good[3]), se);
+        for (OpId id : {shared[0], wide[1], expand, oddScale, merged[0], c1})
+            QVERIFY2(!s.of(id), g.op(id).name.c_str());
     }
 };
 
