@@ -62,17 +62,27 @@ template <typename T> __global__ void poolKernel(PoolArgs a) {
 // the window kernels, one thread per map, took ~300 us.
 constexpr int kGlobalRows = 32;
 constexpr int kMaxGlobalSlices = 8; // the portable cluster size
-// The squeeze-excite tail of a global pool (gpu/kernels.h, SqueezeTail), run by the block that holds
-// the means of channels tile * 32 + lane; every thread of the block calls it.
+// The squeeze-excite tail of a global pool (gpu/kernels.h, SqueezeTail), run by every thread of the
+// block that holds the means of channels tile * 32 + lane. `held`: the thread's first reduction
+// weights, loaded before the pooling so that their latency hides behind it. Each row of threads is
+// a warp: warps take hidden channels in turn, first for the tile's partial sums, then (in the last
+// block to arrive) to add up every tile's partials, one tile per lane.
+constexpr int kHeldSqueezeWeights = 2; // hidden <= 64 (2 * kGlobalRows) held in registers
 template <typename T>
-__device__ void squeezeTail(const SqueezeTail& s, const float* means, int n, int tile, int tiles,
-                            int channels) {
+__device__ void squeezeTail(const SqueezeTail& s, const float* means, const float* held, int n, int tile,
+                            int tiles, int channels) {
     __shared__ bool last;
     const int lane = int(threadIdx.x), row = int(threadIdx.y), c = tile * 32 + lane;
-    for (int j = row; j < s.hidden; j += kGlobalRows) {
-        float v = c < channels ? s.weights[(long long)j * channels + c] * means[lane] : 0.f;
+    float* partial = s.partial + (long long)n * s.hidden * tiles; // [hidden][tiles] of sample n
+    for (int i = 0, j = row; j < s.hidden; ++i, j += kGlobalRows) {
+        static_assert(kHeldSqueezeWeights == 2); // constant indices keep `held` in registers
+        const float w = i == 0         ? held[0]
+                        : i == 1       ? held[1]
+                        : c < channels ? s.weights[(long long)j * channels + c]
+                                       : 0.f;
+        float v = w * means[lane];
         for (int off = 16; off > 0; off /= 2) v += __shfl_down_sync(0xffffffffu, v, off);
-        if (lane == 0) s.partial[((long long)n * tiles + tile) * s.hidden + j] = v;
+        if (lane == 0) partial[(long long)j * tiles + tile] = v;
     }
     __threadfence(); // the partial sums are visible before this block counts itself in
     __syncthreads();
@@ -80,14 +90,16 @@ __device__ void squeezeTail(const SqueezeTail& s, const float* means, int n, int
     __syncthreads();
     if (!last) return;
     __threadfence();
-    const int t = row * 32 + lane;
-    for (int j = t; j < s.hidden; j += 32 * kGlobalRows) {
-        float v = s.bias ? s.bias[j] : 0.f;
-        for (int k = 0; k < tiles; ++k) v += __ldcg(&s.partial[((long long)n * tiles + k) * s.hidden + j]);
-        const Coord at{n, j, 0};
-        store<T>(s.out.ptr, outAt(s.out, at), activate(v, s.activation));
+    for (int j = row; j < s.hidden; j += kGlobalRows) {
+        float v = 0.f;
+        for (int k = lane; k < tiles; k += 32) v += __ldcg(&partial[(long long)j * tiles + k]);
+        for (int off = 16; off > 0; off /= 2) v += __shfl_down_sync(0xffffffffu, v, off);
+        if (lane == 0) {
+            const Coord at{n, j, 0};
+            store<T>(s.out.ptr, outAt(s.out, at), activate(s.bias ? v + s.bias[j] : v, s.activation));
+        }
     }
-    if (t == 0) s.arrived[n] = 0;
+    if (lane == 0 && row == 0) s.arrived[n] = 0;
 }
 
 template <typename T, bool Squeeze> __global__ void globalPoolKernel(PoolArgs a) {
@@ -102,6 +114,13 @@ template <typename T, bool Squeeze> __global__ void globalPoolKernel(PoolArgs a)
     const long long pixels = (long long)a.inH * a.inW;
     const bool isMax = a.kind == kPoolMax;
     const float none = isMax ? -INFINITY : 0.f;
+    float held[kHeldSqueezeWeights] = {};
+    if constexpr (Squeeze)
+        if (slice == 0 && c < a.out.channels)
+            for (int i = 0; i < kHeldSqueezeWeights; ++i) {
+                const int j = int(threadIdx.y) + i * kGlobalRows;
+                if (j < a.squeeze.hidden) held[i] = a.squeeze.weights[(long long)j * a.out.channels + c];
+            }
     float acc[4] = {none, none, none, none};
     if (c < a.out.channels) {
         const long long stride = (long long)slices * kGlobalRows;
@@ -143,7 +162,7 @@ template <typename T, bool Squeeze> __global__ void globalPoolKernel(PoolArgs a)
     }
     cluster.sync(); // the first block has read the others' shared memory before they exit
     if constexpr (Squeeze)
-        if (slice == 0) squeezeTail<T>(a.squeeze, means, n, tile % tiles, tiles, a.out.channels);
+        if (slice == 0) squeezeTail<T>(a.squeeze, means, held, n, tile % tiles, tiles, a.out.channels);
 }
 
 template <typename T> __global__ void elementwisePackKernel(ElementwiseArgs a) {

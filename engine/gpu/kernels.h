@@ -106,7 +106,7 @@ struct SqueezeTail {
     const float* bias = nullptr;    // [hidden], optional
     int hidden = 0;
     int activation = kActNone;
-    float* partial = nullptr;    // [batch][channel tiles][hidden]
+    float* partial = nullptr;    // [batch][hidden][channel tiles]
     unsigned* arrived = nullptr; // [batch], zero between launches
     OutputArgs out;              // hidden x 1 x 1
 };

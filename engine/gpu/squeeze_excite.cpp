@@ -53,7 +53,7 @@ SqueezeExciteChains squeezeExciteChains(const Graph& g, const std::vector<bool>&
         const OpId mapId = m.inputs[0] == expand ? m.inputs[1] : m.inputs[0];
         if (mapId == expand || (m.inputs[0] != expand && m.inputs[1] != expand)) continue;
         const Shape& map = g.op(mapId).out;
-        if (map.c != channels || !(m.out == map)) continue;
+        if (map.c != channels || !(m.out == map) || (long long)map.h * map.w > kMaxExcitePixels) continue;
         const int k = int(s.chains.size());
         s.chains.push_back({pool, reduce, expand, scale});
         for (OpId id : {pool, reduce, expand, scale}) s.chainOf[size_t(id)] = k;

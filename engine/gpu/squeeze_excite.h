@@ -15,6 +15,8 @@ namespace ioscope::gpu {
 
 // The largest reduction width the pool's kernel takes (its partial sums live in shared memory).
 inline constexpr int kMaxSqueezeChannels = 256;
+// The largest map the multiply takes (its grid holds 32 pixels a block in 65535 rows).
+inline constexpr long long kMaxExcitePixels = 65535LL * 32;
 
 struct SqueezeExcite {
     OpId pool = -1, reduce = -1, expand = -1, scale = -1;
