@@ -5,7 +5,7 @@
 
 namespace ioscope::gpu {
 
-static_assert(kMaxSqueezeHidden == kMaxSqueezeChannels);
+static_assert(kMaxSqueezeChannels <= kMaxSqueezeHidden); // the kernels' shared-memory capacity
 
 void ProgramCompiler::compileSqueezeExcite(Program& prog, OpId id, const SqueezeExcite& se,
                                            const std::vector<View>& inputs, const View& y) {

@@ -13,8 +13,11 @@
 
 namespace ioscope::gpu {
 
-// The largest reduction width the pool's kernel takes (its partial sums live in shared memory).
-inline constexpr int kMaxSqueezeChannels = 256;
+// The widest reduction run this way. Wider gates keep four kernels: with mobilenet_v3_large's
+// 120- to 240-wide gates the pool's kernel took 14-16 us and the multiply 7-11 us, against about
+// 11 us for the four (H200, tf32, batch 1), because these kernels then wait on weight loads in a
+// loop; for 4- to 48-wide gates the two took 10-12 us against 13.
+inline constexpr int kMaxSqueezeChannels = 64;
 // The largest map the multiply takes (its grid holds 32 pixels a block in 65535 rows).
 inline constexpr long long kMaxExcitePixels = 65535LL * 32;
 
