@@ -355,9 +355,15 @@ void DagView::setCriticalPathVisible(bool on) {
     refreshStates();
 }
 
+void DagView::setCriticalPathHidden(bool hidden) {
+    if (hidden == criticalHidden_) return;
+    criticalHidden_ = hidden;
+    refreshStates();
+}
+
 QSet<OpId> DagView::criticalOps() const {
     QSet<OpId> ops;
-    if (!criticalVisible_ || !slack_) return ops;
+    if (!criticalVisible_ || criticalHidden_ || !slack_) return ops;
     for (OpId op : slack_->criticalPath) ops.insert(op);
     return ops;
 }
@@ -562,7 +568,7 @@ void DagView::refreshStates() {
         const OpId op = item->op();
         DagNodeState s;
         s.antichain = antichainVisible_ && antichain_.contains(op); // a view option, exported too
-        s.critical = criticalVisible_ && slack_ && slack_->onPath(op);
+        s.critical = criticalVisible_ && !criticalHidden_ && slack_ && slack_->onPath(op);
         if (!documentState_) {
             s.selected = selection_->isSelected(op);
             s.current = selection_->currentOp() == op;
@@ -573,7 +579,8 @@ void DagView::refreshStates() {
         item->setState(s);
     }
     for (DagEdgeItem* e : edges_) {
-        e->setCritical(criticalVisible_ && slack_ && slack_->pathEdge(e->from(), e->to()));
+        e->setCritical(criticalVisible_ && !criticalHidden_ && slack_ &&
+                       slack_->pathEdge(e->from(), e->to()));
         e->setEmphasized(!documentState_ &&
                          (e->from() == hovered || e->to() == hovered || selection_->isSelected(e->from()) ||
                           selection_->isSelected(e->to())));

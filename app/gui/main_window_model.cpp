@@ -229,6 +229,8 @@ void MainWindow::applyDagColours() {
     }
     dag_->setOpTints(tints);
     dag_->setColorLegend(legend);
+    // Red there means "other stage": the critical path's red outlines would read as changes.
+    dag_->setCriticalPathHidden(g && diffPanel_->isActive());
 }
 
 void MainWindow::setDagColouring(DagColouring colouring) {

@@ -25,6 +25,7 @@
 #include <QProgressBar>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -250,6 +251,24 @@ void TestGuiInsight::compareFollowsAnEditToItsSource() {
     QCOMPARE(doc->currentRun()->scheduler, SchedulerKind::Edited);
     QCOMPARE(window_->diffPanel()->afterRunId(), doc->currentRunId());
     QCOMPARE(window_->diffPanel()->beforeRunId(), baseId);
+    // The split adds a stage only the edited run has: its row's change is its whole time (the
+    // change column sums to the total), not blank.
+    auto* table = window_->diffPanel()->findChild<QTableWidget*>();
+    QVERIFY(table);
+    int added = 0;
+    for (int r = 0; r < table->rowCount(); ++r)
+        if (table->item(r, 1)->text() == QStringLiteral("–")) {
+            ++added;
+            QVERIFY2(table->item(r, 3)->text().startsWith('+'), qPrintable(table->item(r, 3)->text()));
+        }
+    QVERIFY(added > 0);
+    // Shown, the diff colours the DAG; the critical path's red outlines would read as changes.
+    QVERIFY(!window_->dagView()->criticalOps().isEmpty());
+    window_->diffPanel()->setActive(true);
+    QVERIFY(window_->dagView()->criticalOps().isEmpty());
+    QVERIFY(window_->dagView()->criticalPathVisible()); // the setting is kept
+    window_->diffPanel()->setActive(false);
+    QVERIFY(!window_->dagView()->criticalOps().isEmpty());
     // A pick by the user is kept as runs change.
     window_->diffPanel()->setRuns(doc->runs()[1].id, baseId);
     doc->setCurrentRun(doc->runs()[2].id);
