@@ -263,9 +263,18 @@ void DagView::buildScene(const layout::GraphLayout& layout) {
     fitToWindow();
     if (transform().m11() < 0.3) { // too small to read: start readable at the inputs instead
         setTransform(QTransform::fromScale(0.6, 0.6));
-        centerOn(scene()->sceneRect().center().x(), scene()->sceneRect().top());
-        if (direction_ == layout::Direction::LeftToRight)
-            centerOn(scene()->sceneRect().left(), scene()->sceneRect().center().y());
+        // At the first input drawn, not the scene's middle: in an ensemble that falls between two
+        // members and cuts both.
+        const bool across = direction_ == layout::Direction::LeftToRight;
+        QPointF first = across ? QPointF(scene()->sceneRect().left(), scene()->sceneRect().center().y())
+                               : QPointF(scene()->sceneRect().center().x(), scene()->sceneRect().top());
+        for (const DagNodeItem* n : nodes_)
+            if (n) {
+                const QPointF c = n->sceneBoundingRect().center();
+                first = across ? QPointF(first.x(), c.y()) : QPointF(c.x(), first.y());
+                break;
+            }
+        centerOn(first);
     }
     placeOverview();
     emit layoutFinished(layout.seconds);
