@@ -197,7 +197,9 @@ void MainWindow::rebuildTimelineLanes() {
     } catch (const std::exception& e) {
         statusBar()->showMessage(tr("Timeline: %1").arg(QString::fromUtf8(e.what())), 8000);
     }
-    timeline_->setActiveLane(0);
+    // The current run drives the playhead and the DAG lighting, also where a diff shows it second.
+    const auto current = std::find(shown.begin(), shown.end(), document_->currentRun());
+    timeline_->setActiveLane(current == shown.end() ? 0 : int(current - shown.begin()));
     timeline_->fitToWindow();
 }
 

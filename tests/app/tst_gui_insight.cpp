@@ -266,6 +266,7 @@ void TestGuiInsight::compareFollowsAnEditToItsSource() {
     QVERIFY(!window_->dagView()->criticalOps().isEmpty());
     window_->diffPanel()->setActive(true);
     QVERIFY(window_->dagView()->criticalOps().isEmpty());
+    QCOMPARE(window_->timeline()->activeLane(), 1);     // the edited (current) run, shown after its source
     QVERIFY(window_->dagView()->criticalPathVisible()); // the setting is kept
     window_->diffPanel()->setActive(false);
     QVERIFY(!window_->dagView()->criticalOps().isEmpty());
