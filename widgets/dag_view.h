@@ -145,6 +145,9 @@ class DagView : public QGraphicsView {
     void setOverviewVisible(bool on);
     void setLegendVisible(bool on); // op kind colours, top left (exports include it only when on)
     void setCriticalPathVisible(bool on);
+    // While an overlay colours the ops by something else (the Compare diff), the critical path's
+    // red outlines and edges would read as part of it: hidden, the setting above kept.
+    void setCriticalPathHidden(bool hidden);
     void setEdgeShapesVisible(bool on);
     void setFollowRunningOps(bool on);          // scroll so the ops lit by the playhead stay in view
     void setRunningOps(const QList<OpId>& ops); // lit by the playhead; empty clears
@@ -228,6 +231,7 @@ class DagView : public QGraphicsView {
     std::vector<std::pair<QString, QColor>> colorLegend_;
     std::optional<ScheduleSlack> slack_;
     bool criticalVisible_ = true;
+    bool criticalHidden_ = false;
     bool edgeShapesVisible_ = true;
     DagOverview* overview_ = nullptr;
     QPoint pressPos_;

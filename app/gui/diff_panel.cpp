@@ -11,6 +11,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ioscope::app {
@@ -180,11 +181,11 @@ void DiffPanel::recompute() {
         table_->setItem(r, 1,
                         cell(row.beforeMs >= 0 ? formatPredictedMs(row.beforeMs) : QStringLiteral("–")));
         table_->setItem(r, 2, cell(row.afterMs >= 0 ? formatPredictedMs(row.afterMs) : QStringLiteral("–")));
-        const bool both = row.beforeMs >= 0 && row.afterMs >= 0;
-        auto* d = cell(both ? signedMs(row.afterMs - row.beforeMs) : QString());
-        if (both && std::abs(row.afterMs - row.beforeMs) > 1e-9)
-            d->setForeground(row.afterMs < row.beforeMs ? QColor(0x2e, 0x7d, 0x32)
-                                                        : QColor(0xc6, 0x28, 0x28));
+        // A stage only one run has adds or removes its whole time: the column sums to the total.
+        const double before = std::max(0.0, row.beforeMs), after = std::max(0.0, row.afterMs);
+        auto* d = cell(signedMs(after - before));
+        if (std::abs(after - before) > 1e-9)
+            d->setForeground(after < before ? QColor(0x2e, 0x7d, 0x32) : QColor(0xc6, 0x28, 0x28));
         table_->setItem(r, 3, d);
         table_->setItem(r, 4, cell(row.opsMoved ? QString::number(row.opsMoved) : QString()));
     }

@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "app_settings.h"
 #include "dag_items.h"
 #include "dag_view.h"
 #include "diff_panel.h"
@@ -360,12 +361,18 @@ void MainWindow::closeEvent(QCloseEvent* event) {
         event->ignore();
         return;
     }
-    saveSettings();
     // Every worker stops now, while the window goes away: the process exits once the event
     // loop ends instead of waiting for a search, a load or a GPU run to finish.
     searchJob_->cancel();
     loadJob_->cancel();
     executionPanel_->cancel();
+    {
+        // The settings are read while the window is up and written once it is gone: the write
+        // syncs to disk, which on a disk busy with a build took seconds with the window frozen.
+        const AppSettings::Batch batch;
+        saveSettings();
+        hide();
+    }
     QMainWindow::closeEvent(event);
 }
 

@@ -197,7 +197,9 @@ void MainWindow::rebuildTimelineLanes() {
     } catch (const std::exception& e) {
         statusBar()->showMessage(tr("Timeline: %1").arg(QString::fromUtf8(e.what())), 8000);
     }
-    timeline_->setActiveLane(0);
+    // The current run drives the playhead and the DAG lighting, also where a diff shows it second.
+    const auto current = std::find(shown.begin(), shown.end(), document_->currentRun());
+    timeline_->setActiveLane(current == shown.end() ? 0 : int(current - shown.begin()));
     timeline_->fitToWindow();
 }
 
@@ -229,6 +231,8 @@ void MainWindow::applyDagColours() {
     }
     dag_->setOpTints(tints);
     dag_->setColorLegend(legend);
+    // Red there means "other stage": the critical path's red outlines would read as changes.
+    dag_->setCriticalPathHidden(g && diffPanel_->isActive());
 }
 
 void MainWindow::setDagColouring(DagColouring colouring) {

@@ -224,6 +224,7 @@ void SearchPanel::setExpectedStates(long long states, bool atLeast) {
 
 void SearchPanel::showStatus(const SearchStatus& s) {
     const double limit = runLimitSeconds_;
+    progress_->setToolTip(QString());
     if (expectedStates_ > 0 && s.progress.fraction < 1 && s.progress.states < expectedStates_) {
         // States done of the estimate: a count that moves, not a guessed fraction that stalls.
         const double done = double(s.progress.states) / double(expectedStates_);
@@ -245,10 +246,14 @@ void SearchPanel::showStatus(const SearchStatus& s) {
         // of 39,202 counted). The time limit is what bounds the search now, so the bar shows it.
         if (limit > 0) {
             progress_->setValue(int(std::clamp(s.seconds / limit, 0.0, 1.0) * 1000));
-            progress_->setFormat(tr("%L1 states, past the %L2 counted · ≤ %3 s left")
+            // Short enough for the bar at 1280x720 (with the count it ran over both edges there).
+            progress_->setFormat(tr("%L1 states · ≤ %2 s left")
                                      .arg(s.progress.states)
-                                     .arg(expectedStates_)
                                      .arg(std::max(0.0, limit - s.seconds), 0, 'f', 0));
+            progress_->setToolTip(tr("Past the %L1 states counted before the search: wide parts are "
+                                     "improved window by window and tried whole, which visits states "
+                                     "again. The bar follows the time limit.")
+                                      .arg(expectedStates_));
         } else {
             progress_->setValue(999);
             progress_->setFormat(

@@ -27,10 +27,15 @@ Graph loadModelSpec(const std::string& spec, const ModelLoadOptions& options) {
     const std::vector<std::string> names = splitEnsembleSpec(members);
     graphs.reserve(names.size()); // parts point into it
     for (const std::string& name : names) {
-        graphs.push_back(loadModel(name, options));
+        // A member's notes name it: "fused 375 -> 387 ops" alone read as the whole ensemble's.
+        std::vector<std::string> notes;
+        ModelLoadOptions own = options;
+        own.notes = options.notes ? &notes : nullptr;
+        graphs.push_back(loadModel(name, own));
         // The member's name: a bundled name as is, a file by its stem.
         std::string stem = std::filesystem::path(name).stem().string();
         parts.push_back({stem.empty() ? name : stem, &graphs.back()});
+        for (const std::string& n : notes) options.notes->push_back(parts.back().name + ": " + n);
     }
     return buildEnsemble(parts, inputs);
 }

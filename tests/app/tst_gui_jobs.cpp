@@ -19,6 +19,7 @@ class TestGuiJobs : public QObject {
     void cancelStopsPromptly();
     void staleResultsDropped();
     void badModelReportsFile();
+    void cancelIsPromptInEveryPhase();
 
   private:
     std::shared_ptr<const Graph> small_, large_;
@@ -68,6 +69,31 @@ void TestGuiJobs::cancelStopsPromptly() {
     QVERIFY(ms < 1000);
     QTest::qWait(50);
     QCOMPARE(finished.size(), 0); // nothing delivered after cancel
+}
+
+// A time-limited search of a wide model goes through every phase: the fast schedulers, exact
+// parts, counting the states of wide parts, windows re-solved, the full DP tried on a wide part.
+// Cancelled at points spread over the limit, its worker returns within a bound each time.
+void TestGuiJobs::cancelIsPromptInEveryPhase() {
+    const auto wide = loadAndAnalyze(QStringLiteral("randwire")).graph;
+    SearchRequest request;
+    request.options.maxGroupSize = 8;
+    request.options.maxGroups = 16;
+    request.options.timeLimitSeconds = 3;
+    for (const int at : {50, 400, 1000, 1800, 2600}) {
+        SearchJob job;
+        QSignalSpy finished(&job, &SearchJob::finished);
+        job.start(wide, request, gpu_);
+        QTest::qWait(at);
+        if (!finished.isEmpty()) continue; // a fast machine: nothing left to cancel
+        QElapsedTimer clock;
+        clock.start();
+        job.cancel();
+        job.waitForWorkers();
+        const qint64 ms = clock.elapsed();
+        qInfo("cancelled at %d ms: the worker returned in %lld ms", at, ms);
+        QVERIFY2(ms < 500, qPrintable(QStringLiteral("at %1 ms: %2 ms").arg(at).arg(ms)));
+    }
 }
 
 void TestGuiJobs::staleResultsDropped() {
