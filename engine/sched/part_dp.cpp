@@ -261,6 +261,10 @@ void PartDp::enumerateMerges(Solving& solving) {
 // ending is costed in that order. On the bundled networks few endings are skipped (a large ending
 // leaves a small remainder): docs/benchmarks.md, session 9.
 inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups) {
+    // The remainder's cost and the ending's latency are read when the batch is considered, up to
+    // kBatch endings later: their slots, at random in tables of up to 16 MiB, are fetched now.
+    memo_.prefetch(solving.state & ~ending);
+    (merge ? mergeCache_ : concurrentCache_).prefetch(ending);
     Candidate& c = candidates_.emplace_back();
     c.ending = ending;
     c.merge = merge;
