@@ -81,6 +81,11 @@ template <class V> class MaskMap {
 
     std::size_t size() const { return size_; }
 
+    template <class F> void forEach(F f) const {
+        for (const Slot& s : slots_)
+            if (s.key != 0) f(s.key, s.value);
+    }
+
   private:
     std::size_t slot(Mask key) const {
         // splitmix64 finaliser: op masks are highly regular, so mix before taking low bits.

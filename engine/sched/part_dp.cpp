@@ -15,6 +15,7 @@ PartDp::PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const Sch
                std::function<void(double)> tick)
     : g_(g), ops_(std::move(ops)), cost_(cost), options_(options), counters_(counters), cancel_(cancel),
       tick_(std::move(tick)) {
+    walk_.counters = &counters_;
     std::sort(ops_.begin(), ops_.end()); // ids are a topological order
     n_ = static_cast<int>(ops_.size());
     if (n_ > kMaxPartOps)
@@ -150,15 +151,25 @@ void PartDp::keepLatencies() {
 }
 
 double PartDp::solve() {
-    groupTop_ = 0; // a cancelled solve may have left it raised, and endings listed
-    candidates_.clear();
-    return n_ == 0 ? 0.0 : solveState(all_);
+    walk_.groupTop = 0; // a cancelled solve may have left it raised, and endings listed
+    walk_.candidates.clear();
+    if (n_ == 0) return 0.0;
+    return threads_ > 1 ? solveLevels() : solveState(walk_, all_);
 }
 
-double PartDp::solveState(Mask state) {
+double PartDp::solveState(Walk& walk, Mask state) {
     if (state == 0) return 0;
     if (const double* cost = memo_.find(state)) return *cost;
-    ++counters_.states;
+    if (walk.level) throw RuntimeFailure("scheduler: a state's remainder was not solved before it");
+    const Best best = solveFresh(walk, state);
+    memo_.put(state, best.cost);
+    decisions_.put(state, Decision{best.ending, best.merge});
+    doneOps_ = std::max(doneOps_, popcount(state));
+    return best.cost;
+}
+
+PartDp::Best PartDp::solveFresh(Walk& walk, Mask state) {
+    ++walk.counters->states;
     throwIfCancelled(cancel_);
 
     // The ending frontier starts at the sinks of the state: ops with no successor inside it.
@@ -167,16 +178,11 @@ double PartDp::solveState(Mask state) {
         const int v = lowestBit(rest);
         if ((succ_[static_cast<size_t>(v)] & state) == 0) sinks |= bitOf(v);
     }
-    Solving solving{state, candidates_.size(), Best{std::numeric_limits<double>::infinity()}, 0};
-    enumerateConcurrent(solving, 0, sinks, 0, groupTop_, 0, 0);
+    Solving solving{walk, state, walk.candidates.size(), Best{std::numeric_limits<double>::infinity()}, 0};
+    enumerateConcurrent(solving, 0, sinks, 0, walk.groupTop, 0, 0);
     if (allowMerge_) enumerateMerges(solving);
     considerListed(solving);
-    const Best& best = solving.best;
-
-    memo_.put(state, best.cost);
-    decisions_.put(state, Decision{best.ending, best.merge});
-    doneOps_ = std::max(doneOps_, popcount(state));
-    return best.cost;
+    return solving.best;
 }
 
 // Every ending that is closed under successors within `state`, exactly once: ops join the
@@ -187,14 +193,16 @@ double PartDp::solveState(Mask state) {
 void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int size, size_t groupsAt,
                                  int groupCount, int closed) {
     const Mask state = solving.state;
+    Walk& walk = solving.walk;
+    std::vector<Group>& stack = walk.groupStack;
     const size_t childAt = groupsAt + static_cast<size_t>(groupCount);
-    const size_t savedTop = groupTop_;
-    groupTop_ = childAt + static_cast<size_t>(groupCount) + 1; // a child has at most one more group
-    if (groupStack_.size() < groupTop_) groupStack_.resize(std::max(groupTop_, groupStack_.size() * 2));
+    const size_t savedTop = walk.groupTop;
+    walk.groupTop = childAt + static_cast<size_t>(groupCount) + 1; // a child has at most one more group
+    if (stack.size() < walk.groupTop) stack.resize(std::max(walk.groupTop, stack.size() * 2));
     while (avail) {
         // Re-read each time: the calls below may grow the stack.
-        const Group* groups = groupStack_.data() + groupsAt;
-        Group* grownGroups = groupStack_.data() + childAt;
+        const Group* groups = stack.data() + groupsAt;
+        Group* grownGroups = stack.data() + childAt;
         const int v = highestBit(avail);
         avail &= ~bitOf(v);
         const Mask grown = ending | bitOf(v);
@@ -229,7 +237,7 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
         if (size + 1 < maxEndingSize_)
             enumerateConcurrent(solving, grown, next, size + 1, childAt, grownCount, grownClosed);
     }
-    groupTop_ = savedTop;
+    walk.groupTop = savedTop;
 }
 
 void PartDp::enumerateMerges(Solving& solving) {
@@ -265,43 +273,47 @@ inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups) 
     // kBatch endings later: their slots, at random in tables of up to 16 MiB, are fetched now.
     memo_.prefetch(solving.state & ~ending);
     (merge ? mergeCache_ : concurrentCache_).prefetch(ending);
-    Candidate& c = candidates_.emplace_back();
+    std::vector<Candidate>& candidates = solving.walk.candidates;
+    Candidate& c = candidates.emplace_back();
     c.ending = ending;
     c.merge = merge;
     c.groups = groups;
-    if (candidates_.size() - solving.listedFrom >= kBatch) considerListed(solving);
+    if (candidates.size() - solving.listedFrom >= kBatch) considerListed(solving);
 }
 
 void PartDp::considerListed(Solving& solving) {
-    const size_t begin = solving.listedFrom, end = candidates_.size();
+    Walk& walk = solving.walk;
+    std::vector<Candidate>& candidates = walk.candidates;
+    const size_t begin = solving.listedFrom, end = candidates.size();
     if (begin == end) return;
     const Mask state = solving.state;
     size_t cheapest = begin;
     // The tables are probed at random: each probe's slot is fetched a few candidates ahead.
     constexpr size_t kAhead = 6;
     for (size_t i = begin; i < std::min(end, begin + kAhead); ++i)
-        memo_.prefetch(state & ~candidates_[i].ending);
+        memo_.prefetch(state & ~candidates[i].ending);
     for (size_t i = begin; i < end; ++i) {
-        if (i + kAhead < end) memo_.prefetch(state & ~candidates_[i + kAhead].ending);
-        countTransition();
+        if (i + kAhead < end) memo_.prefetch(state & ~candidates[i + kAhead].ending);
+        countTransition(walk);
         // Through the index: the sub-states solveState solves list theirs above `end` (and may
         // reallocate), and take them away again.
-        const Mask sub = state & ~candidates_[i].ending;
+        // A level's remainders are all solved.
+        const Mask sub = state & ~candidates[i].ending;
         const double* solved = sub ? memo_.find(sub) : nullptr;
-        const double rest = solved ? *solved : solveState(sub);
-        candidates_[i].rest = rest;
-        if (least(candidates_[i]) < least(candidates_[cheapest])) cheapest = i;
+        const double rest = solved ? *solved : solveState(walk, sub);
+        candidates[i].rest = rest;
+        if (least(candidates[i]) < least(candidates[cheapest])) cheapest = i;
     }
     Best& best = solving.best;
     const size_t before = solving.considered; // endings of this state in earlier batches
-    consider(cheapest, before + (cheapest - begin), best);
-    for (size_t i = begin; i < std::min(end, begin + kAhead); ++i) prefetchLatency(candidates_[i]);
+    consider(walk, cheapest, before + (cheapest - begin), best);
+    for (size_t i = begin; i < std::min(end, begin + kAhead); ++i) prefetchLatency(candidates[i]);
     for (size_t i = begin; i < end; ++i) {
-        if (i + kAhead < end) prefetchLatency(candidates_[i + kAhead]);
-        if (i != cheapest) consider(i, before + (i - begin), best);
+        if (i + kAhead < end) prefetchLatency(candidates[i + kAhead]);
+        if (i != cheapest) consider(walk, i, before + (i - begin), best);
     }
     solving.considered += end - begin;
-    candidates_.resize(begin);
+    candidates.resize(begin);
 }
 
 // rest + latency >= rest + floor in floating point too (addition is monotonic).
@@ -309,13 +321,13 @@ double PartDp::least(const Candidate& c) const {
     return c.rest + ((c.ending & free_) ? 0.0 : floors_[static_cast<size_t>(c.groups)]);
 }
 
-void PartDp::consider(size_t i, size_t index, Best& best) {
-    const Candidate& c = candidates_[i];
+void PartDp::consider(Walk& walk, size_t i, size_t index, Best& best) {
+    const Candidate& c = walk.candidates[i];
     // The ending's total is at least its remainder's plus the stage's floor: it cannot win unless
     // that is below the best total, or equal to it and listed earlier.
     const double atLeast = least(c);
     if (!(atLeast < best.cost || (atLeast == best.cost && index < best.index))) return;
-    const double total = c.rest + (c.merge ? mergeLatency(c.ending) : concurrentLatency(c.ending));
+    const double total = c.rest + latency(walk, c.ending, c.merge);
     if (total < best.cost || (total == best.cost && index < best.index))
         best = Best{total, c.ending, c.merge, index};
 }
@@ -324,10 +336,10 @@ void PartDp::prefetchLatency(const Candidate& c) const {
     (c.merge ? mergeCache_ : concurrentCache_).prefetch(c.ending);
 }
 
-void PartDp::countTransition() {
-    if ((++counters_.transitions & 4095) == 0) {
+void PartDp::countTransition(Walk& walk) {
+    if ((++walk.counters->transitions & 4095) == 0) {
         throwIfCancelled(cancel_);
-        if (tick_) tick_(n_ ? double(doneOps_) / n_ : 1.0);
+        if (tick_ && walk.reports) tick_(n_ ? double(doneOps_) / n_ : 1.0);
     }
 }
 
@@ -345,23 +357,17 @@ Mask PartDp::componentOf(int v, Mask within, int& size) const {
     return comp;
 }
 
-double PartDp::concurrentLatency(Mask ending) {
-    if (const double* ms = concurrentCache_.find(ending)) return *ms;
+double PartDp::latency(Walk& walk, Mask ending, bool merge) {
+    MaskMap<double>& cache = merge ? mergeCache_ : concurrentCache_;
+    if (const double* ms = cache.find(ending)) return *ms;
+    MaskMap<double>& costed = !walk.level ? cache : merge ? walk.newMerge : walk.newConcurrent;
+    if (walk.level)
+        if (const double* ms = costed.find(ending)) return *ms;
     throwIfCancelled(cancel_);
-    fillStage(ending, false, scratchStage_);
-    const double ms = cost_.stageLatencyMs(g_, scratchStage_, options_.run);
-    ++counters_.stagesCosted;
-    concurrentCache_.put(ending, ms);
-    return ms;
-}
-
-double PartDp::mergeLatency(Mask ending) {
-    if (const double* ms = mergeCache_.find(ending)) return *ms;
-    throwIfCancelled(cancel_);
-    fillStage(ending, true, scratchStage_);
-    const double ms = cost_.stageLatencyMs(g_, scratchStage_, options_.run);
-    ++counters_.stagesCosted;
-    mergeCache_.put(ending, ms);
+    fillStage(ending, merge, walk.scratchStage);
+    const double ms = cost_.stageLatencyMs(g_, walk.scratchStage, options_.run);
+    if (!walk.level) ++counters_.stagesCosted; // a level's, when joined (two threads may cost one)
+    costed.put(ending, ms);
     return ms;
 }
 

@@ -44,6 +44,12 @@ class PartDp {
     // one the model would return.
     void reuseLatencies();
 
+    // For a cost model whose latencies are fixed and thread-safe (as when searchParts solves parts
+    // at once): a part with many states is solved bottom-up, the states of one size at a time,
+    // split over `threads` threads (the caller's one of them). Answers are unchanged: each
+    // state's cost and decision depend only on the state.
+    void useThreads(int threads) { threads_ = threads; }
+
     // The cost of the whole part, and its best stages in execution order.
     double solve();
     std::vector<Stage> bestStages() const;
@@ -75,9 +81,26 @@ class PartDp {
         int groups = 1;  // the stage's groups
         double rest = 0; // the cost of the state without the ending, once solved
     };
-    // A state being solved: its endings not yet considered lie in candidates_ from `listedFrom`;
-    // `considered` of its endings came before them.
+    // What one thread uses while it solves states: the groups of the endings being enumerated
+    // (consider() re-enters solveState, whose enumeration starts at groupTop, above everything in
+    // use), the listed endings of the states being solved, the stage being costed.
+    struct Walk {
+        std::vector<Group> groupStack;
+        size_t groupTop = 0;
+        std::vector<Candidate> candidates;
+        Stage scratchStage;
+        SearchCounters* counters = nullptr;
+        bool reports = true; // ticks progress (the caller's thread)
+        // Solving a level beside other threads: the shared latency tables are read-only, and the
+        // latencies costed meanwhile are kept here, joined between levels.
+        bool level = false;
+        MaskMap<double> newConcurrent, newMerge;
+    };
+
+    // A state being solved: its endings not yet considered lie in walk.candidates from
+    // `listedFrom`; `considered` of its endings came before them.
     struct Solving {
+        Walk& walk;
         Mask state;
         size_t listedFrom;
         Best best;
@@ -86,9 +109,12 @@ class PartDp {
     static constexpr size_t kBatch = 1024;
 
     void keepLatencies(); // the destructor's half of reuseLatencies
-    double solveState(Mask state);
+    double solveState(Walk& walk, Mask state);
+    Best solveFresh(Walk& walk, Mask state); // a state whose remainders are solved or solvable
+    double solveLevels();                    // useThreads(); part_dp_levels.cpp
+    void joinLevel(Walk& walk);              // a level's new latencies into the shared tables
     // The groups of `ending` (`groupCount` of them, `closed` with no feeder left in the state)
-    // lie in groupStack_ from `groupsAt`; each call derives its children's just above them.
+    // lie in the walk's groupStack from `groupsAt`; each call derives its children's just above them.
     void enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int size, size_t groupsAt,
                              int groupCount, int closed);
     void enumerateMerges(Solving& solving);
@@ -97,19 +123,18 @@ class PartDp {
     // and read back whole, a store-forwarding stall that cost a quarter of the enumeration.
     void list(Solving& solving, Mask ending, bool merge, int groups);
     void considerListed(Solving& solving);
-    // Costs candidates_[i] (its remainder solved) and keeps it when better than `best`.
-    void consider(size_t i, size_t index, Best& best);
+    // Costs walk.candidates[i] (its remainder solved) and keeps it when better than `best`.
+    void consider(Walk& walk, size_t i, size_t index, Best& best);
     // The least total an ending can reach: its remainder and the cost model's stage floor.
     double least(const Candidate& c) const;
     // Fetches the slot of `c`'s latency in its cache ahead of consider().
     void prefetchLatency(const Candidate& c) const;
-    double concurrentLatency(Mask ending);
-    double mergeLatency(Mask ending);
+    double latency(Walk& walk, Mask ending, bool merge);
     Stage makeStage(Mask ending, bool merge) const;
     // makeStage into `st`, reusing its group vectors' storage (stages are costed millions of times).
     void fillStage(Mask ending, bool merge, Stage& st) const;
     Mask componentOf(int v, Mask within, int& size) const;
-    void countTransition();
+    void countTransition(Walk& walk);
 
     const Graph& g_;
     std::vector<OpId> ops_; // local index -> OpId, topological order
@@ -131,13 +156,8 @@ class PartDp {
     std::vector<double> floors_;
     Mask free_ = 0;
 
-    // Groups of the endings being enumerated; consider() re-enters solveState, whose enumeration
-    // starts at groupTop_, above everything in use.
-    std::vector<Group> groupStack_;
-    size_t groupTop_ = 0;
-    std::vector<Candidate> candidates_; // listed endings, of the states being solved
-
-    Stage scratchStage_; // the stage being costed
+    Walk walk_; // the caller's thread
+    int threads_ = 1;
 
     // Costs of solved states, looked up once per transition, apart from their decisions (looked up
     // only to read the answer): slots of 16 bytes keep the table in the caches longer.
