@@ -4,6 +4,7 @@
 #include "util/errors.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <mutex>
 #include <unordered_map>
@@ -80,6 +81,7 @@ class PartLatencyMemo : public CostModel::SearchMemo {
   public:
     struct Tables {
         MaskMap<double> concurrent, merge;
+        EndingTrie trie; // of `concurrent`
     };
     std::mutex mutex;
     std::unordered_map<std::string, Tables> parts;
@@ -118,9 +120,10 @@ void PartDp::reuseLatencies() {
     std::lock_guard lock(memo.mutex);
     const auto it = memo.parts.find(memoKey_);
     if (it == memo.parts.end()) return;
-    memo.entries -= it->second.concurrent.size() + it->second.merge.size();
+    memo.entries -= it->second.concurrent.size() + it->second.merge.size() + it->second.trie.size();
     concurrentCache_ = std::move(it->second.concurrent);
     mergeCache_ = std::move(it->second.merge);
+    trie_ = std::move(it->second.trie);
     memo.parts.erase(it);
 }
 
@@ -133,11 +136,16 @@ PartDp::~PartDp() {
 }
 
 void PartDp::keepLatencies() {
+    // Built once the latencies are all known, outside the lock; a search that costs no new
+    // stage (one on cached costs) keeps the trie it was given.
+    if (trie_.builtFrom() != concurrentCache_.size() &&
+        concurrentCache_.size() + mergeCache_.size() <= kMemoEntries / 2)
+        trie_ = EndingTrie(concurrentCache_);
     auto& memo = cost_.searchMemo<PartLatencyMemo>();
     std::lock_guard lock(memo.mutex);
-    const size_t size = concurrentCache_.size() + mergeCache_.size();
+    const size_t size = concurrentCache_.size() + mergeCache_.size() + trie_.size();
     if (const auto it = memo.parts.find(memoKey_); it != memo.parts.end()) { // a search beside this one
-        memo.entries -= it->second.concurrent.size() + it->second.merge.size();
+        memo.entries -= it->second.concurrent.size() + it->second.merge.size() + it->second.trie.size();
         memo.parts.erase(it);
     }
     if (memo.entries + size > kMemoEntries) {
@@ -145,8 +153,8 @@ void PartDp::keepLatencies() {
         memo.entries = 0;
     }
     if (size > kMemoEntries) return;
-    memo.parts.emplace(memoKey_,
-                       PartLatencyMemo::Tables{std::move(concurrentCache_), std::move(mergeCache_)});
+    memo.parts.emplace(memoKey_, PartLatencyMemo::Tables{std::move(concurrentCache_), std::move(mergeCache_),
+                                                         std::move(trie_)});
     memo.entries += size;
 }
 
@@ -179,7 +187,7 @@ PartDp::Best PartDp::solveFresh(Walk& walk, Mask state) {
         if ((succ_[static_cast<size_t>(v)] & state) == 0) sinks |= bitOf(v);
     }
     Solving solving{walk, state, walk.candidates.size(), Best{std::numeric_limits<double>::infinity()}, 0};
-    enumerateConcurrent(solving, 0, sinks, 0, walk.groupTop, 0, 0);
+    enumerateConcurrent(solving, 0, sinks, 0, walk.groupTop, 0, 0, trie_.root());
     if (allowMerge_) enumerateMerges(solving);
     considerListed(solving);
     return solving.best;
@@ -191,7 +199,7 @@ PartDp::Best PartDp::solveFresh(Walk& walk, Mask state) {
 // with it every ancestor (they could only join after it). Supersets never split a group, so a
 // group larger than r prunes the whole branch.
 void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int size, size_t groupsAt,
-                                 int groupCount, int closed) {
+                                 int groupCount, int closed, std::uint32_t node) {
     const Mask state = solving.state;
     Walk& walk = solving.walk;
     std::vector<Group>& stack = walk.groupStack;
@@ -233,9 +241,10 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
             const int u = lowestBit(p);
             if ((succ_[static_cast<size_t>(u)] & state & ~grown) == 0) next |= bitOf(u);
         }
-        if (grownCount <= options_.maxGroups) list(solving, grown, false, grownCount);
+        const std::uint32_t grownNode = trie_.child(node, v);
+        if (grownCount <= options_.maxGroups) list(solving, grown, false, grownCount, trie_.ms(grownNode));
         if (size + 1 < maxEndingSize_)
-            enumerateConcurrent(solving, grown, next, size + 1, childAt, grownCount, grownClosed);
+            enumerateConcurrent(solving, grown, next, size + 1, childAt, grownCount, grownClosed, grownNode);
     }
     walk.groupTop = savedTop;
 }
@@ -256,7 +265,7 @@ void PartDp::enumerateMerges(Solving& solving) {
         sinks &= ~cls;
         // Every subset of the class with at least two ops, in a fixed (descending) order.
         for (Mask sub = cls; sub; sub = (sub - 1) & cls)
-            if ((sub & (sub - 1)) != 0) list(solving, sub, true, 1);
+            if ((sub & (sub - 1)) != 0) list(solving, sub, true, 1, std::numeric_limits<double>::quiet_NaN());
     }
 }
 
@@ -268,16 +277,17 @@ void PartDp::enumerateMerges(Solving& solving) {
 // answer is the first ending of the least total in the order listed, exactly as when every
 // ending is costed in that order. On the bundled networks few endings are skipped (a large ending
 // leaves a small remainder): docs/benchmarks.md, session 9.
-inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups) {
+inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups, double ms) {
     // The remainder's cost and the ending's latency are read when the batch is considered, up to
     // kBatch endings later: their slots, at random in tables of up to 16 MiB, are fetched now.
     memo_.prefetch(solving.state & ~ending);
-    (merge ? mergeCache_ : concurrentCache_).prefetch(ending);
+    if (std::isnan(ms)) (merge ? mergeCache_ : concurrentCache_).prefetch(ending);
     std::vector<Candidate>& candidates = solving.walk.candidates;
     Candidate& c = candidates.emplace_back();
     c.ending = ending;
     c.merge = merge;
     c.groups = groups;
+    c.ms = ms;
     if (candidates.size() - solving.listedFrom >= kBatch) considerListed(solving);
 }
 
@@ -327,12 +337,13 @@ void PartDp::consider(Walk& walk, size_t i, size_t index, Best& best) {
     // that is below the best total, or equal to it and listed earlier.
     const double atLeast = least(c);
     if (!(atLeast < best.cost || (atLeast == best.cost && index < best.index))) return;
-    const double total = c.rest + latency(walk, c.ending, c.merge);
+    const double total = c.rest + (std::isnan(c.ms) ? latency(walk, c.ending, c.merge) : c.ms);
     if (total < best.cost || (total == best.cost && index < best.index))
         best = Best{total, c.ending, c.merge, index};
 }
 
 void PartDp::prefetchLatency(const Candidate& c) const {
+    if (!std::isnan(c.ms)) return;
     (c.merge ? mergeCache_ : concurrentCache_).prefetch(c.ending);
 }
 

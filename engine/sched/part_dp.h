@@ -1,6 +1,7 @@
 #pragma once
 // The IOS dynamic program over one part (docs/semantics.md, "The IOS dynamic program"), on bitmask states.
 // Internal to the schedulers; iosSchedule() drives one PartDp per part and joins their stages.
+#include "sched/ending_trie.h"
 #include "sched/mask_map.h"
 #include "sched/scheduler.h"
 
@@ -79,6 +80,7 @@ class PartDp {
         Mask ending = 0;
         bool merge = false;
         int groups = 1;  // the stage's groups
+        double ms = 0;   // its latency from the trie, NaN when not there
         double rest = 0; // the cost of the state without the ending, once solved
     };
     // What one thread uses while it solves states: the groups of the endings being enumerated
@@ -115,13 +117,14 @@ class PartDp {
     void joinLevel(Walk& walk);              // a level's new latencies into the shared tables
     // The groups of `ending` (`groupCount` of them, `closed` with no feeder left in the state)
     // lie in the walk's groupStack from `groupsAt`; each call derives its children's just above them.
+    // `node`: the ending's in trie_.
     void enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int size, size_t groupsAt,
-                             int groupCount, int closed);
+                             int groupCount, int closed, std::uint32_t node);
     void enumerateMerges(Solving& solving);
     // Lists an ending; every kBatch of them are considered.
     // Takes the fields apart: a Candidate passed by value was written field by field to the stack
     // and read back whole, a store-forwarding stall that cost a quarter of the enumeration.
-    void list(Solving& solving, Mask ending, bool merge, int groups);
+    void list(Solving& solving, Mask ending, bool merge, int groups, double ms);
     void considerListed(Solving& solving);
     // Costs walk.candidates[i] (its remainder solved) and keeps it when better than `best`.
     void consider(Walk& walk, size_t i, size_t index, Best& best);
@@ -164,6 +167,9 @@ class PartDp {
     MaskMap<double> memo_;
     MaskMap<Decision> decisions_;
     MaskMap<double> concurrentCache_, mergeCache_;
+    // The concurrent latencies of an earlier search (reuseLatencies) in enumeration order, read
+    // instead of concurrentCache_ where they hold the ending.
+    EndingTrie trie_;
     std::string memoKey_; // reuseLatencies: the part's key in the cost model's memo, else empty
 };
 
