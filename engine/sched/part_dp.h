@@ -48,8 +48,13 @@ class PartDp {
     // For a cost model whose latencies are fixed and thread-safe (as when searchParts solves parts
     // at once): a part with many states is solved bottom-up, the states of one size at a time,
     // split over `threads` threads (the caller's one of them). Answers are unchanged: each
-    // state's cost and decision depend only on the state.
-    void useThreads(int threads) { threads_ = threads; }
+    // state's cost and decision depend only on the state. Parts of fewer than `minStates` states
+    // (tests lower it) stay top-down: their levels are too small to split.
+    static constexpr size_t kLevelStates = 8192;
+    void useThreads(int threads, size_t minStates = kLevelStates) {
+        threads_ = threads;
+        levelStates_ = minStates;
+    }
 
     // The cost of the whole part, and its best stages in execution order.
     double solve();
@@ -114,7 +119,8 @@ class PartDp {
     double solveState(Walk& walk, Mask state);
     Best solveFresh(Walk& walk, Mask state); // a state whose remainders are solved or solvable
     double solveLevels();                    // useThreads(); part_dp_levels.cpp
-    void joinLevel(Walk& walk);              // a level's new latencies into the shared tables
+    std::vector<std::vector<Mask>> statesBySize() const;
+    void joinLevel(Walk& walk); // a level's new latencies into the shared tables
     // The groups of `ending` (`groupCount` of them, `closed` with no feeder left in the state)
     // lie in the walk's groupStack from `groupsAt`; each call derives its children's just above them.
     // `node`: the ending's in trie_.
@@ -161,6 +167,7 @@ class PartDp {
 
     Walk walk_; // the caller's thread
     int threads_ = 1;
+    size_t levelStates_ = kLevelStates;
 
     // Costs of solved states, looked up once per transition, apart from their decisions (looked up
     // only to read the answer): slots of 16 bytes keep the table in the caches longer.

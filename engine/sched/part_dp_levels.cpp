@@ -13,35 +13,34 @@ namespace ioscope::detail {
 
 namespace {
 
-// Below this many states a part is solved top-down on one thread: levels would be too small to split.
-constexpr size_t kLevelStates = 8192;
 constexpr size_t kChunk = 4; // states a thread takes at once
+
+} // namespace
 
 // Every state of the part by size: every predecessor-closed subset, each reached from a larger one
 // by taking away a sink (the top-down search reaches each too: single-op endings are always listed).
-std::vector<std::vector<Mask>> statesBySize(Mask all, const std::vector<Mask>& succ) {
-    std::vector<std::vector<Mask>> bySize(static_cast<size_t>(popcount(all)) + 1);
-    bySize.back().push_back(all);
+std::vector<std::vector<Mask>> PartDp::statesBySize() const {
+    std::vector<std::vector<Mask>> bySize(static_cast<size_t>(n_) + 1);
+    bySize.back().push_back(all_);
     MaskMap<char> seen;
     for (size_t k = bySize.size() - 1; k > 1; --k)
         for (Mask state : bySize[k])
             for (Mask rest = state; rest; rest &= rest - 1) {
                 const int v = lowestBit(rest);
                 const Mask sub = state & ~bitOf(v);
-                if ((succ[static_cast<size_t>(v)] & state) != 0 || seen.find(sub)) continue;
+                if ((succ_[static_cast<size_t>(v)] & state) != 0 || seen.find(sub)) continue;
                 seen.put(sub, 1);
                 bySize[k - 1].push_back(sub);
+                if ((seen.size() & 4095) == 0) throwIfCancelled(cancel_); // a wide part has billions
             }
     return bySize;
 }
 
-} // namespace
-
 double PartDp::solveLevels() {
-    const std::vector<std::vector<Mask>> bySize = statesBySize(all_, succ_);
+    const std::vector<std::vector<Mask>> bySize = statesBySize();
     size_t states = 0;
     for (const std::vector<Mask>& level : bySize) states += level.size();
-    if (states < kLevelStates) return solveState(walk_, all_);
+    if (states < levelStates_) return solveState(walk_, all_);
 
     std::vector<Walk> helpers(static_cast<size_t>(threads_ - 1));
     std::vector<SearchCounters> helperCounters(helpers.size());
