@@ -37,6 +37,24 @@ EndingTrie::EndingTrie(const MaskMap<double>& latencies) : builtFrom_(latencies.
             parent.children |= bitOf(lowestBit(p));
         }
     }
+    // Sibling groups in the order a depth-first walk meets them: a state's enumeration then reads
+    // forwards from near where it last read, instead of jumping between depths.
+    std::vector<Node> placed;
+    placed.reserve(nodes_.size());
+    placed.push_back(nodes_[0]);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> stack{{0, 0}}; // (built node, placed node)
+    while (!stack.empty()) {
+        const auto [from, to] = stack.back();
+        stack.pop_back();
+        const Node& n = nodes_[from];
+        const auto first = static_cast<std::uint32_t>(placed.size());
+        const auto count = static_cast<std::uint32_t>(popcount(n.children));
+        for (std::uint32_t c = 0; c < count; ++c) placed.push_back(nodes_[n.first + c]);
+        placed[to].first = first;
+        for (std::uint32_t c = count; c-- > 0;)
+            stack.emplace_back(n.first + c, first + c); // the first on top
+    }
+    nodes_ = std::move(placed);
 }
 
 } // namespace ioscope::detail

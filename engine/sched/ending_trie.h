@@ -28,7 +28,7 @@ class EndingTrie {
         if (node == kNone) return kNone;
         const Node& n = nodes_[node];
         if (((n.children >> v) & 1) == 0) return kNone;
-        return n.first + static_cast<std::uint32_t>(popcount((n.children >> v) >> 1)); // higher ops first
+        return n.first + bitCount((n.children >> v) >> 1); // higher ops first
     }
     // The latency of `node`'s ending, NaN when unknown.
     double ms(std::uint32_t node) const {
@@ -38,6 +38,13 @@ class EndingTrie {
     std::size_t builtFrom() const { return builtFrom_; } // the latencies it was built from
 
   private:
+    // std::popcount without a POPCNT target is a call into libgcc; inline, it is a few operations.
+    static std::uint32_t bitCount(Mask x) {
+        x -= (x >> 1) & 0x5555555555555555ULL;
+        x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+        x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+        return static_cast<std::uint32_t>((x * 0x0101010101010101ULL) >> 56);
+    }
     struct Node {
         double ms = std::numeric_limits<double>::quiet_NaN();
         Mask children = 0;       // the ops that extend this ending to a node
