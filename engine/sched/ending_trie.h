@@ -30,6 +30,10 @@ class EndingTrie {
         if (((n.children >> v) & 1) == 0) return kNone;
         return n.first + bitCount((n.children >> v) >> 1); // higher ops first
     }
+    // Asks the processor to fetch the children of `node`.
+    void prefetchBelow(std::uint32_t node) const {
+        if (node != kNone) __builtin_prefetch(&nodes_[nodes_[node].first]);
+    }
     // The latency of `node`'s ending, NaN when unknown.
     double ms(std::uint32_t node) const {
         return node == kNone ? std::numeric_limits<double>::quiet_NaN() : nodes_[node].ms;

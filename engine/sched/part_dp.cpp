@@ -214,6 +214,11 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
         const int v = highestBit(avail);
         avail &= ~bitOf(v);
         const Mask grown = ending | bitOf(v);
+        // The trie nodes below the grown ending are read next, those below its next sibling after
+        // all of its endings: both are fetched now.
+        const std::uint32_t grownNode = trie_.child(node, v);
+        trie_.prefetchBelow(grownNode);
+        if (avail) trie_.prefetchBelow(trie_.child(node, highestBit(avail)));
         // Groups of the grown ending: v joins the groups it touches into one; the others are
         // unchanged, and so is whether they are closed (an op feeding a group touches it). A
         // group only ever grows by an op that feeds it, so a group larger than r, or more than
@@ -241,7 +246,6 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
             const int u = lowestBit(p);
             if ((succ_[static_cast<size_t>(u)] & state & ~grown) == 0) next |= bitOf(u);
         }
-        const std::uint32_t grownNode = trie_.child(node, v);
         if (grownCount <= options_.maxGroups) list(solving, grown, false, grownCount, trie_.ms(grownNode));
         if (size + 1 < maxEndingSize_)
             enumerateConcurrent(solving, grown, next, size + 1, childAt, grownCount, grownClosed, grownNode);
