@@ -90,6 +90,7 @@ class PartLatencyMemo : public CostModel::SearchMemo {
 
 // 16 bytes a latency in tables 2/5 to 4/5 full: 160-320 MiB at most, then it starts over.
 constexpr size_t kMemoEntries = size_t(8) << 20;
+constexpr size_t kTrieEntries = size_t(1) << 16; // 1 MiB of latencies and more
 
 void appendInt(std::string& s, long long v) {
     s += std::to_string(v);
@@ -137,8 +138,9 @@ PartDp::~PartDp() {
 
 void PartDp::keepLatencies() {
     // Built once the latencies are all known, outside the lock; a search that costs no new
-    // stage (one on cached costs) keeps the trie it was given.
-    if (trie_.builtFrom() != concurrentCache_.size() &&
+    // stage (one on cached costs) keeps the trie it was given. Small tables stay in the caches
+    // without one.
+    if (trie_.builtFrom() != concurrentCache_.size() && concurrentCache_.size() >= kTrieEntries &&
         concurrentCache_.size() + mergeCache_.size() <= kMemoEntries / 2)
         trie_ = EndingTrie(concurrentCache_);
     auto& memo = cost_.searchMemo<PartLatencyMemo>();

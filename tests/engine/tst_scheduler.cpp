@@ -60,6 +60,7 @@ class TestScheduler : public QObject {
     void deterministic();
     void stageFloorChangesNothing();
     void levelsAndTrieChangeNothing();
+    void endingTrieFindsEveryEnding();
     void mergeStrategyMergesSiblingConvs();
     void partsOfSixtyFourOps();
     void rejectsBadOptions();
@@ -267,8 +268,8 @@ void TestScheduler::stageFloorChangesNothing() {
     QVERIFY2(pruned > 0, "the floor never skipped a stage: the test shows nothing");
 }
 
-// A part solved bottom-up over several threads (PartDp::useThreads), and one that reads the
-// latencies of an earlier search from its trie, answer and count exactly as the plain DP does.
+// A part solved bottom-up over several threads (PartDp::useThreads), and again on the latencies
+// of that search (reuseLatencies), answer and count exactly as the plain DP does.
 void TestScheduler::levelsAndTrieChangeNothing() {
     std::mt19937 rng(47);
     for (int i = 0; i < 12; ++i) {
@@ -284,7 +285,7 @@ void TestScheduler::levelsAndTrieChangeNothing() {
         detail::SearchCounters plainCounters;
         detail::PartDp plain(g, g.units(), *plainCost, o, singleMs, plainCounters, nullptr, {});
         const double want = plain.solve();
-        // Levels on the first search, then from the trie: with levels, and top-down.
+        // Levels on the first search, then on its latencies: with levels, and top-down.
         for (const int threads : {3, 3, 1}) {
             detail::SearchCounters counters;
             detail::PartDp dp(g, g.units(), *cost, o, singleMs, counters, nullptr, {});
@@ -296,6 +297,37 @@ void TestScheduler::levelsAndTrieChangeNothing() {
             QCOMPARE(counters.transitions, plainCounters.transitions);
         }
     }
+}
+
+// The trie finds each ending along its ops, highest first, with its latency; endings only on the
+// way, and others, have none. (Parts with tables this small search without a trie: the bundled
+// networks' fingerprints check its use.)
+void TestScheduler::endingTrieFindsEveryEnding() {
+    std::mt19937_64 rng(3);
+    detail::MaskMap<double> latencies;
+    for (int i = 0; i < 5000; ++i) {
+        const detail::Mask ending = rng() & rng() & rng() & rng(); // sparse, often sharing ops
+        if (ending) latencies.put(ending, double(i) + 0.25);
+    }
+    const detail::EndingTrie trie(latencies);
+    const auto walk = [&](detail::Mask ending) {
+        std::uint32_t node = trie.root();
+        for (int v = 63; v >= 0; --v)
+            if ((ending >> v) & 1) node = trie.child(node, v);
+        return node;
+    };
+    int found = 0, absent = 0;
+    latencies.forEach([&](detail::Mask ending, double ms) {
+        QCOMPARE(trie.ms(walk(ending)), ms);
+        ++found;
+        const detail::Mask other = ending ^ (detail::Mask(1) << (rng() % 64));
+        if (other && !latencies.find(other)) {
+            QVERIFY(std::isnan(trie.ms(walk(other))));
+            ++absent;
+        }
+    });
+    QCOMPARE(size_t(found), latencies.size());
+    QVERIFY(absent > 0);
 }
 
 void TestScheduler::mergeStrategyMergesSiblingConvs() {
