@@ -150,10 +150,10 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
     // do not depend on the order stages are asked in; CostModel::latenciesAreFixed), several are
     // solved at once, one a core, and joined in order. The calling thread solves parts too and
     // reports progress from its own; the others' count when they finish.
-    const size_t threads =
-        limit <= 0 && cost.latenciesAreFixed()
-            ? std::min<size_t>(parts.size(), std::max(1u, std::thread::hardware_concurrency()))
-            : 1;
+    // A part with many states is split over the cores too (PartDp::useThreads).
+    const size_t cores =
+        limit <= 0 && cost.latenciesAreFixed() ? std::max(1u, std::thread::hardware_concurrency()) : 1;
+    const size_t threads = std::min(parts.size(), cores);
     if (threads > 1) {
         struct Solved {
             double ms = 0;
@@ -182,6 +182,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                         report(f, partSize, false);
                     });
                     dp.reuseLatencies();
+                    dp.useThreads(static_cast<int>(cores));
                     solved[k].ms = dp.solve();
                     solved[k].stages = dp.bestStages();
                     std::lock_guard lock(joinMutex);
@@ -217,6 +218,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
             detail::PartDp dp(g, part, cost, options, singleMs, counters, cancel,
                               [&](double f) { report(f, static_cast<int>(part.size()), false); });
             dp.reuseLatencies();
+            dp.useThreads(static_cast<int>(cores));
             finishedMs += dp.solve();
             for (Stage& st : dp.bestStages()) result.schedule.stages.push_back(std::move(st));
             ++result.stats.partsExact;

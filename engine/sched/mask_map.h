@@ -81,6 +81,19 @@ template <class V> class MaskMap {
 
     std::size_t size() const { return size_; }
 
+    // Room for `n` keys without rehashing. Filling a table in another one's slot order (forEach)
+    // clusters its keys unless it is at least as large: the same hash puts neighbours together.
+    void reserve(std::size_t n) {
+        std::size_t capacity = slots_.size();
+        while (n * 5 > capacity * 4) capacity *= 2;
+        if (capacity != slots_.size()) rehash(capacity);
+    }
+
+    template <class F> void forEach(F f) const {
+        for (const Slot& s : slots_)
+            if (s.key != 0) f(s.key, s.value);
+    }
+
   private:
     std::size_t slot(Mask key) const {
         // splitmix64 finaliser: op masks are highly regular, so mix before taking low bits.

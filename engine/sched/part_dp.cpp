@@ -4,6 +4,7 @@
 #include "util/errors.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <mutex>
 #include <unordered_map>
@@ -15,6 +16,7 @@ PartDp::PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const Sch
                std::function<void(double)> tick)
     : g_(g), ops_(std::move(ops)), cost_(cost), options_(options), counters_(counters), cancel_(cancel),
       tick_(std::move(tick)) {
+    walk_.counters = &counters_;
     std::sort(ops_.begin(), ops_.end()); // ids are a topological order
     n_ = static_cast<int>(ops_.size());
     if (n_ > kMaxPartOps)
@@ -79,6 +81,7 @@ class PartLatencyMemo : public CostModel::SearchMemo {
   public:
     struct Tables {
         MaskMap<double> concurrent, merge;
+        EndingTrie trie; // of `concurrent`
     };
     std::mutex mutex;
     std::unordered_map<std::string, Tables> parts;
@@ -87,6 +90,7 @@ class PartLatencyMemo : public CostModel::SearchMemo {
 
 // 16 bytes a latency in tables 2/5 to 4/5 full: 160-320 MiB at most, then it starts over.
 constexpr size_t kMemoEntries = size_t(8) << 20;
+constexpr size_t kTrieEntries = size_t(1) << 16; // 1 MiB of latencies and more
 
 void appendInt(std::string& s, long long v) {
     s += std::to_string(v);
@@ -117,9 +121,10 @@ void PartDp::reuseLatencies() {
     std::lock_guard lock(memo.mutex);
     const auto it = memo.parts.find(memoKey_);
     if (it == memo.parts.end()) return;
-    memo.entries -= it->second.concurrent.size() + it->second.merge.size();
+    memo.entries -= it->second.concurrent.size() + it->second.merge.size() + it->second.trie.size();
     concurrentCache_ = std::move(it->second.concurrent);
     mergeCache_ = std::move(it->second.merge);
+    trie_ = std::move(it->second.trie);
     memo.parts.erase(it);
 }
 
@@ -132,11 +137,17 @@ PartDp::~PartDp() {
 }
 
 void PartDp::keepLatencies() {
+    // Built once the latencies are all known, outside the lock; a search that costs no new
+    // stage (one on cached costs) keeps the trie it was given. Small tables stay in the caches
+    // without one.
+    if (trie_.builtFrom() != concurrentCache_.size() && concurrentCache_.size() >= kTrieEntries &&
+        concurrentCache_.size() + mergeCache_.size() <= kMemoEntries / 2)
+        trie_ = EndingTrie(concurrentCache_);
     auto& memo = cost_.searchMemo<PartLatencyMemo>();
     std::lock_guard lock(memo.mutex);
-    const size_t size = concurrentCache_.size() + mergeCache_.size();
+    const size_t size = concurrentCache_.size() + mergeCache_.size() + trie_.size();
     if (const auto it = memo.parts.find(memoKey_); it != memo.parts.end()) { // a search beside this one
-        memo.entries -= it->second.concurrent.size() + it->second.merge.size();
+        memo.entries -= it->second.concurrent.size() + it->second.merge.size() + it->second.trie.size();
         memo.parts.erase(it);
     }
     if (memo.entries + size > kMemoEntries) {
@@ -144,21 +155,31 @@ void PartDp::keepLatencies() {
         memo.entries = 0;
     }
     if (size > kMemoEntries) return;
-    memo.parts.emplace(memoKey_,
-                       PartLatencyMemo::Tables{std::move(concurrentCache_), std::move(mergeCache_)});
+    memo.parts.emplace(memoKey_, PartLatencyMemo::Tables{std::move(concurrentCache_), std::move(mergeCache_),
+                                                         std::move(trie_)});
     memo.entries += size;
 }
 
 double PartDp::solve() {
-    groupTop_ = 0; // a cancelled solve may have left it raised, and endings listed
-    candidates_.clear();
-    return n_ == 0 ? 0.0 : solveState(all_);
+    walk_.groupTop = 0; // a cancelled solve may have left it raised, and endings listed
+    walk_.candidates.clear();
+    if (n_ == 0) return 0.0;
+    return threads_ > 1 ? solveLevels() : solveState(walk_, all_);
 }
 
-double PartDp::solveState(Mask state) {
+double PartDp::solveState(Walk& walk, Mask state) {
     if (state == 0) return 0;
     if (const double* cost = memo_.find(state)) return *cost;
-    ++counters_.states;
+    if (walk.level) throw RuntimeFailure("scheduler: a state's remainder was not solved before it");
+    const Best best = solveFresh(walk, state);
+    memo_.put(state, best.cost);
+    decisions_.put(state, Decision{best.ending, best.merge});
+    doneOps_ = std::max(doneOps_, popcount(state));
+    return best.cost;
+}
+
+PartDp::Best PartDp::solveFresh(Walk& walk, Mask state) {
+    ++walk.counters->states;
     throwIfCancelled(cancel_);
 
     // The ending frontier starts at the sinks of the state: ops with no successor inside it.
@@ -167,16 +188,11 @@ double PartDp::solveState(Mask state) {
         const int v = lowestBit(rest);
         if ((succ_[static_cast<size_t>(v)] & state) == 0) sinks |= bitOf(v);
     }
-    Solving solving{state, candidates_.size(), Best{std::numeric_limits<double>::infinity()}, 0};
-    enumerateConcurrent(solving, 0, sinks, 0, groupTop_, 0, 0);
+    Solving solving{walk, state, walk.candidates.size(), Best{std::numeric_limits<double>::infinity()}, 0};
+    enumerateConcurrent(solving, 0, sinks, 0, walk.groupTop, 0, 0, trie_.root());
     if (allowMerge_) enumerateMerges(solving);
     considerListed(solving);
-    const Best& best = solving.best;
-
-    memo_.put(state, best.cost);
-    decisions_.put(state, Decision{best.ending, best.merge});
-    doneOps_ = std::max(doneOps_, popcount(state));
-    return best.cost;
+    return solving.best;
 }
 
 // Every ending that is closed under successors within `state`, exactly once: ops join the
@@ -185,19 +201,26 @@ double PartDp::solveState(Mask state) {
 // with it every ancestor (they could only join after it). Supersets never split a group, so a
 // group larger than r prunes the whole branch.
 void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int size, size_t groupsAt,
-                                 int groupCount, int closed) {
+                                 int groupCount, int closed, std::uint32_t node) {
     const Mask state = solving.state;
+    Walk& walk = solving.walk;
+    std::vector<Group>& stack = walk.groupStack;
     const size_t childAt = groupsAt + static_cast<size_t>(groupCount);
-    const size_t savedTop = groupTop_;
-    groupTop_ = childAt + static_cast<size_t>(groupCount) + 1; // a child has at most one more group
-    if (groupStack_.size() < groupTop_) groupStack_.resize(std::max(groupTop_, groupStack_.size() * 2));
+    const size_t savedTop = walk.groupTop;
+    walk.groupTop = childAt + static_cast<size_t>(groupCount) + 1; // a child has at most one more group
+    if (stack.size() < walk.groupTop) stack.resize(std::max(walk.groupTop, stack.size() * 2));
     while (avail) {
         // Re-read each time: the calls below may grow the stack.
-        const Group* groups = groupStack_.data() + groupsAt;
-        Group* grownGroups = groupStack_.data() + childAt;
+        const Group* groups = stack.data() + groupsAt;
+        Group* grownGroups = stack.data() + childAt;
         const int v = highestBit(avail);
         avail &= ~bitOf(v);
         const Mask grown = ending | bitOf(v);
+        // The trie nodes below the grown ending are read next, those below its next sibling after
+        // all of its endings: both are fetched now.
+        const std::uint32_t grownNode = trie_.child(node, v);
+        trie_.prefetchBelow(grownNode);
+        if (avail) trie_.prefetchBelow(trie_.child(node, highestBit(avail)));
         // Groups of the grown ending: v joins the groups it touches into one; the others are
         // unchanged, and so is whether they are closed (an op feeding a group touches it). A
         // group only ever grows by an op that feeds it, so a group larger than r, or more than
@@ -225,11 +248,11 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
             const int u = lowestBit(p);
             if ((succ_[static_cast<size_t>(u)] & state & ~grown) == 0) next |= bitOf(u);
         }
-        if (grownCount <= options_.maxGroups) list(solving, grown, false, grownCount);
+        if (grownCount <= options_.maxGroups) list(solving, grown, false, grownCount, trie_.ms(grownNode));
         if (size + 1 < maxEndingSize_)
-            enumerateConcurrent(solving, grown, next, size + 1, childAt, grownCount, grownClosed);
+            enumerateConcurrent(solving, grown, next, size + 1, childAt, grownCount, grownClosed, grownNode);
     }
-    groupTop_ = savedTop;
+    walk.groupTop = savedTop;
 }
 
 void PartDp::enumerateMerges(Solving& solving) {
@@ -248,7 +271,7 @@ void PartDp::enumerateMerges(Solving& solving) {
         sinks &= ~cls;
         // Every subset of the class with at least two ops, in a fixed (descending) order.
         for (Mask sub = cls; sub; sub = (sub - 1) & cls)
-            if ((sub & (sub - 1)) != 0) list(solving, sub, true, 1);
+            if ((sub & (sub - 1)) != 0) list(solving, sub, true, 1, std::numeric_limits<double>::quiet_NaN());
     }
 }
 
@@ -260,44 +283,53 @@ void PartDp::enumerateMerges(Solving& solving) {
 // answer is the first ending of the least total in the order listed, exactly as when every
 // ending is costed in that order. On the bundled networks few endings are skipped (a large ending
 // leaves a small remainder): docs/benchmarks.md, session 9.
-inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups) {
-    Candidate& c = candidates_.emplace_back();
+inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups, double ms) {
+    // The remainder's cost and the ending's latency are read when the batch is considered, up to
+    // kBatch endings later: their slots, at random in tables of up to 16 MiB, are fetched now.
+    memo_.prefetch(solving.state & ~ending);
+    if (std::isnan(ms)) (merge ? mergeCache_ : concurrentCache_).prefetch(ending);
+    std::vector<Candidate>& candidates = solving.walk.candidates;
+    Candidate& c = candidates.emplace_back();
     c.ending = ending;
     c.merge = merge;
     c.groups = groups;
-    if (candidates_.size() - solving.listedFrom >= kBatch) considerListed(solving);
+    c.ms = ms;
+    if (candidates.size() - solving.listedFrom >= kBatch) considerListed(solving);
 }
 
 void PartDp::considerListed(Solving& solving) {
-    const size_t begin = solving.listedFrom, end = candidates_.size();
+    Walk& walk = solving.walk;
+    std::vector<Candidate>& candidates = walk.candidates;
+    const size_t begin = solving.listedFrom, end = candidates.size();
     if (begin == end) return;
     const Mask state = solving.state;
     size_t cheapest = begin;
     // The tables are probed at random: each probe's slot is fetched a few candidates ahead.
     constexpr size_t kAhead = 6;
     for (size_t i = begin; i < std::min(end, begin + kAhead); ++i)
-        memo_.prefetch(state & ~candidates_[i].ending);
+        memo_.prefetch(state & ~candidates[i].ending);
     for (size_t i = begin; i < end; ++i) {
-        if (i + kAhead < end) memo_.prefetch(state & ~candidates_[i + kAhead].ending);
-        countTransition();
+        if (i + kAhead < end) memo_.prefetch(state & ~candidates[i + kAhead].ending);
+        countTransition(walk);
         // Through the index: the sub-states solveState solves list theirs above `end` (and may
         // reallocate), and take them away again.
-        const Mask sub = state & ~candidates_[i].ending;
+        // A level's remainders are all solved.
+        const Mask sub = state & ~candidates[i].ending;
         const double* solved = sub ? memo_.find(sub) : nullptr;
-        const double rest = solved ? *solved : solveState(sub);
-        candidates_[i].rest = rest;
-        if (least(candidates_[i]) < least(candidates_[cheapest])) cheapest = i;
+        const double rest = solved ? *solved : solveState(walk, sub);
+        candidates[i].rest = rest;
+        if (least(candidates[i]) < least(candidates[cheapest])) cheapest = i;
     }
     Best& best = solving.best;
     const size_t before = solving.considered; // endings of this state in earlier batches
-    consider(cheapest, before + (cheapest - begin), best);
-    for (size_t i = begin; i < std::min(end, begin + kAhead); ++i) prefetchLatency(candidates_[i]);
+    consider(walk, cheapest, before + (cheapest - begin), best);
+    for (size_t i = begin; i < std::min(end, begin + kAhead); ++i) prefetchLatency(candidates[i]);
     for (size_t i = begin; i < end; ++i) {
-        if (i + kAhead < end) prefetchLatency(candidates_[i + kAhead]);
-        if (i != cheapest) consider(i, before + (i - begin), best);
+        if (i + kAhead < end) prefetchLatency(candidates[i + kAhead]);
+        if (i != cheapest) consider(walk, i, before + (i - begin), best);
     }
     solving.considered += end - begin;
-    candidates_.resize(begin);
+    candidates.resize(begin);
 }
 
 // rest + latency >= rest + floor in floating point too (addition is monotonic).
@@ -305,25 +337,26 @@ double PartDp::least(const Candidate& c) const {
     return c.rest + ((c.ending & free_) ? 0.0 : floors_[static_cast<size_t>(c.groups)]);
 }
 
-void PartDp::consider(size_t i, size_t index, Best& best) {
-    const Candidate& c = candidates_[i];
+void PartDp::consider(Walk& walk, size_t i, size_t index, Best& best) {
+    const Candidate& c = walk.candidates[i];
     // The ending's total is at least its remainder's plus the stage's floor: it cannot win unless
     // that is below the best total, or equal to it and listed earlier.
     const double atLeast = least(c);
     if (!(atLeast < best.cost || (atLeast == best.cost && index < best.index))) return;
-    const double total = c.rest + (c.merge ? mergeLatency(c.ending) : concurrentLatency(c.ending));
+    const double total = c.rest + (std::isnan(c.ms) ? latency(walk, c.ending, c.merge) : c.ms);
     if (total < best.cost || (total == best.cost && index < best.index))
         best = Best{total, c.ending, c.merge, index};
 }
 
 void PartDp::prefetchLatency(const Candidate& c) const {
+    if (!std::isnan(c.ms)) return;
     (c.merge ? mergeCache_ : concurrentCache_).prefetch(c.ending);
 }
 
-void PartDp::countTransition() {
-    if ((++counters_.transitions & 4095) == 0) {
+void PartDp::countTransition(Walk& walk) {
+    if ((++walk.counters->transitions & 4095) == 0) {
         throwIfCancelled(cancel_);
-        if (tick_) tick_(n_ ? double(doneOps_) / n_ : 1.0);
+        if (tick_ && walk.reports) tick_(n_ ? double(doneOps_) / n_ : 1.0);
     }
 }
 
@@ -341,23 +374,17 @@ Mask PartDp::componentOf(int v, Mask within, int& size) const {
     return comp;
 }
 
-double PartDp::concurrentLatency(Mask ending) {
-    if (const double* ms = concurrentCache_.find(ending)) return *ms;
+double PartDp::latency(Walk& walk, Mask ending, bool merge) {
+    MaskMap<double>& cache = merge ? mergeCache_ : concurrentCache_;
+    if (const double* ms = cache.find(ending)) return *ms;
+    MaskMap<double>& costed = !walk.level ? cache : merge ? walk.newMerge : walk.newConcurrent;
+    if (walk.level)
+        if (const double* ms = costed.find(ending)) return *ms;
     throwIfCancelled(cancel_);
-    fillStage(ending, false, scratchStage_);
-    const double ms = cost_.stageLatencyMs(g_, scratchStage_, options_.run);
-    ++counters_.stagesCosted;
-    concurrentCache_.put(ending, ms);
-    return ms;
-}
-
-double PartDp::mergeLatency(Mask ending) {
-    if (const double* ms = mergeCache_.find(ending)) return *ms;
-    throwIfCancelled(cancel_);
-    fillStage(ending, true, scratchStage_);
-    const double ms = cost_.stageLatencyMs(g_, scratchStage_, options_.run);
-    ++counters_.stagesCosted;
-    mergeCache_.put(ending, ms);
+    fillStage(ending, merge, walk.scratchStage);
+    const double ms = cost_.stageLatencyMs(g_, walk.scratchStage, options_.run);
+    if (!walk.level) ++counters_.stagesCosted; // a level's, when joined (two threads may cost one)
+    costed.put(ending, ms);
     return ms;
 }
 

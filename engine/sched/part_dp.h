@@ -1,6 +1,7 @@
 #pragma once
 // The IOS dynamic program over one part (docs/semantics.md, "The IOS dynamic program"), on bitmask states.
 // Internal to the schedulers; iosSchedule() drives one PartDp per part and joins their stages.
+#include "sched/ending_trie.h"
 #include "sched/mask_map.h"
 #include "sched/scheduler.h"
 
@@ -44,6 +45,17 @@ class PartDp {
     // one the model would return.
     void reuseLatencies();
 
+    // For a cost model whose latencies are fixed and thread-safe (as when searchParts solves parts
+    // at once): a part with many states is solved bottom-up, the states of one size at a time,
+    // split over `threads` threads (the caller's one of them). Answers are unchanged: each
+    // state's cost and decision depend only on the state. Parts of fewer than `minStates` states
+    // (tests lower it) stay top-down: their levels are too small to split.
+    static constexpr size_t kLevelStates = 8192;
+    void useThreads(int threads, size_t minStates = kLevelStates) {
+        threads_ = threads;
+        levelStates_ = minStates;
+    }
+
     // The cost of the whole part, and its best stages in execution order.
     double solve();
     std::vector<Stage> bestStages() const;
@@ -73,11 +85,29 @@ class PartDp {
         Mask ending = 0;
         bool merge = false;
         int groups = 1;  // the stage's groups
+        double ms = 0;   // its latency from the trie, NaN when not there
         double rest = 0; // the cost of the state without the ending, once solved
     };
-    // A state being solved: its endings not yet considered lie in candidates_ from `listedFrom`;
-    // `considered` of its endings came before them.
+    // What one thread uses while it solves states: the groups of the endings being enumerated
+    // (consider() re-enters solveState, whose enumeration starts at groupTop, above everything in
+    // use), the listed endings of the states being solved, the stage being costed.
+    struct Walk {
+        std::vector<Group> groupStack;
+        size_t groupTop = 0;
+        std::vector<Candidate> candidates;
+        Stage scratchStage;
+        SearchCounters* counters = nullptr;
+        bool reports = true; // ticks progress (the caller's thread)
+        // Solving a level beside other threads: the shared latency tables are read-only, and the
+        // latencies costed meanwhile are kept here, joined between levels.
+        bool level = false;
+        MaskMap<double> newConcurrent, newMerge;
+    };
+
+    // A state being solved: its endings not yet considered lie in walk.candidates from
+    // `listedFrom`; `considered` of its endings came before them.
     struct Solving {
+        Walk& walk;
         Mask state;
         size_t listedFrom;
         Best best;
@@ -86,30 +116,34 @@ class PartDp {
     static constexpr size_t kBatch = 1024;
 
     void keepLatencies(); // the destructor's half of reuseLatencies
-    double solveState(Mask state);
+    double solveState(Walk& walk, Mask state);
+    Best solveFresh(Walk& walk, Mask state); // a state whose remainders are solved or solvable
+    double solveLevels();                    // useThreads(); part_dp_levels.cpp
+    std::vector<std::vector<Mask>> statesBySize() const;
+    void joinLevel(Walk& walk); // a level's new latencies into the shared tables
     // The groups of `ending` (`groupCount` of them, `closed` with no feeder left in the state)
-    // lie in groupStack_ from `groupsAt`; each call derives its children's just above them.
+    // lie in the walk's groupStack from `groupsAt`; each call derives its children's just above them.
+    // `node`: the ending's in trie_.
     void enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int size, size_t groupsAt,
-                             int groupCount, int closed);
+                             int groupCount, int closed, std::uint32_t node);
     void enumerateMerges(Solving& solving);
     // Lists an ending; every kBatch of them are considered.
     // Takes the fields apart: a Candidate passed by value was written field by field to the stack
     // and read back whole, a store-forwarding stall that cost a quarter of the enumeration.
-    void list(Solving& solving, Mask ending, bool merge, int groups);
+    void list(Solving& solving, Mask ending, bool merge, int groups, double ms);
     void considerListed(Solving& solving);
-    // Costs candidates_[i] (its remainder solved) and keeps it when better than `best`.
-    void consider(size_t i, size_t index, Best& best);
+    // Costs walk.candidates[i] (its remainder solved) and keeps it when better than `best`.
+    void consider(Walk& walk, size_t i, size_t index, Best& best);
     // The least total an ending can reach: its remainder and the cost model's stage floor.
     double least(const Candidate& c) const;
     // Fetches the slot of `c`'s latency in its cache ahead of consider().
     void prefetchLatency(const Candidate& c) const;
-    double concurrentLatency(Mask ending);
-    double mergeLatency(Mask ending);
+    double latency(Walk& walk, Mask ending, bool merge);
     Stage makeStage(Mask ending, bool merge) const;
     // makeStage into `st`, reusing its group vectors' storage (stages are costed millions of times).
     void fillStage(Mask ending, bool merge, Stage& st) const;
     Mask componentOf(int v, Mask within, int& size) const;
-    void countTransition();
+    void countTransition(Walk& walk);
 
     const Graph& g_;
     std::vector<OpId> ops_; // local index -> OpId, topological order
@@ -131,19 +165,18 @@ class PartDp {
     std::vector<double> floors_;
     Mask free_ = 0;
 
-    // Groups of the endings being enumerated; consider() re-enters solveState, whose enumeration
-    // starts at groupTop_, above everything in use.
-    std::vector<Group> groupStack_;
-    size_t groupTop_ = 0;
-    std::vector<Candidate> candidates_; // listed endings, of the states being solved
-
-    Stage scratchStage_; // the stage being costed
+    Walk walk_; // the caller's thread
+    int threads_ = 1;
+    size_t levelStates_ = kLevelStates;
 
     // Costs of solved states, looked up once per transition, apart from their decisions (looked up
     // only to read the answer): slots of 16 bytes keep the table in the caches longer.
     MaskMap<double> memo_;
     MaskMap<Decision> decisions_;
     MaskMap<double> concurrentCache_, mergeCache_;
+    // The concurrent latencies of an earlier search (reuseLatencies) in enumeration order, read
+    // instead of concurrentCache_ where they hold the ending.
+    EndingTrie trie_;
     std::string memoKey_; // reuseLatencies: the part's key in the cost model's memo, else empty
 };
 

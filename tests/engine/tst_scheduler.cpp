@@ -59,6 +59,8 @@ class TestScheduler : public QObject {
     void dpNeverWorseThanBaselines();
     void deterministic();
     void stageFloorChangesNothing();
+    void levelsAndTrieChangeNothing();
+    void endingTrieFindsEveryEnding();
     void mergeStrategyMergesSiblingConvs();
     void partsOfSixtyFourOps();
     void rejectsBadOptions();
@@ -266,6 +268,68 @@ void TestScheduler::stageFloorChangesNothing() {
     QVERIFY2(pruned > 0, "the floor never skipped a stage: the test shows nothing");
 }
 
+// A part solved bottom-up over several threads (PartDp::useThreads), and again on the latencies
+// of that search (reuseLatencies), answer and count exactly as the plain DP does.
+void TestScheduler::levelsAndTrieChangeNothing() {
+    std::mt19937 rng(47);
+    for (int i = 0; i < 12; ++i) {
+        const Graph g = randomDag(rng, 8 + i % 10);
+        SchedulerOptions o;
+        o.maxGroupSize = 1 + i % 3;
+        o.maxGroups = 2 + i % 5;
+        const auto plainCost = makeCostModel("sim:H100", o.run), cost = makeCostModel("sim:H100", o.run);
+        std::vector<double> singleMs(static_cast<size_t>(g.size()), 0.0);
+        for (OpId u : g.units())
+            singleMs[static_cast<size_t>(u)] =
+                cost->stageLatencyMs(g, Stage{Strategy::Concurrent, {{u}}}, o.run);
+        detail::SearchCounters plainCounters;
+        detail::PartDp plain(g, g.units(), *plainCost, o, singleMs, plainCounters, nullptr, {});
+        const double want = plain.solve();
+        // Levels on the first search, then on its latencies: with levels, and top-down.
+        for (const int threads : {3, 3, 1}) {
+            detail::SearchCounters counters;
+            detail::PartDp dp(g, g.units(), *cost, o, singleMs, counters, nullptr, {});
+            dp.reuseLatencies();
+            dp.useThreads(threads, 0);
+            QCOMPARE(dp.solve(), want); // bit for bit
+            QCOMPARE(dp.bestStages(), plain.bestStages());
+            QCOMPARE(counters.states, plainCounters.states);
+            QCOMPARE(counters.transitions, plainCounters.transitions);
+        }
+    }
+}
+
+// The trie finds each ending along its ops, highest first, with its latency; endings only on the
+// way, and others, have none. (Parts with tables this small search without a trie: the bundled
+// networks' fingerprints check its use.)
+void TestScheduler::endingTrieFindsEveryEnding() {
+    std::mt19937_64 rng(3);
+    detail::MaskMap<double> latencies;
+    for (int i = 0; i < 5000; ++i) {
+        const detail::Mask ending = rng() & rng() & rng() & rng(); // sparse, often sharing ops
+        if (ending) latencies.put(ending, double(i) + 0.25);
+    }
+    const detail::EndingTrie trie(latencies);
+    const auto walk = [&](detail::Mask ending) {
+        std::uint32_t node = trie.root();
+        for (int v = 63; v >= 0; --v)
+            if ((ending >> v) & 1) node = trie.child(node, v);
+        return node;
+    };
+    int found = 0, absent = 0;
+    latencies.forEach([&](detail::Mask ending, double ms) {
+        QCOMPARE(trie.ms(walk(ending)), ms);
+        ++found;
+        const detail::Mask other = ending ^ (detail::Mask(1) << (rng() % 64));
+        if (other && !latencies.find(other)) {
+            QVERIFY(std::isnan(trie.ms(walk(other))));
+            ++absent;
+        }
+    });
+    QCOMPARE(size_t(found), latencies.size());
+    QVERIFY(absent > 0);
+}
+
 void TestScheduler::mergeStrategyMergesSiblingConvs() {
     Graph g("siblings");
     const OpId in = g.addInput("in", Shape{8, 8, 8});
@@ -348,29 +412,33 @@ void TestScheduler::cancellationStopsPromptly() {
     const OpId in = g.addInput("in", Shape{8, 8, 8});
     for (int i = 0; i < 40; ++i) g.addOp(convOp("c" + std::to_string(i), in, i % 2 ? 1 : 3));
     g.finalize();
-    TestCostModel cost;
-    std::atomic<bool> cancel{true};
-    QVERIFY_THROWS_EXCEPTION(Cancelled, iosSchedule(g, cost, {}, {}, &cancel));
+    TestCostModel test;
+    // The simulated model's latencies are fixed: its wide part is solved by levels on several cores.
+    const auto sim = makeCostModel("sim:H100", RunConfig{});
+    for (CostModel* cost : {static_cast<CostModel*>(&test), sim.get()}) {
+        std::atomic<bool> cancel{true};
+        QVERIFY_THROWS_EXCEPTION(Cancelled, iosSchedule(g, *cost, {}, {}, &cancel));
 
-    // 2^40 states: the search cannot finish; it must notice the flag within a second.
-    cancel = false;
-    std::chrono::steady_clock::time_point raised;
-    std::thread canceller([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
-        raised = std::chrono::steady_clock::now();
-        cancel = true;
-    });
-    bool threw = false;
-    try {
-        iosSchedule(g, cost, {}, {}, &cancel);
-    } catch (const Cancelled&) {
-        threw = true;
+        // 2^40 states: the search cannot finish; it must notice the flag within a second.
+        cancel = false;
+        std::chrono::steady_clock::time_point raised;
+        std::thread canceller([&] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
+            raised = std::chrono::steady_clock::now();
+            cancel = true;
+        });
+        bool threw = false;
+        try {
+            iosSchedule(g, *cost, {}, {}, &cancel);
+        } catch (const Cancelled&) {
+            threw = true;
+        }
+        const auto stopped = std::chrono::steady_clock::now();
+        canceller.join();
+        QVERIFY(threw);
+        const double lag = std::chrono::duration<double>(stopped - raised).count();
+        QVERIFY2(lag < 1.0, qPrintable(QString::number(lag)));
     }
-    const auto stopped = std::chrono::steady_clock::now();
-    canceller.join();
-    QVERIFY(threw);
-    const double lag = std::chrono::duration<double>(stopped - raised).count();
-    QVERIFY2(lag < 1.0, qPrintable(QString::number(lag)));
 }
 
 // Every budget, down to almost none, gives a valid schedule no worse than either baseline.
