@@ -185,7 +185,7 @@ GraphLayout layoutGraph(const Graph& g, const LayoutOptions& options) {
     }
     for (OpId v = 0; v < g.size(); ++v) {
         if (!drawn[static_cast<size_t>(v)]) continue;
-        const std::string name = "n" + std::to_string(v);
+        const std::string name = std::string("n").append(std::to_string(v));
         const int c = clusterOf[static_cast<size_t>(v)];
         Agraph_t* owner = c >= 0 ? clusterGraphs[static_cast<size_t>(c)] : G;
         Agnode_t* n = agnode(owner, const_cast<char*>(name.c_str()), 1);

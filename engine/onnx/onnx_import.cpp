@@ -46,7 +46,10 @@ std::optional<DeclaredShape> declaredShape(const onnx::ValueInfoProto& info) {
 
 std::string dimsText(const DeclaredShape& dims) {
     std::string s;
-    for (size_t i = 0; i < dims.size(); ++i) s += (i ? "x" : "") + (dims[i] ? std::to_string(*dims[i]) : "?");
+    for (size_t i = 0; i < dims.size(); ++i) {
+        if (i) s += 'x';
+        s += dims[i] ? std::to_string(*dims[i]) : "?";
+    }
     return s;
 }
 

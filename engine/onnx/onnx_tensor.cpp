@@ -243,7 +243,10 @@ std::int64_t ConstTensor::numel() const {
 
 std::string ConstTensor::dimsString() const {
     std::string s = "[";
-    for (size_t i = 0; i < dims.size(); ++i) s += (i ? "," : "") + std::to_string(dims[i]);
+    for (size_t i = 0; i < dims.size(); ++i) {
+        if (i) s += ',';
+        s += std::to_string(dims[i]);
+    }
     return s + "]";
 }
 

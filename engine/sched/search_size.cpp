@@ -11,7 +11,7 @@ namespace {
 
 std::string grouped(long long v) {
     std::string s = std::to_string(v);
-    for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
+    for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(s.begin() + i, ',');
     return s;
 }
 
