@@ -260,23 +260,7 @@ void DagView::buildScene(const layout::GraphLayout& layout) {
     setOpTints(tints_);
     refreshTooltips();
     refreshStates();
-    fitToWindow();
-    if (transform().m11() < 0.3) { // too small to read: start readable at the inputs instead
-        setTransform(QTransform::fromScale(0.6, 0.6));
-        // At the first input drawn, not the scene's middle: in an ensemble that falls between two
-        // members and cuts both.
-        const bool across = direction_ == layout::Direction::LeftToRight;
-        QPointF first = across ? QPointF(scene()->sceneRect().left(), scene()->sceneRect().center().y())
-                               : QPointF(scene()->sceneRect().center().x(), scene()->sceneRect().top());
-        for (const DagNodeItem* n : nodes_)
-            if (n) {
-                const QPointF c = n->sceneBoundingRect().center();
-                first = across ? QPointF(first.x(), c.y()) : QPointF(c.x(), first.y());
-                break;
-            }
-        centerOn(first);
-    }
-    placeOverview();
+    showStart();
     emit layoutFinished(layout.seconds);
 }
 
@@ -372,7 +356,7 @@ void DagView::setCriticalPathHidden(bool hidden) {
 
 QSet<OpId> DagView::criticalOps() const {
     QSet<OpId> ops;
-    if (!criticalVisible_ || criticalHidden_ || !slack_) return ops;
+    if (!showsCriticalPath()) return ops;
     for (OpId op : slack_->criticalPath) ops.insert(op);
     return ops;
 }
@@ -577,7 +561,7 @@ void DagView::refreshStates() {
         const OpId op = item->op();
         DagNodeState s;
         s.antichain = antichainVisible_ && antichain_.contains(op); // a view option, exported too
-        s.critical = criticalVisible_ && !criticalHidden_ && slack_ && slack_->onPath(op);
+        s.critical = showsCriticalPath() && slack_->onPath(op);
         if (!documentState_) {
             s.selected = selection_->isSelected(op);
             s.current = selection_->currentOp() == op;
@@ -588,8 +572,7 @@ void DagView::refreshStates() {
         item->setState(s);
     }
     for (DagEdgeItem* e : edges_) {
-        e->setCritical(criticalVisible_ && !criticalHidden_ && slack_ &&
-                       slack_->pathEdge(e->from(), e->to()));
+        e->setCritical(showsCriticalPath() && slack_->pathEdge(e->from(), e->to()));
         e->setEmphasized(!documentState_ &&
                          (e->from() == hovered || e->to() == hovered || selection_->isSelected(e->from()) ||
                           selection_->isSelected(e->to())));

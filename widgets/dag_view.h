@@ -197,6 +197,10 @@ class DagView : public QGraphicsView {
     void paintTab(QPainter& painter, const QRectF& rect, const QString& text) const;
     // Bottom margin that keeps an item clear of the overlays (follow the lit ops).
     int overlayMargin() const;
+    // The first view of a new scene: all of it, or, where that is too small to read, readable at
+    // the first input (dag_view_navigation.cpp).
+    void showStart();
+    bool showsCriticalPath() const { return criticalVisible_ && !criticalHidden_ && slack_; }
 
     std::shared_ptr<const Graph> graph_;
     SelectionModel* selection_ = nullptr;

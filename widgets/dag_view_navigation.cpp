@@ -25,6 +25,25 @@ void DagView::fitToWindow() {
     placeOverview();
 }
 
+void DagView::showStart() {
+    fitToWindow();
+    if (transform().m11() >= 0.3) return;
+    setTransform(QTransform::fromScale(0.6, 0.6));
+    // At the first input drawn, not the scene's middle: in an ensemble that falls between two
+    // members and cuts both.
+    const QRectF r = scene()->sceneRect();
+    const bool across = direction_ == layout::Direction::LeftToRight;
+    QPointF first = across ? QPointF(r.left(), r.center().y()) : QPointF(r.center().x(), r.top());
+    for (const DagNodeItem* n : nodes_)
+        if (n) {
+            const QPointF c = n->sceneBoundingRect().center();
+            first = across ? QPointF(first.x(), c.y()) : QPointF(c.x(), first.y());
+            break;
+        }
+    centerOn(first);
+    placeOverview();
+}
+
 void DagView::zoomToSelection() {
     if (!hasLayout_ || !selection_) return;
     QRectF area;

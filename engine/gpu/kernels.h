@@ -23,7 +23,7 @@ namespace ioscope::gpu {
 
 inline constexpr int kMaxEwInputs = 16;
 inline constexpr int kMaxResiduals = 4;
-inline constexpr int kMaxSqueezeHidden = 256; // = kMaxSqueezeChannels (gpu/squeeze_excite.h)
+inline constexpr int kMaxSqueezeHidden = 256; // the kernels' capacity (>= kMaxSqueezeChannels)
 
 // Activation codes shared by every kernel.
 enum ActCode : int {
