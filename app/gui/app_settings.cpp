@@ -1,27 +1,35 @@
 #include "app_settings.h"
 
 #include "qt_text.h"
+#include "settings_store.h"
 
 #include <QDir>
 #include <QSettings>
 
+#include <algorithm>
+
 namespace ioscope::app::AppSettings {
 namespace {
-// The open batch's store (GUI thread only), else null.
-QSettings* batchStore = nullptr;
+// The open batch's changes (GUI thread only), else null.
+QVariantMap* batchChanges = nullptr;
 
-// Runs fn on the batch's store, or on a store of its own: a QSettings that changed something
-// writes the file (and syncs it to disk) when it goes, so each lone setter costs a file write.
-template <class Fn> decltype(auto) withStore(Fn&& fn) {
-    if (batchStore) return fn(*batchStore);
-    QSettings s(QStringLiteral("ioscope"), QStringLiteral("ioscope"));
-    return fn(s);
+// A change goes into the open batch, or to the writer on its own.
+void change(const QString& key, const QVariant& value) {
+    if (batchChanges)
+        batchChanges->insert(key, value);
+    else
+        SettingsStore::instance().write({{key, value}});
 }
 
-// Sets `key` only when its value changes: a store with nothing changed writes nothing when it
-// goes. The write syncs the file (and its lock file) to disk, which waits for every other
-// program's pending writes: on a disk busy with a build, seconds.
-void put(QSettings& s, QAnyStringView key, const QVariant& value) {
+// The latest value of `key`: the open batch's, else the store's.
+QVariant read(const QString& key, const QVariant& fallback = {}) {
+    if (batchChanges)
+        if (const auto it = batchChanges->constFind(key); it != batchChanges->cend()) return it.value();
+    return SettingsStore::instance().value(key, fallback);
+}
+} // namespace
+
+void putIfChanged(QSettings& s, const QString& key, const QVariant& value) {
     const QVariant old = s.value(key);
     bool same = old.isValid();
     if (same) {
@@ -35,100 +43,95 @@ void put(QSettings& s, QAnyStringView key, const QVariant& value) {
     }
     if (!same) s.setValue(key, value);
 }
-} // namespace
+
+void waitForWrites() {
+    SettingsStore::instance().waitForWrites();
+}
 
 Batch::Batch() {
-    if (!batchStore) {
-        store_ = std::make_unique<QSettings>(QStringLiteral("ioscope"), QStringLiteral("ioscope"));
-        batchStore = store_.get();
-    }
+    if (batchChanges) return; // joins the open one
+    changes_ = std::make_unique<QVariantMap>();
+    batchChanges = changes_.get();
 }
 
 Batch::~Batch() {
-    if (!store_) return;
-    batchStore = nullptr;
-    store_.reset(); // the one write
+    if (!changes_) return;
+    batchChanges = nullptr;
+    SettingsStore::instance().write(*changes_); // one write
 }
 
 QByteArray windowGeometry() {
-    return withStore([&](QSettings& s) { return s.value("window/geometry").toByteArray(); });
+    return read(QStringLiteral("window/geometry")).toByteArray();
 }
 void setWindowGeometry(const QByteArray& geometry) {
-    withStore([&](QSettings& s) { put(s, "window/geometry", geometry); });
+    change(QStringLiteral("window/geometry"), geometry);
 }
 QByteArray windowState() {
-    return withStore([&](QSettings& s) { return s.value("window/state").toByteArray(); });
+    return read(QStringLiteral("window/state")).toByteArray();
 }
 void setWindowState(const QByteArray& state) {
-    withStore([&](QSettings& s) { put(s, "window/state", state); });
+    change(QStringLiteral("window/state"), state);
 }
 
 QStringList recentModels() {
-    return withStore([&](QSettings& s) { return s.value("models/recent").toStringList(); });
+    return read(QStringLiteral("models/recent")).toStringList();
 }
 void setRecentModels(const QStringList& models) {
-    withStore([&](QSettings& s) { put(s, "models/recent", models); });
+    change(QStringLiteral("models/recent"), models);
 }
 QString lastModel() {
-    return withStore([&](QSettings& s) { return s.value("models/last").toString(); });
+    return read(QStringLiteral("models/last")).toString();
 }
 void setLastModel(const QString& spec) {
-    withStore([&](QSettings& s) { put(s, "models/last", spec); });
+    change(QStringLiteral("models/last"), spec);
 }
 QString lastDirectory() {
-    return withStore(
-        [&](QSettings& s) { return s.value("files/lastDirectory", QDir::homePath()).toString(); });
+    return read(QStringLiteral("files/lastDirectory"), QDir::homePath()).toString();
 }
 void setLastDirectory(const QString& dir) {
-    withStore([&](QSettings& s) { put(s, "files/lastDirectory", dir); });
+    change(QStringLiteral("files/lastDirectory"), dir);
 }
-
-namespace {
-SearchRequest searchRequestFrom(QSettings& s) {
-    SearchRequest r;
-    s.beginGroup("search");
-    r.scheduler =
-        schedulerKindFromString(s.value("scheduler", "ios").toString()).value_or(SchedulerKind::Ios);
-    r.options.strategy =
-        strategySetFromString(ss(s.value("strategy", "both").toString())).value_or(StrategySet::Both);
-    // The search panel's (and the CLI's) bounds: a saved s=20 comes back as 20, not 16.
-    r.options.maxGroupSize = std::clamp(s.value("r", r.options.maxGroupSize).toInt(), 1, 64);
-    r.options.maxGroups = std::clamp(s.value("s", r.options.maxGroups).toInt(), 1, 64);
-    r.options.timeLimitSeconds =
-        std::clamp(s.value("time_limit_s", r.options.timeLimitSeconds).toDouble(), 0.0, 86400.0);
-    r.costSpec = s.value("cost", r.costSpec).toString();
-    r.options.run.batch = std::clamp(s.value("batch", 1).toInt(), 1, 256);
-    r.options.run.precision =
-        precisionFromString(ss(s.value("precision", "fp32").toString())).value_or(Precision::Fp32);
-    s.endGroup();
-    return r;
-}
-} // namespace
 
 SearchRequest searchRequest() {
-    return withStore([](QSettings& s) { return searchRequestFrom(s); });
+    const auto value = [](const char* key, const QVariant& fallback) {
+        return read(QStringLiteral("search/") + QLatin1String(key), fallback);
+    };
+    SearchRequest r;
+    r.scheduler = schedulerKindFromString(value("scheduler", "ios").toString()).value_or(SchedulerKind::Ios);
+    r.options.strategy =
+        strategySetFromString(ss(value("strategy", "both").toString())).value_or(StrategySet::Both);
+    // The search panel's (and the CLI's) bounds: a saved s=20 comes back as 20, not 16.
+    r.options.maxGroupSize = std::clamp(value("r", r.options.maxGroupSize).toInt(), 1, 64);
+    r.options.maxGroups = std::clamp(value("s", r.options.maxGroups).toInt(), 1, 64);
+    r.options.timeLimitSeconds =
+        std::clamp(value("time_limit_s", r.options.timeLimitSeconds).toDouble(), 0.0, 86400.0);
+    r.costSpec = value("cost", r.costSpec).toString();
+    r.options.run.batch = std::clamp(value("batch", 1).toInt(), 1, 256);
+    r.options.run.precision =
+        precisionFromString(ss(value("precision", "fp32").toString())).value_or(Precision::Fp32);
+    return r;
 }
 
 void setSearchRequest(const SearchRequest& r) {
-    withStore([&r](QSettings& s) {
-        s.beginGroup("search");
-        put(s, "scheduler", toCliString(r.scheduler));
-        put(s, "strategy", qs(toString(r.options.strategy)));
-        put(s, "r", r.options.maxGroupSize);
-        put(s, "s", r.options.maxGroups);
-        put(s, "time_limit_s", r.options.timeLimitSeconds);
-        put(s, "cost", r.costSpec);
-        put(s, "batch", r.options.run.batch);
-        put(s, "precision", qs(toString(r.options.run.precision)));
-        s.endGroup();
-    });
+    const Batch batch; // one change, or part of the open batch
+    const auto set = [](const char* key, const QVariant& value) {
+        change(QStringLiteral("search/") + QLatin1String(key), value);
+    };
+    set("scheduler", toCliString(r.scheduler));
+    set("strategy", qs(toString(r.options.strategy)));
+    set("r", r.options.maxGroupSize);
+    set("s", r.options.maxGroups);
+    set("time_limit_s", r.options.timeLimitSeconds);
+    set("cost", r.costSpec);
+    set("batch", r.options.run.batch);
+    set("precision", qs(toString(r.options.run.precision)));
 }
 
 QVariant viewOption(const QString& key, const QVariant& fallback) {
-    return withStore([&](QSettings& s) { return s.value(QStringLiteral("view/") + key, fallback); });
+    return read(QStringLiteral("view/") + key, fallback);
 }
 void setViewOption(const QString& key, const QVariant& value) {
-    withStore([&](QSettings& s) { put(s, QStringLiteral("view/") + key, value); });
+    change(QStringLiteral("view/") + key, value);
 }
 
 } // namespace ioscope::app::AppSettings

@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QStringList>
 #include <QVariant>
+#include <QVariantMap>
 
 #include <memory>
 
@@ -14,8 +15,9 @@ class QSettings;
 
 namespace ioscope::app::AppSettings {
 
-// While one lives (on the GUI thread), the setters below write into one store, saved as one
-// file write when it goes; otherwise each setter writes (and syncs) the file on its own.
+// Every change is written on a thread of its own (settings_store.h): the window never waits for
+// the disk. The getters see every change at once, written or not. While a Batch lives (on the GUI
+// thread) the setters below collect their changes, handed over as one file write when it goes.
 class Batch {
   public:
     Batch();
@@ -24,8 +26,15 @@ class Batch {
     Batch& operator=(const Batch&) = delete;
 
   private:
-    std::unique_ptr<QSettings> store_; // null in a nested batch
+    std::unique_ptr<QVariantMap> changes_; // null in a nested batch
 };
+
+// Returns once every change made so far is on disk (before the process exits).
+void waitForWrites();
+
+// Sets `key` only when its value changes: a store with nothing changed writes nothing when it
+// goes (closing with nothing changed waits for no sync).
+void putIfChanged(QSettings& s, const QString& key, const QVariant& value);
 
 QByteArray windowGeometry();
 void setWindowGeometry(const QByteArray& geometry);

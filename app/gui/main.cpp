@@ -41,13 +41,15 @@ int runWindow(bool playOnce, const QString& firstModel) {
     return QApplication::exec();
 }
 
-// Ends the process once the window and the application are gone: the settings are saved, every
-// worker has returned and Qt has handed over the clipboard by then. What is left are the
-// libraries' static destructors (cuBLAS, cuDNN, CUPTI, Graphviz plugins), which free memory the
-// exit frees anyway: under perf about 80 ms of a 0.2 s exit, spent in __cxa_finalize and the
-// page faults it takes. Sanitizer builds exit normally so that the leak checks still run.
+// Ends the process once the window and the application are gone and the settings are on disk
+// (written on their own thread, app_settings.h): every worker has returned and Qt has handed over the
+// clipboard by then. What is left are the libraries' static destructors (cuBLAS, cuDNN, CUPTI, Graphviz
+// plugins), which free memory the exit frees anyway: under perf about 80 ms of a 0.2 s exit, spent in
+// __cxa_finalize and the page faults it takes. Sanitizer builds exit normally so that the leak checks still
+// run.
 [[noreturn]] void exitPromptly(int status, std::optional<QApplication>& app) {
     app.reset();
+    ioscope::app::AppSettings::waitForWrites();
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
     std::exit(status);
 #else

@@ -366,13 +366,11 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     searchJob_->cancel();
     loadJob_->cancel();
     executionPanel_->cancel();
-    {
-        // The settings are read while the window is up and written once it is gone: the write
-        // syncs to disk, which on a disk busy with a build took seconds with the window frozen.
-        const AppSettings::Batch batch;
-        saveSettings();
-        hide();
-    }
+    // The settings are read while the window is up; their write (one, on the settings' own
+    // thread) syncs to disk, which on a disk busy with a build takes seconds: main waits for it
+    // once the window is gone.
+    saveSettings();
+    hide();
     QMainWindow::closeEvent(event);
 }
 

@@ -233,7 +233,7 @@ void MainWindow::addRecent(const QString& spec) {
     recent_.prepend(spec);
     while (recent_.size() > 10) recent_.removeLast();
     {
-        const AppSettings::Batch batch; // one file write
+        const AppSettings::Batch batch; // one file write, on the settings' thread
         AppSettings::setRecentModels(recent_);
         AppSettings::setLastModel(spec);
     }

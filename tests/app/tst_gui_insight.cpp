@@ -22,11 +22,14 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QGraphicsScene>
+#include <QLockFile>
 #include <QProgressBar>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
 
 #include <cmath>
@@ -48,6 +51,7 @@ class TestGuiInsight : public QObject {
     void closingMidSearchStopsTheWorkers();
     void viewOptionsPersist();
     void settingsBatchIsOneWrite();
+    void settingsWritesNeverWaitForTheDisk();
     void unchangedSettingsWriteNothing();
     void cleanupTestCase();
 
@@ -360,6 +364,7 @@ void TestGuiInsight::settingsBatchIsOneWrite() {
         QFile f(file);
         return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
     };
+    AppSettings::waitForWrites();
     {
         const AppSettings::Batch batch;
         AppSettings::setLastDirectory(QStringLiteral("/batched/dir"));
@@ -369,14 +374,59 @@ void TestGuiInsight::settingsBatchIsOneWrite() {
         }
         QCOMPARE(AppSettings::lastDirectory(), QStringLiteral("/batched/dir")); // read back at once
         QCOMPARE(AppSettings::viewOption(QStringLiteral("probe"), 0).toInt(), 7);
-        QVERIFY(!onDisk().contains("/batched/dir")); // not written yet
+        AppSettings::waitForWrites();
+        QVERIFY(!onDisk().contains("/batched/dir")); // not handed over yet
         QVERIFY(!onDisk().contains("probe=7"));
     }
+    AppSettings::waitForWrites();
     const QByteArray written = onDisk();
     QVERIFY(written.contains("/batched/dir"));
     QVERIFY(written.contains("probe=7"));
-    AppSettings::setLastDirectory(QStringLiteral("/alone")); // a setter on its own writes at once
+    AppSettings::setLastDirectory(QStringLiteral("/alone")); // a setter on its own is one write
+    AppSettings::waitForWrites();
     QVERIFY(onDisk().contains("/alone"));
+}
+
+// Settings reach the disk on a thread of their own: while the file cannot be written (its lock
+// held here, as a disk busy with a build holds up the sync for seconds), a setter returns at
+// once, the value reads back at once, a model opened in the window lands in the recent list, and
+// the file gets every change, the latest last, once the lock is free.
+void TestGuiInsight::settingsWritesNeverWaitForTheDisk() {
+    const QString file = QSettings(QStringLiteral("ioscope"), QStringLiteral("ioscope")).fileName();
+    const auto onDisk = [&file] {
+        QFile f(file);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    };
+    AppSettings::waitForWrites();
+    QLockFile lock(file + QStringLiteral(".lock"));
+    QVERIFY(lock.tryLock(1000));
+    QElapsedTimer clock;
+    clock.start();
+    AppSettings::setLastDirectory(QStringLiteral("/first"));
+    AppSettings::setLastDirectory(QStringLiteral("/second"));
+    QCOMPARE(AppSettings::lastDirectory(), QStringLiteral("/second"));
+    {
+        MainWindow w;
+        QSignalSpy loaded(&w, &MainWindow::modelOpened);
+        w.openModel(QStringLiteral("squeezenet"));
+        QVERIFY(loaded.wait(30000));
+        QCOMPARE(AppSettings::lastModel(), QStringLiteral("squeezenet"));
+        QCOMPARE(AppSettings::recentModels().value(0), QStringLiteral("squeezenet"));
+        w.show();
+        w.close();
+        QVERIFY(!w.isVisible());
+    }
+    const qint64 elapsedMs = clock.elapsed();
+    QVERIFY2(elapsedMs < 20000, qPrintable(QStringLiteral("%1 ms").arg(elapsedMs))); // not waiting forever
+    QThread::msleep(200); // the writer is stuck on the lock meanwhile
+    QVERIFY(!onDisk().contains("/second"));
+    lock.unlock();
+    AppSettings::waitForWrites();
+    const QByteArray written = onDisk();
+    QVERIFY(written.contains("/second"));
+    QVERIFY(!written.contains("/first"));
+    QCOMPARE(QSettings(QStringLiteral("ioscope"), QStringLiteral("ioscope")).value("models/last").toString(),
+             QStringLiteral("squeezenet"));
 }
 
 // A setting given its current value writes nothing: closing the window with nothing changed
@@ -398,6 +448,7 @@ void TestGuiInsight::unchangedSettingsWriteNothing() {
         AppSettings::setSearchRequest(request);
         AppSettings::setViewOption(QStringLiteral("edge_shapes"), true);
     }
+    AppSettings::waitForWrites();
     QFile f(file);
     QVERIFY(f.open(QIODevice::Append));
     f.write("; untouched\n");
@@ -409,9 +460,11 @@ void TestGuiInsight::unchangedSettingsWriteNothing() {
         AppSettings::setSearchRequest(request);
         AppSettings::setViewOption(QStringLiteral("edge_shapes"), true);
     }
+    AppSettings::waitForWrites();
     QVERIFY(onDisk().contains("; untouched"));
     QCOMPARE(AppSettings::searchRequest().options.maxGroups, 20);
     AppSettings::setViewOption(QStringLiteral("edge_shapes"), false); // a change is written
+    AppSettings::waitForWrites();
     QVERIFY(!onDisk().contains("; untouched"));
     QCOMPARE(AppSettings::viewOption(QStringLiteral("edge_shapes"), true).toBool(), false);
 }
