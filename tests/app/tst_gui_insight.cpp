@@ -37,6 +37,16 @@
 using namespace ioscope;
 using namespace ioscope::app;
 
+namespace {
+QString settingsFile() {
+    return QSettings(QStringLiteral("ioscope"), QStringLiteral("ioscope")).fileName();
+}
+QByteArray settingsOnDisk() {
+    QFile f(settingsFile());
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+} // namespace
+
 class TestGuiInsight : public QObject {
     Q_OBJECT
   private slots:
@@ -359,11 +369,6 @@ void TestGuiInsight::viewOptionsPersist() {
 // Closing saves the settings in one batch: one file write, synced to disk, instead of one per
 // setting (the exit waited for six of them).
 void TestGuiInsight::settingsBatchIsOneWrite() {
-    const QString file = QSettings(QStringLiteral("ioscope"), QStringLiteral("ioscope")).fileName();
-    const auto onDisk = [&file] {
-        QFile f(file);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-    };
     AppSettings::waitForWrites();
     {
         const AppSettings::Batch batch;
@@ -375,16 +380,16 @@ void TestGuiInsight::settingsBatchIsOneWrite() {
         QCOMPARE(AppSettings::lastDirectory(), QStringLiteral("/batched/dir")); // read back at once
         QCOMPARE(AppSettings::viewOption(QStringLiteral("probe"), 0).toInt(), 7);
         AppSettings::waitForWrites();
-        QVERIFY(!onDisk().contains("/batched/dir")); // not handed over yet
-        QVERIFY(!onDisk().contains("probe=7"));
+        QVERIFY(!settingsOnDisk().contains("/batched/dir")); // not handed over yet
+        QVERIFY(!settingsOnDisk().contains("probe=7"));
     }
     AppSettings::waitForWrites();
-    const QByteArray written = onDisk();
+    const QByteArray written = settingsOnDisk();
     QVERIFY(written.contains("/batched/dir"));
     QVERIFY(written.contains("probe=7"));
     AppSettings::setLastDirectory(QStringLiteral("/alone")); // a setter on its own is one write
     AppSettings::waitForWrites();
-    QVERIFY(onDisk().contains("/alone"));
+    QVERIFY(settingsOnDisk().contains("/alone"));
 }
 
 // Settings reach the disk on a thread of their own: while the file cannot be written (its lock
@@ -392,13 +397,8 @@ void TestGuiInsight::settingsBatchIsOneWrite() {
 // once, the value reads back at once, a model opened in the window lands in the recent list, and
 // the file gets every change, the latest last, once the lock is free.
 void TestGuiInsight::settingsWritesNeverWaitForTheDisk() {
-    const QString file = QSettings(QStringLiteral("ioscope"), QStringLiteral("ioscope")).fileName();
-    const auto onDisk = [&file] {
-        QFile f(file);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-    };
     AppSettings::waitForWrites();
-    QLockFile lock(file + QStringLiteral(".lock"));
+    QLockFile lock(settingsFile() + QStringLiteral(".lock"));
     QVERIFY(lock.tryLock(1000));
     QElapsedTimer clock;
     clock.start();
@@ -419,10 +419,10 @@ void TestGuiInsight::settingsWritesNeverWaitForTheDisk() {
     const qint64 elapsedMs = clock.elapsed();
     QVERIFY2(elapsedMs < 20000, qPrintable(QStringLiteral("%1 ms").arg(elapsedMs))); // not waiting forever
     QThread::msleep(200); // the writer is stuck on the lock meanwhile
-    QVERIFY(!onDisk().contains("/second"));
+    QVERIFY(!settingsOnDisk().contains("/second"));
     lock.unlock();
     AppSettings::waitForWrites();
-    const QByteArray written = onDisk();
+    const QByteArray written = settingsOnDisk();
     QVERIFY(written.contains("/second"));
     QVERIFY(!written.contains("/first"));
     QCOMPARE(QSettings(QStringLiteral("ioscope"), QStringLiteral("ioscope")).value("models/last").toString(),
@@ -433,11 +433,7 @@ void TestGuiInsight::settingsWritesNeverWaitForTheDisk() {
 // does not wait for a disk sync (seconds on a disk busy with a build). A comment line appended
 // to the file stays until something really changes.
 void TestGuiInsight::unchangedSettingsWriteNothing() {
-    const QString file = QSettings(QStringLiteral("ioscope"), QStringLiteral("ioscope")).fileName();
-    const auto onDisk = [&file] {
-        QFile f(file);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-    };
+    const QString file = settingsFile();
     const QByteArray geometry = QByteArray::fromHex("01d9d0cb00ff80");
     SearchRequest request;
     request.options.maxGroups = 20; // beyond the old cap of 16: kept as set
@@ -461,11 +457,11 @@ void TestGuiInsight::unchangedSettingsWriteNothing() {
         AppSettings::setViewOption(QStringLiteral("edge_shapes"), true);
     }
     AppSettings::waitForWrites();
-    QVERIFY(onDisk().contains("; untouched"));
+    QVERIFY(settingsOnDisk().contains("; untouched"));
     QCOMPARE(AppSettings::searchRequest().options.maxGroups, 20);
     AppSettings::setViewOption(QStringLiteral("edge_shapes"), false); // a change is written
     AppSettings::waitForWrites();
-    QVERIFY(!onDisk().contains("; untouched"));
+    QVERIFY(!settingsOnDisk().contains("; untouched"));
     QCOMPARE(AppSettings::viewOption(QStringLiteral("edge_shapes"), true).toBool(), false);
 }
 
