@@ -38,8 +38,10 @@ using namespace ioscope;
 using namespace ioscope::app;
 
 namespace {
+// Found once: a QSettings made while the file's lock is held waits for it.
 QString settingsFile() {
-    return QSettings(QStringLiteral("ioscope"), QStringLiteral("ioscope")).fileName();
+    static const QString file = QSettings(QStringLiteral("ioscope"), QStringLiteral("ioscope")).fileName();
+    return file;
 }
 QByteArray settingsOnDisk() {
     QFile f(settingsFile());
@@ -398,7 +400,7 @@ void TestGuiInsight::settingsBatchIsOneWrite() {
 // the file gets every change, the latest last, once the lock is free.
 void TestGuiInsight::settingsWritesNeverWaitForTheDisk() {
     AppSettings::waitForWrites();
-    QLockFile lock(settingsFile() + QStringLiteral(".lock"));
+    QLockFile lock(settingsFile() + QStringLiteral(".lock")); // the path found before the lock
     QVERIFY(lock.tryLock(1000));
     QElapsedTimer clock;
     clock.start();
