@@ -42,6 +42,8 @@ constexpr long long kNarrowPartStates = 20'000;
 constexpr long long kExactTryStates = 1'000'000;
 constexpr long long kMaxWindowStates = 200'000;
 constexpr double kDpStatesPerSecond = 30'000;
+// A window of at least this many states tells the DP's pace on its part.
+constexpr long long kPaceWindowStates = 4'000;
 // The share of the limit the parts may use; the rest covers the fallbacks of parts left and
 // the comparisons after the search.
 constexpr double kLimitUsed = 0.97;
@@ -252,6 +254,11 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
             const auto expired = [&] { return elapsed() > phaseEnd; };
             double partMs = 0;
             std::vector<Stage> stages;
+            // A DP large enough runs on every core (PartDp::useThreads) when the latencies are a
+            // fixed function of the stage (then thread-safe, as for `sim`).
+            const int dpThreads = cost.latenciesAreFixed()
+                                      ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
+                                      : 1;
             const auto tryExact = [&](double until) {
                 phaseEnd = until;
                 if (elapsed() > until) return false;
@@ -261,6 +268,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                         report(f, partSize, false);
                     });
                     dp.reuseLatencies();
+                    dp.useThreads(dpThreads);
                     partMs = dp.solve();
                     stages = dp.bestStages();
                     return true;
@@ -274,6 +282,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                 std::vector<double> stageMs;
                 stages = fallbackStages(g, part, cost, options, singleMs, stageMs, counters.stagesCosted);
                 WindowSearchStats windows;
+                windows.threads = dpThreads;
                 partSequentialMs = 0;
                 for (OpId u : part) partSequentialMs += singleMs[static_cast<size_t>(u)];
                 const long long windowsBefore = windowsSolved;
@@ -302,12 +311,26 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                         kExactTryStates, static_cast<long long>(dpSeconds * kDpStatesPerSecond));
                     bool hopeless = tryStates < 1;
                     phaseEnd = dpEnd;
-                    if (!exact && !hopeless) countClosedSubsets(g, part, tryStates, hopeless, expired);
+                    long long partStates = 0;
+                    if (!exact && !hopeless)
+                        partStates = countClosedSubsets(g, part, tryStates, hopeless, expired);
+                    // The pace of the largest window solved, when it was of some size, tells better:
+                    // a state of the part costs more than a window's (more endings), by about the
+                    // square root of their ratio on the random CNNs of docs/benchmarks.md.
+                    if (!exact && !hopeless && windows.largestWindowStates >= kPaceWindowStates &&
+                        windows.largestWindowSeconds > 0) {
+                        const double ratio = double(partStates) / double(windows.largestWindowStates);
+                        const double seconds =
+                            windows.largestWindowSeconds * ratio * std::sqrt(std::max(1.0, ratio));
+                        hopeless = seconds > dpSeconds;
+                    }
                     if (!exact && !hopeless) {
                         const std::vector<Stage> improved = stages;
                         const double improvedMs = partMs;
                         exact = tryExact(dpEnd);
-                        if (!exact) {
+                        // Moves may have left the DP's space (an op at the end of a group it has no
+                        // edge with, as the fast schedulers' streams do): the better answer stays.
+                        if (!exact || improvedMs < partMs) {
                             stages = improved;
                             partMs = improvedMs;
                         }

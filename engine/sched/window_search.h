@@ -8,6 +8,7 @@
 #include "sched/part_dp.h"
 
 #include <functional>
+#include <map>
 
 namespace ioscope::detail {
 
@@ -16,23 +17,43 @@ struct WindowBudgetExhausted {};
 
 struct WindowSearchStats {
     int windowsSolved = 0, windowsImproved = 0, passes = 0;
+    int moves = 0; // single ops moved between stages (improveByMoves)
     long long largestWindowStates = 0;
+    double largestWindowSeconds = 0; // the time the largest window's DP took
+    // Set by the caller: the threads a window's DP may use (PartDp::useThreads; for a cost model
+    // whose latencies are fixed and thread-safe only).
+    int threads = 1;
     bool coveredWholePart = false; // a window held every op of the part: the result is the DP's optimum
     bool converged = false;        // the largest windows improved nothing: more passes would not either
+    // What a later call on the same part goes on from: the window cap reached and the op sets of
+    // the windows solved, with their optimum (a window's DP depends on its ops alone, so one whose
+    // stages already cost that is not solved again).
+    long long cap = 0;
+    std::map<std::vector<OpId>, double> solved;
 };
 
 // Improves `stages` (a valid schedule of a part, in order) in place and returns its
-// latency. `stageMs` holds each stage's latency (updated with the stages). Stops when a window
-// covering the whole part was solved, when windows reach `maxWindowStates` DP states and a pass
-// improves nothing, or when `expired()` turns true (checked between windows and every few
-// thousand transitions inside one). `progress`, when given, is called with the stages' latency
-// so far (it never increases) after every window and every few thousand transitions inside one,
-// `stats` then holding the windows done.
+// latency. Each pass first moves single ops between stages (improveByMoves), then re-solves the
+// windows. `stageMs` holds each stage's latency (updated with
+// the stages). Stops when a window covering the whole part was solved, when windows reach `maxWindowStates`
+// DP states and a pass improves nothing, or when `expired()` turns true (checked between windows and every
+// few thousand transitions inside one). `progress`, when given, is called with the stages' latency so far (it
+// never increases) after every window and every few thousand transitions inside one, `stats` then holding the
+// windows done.
 double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<double>& stageMs,
                         CostModel& cost, const SchedulerOptions& options, const std::vector<double>& singleMs,
                         SearchCounters& counters, CancelFlag cancel, const std::function<bool()>& expired,
                         long long maxWindowStates, WindowSearchStats* stats = nullptr,
                         const std::function<void(double latencyMs)>& progress = {});
+
+// Moves single ops of concurrent stages to another concurrent stage (as a group of their own, at
+// most s a stage, or at the end of a group of fewer than r ops) while that makes the two stages
+// faster, the best move of each op first; returns the latency. `movesMade`, when given, counts
+// the moves. Stops early when `expired()` turns true.
+double improveByMoves(const Graph& g, std::vector<Stage>& stages, std::vector<double>& stageMs,
+                      CostModel& cost, const SchedulerOptions& options, const std::vector<double>& singleMs,
+                      SearchCounters& counters, const std::function<bool()>& expired,
+                      int* movesMade = nullptr);
 
 // Predecessor-closed subsets of `ops` (the DP's states), counted up to `cap` (then `capped`).
 // `stop`, when given, is asked every few thousand states; true counts as capped.
