@@ -83,8 +83,10 @@ double improveByMoves(const Graph& g, std::vector<Stage>& stages, std::vector<do
     };
     index();
     Stage from, to;
-    for (bool moved = true; moved;) {
-        moved = false;
+    // Moves beside producers or consumers are tried only once no other move is left (taken
+    // first, they lead to worse local optima on the random CNNs of docs/benchmarks.md).
+    for (bool chains = false;;) {
+        bool moved = false;
         for (size_t a = 0; a < stages.size() && !moved; ++a) {
             if (stages[a].strategy != Strategy::Concurrent || !stages[a].devices.empty()) continue;
             for (size_t gi = 0; gi < stages[a].groups.size() && !moved; ++gi)
@@ -106,38 +108,70 @@ double improveByMoves(const Graph& g, std::vector<Stage>& stages, std::vector<do
                         from.groups.empty() ? 0.0 : stageMsOf(g, from, cost, options, singleMs, counters);
                     double bestGain = 0;
                     size_t bestStage = 0, bestGroup = 0;
-                    for (int b = lo; b <= hi; ++b) {
+                    bool bestFront = false;
+                    // v in group `tg` of stage b (a new group when tg is past the last), at its
+                    // front or its end.
+                    const auto place = [&](Stage& st, size_t tg, bool front) {
+                        if (tg == st.groups.size())
+                            st.groups.push_back({v});
+                        else if (front)
+                            st.groups[tg].insert(st.groups[tg].begin(), v);
+                        else
+                            st.groups[tg].push_back(v);
+                    };
+                    const auto tryPlace = [&](int b, size_t tg, bool front) {
                         const Stage& target = stages[static_cast<size_t>(b)];
                         if (size_t(b) == a || target.strategy != Strategy::Concurrent ||
                             !target.devices.empty())
-                            continue;
+                            return;
+                        if (tg == target.groups.size()
+                                ? int(tg) >= options.maxGroups
+                                : int(target.groups[tg].size()) >= options.maxGroupSize)
+                            return;
                         const double old = stageMs[a] + stageMs[static_cast<size_t>(b)];
-                        // v as a group of its own (the last index), or at the end of a group.
-                        for (size_t tg = 0; tg <= target.groups.size(); ++tg) {
-                            if (tg == target.groups.size()
-                                    ? int(tg) >= options.maxGroups
-                                    : int(target.groups[tg].size()) >= options.maxGroupSize)
-                                continue;
-                            to = target;
-                            if (tg == to.groups.size())
-                                to.groups.push_back({v});
-                            else
-                                to.groups[tg].push_back(v);
-                            const double gain =
-                                old - fromMs - stageMsOf(g, to, cost, options, singleMs, counters);
-                            if (gain > bestGain + 1e-12 * old) {
-                                bestGain = gain;
-                                bestStage = static_cast<size_t>(b);
-                                bestGroup = tg;
-                            }
+                        to = target;
+                        place(to, tg, front);
+                        const double gain =
+                            old - fromMs - stageMsOf(g, to, cost, options, singleMs, counters);
+                        if (gain > bestGain + 1e-12 * old) {
+                            bestGain = gain;
+                            bestStage = static_cast<size_t>(b);
+                            bestGroup = tg;
+                            bestFront = front;
                         }
-                    }
+                    };
+                    // Between its producers' stages and its consumers': a group of its own or the end
+                    // of any group (no edge joins it to the stage).
+                    for (int b = lo; b <= hi; ++b)
+                        for (size_t tg = 0; tg <= stages[static_cast<size_t>(b)].groups.size(); ++tg)
+                            tryPlace(b, tg, false);
+                    // In its latest producers' stage, after them, when they are all in one group; in
+                    // its earliest consumers' stage, before them, likewise.
+                    const auto onlyGroup = [&](int b, const std::vector<OpId>& ops) -> size_t {
+                        const Stage& st = stages[static_cast<size_t>(b)];
+                        size_t found = st.groups.size();
+                        for (OpId u : ops) {
+                            if (stageOf[static_cast<size_t>(u)] != b) continue;
+                            for (size_t k = 0; k < st.groups.size(); ++k)
+                                if (std::find(st.groups[k].begin(), st.groups[k].end(), u) !=
+                                    st.groups[k].end()) {
+                                    if (found != st.groups.size() && found != k) return st.groups.size();
+                                    found = k;
+                                }
+                        }
+                        return found;
+                    };
+                    if (chains && lo > 0 && lo - 1 <= hi)
+                        if (const size_t k = onlyGroup(lo - 1, g.predecessors(v));
+                            k < stages[size_t(lo - 1)].groups.size())
+                            tryPlace(lo - 1, k, false);
+                    if (chains && hi + 1 < static_cast<int>(stages.size()) && hi + 1 >= lo)
+                        if (const size_t k = onlyGroup(hi + 1, g.successors(v));
+                            k < stages[size_t(hi + 1)].groups.size())
+                            tryPlace(hi + 1, k, true);
                     if (bestGain <= 0) continue;
                     Stage& target = stages[bestStage];
-                    if (bestGroup == target.groups.size())
-                        target.groups.push_back({v});
-                    else
-                        target.groups[bestGroup].push_back(v);
+                    place(target, bestGroup, bestFront);
                     stageMs[bestStage] = stageMsOf(g, target, cost, options, singleMs, counters);
                     stages[a] = from;
                     stageMs[a] = fromMs;
@@ -150,6 +184,12 @@ double improveByMoves(const Graph& g, std::vector<Stage>& stages, std::vector<do
                     index();
                 }
         }
+        if (moved)
+            chains = false;
+        else if (chains)
+            break;
+        else
+            chains = true;
     }
     return total();
 }
