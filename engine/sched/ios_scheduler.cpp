@@ -42,8 +42,6 @@ constexpr long long kNarrowPartStates = 20'000;
 constexpr long long kExactTryStates = 1'000'000;
 constexpr long long kMaxWindowStates = 200'000;
 constexpr double kDpStatesPerSecond = 30'000;
-// A window of at least this many states tells the DP's pace on its part.
-constexpr long long kPaceWindowStates = 4'000;
 // The share of the limit the parts may use; the rest covers the fallbacks of parts left and
 // the comparisons after the search.
 constexpr double kLimitUsed = 0.97;
@@ -311,19 +309,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                         kExactTryStates, static_cast<long long>(dpSeconds * kDpStatesPerSecond));
                     bool hopeless = tryStates < 1;
                     phaseEnd = dpEnd;
-                    long long partStates = 0;
-                    if (!exact && !hopeless)
-                        partStates = countClosedSubsets(g, part, tryStates, hopeless, expired);
-                    // The pace of the largest window solved, when it was of some size, tells better:
-                    // a state of the part costs more than a window's (more endings), by about the
-                    // square root of their ratio on the random CNNs of docs/benchmarks.md.
-                    if (!exact && !hopeless && windows.largestWindowStates >= kPaceWindowStates &&
-                        windows.largestWindowSeconds > 0) {
-                        const double ratio = double(partStates) / double(windows.largestWindowStates);
-                        const double seconds =
-                            windows.largestWindowSeconds * ratio * std::sqrt(std::max(1.0, ratio));
-                        hopeless = seconds > dpSeconds;
-                    }
+                    if (!exact && !hopeless) countClosedSubsets(g, part, tryStates, hopeless, expired);
                     if (!exact && !hopeless) {
                         const std::vector<Stage> improved = stages;
                         const double improvedMs = partMs;

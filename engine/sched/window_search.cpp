@@ -2,7 +2,6 @@
 #include "sched/window_search.h"
 
 #include <algorithm>
-#include <chrono>
 #include <numeric>
 
 namespace ioscope::detail {
@@ -282,18 +281,13 @@ double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<
             if (known == st.solved.end() || before > known->second * (1 + 1e-12) || whole) {
                 PartDp dp(g, window, cost, options, singleMs, counters, cancel, dpTick);
                 dp.useThreads(st.threads);
-                const auto started = std::chrono::steady_clock::now();
                 double best = 0;
                 try {
                     best = dp.solve();
                 } catch (const WindowBudgetExhausted&) {
                     return total();
                 }
-                if (states >= st.largestWindowStates) {
-                    st.largestWindowStates = states;
-                    st.largestWindowSeconds =
-                        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-                }
+                st.largestWindowStates = std::max(st.largestWindowStates, states);
                 ++st.windowsSolved;
                 st.solved[std::move(key)] = best;
                 std::vector<Stage> better = dp.bestStages();

@@ -19,7 +19,6 @@ struct WindowSearchStats {
     int windowsSolved = 0, windowsImproved = 0, passes = 0;
     int moves = 0; // single ops moved between stages (improveByMoves)
     long long largestWindowStates = 0;
-    double largestWindowSeconds = 0; // the time the largest window's DP took
     // Set by the caller: the threads a window's DP may use (PartDp::useThreads; for a cost model
     // whose latencies are fixed and thread-safe only).
     int threads = 1;
