@@ -252,6 +252,11 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
             const auto expired = [&] { return elapsed() > phaseEnd; };
             double partMs = 0;
             std::vector<Stage> stages;
+            // A DP large enough runs on every core (PartDp::useThreads) when the latencies are a
+            // fixed function of the stage (then thread-safe, as for `sim`).
+            const int dpThreads = cost.latenciesAreFixed()
+                                      ? static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))
+                                      : 1;
             const auto tryExact = [&](double until) {
                 phaseEnd = until;
                 if (elapsed() > until) return false;
@@ -261,6 +266,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                         report(f, partSize, false);
                     });
                     dp.reuseLatencies();
+                    dp.useThreads(dpThreads);
                     partMs = dp.solve();
                     stages = dp.bestStages();
                     return true;
@@ -274,6 +280,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                 std::vector<double> stageMs;
                 stages = fallbackStages(g, part, cost, options, singleMs, stageMs, counters.stagesCosted);
                 WindowSearchStats windows;
+                windows.threads = dpThreads;
                 partSequentialMs = 0;
                 for (OpId u : part) partSequentialMs += singleMs[static_cast<size_t>(u)];
                 const long long windowsBefore = windowsSolved;
@@ -307,7 +314,9 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                         const std::vector<Stage> improved = stages;
                         const double improvedMs = partMs;
                         exact = tryExact(dpEnd);
-                        if (!exact) {
+                        // Moves may have left the DP's space (an op at the end of a group it has no
+                        // edge with, as the fast schedulers' streams do): the better answer stays.
+                        if (!exact || improvedMs < partMs) {
                             stages = improved;
                             partMs = improvedMs;
                         }
