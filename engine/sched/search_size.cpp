@@ -53,7 +53,8 @@ std::string timeLimitNote(const SearchStats& stats, double timeLimitSeconds) {
                 " searched exactly";
     } else {
         note += "search: " + std::to_string(stats.partsExact) + " of " + parts +
-                " searched exactly, the others kept the best fast schedule improved by windowed DP";
+                " searched exactly, the others kept the best fast schedule improved by single-op moves and "
+                "windowed DP";
     }
     if (stats.stagesEstimated > 0)
         note += ", on the simulated estimate for " + grouped(stats.stagesEstimated) +

@@ -583,7 +583,7 @@ void TestScheduler::timeLimitNoteSaysWhatStopped() {
     QCOMPARE(timeLimitNote(s, 20),
              std::string("the time limit (20 s) stopped the search: 3 of 24 parts searched "
                          "exactly, the others kept the best fast schedule improved by "
-                         "windowed DP"));
+                         "single-op moves and windowed DP"));
     s.partsExact = 24;
     s.stagesEstimated = 1234;
     const std::string live = timeLimitNote(s, 20);
