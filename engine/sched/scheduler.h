@@ -49,10 +49,12 @@ struct SearchStats {
     double lowerBoundMs = 0;
 };
 
-// What a search stopped by its time limit (stats.complete false) did, for the front ends: "the
-// time limit (20 s) stopped the search: 3 of 24 parts searched exactly, the others kept the best
-// fast schedule improved by single-op moves and windowed DP", or, when every part was searched exactly but
-// live profiling ran out of time, that the DP used estimates for the stages not measured.
+// What a time-limited search that was not exact (stats.complete false) did, for the front ends:
+// "the time limit (20 s) stopped the search: 3 of 24 parts searched exactly, the others kept the
+// best fast schedule improved by single-op moves and windowed DP"; "the search ended before its
+// time limit" when it returned before 90% of the limit (moves and windows stopped improving and
+// the exact DP would not fit); or, when every part was searched exactly but live profiling ran out
+// of time, that the DP used estimates for the stages not measured.
 std::string timeLimitNote(const SearchStats& stats, double timeLimitSeconds);
 
 // What a search will cost, known before paying for it (well under a second): the DP's states

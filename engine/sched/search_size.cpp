@@ -44,17 +44,24 @@ SearchSizeEstimate estimateSearchSize(const Graph& g, const SchedulerOptions& op
 std::string timeLimitNote(const SearchStats& stats, double timeLimitSeconds) {
     char limit[32];
     std::snprintf(limit, sizeof limit, "%g", timeLimitSeconds);
-    std::string note = std::string("the time limit (") + limit + " s) stopped the ";
     const std::string parts = std::to_string(stats.parts) + (stats.parts == 1 ? " part" : " parts");
+    std::string note;
     if (stats.partsExact >= stats.parts) {
         // Only live profiling stops a search whose parts all finished: its measuring ran out.
-        note += stats.stagesEstimated > 0 ? "measuring" : "search";
-        note += ": " + std::string(stats.parts == 1 ? "the only part was" : "all " + parts + " were") +
-                " searched exactly";
+        note = std::string("the time limit (") + limit + " s) stopped the " +
+               (stats.stagesEstimated > 0 ? "measuring" : "search") + ": " +
+               (stats.parts == 1 ? "the only part was" : "all " + parts + " were") + " searched exactly";
     } else {
-        note += "search: " + std::to_string(stats.partsExact) + " of " + parts +
-                " searched exactly, the others kept the best fast schedule improved by single-op moves and "
-                "windowed DP";
+        // A wide part whose moves and windows stop improving, and whose exact DP would not fit
+        // the time left, ends before the limit: the limit did not stop it.
+        const bool early =
+            stats.stagesEstimated == 0 && stats.seconds > 0 && stats.seconds < 0.9 * timeLimitSeconds;
+        note = early ? std::string("the search ended before its time limit (") + limit + " s): "
+                     : std::string("the time limit (") + limit + " s) stopped the search: ";
+        note += std::to_string(stats.partsExact) + " of " + parts +
+                " searched exactly, the others kept the best fast " +
+                "schedule improved by single-op moves and windowed DP" +
+                (early ? " until neither improved it (their exact DP would not fit the limit)" : "");
     }
     if (stats.stagesEstimated > 0)
         note += ", on the simulated estimate for " + grouped(stats.stagesEstimated) +

@@ -580,10 +580,18 @@ void TestScheduler::timeLimitNoteSaysWhatStopped() {
     s.complete = false;
     s.parts = 24;
     s.partsExact = 3;
+    s.seconds = 19.6;
     QCOMPARE(timeLimitNote(s, 20),
              std::string("the time limit (20 s) stopped the search: 3 of 24 parts searched "
                          "exactly, the others kept the best fast schedule improved by "
                          "single-op moves and windowed DP"));
+    // Returned well before the limit: the wide parts stopped improving, the limit did not stop them.
+    s.seconds = 9.77;
+    QCOMPARE(timeLimitNote(s, 60),
+             std::string("the search ended before its time limit (60 s): 3 of 24 parts searched "
+                         "exactly, the others kept the best fast schedule improved by single-op moves "
+                         "and windowed DP until neither improved it (their exact DP would not fit the "
+                         "limit)"));
     s.partsExact = 24;
     s.stagesEstimated = 1234;
     const std::string live = timeLimitNote(s, 20);
