@@ -330,6 +330,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                     improve(end);
                     exact = windows.coveredWholePart;
                 }
+                result.stats.moves += windows.moves;
                 if (!exact) report(1, partSize, true);
             }
             partSoFarMs = std::numeric_limits<double>::infinity();
