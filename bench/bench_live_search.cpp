@@ -1,5 +1,5 @@
 // bench_live_search [--device H200] [--models a,b,...] [--random UNITS,WIDTH,SEED ...]
-//                   [--time-limits 10,30,60] [--noise 0.15] [--stage-ms 1.09] [--moves on,off]
+//                   [--time-limits 10,30,60] [--noise 0.15] [--stage-ms 1.09] [--reference 1]
 // The time-limited IOS search on the live-profiling path (sched/batched_search.h) with a fake GPU
 // on the CPU: "measured" latencies are the simulated model's times a deterministic per-stage
 // factor (1 ± noise, from a hash of the stage's signature: the gap between estimates and
@@ -8,6 +8,8 @@
 // checks its stop flag every 256 stages (the profiler's batch). Prints, for each graph and limit,
 // the stages measured, the single-op moves made and the returned schedule's latency under the
 // "measured" model, evaluated fully without sleeping, against the best fast scheduler's.
+// --reference 1 first runs the search on the "measured" model itself, without sleeping, at the
+// first limit: what the search finds when measuring costs nothing.
 #include "../tests/engine/random_graphs.h"
 #include "cost/cost_factory.h"
 #include "cost/stage_signature.h"
@@ -18,7 +20,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <sstream>
 #include <thread>
@@ -110,7 +111,8 @@ class FakeGpu : public CostModel {
 
 int main(int argc, char** argv) {
     std::string device = "H200";
-    std::vector<std::string> models, randoms, moves = {"on", "off"};
+    std::vector<std::string> models, randoms;
+    bool reference = false;
     std::vector<double> limits = {10, 30, 60};
     double noise = 0.15, stageMs = 1.09;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -128,8 +130,8 @@ int main(int argc, char** argv) {
             noise = std::stod(v);
         else if (a == "--stage-ms")
             stageMs = std::stod(v);
-        else if (a == "--moves")
-            moves = split(v, ',');
+        else if (a == "--reference")
+            reference = v == "1";
         else {
             std::fprintf(stderr, "bench_live_search: unknown option '%s'\n", a.c_str());
             return 2;
@@ -149,9 +151,9 @@ int main(int argc, char** argv) {
         std::printf(
             "fake GPU: sim:%s x (1 +- %.2f per stage signature), %.3f ms a stage measured; IOS r=3 s=8\n",
             device.c_str(), noise, stageMs);
-        std::printf("| graph | limit s | moves | wall s | batches | stages measured | moves made | "
+        std::printf("| graph | limit s | wall s | batches | stages measured | moves made | "
                     "searched ms | measured ms | best fast ms | complete "
-                    "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+                    "|\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (const Graph& g : graphs) {
             const auto sim = makeCostModel("sim:" + device, RunConfig{});
             NoisyModel truth(*sim, noise);
@@ -159,32 +161,30 @@ int main(int argc, char** argv) {
             SchedulerOptions fastOptions;
             for (FastScheduler s : allFastSchedulers())
                 bestFast = std::min(bestFast, fastSchedule(s, g, truth, fastOptions).latencyMs);
-            if (std::getenv("REFERENCE")) {
+            if (reference) {
                 SchedulerOptions o;
                 o.timeLimitSeconds = limits.front();
                 const ScheduleResult r = iosSchedule(g, truth, o);
-                std::printf("| %s | %g | reference: searched on the measured model itself, no sleeping | | | "
-                            "| %lld | "
-                            "%.4f | %.4f | %.4f | %s |\n",
-                            g.name().c_str(), limits.front(), r.stats.moves, r.latencyMs, r.latencyMs,
-                            bestFast, r.stats.complete ? "yes" : "no");
+                std::printf(
+                    "| %s | %g | reference: searched on the measured model itself, no sleeping | | | %lld | "
+                    "%.4f | %.4f | %.4f | %s |\n",
+                    g.name().c_str(), limits.front(), r.stats.moves, r.latencyMs, r.latencyMs, bestFast,
+                    r.stats.complete ? "yes" : "no");
             }
-            for (double limit : limits)
-                for (const std::string& m : moves) {
-                    setenv("IOSCOPE_MOVES", m.c_str(), 1);
-                    FakeGpu gpu(truth, std::chrono::nanoseconds(static_cast<long long>(stageMs * 1e6)));
-                    SchedulerOptions o;
-                    o.timeLimitSeconds = limit;
-                    const auto start = std::chrono::steady_clock::now();
-                    const ScheduleResult r = iosSchedule(g, gpu, o);
-                    const double wall =
-                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                    validateSchedule(g, r.schedule);
-                    const double ms = predictLatencyMs(g, r.schedule, truth, o.run);
-                    std::printf("| %s | %g | %s | %.1f | %d | %zu | %lld | %.4f | %.4f | %.4f | %s |\n",
-                                g.name().c_str(), limit, m.c_str(), wall, gpu.batches, gpu.measuredCount(),
-                                r.stats.moves, r.latencyMs, ms, bestFast, r.stats.complete ? "yes" : "no");
-                }
+            for (double limit : limits) {
+                FakeGpu gpu(truth, std::chrono::nanoseconds(static_cast<long long>(stageMs * 1e6)));
+                SchedulerOptions o;
+                o.timeLimitSeconds = limit;
+                const auto start = std::chrono::steady_clock::now();
+                const ScheduleResult r = iosSchedule(g, gpu, o);
+                const double wall =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                validateSchedule(g, r.schedule);
+                const double ms = predictLatencyMs(g, r.schedule, truth, o.run);
+                std::printf("| %s | %g | %.1f | %d | %zu | %lld | %.4f | %.4f | %.4f | %s |\n",
+                            g.name().c_str(), limit, wall, gpu.batches, gpu.measuredCount(), r.stats.moves,
+                            r.latencyMs, ms, bestFast, r.stats.complete ? "yes" : "no");
+            }
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_live_search: %s\n", e.what());

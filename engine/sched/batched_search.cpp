@@ -5,14 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <thread>
 #include <unordered_set>
 #include <utility>
 
 namespace ioscope::detail {
-extern std::atomic<int> g_searchPhase; // EXPERIMENT
 namespace {
 
 // The stage's ops by id (the measured model may fold equal signatures further).
@@ -35,16 +32,9 @@ class SpeculativeCost : public CostModel {
     std::string device() const override { return measured_.device(); }
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
         if (std::optional<double> ms = measured_.knownLatencyMs(g, stage, cfg)) return *ms;
-        if (seen_.insert(identity(stage)).second) {
-            wanted_.push_back(stage);
-            if (g_searchPhase) {
-                ++wantedByMoves;
-                if (wanted_.size() <= 10000) ++movesInFirst10k;
-            }
-        }
+        if (seen_.insert(identity(stage)).second) wanted_.push_back(stage);
         return scale_ * estimate_.stageLatencyMs(g, stage, cfg);
     }
-    long long wantedByMoves = 0, movesInFirst10k = 0;
     std::vector<Stage> takeWanted() {
         seen_.clear();
         return std::exchange(wanted_, {});
@@ -114,8 +104,7 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
     // pass, on estimates alone, gets at most half, so a wide graph whose DP never finishes still
     // has its stages measured (without the cap it spent the whole limit on estimates, measured
     // nothing and overran by 30% in the closing work).
-    const char* fp = std::getenv("IOSCOPE_FIRST_PASS"); // EXPERIMENT
-    const auto until = at(1.0), measureUntil = at(0.9), firstPassUntil = at(fp ? std::atof(fp) : 0.5);
+    const auto until = at(1.0), measureUntil = at(0.9), firstPassUntil = at(0.5);
     const auto secondsTo = [](Clock::time_point t) {
         return std::max(0.05, std::chrono::duration<double>(t - Clock::now()).count());
     };
@@ -158,13 +147,6 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
         std::vector<Stage> wanted = speculative.takeWanted();
         movesMade += result.stats.moves;
         result.stats.moves = movesMade;
-        if (std::getenv("IOSCOPE_BATCH_DEBUG"))
-            std::fprintf(stderr,
-                         "pass %d at %.2f s: %.4f ms, %zu wanted, %lld measured, %lld moves, %lld wanted by "
-                         "moves (%lld of the first 10k)\n",
-                         pass, std::chrono::duration<double>(Clock::now() - start).count(), result.latencyMs,
-                         wanted.size(), measuredStages, movesMade, speculative.wantedByMoves,
-                         speculative.movesInFirst10k);
         if (!wanted.empty() && (outOfTime || (limited && Clock::now() > measureUntil))) {
             // Out of time: this pass's schedule, its few unmeasured stages measured now.
             result.latencyMs = predictLatencyMs(g, result.schedule, measured, run);

@@ -2,13 +2,9 @@
 #include "sched/window_search.h"
 
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
 #include <numeric>
 
 namespace ioscope::detail {
-
-std::atomic<int> g_searchPhase{0}; // EXPERIMENT: 1 while moves run
 
 namespace {
 
@@ -237,11 +233,9 @@ double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<
         bool improved = false;
         ++st.passes;
         // Single ops moved between stages first (cheap: two stages costed a move).
-        if (const char* m = std::getenv("IOSCOPE_MOVES"); !m || std::string(m) != "off") {
+        {
             const int movesBefore = st.moves;
-            g_searchPhase = 1;
             improveByMoves(g, stages, stageMs, cost, options, singleMs, counters, expired, &st.moves);
-            g_searchPhase = 0;
             if (st.moves > movesBefore) {
                 current = std::min(current, total());
                 report();
