@@ -334,8 +334,9 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                     // Converged windows leave the part's time unused: iterated local search. A
                     // perturbation splits two random multi-group stages into a stage per group; the
                     // moves and windows (smaller, so rounds are quick) improve it again, and the
-                    // result is kept when faster (docs/schedulers.md, "Baselines and IOS").
-                    if (!exact && windows.converged) {
+                    // result is kept when faster (docs/schedulers.md, "Baselines and IOS"). Not on
+                    // the live path's passes (latencies not fixed): there the time goes to measuring.
+                    if (!exact && windows.converged && cost.latenciesAreFixed()) {
                         std::mt19937 rng(12345);
                         while (elapsed() < partEnd - 0.01) {
                             std::vector<size_t> multi;
