@@ -12,6 +12,16 @@
 namespace ioscope::detail {
 namespace {
 
+// The stage's ops by id (the measured model may fold equal signatures further).
+std::string stageIdentity(const Stage& stage) {
+    std::string key(1, stage.strategy == Strategy::Merge ? 'm' : 'c');
+    for (const auto& group : stage.groups) {
+        for (OpId id : group) key.append(std::to_string(id)).push_back(',');
+        key.push_back('|');
+    }
+    return key;
+}
+
 // Answers with the measured latency where there is one; otherwise notes the stage as wanted
 // and answers with the simulated estimate, scaled so single ops match their measurements.
 class SpeculativeCost : public CostModel {
@@ -31,15 +41,7 @@ class SpeculativeCost : public CostModel {
     }
 
   private:
-    // The stage's ops by id (the measured model may fold equal signatures further).
-    static std::string identity(const Stage& stage) {
-        std::string key(1, stage.strategy == Strategy::Merge ? 'm' : 'c');
-        for (const auto& group : stage.groups) {
-            for (OpId id : group) key.append(std::to_string(id)).push_back(',');
-            key.push_back('|');
-        }
-        return key;
-    }
+    static std::string identity(const Stage& stage) { return stageIdentity(stage); }
 
     CostModel& measured_;
     CostModel& estimate_;
@@ -116,7 +118,19 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
     // measurements below).
     const std::unique_ptr<CostModel> estimate =
         makeCostModel("sim:" + simPresetForDevice(measured.device()), run);
-    long long measuredStages = 0;
+    long long measuredStages = 0, movesMade = 0;
+    // With a limit, each pass's result, to be judged on measurements when the search ends.
+    std::vector<ScheduleResult> earlier;
+    const auto keepBestEarlier = [&](ScheduleResult& result) {
+        for (const ScheduleResult& e : earlier) {
+            const double ms = predictLatencyMs(g, e.schedule, measured, run);
+            if (ms < result.latencyMs * (1 - 1e-9)) {
+                result.schedule = e.schedule;
+                result.latencyMs = ms;
+                result.origin = e.origin;
+            }
+        }
+    };
     double reported = 0; // progress never goes back
     Progress last;
     for (int pass = 0;; ++pass) {
@@ -131,16 +145,20 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
             },
             secondsLeft(pass));
         std::vector<Stage> wanted = speculative.takeWanted();
+        movesMade += result.stats.moves;
+        result.stats.moves = movesMade;
         if (!wanted.empty() && (outOfTime || (limited && Clock::now() > measureUntil))) {
             // Out of time: this pass's schedule, its few unmeasured stages measured now.
             result.latencyMs = predictLatencyMs(g, result.schedule, measured, run);
             result.stats.complete = false;
             result.stats.stagesEstimated = static_cast<long long>(wanted.size());
+            keepBestEarlier(result);
             result.stats.stagesCosted = measuredStages;
             result.stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
             return result;
         }
         if (wanted.empty()) {
+            if (limited) keepBestEarlier(result);
             if (progress) {
                 last.fraction = 1.0;
                 last.bestLatencyMs = result.latencyMs;
@@ -150,11 +168,25 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
             result.stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
             return result;
         }
+        if (limited) {
+            // This pass's schedule is measured first (a few stages), so it can be judged on
+            // measurements at the end: a later pass, shorter or on other latencies, may do worse.
+            std::unordered_set<std::string> first;
+            std::vector<Stage> ordered;
+            for (const Stage& st : result.schedule.stages)
+                if (!measured.knownLatencyMs(g, st, run) && first.insert(stageIdentity(st)).second)
+                    ordered.push_back(st);
+            for (Stage& st : wanted)
+                if (!first.count(stageIdentity(st))) ordered.push_back(std::move(st));
+            wanted = std::move(ordered);
+            earlier.push_back(result);
+        }
         // The first batch is nearly all of the work; each later one closes half the gap to 1.
         const double from = pass == 0 ? 0.0 : 1.0 - 0.1 / (1 << (pass - 1));
         const double to = pass == 0 ? 0.9 : 1.0 - 0.1 / (1 << pass);
         last.bestLatencyMs = result.latencyMs;
         size_t doneInBatch = 0;
+        long long batchTotal = -1; // the stages the model measures (it folds equal signatures)
         try {
             const Deadline deadline(cancel, measureUntil, limited);
             measured.measureBatch(
@@ -165,10 +197,11 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
                     last.fraction = reported;
                     last.stagesCosted = measuredStages + batch.done;
                     doneInBatch = static_cast<size_t>(batch.done);
+                    batchTotal = batch.total;
                     if (progress) progress(last);
                 },
                 deadline.flag());
-            doneInBatch = wanted.size();
+            doneInBatch = batchTotal >= 0 ? static_cast<size_t>(batchTotal) : wanted.size();
         } catch (const Cancelled&) {
             if (cancelRequested(cancel) || !limited) throw;
             outOfTime = true; // what was measured stays measured; one more pass decides

@@ -19,7 +19,8 @@ using SearchOnce =
 // With a time limit (0: none) the whole search fits in it: the first pass (on estimates) gets at
 // most half, searching and measuring stop at 90%, and when measuring was cut one last pass on what
 // was measured gets half of the rest; its schedule is returned with its still unmeasured stages
-// measured (a few), marked incomplete.
+// measured (a few), marked incomplete. With a limit each pass's schedule is measured first in its
+// batch, and the answer is the fastest of the passes' schedules on measurements.
 ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfig& run,
                              double timeLimitSeconds, const SearchOnce& searchOnce,
                              const ProgressCallback& progress, CancelFlag cancel);

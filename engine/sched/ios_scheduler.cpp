@@ -16,6 +16,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
 namespace ioscope {
@@ -42,6 +43,11 @@ constexpr long long kNarrowPartStates = 20'000;
 constexpr long long kExactTryStates = 1'000'000;
 constexpr long long kMaxWindowStates = 200'000;
 constexpr double kDpStatesPerSecond = 30'000;
+// Iterated local search once a part's windows converged: stages split a round, and the window cap
+// of its rounds (a tenth of the first search's: rounds of a few tens of milliseconds, same answers
+// on the graphs of docs/benchmarks.md).
+constexpr int kPerturbedStages = 2;
+constexpr long long kPerturbedWindowStates = 20'000;
 // The share of the limit the parts may use; the rest covers the fallbacks of parts left and
 // the comparisons after the search.
 constexpr double kLimitUsed = 0.97;
@@ -325,11 +331,64 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                         improve(partEnd);
                         exact = windows.coveredWholePart;
                     }
+                    // Converged windows leave the part's time unused: iterated local search. A
+                    // perturbation splits two random multi-group stages into a stage per group; the
+                    // moves and windows (smaller, so rounds are quick) improve it again, and the
+                    // result is kept when faster (docs/schedulers.md, "Baselines and IOS"). Not on
+                    // the live path's passes (latencies not fixed): there the time goes to measuring.
+                    if (!exact && windows.converged && cost.latenciesAreFixed()) {
+                        std::mt19937 rng(12345);
+                        while (elapsed() < partEnd - 0.01) {
+                            std::vector<size_t> multi;
+                            for (size_t i = 0; i < stages.size(); ++i)
+                                if (stages[i].strategy == Strategy::Concurrent &&
+                                    stages[i].groups.size() > 1 && stages[i].devices.empty())
+                                    multi.push_back(i);
+                            if (multi.empty()) break;
+                            std::vector<char> split(stages.size(), 0);
+                            for (int n = 0; n < kPerturbedStages; ++n)
+                                split[multi[std::uniform_int_distribution<size_t>(0, multi.size() -
+                                                                                         1)(rng)]] = 1;
+                            std::vector<Stage> trial;
+                            for (size_t i = 0; i < stages.size(); ++i) {
+                                if (!split[i]) {
+                                    trial.push_back(stages[i]);
+                                    continue;
+                                }
+                                for (const auto& group : stages[i].groups)
+                                    trial.push_back(Stage{Strategy::Concurrent, {group}});
+                            }
+                            std::vector<double> trialMs;
+                            for (const Stage& st : trial) {
+                                if (st.opCount() == 1) {
+                                    trialMs.push_back(
+                                        singleMs[static_cast<size_t>(st.groups.front().front())]);
+                                } else {
+                                    trialMs.push_back(cost.stageLatencyMs(g, st, options.run));
+                                    ++counters.stagesCosted;
+                                }
+                            }
+                            WindowSearchStats again;
+                            again.threads = dpThreads;
+                            again.solved = windows.solved;
+                            phaseEnd = partEnd;
+                            const double ms =
+                                improveByWindows(g, trial, trialMs, cost, options, singleMs, counters, cancel,
+                                                 expired, kPerturbedWindowStates, &again);
+                            result.stats.moves += again.moves;
+                            if (ms < partMs * (1 - 1e-12)) {
+                                stages = std::move(trial);
+                                partMs = ms;
+                                partSoFarMs = std::min(partSoFarMs, ms);
+                            }
+                        }
+                    }
                 } else {
                     // Past the end: the fallback, improved only while time is left.
                     improve(end);
                     exact = windows.coveredWholePart;
                 }
+                result.stats.moves += windows.moves;
                 if (!exact) report(1, partSize, true);
             }
             partSoFarMs = std::numeric_limits<double>::infinity();

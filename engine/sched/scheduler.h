@@ -41,6 +41,9 @@ struct SearchStats {
     double seconds = 0;
     bool complete = true; // false when the time limit stopped the search
     int parts = 0, partsExact = 0;
+    // Single ops moved between stages by the anytime search (sched/window_search.h); with live
+    // profiling, over all its passes.
+    long long moves = 0;
     // Live profiling stopped by the time limit: stages the last pass costed from the simulated
     // estimate because they were not measured in time (the chosen schedule's are measured after).
     long long stagesEstimated = 0;

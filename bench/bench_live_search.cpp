@@ -1,0 +1,194 @@
+// bench_live_search [--device H200] [--models a,b,...] [--random UNITS,WIDTH,SEED ...]
+//                   [--time-limits 10,30,60] [--noise 0.15] [--stage-ms 1.09] [--reference 1]
+// The time-limited IOS search on the live-profiling path (sched/batched_search.h) with a fake GPU
+// on the CPU: "measured" latencies are the simulated model's times a deterministic per-stage
+// factor (1 ± noise, from a hash of the stage's signature: the gap between estimates and
+// measurements), keyed by stage signature as the live profiler keys them, and measuring sleeps
+// `stage-ms` per stage (1.09 ms: the H200's 917 stages/s, docs/benchmarks.md "Search speed") and
+// checks its stop flag every 256 stages (the profiler's batch). Prints, for each graph and limit,
+// the stages measured, the single-op moves made and the returned schedule's latency under the
+// "measured" model, evaluated fully without sleeping, against the best fast scheduler's.
+// --reference 1 first runs the search on the "measured" model itself, without sleeping, at the
+// first limit: what the search finds when measuring costs nothing.
+#include "../tests/engine/random_graphs.h"
+#include "cost/cost_factory.h"
+#include "cost/stage_signature.h"
+#include "models/model_registry.h"
+#include "sched/fast_schedulers.h"
+#include "sched/scheduler.h"
+#include "util/errors.h"
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <sstream>
+#include <thread>
+#include <unordered_map>
+
+using namespace ioscope;
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char by) {
+    std::vector<std::string> out;
+    std::stringstream in(s);
+    for (std::string item; std::getline(in, item, by);)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+// The "true" latencies: the simulated ones times 1 ± noise, fixed per stage signature.
+class NoisyModel : public CostModel {
+  public:
+    NoisyModel(CostModel& sim, double noise) : sim_(sim), noise_(noise) {}
+    std::string name() const override { return "noisy(" + sim_.name() + ")"; }
+    std::string device() const override { return sim_.device(); }
+    bool latenciesAreFixed() const override { return true; }
+    double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
+        return stageLatencyMs(g, stage, cfg, stageSignature(g, stage, cfg));
+    }
+    double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg, const std::string& sig) {
+        // FNV-1a of the signature, mapped to [-1, 1].
+        std::uint64_t h = 1469598103934665603ull;
+        for (unsigned char c : sig) h = (h ^ c) * 1099511628211ull;
+        h ^= h >> 29;
+        const double u = 2.0 * double(h % 1000003) / 1000002.0 - 1.0;
+        return sim_.stageLatencyMs(g, stage, cfg) * (1 + noise_ * u);
+    }
+
+  private:
+    CostModel& sim_;
+    double noise_;
+};
+
+// A GPU that measures in batches: the noisy latencies, `perStage` of sleep each, keyed by signature.
+class FakeGpu : public CostModel {
+  public:
+    FakeGpu(NoisyModel& truth, std::chrono::nanoseconds perStage) : truth_(truth), perStage_(perStage) {}
+    std::string name() const override { return "fake-gpu"; }
+    std::string device() const override { return truth_.device(); }
+    bool measuresInBatches() const override { return true; }
+    double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
+        if (auto ms = knownLatencyMs(g, stage, cfg)) return *ms;
+        measureBatch(g, {stage}, cfg, {}, nullptr);
+        return *knownLatencyMs(g, stage, cfg);
+    }
+    std::optional<double> knownLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
+        const auto it = measured_.find(stageSignature(g, stage, cfg));
+        if (it == measured_.end()) return std::nullopt;
+        return it->second;
+    }
+    void measureBatch(const Graph& g, const std::vector<Stage>& stages, const RunConfig& cfg,
+                      const ProgressCallback& progress, CancelFlag cancel) override {
+        ++batches;
+        std::vector<std::pair<std::string, const Stage*>> todo;
+        std::unordered_map<std::string, bool> queued;
+        for (const Stage& st : stages) {
+            std::string sig = stageSignature(g, st, cfg);
+            if (measured_.count(sig) || !queued.emplace(sig, true).second) continue;
+            todo.emplace_back(std::move(sig), &st);
+        }
+        auto at = std::chrono::steady_clock::now();
+        for (size_t i = 0; i < todo.size(); ++i) {
+            if (i % 256 == 0) throwIfCancelled(cancel);
+            at += perStage_;
+            std::this_thread::sleep_until(at);
+            measured_[todo[i].first] = truth_.stageLatencyMs(g, *todo[i].second, cfg, todo[i].first);
+            if (progress && ((i + 1) % 256 == 0 || i + 1 == todo.size()))
+                progress(countedProgress(static_cast<long long>(i + 1), static_cast<long long>(todo.size())));
+        }
+    }
+    int batches = 0;
+    size_t measuredCount() const { return measured_.size(); }
+
+  private:
+    NoisyModel& truth_;
+    std::chrono::nanoseconds perStage_;
+    std::unordered_map<std::string, double> measured_;
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::string device = "H200";
+    std::vector<std::string> models, randoms;
+    bool reference = false;
+    std::vector<double> limits = {10, 30, 60};
+    double noise = 0.15, stageMs = 1.09;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i], v = argv[i + 1];
+        if (a == "--device")
+            device = v;
+        else if (a == "--models")
+            models = split(v, ',');
+        else if (a == "--random")
+            randoms.push_back(v);
+        else if (a == "--time-limits") {
+            limits.clear();
+            for (const std::string& l : split(v, ',')) limits.push_back(std::stod(l));
+        } else if (a == "--noise")
+            noise = std::stod(v);
+        else if (a == "--stage-ms")
+            stageMs = std::stod(v);
+        else if (a == "--reference")
+            reference = v == "1";
+        else {
+            std::fprintf(stderr, "bench_live_search: unknown option '%s'\n", a.c_str());
+            return 2;
+        }
+    }
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    try {
+        std::vector<Graph> graphs;
+        for (const std::string& m : models) graphs.push_back(loadModel(m));
+        for (const std::string& r : randoms) {
+            const auto p = split(r, ',');
+            if (p.size() != 3) throw InputError("--random expects UNITS,WIDTH,SEED, got '" + r + "'");
+            std::mt19937 rng(static_cast<unsigned>(std::stoul(p[2])));
+            graphs.push_back(testing::randomMultiBranchCnn(rng, std::stoi(p[0]), std::stoi(p[1])));
+            graphs.back().setName(graphs.back().name() + "_s" + p[2]);
+        }
+        std::printf(
+            "fake GPU: sim:%s x (1 +- %.2f per stage signature), %.3f ms a stage measured; IOS r=3 s=8\n",
+            device.c_str(), noise, stageMs);
+        std::printf("| graph | limit s | wall s | batches | stages measured | moves made | "
+                    "searched ms | measured ms | best fast ms | complete "
+                    "|\n|---|---|---|---|---|---|---|---|---|---|\n");
+        for (const Graph& g : graphs) {
+            const auto sim = makeCostModel("sim:" + device, RunConfig{});
+            NoisyModel truth(*sim, noise);
+            double bestFast = 1e300;
+            SchedulerOptions fastOptions;
+            for (FastScheduler s : allFastSchedulers())
+                bestFast = std::min(bestFast, fastSchedule(s, g, truth, fastOptions).latencyMs);
+            if (reference) {
+                SchedulerOptions o;
+                o.timeLimitSeconds = limits.front();
+                const ScheduleResult r = iosSchedule(g, truth, o);
+                std::printf(
+                    "| %s | %g | reference: searched on the measured model itself, no sleeping | | | %lld | "
+                    "%.4f | %.4f | %.4f | %s |\n",
+                    g.name().c_str(), limits.front(), r.stats.moves, r.latencyMs, r.latencyMs, bestFast,
+                    r.stats.complete ? "yes" : "no");
+            }
+            for (double limit : limits) {
+                FakeGpu gpu(truth, std::chrono::nanoseconds(static_cast<long long>(stageMs * 1e6)));
+                SchedulerOptions o;
+                o.timeLimitSeconds = limit;
+                const auto start = std::chrono::steady_clock::now();
+                const ScheduleResult r = iosSchedule(g, gpu, o);
+                const double wall =
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                validateSchedule(g, r.schedule);
+                const double ms = predictLatencyMs(g, r.schedule, truth, o.run);
+                std::printf("| %s | %g | %.1f | %d | %zu | %lld | %.4f | %.4f | %.4f | %s |\n",
+                            g.name().c_str(), limit, wall, gpu.batches, gpu.measuredCount(), r.stats.moves,
+                            r.latencyMs, ms, bestFast, r.stats.complete ? "yes" : "no");
+            }
+        }
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_live_search: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
