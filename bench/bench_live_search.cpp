@@ -10,7 +10,7 @@
 // "measured" model, evaluated fully without sleeping, against the best fast scheduler's.
 // --reference 1 first runs the search on the "measured" model itself, without sleeping, at the
 // first limit: what the search finds when measuring costs nothing.
-#include "../tests/engine/random_graphs.h"
+#include "bench_args.h"
 #include "cost/cost_factory.h"
 #include "cost/stage_signature.h"
 #include "models/model_registry.h"
@@ -28,14 +28,6 @@
 using namespace ioscope;
 
 namespace {
-
-std::vector<std::string> split(const std::string& s, char by) {
-    std::vector<std::string> out;
-    std::stringstream in(s);
-    for (std::string item; std::getline(in, item, by);)
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
 
 // The "true" latencies: the simulated ones times 1 ± noise, fixed per stage signature.
 class NoisyModel : public CostModel {
@@ -120,12 +112,12 @@ int main(int argc, char** argv) {
         if (a == "--device")
             device = v;
         else if (a == "--models")
-            models = split(v, ',');
+            models = bench::split(v, ',');
         else if (a == "--random")
             randoms.push_back(v);
         else if (a == "--time-limits") {
             limits.clear();
-            for (const std::string& l : split(v, ',')) limits.push_back(std::stod(l));
+            for (const std::string& l : bench::split(v, ',')) limits.push_back(std::stod(l));
         } else if (a == "--noise")
             noise = std::stod(v);
         else if (a == "--stage-ms")
@@ -142,11 +134,7 @@ int main(int argc, char** argv) {
         std::vector<Graph> graphs;
         for (const std::string& m : models) graphs.push_back(loadModel(m));
         for (const std::string& r : randoms) {
-            const auto p = split(r, ',');
-            if (p.size() != 3) throw InputError("--random expects UNITS,WIDTH,SEED, got '" + r + "'");
-            std::mt19937 rng(static_cast<unsigned>(std::stoul(p[2])));
-            graphs.push_back(testing::randomMultiBranchCnn(rng, std::stoi(p[0]), std::stoi(p[1])));
-            graphs.back().setName(graphs.back().name() + "_s" + p[2]);
+            graphs.push_back(bench::randomCnnFromSpec(r));
         }
         std::printf(
             "fake GPU: sim:%s x (1 +- %.2f per stage signature), %.3f ms a stage measured; IOS r=3 s=8\n",

@@ -6,7 +6,7 @@
 // --random adds a random multi-branch CNN (tests/engine/random_graphs.h; 47,14,1 is issue #14's
 // class) and --write-model writes the last one as a model JSON for ioscope-cli. --full-dp also runs
 // the IOS DP with no time limit (cancelled past SECONDS) to show how far the limited search is.
-#include "../tests/engine/random_graphs.h"
+#include "bench_args.h"
 #include "cost/cost_factory.h"
 #include "graph/ensemble.h"
 #include "io/model_json.h"
@@ -28,14 +28,6 @@
 using namespace ioscope;
 
 namespace {
-
-std::vector<std::string> split(const std::string& s, char by) {
-    std::vector<std::string> out;
-    std::stringstream in(s);
-    for (std::string item; std::getline(in, item, by);)
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
 
 Graph load(const std::string& spec) {
     if (spec.find('+') == std::string::npos) return loadModel(spec);
@@ -89,7 +81,7 @@ int main(int argc, char** argv) {
         if (a == "--device")
             device = v;
         else if (a == "--models")
-            models = v == "none" ? std::vector<std::string>{} : split(v, ',');
+            models = v == "none" ? std::vector<std::string>{} : bench::split(v, ',');
         else if (a == "--time-limit")
             timeLimit = std::stod(v);
         else if (a == "--random")
@@ -110,11 +102,7 @@ int main(int argc, char** argv) {
         std::vector<Graph> graphs;
         for (const std::string& m : models) graphs.push_back(load(m));
         for (const std::string& r : randoms) {
-            const auto p = split(r, ',');
-            if (p.size() != 3) throw InputError("--random expects UNITS,WIDTH,SEED, got '" + r + "'");
-            std::mt19937 rng(static_cast<unsigned>(std::stoul(p[2])));
-            graphs.push_back(testing::randomMultiBranchCnn(rng, std::stoi(p[0]), std::stoi(p[1])));
-            graphs.back().setName(graphs.back().name() + "_s" + p[2]);
+            graphs.push_back(bench::randomCnnFromSpec(r));
             if (!writeModel.empty()) writeFileAtomically(writeModel, modelToJson(graphs.back()));
         }
         nlohmann::json all = nlohmann::json::array();
