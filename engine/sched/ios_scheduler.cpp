@@ -339,6 +339,7 @@ ScheduleResult searchParts(const Graph& g, const std::vector<std::vector<OpId>>&
                     if (!exact && windows.converged && cost.latenciesAreFixed()) {
                         std::mt19937 rng(12345);
                         while (elapsed() < partEnd - 0.01) {
+                            throwIfCancelled(cancel);
                             std::vector<size_t> multi;
                             for (size_t i = 0; i < stages.size(); ++i)
                                 if (stages[i].strategy == Strategy::Concurrent &&

@@ -229,6 +229,8 @@ double improveByWindows(const Graph& g, std::vector<Stage>& stages, std::vector<
     long long cap =
         st.cap > 0 ? std::min(st.cap, maxWindowStates) : std::min<long long>(1000, maxWindowStates);
     while (!expired()) {
+        // A pass whose windows were all solved before runs no DP, the DP's own cancel check with it.
+        throwIfCancelled(cancel);
         st.cap = cap;
         bool improved = false;
         ++st.passes;

@@ -17,8 +17,10 @@
 
 #include <QtTest>
 
+#include <atomic>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 using namespace ioscope;
 using namespace ioscope::testing;
@@ -45,6 +47,7 @@ class TestAnytimeSearch : public QObject {
     void tinyBudgetStillValid();
     void timeLimitHoldsOnWideGraphs();
     void progressDuringTheWindows();
+    void cancelStopsTheLocalSearch();
     void ensembleMembersRoundTrip();
 };
 
@@ -247,6 +250,32 @@ void TestAnytimeSearch::progressDuringTheWindows() {
     QVERIFY2(duringWindows >= 5, qPrintable(QStringLiteral("%1 reports during windows").arg(duringWindows)));
     QVERIFY(reports.back().fraction > 0.5); // it followed the clock to near the limit
     QVERIFY(reports.back().bestLatencyMs <= r.latencyMs * (1 + 1e-9) || r.origin != "ios");
+}
+
+// The 34-op graph's windows converge within a second and the rest of a long limit goes to the
+// iterated local search: a cancel raised there ends the search at once, not at the limit.
+void TestAnytimeSearch::cancelStopsTheLocalSearch() {
+    std::mt19937 rng(3);
+    const Graph g = randomMultiBranchCnn(rng, 34, 10);
+    const auto cost = makeCostModel("sim:H200", RunConfig{});
+    SchedulerOptions o;
+    o.timeLimitSeconds = 60;
+    std::atomic<bool> cancel{false};
+    const auto start = std::chrono::steady_clock::now();
+    std::thread canceller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+        cancel = true;
+    });
+    bool cancelled = false;
+    try {
+        iosSchedule(g, *cost, o, {}, &cancel);
+    } catch (const Cancelled&) {
+        cancelled = true;
+    }
+    canceller.join();
+    const double took = seconds(start);
+    QVERIFY(cancelled);
+    QVERIFY2(took < 2.5 + 2.0, qPrintable(QStringLiteral("returned after %1 s").arg(took)));
 }
 
 // An ensemble's members survive the model file and the schedule file; a schedule naming another
