@@ -86,10 +86,11 @@ double improveByMoves(const Graph& g, std::vector<Stage>& stages, std::vector<do
     // first, they lead to worse local optima on the random CNNs of docs/benchmarks.md).
     for (bool chains = false;;) {
         bool moved = false;
-        for (size_t a = 0; a < stages.size() && !moved; ++a) {
+        // `moved` is tested first: a move may have erased stage a (and with it the group).
+        for (size_t a = 0; !moved && a < stages.size(); ++a) {
             if (stages[a].strategy != Strategy::Concurrent || !stages[a].devices.empty()) continue;
-            for (size_t gi = 0; gi < stages[a].groups.size() && !moved; ++gi)
-                for (size_t oi = 0; oi < stages[a].groups[gi].size() && !moved; ++oi) {
+            for (size_t gi = 0; !moved && gi < stages[a].groups.size(); ++gi)
+                for (size_t oi = 0; !moved && oi < stages[a].groups[gi].size(); ++oi) {
                     if (expired()) return total();
                     const OpId v = stages[a].groups[gi][oi];
                     // The stages v may run in alone in a group: after each producer's, before each
