@@ -308,9 +308,14 @@ inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups, 
     Candidate& c = candidates.emplace_back();
     c.ending = ending;
     c.merge = merge;
-    c.groups = groups;
     c.ms = ms;
-    c.chain = chain;
+    // A chain floor is summed in another order than the model sums the latency: the bound gives up
+    // a billionth for the rounding.
+    const bool hasFree = (ending & free_) != 0;
+    if (chain > 0)
+        c.bound = (floors_[hasFree ? size_t(1) : static_cast<size_t>(groups)] + chain) * (1 - 1e-9);
+    else
+        c.bound = hasFree ? 0.0 : floors_[static_cast<size_t>(groups)];
     if (candidates.size() - solving.listedFrom >= kBatch) considerListed(solving);
 }
 
@@ -361,15 +366,9 @@ void PartDp::considerListed(Solving& solving) {
     candidates.resize(begin);
 }
 
-// rest + latency >= rest + floor in floating point too (addition is monotonic). A chain floor is
-// summed in another order than the model sums the latency: the bound gives up a billionth for the
-// rounding.
+// rest + latency >= rest + bound in floating point too (addition is monotonic).
 double PartDp::least(const Candidate& c) const {
-    if (c.chain > 0) {
-        const double floor = floors_[(c.ending & free_) ? size_t(1) : static_cast<size_t>(c.groups)];
-        return c.rest + (floor + c.chain) * (1 - 1e-9);
-    }
-    return c.rest + ((c.ending & free_) ? 0.0 : floors_[static_cast<size_t>(c.groups)]);
+    return c.rest + c.bound;
 }
 
 // Known latencies are costed (they are in the caches from then on); unknown ones are remembered

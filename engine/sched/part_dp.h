@@ -86,9 +86,8 @@ class PartDp {
     struct Candidate {
         Mask ending = 0;
         bool merge = false;
-        int groups = 1;   // the stage's groups
         double ms = 0;    // its latency from the trie, NaN when not there
-        double chain = 0; // the largest chain floor of its groups
+        double bound = 0; // a lower bound on its latency (least())
         double rest = 0;  // the cost of the state without the ending, once solved
     };
     // What one thread uses while it solves states: the groups of the endings being enumerated
@@ -138,8 +137,8 @@ class PartDp {
     void considerListed(Solving& solving);
     // Costs walk.candidates[i] (its remainder solved) and keeps it when better than `best`.
     void consider(Walk& walk, size_t i, size_t index, Best& best);
-    // The least total an ending can reach: its remainder and the cost model's stage floor, with its
-    // longest group's chain floor.
+    // The least total an ending can reach: its remainder and its bound, the cost model's stage
+    // floor with its longest group's chain floor (`chain`, the bound's when listed).
     double least(const Candidate& c) const;
     // Whether `c`'s latency is known without costing a new stage (boundsAreEstimates).
     bool latencyKnown(Walk& walk, const Candidate& c);
