@@ -385,8 +385,8 @@ bool PartDp::latencyKnown(Walk& walk, const Candidate& c) {
 
 void PartDp::consider(Walk& walk, size_t i, size_t index, Best& best) {
     const Candidate& c = walk.candidates[i];
-    // The ending's total is at least its remainder's plus the stage's floor: it cannot win unless
-    // that is below the best total, or equal to it and listed earlier.
+    // The ending's total is at least its remainder's plus its bound: it cannot win unless that is
+    // below the best total, or equal to it and listed earlier.
     const auto mayWin = [&](double atLeast) {
         return atLeast < best.cost || (atLeast == best.cost && index < best.index);
     };
