@@ -72,12 +72,12 @@ PartDp::PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const Sch
         floors_[k] = std::max(0.0, cost.stageFloorMs(static_cast<int>(k)));
     boundsEstimate_ = cost.boundsAreEstimates();
     sortByBound_ = !cost.latenciesAreFixed();
-    chains_.assign(static_cast<size_t>(n_), 0.0);
+    chains_.assign(static_cast<size_t>(n_), 0.0f);
     if (allowParallel_)
         for (int i = 0; i < n_; ++i) {
             const double chain = cost.opChainFloorMs(g, ops_[static_cast<size_t>(i)], options.run);
             if (chain > 0 && std::isfinite(chain) && !(free_ & bitOf(i)))
-                chains_[static_cast<size_t>(i)] = chain;
+                chains_[static_cast<size_t>(i)] = static_cast<float>(chain);
         }
 }
 
@@ -237,7 +237,7 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
         // passed both tests, so only the joined group can be too large.
         Group joined{bitOf(v), pred_[static_cast<size_t>(v)], 1, chains_[static_cast<size_t>(v)]};
         int grownCount = 0, grownClosed = closed;
-        double longest = 0; // the largest chain floor of the groups v leaves alone
+        float longest = 0; // the largest chain floor of the groups v leaves alone
         const Mask touched = adj_[static_cast<size_t>(v)];
         for (int i = 0; i < groupCount; ++i) {
             const Group& gr = groups[i];
@@ -299,7 +299,7 @@ void PartDp::enumerateMerges(Solving& solving) {
 // concurrent stage lasts at least as long as its longest group. For a model whose latencies are
 // not fixed (live profiling, where each new stage is measured), the batch is considered in order
 // of its least totals instead, which finds the best early and skips more; the answer is the same.
-inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups, double ms, double chain) {
+inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups, double ms, float chain) {
     // The remainder's cost and the ending's latency are read when the batch is considered, up to
     // kBatch endings later: their slots, at random in tables of up to 16 MiB, are fetched now.
     memo_.prefetch(solving.state & ~ending);
@@ -309,11 +309,12 @@ inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups, 
     c.ending = ending;
     c.merge = merge;
     c.ms = ms;
-    // A chain floor is summed in another order than the model sums the latency: the bound gives up
-    // a billionth for the rounding.
+    // A chain floor is summed in floats (each op's rounded to nearest, then at most 63 sums: a
+    // relative error below 64 float epsilons, 8e-6) and in another order than the model sums the
+    // latency: the bound gives up 1e-5 for the rounding.
     const bool hasFree = (ending & free_) != 0;
     if (chain > 0)
-        c.bound = (floors_[hasFree ? size_t(1) : static_cast<size_t>(groups)] + chain) * (1 - 1e-9);
+        c.bound = (floors_[hasFree ? size_t(1) : static_cast<size_t>(groups)] + double(chain)) * (1 - 1e-5);
     else
         c.bound = hasFree ? 0.0 : floors_[static_cast<size_t>(groups)];
     if (candidates.size() - solving.listedFrom >= kBatch) considerListed(solving);

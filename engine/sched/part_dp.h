@@ -79,7 +79,7 @@ class PartDp {
         Mask members = 0;
         Mask feeders = 0;
         int size = 0;
-        double chain = 0; // the sum of its ops' chain floors (CostModel::opChainFloorMs)
+        float chain = 0; // the sum of its ops' chain floors (opChainFloorMs), in the padding
     };
 
     // An ending listed to be considered.
@@ -133,7 +133,7 @@ class PartDp {
     // Lists an ending; every kBatch of them are considered.
     // Takes the fields apart: a Candidate passed by value was written field by field to the stack
     // and read back whole, a store-forwarding stall that cost a quarter of the enumeration.
-    void list(Solving& solving, Mask ending, bool merge, int groups, double ms, double chain);
+    void list(Solving& solving, Mask ending, bool merge, int groups, double ms, float chain);
     void considerListed(Solving& solving);
     // Costs walk.candidates[i] (its remainder solved) and keeps it when better than `best`.
     void consider(Walk& walk, size_t i, size_t index, Best& best);
@@ -170,9 +170,9 @@ class PartDp {
     // op of zero latency alone (those in free_, for which the floor is zero).
     std::vector<double> floors_;
     Mask free_ = 0;
-    std::vector<double> chains_;                       // CostModel::opChainFloorMs per op
-    bool boundsEstimate_ = false;                      // CostModel::boundsAreEstimates
-    bool sortByBound_ = false;                         // considerListed: a batch in order of least totals
+    std::vector<float> chains_;   // CostModel::opChainFloorMs per op (list() allows for float sums)
+    bool boundsEstimate_ = false; // CostModel::boundsAreEstimates
+    bool sortByBound_ = false;    // considerListed: a batch in order of least totals
     MaskMap<double> unknownConcurrent_, unknownMerge_; // endings whose latency is not known
 
     Walk walk_; // the caller's thread
