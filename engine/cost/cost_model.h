@@ -38,6 +38,25 @@ class CostModel {
         return 0;
     }
 
+    // A lower bound on what `op` adds to the time of the group (stream) that runs it in any
+    // concurrent stage: such a stage costs at least F plus the largest sum of these over the ops of
+    // one of its groups, where F is stageFloorMs(k) when each of its k groups holds an op whose
+    // latency alone is above zero, else stageFloorMs(1) when some group's sum is above zero, else
+    // zero. An op with a bound above zero must cost more than zero alone. The search skips endings
+    // that cannot win by it (sched/part_dp.cpp, allowing for rounding). Zero, the default, is
+    // always sound; a model returns more only where its formula guarantees it, or, for a measured
+    // model, with a stated safety margin (docs/semantics.md, "Pruning by stage bounds").
+    virtual double opChainFloorMs(const Graph& g, OpId op, const RunConfig& cfg) {
+        (void)g, (void)op, (void)cfg;
+        return 0;
+    }
+
+    // Whether stageFloorMs and opChainFloorMs bound only the latencies the model estimates, not
+    // those it answers through knownLatencyMs (a speculative model: a measurement may fall below
+    // its estimate's bound). The search then skips an ending by them only when its latency is not
+    // known, and costs every known one.
+    virtual bool boundsAreEstimates() const { return false; }
+
     // Whether stageLatencyMs is a pure function of the stage for the model's whole life (one stage
     // always costs the same): searches may then keep what they learnt for later searches.
     virtual bool latenciesAreFixed() const { return false; }

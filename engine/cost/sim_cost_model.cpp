@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <mutex>
 #include <utility>
@@ -202,6 +203,24 @@ std::vector<std::vector<SimKernel>> SimCostModel::stageStreams(const Graph& g, c
 double SimCostModel::stageFloorMs(int groups) const {
     if (groups < 1 || !(device_.stageBaseUs >= 0) || !(device_.streamForkUs >= 0)) return 0;
     return (device_.stageBaseUs + device_.streamForkUs * double(groups - 1)) / 1000.0;
+}
+
+// A stream runs its kernels strictly one after another: each is launched (launchUs), runs, and
+// waits its tail. Running, a kernel takes at least one round of its blocks (blockUs), its blocks'
+// SM time over all the SMs, and its bytes at the whole memory bandwidth (rounds share it): each
+// at most its time alone, so the bound holds for the one-stream formula too. The simulation ends
+// phases up to kEps early: the margin of 1e-6 covers that and rounding.
+double SimCostModel::opChainFloorMs(const Graph& g, OpId op, const RunConfig& cfg) {
+    const SimDevice& d = device_;
+    const double bandwidth = d.memGBs * 1e3 * d.memEff; // bytes per microsecond
+    if (!(d.launchUs >= 0) || !(d.kernelTailUs >= 0) || !(bandwidth > 0) || d.sms < 1) return 0;
+    double us = 0;
+    for (const SimKernel& k : opKernels(checkedOp(g, op), cfg).kernels) {
+        const double smTime = double(k.blocks) * k.blockUs / (double(k.blocksPerSm) * d.sms);
+        const double run = std::max({0.0, k.blockUs, smTime, k.bytes / bandwidth});
+        us += d.launchUs + std::min(run, k.aloneUs) + d.kernelTailUs;
+    }
+    return std::isfinite(us) ? us * (1 - 1e-6) / 1000.0 : 0.0;
 }
 
 double SimCostModel::stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) {

@@ -24,6 +24,10 @@ class SimCostModel : public CostModel {
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override;
     // The boundary every stage with kernels pays: its base and a fork per further stream.
     double stageFloorMs(int groups) const override;
+    // Each of the op's kernels in a stream: its launch, tail and the least time it can run on
+    // the device shared with other streams (sim_timeline.cpp runs a stream's kernels one after
+    // another).
+    double opChainFloorMs(const Graph& g, OpId op, const RunConfig& cfg) override;
     // Simulated: the same stage always lowers to the same kernels and simulates the same.
     bool latenciesAreFixed() const override { return true; }
 

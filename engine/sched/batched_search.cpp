@@ -22,12 +22,18 @@ std::string stageIdentity(const Stage& stage) {
     return key;
 }
 
+// A measured stage may beat its estimate: after the first pass, the search skips a stage it has
+// not measured only when the estimate's bound times this fraction of the least ratio of
+// measurement to estimate seen so far cannot win (docs/semantics.md, "Pruning by stage bounds").
+constexpr double kRatioMargin = 0.95;
+
 // Answers with the measured latency where there is one; otherwise notes the stage as wanted
 // and answers with the simulated estimate, scaled so single ops match their measurements.
 class SpeculativeCost : public CostModel {
   public:
-    SpeculativeCost(CostModel& measured, CostModel& estimate, double scale)
-        : measured_(measured), estimate_(estimate), scale_(scale) {}
+    // `boundScale`: what the estimate's bounds are scaled by (the search skips stages by them).
+    SpeculativeCost(CostModel& measured, CostModel& estimate, double scale, double boundScale)
+        : measured_(measured), estimate_(estimate), scale_(scale), boundScale_(boundScale) {}
     std::string name() const override { return measured_.name(); }
     std::string device() const override { return measured_.device(); }
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
@@ -35,6 +41,17 @@ class SpeculativeCost : public CostModel {
         if (seen_.insert(identity(stage)).second) wanted_.push_back(stage);
         return scale_ * estimate_.stageLatencyMs(g, stage, cfg);
     }
+    // The estimate's bounds, scaled (docs/semantics.md, "Pruning by stage bounds"); the search
+    // costs a measured stage whatever its bound.
+    double stageFloorMs(int groups) const override { return boundScale_ * estimate_.stageFloorMs(groups); }
+    double opChainFloorMs(const Graph& g, OpId op, const RunConfig& cfg) override {
+        return boundScale_ * estimate_.opChainFloorMs(g, op, cfg);
+    }
+    bool boundsAreEstimates() const override { return true; }
+    std::optional<double> knownLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
+        return measured_.knownLatencyMs(g, stage, cfg);
+    }
+
     std::vector<Stage> takeWanted() {
         seen_.clear();
         return std::exchange(wanted_, {});
@@ -46,6 +63,7 @@ class SpeculativeCost : public CostModel {
     CostModel& measured_;
     CostModel& estimate_;
     double scale_;
+    double boundScale_;
     std::unordered_set<std::string> seen_;
     std::vector<Stage> wanted_;
 };
@@ -131,10 +149,16 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
             }
         }
     };
-    double reported = 0; // progress never goes back
+    double reported = 0;   // progress never goes back
+    double leastRatio = 1; // of a measurement to its (unscaled) estimate, over the stages measured
     Progress last;
     for (int pass = 0;; ++pass) {
-        SpeculativeCost speculative(measured, *estimate, estimateScale(g, measured, *estimate, run));
+        // The first pass knows no measurement: the estimates' bounds (scaled as the estimates
+        // are) hold for all it costs. What a search may miss depends only on its last pass (it
+        // measures all it costs).
+        const double scale = estimateScale(g, measured, *estimate, run);
+        SpeculativeCost speculative(measured, *estimate, scale,
+                                    pass == 0 ? scale : kRatioMargin * std::max(0.0, leastRatio));
         ScheduleResult result = searchOnce(
             speculative,
             [&](const Progress& p) {
@@ -207,6 +231,11 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
             outOfTime = true; // what was measured stays measured; one more pass decides
         }
         measuredStages += static_cast<long long>(doneInBatch);
+        for (const Stage& st : wanted) // the estimates' bounds will hold for what was measured
+            if (const std::optional<double> ms = measured.knownLatencyMs(g, st, run)) {
+                const double estimated = estimate->stageLatencyMs(g, st, run);
+                if (estimated > 0) leastRatio = std::min(leastRatio, *ms / estimated);
+            }
     }
 }
 

@@ -70,6 +70,15 @@ PartDp::PartDp(const Graph& g, std::vector<OpId> ops, CostModel& cost, const Sch
     floors_.assign(static_cast<size_t>(std::max(1, options.maxGroups)) + 1, 0.0);
     for (size_t k = 1; k < floors_.size(); ++k)
         floors_[k] = std::max(0.0, cost.stageFloorMs(static_cast<int>(k)));
+    boundsEstimate_ = cost.boundsAreEstimates();
+    sortByBound_ = !cost.latenciesAreFixed();
+    chains_.assign(static_cast<size_t>(n_), 0.0f);
+    if (allowParallel_)
+        for (int i = 0; i < n_; ++i) {
+            const double chain = cost.opChainFloorMs(g, ops_[static_cast<size_t>(i)], options.run);
+            if (chain > 0 && std::isfinite(chain) && !(free_ & bitOf(i)))
+                chains_[static_cast<size_t>(i)] = static_cast<float>(chain);
+        }
 }
 
 namespace {
@@ -226,19 +235,22 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
         // group only ever grows by an op that feeds it, so a group larger than r, or more than
         // s groups with no feeder left in the state, prunes the branch. The parent's groups
         // passed both tests, so only the joined group can be too large.
-        Group joined{bitOf(v), pred_[static_cast<size_t>(v)], 1};
+        Group joined{bitOf(v), pred_[static_cast<size_t>(v)], 1, chains_[static_cast<size_t>(v)]};
         int grownCount = 0, grownClosed = closed;
+        float longest = 0; // the largest chain floor of the groups v leaves alone
         const Mask touched = adj_[static_cast<size_t>(v)];
         for (int i = 0; i < groupCount; ++i) {
             const Group& gr = groups[i];
             if ((gr.members & touched) == 0) {
                 grownGroups[grownCount++] = gr;
+                longest = std::max(longest, gr.chain);
                 continue;
             }
             if ((gr.feeders & state & ~ending) == 0) --grownClosed;
             joined.members |= gr.members;
             joined.feeders |= gr.feeders;
             joined.size += gr.size;
+            joined.chain += gr.chain;
         }
         grownGroups[grownCount++] = joined;
         if ((joined.feeders & state & ~grown) == 0) ++grownClosed;
@@ -248,7 +260,8 @@ void PartDp::enumerateConcurrent(Solving& solving, Mask ending, Mask avail, int 
             const int u = lowestBit(p);
             if ((succ_[static_cast<size_t>(u)] & state & ~grown) == 0) next |= bitOf(u);
         }
-        if (grownCount <= options_.maxGroups) list(solving, grown, false, grownCount, trie_.ms(grownNode));
+        if (grownCount <= options_.maxGroups)
+            list(solving, grown, false, grownCount, trie_.ms(grownNode), std::max(longest, joined.chain));
         if (size + 1 < maxEndingSize_)
             enumerateConcurrent(solving, grown, next, size + 1, childAt, grownCount, grownClosed, grownNode);
     }
@@ -271,7 +284,8 @@ void PartDp::enumerateMerges(Solving& solving) {
         sinks &= ~cls;
         // Every subset of the class with at least two ops, in a fixed (descending) order.
         for (Mask sub = cls; sub; sub = (sub - 1) & cls)
-            if ((sub & (sub - 1)) != 0) list(solving, sub, true, 1, std::numeric_limits<double>::quiet_NaN());
+            if ((sub & (sub - 1)) != 0)
+                list(solving, sub, true, 1, std::numeric_limits<double>::quiet_NaN(), 0.0);
     }
 }
 
@@ -281,9 +295,11 @@ void PartDp::enumerateMerges(Solving& solving) {
 // whose remainder plus the cost model's stage floor (zero by default) is below the best total so
 // far. Latencies are at least the floor, so an ending skipped that way cannot be better, and the
 // answer is the first ending of the least total in the order listed, exactly as when every
-// ending is costed in that order. On the bundled networks few endings are skipped (a large ending
-// leaves a small remainder): docs/benchmarks.md, session 9.
-inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups, double ms) {
+// ending is costed in that order. The cost model may bound each group too (opChainFloorMs): a
+// concurrent stage lasts at least as long as its longest group. For a model whose latencies are
+// not fixed (live profiling, where each new stage is measured), the batch is considered in order
+// of its least totals instead, which finds the best early and skips more; the answer is the same.
+inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups, double ms, float chain) {
     // The remainder's cost and the ending's latency are read when the batch is considered, up to
     // kBatch endings later: their slots, at random in tables of up to 16 MiB, are fetched now.
     memo_.prefetch(solving.state & ~ending);
@@ -292,8 +308,15 @@ inline void PartDp::list(Solving& solving, Mask ending, bool merge, int groups, 
     Candidate& c = candidates.emplace_back();
     c.ending = ending;
     c.merge = merge;
-    c.groups = groups;
     c.ms = ms;
+    // A chain floor is summed in floats (each op's rounded to nearest, then at most 63 sums: a
+    // relative error below 64 float epsilons, 8e-6) and in another order than the model sums the
+    // latency: the bound gives up 1e-5 for the rounding.
+    const bool hasFree = (ending & free_) != 0;
+    if (chain > 0)
+        c.bound = (floors_[hasFree ? size_t(1) : static_cast<size_t>(groups)] + double(chain)) * (1 - 1e-5);
+    else
+        c.bound = hasFree ? 0.0 : floors_[static_cast<size_t>(groups)];
     if (candidates.size() - solving.listedFrom >= kBatch) considerListed(solving);
 }
 
@@ -322,6 +345,18 @@ void PartDp::considerListed(Solving& solving) {
     }
     Best& best = solving.best;
     const size_t before = solving.considered; // endings of this state in earlier batches
+    if (sortByBound_) {
+        // Costing is dear: the endings in order of their least totals (the best found early skips
+        // more), ties in the order listed.
+        std::vector<std::pair<double, size_t>>& order = walk.order;
+        order.clear();
+        for (size_t i = begin; i < end; ++i) order.emplace_back(least(candidates[i]), i);
+        std::sort(order.begin(), order.end());
+        for (const auto& [atLeast, i] : order) consider(walk, i, before + (i - begin), best);
+        solving.considered += end - begin;
+        candidates.resize(begin);
+        return;
+    }
     consider(walk, cheapest, before + (cheapest - begin), best);
     for (size_t i = begin; i < std::min(end, begin + kAhead); ++i) prefetchLatency(candidates[i]);
     for (size_t i = begin; i < end; ++i) {
@@ -332,17 +367,32 @@ void PartDp::considerListed(Solving& solving) {
     candidates.resize(begin);
 }
 
-// rest + latency >= rest + floor in floating point too (addition is monotonic).
+// rest + latency >= rest + bound in floating point too (addition is monotonic).
 double PartDp::least(const Candidate& c) const {
-    return c.rest + ((c.ending & free_) ? 0.0 : floors_[static_cast<size_t>(c.groups)]);
+    return c.rest + c.bound;
+}
+
+// Known latencies are costed (they are in the caches from then on); unknown ones are remembered
+// as such, as whether a stage is known does not change during a search.
+bool PartDp::latencyKnown(Walk& walk, const Candidate& c) {
+    if (!std::isnan(c.ms) || (c.merge ? mergeCache_ : concurrentCache_).find(c.ending)) return true;
+    MaskMap<double>& unknown = c.merge ? unknownMerge_ : unknownConcurrent_;
+    if (!walk.level && unknown.find(c.ending)) return false; // not shared between threads
+    fillStage(c.ending, c.merge, walk.scratchStage);
+    if (cost_.knownLatencyMs(g_, walk.scratchStage, options_.run)) return true;
+    if (!walk.level) unknown.put(c.ending, 0.0);
+    return false;
 }
 
 void PartDp::consider(Walk& walk, size_t i, size_t index, Best& best) {
     const Candidate& c = walk.candidates[i];
-    // The ending's total is at least its remainder's plus the stage's floor: it cannot win unless
-    // that is below the best total, or equal to it and listed earlier.
-    const double atLeast = least(c);
-    if (!(atLeast < best.cost || (atLeast == best.cost && index < best.index))) return;
+    // The ending's total is at least its remainder's plus its bound: it cannot win unless that is
+    // below the best total, or equal to it and listed earlier.
+    const auto mayWin = [&](double atLeast) {
+        return atLeast < best.cost || (atLeast == best.cost && index < best.index);
+    };
+    // Bounds of estimates skip only stages whose latency is not known.
+    if (!mayWin(least(c)) && !(boundsEstimate_ && latencyKnown(walk, c))) return;
     const double total = c.rest + (std::isnan(c.ms) ? latency(walk, c.ending, c.merge) : c.ms);
     if (total < best.cost || (total == best.cost && index < best.index))
         best = Best{total, c.ending, c.merge, index};

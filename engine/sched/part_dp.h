@@ -10,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ioscope::detail {
@@ -78,15 +79,16 @@ class PartDp {
         Mask members = 0;
         Mask feeders = 0;
         int size = 0;
+        float chain = 0; // the sum of its ops' chain floors (opChainFloorMs), in the padding
     };
 
     // An ending listed to be considered.
     struct Candidate {
         Mask ending = 0;
         bool merge = false;
-        int groups = 1;  // the stage's groups
-        double ms = 0;   // its latency from the trie, NaN when not there
-        double rest = 0; // the cost of the state without the ending, once solved
+        double ms = 0;    // its latency from the trie, NaN when not there
+        double bound = 0; // a lower bound on its latency (least())
+        double rest = 0;  // the cost of the state without the ending, once solved
     };
     // What one thread uses while it solves states: the groups of the endings being enumerated
     // (consider() re-enters solveState, whose enumeration starts at groupTop, above everything in
@@ -96,6 +98,7 @@ class PartDp {
         size_t groupTop = 0;
         std::vector<Candidate> candidates;
         Stage scratchStage;
+        std::vector<std::pair<double, size_t>> order; // a batch's endings by least total
         SearchCounters* counters = nullptr;
         bool reports = true; // ticks progress (the caller's thread)
         // Solving a level beside other threads: the shared latency tables are read-only, and the
@@ -130,12 +133,15 @@ class PartDp {
     // Lists an ending; every kBatch of them are considered.
     // Takes the fields apart: a Candidate passed by value was written field by field to the stack
     // and read back whole, a store-forwarding stall that cost a quarter of the enumeration.
-    void list(Solving& solving, Mask ending, bool merge, int groups, double ms);
+    void list(Solving& solving, Mask ending, bool merge, int groups, double ms, float chain);
     void considerListed(Solving& solving);
     // Costs walk.candidates[i] (its remainder solved) and keeps it when better than `best`.
     void consider(Walk& walk, size_t i, size_t index, Best& best);
-    // The least total an ending can reach: its remainder and the cost model's stage floor.
+    // The least total an ending can reach: its remainder and its bound, the cost model's stage
+    // floor with its longest group's chain floor (`chain`, the bound's when listed).
     double least(const Candidate& c) const;
+    // Whether `c`'s latency is known without costing a new stage (boundsAreEstimates).
+    bool latencyKnown(Walk& walk, const Candidate& c);
     // Fetches the slot of `c`'s latency in its cache ahead of consider().
     void prefetchLatency(const Candidate& c) const;
     double latency(Walk& walk, Mask ending, bool merge);
@@ -164,6 +170,10 @@ class PartDp {
     // op of zero latency alone (those in free_, for which the floor is zero).
     std::vector<double> floors_;
     Mask free_ = 0;
+    std::vector<float> chains_;   // CostModel::opChainFloorMs per op (list() allows for float sums)
+    bool boundsEstimate_ = false; // CostModel::boundsAreEstimates
+    bool sortByBound_ = false;    // considerListed: a batch in order of least totals
+    MaskMap<double> unknownConcurrent_, unknownMerge_; // endings whose latency is not known
 
     Walk walk_; // the caller's thread
     int threads_ = 1;

@@ -49,6 +49,12 @@ class TestCostModel : public CostModel {
         return overhead_ + 0.25 * (k - 1) * (k - 1);
     }
 
+    // A concurrent stage lasts at least its busiest group's work (the DP allows for the rounding
+    // of summing it in another order).
+    double opChainFloorMs(const Graph&, OpId id, const RunConfig& cfg) override {
+        return workOf(id) * cfg.batch;
+    }
+
     double workOf(OpId id) const {
         return static_cast<size_t>(id) < work_.size() ? work_[static_cast<size_t>(id)] : 1.0;
     }

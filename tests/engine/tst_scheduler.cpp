@@ -11,6 +11,7 @@
 
 #include <QtTest>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -59,6 +60,7 @@ class TestScheduler : public QObject {
     void dpNeverWorseThanBaselines();
     void deterministic();
     void stageFloorChangesNothing();
+    void chainFloorChangesNothing();
     void levelsAndTrieChangeNothing();
     void endingTrieFindsEveryEnding();
     void mergeStrategyMergesSiblingConvs();
@@ -266,6 +268,58 @@ void TestScheduler::stageFloorChangesNothing() {
     }
     // Seeded: 35 of the 48 searches cost fewer distinct stages with the floor.
     QVERIFY2(pruned > 0, "the floor never skipped a stage: the test shows nothing");
+}
+
+// A cost model with the stage floor of another but no chain floor (the default, zero).
+class FloorOnly : public WithoutFloor {
+  public:
+    explicit FloorOnly(CostModel& inner) : WithoutFloor(inner), floors_(inner) {}
+    double stageFloorMs(int groups) const override { return floors_.stageFloorMs(groups); }
+
+  private:
+    CostModel& floors_;
+};
+
+// The chain floor (a concurrent stage lasts at least its longest group) skips many more endings;
+// the answers stay bit for bit those of the DP without any bound, and it never costs more stages
+// than the stage floor alone, under the test model and the simulated one (whose floors are its
+// exact sound form: sim_cost_model.cpp).
+void TestScheduler::chainFloorChangesNothing() {
+    std::mt19937 rng(59);
+    int fewer = 0;
+    for (int i = 0; i < 30; ++i) {
+        std::vector<double> work;
+        const Graph g = randomDag(rng, 6 + i % 13, &work);
+        SchedulerOptions o;
+        o.maxGroupSize = 1 + i % 3;
+        o.maxGroups = 2 + i % 7;
+        o.strategy = i % 4 == 0 ? StrategySet::Parallel : StrategySet::Both;
+        o.run.batch = 1 + i % 2;
+        TestCostModel test(work), testFloor(work), testBare(work);
+        const auto sim = makeCostModel(i % 2 ? "sim:H200" : "sim:V100", o.run);
+        const auto simFloor = makeCostModel(i % 2 ? "sim:H200" : "sim:V100", o.run);
+        const auto simBare = makeCostModel(i % 2 ? "sim:H200" : "sim:V100", o.run);
+        QVERIFY(test.opChainFloorMs(g, g.units().back(), o.run) > 0);
+        QVERIFY(sim->opChainFloorMs(g, g.units().back(), o.run) > 0);
+        FloorOnly testFloorOnly(testFloor), simFloorOnly(*simFloor);
+        WithoutFloor testNone(testBare), simNone(*simBare);
+        const std::array<CostModel*, 3> models[] = {{&test, &testFloorOnly, &testNone},
+                                                    {sim.get(), &simFloorOnly, &simNone}};
+        for (const auto& [chained, floored, bare] : models) {
+            const ScheduleResult a = detail::searchParts(g, {g.units()}, *chained, o);
+            const ScheduleResult b = detail::searchParts(g, {g.units()}, *floored, o);
+            const ScheduleResult c = detail::searchParts(g, {g.units()}, *bare, o);
+            QCOMPARE(a.schedule, c.schedule);
+            QCOMPARE(a.latencyMs, c.latencyMs); // bit for bit
+            QCOMPARE(b.latencyMs, c.latencyMs);
+            QCOMPARE(a.stats.states, c.stats.states);
+            QCOMPARE(a.stats.transitions, c.stats.transitions);
+            QVERIFY(a.stats.stagesCosted <= b.stats.stagesCosted);
+            QVERIFY(b.stats.stagesCosted <= c.stats.stagesCosted);
+            fewer += a.stats.stagesCosted < b.stats.stagesCosted;
+        }
+    }
+    QVERIFY2(fewer > 0, "the chain floor never skipped a stage: the test shows nothing");
 }
 
 // A part solved bottom-up over several threads (PartDp::useThreads), and again on the latencies

@@ -8,6 +8,7 @@
 #include "cost/sim_device.h"
 #include "cost/sim_timeline.h"
 #include "gpu/gpu_context.h"
+#include "models/model_registry.h"
 #include "util/atomic_file.h"
 #include "util/errors.h"
 
@@ -15,7 +16,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <filesystem>
+#include <random>
 
 using namespace ioscope;
 
@@ -157,6 +160,51 @@ class TestSimCostModel : public QObject {
         QVERIFY(one >= (h100.stageBaseUs + h100.launchUs + h100.kernelTailUs) / 1000.0);
         QVERIFY(chain < twoStages); // a chain in one stage saves one boundary
         QVERIFY(std::abs(twoStages - chain - h100.stageBaseUs / 1000.0) < 1e-9);
+    }
+
+    // The chain floor (a concurrent stage lasts at least its floor plus its longest group's chain
+    // floors) holds for random stages of Inception V3's ops, small and large, on two devices and
+    // batches; and an op alone costs at least its floor plus its chain floor.
+    void chainFloorBoundsEveryStage() {
+        const Graph g = buildInceptionV3();
+        std::mt19937 rng(5);
+        int checked = 0;
+        for (const char* device : {"V100", "H200"})
+            for (int batch : {1, 16}) {
+                const RunConfig run{batch, Precision::Tf32};
+                const std::unique_ptr<CostModel> m = makeCostModel(std::string("sim:") + device, run);
+                std::vector<OpId> ops;
+                for (OpId u : g.units())
+                    if (m->opChainFloorMs(g, u, run) > 0) ops.push_back(u);
+                QVERIFY(ops.size() > 50);
+                for (OpId u : ops)
+                    QVERIFY(m->stageLatencyMs(g, single(u), run) >=
+                            m->stageFloorMs(1) + m->opChainFloorMs(g, u, run));
+                for (int trial = 0; trial < 400; ++trial) {
+                    std::shuffle(ops.begin(), ops.end(), rng);
+                    const int groups = 1 + int(rng() % 6);
+                    Stage st{Strategy::Concurrent, {}};
+                    double longest = 0;
+                    size_t next = 0;
+                    for (int k = 0; k < groups; ++k) {
+                        std::vector<OpId> group(ops.begin() + long(next),
+                                                ops.begin() + long(next + 1 + rng() % 3));
+                        next += group.size();
+                        std::sort(group.begin(), group.end());
+                        double chain = 0;
+                        for (OpId u : group) chain += m->opChainFloorMs(g, u, run);
+                        longest = std::max(longest, chain);
+                        st.groups.push_back(std::move(group));
+                    }
+                    const double ms = m->stageLatencyMs(g, st, run);
+                    QVERIFY2(
+                        ms >= (m->stageFloorMs(groups) + longest) * (1 - 1e-9),
+                        qPrintable(
+                            QString("%1 ms < %2 + %3").arg(ms).arg(m->stageFloorMs(groups)).arg(longest)));
+                    ++checked;
+                }
+            }
+        QCOMPARE(checked, 1600);
     }
 
     void opKindsLowerToTheirKernels() {
