@@ -59,8 +59,8 @@ std::string timeLimitNote(const SearchStats& stats, double timeLimitSeconds) {
         note = early ? std::string("the search ended before its time limit (") + limit + " s): "
                      : std::string("the time limit (") + limit + " s) stopped the search: ";
         note += std::to_string(stats.partsExact) + " of " + parts +
-                " searched exactly, the others kept the best fast " +
-                "schedule improved by single-op moves and windowed DP" +
+                " searched exactly, the others kept the best fast schedule improved by single-op moves and "
+                "windowed DP" +
                 (early ? " until neither improved it (their exact DP would not fit the limit)" : "");
     }
     if (stats.stagesEstimated > 0)
