@@ -13,6 +13,7 @@
 #include "util/errors.h"
 
 #include <QtTest>
+#include <algorithm>
 #include <cmath>
 
 using namespace ioscope;
@@ -271,11 +272,27 @@ class TestGpuExecutor : public QObject {
             QVERIFY(r.busyFraction > 0 && r.busyFraction <= 1.0 + 1e-9);
             QVERIFY(r.meanConcurrency >= r.busyFraction - 1e-9);
             QCOMPARE(int(r.stageMs.size()), int(s.stages.size()));
-            int tagged = 0;
-            for (const KernelRecord& k : r.kernels) tagged += k.stage >= 0;
+            int tagged = 0, linked = 0;
+            for (const KernelRecord& k : r.kernels) {
+                tagged += k.stage >= 0;
+                if (k.op < 0 || k.stage < 0) continue;
+                // The explorer selects this op when its kernel is clicked: it must be one of the stage's.
+                bool inStage = false;
+                for (const auto& group : s.stages[size_t(k.stage)].groups)
+                    inStage = inStage || std::find(group.begin(), group.end(), OpId(k.op)) != group.end();
+                QVERIFY2(inStage, qPrintable(QString("kernel %1 linked to op %2, not of its stage %3")
+                                                 .arg(QString::fromStdString(k.name))
+                                                 .arg(k.op)
+                                                 .arg(k.stage)));
+                ++linked;
+            }
             QVERIFY2(tagged == int(r.kernels.size()), "every kernel should map to a stage");
-            qInfo("%s: %.4f ms, %zu kernels, busy %.2f", mode == ExecMode::Graph ? "graph" : "stages",
-                  r.medianMs, r.kernels.size(), r.busyFraction);
+            // Stages mode tags each launch with its op; graph mode matches kernels to ops by name.
+            if (mode == ExecMode::Stages) QCOMPARE(linked, int(r.kernels.size()));
+            QVERIFY2(linked * 10 >= int(r.kernels.size()) * 9, "kernels should link to their ops");
+            qInfo("%s: %.4f ms, %zu kernels (%d linked to ops), busy %.2f",
+                  mode == ExecMode::Graph ? "graph" : "stages", r.medianMs, r.kernels.size(), linked,
+                  r.busyFraction);
         }
     }
 
