@@ -158,7 +158,7 @@ class CacheCostModel : public CostModel {
         ProfileContext c = context_;
         c.precision = cfg.precision;
         c.batch = cfg.batch;
-        const std::string sig = stageSignature(g, stage, cfg);
+        const std::string sig = signatures_.of(g, stage, cfg);
         if (auto ms = cache_.find(c, sig)) return *ms;
         throw RuntimeFailure(path_ + ": no measurement for stage " + sig + " (" + c.describe() +
                              "); profile the model with 'ioscope-cli profile'");
@@ -168,6 +168,7 @@ class CacheCostModel : public CostModel {
     std::string path_;
     ProfileCache cache_;
     ProfileContext context_;
+    StageSignatures signatures_;
 };
 
 } // namespace

@@ -122,24 +122,55 @@ std::string opSignature(const Graph& g, OpId id) {
     return s;
 }
 
-std::string stageSignature(const Graph& g, const Stage& stage, const RunConfig& run) {
+namespace {
+
+// "strategy|bBATCH|precision|{part}{part}" with the parts sorted: groups as chains of their ops'
+// texts, or a merge stage's ops one by one. `appendOp(s, id)` appends op id's text to s.
+template <typename AppendOp>
+std::string assemble(const Stage& stage, const RunConfig& run, const AppendOp& appendOp) {
     std::vector<std::string> parts;
     if (stage.strategy == Strategy::Merge) {
-        for (OpId id : stage.allOps()) putOp(parts.emplace_back(), g, id);
+        for (OpId id : stage.allOps()) appendOp(parts.emplace_back(), id);
     } else {
+        parts.reserve(stage.groups.size());
         for (const auto& group : stage.groups) {
             std::string& chain = parts.emplace_back();
             for (size_t i = 0; i < group.size(); ++i) {
                 if (i) chain += '>';
-                putOp(chain, g, group[i]);
+                appendOp(chain, group[i]);
             }
         }
     }
     std::sort(parts.begin(), parts.end());
-    std::string s(toString(stage.strategy));
+    size_t length = 32;
+    for (const std::string& p : parts) length += p.size() + 2;
+    std::string s;
+    s.reserve(length);
+    s += toString(stage.strategy);
     s += "|b", put(s, run.batch), s += '|', put(s, toString(run.precision)), s += '|';
     for (const std::string& p : parts) s += '{', s += p, s += '}';
     return s;
+}
+
+} // namespace
+
+std::string stageSignature(const Graph& g, const Stage& stage, const RunConfig& run) {
+    return assemble(stage, run, [&](std::string& s, OpId id) { putOp(s, g, id); });
+}
+
+std::shared_ptr<const StageSignatures::OpTexts> StageSignatures::textsOf(const Graph& g) {
+    const std::lock_guard lock(mutex_);
+    if (texts_ && revision_ == g.revision()) return texts_;
+    auto texts = std::make_shared<OpTexts>(static_cast<size_t>(g.size()));
+    for (OpId id = 0; id < g.size(); ++id) putOp((*texts)[static_cast<size_t>(id)], g, id);
+    texts_ = std::move(texts);
+    revision_ = g.revision();
+    return texts_;
+}
+
+std::string StageSignatures::of(const Graph& g, const Stage& stage, const RunConfig& run) {
+    const std::shared_ptr<const OpTexts> texts = textsOf(g);
+    return assemble(stage, run, [&](std::string& s, OpId id) { s += (*texts)[static_cast<size_t>(id)]; });
 }
 
 } // namespace ioscope

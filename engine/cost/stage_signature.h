@@ -4,7 +4,11 @@
 // stages with equal signatures cost the same wherever they occur in whatever network.
 #include "cost/cost_model.h"
 
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 namespace ioscope {
 
@@ -13,5 +17,21 @@ std::string opSignature(const Graph& g, OpId id);
 
 // "concurrent|b1|fp32|{op>op}{op}" with groups sorted; a merge stage sorts its ops.
 std::string stageSignature(const Graph& g, const Stage& stage, const RunConfig& run);
+
+// stageSignature for the live search's hot path, which asks for millions: each op's text is made
+// once per graph revision (Graph::revision) and a stage's signature is assembled from them. The
+// same text as stageSignature. Safe to call from several threads.
+class StageSignatures {
+  public:
+    std::string of(const Graph& g, const Stage& stage, const RunConfig& run);
+
+  private:
+    using OpTexts = std::vector<std::string>;
+    std::shared_ptr<const OpTexts> textsOf(const Graph& g);
+
+    std::mutex mutex_;
+    std::uint64_t revision_ = 0; // Graph::revision never gives 0
+    std::shared_ptr<const OpTexts> texts_;
+};
 
 } // namespace ioscope

@@ -54,14 +54,14 @@ class GpuCostModel : public GpuMeasuredCostModel {
         auto lock = device_.lock();
         if (std::optional<double> ms = knownLatencyMs(g, stage, cfg)) return *ms;
         measureBatch(g, {stage}, cfg, {}, nullptr);
-        return measured_.at(stageSignature(g, stage, cfg));
+        return measured_.at(signatures_.of(g, stage, cfg));
     }
 
     bool measuresInBatches() const override { return true; }
 
     std::optional<double> knownLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
         auto lock = device_.lock();
-        auto it = measured_.find(stageSignature(g, stage, cfg));
+        auto it = measured_.find(signatures_.of(g, stage, cfg));
         if (it == measured_.end()) return std::nullopt;
         return it->second;
     }
@@ -75,7 +75,7 @@ class GpuCostModel : public GpuMeasuredCostModel {
         {
             std::unordered_map<std::string, bool> queued;
             for (const Stage& st : stages) {
-                std::string sig = stageSignature(g, st, cfg);
+                std::string sig = signatures_.of(g, st, cfg);
                 if (measured_.count(sig) || !queued.emplace(sig, true).second) continue;
                 todo.emplace_back(std::move(sig), &st);
             }
@@ -289,6 +289,7 @@ class GpuCostModel : public GpuMeasuredCostModel {
     StageTimer timer_;
     std::string cuda_, cudnn_;
     std::unique_ptr<ProfilingSession> session_;
+    StageSignatures signatures_; // the search asks for millions of stages' signatures
     std::unordered_map<std::string, double> measured_;
     double compileS_ = 0; // for IOSCOPE_PROFILER_STATS, cumulative
     size_t clamped_ = 0;  // stages held at half their measurement (withBoundary)

@@ -3,11 +3,17 @@
 #include "graph/shape_inference.h"
 #include "util/errors.h"
 
+#include <atomic>
 #include <cstdio>
 #include <queue>
 #include <unordered_map>
 
 namespace ioscope {
+
+std::uint64_t Graph::freshRevision() {
+    static std::atomic<std::uint64_t> last{0};
+    return ++last;
+}
 
 OpId Graph::addOp(Op op) {
     const OpId id = size();
@@ -17,6 +23,7 @@ OpId Graph::addOp(Op op) {
                              ", which is not defined before it");
     ops_.push_back(std::move(op));
     finalized_ = false;
+    touch();
     return id;
 }
 
@@ -31,6 +38,7 @@ OpId Graph::addInput(const std::string& name, Shape shape) {
 void Graph::setOps(std::vector<Op> ops) {
     ops_ = std::move(ops);
     finalized_ = false;
+    touch();
 }
 
 OpId Graph::find(const std::string& name) const {
@@ -111,6 +119,7 @@ void Graph::finalize(const std::string& source) {
         if (op.kind != OpKind::Input) units_.push_back(i);
     }
     finalized_ = true;
+    touch();
 }
 
 std::vector<OpId> Graph::outputs() const {

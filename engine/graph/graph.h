@@ -15,7 +15,10 @@ class Graph {
     explicit Graph(std::string name) : name_(std::move(name)) {}
 
     const std::string& name() const { return name_; }
-    void setName(std::string name) { name_ = std::move(name); }
+    void setName(std::string name) {
+        name_ = std::move(name);
+        touch();
+    }
 
     // Building. addOp returns the new op's id; inputs must name ops added before (use
     // addOpUnchecked + finalize for arbitrary order, as file loaders do).
@@ -49,10 +52,18 @@ class Graph {
     // Ensembles (graph/ensemble.h): the member networks' names; each op's Op::member indexes
     // them. Empty for a single network.
     const std::vector<std::string>& members() const { return members_; }
-    void setMembers(std::vector<std::string> names) { members_ = std::move(names); }
+    void setMembers(std::vector<std::string> names) {
+        members_ = std::move(names);
+        touch();
+    }
 
     // Stable hash of structure and parameters (not weights): schedules record it.
     std::string contentHash() const;
+
+    // Names this graph's current content within the process: every change gives a number never
+    // given before, and a copy keeps its original's. Tables derived from a graph
+    // (cost/stage_signature.h) compare it to know when to rebuild, where an address could be reused.
+    std::uint64_t revision() const { return revision_; }
 
   private:
     std::string name_;
@@ -61,6 +72,10 @@ class Graph {
     std::vector<OpId> units_;
     std::vector<std::string> members_;
     bool finalized_ = false;
+    std::uint64_t revision_ = freshRevision();
+
+    static std::uint64_t freshRevision();
+    void touch() { revision_ = freshRevision(); }
 };
 
 } // namespace ioscope

@@ -1,5 +1,5 @@
 // Stage signatures: identical stages anywhere share one key (the profile cache's), different
-// shapes never do.
+// shapes never do; the live search's table of them (StageSignatures) gives the same text.
 #include "cost/stage_signature.h"
 
 #include <QTest>
@@ -86,6 +86,39 @@ class TestStageSignature : public QObject {
         const OpId a = other.addOp(conv("a", x, 32, 1));
         other.finalize();
         QVERIFY(stageSignature(t.g, par({{t.a1}}), run) != stageSignature(other, par({{a}}), run));
+    }
+
+    // The live search's table gives stageSignature's text, and follows the graph it is asked
+    // about: another graph, or the same object rebuilt, is never answered from stale op texts.
+    void tableMatchesAndFollowsItsGraph() {
+        const TwoBlocks t = twoBlocks();
+        const std::vector<Stage> stages = {
+            par({{t.a1}}),
+            par({{t.a1}, {t.b1}, {t.c1}}),
+            par({{t.c2}, {t.a2, t.wide}}),
+            Stage{Strategy::Merge, {{t.a2, t.b2, t.wide}}},
+        };
+        StageSignatures table;
+        for (const RunConfig& run : {RunConfig{}, RunConfig{16, Precision::Fp16}})
+            for (const Stage& st : stages) QCOMPARE(table.of(t.g, st, run), stageSignature(t.g, st, run));
+
+        Graph g("rebuilt");
+        const OpId x = g.addInput("x", {64, 32, 32});
+        const OpId a = g.addOp(conv("a", x, 32, 1));
+        g.finalize();
+        const std::string before = table.of(g, par({{a}}), {});
+        QCOMPARE(before, stageSignature(g, par({{a}}), {}));
+        // The same object, now holding a different graph (as a reloaded model can be).
+        g = Graph("rebuilt");
+        const OpId y = g.addInput("x", {64, 8, 8});
+        g.addOp(conv("a", y, 16, 3));
+        g.finalize();
+        QVERIFY(table.of(g, par({{a}}), {}) != before);
+        QCOMPARE(table.of(g, par({{a}}), {}), stageSignature(g, par({{a}}), {}));
+        // A copy keeps its original's revision and text.
+        const Graph copy = g;
+        QCOMPARE(copy.revision(), g.revision());
+        QCOMPARE(table.of(copy, par({{a}}), {}), table.of(g, par({{a}}), {}));
     }
 };
 
