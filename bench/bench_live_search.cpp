@@ -1,5 +1,6 @@
 // bench_live_search [--device H200] [--models a,b,...] [--random UNITS,WIDTH,SEED ...]
 //                   [--time-limits 10,30,60] [--noise 0.15] [--stage-ms 1.09] [--reference 1]
+//                   [--truth PROFILES.json --precision P --batch N]
 // The time-limited IOS search on the live-profiling path (sched/batched_search.h) with a fake GPU
 // on the CPU: "measured" latencies are the simulated model's times a deterministic per-stage
 // factor (1 ± noise, from a hash of the stage's signature: the gap between estimates and
@@ -10,36 +11,62 @@
 // "measured" model, evaluated fully without sleeping, against the best fast scheduler's.
 // --reference 1 first runs the search on the "measured" model itself, without sleeping, at the
 // first limit: what the search finds when measuring costs nothing.
+// --truth replays a GPU's own measurements instead of the noise: a profile database written by a
+// live search on that GPU (`ioscope-cli profile`, bench_gpu's profiles-*.json) answers each stage it
+// holds; a stage it lacks is the simulated one times the median measured/simulated ratio of the
+// file's stages asked for so far (counted as "outside the file"). With the model, precision and
+// batch of the live search that wrote it, the search asks for the stages it asked for there, so
+// changes to what the live search measures can be tried on the CPU against real measurements
+// (--device names the GPU's simulated model).
 #include "bench_args.h"
 #include "cost/cost_factory.h"
+#include "cost/profile_cache.h"
 #include "cost/stage_signature.h"
 #include "models/model_registry.h"
 #include "sched/fast_schedulers.h"
 #include "sched/scheduler.h"
 #include "util/errors.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 using namespace ioscope;
 
 namespace {
 
-// The "true" latencies: the simulated ones times 1 ± noise, fixed per stage signature.
-class NoisyModel : public CostModel {
+// What the fake GPU "measures": a latency per stage, given the stage's signature too.
+class Truth : public CostModel {
   public:
-    NoisyModel(CostModel& sim, double noise) : sim_(sim), noise_(noise) {}
-    std::string name() const override { return "noisy(" + sim_.name() + ")"; }
+    explicit Truth(CostModel& sim) : sim_(sim) {}
     std::string device() const override { return sim_.device(); }
     bool latenciesAreFixed() const override { return true; }
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg) override {
-        return stageLatencyMs(g, stage, cfg, stageSignature(g, stage, cfg));
+        return stageLatencyMs(g, stage, cfg, signatures_.of(g, stage, cfg));
     }
-    double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg, const std::string& sig) {
+    virtual double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg,
+                                  const std::string& sig) = 0;
+
+  protected:
+    CostModel& sim_;
+
+  private:
+    StageSignatures signatures_;
+};
+
+// The simulated latencies times 1 ± noise, fixed per stage signature.
+class NoisyModel : public Truth {
+  public:
+    NoisyModel(CostModel& sim, double noise) : Truth(sim), noise_(noise) {}
+    std::string name() const override { return "noisy(" + sim_.name() + ")"; }
+    using Truth::stageLatencyMs;
+    double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg,
+                          const std::string& sig) override {
         // FNV-1a of the signature, mapped to [-1, 1].
         std::uint64_t h = 1469598103934665603ull;
         for (unsigned char c : sig) h = (h ^ c) * 1099511628211ull;
@@ -49,14 +76,50 @@ class NoisyModel : public CostModel {
     }
 
   private:
-    CostModel& sim_;
     double noise_;
+};
+
+// A GPU's measurements replayed from its profile database (--truth).
+class ReplayedModel : public Truth {
+  public:
+    ReplayedModel(CostModel& sim, const std::string& path, const RunConfig& run) : Truth(sim), path_(path) {
+        ProfileCache file = ProfileCache::load(path);
+        for (const ProfileContext& c : file.contexts())
+            if (c.precision == run.precision && c.batch == run.batch) context_ = c;
+        if (!context_) throw InputError(path, "holds no measurements at this precision and batch");
+        cache_ = std::move(file);
+    }
+    std::string name() const override { return "replayed(" + path_ + ")"; }
+    using Truth::stageLatencyMs;
+    double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg,
+                          const std::string& sig) override {
+        if (std::optional<double> ms = cache_.find(*context_, sig)) {
+            if (!ratioOf_.count(sig)) ratioOf_.emplace(sig, *ms / sim_.stageLatencyMs(g, stage, cfg));
+            return *ms;
+        }
+        outside.insert(sig);
+        return sim_.stageLatencyMs(g, stage, cfg) * medianRatio();
+    }
+    std::unordered_set<std::string> outside; // stages asked for that the file lacks
+
+  private:
+    double medianRatio() const { // of the file's stages asked for so far
+        if (ratioOf_.empty()) return 1.0;
+        std::vector<double> r;
+        for (const auto& [sig, ratio] : ratioOf_) r.push_back(ratio);
+        std::nth_element(r.begin(), r.begin() + std::ptrdiff_t(r.size() / 2), r.end());
+        return r[r.size() / 2];
+    }
+    std::string path_;
+    ProfileCache cache_;
+    std::optional<ProfileContext> context_;
+    std::unordered_map<std::string, double> ratioOf_;
 };
 
 // A GPU that measures in batches: the noisy latencies, `perStage` of sleep each, keyed by signature.
 class FakeGpu : public CostModel {
   public:
-    FakeGpu(NoisyModel& truth, std::chrono::nanoseconds perStage) : truth_(truth), perStage_(perStage) {}
+    FakeGpu(Truth& truth, std::chrono::nanoseconds perStage) : truth_(truth), perStage_(perStage) {}
     std::string name() const override { return "fake-gpu"; }
     std::string device() const override { return truth_.device(); }
     bool measuresInBatches() const override { return true; }
@@ -94,7 +157,7 @@ class FakeGpu : public CostModel {
     size_t measuredCount() const { return measured_.size(); }
 
   private:
-    NoisyModel& truth_;
+    Truth& truth_;
     std::chrono::nanoseconds perStage_;
     StageSignatures signatures_; // as the live profiler keys its measurements
     std::unordered_map<std::string, double> measured_;
@@ -103,7 +166,8 @@ class FakeGpu : public CostModel {
 } // namespace
 
 int main(int argc, char** argv) {
-    std::string device = "H200";
+    std::string device = "H200", truthFile;
+    RunConfig run;
     std::vector<std::string> models, randoms;
     bool reference = false;
     std::vector<double> limits = {10, 30, 60};
@@ -125,6 +189,12 @@ int main(int argc, char** argv) {
             stageMs = std::stod(v);
         else if (a == "--reference")
             reference = v == "1";
+        else if (a == "--truth")
+            truthFile = v;
+        else if (a == "--precision" && precisionFromString(v))
+            run.precision = *precisionFromString(v);
+        else if (a == "--batch")
+            run.batch = std::stoi(v);
         else {
             std::fprintf(stderr, "bench_live_search: unknown option '%s'\n", a.c_str());
             return 2;
@@ -137,21 +207,34 @@ int main(int argc, char** argv) {
         for (const std::string& r : randoms) {
             graphs.push_back(bench::randomCnnFromSpec(r));
         }
-        std::printf(
-            "fake GPU: sim:%s x (1 +- %.2f per stage signature), %.3f ms a stage measured; IOS r=3 s=8\n",
-            device.c_str(), noise, stageMs);
+        if (truthFile.empty())
+            std::printf(
+                "fake GPU: sim:%s x (1 +- %.2f per stage signature), %.3f ms a stage measured; IOS r=3 s=8\n",
+                device.c_str(), noise, stageMs);
+        else
+            std::printf("fake GPU: the measurements of %s (estimates sim:%s), %.3f ms a stage measured; IOS "
+                        "r=3 s=8, %s, batch %d\n",
+                        truthFile.c_str(), device.c_str(), stageMs,
+                        std::string(toString(run.precision)).c_str(), run.batch);
         std::printf("| graph | limit s | wall s | batches | stages measured | moves made | "
                     "searched ms | measured ms | best fast ms | complete "
                     "|\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (const Graph& g : graphs) {
-            const auto sim = makeCostModel("sim:" + device, RunConfig{});
-            NoisyModel truth(*sim, noise);
+            const auto sim = makeCostModel("sim:" + device, run);
+            std::unique_ptr<Truth> truthModel;
+            if (truthFile.empty())
+                truthModel = std::make_unique<NoisyModel>(*sim, noise);
+            else
+                truthModel = std::make_unique<ReplayedModel>(*sim, truthFile, run);
+            Truth& truth = *truthModel;
             double bestFast = 1e300;
             SchedulerOptions fastOptions;
+            fastOptions.run = run;
             for (FastScheduler s : allFastSchedulers())
                 bestFast = std::min(bestFast, fastSchedule(s, g, truth, fastOptions).latencyMs);
             if (reference) {
                 SchedulerOptions o;
+                o.run = run;
                 o.timeLimitSeconds = limits.front();
                 const ScheduleResult r = iosSchedule(g, truth, o);
                 std::printf(
@@ -163,6 +246,7 @@ int main(int argc, char** argv) {
             for (double limit : limits) {
                 FakeGpu gpu(truth, std::chrono::nanoseconds(static_cast<long long>(stageMs * 1e6)));
                 SchedulerOptions o;
+                o.run = run;
                 o.timeLimitSeconds = limit;
                 const auto start = std::chrono::steady_clock::now();
                 const ScheduleResult r = iosSchedule(g, gpu, o);
@@ -174,6 +258,9 @@ int main(int argc, char** argv) {
                             g.name().c_str(), limit, wall, gpu.batches, gpu.measuredCount(), r.stats.moves,
                             r.latencyMs, ms, bestFast, r.stats.complete ? "yes" : "no");
             }
+            if (const auto* replayed = dynamic_cast<const ReplayedModel*>(&truth))
+                std::printf("(%s: %zu stages asked for outside the file, answered by the median ratio)\n",
+                            g.name().c_str(), replayed->outside.size());
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_live_search: %s\n", e.what());
