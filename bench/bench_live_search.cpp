@@ -31,6 +31,7 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
@@ -86,21 +87,28 @@ class ReplayedModel : public Truth {
         ProfileCache file = ProfileCache::load(path);
         for (const ProfileContext& c : file.contexts())
             if (c.precision == run.precision && c.batch == run.batch) context_ = c;
-        if (!context_) throw InputError(path, "holds no measurements at this precision and batch");
+        if (!context_)
+            throw InputError(path, "holds no measurements in " + std::string(toString(run.precision)) +
+                                       " at batch " + std::to_string(run.batch));
         cache_ = std::move(file);
     }
     std::string name() const override { return "replayed(" + path_ + ")"; }
     using Truth::stageLatencyMs;
+    // Locked: --reference runs the DP on this model itself, whose levels may run on several threads.
     double stageLatencyMs(const Graph& g, const Stage& stage, const RunConfig& cfg,
                           const std::string& sig) override {
+        const std::lock_guard lock(mutex_);
         if (std::optional<double> ms = cache_.find(*context_, sig)) {
             if (!ratioOf_.count(sig)) ratioOf_.emplace(sig, *ms / sim_.stageLatencyMs(g, stage, cfg));
             return *ms;
         }
-        outside.insert(sig);
+        outside_.insert(sig);
         return sim_.stageLatencyMs(g, stage, cfg) * medianRatio();
     }
-    std::unordered_set<std::string> outside; // stages asked for that the file lacks
+    size_t outsideCount() const {
+        const std::lock_guard lock(mutex_);
+        return outside_.size();
+    }
 
   private:
     double medianRatio() const { // of the file's stages asked for so far
@@ -113,7 +121,9 @@ class ReplayedModel : public Truth {
     std::string path_;
     ProfileCache cache_;
     std::optional<ProfileContext> context_;
+    mutable std::mutex mutex_;
     std::unordered_map<std::string, double> ratioOf_;
+    std::unordered_set<std::string> outside_; // stages asked for that the file lacks
 };
 
 // A GPU that measures in batches: the noisy latencies, `perStage` of sleep each, keyed by signature.
@@ -191,9 +201,16 @@ int main(int argc, char** argv) {
             reference = v == "1";
         else if (a == "--truth")
             truthFile = v;
-        else if (a == "--precision" && precisionFromString(v))
-            run.precision = *precisionFromString(v);
-        else if (a == "--batch")
+        else if (a == "--precision") {
+            const std::optional<Precision> p = precisionFromString(v);
+            if (!p) {
+                std::fprintf(stderr,
+                             "bench_live_search: --precision must be fp32, tf32, fp16 or bf16, not '%s'\n",
+                             v.c_str());
+                return 2;
+            }
+            run.precision = *p;
+        } else if (a == "--batch")
             run.batch = std::stoi(v);
         else {
             std::fprintf(stderr, "bench_live_search: unknown option '%s'\n", a.c_str());
@@ -260,7 +277,7 @@ int main(int argc, char** argv) {
             }
             if (const auto* replayed = dynamic_cast<const ReplayedModel*>(&truth))
                 std::printf("(%s: %zu stages asked for outside the file, answered by the median ratio)\n",
-                            g.name().c_str(), replayed->outside.size());
+                            g.name().c_str(), replayed->outsideCount());
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "bench_live_search: %s\n", e.what());
