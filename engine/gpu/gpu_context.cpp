@@ -1,6 +1,8 @@
 #include "gpu/gpu_context.h"
 
+#include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace ioscope {
@@ -26,6 +28,18 @@ GpuOptions gpuOptionsFromEnvironment() {
                                       : ProfilerOptions::Flush::Auto;
     o.profiler.pipeline = env("IOSCOPE_PROFILER_PIPELINE") != "0";
     o.profiler.childGraphs = env("IOSCOPE_PROFILER_CHILD_GRAPHS") != "0";
+    // MIN or MIN-MAX; anything unreadable keeps the defaults.
+    const std::string replays(env("IOSCOPE_PROFILER_REPLAYS"));
+    int lo = 0, hi = 0;
+    const int read = std::sscanf(replays.c_str(), "%d-%d", &lo, &hi);
+    if (read >= 1 && lo >= 1 && lo <= 99) {
+        o.profiler.minReplays = lo;
+        o.profiler.maxReplays = read == 2 && hi >= lo && hi <= 99 ? hi : lo;
+    }
+    const std::string l2(env("IOSCOPE_PROFILER_FLUSH_L2"));
+    double multiple = 0;
+    if (std::sscanf(l2.c_str(), "%lf", &multiple) == 1 && multiple >= 0.25 && multiple <= 8)
+        o.profiler.flushL2Multiple = multiple;
     return o;
 }
 

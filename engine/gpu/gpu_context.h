@@ -19,6 +19,7 @@
 // IOSCOPE_PROFILER_*, IOSCOPE_CUDNN_GRAPH and IOSCOPE_CONV_LOG variables read them once with
 // gpuOptionsFromEnvironment().
 #include "cost/gpu_cost_model.h"
+#include "cost/replay_samples.h"
 
 #include <memory>
 #include <mutex>
@@ -43,6 +44,11 @@ struct ProfilerOptions {
     // Graph mode: batches assembled from the programs' own graphs (gpu/child_graphs.h) instead of
     // re-capturing their cuDNN calls (IOSCOPE_PROFILER_CHILD_GRAPHS=0 turns it off).
     bool childGraphs = true;
+    // Replays per batch: at least min, at most max (IOSCOPE_PROFILER_REPLAYS=MIN or MIN-MAX, for
+    // measuring what fewer replays cost in the search's answers).
+    int minReplays = ReplaySampling{}.minSamples, maxReplays = ReplaySampling{}.maxSamples;
+    // Bytes the flush reads, as a multiple of the L2 size (IOSCOPE_PROFILER_FLUSH_L2=X).
+    double flushL2Multiple = 2.0;
     bool operator==(const ProfilerOptions&) const = default;
 };
 

@@ -35,11 +35,19 @@ double secondsSince(Clock::time_point t) {
 
 constexpr size_t kChunkStages = 256; // stages per captured graph
 
+ReplaySampling samplingOf(const ProfilerOptions& switches) {
+    ReplaySampling rule;
+    rule.minSamples = switches.minReplays;
+    rule.maxSamples = switches.maxReplays;
+    return rule;
+}
+
 class GpuCostModel : public GpuMeasuredCostModel {
   public:
     GpuCostModel(GpuContext& gpu, ExecMode mode, std::shared_ptr<ProfileCache> record)
         : mode_(mode), switches_(gpu.options().profiler), record_(std::move(record)), gpu_(gpu),
-          device_(gpu.device()), timer_(device_, mode == ExecMode::Graph, switches_.childGraphs) {
+          device_(gpu.device()), timer_(device_, mode == ExecMode::Graph, switches_.childGraphs,
+                                        samplingOf(switches_), switches_.flushL2Multiple) {
         const std::string v = device_.versions(); // "CUDA 13.0, cuDNN 9.14.0"
         const auto comma = v.find(", cuDNN ");
         cuda_ = v.substr(5, comma - 5);
@@ -163,11 +171,11 @@ class GpuCostModel : public GpuMeasuredCostModel {
             "profiler: %zu of %zu stages in %.2f s; so far compile %.2f s (%zu new conv algorithms), "
             "capture %.2f s (of which instantiation %.2f s), replay %.2f s (overlapped, %.2f replays per "
             "batch, %.0f%% of stages settled after %d); boundary %.4f ms, %zu stages at the floor, L2 "
-            "flush %s\n",
+            "flush %s (%.2g x L2)\n",
             done, total, secondsSince(batchStart), compileS_, device_.convAlgoCache().size() - algosBefore,
             t.captureS, t.instantiateS, t.replayS, t.batches ? double(t.replays) / double(t.batches) : 0.0,
             t.batches ? 100.0 * t.settledAtMin / double(t.batches) : 0.0, timer_.sampling().minSamples,
-            session.boundaryMs, clamped_, session.flush ? "on" : "off");
+            session.boundaryMs, clamped_, session.flush ? "on" : "off", switches_.flushL2Multiple);
     }
 
     ProfileContext context(const RunConfig& cfg) const {

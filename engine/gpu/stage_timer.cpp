@@ -15,8 +15,10 @@ double secondsSince(Clock::time_point t) {
 constexpr int kOneByOneSamples = 5; // timed runs per stage when stages are timed one by one
 } // namespace
 
-StageTimer::StageTimer(Device& device, bool graphMode, bool childGraphs)
-    : device_(device), graphMode_(graphMode), childGraphs_(childGraphs) {}
+StageTimer::StageTimer(Device& device, bool graphMode, bool childGraphs, ReplaySampling sampling,
+                       double flushL2Multiple)
+    : device_(device), graphMode_(graphMode), childGraphs_(childGraphs), sampling_(sampling),
+      flushL2Multiple_(flushL2Multiple) {}
 
 StageTimer::~StageTimer() {
     for (const auto& set : events_)
@@ -29,7 +31,8 @@ void StageTimer::use(ProfilingSession& session) {
     flushing_ = session.flush;
     children_ = graphMode_ && childGraphs_ ? &session.childGraphs() : nullptr;
     if (!flush_) {
-        const size_t bytes = std::max<size_t>(2 * device_.l2CacheBytes(), size_t(16) << 20);
+        const size_t bytes = std::max<size_t>(
+            size_t(flushL2Multiple_ * double(device_.l2CacheBytes())) & ~size_t(15), size_t(16) << 20);
         flush_ = std::make_unique<DeviceBuffer>(bytes, "cache flush buffer");
         flushSink_ = std::make_unique<DeviceBuffer>(sizeof(float), "cache flush sink");
     }

@@ -17,7 +17,8 @@ namespace ioscope::gpu {
 
 class StageTimer {
   public:
-    StageTimer(Device& device, bool graphMode, bool childGraphs);
+    StageTimer(Device& device, bool graphMode, bool childGraphs, ReplaySampling sampling = {},
+               double flushL2Multiple = 2.0);
     ~StageTimer();
     StageTimer(const StageTimer&) = delete;
     StageTimer& operator=(const StageTimer&) = delete;
@@ -68,6 +69,7 @@ class StageTimer {
     const bool graphMode_;
     const bool childGraphs_;
     const ReplaySampling sampling_;
+    const double flushL2Multiple_;
     bool inGraphTiming_ = true;
     bool flushing_ = true;
     ChildGraphs* children_ = nullptr;    // the session's, when batches are built from child graphs

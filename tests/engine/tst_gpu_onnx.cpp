@@ -1,6 +1,7 @@
 // The ONNX path end to end on the GPU (skipped without a GPU or without the fixtures):
 // torchvision's squeezenet1_1 with its own weights, imported, scheduled by IOS and run by the
-// cuDNN runtime in graph mode, gives the CPU reference executor's output.
+// cuDNN runtime in graph mode, gives the CPU reference executor's output; so does every network
+// of the zoo (tests/data/zoo) in every precision.
 #include "cost/cost_factory.h"
 #include "exec/cpu_executor.h"
 #include "gpu/gpu_execution.h"
@@ -9,9 +10,11 @@
 #include "sched/scheduler.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QtTest>
 #include <cmath>
 #include <cstring>
+#include <future>
 
 using namespace ioscope;
 
@@ -119,7 +122,73 @@ class TestGpuOnnx : public QObject {
         }
     }
 
+    // Every zoo network (structure only, seeded weights), after the runtime's fusion rewrite and
+    // scheduled by IOS (sim model, short limit), run on the GPU in each precision (NHWC, graph
+    // mode) against the CPU reference of the network as written, at the precision's tolerance
+    // (gpu_test_support.h). The CPU references run on all cores at once: the slowest
+    // (nasnetalarge) takes about a minute on one. IOSCOPE_ZOO_ONLY=NAME narrows it.
+    void zooNetworksMatchCpu() {
+        const QDir zoo = zooDir();
+        QStringList files;
+        for (const QString& f : zoo.entryList({"*.onnx"}, QDir::Files, QDir::Name))
+            if (!f.contains(".with-weights.") && f.contains(qEnvironmentVariable("IOSCOPE_ZOO_ONLY")))
+                files << f;
+        if (files.isEmpty()) QSKIP(qPrintable("no zoo networks in " + zoo.path()));
+        QElapsedTimer timer;
+        timer.start();
+        std::vector<std::future<std::vector<Tensor>>> references;
+        for (const QString& f : files)
+            references.push_back(std::async(std::launch::async, [path = zoo.filePath(f).toStdString()] {
+                ModelLoadOptions asWritten;
+                asWritten.fuse = false;
+                const Graph g = loadModel(path, asWritten);
+                return CpuExecutor(g).run(sequentialSchedule(g), seededInputs(g, 1, 20210401)).outputs;
+            }));
+        for (qsizetype n = 0; n < files.size(); ++n) {
+            const QString& f = files[n];
+            const Graph g = loadModel(zoo.filePath(f).toStdString());
+            auto cost = makeCostModel("sim:H200", RunConfig{});
+            SchedulerOptions options;
+            options.timeLimitSeconds = 3;
+            const Schedule ios = iosSchedule(g, *cost, options).schedule;
+            const std::vector<Tensor> want = references[size_t(n)].get();
+            QString line;
+            for (const Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16}) {
+                ExecutionOptions o;
+                o.run = {1, p, Layout::Nhwc};
+                o.warmup = 1;
+                o.runs = 2;
+                o.utilization = false;
+                o.keepOutputs = true;
+                o.inputSeed = 20210401;
+                const ExecutionResult r = executeOnGpu(gputest::gpu(), g, ios, o);
+                QCOMPARE(r.outputs.size(), want.size());
+                double worst = 0;
+                for (size_t i = 0; i < want.size(); ++i)
+                    worst = std::max(worst, gputest::relativeError(r.outputs[i], want[i]));
+                line += QStringLiteral(" %1 %2").arg(toString(p).data()).arg(worst, 0, 'g', 2);
+                QVERIFY2(
+                    worst <= gputest::toleranceFor(p),
+                    qPrintable(
+                        QStringLiteral("%1 in %2: relative error %3").arg(f, toString(p).data()).arg(worst)));
+            }
+            double scale = 0;
+            for (const Tensor& t : want)
+                for (float v : t.data) scale = std::max(scale, double(std::fabs(v)));
+            qInfo("%s: %zu units, %zu stages; max |cpu| %.3g; relative error%s", qPrintable(f),
+                  g.units().size(), ios.stages.size(), scale, qPrintable(line));
+        }
+        qInfo("%lld networks in %.1f s", qlonglong(files.size()), double(timer.elapsed()) / 1000.0);
+    }
+
   private:
+    // IOSCOPE_ZOO_DIR, else tests/data/zoo under the working folder (the GPU machine runs the
+    // tests from a copy of the repository), else the source tree's.
+    static QDir zooDir() {
+        if (const QString dir = qEnvironmentVariable("IOSCOPE_ZOO_DIR"); !dir.isEmpty()) return QDir(dir);
+        if (QDir here(QStringLiteral("tests/data/zoo")); here.exists()) return here;
+        return QDir(QStringLiteral(IOSCOPE_SOURCE_DIR "/tests/data/zoo"));
+    }
     static std::vector<float> readFloats(const QString& path) {
         QFile f(path);
         if (!f.open(QIODevice::ReadOnly)) return {};
