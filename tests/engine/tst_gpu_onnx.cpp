@@ -41,14 +41,8 @@ class TestGpuOnnx : public QObject {
         const CpuExecutor cpu(g);
         const CpuRunResult reference = cpu.run(sequentialSchedule(g), seededInputs(g, 1, 20210401));
         for (const ExecMode mode : {ExecMode::Graph, ExecMode::Stages}) {
-            ExecutionOptions o;
+            ExecutionOptions o = outputsKept(run);
             o.mode = mode;
-            o.run = run;
-            o.warmup = 2;
-            o.runs = 3;
-            o.utilization = false;
-            o.keepOutputs = true;
-            o.inputSeed = 20210401;
             const ExecutionResult r = executeOnGpu(gputest::gpu(), g, ios, o);
             QCOMPARE(r.outputs.size(), reference.outputs.size());
             const Tensor& want = reference.outputs.front();
@@ -90,12 +84,7 @@ class TestGpuOnnx : public QObject {
             const std::pair<const char*, Schedule> schedules[] = {{"sequential", sequentialSchedule(g)},
                                                                   {"IOS", ios}};
             for (const auto& [label, s] : schedules) {
-                ExecutionOptions o;
-                o.run = run;
-                o.warmup = 1;
-                o.runs = 2;
-                o.utilization = false;
-                o.keepOutputs = true;
+                ExecutionOptions o = outputsKept(run);
                 o.inputData = {input};
                 const ExecutionResult r = executeOnGpu(gputest::gpu(), g, s, o);
                 QCOMPARE(r.outputs.size(), size_t(1));
@@ -154,14 +143,8 @@ class TestGpuOnnx : public QObject {
             const std::vector<Tensor> want = references[size_t(n)].get();
             QString line;
             for (const Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16}) {
-                ExecutionOptions o;
-                o.run = {1, p, Layout::Nhwc};
-                o.warmup = 1;
-                o.runs = 2;
-                o.utilization = false;
-                o.keepOutputs = true;
-                o.inputSeed = 20210401;
-                const ExecutionResult r = executeOnGpu(gputest::gpu(), g, ios, o);
+                const ExecutionResult r =
+                    executeOnGpu(gputest::gpu(), g, ios, outputsKept({1, p, Layout::Nhwc}));
                 QCOMPARE(r.outputs.size(), want.size());
                 double worst = 0;
                 for (size_t i = 0; i < want.size(); ++i)
@@ -182,6 +165,17 @@ class TestGpuOnnx : public QObject {
     }
 
   private:
+    // A short run (graph mode) that copies its outputs back; inputs seeded as the CPU reference's.
+    static ExecutionOptions outputsKept(const RunConfig& run) {
+        ExecutionOptions o;
+        o.run = run;
+        o.warmup = 1;
+        o.runs = 2;
+        o.utilization = false;
+        o.keepOutputs = true;
+        o.inputSeed = 20210401;
+        return o;
+    }
     // IOSCOPE_ZOO_DIR, else tests/data/zoo under the working folder (the GPU machine runs the
     // tests from a copy of the repository), else the source tree's.
     static QDir zooDir() {
