@@ -415,6 +415,42 @@ class TestOnnxModern : public QObject {
                  qPrintable(err));
     }
 
+    // The runtime's fusion rewrite keeps a real network's outputs: small zoo networks, as written
+    // and fused, on the CPU reference with the same seeded weights and inputs (all of them with
+    // IOSCOPE_ZOO_CPU=1: minutes). The GPU zoo test compares its runs with the network as written.
+    void zooFusionKeepsOutputs() {
+        const QDir zoo(QStringLiteral(IOSCOPE_SOURCE_DIR "/tests/data/zoo"));
+        QStringList files{"lcnet_050.onnx", "shufflenet_v2_x0_5.onnx", "mobilenet_v3_small.onnx"};
+        if (qEnvironmentVariableIsSet("IOSCOPE_ZOO_CPU"))
+            files = zoo.entryList({"*.onnx"}, QDir::Files, QDir::Name);
+        int rewritten = 0;
+        for (const QString& f : files) {
+            if (!zoo.exists(f)) QSKIP(qPrintable(f + " is not in " + zoo.path()));
+            if (f.contains(".with-weights.")) continue;
+            const Graph written = importOnnx(zoo.filePath(f).toStdString());
+            FusionReport report;
+            const Graph fused = fuseForRuntime(written, &report);
+            rewritten += report.changed() ? 1 : 0;
+            const std::vector<Tensor> in = seededInputs(written, 1, 11);
+            const CpuRunResult a = CpuExecutor(written).run(sequentialSchedule(written), in);
+            const CpuRunResult b = CpuExecutor(fused).run(sequentialSchedule(fused), in);
+            QCOMPARE(b.outputs.size(), a.outputs.size());
+            double worst = 0, scale = 0;
+            for (size_t i = 0; i < a.outputs.size(); ++i) {
+                QCOMPARE(b.outputs[i].data.size(), a.outputs[i].data.size());
+                for (size_t k = 0; k < a.outputs[i].data.size(); ++k) {
+                    worst = std::max(worst, double(std::fabs(a.outputs[i].data[k] - b.outputs[i].data[k])));
+                    scale = std::max(scale, double(std::fabs(a.outputs[i].data[k])));
+                }
+            }
+            qInfo(
+                "%s: %zu units as written, %zu after the rewrite; max |difference| %.3g (max |output| %.3g)",
+                qPrintable(f), written.units().size(), fused.units().size(), worst, scale);
+            QVERIFY2(worst <= 1e-4 * (1 + scale), qPrintable(f)); // fp32, folded constants: rounding only
+        }
+        QVERIFY(rewritten > 0); // the rewrite had something to do
+    }
+
     // Every network of the zoo (bench/zoo.txt, exported by bench/export_onnx.py) imports, and
     // the IOS DP schedules it on the sim model. Skipped where the folder holds no ONNX files.
     void zooNetworksImport() {
