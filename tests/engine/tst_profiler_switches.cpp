@@ -1,0 +1,65 @@
+// The live profiler's switches as front ends read them from the environment
+// (gpuOptionsFromEnvironment): the replay rule and the flush size, with unreadable or
+// out-of-range values keeping the defaults. CPU only: reading the switches opens no device.
+#include "gpu/gpu_context.h"
+
+#include <QTest>
+
+using namespace ioscope;
+
+class TestProfilerSwitches : public QObject {
+    Q_OBJECT
+  private slots:
+    void cleanup() {
+        qunsetenv("IOSCOPE_PROFILER_REPLAYS");
+        qunsetenv("IOSCOPE_PROFILER_FLUSH_L2");
+    }
+
+    void defaultsAreTheRule() {
+        const ProfilerOptions o = gpuOptionsFromEnvironment().profiler;
+        QCOMPARE(o.minReplays, ReplaySampling{}.minSamples);
+        QCOMPARE(o.maxReplays, ReplaySampling{}.maxSamples);
+        QCOMPARE(o.flushL2Multiple, 2.0);
+    }
+
+    void replays_data() {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<int>("min");
+        QTest::addColumn<int>("max");
+        const int dmin = ReplaySampling{}.minSamples, dmax = ReplaySampling{}.maxSamples;
+        QTest::newRow("fixed") << QByteArray("3") << 3 << 3;
+        QTest::newRow("range") << QByteArray("2-6") << 2 << 6;
+        QTest::newRow("upside down keeps the minimum") << QByteArray("6-2") << 6 << 6;
+        QTest::newRow("zero") << QByteArray("0") << dmin << dmax;
+        QTest::newRow("words") << QByteArray("many") << dmin << dmax;
+        QTest::newRow("too many") << QByteArray("500") << dmin << dmax;
+    }
+    void replays() {
+        QFETCH(QByteArray, text);
+        QFETCH(int, min);
+        QFETCH(int, max);
+        qputenv("IOSCOPE_PROFILER_REPLAYS", text);
+        const ProfilerOptions o = gpuOptionsFromEnvironment().profiler;
+        QCOMPARE(o.minReplays, min);
+        QCOMPARE(o.maxReplays, max);
+    }
+
+    void flushSize_data() {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<double>("multiple");
+        QTest::newRow("one L2") << QByteArray("1") << 1.0;
+        QTest::newRow("one and a half") << QByteArray("1.5") << 1.5;
+        QTest::newRow("too small") << QByteArray("0.1") << 2.0;
+        QTest::newRow("too large") << QByteArray("100") << 2.0;
+        QTest::newRow("words") << QByteArray("half") << 2.0;
+    }
+    void flushSize() {
+        QFETCH(QByteArray, text);
+        QFETCH(double, multiple);
+        qputenv("IOSCOPE_PROFILER_FLUSH_L2", text);
+        QCOMPARE(gpuOptionsFromEnvironment().profiler.flushL2Multiple, multiple);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProfilerSwitches)
+#include "tst_profiler_switches.moc"
