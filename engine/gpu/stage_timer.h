@@ -17,8 +17,9 @@ namespace ioscope::gpu {
 
 class StageTimer {
   public:
-    StageTimer(Device& device, bool graphMode, bool childGraphs, ReplaySampling sampling = {},
-               double flushL2Multiple = 2.0);
+    // `sampling` and `flushL2Multiple` come from the context's ProfilerOptions (gpu/gpu_context.h).
+    StageTimer(Device& device, bool graphMode, bool childGraphs, ReplaySampling sampling,
+               double flushL2Multiple);
     ~StageTimer();
     StageTimer(const StageTimer&) = delete;
     StageTimer& operator=(const StageTimer&) = delete;
