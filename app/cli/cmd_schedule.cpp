@@ -17,6 +17,7 @@
 #include "schedule_request.h"
 #include "util/printable.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -103,6 +104,7 @@ ScheduleRequest scheduleRequestFromArgs(const Args& args) {
 }
 
 int runSchedule(const ArgVector& argv) {
+    const auto commandStart = std::chrono::steady_clock::now(); // --time-limit counts the whole command
     const Args args = scheduleArgs(argv);
     args.expectPositionals(1, "schedule MODEL [options]");
     ScheduleRequest request = scheduleRequestFromArgs(args);
@@ -142,6 +144,7 @@ int runSchedule(const ArgVector& argv) {
     ProgressLine line(quiet);
     PipelineHooks hooks;
     hooks.progress = line.callback();
+    hooks.budgetStart = commandStart;
     const ScheduleOutcome outcome = runSchedulePipeline(g, *cost, request, hooks);
     line.finish();
     const ScheduleDocument doc = scheduleDocumentFor(g, *cost, request, outcome);
@@ -204,6 +207,7 @@ int runSchedule(const ArgVector& argv) {
                            {"seconds", doc.search->seconds},
                            {"complete", doc.search->complete},
                            {"time_limit_s", doc.search->timeLimitSeconds},
+                           {"search_limit_s", outcome.searchLimitSeconds},
                            {"lower_bound_ms", lowerBoundMs},
                            {"gap", gapToBound(*doc.latencyMs, lowerBoundMs)}};
         std::cout << json::dump(j, 2) << "\n";

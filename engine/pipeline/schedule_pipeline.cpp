@@ -4,6 +4,7 @@
 #include "sched/lower_bound.h"
 #include "util/errors.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <numeric>
@@ -96,24 +97,49 @@ std::vector<NamedSchedule> wholeRunRivals(const Graph& g, CostModel& cost, const
     return rivals;
 }
 
-MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched,
-                                  const std::vector<NamedSchedule>& rivals, const WholeRunTimer& timer) {
+TimedRivals timeRivals(const Graph& g, std::vector<NamedSchedule> rivals, const WholeRunTimer& timer,
+                       CancelFlag cancel) {
+    TimedRivals t;
+    t.rivals = std::move(rivals);
+    for (size_t i = 0; i < t.rivals.size(); ++i) {
+        std::string sameAs;
+        double ms = 0;
+        for (size_t k = 0; k < i && sameAs.empty(); ++k)
+            if (t.rivals[k].schedule == t.rivals[i].schedule) {
+                sameAs = t.sameAs[k].empty() ? t.rivals[k].name : t.sameAs[k];
+                ms = t.ms[k];
+            }
+        if (sameAs.empty()) {
+            throwIfCancelled(cancel);
+            const auto t0 = Clock::now();
+            ms = timer(g, t.rivals[i].schedule);
+            t.longestRunSeconds = std::max(t.longestRunSeconds, secondsSince(t0));
+            ++t.runs;
+        }
+        t.ms.push_back(ms);
+        t.sameAs.push_back(std::move(sameAs));
+    }
+    return t;
+}
+
+double searchShareOfLimit(double limitSeconds, double spentSeconds, double reserveSeconds) {
+    if (limitSeconds <= 0) return 0;
+    return std::max(limitSeconds - spentSeconds - reserveSeconds, 0.1 * limitSeconds);
+}
+
+MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched, const TimedRivals& timed,
+                                  const WholeRunTimer& timer) {
     MeasuredChoice c;
     std::vector<const Schedule*> schedules{&searched};
-    c.candidates.push_back({"searched", timer(g, searched), {}});
-    c.runs = 1;
-    for (const NamedSchedule& r : rivals) {
-        MeasuredCandidate m{r.name, 0, {}};
-        for (size_t k = 0; k < schedules.size(); ++k)
-            if (*schedules[k] == r.schedule) {
-                m.ms = c.candidates[k].ms;
-                m.sameAs = c.candidates[k].sameAs.empty() ? c.candidates[k].name : c.candidates[k].sameAs;
-                break;
-            }
-        if (m.sameAs.empty()) {
-            m.ms = timer(g, r.schedule);
-            ++c.runs;
-        }
+    const auto equal = std::find_if(timed.rivals.begin(), timed.rivals.end(),
+                                    [&](const NamedSchedule& r) { return r.schedule == searched; });
+    const bool searchedRun = equal == timed.rivals.end();
+    c.candidates.push_back(
+        {"searched", searchedRun ? timer(g, searched) : timed.ms[size_t(equal - timed.rivals.begin())], {}});
+    c.runs = timed.runs + (searchedRun ? 1 : 0);
+    for (size_t i = 0; i < timed.rivals.size(); ++i) {
+        const NamedSchedule& r = timed.rivals[i];
+        MeasuredCandidate m{r.name, timed.ms[i], r.schedule == searched ? "searched" : timed.sameAs[i]};
         schedules.push_back(&r.schedule);
         c.candidates.push_back(std::move(m));
     }
@@ -152,6 +178,11 @@ MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched,
     return c;
 }
 
+MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched,
+                                  const std::vector<NamedSchedule>& rivals, const WholeRunTimer& timer) {
+    return chooseFastestWhole(g, searched, timeRivals(g, rivals, timer), timer);
+}
+
 MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched, const Schedule& wavefront,
                                   const Schedule& sequential, const WholeRunTimer& timer) {
     return chooseFastestWhole(g, searched, {{"wavefront", wavefront}, {"sequential", sequential}}, timer);
@@ -159,6 +190,7 @@ MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched, cons
 
 ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const ScheduleRequest& request,
                                     const PipelineHooks& hooks) {
+    const auto budgetStart = hooks.budgetStart.value_or(Clock::now());
     const std::optional<FastScheduler> fast = fastSchedulerFromString(request.scheduler);
     if (request.scheduler != "ios" && !fast)
         throw InputError("unknown scheduler '" + request.scheduler + "' (ios, " + fastSchedulerNamesText() +
@@ -167,9 +199,16 @@ ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const Sched
     ScheduleOutcome out;
     out.chosen.scheduler = request.scheduler;
     // The baselines are built once, with the request's stream limit, and serve as the
-    // whole-run comparison, the printed baselines and the explorer's lanes alike.
-    const Schedule wavefront = wavefrontSchedule(g, options.maxStreams);
-    const Schedule sequential = sequentialSchedule(g);
+    // whole-run comparison, the printed baselines and the explorer's lanes alike. They are
+    // costed first: under a live model that measures their stages, part of the budget.
+    const std::vector<double> soloMs =
+        request.withDetail ? soloLatenciesMs(g, cost, options.run) : std::vector<double>{};
+    if (request.withBaselines) {
+        out.wavefront = baseline(g, "wavefront", wavefrontSchedule(g, options.maxStreams), cost, request,
+                                 soloMs, hooks.cancel);
+        out.sequential =
+            baseline(g, "sequential", sequentialSchedule(g), cost, request, soloMs, hooks.cancel);
+    }
 
     // The latency a scheduler reports stands (the DP's own sum); a schedule kept instead is re-costed.
     std::optional<double> reportedMs;
@@ -181,18 +220,27 @@ ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const Sched
         reportedMs = r.latencyMs;
         out.origin = request.scheduler;
     } else {
-        ScheduleResult r = iosSchedule(g, cost, options, hooks.progress, hooks.cancel);
+        WholeRunTimer timer = hooks.wholeRunTimer;
+        if (const GpuMeasuredCostModel* live = isLiveCostModel(cost); !timer && live)
+            timer = gpuWholeRunTimer(live->gpuContext(), live->mode(), options.run);
+        // The rivals do not depend on the search: run first, they tell what the judgement after
+        // it costs, and the search gets the rest of the limit.
+        std::optional<TimedRivals> rivals;
+        SchedulerOptions searchOptions = options;
+        if (timer) {
+            rivals = timeRivals(g, wholeRunRivals(g, cost, options), timer, hooks.cancel);
+            searchOptions.timeLimitSeconds = searchShareOfLimit(
+                options.timeLimitSeconds, secondsSince(budgetStart), rivals->longestRunSeconds);
+        }
+        out.searchLimitSeconds = searchOptions.timeLimitSeconds;
+        ScheduleResult r = iosSchedule(g, cost, searchOptions, hooks.progress, hooks.cancel);
         out.origin = r.origin;
         out.chosen.stats = r.stats;
         out.chosen.schedule = std::move(r.schedule);
         reportedMs = r.latencyMs;
-        WholeRunTimer timer = hooks.wholeRunTimer;
-        if (const GpuMeasuredCostModel* live = isLiveCostModel(cost); !timer && live)
-            timer = gpuWholeRunTimer(live->gpuContext(), live->mode(), options.run);
         if (timer) {
             throwIfCancelled(hooks.cancel);
-            MeasuredChoice choice =
-                chooseFastestWhole(g, out.chosen.schedule, wholeRunRivals(g, cost, options), timer);
+            MeasuredChoice choice = chooseFastestWhole(g, out.chosen.schedule, *rivals, timer);
             if (!choice.keptSearched) {
                 out.chosen.schedule = choice.schedule;
                 out.origin = choice.kept;
@@ -201,14 +249,8 @@ ScheduleOutcome runSchedulePipeline(const Graph& g, CostModel& cost, const Sched
             out.measured = std::move(choice);
         }
     }
-    const std::vector<double> soloMs =
-        request.withDetail ? soloLatenciesMs(g, cost, options.run) : std::vector<double>{};
     costSchedule(g, out.chosen, cost, request, soloMs, hooks.cancel);
     if (reportedMs) out.chosen.latencyMs = *reportedMs;
-    if (request.withBaselines) {
-        out.wavefront = baseline(g, "wavefront", wavefront, cost, request, soloMs, hooks.cancel);
-        out.sequential = baseline(g, "sequential", sequential, cost, request, soloMs, hooks.cancel);
-    }
     throwIfCancelled(hooks.cancel);
     out.lowerBoundMs = out.chosen.stats.lowerBoundMs > 0 ? out.chosen.stats.lowerBoundMs
                                                          : latencyLowerBound(g, cost, options.run).boundMs;

@@ -11,6 +11,7 @@
 #include "schedule/schedule_json.h"
 #include "util/cancel.h"
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -60,6 +61,9 @@ struct PipelineHooks {
     // Judges the searched schedule as a whole when set; empty: the GPU runtime's timer for live
     // cost models (on the context they measure on), none for the others.
     WholeRunTimer wholeRunTimer;
+    // When the request's time limit began counting: a front end's own GPU work before the
+    // pipeline (the CLI's layout probe) is part of the budget. Empty: on entry.
+    std::optional<std::chrono::steady_clock::time_point> budgetStart;
 };
 
 struct ScheduleOutcome {
@@ -70,6 +74,11 @@ struct ScheduleOutcome {
     std::optional<MeasuredChoice> measured;
     std::optional<CostedSchedule> wavefront, sequential; // withBaselines
     double lowerBoundMs = 0;                             // critical path and work under the cost model
+    // The IOS search's own share of the request's time limit (0: none). With a whole-run
+    // judgement the limit covers it too: the baselines are costed and the rivals run before the
+    // search, which gets what is left less one whole run (the searched schedule's), at least a
+    // tenth of the limit (searchShareOfLimit).
+    double searchLimitSeconds = 0;
 };
 
 // Throws InputError for an unknown scheduler, Cancelled when hooks.cancel is raised.
@@ -93,9 +102,31 @@ struct NamedSchedule {
 // earlier one left out.
 std::vector<NamedSchedule> wholeRunRivals(const Graph& g, CostModel& cost, const SchedulerOptions& options);
 
-// Judges `searched` against `rivals` with `timer`: each distinct schedule is run once (a rival
-// equal to an earlier candidate shares its time), the fastest is kept, the earliest on ties
-// (the searched one first). Exposed for `ioscope-cli profile`, which verifies a search the same way.
+// The rivals, each distinct schedule run once with `timer`, before the search they judge (they
+// do not depend on it), so that the time they take is known when the search's share of a
+// limit is set.
+struct TimedRivals {
+    std::vector<NamedSchedule> rivals;
+    std::vector<double> ms;          // each rival's median, in order
+    std::vector<std::string> sameAs; // the earlier rival whose time it shares; empty when run
+    int runs = 0;
+    double longestRunSeconds = 0; // wall clock of the slowest timer call: what one more judgement costs
+};
+TimedRivals timeRivals(const Graph& g, std::vector<NamedSchedule> rivals, const WholeRunTimer& timer,
+                       CancelFlag cancel = nullptr);
+
+// What the search may spend of `limitSeconds` (0: no limit, and none is returned) when
+// `spentSeconds` are gone and `reserveSeconds` must remain for the work after it: the rest, but
+// at least a tenth of the limit, so that a search always runs.
+double searchShareOfLimit(double limitSeconds, double spentSeconds, double reserveSeconds);
+
+// Judges `searched` against timed rivals: it is run unless it equals one of them, the fastest
+// is kept, the earliest on ties (the searched one first). Candidates are reported searched
+// first; a rival equal to it, or to an earlier rival, shares that one's time (`sameAs`).
+MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched, const TimedRivals& rivals,
+                                  const WholeRunTimer& timer);
+// The same with the rivals timed here. Exposed for `ioscope-cli profile`, which verifies a
+// search the same way.
 MeasuredChoice chooseFastestWhole(const Graph& g, const Schedule& searched,
                                   const std::vector<NamedSchedule>& rivals, const WholeRunTimer& timer);
 // The searched schedule against the wavefront and the sequential one only.

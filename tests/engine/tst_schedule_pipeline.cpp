@@ -8,7 +8,9 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
+#include <thread>
 
 using namespace ioscope;
 using namespace ioscope::testing;
@@ -85,6 +87,8 @@ class TestSchedulePipeline : public QObject {
     void keepsTheSearchedOnTies();
     void keepsTheFastestFastScheduler();
     void identicalSchedulesTimedOnce();
+    void rivalsRunBeforeTheSearch();
+    void limitCoversTheWholeJudgement();
     void rivalsAreTheFastSchedulers();
     void fastSchedulerRequest();
     void detailForTheViews();
@@ -235,6 +239,75 @@ void TestSchedulePipeline::identicalSchedulesTimedOnce() {
     QVERIFY(c.schedule == wave);
     QCOMPARE(c.sequentialMs, 3.0);
     QVERIFY(c.note.find("nimble = wavefront") != std::string::npos);
+}
+
+// The rivals are run before the search (they do not depend on it), the searched schedule last,
+// unless it equals one of them.
+void TestSchedulePipeline::rivalsRunBeforeTheSearch() {
+    Fixture f;
+    const Graph& g = f.g;
+    ScheduleRequest request;
+    std::vector<Schedule> order;
+    PipelineHooks hooks;
+    hooks.wholeRunTimer = [&](const Graph&, const Schedule& s) {
+        order.push_back(s);
+        return 2.0;
+    };
+    const ScheduleOutcome out = runSchedulePipeline(g, f.cost, request, hooks);
+    const Schedule searched = iosSchedule(g, f.cost, request.options).schedule;
+    const std::vector<NamedSchedule> rivals = wholeRunRivals(g, f.cost, request.options);
+    std::vector<Schedule> distinctRivals;
+    for (const NamedSchedule& r : rivals)
+        if (std::find(distinctRivals.begin(), distinctRivals.end(), r.schedule) == distinctRivals.end())
+            distinctRivals.push_back(r.schedule);
+    const bool searchedIsRival =
+        std::find(distinctRivals.begin(), distinctRivals.end(), searched) != distinctRivals.end();
+    QCOMPARE(order.size(), distinctRivals.size() + (searchedIsRival ? 0 : 1));
+    for (size_t i = 0; i < distinctRivals.size(); ++i) QVERIFY(order[i] == distinctRivals[i]);
+    if (!searchedIsRival) QVERIFY(order.back() == searched);
+    QVERIFY(out.measured && out.measured->keptSearched); // all equal: the searched one
+    QCOMPARE(out.measured->runs, int(order.size()));
+    QCOMPARE(out.searchLimitSeconds, 0.0); // no limit asked for
+}
+
+// A time limit counts from the budget's start (a front end's layout probe included) and keeps one
+// whole run back for judging the searched schedule; the search gets at least a tenth of it.
+void TestSchedulePipeline::limitCoversTheWholeJudgement() {
+    QCOMPARE(searchShareOfLimit(60, 10, 5), 45.0);
+    QCOMPARE(searchShareOfLimit(60, 58, 5), 6.0);
+    QCOMPARE(searchShareOfLimit(0, 10, 5), 0.0);
+    QCOMPARE(searchShareOfLimit(2, 0, 0), 2.0);
+
+    Fixture f;
+    ScheduleRequest request;
+    request.options.timeLimitSeconds = 4;
+    PipelineHooks hooks;
+    int runs = 0;
+    hooks.wholeRunTimer = [&](const Graph&, const Schedule&) {
+        ++runs;
+        std::this_thread::sleep_for(std::chrono::milliseconds(40));
+        return 1.0;
+    };
+    const auto now = std::chrono::steady_clock::now();
+    hooks.budgetStart = now - std::chrono::seconds(1); // a second already spent before the pipeline
+    const ScheduleOutcome out = runSchedulePipeline(f.g, f.cost, request, hooks);
+    // 4 s less the second, the rivals' runs (40 ms each) and one more run kept back.
+    QVERIFY2(out.searchLimitSeconds < 3 - 0.04 * (runs - 1) - 0.04 + 0.01,
+             std::to_string(out.searchLimitSeconds).c_str());
+    QVERIFY(out.searchLimitSeconds > 2.0);
+    QCOMPARE(out.chosen.stats.complete, true); // a 12-op DAG searches in far less
+    const ScheduleDocument doc = scheduleDocumentFor(f.g, f.cost, request, out);
+    QVERIFY(doc.search);
+    QCOMPARE(doc.search->timeLimitSeconds, 4.0); // the request's limit is what the file records
+
+    // The budget already spent: the search still gets a tenth of the limit.
+    hooks.budgetStart = now - std::chrono::seconds(30);
+    QCOMPARE(runSchedulePipeline(f.g, f.cost, request, hooks).searchLimitSeconds, 0.4);
+    // No limit stays none; without a whole-run judgement the search has the request's limit.
+    request.options.timeLimitSeconds = 0;
+    QCOMPARE(runSchedulePipeline(f.g, f.cost, request, hooks).searchLimitSeconds, 0.0);
+    request.options.timeLimitSeconds = 4;
+    QCOMPARE(runSchedulePipeline(f.g, f.cost, request).searchLimitSeconds, 4.0);
 }
 
 // The rivals: the baselines first, then the fast schedulers', none twice.
