@@ -162,7 +162,7 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
             }
         }
     };
-    double reported = 0;   // progress never goes back
+    double reported = 0;        // progress never goes back
     std::vector<double> ratios; // of a measurement to its (unscaled) estimate, over the stages measured
     Progress last;
     for (int pass = 0;; ++pass) {
