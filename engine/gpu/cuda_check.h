@@ -3,6 +3,7 @@
 // library's own message and the call that failed, so no GPU error ever aborts the process.
 #include "util/errors.h"
 
+#include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <cudnn.h>

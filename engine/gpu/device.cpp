@@ -99,6 +99,7 @@ void Device::ensureSlots(int count) {
         IOSCOPE_CHECK(cudnnSetStream(s->cudnn, s->stream));
         IOSCOPE_CHECK(cublasCreate(s->cublas.out()));
         IOSCOPE_CHECK(cublasSetStream(s->cublas, s->stream));
+        IOSCOPE_CHECK(cublasLtCreate(s->cublasLt.out()));
         // A fixed cuBLAS workspace keeps cuBLAS from allocating during graph capture.
         s->cublasWorkspace = DeviceBuffer(size_t(4) << 20, "cuBLAS workspace");
         IOSCOPE_CHECK(cublasSetWorkspace(s->cublas, s->cublasWorkspace.data(), s->cublasWorkspace.bytes()));

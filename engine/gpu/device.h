@@ -52,6 +52,7 @@ using StreamHandle = UniqueHandle<cudaStream_t, cudaStreamDestroy>;
 using EventHandle = UniqueHandle<cudaEvent_t, cudaEventDestroy>;
 using CudnnHandle = UniqueHandle<cudnnHandle_t, cudnnDestroy>;
 using CublasHandle = UniqueHandle<cublasHandle_t, cublasDestroy>;
+using CublasLtHandle = UniqueHandle<cublasLtHandle_t, cublasLtDestroy>;
 
 // Owns one cudaMalloc'ed block; freed on destruction.
 class DeviceBuffer {
@@ -85,6 +86,7 @@ struct Slot {
     StreamHandle stream;
     EventHandle join; // recorded by this slot at the end of a concurrent stage
     CublasHandle cublas;
+    CublasLtHandle cublasLt; // pointwise convs with their epilogue in the GEMM (shares cublasWorkspace)
     CudnnHandle cudnn;
 };
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace ioscope {
 
@@ -14,8 +15,18 @@ std::string_view env(const char* name) {
 }
 } // namespace
 
+std::optional<ConvPath> convPathFromString(std::string_view text) {
+    static constexpr std::pair<std::string_view, ConvPath> names[] = {
+        {"fused", ConvPath::Fused}, {"plain", ConvPath::Plain}, {"dense", ConvPath::Dense},
+        {"graph", ConvPath::Graph}, {"gemv", ConvPath::Gemv},   {"gemm", ConvPath::Gemm}};
+    for (const auto& [name, path] : names)
+        if (text == name) return path;
+    return std::nullopt;
+}
+
 GpuOptions gpuOptionsFromEnvironment() {
     GpuOptions o;
+    o.convPath = convPathFromString(env("IOSCOPE_CONV_PATH")).value_or(ConvPath::Fastest);
     const std::string_view convLog = env("IOSCOPE_CONV_LOG");
     o.convLog = !convLog.empty() && convLog.front() != '0';
     const std::string_view graph = env("IOSCOPE_CUDNN_GRAPH");

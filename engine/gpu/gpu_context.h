@@ -23,7 +23,9 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace ioscope {
 
@@ -52,9 +54,19 @@ struct ProfilerOptions {
     bool operator==(const ProfilerOptions&) const = default;
 };
 
+// The ways a convolution can run (gpu/op_program.cpp measures those that apply and keeps the
+// fastest): cuDNN's legacy fused call, the plain conv and an epilogue kernel, the conv into a dense
+// buffer, the cuDNN operation graph, ioscope's dense kernel (1x1 maps), a cuBLAS GEMM (pointwise).
+enum class ConvPath { Fastest, Fused, Plain, Dense, Graph, Gemv, Gemm };
+// "fused", "plain", "dense", "graph", "gemv", "gemm"; empty for anything else.
+std::optional<ConvPath> convPathFromString(std::string_view text);
+
 struct GpuOptions {
     // Each convolution's candidates and chosen path on stderr (IOSCOPE_CONV_LOG=1).
     bool convLog = false;
+    // One path kept wherever it applies instead of the fastest (IOSCOPE_CONV_PATH=NAME): for tests
+    // that must exercise a path, and per-path A/B measurements.
+    ConvPath convPath = ConvPath::Fastest;
     // The conv + epilogue as one cuDNN operation graph is a candidate (IOSCOPE_CUDNN_GRAPH=0 turns
     // it off for A/B measurements) ...
     bool fusedConvGraphs = true;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <tuple>
 
 namespace ioscope::gpu {
 namespace {
@@ -380,13 +381,17 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
         const double gemmMs = pointwise && gemvMs < 0 ? tryPointwiseGemm(gemm, op, x, y, kernel, epi) : -1;
         Program* chosen = nullptr;
         double best = -1;
-        for (auto [candidate, ms] : {std::pair{&fused, fusedMs},
-                                     {&plain, plainMs},
-                                     {&dense, denseMs},
-                                     {&graph, graphMs},
-                                     {&gemv, gemvMs},
-                                     {&gemm, gemmMs}})
-            if (ms >= 0 && (best < 0 || ms < best)) chosen = candidate, best = ms;
+        ConvPath chosenPath = ConvPath::Fastest;
+        const ConvPath forced = device_.options().convPath; // kept wherever it applies
+        for (auto [candidate, ms, path] : {std::tuple{&fused, fusedMs, ConvPath::Fused},
+                                           {&plain, plainMs, ConvPath::Plain},
+                                           {&dense, denseMs, ConvPath::Dense},
+                                           {&graph, graphMs, ConvPath::Graph},
+                                           {&gemv, gemvMs, ConvPath::Gemv},
+                                           {&gemm, gemmMs, ConvPath::Gemm}})
+            if (ms >= 0 && (best < 0 || ms < best || path == forced) &&
+                !(chosen && forced != ConvPath::Fastest && chosenPath == forced))
+                chosen = candidate, best = ms, chosenPath = path;
         if (!chosen) throw RuntimeFailure("cuDNN has no convolution algorithm for this convolution");
         if (device_.options().convLog)
             std::fprintf(stderr,

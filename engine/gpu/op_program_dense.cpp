@@ -1,14 +1,115 @@
 // Convolutions that are matrix products: dense layers on one pixel (squeeze-excite's 1x1 convs on
 // pooled maps, fully connected heads) in ioscope's own kernel, and pointwise convs over many pixels
-// as one cuBLAS GEMM; each measured against the cuDNN / cuBLAS paths by op_program.cpp.
+// as one cuBLAS GEMM, with bias, residual and ReLU in the GEMM's epilogue (cuBLASLt) where they
+// fit; each measured against the cuDNN / cuBLAS paths by op_program.cpp.
 #include "gpu/conv_algo.h"
 #include "gpu/cuda_check.h"
 #include "gpu/kernels.h"
 #include "gpu/op_program.h"
 
+#include <cublasLt.h>
 #include <cublas_v2.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+
 namespace ioscope::gpu {
+namespace {
+
+// The cuBLASLt descriptors and chosen algorithm of one pointwise conv, alive as long as its program.
+struct LtMatmul {
+    cublasLtMatmulDesc_t desc = nullptr;
+    cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr, d = nullptr;
+    cublasLtMatmulPreference_t preference = nullptr;
+    cublasLtMatmulAlgo_t algo{};
+    LtMatmul() = default;
+    LtMatmul(const LtMatmul&) = delete;
+    LtMatmul& operator=(const LtMatmul&) = delete;
+    ~LtMatmul() {
+        if (preference) cublasLtMatmulPreferenceDestroy(preference);
+        for (cublasLtMatrixLayout_t l : {a, b, c, d})
+            if (l) cublasLtMatrixLayoutDestroy(l);
+        if (desc) cublasLtMatmulDescDestroy(desc);
+    }
+};
+
+// The largest power of two up to 256 dividing both the address and a row's bytes: what the
+// GEMM's vectorized loads may assume (channel slices start mid-buffer).
+uint32_t alignmentBytes(const void* p, long long rowBytes) {
+    const auto bits = reinterpret_cast<uintptr_t>(p) | uintptr_t(rowBytes) | uintptr_t(256);
+    return uint32_t(bits & (~bits + 1));
+}
+
+} // namespace
+
+// Column-major D[out][rows] = act(W^T X^T + C + bias), one cuBLASLt call: the residual is the C
+// matrix (beta 1), bias and ReLU the epilogue. False, with nothing added, when cuBLASLt offers no
+// algorithm for these layouts.
+bool ProgramCompiler::addPointwiseLt(Program& prog, const void* weights, const View& x, const View& y,
+                                     const EpilogueSpec& epi, int rows) {
+    const int out = y.shape.c, in = x.shape.c;
+    const cudaDataType_t t = cudaType(type_);
+    const long long bytes = elementBytes(type_);
+    auto lt = std::make_shared<LtMatmul>();
+    const cublasComputeType_t compute =
+        precision_ == Precision::Tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+    IOSCOPE_CHECK(cublasLtMatmulDescCreate(&lt->desc, compute, CUDA_R_32F));
+    const cublasOperation_t transposed = CUBLAS_OP_T, plain = CUBLAS_OP_N;
+    IOSCOPE_CHECK(cublasLtMatmulDescSetAttribute(lt->desc, CUBLASLT_MATMUL_DESC_TRANSA, &transposed,
+                                                 sizeof transposed));
+    IOSCOPE_CHECK(
+        cublasLtMatmulDescSetAttribute(lt->desc, CUBLASLT_MATMUL_DESC_TRANSB, &plain, sizeof plain));
+    const bool relu = epi.activation == Activation::Relu;
+    const void* bias = epi.bias ? uploadTyped(prog, *epi.bias) : nullptr;
+    const cublasLtEpilogue_t epilogue = bias ? (relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS)
+                                             : (relu ? CUBLASLT_EPILOGUE_RELU : CUBLASLT_EPILOGUE_DEFAULT);
+    IOSCOPE_CHECK(
+        cublasLtMatmulDescSetAttribute(lt->desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof epilogue));
+    if (bias) {
+        IOSCOPE_CHECK(
+            cublasLtMatmulDescSetAttribute(lt->desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias));
+        IOSCOPE_CHECK(
+            cublasLtMatmulDescSetAttribute(lt->desc, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, &t, sizeof t));
+    }
+    const View c = epi.residuals.empty() ? y : epi.residuals.front();
+    IOSCOPE_CHECK(cublasLtMatrixLayoutCreate(&lt->a, t, in, out, in));
+    IOSCOPE_CHECK(cublasLtMatrixLayoutCreate(&lt->b, t, in, rows, x.pixelStride));
+    IOSCOPE_CHECK(cublasLtMatrixLayoutCreate(&lt->c, t, out, rows, c.pixelStride));
+    IOSCOPE_CHECK(cublasLtMatrixLayoutCreate(&lt->d, t, out, rows, y.pixelStride));
+    IOSCOPE_CHECK(cublasLtMatmulPreferenceCreate(&lt->preference));
+    Slot& slot0 = device_.slot(0);
+    const size_t workspace = slot0.cublasWorkspace.bytes();
+    IOSCOPE_CHECK(cublasLtMatmulPreferenceSetAttribute(
+        lt->preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace, sizeof workspace));
+    const std::pair<cublasLtMatmulPreferenceAttributes_t, uint32_t> alignments[] = {
+        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, alignmentBytes(weights, in * bytes)},
+        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, alignmentBytes(x.ptr, x.pixelStride * bytes)},
+        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, alignmentBytes(c.ptr, c.pixelStride * bytes)},
+        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, alignmentBytes(y.ptr, y.pixelStride * bytes)}};
+    for (const auto& [attribute, value] : alignments)
+        IOSCOPE_CHECK(cublasLtMatmulPreferenceSetAttribute(lt->preference, attribute, &value, sizeof value));
+    cublasLtMatmulHeuristicResult_t found{};
+    int count = 0;
+    if (cublasLtMatmulAlgoGetHeuristic(slot0.cublasLt, lt->desc, lt->a, lt->b, lt->c, lt->d, lt->preference,
+                                       1, &found, &count) != CUBLAS_STATUS_SUCCESS ||
+        count < 1)
+        return false;
+    lt->algo = found.algo;
+    prog.keepAlive.push_back(lt);
+    const float beta = epi.residuals.empty() ? 0.0f : 1.0f;
+    const void* xp = x.ptr;
+    const void* cp = c.ptr;
+    void* yp = y.ptr;
+    LtMatmul* m = lt.get();
+    prog.steps.push_back([=](Slot& s) {
+        static const float one = 1.0f;
+        IOSCOPE_CHECK(cublasLtMatmul(s.cublasLt, m->desc, &one, weights, m->a, xp, m->b, &beta, cp, m->c, yp,
+                                     m->d, &m->algo, s.cublasWorkspace.data(), s.cublasWorkspace.bytes(),
+                                     s.stream));
+    });
+    return true;
+}
 
 double ProgramCompiler::timeProgram(const Program& prog) {
     return timeCapturedCalls(device_, [&](Slot& s) {
@@ -51,6 +152,14 @@ double ProgramCompiler::tryPointwiseGemm(Program& prog, const Op& op, const View
         return -1;
     const void* weights = uploadTyped(prog, kernel);
     const int out = y.shape.c, in = x.shape.c, n = int(pixels * plan_.batch());
+    // Bias, one residual and ReLU fit cuBLASLt's epilogue: one kernel that writes y's slice in
+    // place, where cuDNN's fused conv copies a slice (nhwcSliceCKernel) and the GEMM below needs
+    // an element-wise pass.
+    const bool epilogueFits =
+        (epi.activation == Activation::None || epi.activation == Activation::Relu) &&
+        (epi.residuals.empty() || (epi.residuals.size() == 1 && rows(epi.residuals.front()) &&
+                                   epi.residuals.front().shape == y.shape));
+    if (epilogueFits && addPointwiseLt(prog, weights, x, y, epi, n)) return timeProgram(prog);
     const int lda = int(x.pixelStride), ldc = int(y.pixelStride);
     const cudaDataType_t t = cudaType(type_);
     const cublasComputeType_t compute =

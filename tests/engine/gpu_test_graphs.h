@@ -200,4 +200,26 @@ inline Graph denseBlockGraph(int layers = 4, int growth = 8, int hw = 9) {
     return g;
 }
 
+// Pointwise convs over many pixels in each epilogue cuBLASLt takes: bias and ReLU, bias alone, none,
+// into channel slices of a concat; then one over the concat with a residual and ReLU (folded into
+// its epilogue by the fusion rewrite), and one whose sigmoid cuBLASLt cannot apply.
+inline Graph pointwiseConcatGraph(int channels = 24, int hw = 9) {
+    Graph g("pointwise_concat");
+    const OpId x = g.addInput("input", {channels, hw, hw});
+    const OpId a = g.addOp(makeConv("pw_relu", x, 16, 1));
+    const OpId b = g.addOp(makeConv("pw_bias", x, 24, 1, 1, Activation::None));
+    Op nobias = makeConv("pw_nobias", x, 8, 1, 1, Activation::None);
+    nobias.bias = false;
+    const OpId c = g.addOp(nobias);
+    const OpId d = g.addOp(makeConv("conv3x3", x, 16, 3));
+    const OpId cat = g.addOp(makeOp("concat", OpKind::Concat, {a, b, c, d}));
+    const OpId e = g.addOp(makeConv("pw_residual", cat, 64, 1, 1, Activation::None));
+    const OpId sum = g.addOp(makeOp("residual_add", OpKind::Add, {e, cat}));
+    Op relu = makeOp("residual_relu", OpKind::Activation, {sum});
+    relu.activation = Activation::Relu;
+    const OpId r = g.addOp(relu);
+    g.addOp(makeConv("pw_sigmoid", r, 32, 1, 1, Activation::Sigmoid));
+    return g;
+}
+
 } // namespace gputest

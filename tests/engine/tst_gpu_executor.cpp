@@ -113,6 +113,45 @@ class TestGpuExecutor : public QObject {
         }
     }
 
+    // Pointwise convs forced onto the cuBLAS path (IOSCOPE_CONV_PATH=gemm): with bias, residual and
+    // ReLU in cuBLASLt's epilogue, writing concat slices in place, in every precision.
+    void pointwiseGemmsMatchCpu_data() {
+        QTest::addColumn<int>("precision");
+        for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16})
+            QTest::newRow(std::string(toString(p)).c_str()) << int(p);
+    }
+    void pointwiseGemmsMatchCpu() {
+        QFETCH(int, precision);
+        GpuOptions options = gpuOptionsFromEnvironment();
+        options.convPath = ConvPath::Gemm;
+        static GpuContext gemmOnly(options); // this test's own context: every pointwise conv a GEMM
+        for (const Graph& written : {gputest::pointwiseConcatGraph(), gputest::fusionPatternGraph()}) {
+            const Graph fused = fuseForRuntime(written);
+            const int batch = 2;
+            const CpuRunResult cpu =
+                CpuExecutor(written).run(sequential(written), seededInputs(written, batch, 20210401));
+            ExecutionOptions o;
+            o.mode = ExecMode::Graph;
+            o.run = {batch, Precision(precision), Layout::Nhwc};
+            o.warmup = 1;
+            o.runs = 2;
+            o.keepOutputs = true;
+            o.utilization = false;
+            const ExecutionResult gpu = executeOnGpu(gemmOnly, fused, sequential(fused), o);
+            QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
+            for (size_t i = 0; i < cpu.outputs.size(); ++i) {
+                const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
+                const double tol = toleranceFor(Precision(precision));
+                if (!(err <= tol))
+                    QFAIL(qPrintable(QString("%1, output %2: relative error %3 > %4")
+                                         .arg(QString::fromStdString(written.name()))
+                                         .arg(QString::fromStdString(gpu.outputs[i].name))
+                                         .arg(err)
+                                         .arg(tol)));
+            }
+        }
+    }
+
     // DenseNet's growing concats share one buffer: each feature is written once, no concat
     // copies anything (the only element-wise kernels are the batch norms), in every layout.
     void denseBlockSharesConcatBuffers() {

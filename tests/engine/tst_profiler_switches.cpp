@@ -1,6 +1,7 @@
-// The live profiler's switches as front ends read them from the environment
-// (gpuOptionsFromEnvironment): the replay rule and the flush size, with unreadable or
-// out-of-range values keeping the defaults. CPU only: reading the switches opens no device.
+// The live profiler's and the runtime's switches as front ends read them from the environment
+// (gpuOptionsFromEnvironment): the replay rule, the flush size and the forced convolution path,
+// with unreadable or out-of-range values keeping the defaults. CPU only: reading the switches opens no
+// device.
 #include "gpu/gpu_context.h"
 
 #include <QTest>
@@ -13,6 +14,7 @@ class TestProfilerSwitches : public QObject {
     void cleanup() {
         qunsetenv("IOSCOPE_PROFILER_REPLAYS");
         qunsetenv("IOSCOPE_PROFILER_FLUSH_L2");
+        qunsetenv("IOSCOPE_CONV_PATH");
     }
 
     void defaultsAreTheRule() {
@@ -58,6 +60,19 @@ class TestProfilerSwitches : public QObject {
         QFETCH(double, multiple);
         qputenv("IOSCOPE_PROFILER_FLUSH_L2", text);
         QCOMPARE(gpuOptionsFromEnvironment().profiler.flushL2Multiple, multiple);
+    }
+
+    // IOSCOPE_CONV_PATH names one convolution path to keep; anything else keeps the fastest.
+    void convPath() {
+        QCOMPARE(gpuOptionsFromEnvironment().convPath, ConvPath::Fastest);
+        qputenv("IOSCOPE_CONV_PATH", "gemm");
+        QCOMPARE(gpuOptionsFromEnvironment().convPath, ConvPath::Gemm);
+        qputenv("IOSCOPE_CONV_PATH", "graph");
+        QCOMPARE(gpuOptionsFromEnvironment().convPath, ConvPath::Graph);
+        qputenv("IOSCOPE_CONV_PATH", "GEMM please");
+        QCOMPARE(gpuOptionsFromEnvironment().convPath, ConvPath::Fastest);
+        QVERIFY(!convPathFromString(""));
+        QCOMPARE(*convPathFromString("dense"), ConvPath::Dense);
     }
 };
 
