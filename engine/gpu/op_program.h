@@ -88,9 +88,9 @@ class ProgramCompiler {
     double tryDense(Program& prog, const View& x, const View& y, const std::vector<float>& kernel,
                     const EpilogueSpec& epi);
     // A 1x1, stride-1, unpadded conv on channels-last tensors as one cuBLAS GEMM over all pixels
-    // (rows of x and y may be channel slices of wider buffers) with bias, one residual and ReLU in
-    // cuBLASLt's epilogue, or else followed by the epilogue kernel, timed as a whole; negative
-    // when it does not apply. In fp16 cuDNN's ranking left some of these on a
+    // (rows of x and y may be channel slices of wider buffers) with bias and ReLU, or bias and one
+    // residual, in cuBLASLt's epilogue, or else followed by the epilogue kernel, timed as a whole;
+    // negative when it does not apply. In fp16 cuDNN's ranking left some of these on a
     // CUDA-core kernel 2-4x slower than the tensor-core GEMM.
     double tryPointwiseGemm(Program& prog, const Op& op, const View& x, const View& y,
                             const std::vector<float>& kernel, const EpilogueSpec& epi);

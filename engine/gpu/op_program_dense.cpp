@@ -44,8 +44,8 @@ uint32_t alignmentBytes(const void* p, long long rowBytes) {
 } // namespace
 
 // Column-major D[out][rows] = act(W^T X^T + C + bias), one cuBLASLt call: the residual is the C
-// matrix (beta 1), bias and ReLU the epilogue. False, with nothing added, when cuBLASLt offers no
-// algorithm for these layouts.
+// matrix (beta 1), bias and ReLU the epilogue (the caller never asks for both C and ReLU). False, with
+// nothing added, when cuBLASLt offers no algorithm for these layouts.
 bool ProgramCompiler::addPointwiseLt(Program& prog, const void* weights, const View& x, const View& y,
                                      const EpilogueSpec& epi, int rows) {
     const int out = y.shape.c, in = x.shape.c;
@@ -152,13 +152,14 @@ double ProgramCompiler::tryPointwiseGemm(Program& prog, const Op& op, const View
         return -1;
     const void* weights = uploadTyped(prog, kernel);
     const int out = y.shape.c, in = x.shape.c, n = int(pixels * plan_.batch());
-    // Bias, one residual and ReLU fit cuBLASLt's epilogue: one kernel that writes y's slice in
-    // place, where cuDNN's fused conv copies a slice (nhwcSliceCKernel) and the GEMM below needs
-    // an element-wise pass.
-    const bool epilogueFits =
-        (epi.activation == Activation::None || epi.activation == Activation::Relu) &&
-        (epi.residuals.empty() || (epi.residuals.size() == 1 && rows(epi.residuals.front()) &&
-                                   epi.residuals.front().shape == y.shape));
+    // Bias and ReLU, or bias and one residual, fit cuBLASLt's epilogue: one kernel that writes y's
+    // slice in place, where cuDNN's fused conv copies a slice (nhwcSliceCKernel) and the GEMM below
+    // needs an element-wise pass. A residual under ReLU is left to the epilogue kernel: cuBLASLt's
+    // documentation does not say that its ReLU sees beta*C.
+    const bool epilogueFits = (epi.residuals.empty() &&
+                               (epi.activation == Activation::None || epi.activation == Activation::Relu)) ||
+                              (epi.residuals.size() == 1 && epi.activation == Activation::None &&
+                               rows(epi.residuals.front()) && epi.residuals.front().shape == y.shape);
     if (epilogueFits && addPointwiseLt(prog, weights, x, y, epi, n)) return timeProgram(prog);
     const int lda = int(x.pixelStride), ldc = int(y.pixelStride);
     const cudaDataType_t t = cudaType(type_);

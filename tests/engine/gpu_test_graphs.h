@@ -201,8 +201,9 @@ inline Graph denseBlockGraph(int layers = 4, int growth = 8, int hw = 9) {
 }
 
 // Pointwise convs over many pixels in each epilogue cuBLASLt takes: bias and ReLU, bias alone, none,
-// into channel slices of a concat; then one over the concat with a residual and ReLU (folded into
-// its epilogue by the fusion rewrite), and one whose sigmoid cuBLASLt cannot apply.
+// into channel slices of a concat; then one over the concat with a residual, one with a residual and
+// ReLU (both folded into their epilogues by the fusion rewrite), and one whose sigmoid cuBLASLt
+// cannot apply (the last two take the GEMM and the epilogue kernel).
 inline Graph pointwiseConcatGraph(int channels = 24, int hw = 9) {
     Graph g("pointwise_concat");
     const OpId x = g.addInput("input", {channels, hw, hw});
@@ -215,7 +216,9 @@ inline Graph pointwiseConcatGraph(int channels = 24, int hw = 9) {
     const OpId cat = g.addOp(makeOp("concat", OpKind::Concat, {a, b, c, d}));
     const OpId e = g.addOp(makeConv("pw_residual", cat, 64, 1, 1, Activation::None));
     const OpId sum = g.addOp(makeOp("residual_add", OpKind::Add, {e, cat}));
-    Op relu = makeOp("residual_relu", OpKind::Activation, {sum});
+    const OpId f = g.addOp(makeConv("pw_residual_relu", sum, 64, 1, 1, Activation::None));
+    const OpId sum2 = g.addOp(makeOp("residual_relu_add", OpKind::Add, {f, sum}));
+    Op relu = makeOp("residual_relu", OpKind::Activation, {sum2});
     relu.activation = Activation::Relu;
     const OpId r = g.addOp(relu);
     g.addOp(makeConv("pw_sigmoid", r, 32, 1, 1, Activation::Sigmoid));
