@@ -27,6 +27,7 @@ std::optional<ConvPath> convPathFromString(std::string_view text) {
 GpuOptions gpuOptionsFromEnvironment() {
     GpuOptions o;
     o.convPath = convPathFromString(env("IOSCOPE_CONV_PATH")).value_or(ConvPath::Fastest);
+    o.gemmEpilogues = env("IOSCOPE_GEMM_EPILOGUE") != "0";
     const std::string_view convLog = env("IOSCOPE_CONV_LOG");
     o.convLog = !convLog.empty() && convLog.front() != '0';
     const std::string_view graph = env("IOSCOPE_CUDNN_GRAPH");

@@ -67,6 +67,9 @@ struct GpuOptions {
     // One path kept wherever it applies instead of the fastest (IOSCOPE_CONV_PATH=NAME): for tests
     // that must exercise a path, and per-path A/B measurements.
     ConvPath convPath = ConvPath::Fastest;
+    // Pointwise GEMMs take bias, ReLU and a residual in cuBLASLt's epilogue (IOSCOPE_GEMM_EPILOGUE=0
+    // turns it off for A/B measurements: cublasGemmEx and the epilogue kernel).
+    bool gemmEpilogues = true;
     // The conv + epilogue as one cuDNN operation graph is a candidate (IOSCOPE_CUDNN_GRAPH=0 turns
     // it off for A/B measurements) ...
     bool fusedConvGraphs = true;

@@ -156,10 +156,11 @@ double ProgramCompiler::tryPointwiseGemm(Program& prog, const Op& op, const View
     // slice in place, where cuDNN's fused conv copies a slice (nhwcSliceCKernel) and the GEMM below
     // needs an element-wise pass. A residual under ReLU is left to the epilogue kernel: cuBLASLt's
     // documentation does not say that its ReLU sees beta*C.
-    const bool epilogueFits = (epi.residuals.empty() &&
-                               (epi.activation == Activation::None || epi.activation == Activation::Relu)) ||
-                              (epi.residuals.size() == 1 && epi.activation == Activation::None &&
-                               rows(epi.residuals.front()) && epi.residuals.front().shape == y.shape);
+    const bool epilogueFits = device_.options().gemmEpilogues &&
+                              ((epi.residuals.empty() &&
+                                (epi.activation == Activation::None || epi.activation == Activation::Relu)) ||
+                               (epi.residuals.size() == 1 && epi.activation == Activation::None &&
+                                rows(epi.residuals.front()) && epi.residuals.front().shape == y.shape));
     if (epilogueFits && addPointwiseLt(prog, weights, x, y, epi, n)) return timeProgram(prog);
     const int lda = int(x.pixelStride), ldc = int(y.pixelStride);
     const cudaDataType_t t = cudaType(type_);

@@ -15,6 +15,7 @@ class TestProfilerSwitches : public QObject {
         qunsetenv("IOSCOPE_PROFILER_REPLAYS");
         qunsetenv("IOSCOPE_PROFILER_FLUSH_L2");
         qunsetenv("IOSCOPE_CONV_PATH");
+        qunsetenv("IOSCOPE_GEMM_EPILOGUE");
     }
 
     void defaultsAreTheRule() {
@@ -73,6 +74,9 @@ class TestProfilerSwitches : public QObject {
         QCOMPARE(gpuOptionsFromEnvironment().convPath, ConvPath::Fastest);
         QVERIFY(!convPathFromString(""));
         QCOMPARE(*convPathFromString("dense"), ConvPath::Dense);
+        QVERIFY(gpuOptionsFromEnvironment().gemmEpilogues);
+        qputenv("IOSCOPE_GEMM_EPILOGUE", "0");
+        QVERIFY(!gpuOptionsFromEnvironment().gemmEpilogues);
     }
 };
 
