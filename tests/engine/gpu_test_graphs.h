@@ -222,6 +222,7 @@ inline Graph pointwiseConcatGraph(int channels = 24, int hw = 9) {
     relu.activation = Activation::Relu;
     const OpId r = g.addOp(relu);
     g.addOp(makeConv("pw_sigmoid", r, 32, 1, 1, Activation::Sigmoid));
+    g.finalize("pointwise_concat");
     return g;
 }
 

@@ -125,13 +125,26 @@ class TestGpuOnnx : public QObject {
         if (files.isEmpty()) QSKIP(qPrintable("no zoo networks in " + zoo.path()));
         QElapsedTimer timer;
         timer.start();
-        std::vector<std::future<std::vector<Tensor>>> references;
+        // Seeded weights are not trained ones: through long residual chains some networks' finite
+        // values outgrow fp16 (inception_resnet_v2: 2.2e5 > 65504), which no runtime can store.
+        // Those are not compared in fp16, and say so.
+        struct Reference {
+            std::vector<Tensor> outputs;
+            double largest = 0; // |value| over every op's output
+        };
+        std::vector<std::future<Reference>> references;
         for (const QString& f : files)
             references.push_back(std::async(std::launch::async, [path = zoo.filePath(f).toStdString()] {
                 ModelLoadOptions asWritten;
                 asWritten.fuse = false;
                 const Graph g = loadModel(path, asWritten);
-                return CpuExecutor(g).run(sequentialSchedule(g), seededInputs(g, 1, 20210401)).outputs;
+                CpuRunResult all =
+                    CpuExecutor(g).run(sequentialSchedule(g), seededInputs(g, 1, 20210401), true);
+                Reference ref{std::move(all.outputs), 0};
+                for (const Tensor& t : all.allByOp)
+                    for (float v : t.data) // infinities are max-pool padding, fp16 has them too
+                        if (std::isfinite(v)) ref.largest = std::max(ref.largest, double(std::fabs(v)));
+                return ref;
             }));
         for (qsizetype n = 0; n < files.size(); ++n) {
             const QString& f = files[n];
@@ -140,9 +153,14 @@ class TestGpuOnnx : public QObject {
             SchedulerOptions options;
             options.timeLimitSeconds = 3;
             const Schedule ios = iosSchedule(g, *cost, options).schedule;
-            const std::vector<Tensor> want = references[size_t(n)].get();
+            const Reference reference = references[size_t(n)].get();
+            const std::vector<Tensor>& want = reference.outputs;
             QString line;
             for (const Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16}) {
+                if (p == Precision::Fp16 && reference.largest > kFp16Max) {
+                    line += QStringLiteral(" fp16 n/a (values reach %1)").arg(reference.largest, 0, 'g', 2);
+                    continue;
+                }
                 const ExecutionResult r =
                     executeOnGpu(gputest::gpu(), g, ios, outputsKept({1, p, Layout::Nhwc}));
                 QCOMPARE(r.outputs.size(), want.size());
@@ -165,6 +183,7 @@ class TestGpuOnnx : public QObject {
     }
 
   private:
+    static constexpr double kFp16Max = 65504; // the largest finite fp16 value
     // A short run (graph mode) that copies its outputs back; inputs seeded as the CPU reference's.
     static ExecutionOptions outputsKept(const RunConfig& run) {
         ExecutionOptions o;
