@@ -131,6 +131,10 @@ class Device {
     std::map<std::string, ConvAlgoChoice>& convAlgoCache() { return convAlgos_; }
     // Fused-convolution plans by problem (gpu/fused_conv_graph.cpp; null: cuDNN has none).
     std::map<std::string, std::shared_ptr<const void>>& fusedPlanCache() { return fusedPlans_; }
+    // cuBLASLt algorithms chosen by measurement for pointwise convs, by problem (op_program_dense.cpp).
+    std::map<std::string, cublasLtMatmulAlgo_t>& ltAlgoCache() { return ltAlgos_; }
+    // gpu/lt_residual_relu.h's answers by DataType.
+    std::map<int, bool>& ltReluSeesResidualCache() { return ltReluSeesResidual_; }
 
   private:
     std::recursive_mutex mutex_;
@@ -145,6 +149,8 @@ class Device {
     Precision precision_ = Precision::Fp32;
     std::map<std::string, ConvAlgoChoice> convAlgos_;
     std::map<std::string, std::shared_ptr<const void>> fusedPlans_;
+    std::map<std::string, cublasLtMatmulAlgo_t> ltAlgos_;
+    std::map<int, bool> ltReluSeesResidual_;
 };
 
 } // namespace ioscope::gpu
