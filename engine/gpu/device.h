@@ -97,6 +97,12 @@ struct ConvAlgoChoice {
     float ms = 0;
 };
 
+// A pointwise conv's cuBLASLt algorithm, chosen by measurement, and its time (one call).
+struct LtAlgoChoice {
+    cublasLtMatmulAlgo_t algo{};
+    double ms = 0;
+};
+
 class Device {
   public:
     // Opens device 0 with the context's switches; throws RuntimeFailure (with the CUDA message)
@@ -132,7 +138,11 @@ class Device {
     // Fused-convolution plans by problem (gpu/fused_conv_graph.cpp; null: cuDNN has none).
     std::map<std::string, std::shared_ptr<const void>>& fusedPlanCache() { return fusedPlans_; }
     // cuBLASLt algorithms chosen by measurement for pointwise convs, by problem (op_program_dense.cpp).
-    std::map<std::string, cublasLtMatmulAlgo_t>& ltAlgoCache() { return ltAlgos_; }
+    std::map<std::string, LtAlgoChoice>& ltAlgoCache() { return ltAlgos_; }
+    // Measured milliseconds of the small programs the compiler times as a whole (a GEMM and its
+    // epilogue kernel, ioscope's dense kernel), by problem: a live search compiles each op into
+    // many stages, and timing it again each time cost seconds (gpu/op_program_dense.cpp).
+    std::map<std::string, double>& programMsCache() { return programMs_; }
     // gpu/lt_residual_relu.h's answers by DataType.
     std::map<int, bool>& ltReluSeesResidualCache() { return ltReluSeesResidual_; }
 
@@ -149,7 +159,8 @@ class Device {
     Precision precision_ = Precision::Fp32;
     std::map<std::string, ConvAlgoChoice> convAlgos_;
     std::map<std::string, std::shared_ptr<const void>> fusedPlans_;
-    std::map<std::string, cublasLtMatmulAlgo_t> ltAlgos_;
+    std::map<std::string, LtAlgoChoice> ltAlgos_;
+    std::map<std::string, double> programMs_;
     std::map<int, bool> ltReluSeesResidual_;
 };
 

@@ -433,7 +433,9 @@ void ProgramCompiler::addFullyConnected(Program& prog, const Op& op, const View&
     addBlasFullyConnected(blas, op, x, y, w, residuals);
     Program gemv;
     const double gemvMs = tryDense(gemv, x, y, w.kernel, EpilogueSpec{&w.bias, residuals, op.activation});
-    const Program& chosen = gemvMs >= 0 && gemvMs < timeProgram(blas) ? gemv : blas;
+    const double blasMs =
+        timeProgramOnce(blas, timedProblemKey("fc", x, y, EpilogueSpec{&w.bias, residuals, op.activation}));
+    const Program& chosen = gemvMs >= 0 && gemvMs < blasMs ? gemv : blas;
     prog.steps.insert(prog.steps.end(), chosen.steps.begin(), chosen.steps.end());
     prog.keepAlive.insert(prog.keepAlive.end(), chosen.keepAlive.begin(), chosen.keepAlive.end());
 }

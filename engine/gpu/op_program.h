@@ -49,6 +49,10 @@ struct PrologueSpec {
     Activation activation = Activation::None;
 };
 
+// The key under which a program the compiler times as a whole (`kind`: "gemm", "dense", "fc") is
+// measured once: the views' shapes, strides and alignments and the epilogue's form.
+std::string timedProblemKey(const char* kind, const View& x, const View& y, const EpilogueSpec& epi);
+
 // Compiles ops of one graph against one buffer plan. Weights are seeded (weights_init) unless
 // the op carries its own, exactly as the CPU reference executor uses them.
 class ProgramCompiler {
@@ -95,10 +99,14 @@ class ProgramCompiler {
     double tryPointwiseGemm(Program& prog, const Op& op, const View& x, const View& y,
                             const std::vector<float>& kernel, const EpilogueSpec& epi);
     // The GEMM with its epilogue in cuBLASLt's (tryPointwiseGemm; gpu/op_program_dense.cpp).
-    bool addPointwiseLt(Program& prog, const void* weights, const View& x, const View& y,
-                        const EpilogueSpec& epi, int rows);
+    // Its measured milliseconds, or negative (nothing added) when cuBLASLt cannot run it.
+    double addPointwiseLt(Program& prog, const void* weights, const View& x, const View& y,
+                          const EpilogueSpec& epi, int rows);
     // Milliseconds per launch of `prog` as a CUDA graph replays it.
     double timeProgram(const Program& prog);
+    // The same, measured once per `problem` (with this compiler's type, precision and batch) and
+    // then answered from the device's cache.
+    double timeProgramOnce(const Program& prog, const std::string& problem);
     void addDepthwise(Program& prog, const std::vector<View>& inputs, const View& y, const Window& win,
                       const std::vector<float>& weights, const PrologueSpec& pre, const EpilogueSpec& epi);
     // `squeeze`: a squeeze-excite reduction the pool's kernel runs on its means (global pools only).

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace ioscope::gpu {
 namespace {
@@ -49,15 +50,16 @@ uint32_t alignmentBytes(const void* p, long long rowBytes) {
 // ResNet-50's residual convs got an sm80 CUTLASS GEMM plus `cublasLt::epilogue::impl::
 // globalKernel`: 13 extra kernels, 8% of its kernel time). Nothing tells them apart beforehand
 // (every candidate reports all epilogues in CUBLASLT_ALGO_CAP_EPILOGUE_MASK), so the first few are
-// timed as the runtime runs them and the fastest kept; false when none runs. Once per problem
-// (the caller's cache): on Inception V3's live search that costs about 0.25 s (session 18).
-bool chooseLtAlgo(Device& device, LtMatmul& lt, const std::function<cublasStatus_t(Slot&)>& call) {
+// timed as the runtime runs them and the fastest kept, with its milliseconds; negative when none
+// runs. Once per problem (the caller's cache): on Inception V3's live search that costs about
+// 0.25 s (session 18).
+double chooseLtAlgo(Device& device, LtMatmul& lt, const std::function<cublasStatus_t(Slot&)>& call) {
     constexpr int kCandidates = 4;
     cublasLtMatmulHeuristicResult_t found[kCandidates]{};
     int count = 0;
     if (cublasLtMatmulAlgoGetHeuristic(device.slot(0).cublasLt, lt.desc, lt.a, lt.b, lt.c, lt.d,
                                        lt.preference, kCandidates, found, &count) != CUBLAS_STATUS_SUCCESS)
-        return false;
+        return -1;
     double best = -1;
     cublasLtMatmulAlgo_t bestAlgo{};
     for (int i = 0; i < count; ++i) {
@@ -71,17 +73,34 @@ bool chooseLtAlgo(Device& device, LtMatmul& lt, const std::function<cublasStatus
         }
     }
     lt.algo = bestAlgo;
-    return best > 0;
+    return best > 0 ? best : -1;
+}
+
+// Alignment, shape and strides of a view: what a timed program's speed depends on (not where
+// the buffer lies), for the caches' keys.
+std::string viewKey(const View& v) {
+    char key[160];
+    std::snprintf(key, sizeof key, "%s/%lld,%lld,%lld@%u", v.shape.str().c_str(), v.sampleStride,
+                  v.channelStride, v.pixelStride,
+                  alignmentBytes(v.ptr, v.pixelStride * (long long)elementBytes(v.type)));
+    return key;
 }
 
 } // namespace
 
+std::string timedProblemKey(const char* kind, const View& x, const View& y, const EpilogueSpec& epi) {
+    std::string key = std::string(kind) + "|" + viewKey(x) + ">" + viewKey(y) + "|b" +
+                      std::to_string(epi.bias ? 1 : 0) + "a" + std::to_string(int(epi.activation));
+    for (const View& r : epi.residuals) key += "r" + viewKey(r);
+    return key;
+}
+
 // Column-major D[out][rows] = act(W^T X^T + C + bias), one cuBLASLt call: the residual is the C
 // matrix (beta 1), bias and ReLU the epilogue (C under ReLU only where gpu/lt_residual_relu.h says
-// this cuBLASLt adds C first). False, with nothing added, when cuBLASLt offers no algorithm that
-// runs these layouts.
-bool ProgramCompiler::addPointwiseLt(Program& prog, const void* weights, const View& x, const View& y,
-                                     const EpilogueSpec& epi, int rows) {
+// this cuBLASLt adds C first). Its measured milliseconds, or negative, with nothing added, when
+// cuBLASLt offers no algorithm that runs these layouts.
+double ProgramCompiler::addPointwiseLt(Program& prog, const void* weights, const View& x, const View& y,
+                                       const EpilogueSpec& epi, int rows) {
     const int out = y.shape.c, in = x.shape.c;
     const cudaDataType_t t = cudaType(type_);
     const long long bytes = elementBytes(type_);
@@ -141,16 +160,16 @@ bool ProgramCompiler::addPointwiseLt(Program& prog, const void* weights, const V
                   alignments[0].second, alignments[1].second, alignments[2].second, alignments[3].second,
                   int(beta));
     auto& cache = device_.ltAlgoCache();
-    if (const auto known = cache.find(key); known != cache.end()) {
-        lt->algo = known->second;
-    } else if (!chooseLtAlgo(device_, *lt, call)) {
-        return false;
-    } else {
-        cache.emplace(key, lt->algo);
+    auto known = cache.find(key);
+    if (known == cache.end()) {
+        const double ms = chooseLtAlgo(device_, *lt, call);
+        if (ms < 0) return -1;
+        known = cache.emplace(key, LtAlgoChoice{lt->algo, ms}).first;
     }
+    lt->algo = known->second.algo;
     prog.keepAlive.push_back(lt);
     prog.steps.push_back([call](Slot& s) { IOSCOPE_CHECK(call(s)); });
-    return true;
+    return known->second.ms;
 }
 
 double ProgramCompiler::timeProgram(const Program& prog) {
@@ -158,6 +177,16 @@ double ProgramCompiler::timeProgram(const Program& prog) {
         prog.launch(s);
         return cudaPeekAtLastError() == cudaSuccess;
     });
+}
+
+double ProgramCompiler::timeProgramOnce(const Program& prog, const std::string& problem) {
+    const std::string key = problem + "|t" + std::to_string(int(type_)) + "p" +
+                            std::to_string(int(precision_)) + "n" + std::to_string(plan_.batch());
+    auto& cache = device_.programMsCache();
+    if (const auto known = cache.find(key); known != cache.end()) return known->second;
+    const double ms = timeProgram(prog);
+    cache.emplace(key, ms);
+    return ms;
 }
 
 double ProgramCompiler::tryDense(Program& prog, const View& x, const View& y,
@@ -176,7 +205,7 @@ double ProgramCompiler::tryDense(Program& prog, const View& x, const View& y,
         launchDense(a, s.stream);
         IOSCOPE_CHECK(cudaPeekAtLastError());
     });
-    return timeProgram(prog);
+    return timeProgramOnce(prog, timedProblemKey("dense", x, y, epi));
 }
 
 double ProgramCompiler::tryPointwiseGemm(Program& prog, const Op& op, const View& x, const View& y,
@@ -204,8 +233,7 @@ double ProgramCompiler::tryPointwiseGemm(Program& prog, const Op& op, const View
         (epi.residuals.size() == 1 && rows(epi.residuals.front()) && epi.residuals.front().shape == y.shape &&
          (epi.activation == Activation::None || ltReluSeesResidual(device_, type_)));
     const bool epilogueFits = device_.options().gemmEpilogues && reluFits && residualFits;
-    if (epilogueFits && addPointwiseLt(prog, weights, x, y, epi, n)) {
-        const double ms = timeProgram(prog);
+    if (const double ms = epilogueFits ? addPointwiseLt(prog, weights, x, y, epi, n) : -1; ms >= 0) {
         if (device_.options().convLog)
             std::fprintf(stderr,
                          "ioscope: conv '%s' gemm: cuBLASLt, %zu residual(s), activation %d, %.4f ms\n",
@@ -230,7 +258,7 @@ double ProgramCompiler::tryPointwiseGemm(Program& prog, const Op& op, const View
         addElementwise(prog, terms, y, false, nullptr, epi.bias ? upload(prog, *epi.bias) : nullptr,
                        epi.activation);
     }
-    return timeProgram(prog);
+    return timeProgramOnce(prog, timedProblemKey("gemm", x, y, epi));
 }
 
 } // namespace ioscope::gpu

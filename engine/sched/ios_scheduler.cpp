@@ -470,7 +470,7 @@ ScheduleResult iosSchedule(const Graph& g, CostModel& cost, const SchedulerOptio
     checkOptions(options);
     if (!cost.measuresInBatches()) return searchOnce(g, cost, options, progress, cancel);
     return detail::batchedSearch(
-        g, cost, options.run, options.timeLimitSeconds,
+        g, cost, options.run, options.timeLimitSeconds, options.maxPartSize,
         [&](CostModel& speculative, const ProgressCallback& passProgress, double secondsLeft) {
             SchedulerOptions pass = options;
             pass.timeLimitSeconds = secondsLeft;

@@ -1,9 +1,11 @@
 // The speculative batched search (sched/batched_search.h) must find exactly what the plain DP
 // finds with the same latencies, while only ever reading latencies it had measured, in a few
 // batches.
+#include "analysis/partition.h"
 #include "cost/cost_factory.h"
 #include "models/model_registry.h"
 #include "random_graphs.h"
+#include "sched/batched_search.h"
 #include "sched/scheduler.h"
 #include "scheduler_test_support.h"
 
@@ -129,6 +131,7 @@ class TestBatchedSearch : public QObject {
     void predictionMeasuresUnknownStagesInScheduleOrder();
     void timeLimitHoldsOnAWideGraph();
     void limitedSearchKeepsTheBestMeasuredPass();
+    void combinesPassesPartByPart();
 };
 
 void TestBatchedSearch::equalsPlainSearchOnInception() {
@@ -296,6 +299,53 @@ void TestBatchedSearch::limitedSearchKeepsTheBestMeasuredPass() {
     const double firstMs = predictLatencyMs(g, first, *truth, run);
     qInfo("first pass %.4f ms, answer %.4f ms (%s)", firstMs, r.latencyMs, r.origin.c_str());
     QVERIFY(r.latencyMs <= firstMs);
+}
+
+// Two schedules of Inception V3, each with the searched stages in every other part and one op a
+// stage in the rest: combined part by part they make the searched schedule again, faster than
+// either, valid, and its latency the sum of the parts chosen.
+void TestBatchedSearch::combinesPassesPartByPart() {
+    const Graph g = loadModel("inception_v3");
+    const RunConfig run{};
+    const std::unique_ptr<CostModel> cost = makeCostModel("sim:H100", run);
+    SchedulerOptions options;
+    const ScheduleResult searched = iosSchedule(g, *cost, options);
+    std::vector<int> partOf(size_t(g.size()), -1);
+    int parts = 0;
+    for (const Block& block : partitionBlocks(g, options.maxPartSize))
+        for (const std::vector<OpId>& part : block.parts) {
+            for (OpId id : part) partOf[size_t(id)] = parts;
+            ++parts;
+        }
+    QVERIFY(parts > 2);
+    // `parity`'s parts keep the searched stages, the others run one op a stage.
+    auto mixed = [&](int parity) {
+        ScheduleResult r;
+        for (const Stage& st : searched.schedule.stages) {
+            if (partOf[size_t(st.allOps().front())] % 2 == parity) {
+                r.schedule.stages.push_back(st);
+                continue;
+            }
+            for (OpId id : st.allOps()) r.schedule.stages.push_back(Stage{Strategy::Concurrent, {{id}}});
+        }
+        validateSchedule(g, r.schedule);
+        r.latencyMs = predictLatencyMs(g, r.schedule, *cost, run);
+        return r;
+    };
+    const ScheduleResult even = mixed(0), odd = mixed(1);
+    const std::optional<ScheduleResult> combined =
+        detail::bestPartByPart(g, {&even, &odd}, *cost, run, options.maxPartSize);
+    QVERIFY(combined);
+    validateSchedule(g, combined->schedule);
+    qInfo("%d parts: even %.4f ms, odd %.4f ms, combined %.4f ms, searched %.4f ms", parts, even.latencyMs,
+          odd.latencyMs, combined->latencyMs, searched.latencyMs);
+    QCOMPARE(combined->latencyMs, predictLatencyMs(g, combined->schedule, *cost, run));
+    QVERIFY(combined->latencyMs < std::min(even.latencyMs, odd.latencyMs));
+    QVERIFY(combined->latencyMs <= searched.latencyMs * (1 + 1e-9));
+    // A schedule whose stages span parts is left out, not split.
+    ScheduleResult spanning;
+    spanning.schedule.stages.push_back(Stage{Strategy::Concurrent, {g.units()}});
+    QVERIFY(!detail::bestPartByPart(g, {&spanning}, *cost, run, options.maxPartSize));
 }
 
 QTEST_APPLESS_MAIN(TestBatchedSearch)

@@ -24,14 +24,21 @@ ReplaySampling twoToFive() {
 class TestReplaySamples : public QObject {
     Q_OBJECT
   private slots:
-    void defaultsAlwaysTakeAMedianOfThree() {
+    // The defaults: two replays at least, four at most (session 19).
+    void defaultsTakeTwoToFourReplays() {
         const ReplaySampling rule;
-        ReplaySamples s(2);
-        s.add({0.010, 0.020});
-        s.add({0.010, 0.020});
-        QVERIFY(!s.enough(rule));
-        s.add({0.010, 0.020});
-        QVERIFY(s.enough(rule));
+        ReplaySamples quiet(2);
+        quiet.add({0.010, 0.020});
+        QVERIFY(!quiet.enough(rule));
+        quiet.add({0.010, 0.020});
+        QVERIFY(quiet.enough(rule));
+        ReplaySamples noisy(2);
+        for (int i = 0; i < 3; ++i) {
+            noisy.add({0.010 * (1 + i), 0.020 * (1 + i)});
+            QVERIFY(!noisy.enough(rule));
+        }
+        noisy.add({0.050, 0.090});
+        QVERIFY(noisy.enough(rule));
     }
 
     void quietBatchStopsAtTheMinimum() {
