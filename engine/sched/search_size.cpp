@@ -64,9 +64,12 @@ std::string timeLimitNote(const SearchStats& stats, double timeLimitSeconds) {
                 (early ? " until neither improved it (their exact DP would not fit the limit)" : "");
     }
     if (stats.stagesEstimated > 0)
-        note += ", on the simulated estimate for " + grouped(stats.stagesEstimated) +
-                (stats.stagesEstimated == 1 ? " stage" : " stages") +
-                " not measured in time (the chosen schedule's stages were measured after)";
+        note +=
+            ", with " + grouped(stats.stagesEstimated) +
+            (stats.stagesEstimated == 1 ? " stage not measured in time costed as its ops"
+                                        : " stages not measured in time costed as their ops") +
+            " one after another (the chosen schedule's stages were measured after, and each part kept the "
+            "fastest measured stages of any pass)";
     return note;
 }
 

@@ -649,18 +649,19 @@ void TestScheduler::timeLimitNoteSaysWhatStopped() {
     s.partsExact = 24;
     s.stagesEstimated = 1234;
     const std::string live = timeLimitNote(s, 20);
-    QCOMPARE(live, std::string(
-                       "the time limit (20 s) stopped the measuring: all 24 parts were searched exactly, on "
-                       "the simulated estimate for 1,234 stages not measured in time (the chosen "
-                       "schedule's stages were measured after)"));
+    QCOMPARE(live,
+             std::string("the time limit (20 s) stopped the measuring: all 24 parts were searched exactly, "
+                         "with 1,234 stages not measured in time costed as their ops one after another (the "
+                         "chosen schedule's stages were measured after, and each part kept the fastest "
+                         "measured stages of any pass)"));
     QVERIFY(live.find("the others") == std::string::npos);
     s.parts = s.partsExact = 1;
     s.stagesEstimated = 1;
     QCOMPARE(timeLimitNote(s, 2.5),
              std::string("the time limit (2.5 s) stopped the measuring: the only part was "
-                         "searched exactly, on the simulated estimate for 1 stage not "
-                         "measured in time (the chosen schedule's stages were measured "
-                         "after)"));
+                         "searched exactly, with 1 stage not measured in time costed as its ops one after "
+                         "another (the chosen schedule's stages were measured after, and each part kept "
+                         "the fastest measured stages of any pass)"));
     s.parts = 5;
     s.partsExact = 2;
     QVERIFY(timeLimitNote(s, 60).find("2 of 5 parts searched exactly, the others kept") != std::string::npos);
