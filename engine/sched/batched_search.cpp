@@ -11,6 +11,7 @@
 #include <numeric>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -65,11 +66,8 @@ class SpeculativeCost : public CostModel {
         if (seen_.insert(identity(stage)).second) wanted_.push_back(stage);
         if (pessimistic_ && stage.opCount() > 1) {
             double sum = 0;
-            for (OpId id : stage.allOps()) {
-                const Stage single{Strategy::Concurrent, {{id}}};
-                const std::optional<double> ms = measured_.knownLatencyMs(g, single, cfg);
-                sum += ms ? *ms : scale_ * estimate_.stageLatencyMs(g, single, cfg);
-            }
+            for (const auto& group : stage.groups)
+                for (OpId id : group) sum += singleMs(g, id, cfg);
             return sum;
         }
         return scale_ * estimate_.stageLatencyMs(g, stage, cfg);
@@ -92,12 +90,21 @@ class SpeculativeCost : public CostModel {
 
   private:
     static std::string identity(const Stage& stage) { return stageIdentity(stage); }
+    // An op alone: measured, else its scaled estimate (kept: the last pass asks for every op of
+    // hundreds of thousands of stages, and a measured lookup builds the stage's signature).
+    double singleMs(const Graph& g, OpId id, const RunConfig& cfg) {
+        if (const auto known = singles_.find(id); known != singles_.end()) return known->second;
+        const Stage single{Strategy::Concurrent, {{id}}};
+        const std::optional<double> ms = measured_.knownLatencyMs(g, single, cfg);
+        return singles_[id] = ms ? *ms : scale_ * estimate_.stageLatencyMs(g, single, cfg);
+    }
 
     CostModel& measured_;
     CostModel& estimate_;
     double scale_;
     double boundScale_;
     bool pessimistic_;
+    std::unordered_map<OpId, double> singles_;
     std::unordered_set<std::string> seen_;
     std::vector<Stage> wanted_;
 };
