@@ -208,8 +208,8 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
     };
     // The limit is the whole search's: searching and measuring stop at 85% of it, so the last pass
     // (on what was measured) and the measuring of its few new stages fit in the rest; that pass
-    // gets 80% of what is left, so its DP can finish the parts it needs (RandWire's widest
-    // parts, on 2 cores: 7-9 s; with 90% and half of the rest it stopped short). The first
+    // gets 80% of what is left (RandWire at 60 s: about 7 s, in which its DP finishes three of
+    // the six parts, not the largest; more time there changed its answer by 0.05%). The first
     // pass, on estimates alone, gets at most half, so a wide graph whose DP never finishes still
     // has its stages measured (without the cap it spent the whole limit on estimates, measured
     // nothing and overran by 30% in the closing work).
