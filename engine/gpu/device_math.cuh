@@ -117,6 +117,19 @@ struct Coord {
 __device__ __forceinline__ Coord coordOf(const OutputArgs& o, long long idx) {
     const long long pixels = (long long)o.height * o.width;
     Coord k;
+    // 32-bit division where the index fits: 64-bit division is a long software routine that
+    // made these index computations, not the memory traffic, the cost of an element-wise kernel.
+    if (idx <= 0xffffffffll && pixels * o.channels <= 0xffffffffll) {
+        const unsigned i = unsigned(idx), px = unsigned(pixels), ch = unsigned(o.channels);
+        if (o.channelsFastest) {
+            const unsigned rest = i / ch, n = rest / px;
+            k.c = int(i - rest * ch), k.p = int(rest - n * px), k.n = int(n);
+        } else {
+            const unsigned rest = i / px, n = rest / ch;
+            k.p = int(i - rest * px), k.c = int(rest - n * ch), k.n = int(n);
+        }
+        return k;
+    }
     if (o.channelsFastest) {
         k.c = int(idx % o.channels);
         const long long rest = idx / o.channels;
@@ -180,6 +193,12 @@ template <typename T> __device__ __forceinline__ PackCoord packCoordOf(const Out
     const int groups = o.channels / V;
     const long long pixels = (long long)o.height * o.width;
     PackCoord k;
+    if (idx <= 0xffffffffll && pixels * groups <= 0xffffffffll) { // 32-bit division (see coordOf)
+        const unsigned i = unsigned(idx), g = unsigned(groups), px = unsigned(pixels);
+        const unsigned rest = i / g, n = rest / px;
+        k.c = int(i - rest * g) * V, k.p = int(rest - n * px), k.n = int(n);
+        return k;
+    }
     k.c = int(idx % groups) * V;
     const long long rest = idx / groups;
     k.p = int(rest % pixels);

@@ -6,6 +6,8 @@
 
 #include <cooperative_groups.h>
 
+#include <algorithm>
+
 #include <cstdint>
 #include <type_traits>
 
@@ -184,21 +186,28 @@ template <typename T> __global__ void elementwisePackKernel(ElementwiseArgs a) {
     }
 }
 
-template <typename T> __global__ void poolPackKernel(PoolArgs a) {
+// Window pooling in channels-last packs, one 2-D tile of outputs per block: threadIdx.x walks
+// packs of channels, threadIdx.y output columns, and each thread walks `rows` output rows. The
+// block's threads share their windows' input rows and columns through L1, so an input element
+// comes from L2 about once per block instead of once per window holding it. (One thread per output
+// pack, with 64-bit index division, ran at a third of Inductor's speed on Inception V4's 3x3
+// average pools at batch 16: each 16-byte input pack was fetched from L2 for each of its 9 windows.)
+template <typename T> __global__ void poolTileKernel(PoolArgs a, int rows) {
     constexpr int V = PackOf<T>::n;
     const WindowArgs& w = a.win;
-    GRID_LOOP(idx, packTotalOf(a.out, V)) {
-        const PackCoord k = packCoordOf<T>(a.out, idx);
-        const int oy = k.p / a.out.width, ox = k.p - oy * a.out.width;
+    const int g = int(blockIdx.x * blockDim.x + threadIdx.x), ox = int(blockIdx.y * blockDim.y + threadIdx.y);
+    if (g * V >= a.out.channels || ox >= a.out.width) return;
+    const int strips = (a.out.height + rows - 1) / rows;
+    const int n = int(blockIdx.z) / strips, firstRow = (int(blockIdx.z) - n * strips) * rows;
+    const int x0 = max(ox * w.sw - w.pw, 0), x1 = min(ox * w.sw - w.pw + w.kw, a.inW);
+    const bool isMax = a.kind == kPoolMax;
+    for (int oy = firstRow; oy < min(firstRow + rows, a.out.height); ++oy) {
+        const int y0 = max(oy * w.sh - w.ph, 0), y1 = min(oy * w.sh - w.ph + w.kh, a.inH);
+        const PackCoord k{n, g * V, oy * a.out.width + ox};
         float acc[V];
-        for (int j = 0; j < V; ++j) acc[j] = a.kind == kPoolMax ? -INFINITY : 0.f;
-        int taps = 0;
-        for (int ky = 0; ky < w.kh; ++ky) {
-            const int iy = oy * w.sh - w.ph + ky;
-            if (iy < 0 || iy >= a.inH) continue;
-            for (int kx = 0; kx < w.kw; ++kx) {
-                const int ix = ox * w.sw - w.pw + kx;
-                if (ix < 0 || ix >= a.inW) continue;
+        for (int j = 0; j < V; ++j) acc[j] = isMax ? -INFINITY : 0.f;
+        for (int iy = y0; iy < y1; ++iy)
+            for (int ix = x0; ix < x1; ++ix) {
                 PackCoord at = k;
                 at.p = iy * a.inW + ix;
                 float x[V], more[V];
@@ -207,12 +216,11 @@ template <typename T> __global__ void poolPackKernel(PoolArgs a) {
                     loadPack<T>(a.x[i].ptr, packAt(a.x[i], at), more);
                     for (int j = 0; j < V; ++j) x[j] += more[j];
                 }
-                for (int j = 0; j < V; ++j) acc[j] = a.kind == kPoolMax ? fmaxf(acc[j], x[j]) : acc[j] + x[j];
-                ++taps;
+                for (int j = 0; j < V; ++j) acc[j] = isMax ? fmaxf(acc[j], x[j]) : acc[j] + x[j];
             }
-        }
-        if (a.kind == kPoolAvg) {
-            const float div = float(a.countIncludePad ? w.kh * w.kw : (taps > 0 ? taps : 1));
+        if (!isMax) {
+            const int taps = max(y1 - y0, 0) * max(x1 - x0, 0);
+            const float div = float(a.countIncludePad ? w.kh * w.kw : max(taps, 1));
             for (int j = 0; j < V; ++j) acc[j] /= div;
         }
         finishPack<T>(a.epi, k, acc);
@@ -308,10 +316,22 @@ void launchPool(const PoolArgs& a, cudaStream_t stream) {
     const int v = packWidth(a.out.type);
     bool packs = packable(a.out, v) && packable(a.epi, v);
     for (int i = 0; i < a.inputs && packs; ++i) packs = packable(a.x[i], v);
+    // The tile: up to 32 packs of channels by up to 256/32 columns (balanced across the row), each
+    // thread `rows` rows, fewer where that leaves under ~4 blocks per SM.
+    const int groups = a.out.channels / v;
+    const int tx = std::min(groups, 32), maxTy = std::max(256 / std::max(tx, 1), 1);
+    const int columnTiles = (a.out.width + maxTy - 1) / maxTy;
+    const int ty = (a.out.width + columnTiles - 1) / columnTiles;
+    const long long tiles = (long long)((groups + tx - 1) / tx) * ((a.out.width + ty - 1) / ty) * a.out.batch;
+    int rows = 8;
+    while (rows > 1 && tiles * ((a.out.height + rows - 1) / rows) < 4LL * multiprocessors()) rows /= 2;
+    const long long strips = (long long)a.out.batch * ((a.out.height + rows - 1) / rows);
     byType(a.out.type, [&](auto t) {
-        if (packs)
-            poolPackKernel<decltype(t)><<<blocksFor(packTotalOf(a.out, v)), 256, 0, stream>>>(a);
-        else
+        if (packs && strips <= 65535) {
+            const dim3 grid(unsigned((groups + tx - 1) / tx), unsigned((a.out.width + ty - 1) / ty),
+                            unsigned(strips));
+            poolTileKernel<decltype(t)><<<grid, dim3(unsigned(tx), unsigned(ty)), 0, stream>>>(a, rows);
+        } else
             poolKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a);
     });
 }
