@@ -1,6 +1,6 @@
 // bench_live_search [--device H200] [--models a,b,...] [--random UNITS,WIDTH,SEED ...]
 //                   [--time-limits 10,30,60] [--noise 0.15] [--stage-ms 1.09] [--reference 1]
-//                   [--truth PROFILES.json --precision P --batch N]
+//                   [--truth PROFILES.json --precision P --batch N] [--ios R,S]
 // The time-limited IOS search on the live-profiling path (sched/batched_search.h) with a fake GPU
 // on the CPU: "measured" latencies are the simulated model's times a deterministic per-stage
 // factor (1 ± noise, from a hash of the stage's signature: the gap between estimates and
@@ -182,6 +182,7 @@ int main(int argc, char** argv) {
     bool reference = false;
     std::vector<double> limits = {10, 30, 60};
     double noise = 0.15, stageMs = 1.09;
+    int iosR = SchedulerOptions{}.maxGroupSize, iosS = SchedulerOptions{}.maxGroups;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string a = argv[i], v = argv[i + 1];
         if (a == "--device")
@@ -197,7 +198,12 @@ int main(int argc, char** argv) {
             noise = std::stod(v);
         else if (a == "--stage-ms")
             stageMs = std::stod(v);
-        else if (a == "--reference")
+        else if (a == "--ios") { // R,S: the DP's ops per group and groups per stage
+            if (std::sscanf(v.c_str(), "%d,%d", &iosR, &iosS) != 2 || iosR < 1 || iosS < 1) {
+                std::fprintf(stderr, "bench_live_search: --ios takes R,S\n");
+                return 2;
+            }
+        } else if (a == "--reference")
             reference = v == "1";
         else if (a == "--truth")
             truthFile = v;
@@ -225,13 +231,13 @@ int main(int argc, char** argv) {
             graphs.push_back(bench::randomCnnFromSpec(r));
         }
         if (truthFile.empty())
-            std::printf(
-                "fake GPU: sim:%s x (1 +- %.2f per stage signature), %.3f ms a stage measured; IOS r=3 s=8\n",
-                device.c_str(), noise, stageMs);
+            std::printf("fake GPU: sim:%s x (1 +- %.2f per stage signature), %.3f ms a stage measured; IOS "
+                        "r=%d s=%d\n",
+                        device.c_str(), noise, stageMs, iosR, iosS);
         else
             std::printf("fake GPU: the measurements of %s (estimates sim:%s), %.3f ms a stage measured; IOS "
-                        "r=3 s=8, %s, batch %d\n",
-                        truthFile.c_str(), device.c_str(), stageMs,
+                        "r=%d s=%d, %s, batch %d\n",
+                        truthFile.c_str(), device.c_str(), stageMs, iosR, iosS,
                         std::string(toString(run.precision)).c_str(), run.batch);
         std::printf("| graph | limit s | wall s | batches | stages measured | moves made | "
                     "searched ms | measured ms | best fast ms | complete "
@@ -252,6 +258,7 @@ int main(int argc, char** argv) {
             if (reference) {
                 SchedulerOptions o;
                 o.run = run;
+                o.maxGroupSize = iosR, o.maxGroups = iosS;
                 o.timeLimitSeconds = limits.front();
                 const ScheduleResult r = iosSchedule(g, truth, o);
                 std::printf(
@@ -264,6 +271,7 @@ int main(int argc, char** argv) {
                 FakeGpu gpu(truth, std::chrono::nanoseconds(static_cast<long long>(stageMs * 1e6)));
                 SchedulerOptions o;
                 o.run = run;
+                o.maxGroupSize = iosR, o.maxGroups = iosS;
                 o.timeLimitSeconds = limit;
                 const auto start = std::chrono::steady_clock::now();
                 const ScheduleResult r = iosSchedule(g, gpu, o);
