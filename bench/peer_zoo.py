@@ -43,6 +43,7 @@ def with_own_size(spec):
         return spec
 
 
-os.environ["NETS"] = ",".join(with_own_size(n) for n in os.environ.get("NETS", "").split(",") if n)
+if os.environ.get("NETS"):  # unset: the peer script's own default list, torchvision names at their sizes
+    os.environ["NETS"] = ",".join(with_own_size(n) for n in os.environ["NETS"].split(",") if n)
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
