@@ -186,6 +186,90 @@ template <typename T> __global__ void elementwisePackKernel(ElementwiseArgs a) {
     }
 }
 
+// One thread's place in a pool tile (below): its pack of channels, output column and rows, the
+// input columns its windows span, and each input's base pointer and pixel step.
+template <typename T, bool Single> struct PoolThread {
+    static constexpr int kInputs = Single ? 1 : kMaxEwInputs;
+    int g = 0, ox = 0, n = 0, firstRow = 0, endRow = 0, x0 = 0, x1 = 0;
+    const T* base[kInputs];
+    int step[kInputs]; // elements between horizontally adjacent pixels
+
+    __device__ bool place(const PoolArgs& a, int rows) {
+        constexpr int V = PackOf<T>::n;
+        g = int(blockIdx.x * blockDim.x + threadIdx.x), ox = int(blockIdx.y * blockDim.y + threadIdx.y);
+        if (g * V >= a.out.channels || ox >= a.out.width) return false;
+        const int strips = (a.out.height + rows - 1) / rows;
+        n = int(blockIdx.z) / strips, firstRow = (int(blockIdx.z) - n * strips) * rows;
+        endRow = min(firstRow + rows, a.out.height);
+        x0 = max(ox * a.win.sw - a.win.pw, 0), x1 = min(ox * a.win.sw - a.win.pw + a.win.kw, a.inW);
+        for (int i = 0; i < (Single ? 1 : a.inputs); ++i) {
+            base[i] = static_cast<const T*>(a.x[i].ptr) + (n * a.x[i].sampleStride + g * V);
+            step[i] = int(a.x[i].pixelStride);
+        }
+        return true;
+    }
+};
+
+// The max of two packs of half-width values, two at a time (__hmax2), without converting to
+// float: a max is exact in any precision.
+template <typename T> __device__ __forceinline__ uint4 maxPack(uint4 a, uint4 b) {
+    using T2 = std::conditional_t<std::is_same_v<T, __half>, __half2, __nv_bfloat162>;
+    const auto m = [](unsigned x, unsigned y) {
+        const T2 r = __hmax2(*reinterpret_cast<const T2*>(&x), *reinterpret_cast<const T2*>(&y));
+        return *reinterpret_cast<const unsigned*>(&r);
+    };
+    return {m(a.x, b.x), m(a.y, b.y), m(a.z, b.z), m(a.w, b.w)};
+}
+
+// One input row's share of a thread's window: the max or sum over its columns of row iy (inputs
+// summed on load), or the identity where the row lies in the padding. Returns whether the row
+// is inside the map (it counts towards an average).
+template <typename T, bool Max, bool Single>
+__device__ __forceinline__ int poolRow(const PoolArgs& a, const PoolThread<T, Single>& t, int iy, float* h) {
+    constexpr int V = PackOf<T>::n;
+    if (iy < 0 || iy >= a.inH || t.x1 <= t.x0) {
+        for (int j = 0; j < V; ++j) h[j] = Max ? -INFINITY : 0.f;
+        return iy >= 0 && iy < a.inH;
+    }
+    if constexpr (Max && Single && sizeof(T) == 2) {
+        const uint4* p = reinterpret_cast<const uint4*>(t.base[0] + (iy * a.inW + t.x0) * t.step[0]);
+        uint4 m = *p;
+        for (int ix = t.x0 + 1; ix < t.x1; ++ix) m = maxPack<T>(m, *(p += t.step[0] / V));
+        loadPack<T>(&m, 0, h);
+    } else {
+        for (int j = 0; j < V; ++j) h[j] = Max ? -INFINITY : 0.f;
+        for (int ix = t.x0; ix < t.x1; ++ix) {
+            const int pixel = iy * a.inW + ix;
+            float x[V];
+            loadPack<T>(t.base[0], pixel * t.step[0], x);
+            if constexpr (!Single)
+                for (int i = 1; i < a.inputs; ++i) {
+                    float more[V];
+                    loadPack<T>(t.base[i], pixel * t.step[i], more);
+                    for (int j = 0; j < V; ++j) x[j] += more[j];
+                }
+            for (int j = 0; j < V; ++j) h[j] = Max ? fmaxf(h[j], x[j]) : h[j] + x[j];
+        }
+    }
+    return 1;
+}
+
+// Output row oy of a thread's column: averaged over the taps inside the map (`rows` rows of
+// them) or the whole window, the epilogue applied, stored.
+template <typename T, bool Max, bool Single>
+__device__ __forceinline__ void storePooled(const PoolArgs& a, const PoolThread<T, Single>& t, int oy,
+                                            int rows, float* acc) {
+    constexpr int V = PackOf<T>::n;
+    if constexpr (!Max) {
+        const int taps = rows * max(t.x1 - t.x0, 0);
+        const float scale = 1.f / float(a.countIncludePad ? a.win.kh * a.win.kw : max(taps, 1));
+        for (int j = 0; j < V; ++j) acc[j] *= scale;
+    }
+    const PackCoord k{t.n, t.g * V, oy * a.out.width + t.ox};
+    finishPack<T>(a.epi, k, acc);
+    storePack<T>(a.out.ptr, packOut(a.out, k), acc);
+}
+
 // Window pooling in channels-last packs, one 2-D tile of outputs per block: threadIdx.x walks
 // packs of channels, threadIdx.y output columns, and each thread walks `rows` output rows, so the
 // block's windows share their input rows through L1. Each tap is one 16-byte load at a 32-bit
@@ -196,43 +280,39 @@ template <typename T> __global__ void elementwisePackKernel(ElementwiseArgs a) {
 // Inductor's kernel 29 us.)
 template <typename T, bool Max, bool Single> __global__ void poolTileKernel(PoolArgs a, int rows) {
     constexpr int V = PackOf<T>::n;
-    const WindowArgs& w = a.win;
-    const int g = int(blockIdx.x * blockDim.x + threadIdx.x), ox = int(blockIdx.y * blockDim.y + threadIdx.y);
-    if (g * V >= a.out.channels || ox >= a.out.width) return;
-    const int strips = (a.out.height + rows - 1) / rows;
-    const int n = int(blockIdx.z) / strips, firstRow = (int(blockIdx.z) - n * strips) * rows;
-    const int x0 = max(ox * w.sw - w.pw, 0), x1 = min(ox * w.sw - w.pw + w.kw, a.inW);
-    const T* base[Single ? 1 : kMaxEwInputs];
-    int step[Single ? 1 : kMaxEwInputs]; // elements between horizontally adjacent pixels
-    for (int i = 0; i < (Single ? 1 : a.inputs); ++i) {
-        base[i] = static_cast<const T*>(a.x[i].ptr) + (n * a.x[i].sampleStride + g * V);
-        step[i] = int(a.x[i].pixelStride);
-    }
-    for (int oy = firstRow; oy < min(firstRow + rows, a.out.height); ++oy) {
-        const int y0 = max(oy * w.sh - w.ph, 0), y1 = min(oy * w.sh - w.ph + w.kh, a.inH);
+    PoolThread<T, Single> t;
+    if (!t.place(a, rows)) return;
+    for (int oy = t.firstRow; oy < t.endRow; ++oy) {
+        const int top = oy * a.win.sh - a.win.ph;
         float acc[V];
         for (int j = 0; j < V; ++j) acc[j] = Max ? -INFINITY : 0.f;
-        for (int iy = y0; iy < y1; ++iy)
-            for (int ix = x0; ix < x1; ++ix) {
-                const int pixel = iy * a.inW + ix;
-                float x[V];
-                loadPack<T>(base[0], pixel * step[0], x);
-                if constexpr (!Single)
-                    for (int i = 1; i < a.inputs; ++i) {
-                        float more[V];
-                        loadPack<T>(base[i], pixel * step[i], more);
-                        for (int j = 0; j < V; ++j) x[j] += more[j];
-                    }
-                for (int j = 0; j < V; ++j) acc[j] = Max ? fmaxf(acc[j], x[j]) : acc[j] + x[j];
-            }
-        if constexpr (!Max) {
-            const int taps = max(y1 - y0, 0) * max(x1 - x0, 0);
-            const float scale = 1.f / float(a.countIncludePad ? w.kh * w.kw : max(taps, 1));
-            for (int j = 0; j < V; ++j) acc[j] *= scale;
+        int inside = 0;
+        for (int iy = max(top, 0); iy < min(top + a.win.kh, a.inH); ++iy) {
+            float h[V];
+            inside += poolRow<T, Max, Single>(a, t, iy, h);
+            for (int j = 0; j < V; ++j) acc[j] = Max ? fmaxf(acc[j], h[j]) : acc[j] + h[j];
         }
-        const PackCoord k{n, g * V, oy * a.out.width + ox};
-        finishPack<T>(a.epi, k, acc);
-        storePack<T>(a.out.ptr, packOut(a.out, k), acc);
+        storePooled<T, Max, Single>(a, t, oy, inside, acc);
+    }
+}
+
+// PoolTileKernel's tiling for the common 3-row window at vertical stride 1 (Inception's 3x3
+// average pools, GoogLeNet's 3x3 max pools): each input row's horizontal max or sum is computed
+// once and reused by the three output rows that cover it, a third of the loads and arithmetic.
+template <typename T, bool Max, bool Single> __global__ void poolSlide3Kernel(PoolArgs a, int rows) {
+    constexpr int V = PackOf<T>::n;
+    PoolThread<T, Single> t;
+    if (!t.place(a, rows)) return;
+    float h0[V], h1[V], h2[V]; // the window's three rows, oldest first
+    int in0 = poolRow<T, Max, Single>(a, t, t.firstRow - a.win.ph, h0);
+    int in1 = poolRow<T, Max, Single>(a, t, t.firstRow - a.win.ph + 1, h1);
+    for (int oy = t.firstRow; oy < t.endRow; ++oy) {
+        const int in2 = poolRow<T, Max, Single>(a, t, oy - a.win.ph + 2, h2);
+        float acc[V];
+        for (int j = 0; j < V; ++j) acc[j] = Max ? fmaxf(fmaxf(h0[j], h1[j]), h2[j]) : h0[j] + h1[j] + h2[j];
+        storePooled<T, Max, Single>(a, t, oy, in0 + in1 + in2, acc);
+        for (int j = 0; j < V; ++j) h0[j] = h1[j], h1[j] = h2[j];
+        in0 = in1, in1 = in2;
     }
 }
 
@@ -343,13 +423,16 @@ void launchPool(const PoolArgs& a, cudaStream_t stream) {
                             unsigned(strips));
             const dim3 block{unsigned(tx), unsigned(ty)};
             using E = decltype(t);
-            const bool single = a.inputs == 1;
-            if (a.kind == kPoolMax)
-                (single ? poolTileKernel<E, true, true>
-                        : poolTileKernel<E, true, false>)<<<grid, block, 0, stream>>>(a, rows);
-            else
-                (single ? poolTileKernel<E, false, true>
-                        : poolTileKernel<E, false, false>)<<<grid, block, 0, stream>>>(a, rows);
+            const bool single = a.inputs == 1, isMax = a.kind == kPoolMax;
+            const bool slide = a.win.kh == 3 && a.win.sh == 1 && a.win.dh == 1;
+            const auto kernel =
+                slide
+                    ? (isMax
+                           ? (single ? poolSlide3Kernel<E, true, true> : poolSlide3Kernel<E, true, false>)
+                           : (single ? poolSlide3Kernel<E, false, true> : poolSlide3Kernel<E, false, false>))
+                    : (isMax ? (single ? poolTileKernel<E, true, true> : poolTileKernel<E, true, false>)
+                             : (single ? poolTileKernel<E, false, true> : poolTileKernel<E, false, false>));
+            kernel<<<grid, block, 0, stream>>>(a, rows);
         } else
             poolKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a);
     });

@@ -53,6 +53,9 @@ inline Graph everyKindGraph() {
     ap2.window = Window{3, 3, 2, 2, 1, 1, 1, 1};
     ap2.countIncludePad = true;
     g.addOp(ap2);
+    Op mp1 = makeOp("maxpool_s1", OpKind::MaxPool, {c1}); // the sliding 3-row pool kernel
+    mp1.window = Window{3, 3, 1, 1, 1, 1, 1, 1};
+    g.addOp(mp1);
     Op act = makeOp("relu6", OpKind::Activation, {c1});
     act.activation = Activation::Relu6;
     const OpId r6 = g.addOp(act);
@@ -69,6 +72,9 @@ inline Graph everyKindGraph() {
     Op cs = makeConv("conv_sum_input", x, 6, 3, 1, Activation::None);
     cs.inputs = {c1, add};
     g.addOp(cs);
+    Op summedPool = makeOp("avgpool_summed_nopad", OpKind::AvgPool, {c1, add}); // inputs summed on load
+    summedPool.window = Window{3, 3, 1, 1, 0, 0, 1, 1};
+    g.addOp(summedPool);
     Op terms = makeOp("identity_terms", OpKind::Identity, {c1, add, c2});
     terms.sumTerms = {2, 1};
     g.addOp(terms);
