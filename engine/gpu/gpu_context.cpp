@@ -16,9 +16,13 @@ std::string_view env(const char* name) {
 } // namespace
 
 std::optional<ConvPath> convPathFromString(std::string_view text) {
-    static constexpr std::pair<std::string_view, ConvPath> names[] = {
-        {"fused", ConvPath::Fused}, {"plain", ConvPath::Plain}, {"dense", ConvPath::Dense},
-        {"graph", ConvPath::Graph}, {"gemv", ConvPath::Gemv},   {"gemm", ConvPath::Gemm}};
+    static constexpr std::pair<std::string_view, ConvPath> names[] = {{"fused", ConvPath::Fused},
+                                                                      {"plain", ConvPath::Plain},
+                                                                      {"dense", ConvPath::Dense},
+                                                                      {"graph", ConvPath::Graph},
+                                                                      {"graph-plain", ConvPath::GraphPlain},
+                                                                      {"gemv", ConvPath::Gemv},
+                                                                      {"gemm", ConvPath::Gemm}};
     for (const auto& [name, path] : names)
         if (text == name) return path;
     return std::nullopt;
@@ -27,6 +31,10 @@ std::optional<ConvPath> convPathFromString(std::string_view text) {
 GpuOptions gpuOptionsFromEnvironment() {
     GpuOptions o;
     o.convPath = convPathFromString(env("IOSCOPE_CONV_PATH")).value_or(ConvPath::Fastest);
+    const std::string_view pool = env("IOSCOPE_POOL_KERNEL");
+    o.poolKernel = pool == "tile"    ? GpuOptions::PoolKernel::Tile
+                   : pool == "slide" ? GpuOptions::PoolKernel::Slide
+                                     : GpuOptions::PoolKernel::Fastest;
     o.gemmEpilogues = env("IOSCOPE_GEMM_EPILOGUE") != "0";
     const std::string_view convLog = env("IOSCOPE_CONV_LOG");
     o.convLog = !convLog.empty() && convLog.front() != '0';

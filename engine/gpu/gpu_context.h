@@ -56,9 +56,10 @@ struct ProfilerOptions {
 
 // The ways a convolution can run (gpu/op_program.cpp measures those that apply and keeps the
 // fastest): cuDNN's legacy fused call, the plain conv and an epilogue kernel, the conv into a dense
-// buffer, the cuDNN operation graph, ioscope's dense kernel (1x1 maps), a cuBLAS GEMM (pointwise).
-enum class ConvPath { Fastest, Fused, Plain, Dense, Graph, Gemv, Gemm };
-// "fused", "plain", "dense", "graph", "gemv", "gemm"; empty for anything else.
+// buffer, the cuDNN operation graph (with the epilogue, or the bare conv and an epilogue kernel),
+// ioscope's dense kernel (1x1 maps), a cuBLAS GEMM (pointwise).
+enum class ConvPath { Fastest, Fused, Plain, Dense, Graph, GraphPlain, Gemv, Gemm };
+// "fused", "plain", "dense", "graph", "graph-plain", "gemv", "gemm"; empty for anything else.
 std::optional<ConvPath> convPathFromString(std::string_view text);
 
 struct GpuOptions {
@@ -67,6 +68,9 @@ struct GpuOptions {
     // One path kept wherever it applies instead of the fastest (IOSCOPE_CONV_PATH=NAME): for tests
     // that must exercise a path, and per-path A/B measurements.
     ConvPath convPath = ConvPath::Fastest;
+    // 3-row pools at vertical stride 1 have two kernels, timed and the faster kept; one can be
+    // kept instead (IOSCOPE_POOL_KERNEL=tile|slide: tests, A/B measurements).
+    enum class PoolKernel { Fastest, Tile, Slide } poolKernel = PoolKernel::Fastest;
     // Pointwise GEMMs take bias, ReLU and a residual in cuBLASLt's epilogue (IOSCOPE_GEMM_EPILOGUE=0
     // turns it off for A/B measurements: cublasGemmEx and the epilogue kernel).
     bool gemmEpilogues = true;

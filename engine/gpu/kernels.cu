@@ -300,7 +300,9 @@ template <typename T, bool Max, bool Single> __global__ void poolTileKernel(Pool
 // average pools, GoogLeNet's 3x3 max pools): each input row's horizontal max or sum is computed
 // once and reused by the three output rows that cover it, a third of the loads and arithmetic.
 // (Measured against the tile kernel, H100, batch 16: 5-11 % less pool time in tf32 and on fp16
-// max pools; slower on 8 of Inception V3's 9 fp16 average pools, not yet understood.)
+// max pools; slower on 8 of Inception V3's 9 fp16 average pools, 14.4 -> 18.0 us at 17x17, where
+// each thread had one output row and so nothing to reuse; not on all of them. Hence the compiler
+// times both kernels for each pool, PoolArgs::slide.)
 template <typename T, bool Max, bool Single> __global__ void poolSlide3Kernel(PoolArgs a, int rows) {
     constexpr int V = PackOf<T>::n;
     PoolThread<T, Single> t;
@@ -374,9 +376,32 @@ void launchElementwise(const ElementwiseArgs& a, cudaStream_t stream) {
     });
 }
 
-void launchPool(const PoolArgs& a, cudaStream_t stream) {
+namespace {
+
+bool isGlobalPool(const PoolArgs& a) {
     const WindowArgs& w = a.win;
-    if (a.out.height == 1 && a.out.width == 1 && w.ph == 0 && w.pw == 0 && w.kh == a.inH && w.kw == a.inW) {
+    return a.out.height == 1 && a.out.width == 1 && w.ph == 0 && w.pw == 0 && w.kh == a.inH && w.kw == a.inW;
+}
+
+// Whether the tiled kernels can load and store the channels in packs.
+bool poolPacks(const PoolArgs& a) {
+    const int v = packWidth(a.out.type);
+    bool packs = packable(a.out, v) && packable(a.epi, v);
+    // (32-bit offsets within a sample: every input pixel's offset fits an int)
+    const long long inPixels = (long long)a.inH * a.inW;
+    for (int i = 0; i < a.inputs && packs; ++i)
+        packs = packable(a.x[i], v) && inPixels * a.x[i].pixelStride < (1LL << 31);
+    return packs;
+}
+
+} // namespace
+
+bool poolCanSlide(const PoolArgs& a) {
+    return !isGlobalPool(a) && poolPacks(a) && a.win.kh == 3 && a.win.sh == 1 && a.win.dh == 1;
+}
+
+void launchPool(const PoolArgs& a, cudaStream_t stream) {
+    if (isGlobalPool(a)) {
         // Enough blocks to cover the SMs, at most one slice per 256 pixels.
         const long long tiles = (a.out.channels + 31) / 32 * (long long)a.out.batch;
         const long long pixels = (long long)a.inH * a.inW;
@@ -404,11 +429,7 @@ void launchPool(const PoolArgs& a, cudaStream_t stream) {
         return;
     }
     const int v = packWidth(a.out.type);
-    bool packs = packable(a.out, v) && packable(a.epi, v);
-    // (32-bit offsets within a sample: every input pixel's offset fits an int)
-    const long long inPixels = (long long)a.inH * a.inW;
-    for (int i = 0; i < a.inputs && packs; ++i)
-        packs = packable(a.x[i], v) && inPixels * a.x[i].pixelStride < (1LL << 31);
+    const bool packs = poolPacks(a);
     // The tile: up to 32 packs of channels by up to 256 threads' worth of columns (balanced across
     // the row), each thread `rows` rows, fewer where that leaves under ~4 blocks per SM.
     const int groups = a.out.channels / v;
@@ -426,7 +447,7 @@ void launchPool(const PoolArgs& a, cudaStream_t stream) {
             const dim3 block{unsigned(tx), unsigned(ty)};
             using E = decltype(t);
             const bool single = a.inputs == 1, isMax = a.kind == kPoolMax;
-            const bool slide = a.win.kh == 3 && a.win.sh == 1 && a.win.dh == 1;
+            const bool slide = a.slide && a.win.kh == 3 && a.win.sh == 1 && a.win.dh == 1;
             const auto kernel =
                 slide
                     ? (isMax

@@ -121,8 +121,14 @@ struct PoolArgs {
     Epilogue epi;
     OutputArgs out;
     SqueezeTail squeeze; // global average pools only
+    // The sliding 3-row kernel where it applies (poolCanSlide), else the tile kernel: the
+    // compiler times both and keeps the faster (neither wins everywhere).
+    bool slide = false;
 };
 void launchPool(const PoolArgs& args, cudaStream_t stream);
+// Whether launchPool has both kernels for these arguments (3-row windows at vertical stride 1,
+// channels in packs).
+bool poolCanSlide(const PoolArgs& args);
 
 // A squeeze-excite gate applied to its map: out = x * activation(bias[c] + sum_j weights[j][c] *
 // hidden[n][j]), the expansion conv computed for the channels each block scales.

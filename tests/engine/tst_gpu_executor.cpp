@@ -13,8 +13,11 @@
 #include "util/errors.h"
 
 #include <QtTest>
+
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <memory>
 
 using namespace ioscope;
 using namespace gputest;
@@ -113,18 +116,79 @@ class TestGpuExecutor : public QObject {
         }
     }
 
-    // Pointwise convs forced onto the cuBLAS path (IOSCOPE_CONV_PATH=gemm): with bias, residual and
-    // ReLU in cuBLASLt's epilogue, writing concat slices in place, in every precision.
-    void pointwiseGemmsMatchCpu_data() {
+    // Both pool kernels for 3-row windows at vertical stride 1 (the compiler times them and keeps
+    // the faster, so each is forced here in turn), every precision and layout.
+    void poolKernelsMatchCpu_data() {
+        QTest::addColumn<int>("kernel");
         QTest::addColumn<int>("precision");
-        for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16})
-            QTest::newRow(std::string(toString(p)).c_str()) << int(p);
+        QTest::addColumn<int>("layout");
+        for (auto [name, kernel] :
+             {std::pair{"tile", GpuOptions::PoolKernel::Tile}, {"slide", GpuOptions::PoolKernel::Slide}})
+            for (Layout l : {Layout::Nhwc, Layout::Nchw})
+                for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16})
+                    QTest::newRow(
+                        (std::string(name) + " " + std::string(toString(p)) + " " + std::string(toString(l)))
+                            .c_str())
+                        << int(kernel) << int(p) << int(l);
     }
-    void pointwiseGemmsMatchCpu() {
+    void poolKernelsMatchCpu() {
+        QFETCH(int, kernel);
         QFETCH(int, precision);
-        GpuOptions options = gpuOptionsFromEnvironment();
-        options.convPath = ConvPath::Gemm;
-        static GpuContext gemmOnly(options); // this test's own context: every pointwise conv a GEMM
+        QFETCH(int, layout);
+        static std::map<int, std::unique_ptr<GpuContext>> contexts;
+        std::unique_ptr<GpuContext>& context = contexts[kernel];
+        if (!context) {
+            GpuOptions options = gpuOptionsFromEnvironment();
+            options.poolKernel = GpuOptions::PoolKernel(kernel);
+            context = std::make_unique<GpuContext>(options);
+        }
+        const Graph g = gputest::everyKindGraph();
+        const int batch = 2;
+        const CpuRunResult cpu = CpuExecutor(g).run(sequential(g), seededInputs(g, batch, 20210401));
+        ExecutionOptions o;
+        o.run = {batch, Precision(precision), Layout(layout)};
+        o.warmup = 1;
+        o.runs = 2;
+        o.keepOutputs = true;
+        o.utilization = false;
+        const ExecutionResult gpu = executeOnGpu(*context, g, sequential(g), o);
+        QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
+        const double tol = toleranceFor(Precision(precision));
+        for (size_t i = 0; i < cpu.outputs.size(); ++i) {
+            const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
+            if (!(err <= tol))
+                QFAIL(qPrintable(QString("output %1: relative error %2 > %3")
+                                     .arg(QString::fromStdString(gpu.outputs[i].name))
+                                     .arg(err)
+                                     .arg(tol)));
+        }
+    }
+
+    // Convolutions forced onto one path wherever it applies (IOSCOPE_CONV_PATH): pointwise convs
+    // as cuBLAS GEMMs (bias, residual and ReLU in cuBLASLt's epilogue, writing concat slices in
+    // place), every conv as a cuDNN operation graph with its epilogue, or the bare conv's graph
+    // and ioscope's epilogue kernel; in every precision.
+    void forcedConvPathsMatchCpu_data() {
+        QTest::addColumn<int>("path");
+        QTest::addColumn<int>("precision");
+        for (auto [name, path] : {std::pair{"gemm", ConvPath::Gemm},
+                                  {"graph", ConvPath::Graph},
+                                  {"graph-plain", ConvPath::GraphPlain}})
+            for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16})
+                QTest::newRow((std::string(name) + "/" + std::string(toString(p))).c_str())
+                    << int(path) << int(p);
+    }
+    void forcedConvPathsMatchCpu() {
+        QFETCH(int, path);
+        QFETCH(int, precision);
+        // This test's own contexts, one per path: their caches keep the forced choices.
+        static std::map<int, std::unique_ptr<GpuContext>> contexts;
+        std::unique_ptr<GpuContext>& context = contexts[path];
+        if (!context) {
+            GpuOptions options = gpuOptionsFromEnvironment();
+            options.convPath = ConvPath(path);
+            context = std::make_unique<GpuContext>(options);
+        }
         for (const Graph& written : {gputest::pointwiseConcatGraph(), gputest::fusionPatternGraph()}) {
             const Graph fused = fuseForRuntime(written);
             const int batch = 2;
@@ -137,7 +201,7 @@ class TestGpuExecutor : public QObject {
             o.runs = 2;
             o.keepOutputs = true;
             o.utilization = false;
-            const ExecutionResult gpu = executeOnGpu(gemmOnly, fused, sequential(fused), o);
+            const ExecutionResult gpu = executeOnGpu(*context, fused, sequential(fused), o);
             QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
             for (size_t i = 0; i < cpu.outputs.size(); ++i) {
                 const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);

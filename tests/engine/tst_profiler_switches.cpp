@@ -15,6 +15,7 @@ class TestProfilerSwitches : public QObject {
         qunsetenv("IOSCOPE_PROFILER_REPLAYS");
         qunsetenv("IOSCOPE_PROFILER_FLUSH_L2");
         qunsetenv("IOSCOPE_CONV_PATH");
+        qunsetenv("IOSCOPE_POOL_KERNEL");
         qunsetenv("IOSCOPE_GEMM_EPILOGUE");
     }
 
@@ -74,9 +75,22 @@ class TestProfilerSwitches : public QObject {
         QCOMPARE(gpuOptionsFromEnvironment().convPath, ConvPath::Fastest);
         QVERIFY(!convPathFromString(""));
         QCOMPARE(*convPathFromString("dense"), ConvPath::Dense);
+        qputenv("IOSCOPE_CONV_PATH", "graph-plain");
+        QCOMPARE(gpuOptionsFromEnvironment().convPath, ConvPath::GraphPlain);
         QVERIFY(gpuOptionsFromEnvironment().gemmEpilogues);
         qputenv("IOSCOPE_GEMM_EPILOGUE", "0");
         QVERIFY(!gpuOptionsFromEnvironment().gemmEpilogues);
+    }
+
+    // IOSCOPE_POOL_KERNEL keeps one of the two 3-row pool kernels; anything else times both.
+    void poolKernel() {
+        QCOMPARE(gpuOptionsFromEnvironment().poolKernel, GpuOptions::PoolKernel::Fastest);
+        qputenv("IOSCOPE_POOL_KERNEL", "slide");
+        QCOMPARE(gpuOptionsFromEnvironment().poolKernel, GpuOptions::PoolKernel::Slide);
+        qputenv("IOSCOPE_POOL_KERNEL", "tile");
+        QCOMPARE(gpuOptionsFromEnvironment().poolKernel, GpuOptions::PoolKernel::Tile);
+        qputenv("IOSCOPE_POOL_KERNEL", "sliding");
+        QCOMPARE(gpuOptionsFromEnvironment().poolKernel, GpuOptions::PoolKernel::Fastest);
     }
 };
 
