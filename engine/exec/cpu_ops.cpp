@@ -358,7 +358,14 @@ Tensor computeOp(const Op& op, const std::vector<const Tensor*>& allInputs,
     }
     if (weights.size() != op.body.size()) fail(op, "needs one weight set per body op");
     Tensor cur = combined;
-    for (std::size_t i = 0; i < op.body.size(); ++i) cur = applySingleOp(op.body[i], cur, weights[i]);
+    for (std::size_t i = 0; i < op.body.size(); ++i) {
+        // Each body op's activation after its result, whatever its kind (a pool's too, as the
+        // GPU runtime's pool epilogue applies it).
+        Op core = op.body[i];
+        core.activation = Activation::None;
+        cur = applySingleOp(core, cur, weights[i]);
+        applyActivation(cur, op.body[i].activation);
+    }
     return cur;
 }
 

@@ -58,6 +58,10 @@ class Rewriter {
             for (size_t i = 0; i < ops_.size(); ++i)
                 if (alive_[i] && shareRelu(OpId(i))) changed = true;
         }
+        // Last, once nothing folds any more: a conv that becomes a sequential unit absorbs no
+        // activation or sum that a later rule might have given it.
+        for (size_t i = 0; i < ops_.size(); ++i)
+            if (alive_[i]) commutePoolConv(OpId(i));
         return build(name);
     }
 
@@ -235,6 +239,55 @@ class Rewriter {
         return true;
     }
 
+    // Conv1x1(AvgPool(x)) -> AvgPool(Conv1x1(x)): a 1x1 conv mixes channels pixel by pixel and
+    // an average pool mixes pixels channel by channel, so they commute; the conv's bias commutes
+    // too where the mean is over in-bounds taps only (count_include_pad off, as in Inception V3
+    // and V4's branch pools), the mean of a constant being that constant. Where the conv narrows
+    // the channels (Inception's pool branches: 384 -> 96, 1024 -> 128, 1536 -> 256) the pool
+    // then reads and writes a fraction of the bytes. The two become one sequential unit under
+    // the conv's name: the conv (its weights, bias, no activation) and the pool (the activation).
+    bool commutePoolConv(OpId id) {
+        const Op& c = ops_[size_t(id)];
+        const Window& cw = c.window;
+        if (c.kind != OpKind::Conv || c.inputs.size() != 1 || !c.sumTerms.empty() || c.residuals != 0 ||
+            c.groups != 1 || cw.kh != 1 || cw.kw != 1 || cw.sh != 1 || cw.sw != 1 || cw.ph != 0 || cw.pw != 0)
+            return false;
+        const OpId p = c.inputs.front();
+        const Op& pool = ops_[size_t(p)];
+        if (pool.kind != OpKind::AvgPool || pool.inputs.size() != 1 || !pool.sumTerms.empty() ||
+            pool.residuals != 0 || pool.activation != Activation::None || !privateTo(p, id) ||
+            (pool.countIncludePad && c.bias) || pool.out.h != pool.in.h || pool.out.w != pool.in.w ||
+            c.outChannels >= pool.in.c)
+            return false;
+        Op conv = c;
+        conv.name = c.name + "/conv";
+        conv.inputs.clear();
+        conv.fused.clear();
+        conv.activation = Activation::None;
+        conv.weightKey = c.weightKey.empty() ? c.name : c.weightKey; // the same weights
+        conv.weightActivation = c.weightActivation.value_or(c.activation);
+        Op mean = pool;
+        mean.inputs.clear();
+        mean.fused.clear();
+        mean.activation = c.activation;
+        Op unit;
+        unit.name = c.name;
+        unit.kind = OpKind::Sequential;
+        unit.combine = pool.combine;
+        unit.body = {std::move(conv), std::move(mean)};
+        unit.fused = c.fused;
+        unit.fused.push_back(pool.name + " (after the conv)");
+        unit.fused.insert(unit.fused.end(), pool.fused.begin(), pool.fused.end());
+        const std::vector<OpId> input = pool.inputs;
+        alive_[size_t(p)] = false;
+        setInputs(p, {});
+        ops_[size_t(id)] = std::move(unit);
+        consumers_[size_t(p)].clear();
+        setInputs(id, input);
+        ++report_.poolsCommuted;
+        return true;
+    }
+
     // ReLUs of one tensor applied by several readers: one ReLU op, which they all read.
     bool shareRelu(OpId x) {
         std::vector<OpId> reluOps, sequentials;
@@ -350,11 +403,12 @@ class Rewriter {
 } // namespace
 
 std::string FusionReport::summary() const {
-    char buf[256];
+    char buf[320];
     std::snprintf(buf, sizeof buf,
                   "fused %d -> %d ops: %d activations and %d summed inputs folded into their producers, "
-                  "%d ReLUs shared, %d identities dropped",
-                  opsBefore, opsAfter, activationsFolded, residualsFolded, reluShared, identitiesRemoved);
+                  "%d ReLUs shared, %d identities dropped, %d average pools moved after their 1x1 conv",
+                  opsBefore, opsAfter, activationsFolded, residualsFolded, reluShared, identitiesRemoved,
+                  poolsCommuted);
     return buf;
 }
 

@@ -10,7 +10,10 @@
 //     conv + add + ReLU, NasNet's branch sums;
 //   - ReLUs that several consumers apply to one tensor (ReLU ops and ReLU-first sequential
 //     units) are computed once;
-//   - identities left with one input and nothing to do disappear.
+//   - identities left with one input and nothing to do disappear;
+//   - a 1x1 conv that alone reads an average pool (stride 1, same size) and has fewer channels
+//     than the pool runs first: conv + pool become one sequential unit, the pool on the conv's
+//     fewer channels (exact where the conv has no bias or the pool counts no padding).
 // Graph outputs are never folded away, so the rewritten graph has the same outputs, in order.
 // Seeded weights are kept (Op::weightKey, Op::weightActivation), so the rewritten graph computes
 // what the original computes up to rounding; tests check this on the CPU reference.
@@ -25,6 +28,7 @@ struct FusionReport {
     int residualsFolded = 0;   // sums folded into a producer's epilogue (inputs added)
     int reluShared = 0;        // ReLU applications replaced by one shared ReLU
     int identitiesRemoved = 0; // pass-through identities dropped
+    int poolsCommuted = 0;     // average pools moved after the 1x1 conv that read them
     int opsBefore = 0, opsAfter = 0;
     bool changed() const { return opsBefore != opsAfter || reluShared > 0; }
     std::string summary() const; // "fused 374 -> 290 units: 40 activations, ..."

@@ -74,7 +74,7 @@ class TestCliInfo : public QObject {
     void fusedUnits_data() {
         QTest::addColumn<QString>("name");
         QTest::addColumn<int>("ops");
-        QTest::newRow("inception_v3") << "inception_v3" << 119; // nothing to fuse
+        QTest::newRow("inception_v3") << "inception_v3" << 110; // 9 pools run after their 1x1 conv
         QTest::newRow("randwire") << "randwire" << 115;         // node sums ride in separable convs
         QTest::newRow("nasnet") << "nasnet" << 386;             // branch sums folded, shared ReLUs added
     }
@@ -86,13 +86,13 @@ class TestCliInfo : public QObject {
         const QJsonObject j = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(j["ops"].toInt(), ops);
         const QString notes = QJsonDocument(j["notes"].toArray()).toJson();
-        QCOMPARE(notes.contains("fused"), name != "inception_v3");
+        QVERIFY(notes.contains("fused"));
     }
 
     void textOutput() {
         const Result r = runCli({"info", "inception_v3"});
         QCOMPARE(r.exitCode, 0);
-        QVERIFY(r.out.contains("units      119"));
+        QVERIFY(r.out.contains("units      110"));
         QVERIFY(r.out.contains("width      6"));
     }
 

@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <tuple>
 
 using namespace ioscope;
 
@@ -99,6 +100,53 @@ class TestFusion : public QObject {
         QCOMPARE(report.activationsFolded, 1);
         QVERIFY(f.find("relu") < 0 && f.find("sum") < 0);
         QVERIFY(outputError(g, f, 2) < 1e-5);
+    }
+
+    // Inception's pool branch: a 1x1 conv narrowing the channels after a 3x3 average pool runs
+    // first, the pool on its output, as one unit under the conv's name; the same result.
+    void poolBranchConvRunsFirst() {
+        auto build = [](bool includePad, bool bias, int outChannels, bool shared) {
+            Graph g("branch");
+            const OpId in = g.addInput("input", {16, 7, 7});
+            Op pool = simple("pool", OpKind::AvgPool, {in});
+            pool.window = {3, 3, 1, 1, 1, 1, 1, 1};
+            pool.countIncludePad = includePad;
+            const OpId p = g.addOp(pool);
+            Op c = conv("proj", {p}, outChannels, 1, Activation::None);
+            c.bias = bias;
+            const OpId pc = g.addOp(c);
+            const OpId relu = g.addOp(simple("relu", OpKind::Activation, {pc}, Activation::Relu));
+            const OpId other = g.addOp(conv("other", {shared ? p : in}, 8, 3, Activation::Relu));
+            g.addOp(simple("cat", OpKind::Concat, {relu, other}));
+            g.finalize("branch");
+            return g;
+        };
+        for (bool includePad : {false, true}) {
+            const Graph g = build(includePad, !includePad, 4, false);
+            FusionReport report;
+            const Graph f = fuseForRuntime(g, &report);
+            QCOMPARE(report.poolsCommuted, 1);
+            QVERIFY(f.find("pool") < 0 && f.find("relu") < 0);
+            const Op& unit = f.op(f.find("proj"));
+            QVERIFY(unit.kind == OpKind::Sequential);
+            QCOMPARE(f.op(unit.inputs.front()).name, std::string("input"));
+            QCOMPARE(unit.body.size(), size_t(2));
+            QVERIFY(unit.body[0].kind == OpKind::Conv && unit.body[0].activation == Activation::None);
+            QVERIFY(unit.body[1].kind == OpKind::AvgPool && unit.body[1].activation == Activation::Relu);
+            QCOMPARE(unit.body[1].in.c, 4); // the pool reads the conv's 4 channels, not 16
+            QCOMPARE(unit.out, (Shape{4, 7, 7}));
+            const double err = outputError(g, f, 2);
+            QVERIFY2(err < 1e-5, qPrintable(QString("count_include_pad %1: %2").arg(includePad).arg(err)));
+        }
+        // Left alone: a bias under a mean that counts padding (not the same at the borders), a
+        // conv that widens, a pool read elsewhere too.
+        for (auto [includePad, bias, out, shared] :
+             {std::tuple{true, true, 4, false}, {false, true, 32, false}, {false, true, 4, true}}) {
+            FusionReport report;
+            const Graph f = fuseForRuntime(build(includePad, bias, out, shared), &report);
+            QCOMPARE(report.poolsCommuted, 0);
+            QVERIFY(f.op(f.find("proj")).kind == OpKind::Conv);
+        }
     }
 
     void sharedReluComputedOnce() {
