@@ -155,6 +155,10 @@ inline Graph fusionPatternGraph(int channels = 16, int hw = 10) {
     const OpId s = g.addOp(sep);
     const OpId r5 = g.addOp(makeOp("sep_add", OpKind::Add, {s, r1}));
     const OpId dw = g.addOp(makeConv("depthwise", r5, 32, 3, 1, Activation::Relu, 32));
+    // Inception's pool branch: the 1x1 conv runs first, the pool (and ReLU) on its 8 channels.
+    Op branchPool = makeOp("branch_pool", OpKind::AvgPool, {r5});
+    branchPool.window = Window{3, 3, 1, 1, 1, 1, 1, 1};
+    g.addOp(makeConv("pool_proj", g.addOp(branchPool), 8, 1, 1, Activation::Relu));
     auto reluConv = [&](const char* name, OpId in, int out) {
         Op seq = makeOp(name, OpKind::Sequential, {in});
         Op relu = makeOp("relu", OpKind::Activation, {});
