@@ -282,8 +282,17 @@ Tensor applySingleOp(const Op& op, const Tensor& combined, const Weights& w) {
     case OpKind::SepConv:
         return sepConv(combined, op, w);
     case OpKind::MaxPool:
-    case OpKind::AvgPool:
         return pool(combined, op);
+    case OpKind::AvgPool: {
+        Tensor y = pool(combined, op);
+        if (!w.bias.empty())
+            for (int b = 0; b < y.n; ++b)
+                for (int c = 0; c < y.c; ++c) {
+                    float* plane = y.plane(b, c);
+                    for (int i = 0; i < y.h * y.w; ++i) plane[i] += w.bias[size_t(c)];
+                }
+        return y;
+    }
     case OpKind::GlobalAvgPool:
         return globalAvgPool(combined);
     case OpKind::Activation: {

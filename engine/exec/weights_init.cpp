@@ -71,6 +71,9 @@ Weights generate(const Op& op, std::uint64_t seed, const std::string& ownKey) {
         w.kernel = uniform(n.kernel, seed, key + "#kernel", 0.2, 1.0);
         w.bias = uniform(n.bias, seed, key + "#bias", 0.1);
         return w;
+    case OpKind::AvgPool: // a conv's bias, drawn as the conv draws it (its key, its scale)
+        if (n.bias == 0) return w;
+        break;
     default:
         return w;
     }
@@ -115,6 +118,9 @@ WeightSizes expectedWeightSizes(const Op& op) {
     case OpKind::ScaleShift:
         n.kernel = sz(op.in.c);
         n.bias = sz(op.in.c);
+        break;
+    case OpKind::AvgPool:
+        n.bias = op.poolBias ? sz(op.in.c) : 0;
         break;
     default:
         break;

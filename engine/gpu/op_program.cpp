@@ -526,7 +526,8 @@ void ProgramCompiler::compileCore(Program& prog, const Op& op, const std::vector
     case OpKind::MaxPool:
     case OpKind::AvgPool:
     case OpKind::GlobalAvgPool:
-        addPool(prog, op, inputs, y, EpilogueSpec{nullptr, residuals, op.activation});
+        addPool(prog, op, inputs, y,
+                EpilogueSpec{w.bias.empty() ? nullptr : &w.bias, residuals, op.activation});
         return;
     case OpKind::Softmax: {
         const Operand xo = operandOf(x);

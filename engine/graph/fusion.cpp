@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <unordered_set>
 
 namespace ioscope {
@@ -240,12 +241,13 @@ class Rewriter {
     }
 
     // Conv1x1(AvgPool(x)) -> AvgPool(Conv1x1(x)): a 1x1 conv mixes channels pixel by pixel and
-    // an average pool mixes pixels channel by channel, so they commute; the conv's bias commutes
-    // too where the mean is over in-bounds taps only (count_include_pad off, as in Inception V3
-    // and V4's branch pools), the mean of a constant being that constant. Where the conv narrows
-    // the channels (Inception's pool branches: 384 -> 96, 1024 -> 128, 1536 -> 256) the pool
-    // then reads and writes a fraction of the bytes. The two become one sequential unit under
-    // the conv's name: the conv (its weights, bias, no activation) and the pool (the activation).
+    // an average pool mixes pixels channel by channel, so they commute. The conv's bias commutes
+    // too where the mean is over in-bounds taps only (count_include_pad off: IOS's Inception V3,
+    // timm's Inception V4), the mean of a constant being that constant; where padding counts
+    // (torchvision's Inception V3) the bias moves after the pool (Op::poolBias). Where the conv
+    // narrows the channels (Inception's pool branches: 384 -> 96, 1024 -> 128, 1536 -> 256) the
+    // pool then reads and writes a fraction of the bytes. The two become one sequential unit
+    // under the conv's name: the conv (its weights, no activation) and the pool (the activation).
     bool commutePoolConv(OpId id) {
         const Op& c = ops_[size_t(id)];
         const Window& cw = c.window;
@@ -256,8 +258,7 @@ class Rewriter {
         const Op& pool = ops_[size_t(p)];
         if (pool.kind != OpKind::AvgPool || pool.inputs.size() != 1 || !pool.sumTerms.empty() ||
             pool.residuals != 0 || pool.activation != Activation::None || !privateTo(p, id) ||
-            (pool.countIncludePad && c.bias) || pool.out.h != pool.in.h || pool.out.w != pool.in.w ||
-            c.outChannels >= pool.in.c)
+            pool.poolBias || pool.out.h != pool.in.h || pool.out.w != pool.in.w || c.outChannels >= pool.in.c)
             return false;
         Op conv = c;
         conv.name = c.name + "/conv";
@@ -270,6 +271,15 @@ class Rewriter {
         mean.inputs.clear();
         mean.fused.clear();
         mean.activation = c.activation;
+        if (pool.countIncludePad && c.bias) { // the bias after the mean, drawn as the conv drew it
+            conv.bias = false;
+            mean.poolBias = true;
+            mean.weightKey = conv.weightKey;
+            if (c.weights) {
+                conv.weights = std::make_shared<const Weights>(Weights{c.weights->kernel, {}, {}});
+                mean.weights = std::make_shared<const Weights>(Weights{{}, {}, c.weights->bias});
+            }
+        }
         Op unit;
         unit.name = c.name;
         unit.kind = OpKind::Sequential;

@@ -13,7 +13,7 @@
 //   - identities left with one input and nothing to do disappear;
 //   - a 1x1 conv that alone reads an average pool (stride 1, same size) and has fewer channels
 //     than the pool runs first: conv + pool become one sequential unit, the pool on the conv's
-//     fewer channels (exact where the conv has no bias or the pool counts no padding).
+//     fewer channels (its bias after the mean where the pool counts padding).
 // Graph outputs are never folded away, so the rewritten graph has the same outputs, in order.
 // Seeded weights are kept (Op::weightKey, Op::weightActivation), so the rewritten graph computes
 // what the original computes up to rounding; tests check this on the CPU reference.

@@ -163,6 +163,7 @@ void hashOp(std::uint64_t& h, const Op& op) {
         hashStr(h, "sum_terms");
         for (int t : op.sumTerms) hashInt(h, t);
     }
+    if (op.poolBias) hashStr(h, "pool_bias");
     if (op.window.eh || op.window.ew) {
         hashStr(h, "end_padding");
         hashInt(h, op.window.eh);

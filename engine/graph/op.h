@@ -133,12 +133,15 @@ struct Op {
     bool bias = true;                         // Conv, SepConv, FullyConnected
     bool preRelu = false;                     // SepConv: ReLU before the depthwise conv
     bool countIncludePad = false;             // AvgPool
-    Shape inputShape;                         // Input: the per-sample input shape
-    std::vector<Op> body;                     // Sequential: body[0] reads the inputs, body[i] reads body[i-1]
-    SliceBox slice;                           // Slice
-    PadSpec pad;                              // Pad
-    ResizeSpec resize;                        // Resize
-    BinaryFn binary = BinaryFn::Add;          // Binary
+    // AvgPool: a per-channel bias added to the mean (weights.bias [C]): the fusion rewrite moves a
+    // 1x1 conv's bias here when it runs the conv before the pool (graph/fusion.h).
+    bool poolBias = false;
+    Shape inputShape;                // Input: the per-sample input shape
+    std::vector<Op> body;            // Sequential: body[0] reads the inputs, body[i] reads body[i-1]
+    SliceBox slice;                  // Slice
+    PadSpec pad;                     // Pad
+    ResizeSpec resize;               // Resize
+    BinaryFn binary = BinaryFn::Add; // Binary
 
     // Optional grouping of the inputs (IOS's identity semantics, needed by NasNet's cells): the
     // inputs, in order, form consecutive terms of these sizes; each term is summed element-wise

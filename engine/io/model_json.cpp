@@ -172,6 +172,7 @@ Json opToJson(const Graph& g, const Op& op, bool inBody) {
     if (hasOutChannels(op.kind)) j["bias"] = op.bias;
     if (op.kind == OpKind::SepConv) j["pre_relu"] = op.preRelu;
     if (op.kind == OpKind::AvgPool) j["count_include_pad"] = op.countIncludePad;
+    if (op.kind == OpKind::AvgPool && op.poolBias) j["bias"] = true;
     writeModernParams(j, op);
     if (op.kind == OpKind::Sequential) {
         Json body = Json::array();
@@ -270,7 +271,13 @@ Op opFromJson(const json::Reader& r, const Json& j, const std::string& path, boo
         for (size_t i = 0; i < v->size(); ++i)
             op.fused.push_back(r.string((*v)[i], path + ".fused[" + std::to_string(i) + "]"));
     }
-    if (const Json* v = r.optional(j, "bias", path)) op.bias = r.boolean(*v, path + ".bias");
+    if (const Json* v = r.optional(j, "bias", path)) {
+        const bool bias = r.boolean(*v, path + ".bias");
+        if (op.kind == OpKind::AvgPool)
+            op.poolBias = bias;
+        else
+            op.bias = bias;
+    }
     if (const Json* v = r.optional(j, "pre_relu", path)) op.preRelu = r.boolean(*v, path + ".pre_relu");
     if (const Json* v = r.optional(j, "count_include_pad", path))
         op.countIncludePad = r.boolean(*v, path + ".count_include_pad");
