@@ -56,10 +56,9 @@ struct ProfilerOptions {
 
 // The ways a convolution can run (gpu/op_program.cpp measures those that apply and keeps the
 // fastest): cuDNN's legacy fused call, the plain conv and an epilogue kernel, the conv into a dense
-// buffer, the cuDNN operation graph (with the epilogue, or the bare conv and an epilogue kernel),
-// ioscope's dense kernel (1x1 maps), a cuBLAS GEMM (pointwise).
-enum class ConvPath { Fastest, Fused, Plain, Dense, Graph, GraphPlain, Gemv, Gemm };
-// "fused", "plain", "dense", "graph", "graph-plain", "gemv", "gemm"; empty for anything else.
+// buffer, the cuDNN operation graph, ioscope's dense kernel (1x1 maps), a cuBLAS GEMM (pointwise).
+enum class ConvPath { Fastest, Fused, Plain, Dense, Graph, Gemv, Gemm };
+// "fused", "plain", "dense", "graph", "gemv", "gemm"; empty for anything else.
 std::optional<ConvPath> convPathFromString(std::string_view text);
 
 struct GpuOptions {

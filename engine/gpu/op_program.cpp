@@ -394,19 +394,6 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
             }
         }
         const double graphMs = epilogue ? tryFusedGraph(graph, op, x, y, kernel, epi) : -1;
-        //   graph-plain  the conv alone as a cuDNN operation graph, then the epilogue kernel:
-        //           cuDNN's fusion engines and its legacy calls may lack the tensor-core kernels its
-        //           heuristics offer for the bare conv (Inception V4's fp16 7x1 conv: only CUDA-core
-        //           kernels between two transposes, 0.22 ms, where PyTorch's cuDNN took 0.046 ms).
-        Program graphPlain;
-        double graphPlainMs = tryFusedGraph(graphPlain, op, x, y, kernel, EpilogueSpec{});
-        if (graphPlainMs >= 0 && epilogue) {
-            std::vector<View> terms{y};
-            terms.insert(terms.end(), epi.residuals.begin(), epi.residuals.end());
-            addElementwise(graphPlain, terms, y, false, nullptr,
-                           epi.bias ? upload(graphPlain, *epi.bias) : nullptr, epi.activation);
-            graphPlainMs += kernelMs;
-        }
         //   gemv    a 1x1 conv on a 1x1 map (squeeze-excite) in ioscope's dense kernel, epilogue
         //           included, timed as a whole.
         Program gemv;
@@ -424,7 +411,6 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
                                            {&plain, plainMs, ConvPath::Plain},
                                            {&dense, denseMs, ConvPath::Dense},
                                            {&graph, graphMs, ConvPath::Graph},
-                                           {&graphPlain, graphPlainMs, ConvPath::GraphPlain},
                                            {&gemv, gemvMs, ConvPath::Gemv},
                                            {&gemm, gemmMs, ConvPath::Gemm}})
             if (ms >= 0 && (best < 0 || ms < best || path == forced) &&
@@ -433,17 +419,16 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
         if (!chosen) throw RuntimeFailure("cuDNN has no convolution algorithm for this convolution");
         if (device_.options().convLog)
             std::fprintf(stderr,
-                         "ioscope: conv '%s' takes %s (fused %.4f, plain %.4f, dense %.4f, graph %.4f, "
-                         "graph-plain %.4f, gemv %.4f, gemm %.4f ms)\n",
+                         "ioscope: conv '%s' takes %s (fused %.4f, plain %.4f, dense %.4f, graph %.4f, gemv "
+                         "%.4f, gemm %.4f ms)\n",
                          op.name.c_str(),
-                         chosen == &fused        ? "fused"
-                         : chosen == &plain      ? "plain"
-                         : chosen == &dense      ? "dense"
-                         : chosen == &graph      ? "graph"
-                         : chosen == &graphPlain ? "graph-plain"
-                         : chosen == &gemv       ? "gemv"
-                                                 : "gemm",
-                         fusedMs, plainMs, denseMs, graphMs, graphPlainMs, gemvMs, gemmMs);
+                         chosen == &fused   ? "fused"
+                         : chosen == &plain ? "plain"
+                         : chosen == &dense ? "dense"
+                         : chosen == &graph ? "graph"
+                         : chosen == &gemv  ? "gemv"
+                                            : "gemm",
+                         fusedMs, plainMs, denseMs, graphMs, gemvMs, gemmMs);
         prog.steps.insert(prog.steps.end(), chosen->steps.begin(), chosen->steps.end());
         prog.keepAlive.insert(prog.keepAlive.end(), chosen->keepAlive.begin(), chosen->keepAlive.end());
     } catch (const RuntimeFailure& e) {

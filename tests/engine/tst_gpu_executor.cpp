@@ -166,14 +166,11 @@ class TestGpuExecutor : public QObject {
 
     // Convolutions forced onto one path wherever it applies (IOSCOPE_CONV_PATH): pointwise convs
     // as cuBLAS GEMMs (bias, residual and ReLU in cuBLASLt's epilogue, writing concat slices in
-    // place), every conv as a cuDNN operation graph with its epilogue, or the bare conv's graph
-    // and ioscope's epilogue kernel; in every precision.
+    // place) or every conv as a cuDNN operation graph with its epilogue; in every precision.
     void forcedConvPathsMatchCpu_data() {
         QTest::addColumn<int>("path");
         QTest::addColumn<int>("precision");
-        for (auto [name, path] : {std::pair{"gemm", ConvPath::Gemm},
-                                  {"graph", ConvPath::Graph},
-                                  {"graph-plain", ConvPath::GraphPlain}})
+        for (auto [name, path] : {std::pair{"gemm", ConvPath::Gemm}, {"graph", ConvPath::Graph}})
             for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16})
                 QTest::newRow((std::string(name) + "/" + std::string(toString(p))).c_str())
                     << int(path) << int(p);

@@ -75,8 +75,6 @@ class TestProfilerSwitches : public QObject {
         QCOMPARE(gpuOptionsFromEnvironment().convPath, ConvPath::Fastest);
         QVERIFY(!convPathFromString(""));
         QCOMPARE(*convPathFromString("dense"), ConvPath::Dense);
-        qputenv("IOSCOPE_CONV_PATH", "graph-plain");
-        QCOMPARE(gpuOptionsFromEnvironment().convPath, ConvPath::GraphPlain);
         QVERIFY(gpuOptionsFromEnvironment().gemmEpilogues);
         qputenv("IOSCOPE_GEMM_EPILOGUE", "0");
         QVERIFY(!gpuOptionsFromEnvironment().gemmEpilogues);
