@@ -241,10 +241,11 @@ class TestGpuExecutor : public QObject {
             }
     }
 
-    // Whole-map pooling (one block per sample and 32 channels) on a large and a small map,
+    // Whole-map pooling (a cluster of blocks per sample and 32 channels; fewer rows of threads
+    // on small maps) on a large, a middling and a small map,
     // average and max, every layout, batches 1 and 3.
     void wholeMapPoolsMatchCpu() {
-        for (Shape in : {Shape{40, 112, 112}, Shape{72, 7, 7}}) {
+        for (Shape in : {Shape{40, 112, 112}, Shape{48, 12, 12}, Shape{72, 7, 7}}) {
             Graph g("whole_map_pools");
             const OpId x = g.addInput("input", in);
             Op avg = gputest::makeOp("avg", OpKind::GlobalAvgPool, {x});
