@@ -16,6 +16,19 @@ inline ioscope::GpuContext& gpu() {
     static ioscope::GpuContext context(ioscope::gpuOptionsFromEnvironment());
     return context;
 }
+
+// A checked run: graph mode, one warm-up, two runs, outputs copied back, the CPU reference's
+// input seed (20210401, as the tests' seededInputs calls use).
+inline ioscope::ExecutionOptions checkedRun(int batch, ioscope::Precision p, ioscope::Layout layout) {
+    ioscope::ExecutionOptions o;
+    o.mode = ioscope::ExecMode::Graph;
+    o.run = {batch, p, layout};
+    o.warmup = 1;
+    o.runs = 2;
+    o.keepOutputs = true;
+    o.inputSeed = 20210401;
+    return o;
+}
 } // namespace gputest
 
 // In a test slot (initTestCase): skips with the reason where no GPU runtime is usable, and logs the

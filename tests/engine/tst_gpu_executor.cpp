@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -38,6 +39,40 @@ ExecutionResult runGpu(const Graph& g, const Schedule& s, ExecMode mode, Precisi
 
 Schedule sequential(const Graph& g) {
     return sequentialSchedule(g);
+}
+
+// A checked sequential run of `g` at batch 2 in a context of the test's own (its options kept).
+ExecutionResult runIn(GpuContext& context, const Graph& g, Precision p, Layout layout) {
+    return executeOnGpu(context, g, sequential(g), checkedRun(2, p, layout));
+}
+
+// A GPU context of the calling test's own, one per key, with `configure` applied to the
+// environment's options (its caches then keep the choices those options force).
+GpuContext& ownContext(std::map<int, std::unique_ptr<GpuContext>>& contexts, int key,
+                       const std::function<void(GpuOptions&)>& configure) {
+    std::unique_ptr<GpuContext>& context = contexts[key];
+    if (!context) {
+        GpuOptions options = gpuOptionsFromEnvironment();
+        configure(options);
+        context = std::make_unique<GpuContext>(options);
+    }
+    return *context;
+}
+
+// Empty when every GPU output is within the precision's tolerance of the CPU's, else what is not.
+QString outputMismatch(const ExecutionResult& gpu, const CpuRunResult& cpu, Precision p) {
+    if (gpu.outputs.size() != cpu.outputs.size())
+        return QString("%1 outputs, the CPU has %2").arg(gpu.outputs.size()).arg(cpu.outputs.size());
+    const double tol = toleranceFor(p);
+    for (size_t i = 0; i < cpu.outputs.size(); ++i) {
+        const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
+        if (!(err <= tol))
+            return QString("output %1: relative error %2 > %3")
+                .arg(QString::fromStdString(gpu.outputs[i].name))
+                .arg(err)
+                .arg(tol);
+    }
+    return {};
 }
 
 } // namespace
@@ -68,16 +103,8 @@ class TestGpuExecutor : public QObject {
         const int batch = 2;
         const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
         const ExecutionResult gpu = runGpu(g, s, ExecMode(mode), Precision(precision), batch, Layout(layout));
-        QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
-        const double tol = toleranceFor(Precision(precision));
-        for (size_t i = 0; i < cpu.outputs.size(); ++i) {
-            const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
-            if (!(err <= tol))
-                QFAIL(qPrintable(QString("output %1: relative error %2 > %3")
-                                     .arg(QString::fromStdString(gpu.outputs[i].name))
-                                     .arg(err)
-                                     .arg(tol)));
-        }
+        const QString mismatch = outputMismatch(gpu, cpu, Precision(precision));
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
     }
 
     // The fused graph on the GPU computes what the graph as written computes on the CPU: every
@@ -136,32 +163,13 @@ class TestGpuExecutor : public QObject {
         QFETCH(int, precision);
         QFETCH(int, layout);
         static std::map<int, std::unique_ptr<GpuContext>> contexts;
-        std::unique_ptr<GpuContext>& context = contexts[kernel];
-        if (!context) {
-            GpuOptions options = gpuOptionsFromEnvironment();
-            options.poolKernel = GpuOptions::PoolKernel(kernel);
-            context = std::make_unique<GpuContext>(options);
-        }
+        GpuContext& context = ownContext(
+            contexts, kernel, [&](GpuOptions& o) { o.poolKernel = GpuOptions::PoolKernel(kernel); });
         const Graph g = gputest::everyKindGraph();
-        const int batch = 2;
-        const CpuRunResult cpu = CpuExecutor(g).run(sequential(g), seededInputs(g, batch, 20210401));
-        ExecutionOptions o;
-        o.run = {batch, Precision(precision), Layout(layout)};
-        o.warmup = 1;
-        o.runs = 2;
-        o.keepOutputs = true;
-        o.utilization = false;
-        const ExecutionResult gpu = executeOnGpu(*context, g, sequential(g), o);
-        QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
-        const double tol = toleranceFor(Precision(precision));
-        for (size_t i = 0; i < cpu.outputs.size(); ++i) {
-            const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
-            if (!(err <= tol))
-                QFAIL(qPrintable(QString("output %1: relative error %2 > %3")
-                                     .arg(QString::fromStdString(gpu.outputs[i].name))
-                                     .arg(err)
-                                     .arg(tol)));
-        }
+        const CpuRunResult cpu = CpuExecutor(g).run(sequential(g), seededInputs(g, 2, 20210401));
+        const ExecutionResult gpu = runIn(context, g, Precision(precision), Layout(layout));
+        const QString mismatch = outputMismatch(gpu, cpu, Precision(precision));
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
     }
 
     // Convolutions forced onto one path wherever it applies (IOSCOPE_CONV_PATH): pointwise convs
@@ -178,38 +186,16 @@ class TestGpuExecutor : public QObject {
     void forcedConvPathsMatchCpu() {
         QFETCH(int, path);
         QFETCH(int, precision);
-        // This test's own contexts, one per path: their caches keep the forced choices.
         static std::map<int, std::unique_ptr<GpuContext>> contexts;
-        std::unique_ptr<GpuContext>& context = contexts[path];
-        if (!context) {
-            GpuOptions options = gpuOptionsFromEnvironment();
-            options.convPath = ConvPath(path);
-            context = std::make_unique<GpuContext>(options);
-        }
+        GpuContext& context = ownContext(contexts, path, [&](GpuOptions& o) { o.convPath = ConvPath(path); });
         for (const Graph& written : {gputest::pointwiseConcatGraph(), gputest::fusionPatternGraph()}) {
             const Graph fused = fuseForRuntime(written);
-            const int batch = 2;
             const CpuRunResult cpu =
-                CpuExecutor(written).run(sequential(written), seededInputs(written, batch, 20210401));
-            ExecutionOptions o;
-            o.mode = ExecMode::Graph;
-            o.run = {batch, Precision(precision), Layout::Nhwc};
-            o.warmup = 1;
-            o.runs = 2;
-            o.keepOutputs = true;
-            o.utilization = false;
-            const ExecutionResult gpu = executeOnGpu(*context, fused, sequential(fused), o);
-            QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
-            for (size_t i = 0; i < cpu.outputs.size(); ++i) {
-                const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
-                const double tol = toleranceFor(Precision(precision));
-                if (!(err <= tol))
-                    QFAIL(qPrintable(QString("%1, output %2: relative error %3 > %4")
-                                         .arg(QString::fromStdString(written.name()))
-                                         .arg(QString::fromStdString(gpu.outputs[i].name))
-                                         .arg(err)
-                                         .arg(tol)));
-            }
+                CpuExecutor(written).run(sequential(written), seededInputs(written, 2, 20210401));
+            const ExecutionResult gpu = runIn(context, fused, Precision(precision), Layout::Nhwc);
+            const QString mismatch = outputMismatch(gpu, cpu, Precision(precision));
+            QVERIFY2(mismatch.isEmpty(),
+                     qPrintable(QString::fromStdString(written.name()) + ", " + mismatch));
         }
     }
 

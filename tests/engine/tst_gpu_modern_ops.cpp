@@ -38,19 +38,6 @@ std::string firstDifference(const OutputTensor& gpu, const Tensor& cpu, double t
     return "sizes differ";
 }
 
-// A checked run: graph mode, one warm-up, two runs, outputs copied back, the CPU reference's
-// input seed.
-ExecutionOptions checkedRun(int batch, Precision p, Layout layout) {
-    ExecutionOptions o;
-    o.mode = ExecMode::Graph;
-    o.run = {batch, p, layout};
-    o.warmup = 1;
-    o.runs = 2;
-    o.keepOutputs = true;
-    o.inputSeed = 20210401;
-    return o;
-}
-
 const std::vector<Precision> kAllPrecisions = {Precision::Fp32, Precision::Tf32, Precision::Fp16,
                                                Precision::Bf16};
 
@@ -64,7 +51,8 @@ void compareWithCpu(const Graph& g, const Schedule& s, std::initializer_list<int
         const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
         for (Layout layout : {Layout::Nhwc, Layout::Nchw})
             for (Precision p : precisions) {
-                const ExecutionResult gpu = executeOnGpu(gputest::gpu(), g, s, checkedRun(batch, p, layout));
+                const ExecutionResult gpu =
+                    executeOnGpu(gputest::gpu(), g, s, gputest::checkedRun(batch, p, layout));
                 QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
                 for (size_t i = 0; i < cpu.outputs.size(); ++i) {
                     const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
@@ -136,7 +124,7 @@ class TestGpuModernOps : public QObject {
             options.timeLimitSeconds = 5;
             s = iosSchedule(g, *cost, options).schedule;
         }
-        ExecutionOptions o = checkedRun(batch, Precision(precision), Layout(layout));
+        ExecutionOptions o = gputest::checkedRun(batch, Precision(precision), Layout(layout));
         o.utilization = false;
         // The GPU run fills input k with seededInput(shape, batch, o.inputSeed + k); so does this.
         const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, o.inputSeed));
