@@ -302,9 +302,9 @@ template <typename T, bool Max, bool Single> __global__ void poolTileKernel(Pool
 // average pools, GoogLeNet's 3x3 max pools): each input row's horizontal max or sum is computed
 // once and reused by the three output rows that cover it, a third of the loads and arithmetic.
 // (Measured against the tile kernel, H100, batch 16: 5-11 % less pool time in tf32 and on fp16
-// max pools; slower on 8 of Inception V3's 9 fp16 average pools, 14.4 -> 18.0 us at 17x17, where
-// each thread had one output row and so nothing to reuse; not on all of them. Hence the compiler
-// times both kernels for each pool, PoolArgs::slide.)
+// max pools; slower on 8 of Inception V3's 9 fp16 average pools: 14.4 -> 18.0 us at 17x17, where
+// the launch gives each thread one output row and so nothing to reuse, and at 35x35 too, with four
+// rows a thread, unexplained. Hence the compiler times both kernels for each pool, PoolArgs::slide.)
 template <typename T, bool Max, bool Single> __global__ void poolSlide3Kernel(PoolArgs a, int rows) {
     constexpr int V = PackOf<T>::n;
     PoolThread<T, Single> t;
