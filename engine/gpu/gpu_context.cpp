@@ -17,8 +17,9 @@ std::string_view env(const char* name) {
 
 std::optional<ConvPath> convPathFromString(std::string_view text) {
     static constexpr std::pair<std::string_view, ConvPath> names[] = {
-        {"fused", ConvPath::Fused}, {"plain", ConvPath::Plain}, {"dense", ConvPath::Dense},
-        {"graph", ConvPath::Graph}, {"gemv", ConvPath::Gemv},   {"gemm", ConvPath::Gemm}};
+        {"fused", ConvPath::Fused},      {"plain", ConvPath::Plain}, {"dense", ConvPath::Dense},
+        {"graph", ConvPath::Graph},      {"gemv", ConvPath::Gemv},   {"gemm", ConvPath::Gemm},
+        {"prologue", ConvPath::Prologue}};
     for (const auto& [name, path] : names)
         if (text == name) return path;
     return std::nullopt;

@@ -612,6 +612,7 @@ Program ProgramCompiler::compileOp(OpId id) {
         compileCore(prog, op, inputs, p.out, w, p.residuals, pre);
         return prog;
     }
+    if (compileScaleShiftConv(prog, op, inputs.front(), p.out)) return prog;
     View cur = inputs.front();
     for (size_t i = 0; i < op.body.size(); ++i) {
         const Op& inner = op.body[i];

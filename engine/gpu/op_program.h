@@ -107,6 +107,10 @@ class ProgramCompiler {
     // The same, measured once per `problem` (with this compiler's type, precision and batch) and
     // then answered from the device's cache.
     double timeProgramOnce(const Program& prog, const std::string& problem);
+    // A sequential unit {scale-shift (+ ReLU), 1x1 conv} in ioscope's prologue GEMM kernel where it
+    // measures faster than the unit as written (gpu/op_program_prologue_gemm.cpp); false, with
+    // nothing added, where the kernel does not apply.
+    bool compileScaleShiftConv(Program& prog, const Op& unit, const View& x, const View& y);
     void addDepthwise(Program& prog, const std::vector<View>& inputs, const View& y, const Window& win,
                       const std::vector<float>& weights, const PrologueSpec& pre, const EpilogueSpec& epi);
     // `squeeze`: a squeeze-excite reduction the pool's kernel runs on its means (global pools only).

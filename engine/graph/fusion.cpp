@@ -62,7 +62,7 @@ class Rewriter {
         // Last, once nothing folds any more: a conv that becomes a sequential unit absorbs no
         // activation or sum that a later rule might have given it.
         for (size_t i = 0; i < ops_.size(); ++i)
-            if (alive_[i]) commutePoolConv(OpId(i));
+            if (alive_[i] && !commutePoolConv(OpId(i))) prefixScaleShift(OpId(i));
         return build(name);
     }
 
@@ -298,6 +298,51 @@ class Rewriter {
         return true;
     }
 
+    // A 1x1 conv (stride 1, unpadded, one input, no epilogue inputs) that alone reads a per-channel
+    // scale-shift with no activation or a ReLU (a batch norm that could not fold: DenseNet's
+    // pre-activation): one sequential unit {scale-shift, conv}, so the GPU runtime may apply the
+    // scale, shift and ReLU as the conv loads its input instead of in a pass of its own.
+    bool prefixScaleShift(OpId id) {
+        const Op& c = ops_[size_t(id)];
+        const Window& cw = c.window;
+        if (c.kind != OpKind::Conv || c.inputs.size() != 1 || !c.sumTerms.empty() || c.residuals != 0 ||
+            c.groups != 1 || cw.kh != 1 || cw.kw != 1 || cw.sh != 1 || cw.sw != 1 || cw.ph != 0 || cw.pw != 0)
+            return false;
+        const OpId p = c.inputs.front();
+        const Op& ss = ops_[size_t(p)];
+        if (ss.kind != OpKind::ScaleShift || ss.inputs.size() != 1 || !ss.sumTerms.empty() ||
+            ss.residuals != 0 || !privateTo(p, id) ||
+            (ss.activation != Activation::None && ss.activation != Activation::Relu))
+            return false;
+        Op conv = c;
+        conv.name = c.name + "/conv";
+        conv.inputs.clear();
+        conv.fused.clear();
+        conv.weightKey = c.weightKey.empty() ? c.name : c.weightKey; // the same weights
+        conv.weightActivation = c.weightActivation.value_or(c.activation);
+        Op pre = ss;
+        pre.inputs.clear();
+        pre.fused.clear();
+        pre.weightKey = ss.weightKey.empty() ? ss.name : ss.weightKey;
+        pre.weightActivation = ss.weightActivation.value_or(ss.activation);
+        Op unit;
+        unit.name = c.name;
+        unit.kind = OpKind::Sequential;
+        unit.combine = ss.combine;
+        unit.body = {std::move(pre), std::move(conv)};
+        unit.fused = {ss.name + " (on the conv's input)"};
+        unit.fused.insert(unit.fused.end(), ss.fused.begin(), ss.fused.end());
+        unit.fused.insert(unit.fused.end(), c.fused.begin(), c.fused.end());
+        const std::vector<OpId> input = ss.inputs;
+        alive_[size_t(p)] = false;
+        setInputs(p, {});
+        ops_[size_t(id)] = std::move(unit);
+        consumers_[size_t(p)].clear();
+        setInputs(id, input);
+        ++report_.scaleShiftsPrefixed;
+        return true;
+    }
+
     // ReLUs of one tensor applied by several readers: one ReLU op, which they all read.
     bool shareRelu(OpId x) {
         std::vector<OpId> reluOps, sequentials;
@@ -413,12 +458,13 @@ class Rewriter {
 } // namespace
 
 std::string FusionReport::summary() const {
-    char buf[320];
+    char buf[400];
     std::snprintf(buf, sizeof buf,
                   "fused %d -> %d ops: %d activations and %d summed inputs folded into their producers, "
-                  "%d ReLUs shared, %d identities dropped, %d average pools moved after their 1x1 conv",
+                  "%d ReLUs shared, %d identities dropped, %d average pools moved after their 1x1 conv, "
+                  "%d scale-shifts joined to the 1x1 conv after them",
                   opsBefore, opsAfter, activationsFolded, residualsFolded, reluShared, identitiesRemoved,
-                  poolsCommuted);
+                  poolsCommuted, scaleShiftsPrefixed);
     return buf;
 }
 

@@ -210,6 +210,39 @@ inline Graph denseBlockGraph(int layers = 4, int growth = 8, int hw = 9) {
     return g;
 }
 
+// DenseNet as torchvision writes it: each layer normalizes the growing concat (batch norm, then a
+// ReLU op), a 1x1 bottleneck conv (ReLU) and a 3x3 conv add `growth` channels; a transition
+// normalizes without a ReLU into a 1x1 conv without bias and an average pool. The fusion rewrite
+// joins each normalization to its 1x1 conv (graph/fusion.h). Channels are multiples of 8, the
+// rows (pixels x batch) of no tile's size.
+inline Graph denseBottleneckGraph(int layers = 3, int growth = 8, int hw = 9) {
+    Graph g("dense_bottleneck");
+    const OpId x = g.addInput("input", {8, hw, hw});
+    std::vector<OpId> features{g.addOp(makeConv("f0", x, 16, 3))};
+    auto norm = [&](const std::string& name, OpId in, bool relu) {
+        const OpId bn = g.addOp(makeOp(name + "/bn", OpKind::ScaleShift, {in}));
+        if (!relu) return bn;
+        Op r = makeOp(name + "/relu", OpKind::Activation, {bn});
+        r.activation = Activation::Relu;
+        return g.addOp(r);
+    };
+    for (int k = 1; k <= layers; ++k) {
+        const std::string n = "layer" + std::to_string(k);
+        const OpId in =
+            features.size() > 1 ? g.addOp(makeOp(n + "/cat", OpKind::Concat, features)) : features[0];
+        const OpId b = g.addOp(makeConv(n + "/conv1", norm(n, in, true), 4 * growth, 1));
+        features.push_back(g.addOp(makeConv(n + "/conv2", b, growth, 3, 1, Activation::None)));
+    }
+    const OpId all = g.addOp(makeOp("transition/cat", OpKind::Concat, features));
+    Op down = makeConv("transition/conv", norm("transition", all, false), 16, 1, 1, Activation::None);
+    down.bias = false;
+    Op pool = makeOp("transition/pool", OpKind::AvgPool, {g.addOp(down)});
+    pool.window = Window{2, 2, 2, 2, 0, 0, 1, 1};
+    g.addOp(pool);
+    g.finalize("dense_bottleneck");
+    return g;
+}
+
 // Pointwise convs over many pixels in each epilogue cuBLASLt takes: bias and ReLU, bias alone, none,
 // into channel slices of a concat; then one over the concat with a residual, one with a residual and
 // ReLU (both folded into their epilogues by the fusion rewrite), and one whose sigmoid cuBLASLt

@@ -155,6 +155,60 @@ class TestFusion : public QObject {
         }
     }
 
+    // DenseNet's pre-activation: a batch norm + ReLU on a growing concat, read only by a 1x1 conv,
+    // joins it as one unit {scale-shift, conv} (seeded and imported weights); read elsewhere too,
+    // or by a 3x3 conv, it stays.
+    void preActivationScaleShiftJoinsConv() {
+        auto build = [](bool imported, bool shared, int k) {
+            Graph g("dense");
+            const OpId in = g.addInput("input", {8, 6, 6});
+            const OpId a = g.addOp(conv("a", {in}, 4, 3, Activation::Relu));
+            const OpId cat = g.addOp(simple("cat", OpKind::Concat, {in, a}));
+            Op norm = simple("norm", OpKind::ScaleShift, {cat});
+            if (imported) {
+                Weights w;
+                for (int c = 0; c < 12; ++c) {
+                    w.kernel.push_back(0.5f + 0.1f * float(c));
+                    w.bias.push_back(0.3f - 0.05f * float(c));
+                }
+                norm.weights = std::make_shared<const Weights>(w);
+            }
+            const OpId n = g.addOp(norm);
+            const OpId relu = g.addOp(simple("relu", OpKind::Activation, {n}, Activation::Relu));
+            const OpId c1 = g.addOp(conv("conv1", {relu}, 8, k, Activation::Relu));
+            const OpId c2 = g.addOp(conv("conv2", {c1}, 4, 3, Activation::None));
+            if (shared) g.addOp(simple("other", OpKind::Add, {relu, relu}));
+            g.addOp(simple("out", OpKind::Concat, {cat, c2}));
+            g.finalize("dense");
+            return g;
+        };
+        for (bool imported : {false, true}) {
+            const Graph g = build(imported, false, 1);
+            FusionReport report;
+            const Graph f = fuseForRuntime(g, &report);
+            QCOMPARE(report.scaleShiftsPrefixed, 1);
+            QVERIFY(f.find("norm") < 0 && f.find("relu") < 0);
+            const Op& unit = f.op(f.find("conv1"));
+            QVERIFY(unit.kind == OpKind::Sequential);
+            QCOMPARE(f.op(unit.inputs.front()).name, std::string("cat"));
+            QCOMPARE(unit.body.size(), size_t(2));
+            QVERIFY(unit.body[0].kind == OpKind::ScaleShift && unit.body[0].activation == Activation::Relu);
+            QVERIFY(unit.body[1].kind == OpKind::Conv && unit.body[1].activation == Activation::Relu);
+            QCOMPARE(unit.out, (Shape{8, 6, 6}));
+            QCOMPARE(unit.fused.front(), std::string("norm (on the conv's input)"));
+            const double err = outputError(g, f, 2);
+            QVERIFY2(err < 1e-5, qPrintable(QString("imported %1: %2").arg(imported).arg(err)));
+        }
+        for (auto [shared, k] : {std::pair{true, 1}, {false, 3}}) {
+            FusionReport report;
+            const Graph g = build(false, shared, k);
+            const Graph f = fuseForRuntime(g, &report);
+            QCOMPARE(report.scaleShiftsPrefixed, 0);
+            QVERIFY(f.op(f.find("conv1")).kind == OpKind::Conv);
+            QVERIFY(outputError(g, f, 2) < 1e-5);
+        }
+    }
+
     void sharedReluComputedOnce() {
         Graph g("shared");
         const OpId in = g.addInput("input", {8, 5, 5});

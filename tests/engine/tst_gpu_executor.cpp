@@ -199,6 +199,49 @@ class TestGpuExecutor : public QObject {
         }
     }
 
+    // DenseNet's bottlenecks: each batch norm (+ ReLU) joined to its 1x1 conv (graph/fusion.h) in
+    // ioscope's prologue GEMM kernel (forced) or as measured, in every precision and layout, against
+    // the CPU reference of the graph as written. Forced, in NHWC and a tensor-core precision, the
+    // kernel runs once per unit (CUPTI).
+    void prologueGemmMatchesCpu_data() {
+        QTest::addColumn<int>("path");
+        QTest::addColumn<int>("precision");
+        QTest::addColumn<int>("layout");
+        for (auto [name, path] : {std::pair{"prologue", ConvPath::Prologue}, {"fastest", ConvPath::Fastest}})
+            for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16})
+                for (Layout l : {Layout::Nhwc, Layout::Nchw})
+                    QTest::newRow((std::string(name) + "/" + std::string(toString(p)) + "/" +
+                                   (l == Layout::Nhwc ? "nhwc" : "nchw"))
+                                      .c_str())
+                        << int(path) << int(p) << int(l);
+    }
+    void prologueGemmMatchesCpu() {
+        QFETCH(int, path);
+        QFETCH(int, precision);
+        QFETCH(int, layout);
+        static std::map<int, std::unique_ptr<GpuContext>> contexts;
+        GpuContext& context = ownContext(contexts, path, [&](GpuOptions& o) { o.convPath = ConvPath(path); });
+        const Graph written = gputest::denseBottleneckGraph();
+        FusionReport report;
+        const Graph fused = fuseForRuntime(written, &report);
+        QCOMPARE(report.scaleShiftsPrefixed, 4);
+        const CpuRunResult cpu =
+            CpuExecutor(written).run(sequential(written), seededInputs(written, 2, 20210401));
+        ExecutionOptions o = gputest::checkedRun(2, Precision(precision), Layout(layout));
+        const ExecutionResult gpu = executeOnGpu(context, fused, sequential(fused), o);
+        const QString mismatch = outputMismatch(gpu, cpu, Precision(precision));
+        QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+        if (ConvPath(path) != ConvPath::Prologue || Precision(precision) == Precision::Fp32 ||
+            Layout(layout) != Layout::Nhwc)
+            return;
+        int prologue = 0;
+        for (const KernelRecord& k : gpu.kernels)
+            prologue += k.name.find("prologueGemm") != std::string::npos;
+        QVERIFY2(prologue == 4, qPrintable(QString("%1 prologue kernels; %2")
+                                               .arg(prologue)
+                                               .arg(QString::fromStdString(kernelClassesText(gpu.kernels)))));
+    }
+
     // DenseNet's growing concats share one buffer: each feature is written once, no concat
     // copies anything (the only element-wise kernels are the batch norms), in every layout.
     void denseBlockSharesConcatBuffers() {
