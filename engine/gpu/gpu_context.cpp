@@ -33,6 +33,8 @@ GpuOptions gpuOptionsFromEnvironment() {
                    : pool == "slide" ? GpuOptions::PoolKernel::Slide
                                      : GpuOptions::PoolKernel::Fastest;
     o.gemmEpilogues = env("IOSCOPE_GEMM_EPILOGUE") != "0";
+    const std::string tile(env("IOSCOPE_PROLOGUE_TILE"));
+    if (int t = -1; std::sscanf(tile.c_str(), "%d", &t) == 1 && t >= 0 && t < 16) o.prologueTile = t;
     const std::string_view convLog = env("IOSCOPE_CONV_LOG");
     o.convLog = !convLog.empty() && convLog.front() != '0';
     const std::string_view graph = env("IOSCOPE_CUDNN_GRAPH");

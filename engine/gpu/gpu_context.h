@@ -71,6 +71,9 @@ struct GpuOptions {
     // 3-row pools at vertical stride 1 have two kernels, timed and the faster kept; one can be
     // kept instead (IOSCOPE_POOL_KERNEL=tile|slide: tests, A/B measurements).
     enum class PoolKernel { Fastest, Tile, Slide } poolKernel = PoolKernel::Fastest;
+    // The prologue GEMM kernel's block shapes are timed and the fastest kept; one can be kept
+    // instead (IOSCOPE_PROLOGUE_TILE=N, 0 to gpu::kPrologueGemmTiles - 1: tests, A/B); -1 times them.
+    int prologueTile = -1;
     // Pointwise GEMMs take bias, ReLU and a residual in cuBLASLt's epilogue (IOSCOPE_GEMM_EPILOGUE=0
     // turns it off for A/B measurements: cublasGemmEx and the epilogue kernel).
     bool gemmEpilogues = true;

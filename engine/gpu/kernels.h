@@ -157,9 +157,9 @@ void launchDense(const DenseArgs& args, cudaStream_t stream);
 // y[r][o] = activation(bias[o] + sum_k W[o][k] * pre(x[r][k])) over channels-last rows r (every
 // pixel of every sample), pre(v) = v * scale[k] + shift[k], then ReLU if preRelu: a 1x1 conv whose
 // input is a batch norm (+ ReLU) that could not fold, in one kernel on tensor cores (fp16 and
-// bf16 with fp32 accumulation; fp32 data in tf32). `tile` picks one of kPrologueGemmTiles block
-// shapes (128x64, 64x128, 64x64, 32x64 pixels x channels; 64x64 and 128x64 again with registers
-// capped for more resident blocks); the compiler times them.
+// bf16 with fp32 accumulation; fp32 data in tf32). `tile` picks one of kPrologueGemmTiles kernels (64x64
+// and 128x64 pixels x channels, each with register prefetch or a 3-stage cp.async ring); the compiler
+// times them.
 struct PrologueGemmArgs {
     const void* x = nullptr;
     long long xRowStride = 0; // elements between rows (a concat buffer's channels)
@@ -175,7 +175,7 @@ struct PrologueGemmArgs {
     DataType type = DataType::F32;
     int tile = 0;
 };
-inline constexpr int kPrologueGemmTiles = 6;
+inline constexpr int kPrologueGemmTiles = 4;
 // Whether the kernel takes these tensors: channels in 16-byte packs, 16-byte aligned rows,
 // output channels a multiple of 8.
 bool prologueGemmFits(const PrologueGemmArgs& args);

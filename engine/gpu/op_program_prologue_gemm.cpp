@@ -61,7 +61,9 @@ bool ProgramCompiler::compileScaleShiftConv(Program& prog, const Op& unit, const
     const std::string problem =
         timedProblemKey("prologue", x, y, EpilogueSpec{nullptr, {}, conv.activation}) +
         (a.preRelu ? "|relu" : "|none") + (conv.bias ? "|bias" : "");
+    const int forcedTile = device_.options().prologueTile;
     for (int tile = 0; tile < kPrologueGemmTiles; ++tile) {
+        if (forcedTile >= 0 && tile != forcedTile % kPrologueGemmTiles) continue;
         Program candidate;
         PrologueGemmArgs t = a;
         t.tile = tile;

@@ -30,6 +30,14 @@ bool absorbsActivation(const Op& op) {
     }
 }
 
+// A 1x1, stride-1, unpadded, ungrouped conv of one input with no epilogue inputs: it mixes the
+// channels of each pixel alone.
+bool isPlainPointwise(const Op& c) {
+    const Window& w = c.window;
+    return c.kind == OpKind::Conv && c.inputs.size() == 1 && c.sumTerms.empty() && c.residuals == 0 &&
+           c.groups == 1 && w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.ph == 0 && w.pw == 0;
+}
+
 bool isRelu(const Op& op) {
     return op.kind == OpKind::Activation && op.activation == Activation::Relu && op.residuals == 0 &&
            op.sumTerms.empty() && op.inputs.size() == 1;
@@ -122,6 +130,16 @@ class Rewriter {
             std::replace(inputs.begin(), inputs.end(), id, into);
             setInputs(readers[k], std::move(inputs));
         }
+    }
+
+    // Op `id` becomes `unit`, which reads what `p` (read only by `id`) read; `p` disappears into it.
+    void replaceByUnit(OpId id, OpId p, Op unit) {
+        const std::vector<OpId> input = ops_[size_t(p)].inputs;
+        alive_[size_t(p)] = false;
+        setInputs(p, {});
+        ops_[size_t(id)] = std::move(unit);
+        consumers_[size_t(p)].clear();
+        setInputs(id, input);
     }
 
     // Activation(P) where P computes in a kernel of its own and nobody else reads P.
@@ -250,10 +268,7 @@ class Rewriter {
     // under the conv's name: the conv (its weights, no activation) and the pool (the activation).
     bool commutePoolConv(OpId id) {
         const Op& c = ops_[size_t(id)];
-        const Window& cw = c.window;
-        if (c.kind != OpKind::Conv || c.inputs.size() != 1 || !c.sumTerms.empty() || c.residuals != 0 ||
-            c.groups != 1 || cw.kh != 1 || cw.kw != 1 || cw.sh != 1 || cw.sw != 1 || cw.ph != 0 || cw.pw != 0)
-            return false;
+        if (!isPlainPointwise(c)) return false;
         const OpId p = c.inputs.front();
         const Op& pool = ops_[size_t(p)];
         if (pool.kind != OpKind::AvgPool || pool.inputs.size() != 1 || !pool.sumTerms.empty() ||
@@ -288,12 +303,7 @@ class Rewriter {
         unit.fused = c.fused;
         unit.fused.push_back(pool.name + " (after the conv)");
         unit.fused.insert(unit.fused.end(), pool.fused.begin(), pool.fused.end());
-        const std::vector<OpId> input = pool.inputs;
-        alive_[size_t(p)] = false;
-        setInputs(p, {});
-        ops_[size_t(id)] = std::move(unit);
-        consumers_[size_t(p)].clear();
-        setInputs(id, input);
+        replaceByUnit(id, p, std::move(unit));
         ++report_.poolsCommuted;
         return true;
     }
@@ -304,10 +314,7 @@ class Rewriter {
     // scale, shift and ReLU as the conv loads its input instead of in a pass of its own.
     bool prefixScaleShift(OpId id) {
         const Op& c = ops_[size_t(id)];
-        const Window& cw = c.window;
-        if (c.kind != OpKind::Conv || c.inputs.size() != 1 || !c.sumTerms.empty() || c.residuals != 0 ||
-            c.groups != 1 || cw.kh != 1 || cw.kw != 1 || cw.sh != 1 || cw.sw != 1 || cw.ph != 0 || cw.pw != 0)
-            return false;
+        if (!isPlainPointwise(c)) return false;
         const OpId p = c.inputs.front();
         const Op& ss = ops_[size_t(p)];
         if (ss.kind != OpKind::ScaleShift || ss.inputs.size() != 1 || !ss.sumTerms.empty() ||
@@ -333,12 +340,7 @@ class Rewriter {
         unit.fused = {ss.name + " (on the conv's input)"};
         unit.fused.insert(unit.fused.end(), ss.fused.begin(), ss.fused.end());
         unit.fused.insert(unit.fused.end(), c.fused.begin(), c.fused.end());
-        const std::vector<OpId> input = ss.inputs;
-        alive_[size_t(p)] = false;
-        setInputs(p, {});
-        ops_[size_t(id)] = std::move(unit);
-        consumers_[size_t(p)].clear();
-        setInputs(id, input);
+        replaceByUnit(id, p, std::move(unit));
         ++report_.scaleShiftsPrefixed;
         return true;
     }

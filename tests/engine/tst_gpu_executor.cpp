@@ -25,6 +25,9 @@ using namespace gputest;
 
 namespace {
 
+// The prologue GEMM kernel's block shapes (gpu/kernels.h, kPrologueGemmTiles; tests do not see gpu/).
+constexpr int kPrologueGemmShapes = 4;
+
 ExecutionResult runGpu(const Graph& g, const Schedule& s, ExecMode mode, Precision p, int batch = 2,
                        Layout layout = Layout::Nhwc) {
     ExecutionOptions o;
@@ -200,27 +203,31 @@ class TestGpuExecutor : public QObject {
     }
 
     // DenseNet's bottlenecks: each batch norm (+ ReLU) joined to its 1x1 conv (graph/fusion.h) in
-    // ioscope's prologue GEMM kernel (forced) or as measured, in every precision and layout, against
-    // the CPU reference of the graph as written. Forced, in NHWC and a tensor-core precision, the
-    // kernel runs once per unit (CUPTI).
+    // ioscope's prologue GEMM kernel (forced, each block shape) or as measured, in every precision and
+    // layout, against the CPU reference of the graph as written. Forced, in NHWC and a tensor-core
+    // precision, the kernel runs once per unit (CUPTI).
     void prologueGemmMatchesCpu_data() {
-        QTest::addColumn<int>("path");
+        QTest::addColumn<int>("tile"); // -1: as measured
         QTest::addColumn<int>("precision");
         QTest::addColumn<int>("layout");
-        for (auto [name, path] : {std::pair{"prologue", ConvPath::Prologue}, {"fastest", ConvPath::Fastest}})
+        for (int tile = -1; tile < kPrologueGemmShapes; ++tile)
             for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Fp16, Precision::Bf16})
                 for (Layout l : {Layout::Nhwc, Layout::Nchw})
-                    QTest::newRow((std::string(name) + "/" + std::string(toString(p)) + "/" +
-                                   (l == Layout::Nhwc ? "nhwc" : "nchw"))
+                    QTest::newRow(((tile < 0 ? std::string("fastest") : "tile" + std::to_string(tile)) + "/" +
+                                   std::string(toString(p)) + "/" + (l == Layout::Nhwc ? "nhwc" : "nchw"))
                                       .c_str())
-                        << int(path) << int(p) << int(l);
+                        << tile << int(p) << int(l);
     }
     void prologueGemmMatchesCpu() {
-        QFETCH(int, path);
+        QFETCH(int, tile);
         QFETCH(int, precision);
         QFETCH(int, layout);
         static std::map<int, std::unique_ptr<GpuContext>> contexts;
-        GpuContext& context = ownContext(contexts, path, [&](GpuOptions& o) { o.convPath = ConvPath(path); });
+        GpuContext& context = ownContext(contexts, tile, [&](GpuOptions& o) {
+            o.convPath = tile < 0 ? ConvPath::Fastest : ConvPath::Prologue;
+            o.prologueTile = tile;
+        });
+        const int path = int(tile < 0 ? ConvPath::Fastest : ConvPath::Prologue);
         const Graph written = gputest::denseBottleneckGraph();
         FusionReport report;
         const Graph fused = fuseForRuntime(written, &report);

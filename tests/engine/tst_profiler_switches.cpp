@@ -16,6 +16,7 @@ class TestProfilerSwitches : public QObject {
         qunsetenv("IOSCOPE_PROFILER_FLUSH_L2");
         qunsetenv("IOSCOPE_CONV_PATH");
         qunsetenv("IOSCOPE_POOL_KERNEL");
+        qunsetenv("IOSCOPE_PROLOGUE_TILE");
         qunsetenv("IOSCOPE_GEMM_EPILOGUE");
     }
 
@@ -89,6 +90,16 @@ class TestProfilerSwitches : public QObject {
         QCOMPARE(gpuOptionsFromEnvironment().poolKernel, GpuOptions::PoolKernel::Tile);
         qputenv("IOSCOPE_POOL_KERNEL", "sliding");
         QCOMPARE(gpuOptionsFromEnvironment().poolKernel, GpuOptions::PoolKernel::Fastest);
+    }
+
+    // IOSCOPE_PROLOGUE_TILE keeps one block shape of the prologue GEMM kernel; unset, all are timed.
+    void prologueTile() {
+        QCOMPARE(gpuOptionsFromEnvironment().prologueTile, -1);
+        qputenv("IOSCOPE_PROLOGUE_TILE", "3");
+        QCOMPARE(gpuOptionsFromEnvironment().prologueTile, 3);
+        qputenv("IOSCOPE_PROLOGUE_TILE", "x");
+        QCOMPARE(gpuOptionsFromEnvironment().prologueTile, -1);
+        qunsetenv("IOSCOPE_PROLOGUE_TILE");
     }
 };
 
