@@ -22,7 +22,8 @@ constexpr int kTimedPlans = 3;       // of those that build, the first few are t
 constexpr int kMaxPlans = 5;         // ...and up to this many when those are all one engine
 
 // Tensor ids in the variant pack.
-constexpr int64_t kX = 1, kW = 2, kY = 3, kBias = 4, kFirstResidual = 10, kFirstVirtual = 100;
+constexpr int64_t kX = 1, kW = 2, kY = 3, kBias = 4, kPreScale = 5, kPreShift = 6, kSum = 7, kSqSum = 8,
+                  kFirstResidual = 10, kFirstVirtual = 100;
 
 struct Unsupported {};
 void ok(cudnnStatus_t status) {
@@ -168,6 +169,10 @@ std::string problemKey(const FusedConvSpec& s) {
                   int(s.activation));
     std::string key = b + view(s.x) + "|" + view(s.y);
     for (const View& r : s.residuals) key += "|r" + view(r);
+    if (s.preScale)
+        key += "|pre" + std::to_string(alignmentOf(s.preScale)) + "," +
+               std::to_string(alignmentOf(s.preShift)) + (s.preRelu ? "relu" : "");
+    if (s.stats) key += "|stats";
     return key;
 }
 
@@ -192,6 +197,30 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
         keep.emplace_back(tensor(kW, io, Dims{k, cg, kh, kw}, wStrides, alignmentOf(s.w), false));
     plans->uids = {kX, kW, kY};
 
+    // The prologue x * scale + shift (-> ReLU) into a virtual fp32 tensor the conv reads.
+    const Backend* convInput = &x;
+    if (s.preScale) {
+        const int64_t c = s.x.shape.c;
+        const Dims xDims = dimsOf(s.x, s.batch);
+        const Dims packedX =
+            nhwc ? Dims{c * s.x.shape.h * s.x.shape.w, 1, s.x.shape.w * c, c}
+                 : Dims{c * s.x.shape.h * s.x.shape.w, s.x.shape.h * s.x.shape.w, s.x.shape.w, 1};
+        const Dims perChannel{1, c, 1, 1}, perChannelStrides = nhwc ? Dims{c, 1, c, c} : Dims{c, 1, 1, 1};
+        auto step = [&](cudnnPointwiseMode_t mode, const Backend* operand) {
+            const Backend& out =
+                keep.emplace_back(tensor(nextVirtual++, CUDNN_DATA_FLOAT, xDims, packedX, 16, true));
+            opList.push_back(keep.emplace_back(pointwiseOp(mode, *convInput, operand, out, keep)).get());
+            convInput = &out;
+        };
+        step(CUDNN_POINTWISE_MUL, &keep.emplace_back(tensor(kPreScale, io, perChannel, perChannelStrides,
+                                                            alignmentOf(s.preScale), false)));
+        step(CUDNN_POINTWISE_ADD, &keep.emplace_back(tensor(kPreShift, io, perChannel, perChannelStrides,
+                                                            alignmentOf(s.preShift), false)));
+        if (s.preRelu) step(CUDNN_POINTWISE_RELU_FWD, nullptr);
+        plans->uids.push_back(kPreScale);
+        plans->uids.push_back(kPreShift);
+    }
+
     Backend& conv = keep.emplace_back(CUDNN_BACKEND_CONVOLUTION_DESCRIPTOR);
     const Window& win = s.window;
     conv.set(CUDNN_ATTR_CONVOLUTION_COMP_TYPE, CUDNN_TYPE_DATA_TYPE, CUDNN_DATA_FLOAT)
@@ -211,7 +240,7 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
     };
     const Backend* current = &keep.emplace_back(output(epilogueOps == 0));
     Backend& convOp = keep.emplace_back(CUDNN_BACKEND_OPERATION_CONVOLUTION_FORWARD_DESCRIPTOR);
-    convOp.set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_X, CUDNN_TYPE_BACKEND_DESCRIPTOR, x.get())
+    convOp.set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_X, CUDNN_TYPE_BACKEND_DESCRIPTOR, convInput->get())
         .set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_W, CUDNN_TYPE_BACKEND_DESCRIPTOR, w.get())
         .set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_Y, CUDNN_TYPE_BACKEND_DESCRIPTOR, current->get())
         .set(CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_CONV_DESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, conv.get())
@@ -272,6 +301,25 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
         case Activation::None:
             break;
         }
+        current = &out;
+    }
+
+    if (s.stats) { // per-channel sum and sum of squares of y
+        const Dims perChannel{1, k, 1, 1}, perChannelStrides = nhwc ? Dims{k, 1, k, k} : Dims{k, 1, 1, 1};
+        const Backend& sum =
+            keep.emplace_back(tensor(kSum, CUDNN_DATA_FLOAT, perChannel, perChannelStrides, 16, false));
+        const Backend& sqSum =
+            keep.emplace_back(tensor(kSqSum, CUDNN_DATA_FLOAT, perChannel, perChannelStrides, 16, false));
+        Backend& stats = keep.emplace_back(CUDNN_BACKEND_OPERATION_GEN_STATS_DESCRIPTOR);
+        stats.set(CUDNN_ATTR_OPERATION_GENSTATS_MODE, CUDNN_TYPE_GENSTATS_MODE, CUDNN_GENSTATS_SUM_SQSUM)
+            .set(CUDNN_ATTR_OPERATION_GENSTATS_MATH_PREC, CUDNN_TYPE_DATA_TYPE, CUDNN_DATA_FLOAT)
+            .set(CUDNN_ATTR_OPERATION_GENSTATS_XDESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, current->get())
+            .set(CUDNN_ATTR_OPERATION_GENSTATS_SUMDESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, sum.get())
+            .set(CUDNN_ATTR_OPERATION_GENSTATS_SQSUMDESC, CUDNN_TYPE_BACKEND_DESCRIPTOR, sqSum.get())
+            .finalize();
+        opList.push_back(stats.get());
+        plans->uids.push_back(kSum);
+        plans->uids.push_back(kSqSum);
     }
 
     cudnnHandle_t handle = device.slot(0).cudnn;
@@ -308,6 +356,7 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
     // The first few buildable plans are timed; when they are all one engine (as for that 7x1
     // conv), also the first plan of up to two other engines.
     std::vector<int64_t> engines; // the engine of each plan
+    int compiling = 0;            // configurations left out because they compile at build time
     auto oneEngine = [&] {
         return std::all_of(engines.begin(), engines.end(), [&](int64_t e) { return e == engines.front(); });
     };
@@ -338,7 +387,10 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             behavior.resize(size_t(n));
             const bool compiles = std::find(behavior.begin(), behavior.end(),
                                             CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION) != behavior.end();
-            if (compiles && !device.options().runtimeCompiledEngines) continue;
+            if (compiles && !device.options().runtimeCompiledEngines) {
+                ++compiling;
+                continue;
+            }
             int64_t index = -1;
             ok(cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &n,
                                         &index));
@@ -365,6 +417,12 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             cudaGetLastError(); // a configuration cuDNN cannot build for this problem
         }
     }
+    if (device.options().convLog && (s.preScale || plans->plans.empty()))
+        std::fprintf(stderr,
+                     "ioscope: cuDNN graph%s%s: %zu plans of %lld configurations (%d left out: runtime "
+                     "compiled; IOSCOPE_CUDNN_GRAPH=rtc allows them)\n",
+                     s.preScale ? " with input prologue" : "", s.stats ? " and stats" : "",
+                     plans->plans.size(), (long long)returned, compiling);
     return plans;
 }
 
@@ -418,6 +476,9 @@ std::shared_ptr<FusedConv> FusedConv::build(Device& device, const FusedConvSpec&
             plans = buildPlans(device, spec);
         } catch (const Unsupported&) {
             cudaGetLastError();
+            if (device.options().convLog && spec.preScale)
+                std::fprintf(stderr, "ioscope: cuDNN refused the operation graph with input prologue%s\n",
+                             spec.stats ? " and stats" : "");
         }
         it = cache.emplace(key, plans && !plans->plans.empty() ? plans : nullptr).first;
     }
@@ -429,6 +490,14 @@ std::shared_ptr<FusedConv> FusedConv::build(Device& device, const FusedConvSpec&
     impl->pointers = {spec.x.ptr, const_cast<void*>(spec.w), spec.y.ptr};
     if (spec.bias) impl->pointers.push_back(const_cast<void*>(spec.bias));
     for (const View& r : spec.residuals) impl->pointers.push_back(r.ptr);
+    if (spec.preScale) {
+        impl->pointers.push_back(const_cast<void*>(spec.preScale));
+        impl->pointers.push_back(const_cast<void*>(spec.preShift));
+    }
+    if (spec.stats) {
+        impl->pointers.push_back(spec.stats);
+        impl->pointers.push_back(static_cast<float*>(spec.stats) + spec.outChannels);
+    }
 
     double best = plans->chosenMs;
     if (plans->chosen >= 0) impl->chosen = size_t(plans->chosen);

@@ -1,6 +1,7 @@
 #pragma once
 // A convolution and its epilogue (bias, residual adds, activation) as one cuDNN operation graph,
-// run by cuDNN's fusion engines: conv -> +bias -> +residual... -> activation in one kernel.
+// run by cuDNN's fusion engines: conv -> +bias -> +residual... -> activation in one kernel; with
+// an input prologue (per-channel scale, shift, ReLU), also the normalization before the conv.
 // The legacy fused call (cudnnConvolutionBiasActivationForward) allows only one slow algorithm
 // with ReLU and no other activation; the graph API lets cuDNN's heuristics pick tensor-core
 // kernels with the epilogue compiled in, so no element-wise kernel runs after the convolution.
@@ -25,6 +26,15 @@ struct FusedConvSpec {
     std::vector<View> residuals;
     Activation activation = Activation::None;
     Precision precision = Precision::Tf32;
+    // An input prologue applied as the conv loads x: x * preScale + preShift per input channel (x's
+    // type), then ReLU where preRelu (a batch norm on the conv's input, as in DenseNet).
+    const void* preScale = nullptr;
+    const void* preShift = nullptr;
+    bool preRelu = false;
+    // 2 * outChannels floats for the output's per-channel sum and sum of squares, or none. cuDNN's
+    // engines for a prologue may want these outputs (its "scale-bias-relu-conv-genstats" pattern);
+    // the runtime discards them.
+    void* stats = nullptr;
 };
 
 // The execution plans cuDNN offers for one problem shape (not tied to data pointers), shared

@@ -17,9 +17,10 @@ std::string_view env(const char* name) {
 
 std::optional<ConvPath> convPathFromString(std::string_view text) {
     static constexpr std::pair<std::string_view, ConvPath> names[] = {
-        {"fused", ConvPath::Fused},      {"plain", ConvPath::Plain}, {"dense", ConvPath::Dense},
-        {"graph", ConvPath::Graph},      {"gemv", ConvPath::Gemv},   {"gemm", ConvPath::Gemm},
-        {"prologue", ConvPath::Prologue}};
+        {"fused", ConvPath::Fused},       {"plain", ConvPath::Plain},
+        {"dense", ConvPath::Dense},       {"graph", ConvPath::Graph},
+        {"gemv", ConvPath::Gemv},         {"gemm", ConvPath::Gemm},
+        {"prologue", ConvPath::Prologue}, {"prologue-graph", ConvPath::PrologueGraph}};
     for (const auto& [name, path] : names)
         if (text == name) return path;
     return std::nullopt;

@@ -57,9 +57,11 @@ struct ProfilerOptions {
 // The ways a convolution can run (gpu/op_program.cpp measures those that apply and keeps the
 // fastest): cuDNN's legacy fused call, the plain conv and an epilogue kernel, the conv into a dense
 // buffer, the cuDNN operation graph, ioscope's dense kernel (1x1 maps), a cuBLAS GEMM (pointwise);
-// and for a scale-shift joined to the 1x1 conv after it, ioscope's prologue GEMM kernel.
-enum class ConvPath { Fastest, Fused, Plain, Dense, Graph, Gemv, Gemm, Prologue };
-// "fused", "plain", "dense", "graph", "gemv", "gemm", "prologue"; empty for anything else.
+// and for a scale-shift joined to the 1x1 conv after it, ioscope's prologue GEMM kernel or a cuDNN
+// operation graph with the scale-shift as its input prologue.
+enum class ConvPath { Fastest, Fused, Plain, Dense, Graph, Gemv, Gemm, Prologue, PrologueGraph };
+// "fused", "plain", "dense", "graph", "gemv", "gemm", "prologue", "prologue-graph"; empty for
+// anything else.
 std::optional<ConvPath> convPathFromString(std::string_view text);
 
 struct GpuOptions {

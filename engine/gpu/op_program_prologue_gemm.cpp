@@ -1,15 +1,19 @@
 // A sequential unit {scale-shift (+ ReLU), 1x1 conv} (graph/fusion.h: a batch norm that could not
 // fold into the conv before it, as DenseNet's pre-activation) in one kernel that normalizes the
-// input as it loads it (gpu/kernels.h, launchPrologueGemm), measured against the unit as two
-// programs (the scale-shift pass into a private buffer, then the conv's fastest path); the faster
-// is kept.
+// input as it loads it: ioscope's prologue GEMM (gpu/kernels.h, launchPrologueGemm) or cuDNN's
+// operation graph with the scale-shift as the conv's input prologue (gpu/fused_conv_graph.h),
+// measured against the unit as two programs (the scale-shift pass into a private buffer, then the
+// conv's fastest path); the fastest is kept.
 #include "exec/weights_init.h"
 #include "gpu/cuda_check.h"
+#include "gpu/fused_conv_graph.h"
 #include "gpu/kernels.h"
 #include "gpu/op_program.h"
 
 #include <cstdio>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace ioscope::gpu {
 namespace {
@@ -35,34 +39,44 @@ bool uniformRows(const View& v) {
 
 bool ProgramCompiler::compileScaleShiftConv(Program& prog, const Op& unit, const View& x, const View& y) {
     const ConvPath forced = device_.options().convPath;
-    const long long rows = (long long)x.shape.h * x.shape.w * plan_.batch();
-    if (!isScaleShiftConv(unit) || precision_ == Precision::Fp32 || !uniformRows(x) || !uniformRows(y) ||
-        rows >= (1LL << 31) || (forced != ConvPath::Fastest && forced != ConvPath::Prologue))
+    if (!isScaleShiftConv(unit) ||
+        (forced != ConvPath::Fastest && forced != ConvPath::Prologue && forced != ConvPath::PrologueGraph))
         return false;
     const Weights ss = seededBodyWeights(unit, 0, kDefaultWeightSeed);
     const Weights cw = seededBodyWeights(unit, 1, kDefaultWeightSeed);
     const Op& conv = unit.body[1];
+    const bool preRelu = unit.body[0].activation == Activation::Relu;
+    const std::string problem =
+        timedProblemKey("prologue", x, y, EpilogueSpec{nullptr, {}, conv.activation}) +
+        (preRelu ? "|relu" : "|none") + (conv.bias ? "|bias" : "");
+
+    // Each candidate is its own program, timed; the fastest is kept.
+    Program best;
+    double bestMs = -1;
+    std::string bestName;
+    auto consider = [&](Program& candidate, double ms, std::string name) {
+        if (ms >= 0 && (bestMs < 0 || ms < bestMs))
+            best = std::move(candidate), bestMs = ms, bestName = std::move(name);
+    };
+    std::string tried; // each candidate's time, for IOSCOPE_CONV_LOG
+
+    // ioscope's kernel, each block shape (channels-last rows; not strict fp32: it uses tensor cores).
+    const long long rows = (long long)x.shape.h * x.shape.w * plan_.batch();
+    const bool kernelApplies = precision_ != Precision::Fp32 && uniformRows(x) && uniformRows(y) &&
+                               rows < (1LL << 31) && forced != ConvPath::PrologueGraph;
     PrologueGemmArgs a;
     a.x = x.ptr;
     a.xRowStride = x.pixelStride;
     a.rows = int(rows);
     a.inChannels = x.shape.c;
     a.outChannels = y.shape.c;
-    a.preRelu = unit.body[0].activation == Activation::Relu;
+    a.preRelu = preRelu;
     a.activation = activationCode(conv.activation);
     a.y = y.ptr;
     a.yRowStride = y.pixelStride;
     a.type = type_;
-
-    // Each block shape as its own program; the unit as written (two programs) as the baseline.
-    Program best;
-    double bestMs = -1;
-    int bestTile = -1;
-    const std::string problem =
-        timedProblemKey("prologue", x, y, EpilogueSpec{nullptr, {}, conv.activation}) +
-        (a.preRelu ? "|relu" : "|none") + (conv.bias ? "|bias" : "");
     const int forcedTile = device_.options().prologueTile;
-    for (int tile = 0; tile < kPrologueGemmTiles; ++tile) {
+    for (int tile = 0; kernelApplies && tile < kPrologueGemmTiles; ++tile) {
         if (forcedTile >= 0 && tile != forcedTile % kPrologueGemmTiles) continue;
         Program candidate;
         PrologueGemmArgs t = a;
@@ -71,31 +85,68 @@ bool ProgramCompiler::compileScaleShiftConv(Program& prog, const Op& unit, const
         t.shift = upload(candidate, ss.bias);
         t.weights = uploadTyped(candidate, cw.kernel);
         t.bias = conv.bias ? upload(candidate, cw.bias) : nullptr;
-        if (!prologueGemmFits(t)) return false;
+        if (!prologueGemmFits(t)) break;
         candidate.steps.push_back([t](Slot& s) {
             launchPrologueGemm(t, s.stream);
             IOSCOPE_CHECK(cudaPeekAtLastError());
         });
         const double ms = timeProgramOnce(candidate, problem + "|tile" + std::to_string(tile));
-        if (ms >= 0 && (bestMs < 0 || ms < bestMs)) best = std::move(candidate), bestMs = ms, bestTile = tile;
+        tried += ", tile " + std::to_string(tile) + " " + std::to_string(ms);
+        consider(candidate, ms, "the prologue kernel, tile " + std::to_string(tile));
     }
-    if (bestMs < 0) return false; // the kernel never ran: the unit as written
-    const int kernelTile = bestTile;
-    double writtenMs = -1;
+
+    // cuDNN's operation graph scale -> shift (-> ReLU) -> conv -> epilogue, where its engines take
+    // it; some want the output's statistics too (an extra output the runtime discards).
     if (forced != ConvPath::Prologue) {
+        for (const bool stats : {false, true}) {
+            Program candidate;
+            FusedConvSpec spec;
+            spec.x = x;
+            spec.y = y;
+            spec.outChannels = conv.outChannels;
+            spec.window = conv.window;
+            spec.batch = plan_.batch();
+            spec.activation = conv.activation;
+            spec.precision = precision_;
+            spec.channelsLast = plan_.layout() == Layout::Nhwc;
+            spec.w = uploadTyped(candidate, cw.kernel); // 1x1: the same in either filter layout
+            spec.bias = conv.bias ? uploadTyped(candidate, cw.bias) : nullptr;
+            spec.preScale = uploadTyped(candidate, ss.kernel);
+            spec.preShift = uploadTyped(candidate, ss.bias);
+            spec.preRelu = preRelu;
+            if (stats)
+                spec.stats =
+                    const_cast<float*>(upload(candidate, std::vector<float>(2 * size_t(conv.outChannels))));
+            const std::shared_ptr<FusedConv> fused = FusedConv::build(device_, spec);
+            if (!fused) continue;
+            candidate.keepAlive.push_back(fused);
+            candidate.steps.push_back([fused, name = unit.name](Slot& s) {
+                const cudnnStatus_t status = fused->launch(s);
+                if (status != CUDNN_STATUS_SUCCESS)
+                    throw RuntimeFailure("cuDNN error in unit '" + name +
+                                         "' (graph with input prologue): " + cudnnGetErrorString(status));
+            });
+            const double ms = timeProgramOnce(candidate, problem + (stats ? "|graph+stats" : "|graph"));
+            tried += ", cuDNN graph " + std::to_string(ms) + " (" + fused->engineName() + ")";
+            consider(candidate, ms, std::string("cuDNN's graph") + (stats ? " with stats" : ""));
+            break;
+        }
+    }
+    if (bestMs < 0) return false; // neither runs it: the unit as written
+
+    // The unit as written: the pass into a private buffer, then the conv's fastest path.
+    if (forced == ConvPath::Fastest) {
         Program written;
         const View normalized = privateBuffer(written, x.shape);
         compileCore(written, unit.body[0], {x}, normalized, ss, {});
         compileCore(written, conv, {normalized}, y, cw, {});
-        writtenMs = timeProgramOnce(written, problem + "|written");
-        if (writtenMs >= 0 && writtenMs <= bestMs) best = std::move(written), bestTile = -1;
+        const double ms = timeProgramOnce(written, problem + "|written");
+        tried += ", as written " + std::to_string(ms);
+        if (ms >= 0 && ms <= bestMs) best = std::move(written), bestMs = ms, bestName = "two programs";
     }
     if (device_.options().convLog)
-        std::fprintf(stderr,
-                     "ioscope: unit '%s' (scale-shift, 1x1 conv) takes %s (kernel %.4f, tile %d, as written "
-                     "%.4f ms)\n",
-                     unit.name.c_str(), bestTile >= 0 ? "the prologue kernel" : "two programs", bestMs,
-                     kernelTile, writtenMs);
+        std::fprintf(stderr, "ioscope: unit '%s' (scale-shift, 1x1 conv) takes %s, %.4f ms (%s ms)\n",
+                     unit.name.c_str(), bestName.c_str(), bestMs, tried.substr(2).c_str());
     prog.steps.insert(prog.steps.end(), best.steps.begin(), best.steps.end());
     prog.keepAlive.insert(prog.keepAlive.end(), best.keepAlive.begin(), best.keepAlive.end());
     return true;

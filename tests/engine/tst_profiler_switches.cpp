@@ -76,6 +76,7 @@ class TestProfilerSwitches : public QObject {
         QCOMPARE(gpuOptionsFromEnvironment().convPath, ConvPath::Fastest);
         QVERIFY(!convPathFromString(""));
         QCOMPARE(*convPathFromString("dense"), ConvPath::Dense);
+        QCOMPARE(*convPathFromString("prologue-graph"), ConvPath::PrologueGraph);
         QVERIFY(gpuOptionsFromEnvironment().gemmEpilogues);
         qputenv("IOSCOPE_GEMM_EPILOGUE", "0");
         QVERIFY(!gpuOptionsFromEnvironment().gemmEpilogues);
