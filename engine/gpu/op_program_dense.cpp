@@ -210,16 +210,15 @@ double ProgramCompiler::tryDense(Program& prog, const View& x, const View& y,
 
 double ProgramCompiler::tryPointwiseGemm(Program& prog, const Op& op, const View& x, const View& y,
                                          const std::vector<float>& kernel, const EpilogueSpec& epi) {
-    const Window& w = op.window;
     const long long pixels = (long long)x.shape.h * x.shape.w;
     // Every sample's pixels one uniform run of rows: channels-last, rows pixelStride apart.
     auto rows = [&](const View& v) {
         return v.channelStride == 1 && v.sampleStride == pixels * v.pixelStride &&
                v.pixelStride < (1LL << 31);
     };
-    if (op.groups != 1 || w.kh != 1 || w.kw != 1 || w.sh != 1 || w.sw != 1 || w.ph != 0 || w.pw != 0 ||
-        y.shape.h != x.shape.h || y.shape.w != x.shape.w || !rows(x) || !rows(y) ||
-        kernel.size() != size_t(x.shape.c) * size_t(y.shape.c) || pixels * plan_.batch() >= (1LL << 31))
+    if (op.groups != 1 || !op.window.isPointwise() || y.shape.h != x.shape.h || y.shape.w != x.shape.w ||
+        !rows(x) || !rows(y) || kernel.size() != size_t(x.shape.c) * size_t(y.shape.c) ||
+        pixels * plan_.batch() >= (1LL << 31))
         return -1;
     const void* weights = uploadTyped(prog, kernel);
     const int out = y.shape.c, in = x.shape.c, n = int(pixels * plan_.batch());

@@ -23,11 +23,9 @@ bool isScaleShiftConv(const Op& unit) {
     if (unit.kind != OpKind::Sequential || unit.body.size() != 2) return false;
     const Op& ss = unit.body[0];
     const Op& conv = unit.body[1];
-    const Window& w = conv.window;
     return ss.kind == OpKind::ScaleShift &&
            (ss.activation == Activation::None || ss.activation == Activation::Relu) &&
-           conv.kind == OpKind::Conv && conv.groups == 1 && w.kh == 1 && w.kw == 1 && w.sh == 1 &&
-           w.sw == 1 && w.ph == 0 && w.pw == 0;
+           conv.kind == OpKind::Conv && conv.groups == 1 && conv.window.isPointwise();
 }
 
 // Every sample's pixels one uniform run of channels-last rows.

@@ -33,9 +33,8 @@ bool absorbsActivation(const Op& op) {
 // A 1x1, stride-1, unpadded, ungrouped conv of one input with no epilogue inputs: it mixes the
 // channels of each pixel alone.
 bool isPlainPointwise(const Op& c) {
-    const Window& w = c.window;
     return c.kind == OpKind::Conv && c.inputs.size() == 1 && c.sumTerms.empty() && c.residuals == 0 &&
-           c.groups == 1 && w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.ph == 0 && w.pw == 0;
+           c.groups == 1 && c.window.isPointwise();
 }
 
 bool isRelu(const Op& op) {

@@ -80,6 +80,9 @@ struct Window {
     // pad op).
     int eh = 0, ew = 0;
     bool operator==(const Window&) const = default;
+    // 1x1 at stride 1 without padding: each output pixel reads only the input pixel where it lies
+    // (a conv with it is a GEMM over pixels).
+    bool isPointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
 };
 
 // Slice: output (c, h, w) = op.out; input channel c0 + c, row h0 + y*sh, column w0 + x*sw.
