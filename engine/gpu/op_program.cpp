@@ -393,7 +393,9 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
                 denseMs += kernelMs * (x.packed() ? 1 : 2);
             }
         }
-        const double graphMs = epilogue ? tryFusedGraph(graph, op, x, y, kernel, epi) : -1;
+        // (Also a bare conv into a channel slice: cuDNN's legacy call refuses some strided outputs
+        // that its graph engines write in place, where the dense path copies the slice.)
+        const double graphMs = epilogue || !y.packed() ? tryFusedGraph(graph, op, x, y, kernel, epi) : -1;
         //   gemv    a 1x1 conv on a 1x1 map (squeeze-excite) in ioscope's dense kernel, epilogue
         //           included, timed as a whole.
         Program gemv;
