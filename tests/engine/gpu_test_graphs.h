@@ -212,7 +212,8 @@ inline Graph denseBlockGraph(int layers = 4, int growth = 8, int hw = 9) {
 
 // DenseNet as torchvision writes it: each layer normalizes the growing concat (batch norm, then a
 // ReLU op), a 1x1 bottleneck conv (ReLU) and a 3x3 conv add `growth` channels; a transition
-// normalizes without a ReLU into a 1x1 conv without bias and an average pool. The fusion rewrite
+// normalizes the whole concat (a packed input) into a 1x1 conv without bias and an average pool
+// (cuDNN's prologue engine takes that unit in fp16, not the layers' strided inputs). The rewrite
 // joins each normalization to its 1x1 conv (graph/fusion.h). Channels are multiples of 8, the
 // rows (pixels x batch) of no tile's size.
 inline Graph denseBottleneckGraph(int layers = 3, int growth = 8, int hw = 9) {
@@ -234,7 +235,7 @@ inline Graph denseBottleneckGraph(int layers = 3, int growth = 8, int hw = 9) {
         features.push_back(g.addOp(makeConv(n + "/conv2", b, growth, 3, 1, Activation::None)));
     }
     const OpId all = g.addOp(makeOp("transition/cat", OpKind::Concat, features));
-    Op down = makeConv("transition/conv", norm("transition", all, false), 16, 1, 1, Activation::None);
+    Op down = makeConv("transition/conv", norm("transition", all, true), 16, 1, 1, Activation::None);
     down.bias = false;
     Op pool = makeOp("transition/pool", OpKind::AvgPool, {g.addOp(down)});
     pool.window = Window{2, 2, 2, 2, 0, 0, 1, 1};
