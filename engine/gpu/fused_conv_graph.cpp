@@ -487,13 +487,14 @@ std::shared_ptr<FusedConv> FusedConv::build(Device& device, const FusedConvSpec&
         std::const_pointer_cast<FusedConvPlans>(std::static_pointer_cast<const FusedConvPlans>(it->second));
     auto impl = std::make_unique<Impl>();
     impl->plans = plans;
+    // In the order buildPlans gave the tensors their ids.
     impl->pointers = {spec.x.ptr, const_cast<void*>(spec.w), spec.y.ptr};
-    if (spec.bias) impl->pointers.push_back(const_cast<void*>(spec.bias));
-    for (const View& r : spec.residuals) impl->pointers.push_back(r.ptr);
     if (spec.preScale) {
         impl->pointers.push_back(const_cast<void*>(spec.preScale));
         impl->pointers.push_back(const_cast<void*>(spec.preShift));
     }
+    if (spec.bias) impl->pointers.push_back(const_cast<void*>(spec.bias));
+    for (const View& r : spec.residuals) impl->pointers.push_back(r.ptr);
     if (spec.stats) {
         impl->pointers.push_back(spec.stats);
         impl->pointers.push_back(static_cast<float*>(spec.stats) + spec.outChannels);

@@ -315,6 +315,15 @@ double ProgramCompiler::tryCudnnConv(Program& prog, const Op& op, const View& x,
     return choice.ms;
 }
 
+void addFusedConvStep(Program& prog, std::shared_ptr<FusedConv> conv, const std::string& what) {
+    prog.keepAlive.push_back(conv);
+    prog.steps.push_back([conv = std::move(conv), what](Slot& s) {
+        const cudnnStatus_t status = conv->launch(s);
+        if (status != CUDNN_STATUS_SUCCESS)
+            throw RuntimeFailure("cuDNN error in " + what + ": " + cudnnGetErrorString(status));
+    });
+}
+
 double ProgramCompiler::tryFusedGraph(Program& prog, const Op& op, const View& x, const View& y,
                                       const std::vector<float>& kernel, const EpilogueSpec& epi) {
     const bool nhwc = plan_.layout() == Layout::Nhwc;
@@ -335,13 +344,7 @@ double ProgramCompiler::tryFusedGraph(Program& prog, const Op& op, const View& x
     spec.bias = epi.bias && !epi.bias->empty() ? uploadTyped(prog, *epi.bias) : nullptr;
     const std::shared_ptr<FusedConv> conv = FusedConv::build(device_, spec);
     if (!conv) return -1;
-    prog.keepAlive.push_back(conv);
-    prog.steps.push_back([conv, name = op.name](Slot& s) {
-        const cudnnStatus_t status = conv->launch(s);
-        if (status != CUDNN_STATUS_SUCCESS)
-            throw RuntimeFailure("cuDNN error in op '" + name +
-                                 "' (fused graph): " + cudnnGetErrorString(status));
-    });
+    addFusedConvStep(prog, conv, "op '" + op.name + "' (fused graph)");
     if (device_.options().convLog)
         std::fprintf(stderr, "ioscope: conv '%s' graph: %s, %.4f ms (%s -> %s)\n", op.name.c_str(),
                      conv->engineName().c_str(), conv->measuredMs(), describe(x).c_str(),

@@ -36,6 +36,11 @@ struct Program {
     }
 };
 
+class FusedConv;
+// Appends the launch of a fused cuDNN graph to `prog` (kept alive with it); a failing launch
+// throws RuntimeFailure naming `what` (the op or unit).
+void addFusedConvStep(Program& prog, std::shared_ptr<FusedConv> conv, const std::string& what);
+
 // What an op's result gets before it is stored: bias, residual adds, activation.
 struct EpilogueSpec {
     const std::vector<float>* bias = nullptr;

@@ -121,13 +121,7 @@ bool ProgramCompiler::compileScaleShiftConv(Program& prog, const Op& unit, const
                     const_cast<float*>(upload(candidate, std::vector<float>(2 * size_t(conv.outChannels))));
             const std::shared_ptr<FusedConv> fused = FusedConv::build(device_, spec);
             if (!fused) continue;
-            candidate.keepAlive.push_back(fused);
-            candidate.steps.push_back([fused, name = unit.name](Slot& s) {
-                const cudnnStatus_t status = fused->launch(s);
-                if (status != CUDNN_STATUS_SUCCESS)
-                    throw RuntimeFailure("cuDNN error in unit '" + name +
-                                         "' (graph with input prologue): " + cudnnGetErrorString(status));
-            });
+            addFusedConvStep(candidate, fused, "unit '" + unit.name + "' (graph with input prologue)");
             const double ms = timeProgramOnce(candidate, problem + (stats ? "|graph+stats" : "|graph"));
             tried += ", cuDNN graph " + std::to_string(ms) + " (" + fused->engineName() + ")";
             consider(candidate, ms, std::string("cuDNN's graph") + (stats ? " with stats" : ""));
