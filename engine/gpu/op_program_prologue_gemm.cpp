@@ -1,9 +1,9 @@
 // A sequential unit {scale-shift (+ ReLU), 1x1 conv} (graph/fusion.h: a batch norm that could not
 // fold into the conv before it, as DenseNet's pre-activation) in one kernel that normalizes the
-// input as it loads it: ioscope's prologue GEMM (gpu/kernels.h, launchPrologueGemm) or cuDNN's
-// operation graph with the scale-shift as the conv's input prologue (gpu/fused_conv_graph.h),
-// measured against the unit as two programs (the scale-shift pass into a private buffer, then the
-// conv's fastest path); the fastest is kept.
+// input as it loads it: ioscope's prologue GEMM (gpu/kernels.h, launchPrologueGemm), measured
+// against the unit as two programs (the scale-shift pass into a private buffer, then the conv's
+// fastest path), the faster kept; or, only where forced, cuDNN's operation graph with the
+// scale-shift as the conv's input prologue (gpu/fused_conv_graph.h).
 #include "exec/weights_init.h"
 #include "gpu/cuda_check.h"
 #include "gpu/fused_conv_graph.h"
