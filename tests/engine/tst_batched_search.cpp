@@ -77,9 +77,12 @@ class BatchingModel : public CostModel {
     std::unordered_map<std::string, double> measured_;
 };
 
-void compareWithPlain(const Graph& g, CostModel& truth, const SchedulerOptions& options) {
+// `batchSizes`, when given, receives the batches' sizes.
+void compareWithPlain(const Graph& g, CostModel& truth, const SchedulerOptions& options,
+                      std::vector<size_t>* batchSizes = nullptr) {
     const ScheduleResult plain = iosSchedule(g, truth, options);
     BatchingModel batching(truth);
+    if (batchSizes) batchSizes->clear();
     std::vector<Progress> seen;
     const ScheduleResult batched =
         iosSchedule(g, batching, options, [&](const Progress& p) { seen.push_back(p); });
@@ -97,6 +100,32 @@ void compareWithPlain(const Graph& g, CostModel& truth, const SchedulerOptions& 
     QVERIFY(!seen.empty());
     QCOMPARE(seen.back().fraction, 1.0);
     for (size_t i = 1; i < seen.size(); ++i) QVERIFY(seen[i].fraction >= seen[i - 1].fraction);
+    if (batchSizes) *batchSizes = batching.batchSizes;
+}
+
+QString joined(const std::vector<size_t>& sizes) {
+    QStringList text;
+    for (size_t n : sizes) text << QString::number(n);
+    return text.join(", ");
+}
+
+// The stage a BatchingModel key names.
+Stage stageFromKey(const std::string& key) {
+    Stage st{key[0] == 'm' ? Strategy::Merge : Strategy::Concurrent, {}};
+    std::vector<OpId> group;
+    std::string number;
+    for (char c : key.substr(1)) {
+        if (c == ',') {
+            group.push_back(static_cast<OpId>(std::stoi(number)));
+            number.clear();
+        } else if (c == '|') {
+            st.groups.push_back(std::move(group));
+            group.clear();
+        } else {
+            number.push_back(c);
+        }
+    }
+    return st;
 }
 
 // A measured model unlike its estimates: the simulated latencies times 1 + 0.2u, u in [0, 1) from
@@ -132,6 +161,8 @@ class TestBatchedSearch : public QObject {
     void timeLimitHoldsOnAWideGraph();
     void limitedSearchKeepsTheBestMeasuredPass();
     void combinesPassesPartByPart();
+    void aLimitThatFitsFindsThePlainAnswer();
+    void samplesAFirstPassTooLargeToMeasure();
 };
 
 void TestBatchedSearch::equalsPlainSearchOnInception() {
@@ -276,21 +307,7 @@ void TestBatchedSearch::limitedSearchKeepsTheBestMeasuredPass() {
     Schedule first;
     size_t covered = 0;
     for (size_t i = 0; i < batching.order.size() && covered < g.units().size(); ++i) {
-        const std::string& key = batching.order[i];
-        Stage st{key[0] == 'm' ? Strategy::Merge : Strategy::Concurrent, {}};
-        std::vector<OpId> group;
-        std::string number;
-        for (char c : key.substr(1)) {
-            if (c == ',') {
-                group.push_back(static_cast<OpId>(std::stoi(number)));
-                number.clear();
-            } else if (c == '|') {
-                st.groups.push_back(std::move(group));
-                group.clear();
-            } else {
-                number.push_back(c);
-            }
-        }
+        Stage st = stageFromKey(batching.order[i]);
         covered += static_cast<size_t>(st.opCount());
         first.stages.push_back(std::move(st));
     }
@@ -346,6 +363,45 @@ void TestBatchedSearch::combinesPassesPartByPart() {
     ScheduleResult spanning;
     spanning.schedule.stages.push_back(Stage{Strategy::Concurrent, {g.units()}});
     QVERIFY(!detail::bestPartByPart(g, {&spanning}, *cost, run, options.maxPartSize));
+}
+
+// A limit that leaves time to measure everything (the first pass's sample and then its rest)
+// finds exactly what the plain DP finds.
+void TestBatchedSearch::aLimitThatFitsFindsThePlainAnswer() {
+    std::mt19937 rng(1);
+    const Graph g = randomMultiBranchCnn(rng, 20, 8); // its first pass asks for more than the sample
+    const std::unique_ptr<CostModel> sim = makeCostModel("sim:H100", {});
+    AboveEstimates truth(*sim); // measurements above the estimates: their bounds hold
+    SchedulerOptions options;
+    options.timeLimitSeconds = 600;
+    std::vector<size_t> batchSizes;
+    compareWithPlain(g, truth, options, &batchSizes);
+    qInfo("batches of %s stages", qPrintable(joined(batchSizes)));
+    QVERIFY(batchSizes.size() >= 3); // the sample, the first pass's rest, more
+    QVERIFY(batchSizes[0] >= 2048 && batchSizes[0] <= 2048 + 2 * g.units().size());
+}
+
+// Where the first pass asks for more stages than the limit can measure, an even sample of them is
+// measured first (with the pass's schedule), and the next pass, on estimates corrected by it,
+// asks for the stages measured next (the 47-op width-14 CNN asks for about 10^5 in its first pass).
+void TestBatchedSearch::samplesAFirstPassTooLargeToMeasure() {
+    std::mt19937 rng(1);
+    const Graph g = randomMultiBranchCnn(rng, 47, 14);
+    const RunConfig run{};
+    const std::unique_ptr<CostModel> truth = makeCostModel("sim:V100", run);
+    BatchingModel batching(*truth);
+    batching.perStage = std::chrono::microseconds(300);
+    SchedulerOptions options;
+    options.timeLimitSeconds = 3;
+    const ScheduleResult r = iosSchedule(g, batching, options);
+    validateSchedule(g, r.schedule);
+    QCOMPARE(r.latencyMs, predictLatencyMs(g, r.schedule, *truth, run));
+    qInfo("batches of %s stages", qPrintable(joined(batching.batchSizes)));
+    // The sample (with the schedule's stages and the single ops), then the corrected pass's stages.
+    QVERIFY(batching.batchSizes.size() >= 2);
+    QVERIFY(batching.batchSizes[0] >= 2048 && batching.batchSizes[0] <= 2048 + 2 * g.units().size());
+    QCOMPARE(batching.remeasured, 0);
+    QVERIFY(!r.stats.complete);
 }
 
 QTEST_APPLESS_MAIN(TestBatchedSearch)
