@@ -103,6 +103,21 @@ void compareWithPlain(const Graph& g, CostModel& truth, const SchedulerOptions& 
     if (batchSizes) *batchSizes = batching.batchSizes;
 }
 
+// The 47-op width-14 random CNN searched with a limit on sim:V100 measurements that take 300 us a
+// stage.
+struct WideGraphSearch {
+    std::mt19937 rng{1};
+    const Graph g = randomMultiBranchCnn(rng, 47, 14);
+    const std::unique_ptr<CostModel> truth = makeCostModel("sim:V100", {});
+    BatchingModel batching{*truth};
+    WideGraphSearch() { batching.perStage = std::chrono::microseconds(300); }
+    ScheduleResult search(double seconds) {
+        SchedulerOptions options;
+        options.timeLimitSeconds = seconds;
+        return iosSchedule(g, batching, options);
+    }
+};
+
 QString joined(const std::vector<size_t>& sizes) {
     QStringList text;
     for (size_t n : sizes) text << QString::number(n);
@@ -290,19 +305,13 @@ void TestBatchedSearch::timeLimitHoldsOnAWideGraph() {
 // on the wide graph the last pass, short and on partly measured latencies, may do worse than
 // the first (docs/benchmarks.md, "The anytime search on the live path").
 void TestBatchedSearch::limitedSearchKeepsTheBestMeasuredPass() {
-    std::mt19937 rng(1);
-    const Graph g = randomMultiBranchCnn(rng, 47, 14);
-    const RunConfig run{};
-    // Measurements unlike the estimates (another device), so the passes see different latencies.
-    const std::unique_ptr<CostModel> truth = makeCostModel("sim:V100", run);
-    BatchingModel batching(*truth);
-    batching.perStage = std::chrono::microseconds(300);
-    SchedulerOptions options;
-    options.timeLimitSeconds = 2;
-    const ScheduleResult r = iosSchedule(g, batching, options);
+    WideGraphSearch wide;
+    const Graph& g = wide.g;
+    const BatchingModel& batching = wide.batching;
+    const ScheduleResult r = wide.search(2);
     validateSchedule(g, r.schedule);
     QVERIFY(r.stats.moves > 0);
-    QCOMPARE(r.latencyMs, predictLatencyMs(g, r.schedule, *truth, run));
+    QCOMPARE(r.latencyMs, predictLatencyMs(g, r.schedule, *wide.truth, {}));
     // The first pass's schedule: the first batch's stages until every op is covered.
     Schedule first;
     size_t covered = 0;
@@ -313,7 +322,7 @@ void TestBatchedSearch::limitedSearchKeepsTheBestMeasuredPass() {
     }
     validateSchedule(g, first);
     QVERIFY(first.stages.size() < g.units().size()); // a searched schedule, not the single ops asked first
-    const double firstMs = predictLatencyMs(g, first, *truth, run);
+    const double firstMs = predictLatencyMs(g, first, *wide.truth, {});
     qInfo("first pass %.4f ms, answer %.4f ms (%s)", firstMs, r.latencyMs, r.origin.c_str());
     QVERIFY(r.latencyMs <= firstMs);
 }
@@ -385,21 +394,15 @@ void TestBatchedSearch::aLimitThatFitsFindsThePlainAnswer() {
 // measured first (with the pass's schedule), and the next pass, on estimates corrected by it,
 // asks for the stages measured next (the 47-op width-14 CNN asks for about 10^5 in its first pass).
 void TestBatchedSearch::samplesAFirstPassTooLargeToMeasure() {
-    std::mt19937 rng(1);
-    const Graph g = randomMultiBranchCnn(rng, 47, 14);
-    const RunConfig run{};
-    const std::unique_ptr<CostModel> truth = makeCostModel("sim:V100", run);
-    BatchingModel batching(*truth);
-    batching.perStage = std::chrono::microseconds(300);
-    SchedulerOptions options;
-    options.timeLimitSeconds = 3;
-    const ScheduleResult r = iosSchedule(g, batching, options);
-    validateSchedule(g, r.schedule);
-    QCOMPARE(r.latencyMs, predictLatencyMs(g, r.schedule, *truth, run));
+    WideGraphSearch wide;
+    const ScheduleResult r = wide.search(3);
+    validateSchedule(wide.g, r.schedule);
+    QCOMPARE(r.latencyMs, predictLatencyMs(wide.g, r.schedule, *wide.truth, {}));
+    const BatchingModel& batching = wide.batching;
     qInfo("batches of %s stages", qPrintable(joined(batching.batchSizes)));
     // The sample (with the schedule's stages and the single ops), then the corrected pass's stages.
     QVERIFY(batching.batchSizes.size() >= 2);
-    QVERIFY(batching.batchSizes[0] >= 2048 && batching.batchSizes[0] <= 2048 + 2 * g.units().size());
+    QVERIFY(batching.batchSizes[0] >= 2048 && batching.batchSizes[0] <= 2048 + 2 * wide.g.units().size());
     QCOMPARE(batching.remeasured, 0);
     QVERIFY(!r.stats.complete);
 }
