@@ -3,6 +3,7 @@
 #include "analysis/partition.h"
 #include "cost/cost_factory.h"
 #include "cost/sim_device.h"
+#include "cost/stage_signature.h"
 #include "sched/part_dp.h"
 
 #include <algorithm>
@@ -46,8 +47,8 @@ constexpr double kRatioQuantile = 0.10;
 // stage requests measured in 60 s on the H100, and those were the estimates' favourites, large
 // stages the estimates underrate most), the next pass runs on estimates corrected by the sample
 // (correctionByOps) and its stages are measured instead. Replayed from the H100's RandWire
-// measurements at 60 s: 1.2644 ms where measuring the first pass's stages gave 1.2731, against
-// 1.2553 unlimited (docs/benchmarks.md, session 25); a sample of 1,000 gave 1.2657.
+// measurements (1.2553 ms unlimited): 1.2580 at 45 and 60 s where measuring the first pass's
+// stages gave 1.2731; at 90 s the rest fits and the answer is exact (docs/benchmarks.md, session 25).
 constexpr size_t kSampleStages = 2048;
 
 // The ratio the bounds are scaled by: the quantile of `ratios`, at most 1 (none: 1).
@@ -403,15 +404,22 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
                     .push_back(std::move(wanted[i]));
             }
             const auto sampleStart = Clock::now();
+            const long long measuredBefore = measuredStages;
             const double mid =
                 from + (to - from) * double(sample.size()) / double(sample.size() + rest.size());
             if (!measureStages(sample, from, mid)) {
                 outOfTime = true;
                 continue;
             }
-            // The rest takes what the sample took per stage asked for (equal signatures fold alike).
-            const double restSeconds = std::chrono::duration<double>(Clock::now() - sampleStart).count() *
-                                       double(rest.size()) / double(sample.size());
+            // The rest takes what the sample took per stage measured, times the rest's distinct
+            // signatures (the live model measures a signature once: RandWire's 192,548 requests are
+            // 56,000 signatures, while an even sample of them rarely repeats one).
+            StageSignatures signatures;
+            std::unordered_set<std::string> restSignatures;
+            for (const Stage& st : rest) restSignatures.insert(signatures.of(g, st, run));
+            const double restSeconds = std::chrono::duration<double>(Clock::now() - sampleStart).count() /
+                                       double(std::max<long long>(measuredStages - measuredBefore, 1)) *
+                                       double(restSignatures.size());
             // The corrected pass searches slower than the first (its estimates prune less: RandWire
             // 11 s against 5); with less than four first passes' time left the rest is measured as
             // far as it goes (RandWire at 30 s: 1.2911 ms corrected, 1.2731 not).
