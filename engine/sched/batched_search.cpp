@@ -361,6 +361,7 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
             result.stats.stagesEstimated = static_cast<long long>(wanted.size());
             keepBestEarlier(result);
             result.stats.stagesCosted = measuredStages;
+            result.stats.estimatesCorrected = corrected;
             result.stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
             return result;
         }
@@ -372,6 +373,7 @@ ScheduleResult batchedSearch(const Graph& g, CostModel& measured, const RunConfi
                 progress(last);
             }
             result.stats.stagesCosted = measuredStages;
+            result.stats.estimatesCorrected = corrected;
             result.stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
             return result;
         }

@@ -47,6 +47,9 @@ struct SearchStats {
     // Live profiling stopped by the time limit: stages the last pass costed from the simulated
     // estimate because they were not measured in time (the chosen schedule's are measured after).
     long long stagesEstimated = 0;
+    // Live profiling with a limit: the first pass asked for more stages than the limit could
+    // measure, so the later passes searched on estimates corrected by a measured sample of them.
+    bool estimatesCorrected = false;
     // A lower bound on any schedule's latency under the cost model (sched/lower_bound.h);
     // 0 when not computed.
     double lowerBoundMs = 0;

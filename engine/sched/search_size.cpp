@@ -70,6 +70,9 @@ std::string timeLimitNote(const SearchStats& stats, double timeLimitSeconds) {
                                         : " stages not measured in time costed as their ops") +
             " one after another (the chosen schedule's stages were measured after, and each part kept the "
             "fastest measured stages of any pass)";
+    if (stats.estimatesCorrected)
+        note += "; the first pass asked for more stages than the limit could measure, so the later passes "
+                "searched on estimates corrected by a measured sample of them";
     return note;
 }
 

@@ -6,6 +6,7 @@
 #include "models/model_registry.h"
 #include "random_graphs.h"
 #include "sched/batched_search.h"
+#include "sched/fast_schedulers.h"
 #include "sched/scheduler.h"
 #include "scheduler_test_support.h"
 
@@ -163,6 +164,40 @@ class AboveEstimates : public CostModel {
     CostModel& sim_;
 };
 
+// `parts` blocks in a row, each a conv and `width` branches of two convs reading it, concatenated;
+// branch b of block p has 8 + 4b + p channels, so a search's stages are mostly distinct
+// signatures (the live model measures each signature once). Each block is its own part: the DP
+// is quick for the stages it asks for.
+Graph distinctBlocks(int parts, int width) {
+    Graph g("distinct_blocks_" + std::to_string(parts) + "x" + std::to_string(width));
+    OpId last = g.addInput("input", {16, 17, 17});
+    auto conv = [&](std::string name, OpId from, int channels, int k) {
+        Op op;
+        op.name = std::move(name);
+        op.kind = OpKind::Conv;
+        op.inputs = {from};
+        op.window = {k, k, 1, 1, k / 2, k / 2, 1, 1};
+        op.outChannels = channels;
+        op.activation = Activation::Relu;
+        return g.addOp(std::move(op));
+    };
+    for (int p = 0; p < parts; ++p) {
+        const std::string block = "p" + std::to_string(p) + "_";
+        const OpId stem = conv(block + "stem", last, 16, 1);
+        Op concat;
+        concat.name = block + "concat";
+        concat.kind = OpKind::Concat;
+        for (int b = 0; b < width; ++b) {
+            const int channels = 8 + 4 * b + p;
+            const std::string branch = block + "b" + std::to_string(b);
+            concat.inputs.push_back(conv(branch + "_1", conv(branch + "_0", stem, channels, 3), channels, 1));
+        }
+        last = g.addOp(std::move(concat));
+    }
+    g.finalize(g.name());
+    return g;
+}
+
 } // namespace
 
 class TestBatchedSearch : public QObject {
@@ -178,6 +213,7 @@ class TestBatchedSearch : public QObject {
     void combinesPassesPartByPart();
     void aLimitThatFitsFindsThePlainAnswer();
     void samplesAFirstPassTooLargeToMeasure();
+    void correctsTheEstimatesWhereTheRestWouldNotFit();
 };
 
 void TestBatchedSearch::equalsPlainSearchOnInception() {
@@ -393,8 +429,8 @@ void TestBatchedSearch::aLimitThatFitsFindsThePlainAnswer() {
 // Where the first pass asks for more stages than the limit can measure (the 47-op width-14 CNN:
 // about 10^5), an even sample of them is measured first, with the pass's schedule. This graph's
 // first pass takes its whole share of the limit, too long for a corrected pass after it, so its
-// rest is measured next, as far as the limit goes (the corrected pass: RandWire's replays,
-// docs/benchmarks.md, session 25).
+// rest is measured next, as far as the limit goes (the corrected pass:
+// correctsTheEstimatesWhereTheRestWouldNotFit).
 void TestBatchedSearch::samplesAFirstPassTooLargeToMeasure() {
     WideGraphSearch wide;
     const ScheduleResult r = wide.search(3);
@@ -407,6 +443,39 @@ void TestBatchedSearch::samplesAFirstPassTooLargeToMeasure() {
     QVERIFY(batching.batchSizes[0] >= 2048 && batching.batchSizes[0] <= 2048 + 2 * wide.g.units().size());
     QCOMPARE(batching.remeasured, 0);
     QVERIFY(!r.stats.complete);
+}
+
+// Where the sample shows that the first pass's other requests would not be measured in time (20
+// blocks of width 6, 1 ms a stage, 6 s: about 3,800 signatures left, 4 s of measuring, 2.4 s left)
+// and the first pass was quick (0.15 s here), the next pass searches on estimates corrected by
+// the sample and its requests are measured instead.
+void TestBatchedSearch::correctsTheEstimatesWhereTheRestWouldNotFit() {
+    const Graph g = distinctBlocks(20, 6);
+    const std::unique_ptr<CostModel> sim = makeCostModel("sim:H100", {});
+    AboveEstimates truth(*sim);
+    BatchingModel batching(truth);
+    batching.perStage = std::chrono::milliseconds(1);
+    SchedulerOptions options;
+    options.timeLimitSeconds = 6;
+    const auto start = std::chrono::steady_clock::now();
+    const ScheduleResult r = iosSchedule(g, batching, options);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double plainMs = iosSchedule(g, truth, {}).latencyMs;
+    qInfo("batches of %s stages, %.2f s, %.4f ms (the plain search on the measurements: %.4f)",
+          qPrintable(joined(batching.batchSizes)), seconds, r.latencyMs, plainMs);
+    QVERIFY(r.stats.estimatesCorrected);
+    QVERIFY(timeLimitNote(r.stats, 6).find("corrected by a measured sample") != std::string::npos);
+    QVERIFY2(seconds < 6 * 1.1, qPrintable(QString::number(seconds)));
+    validateSchedule(g, r.schedule);
+    QCOMPARE(r.latencyMs, predictLatencyMs(g, r.schedule, truth, {}));
+    for (FastScheduler s : allFastSchedulers())
+        QVERIFY(r.latencyMs <= fastSchedule(s, g, truth, options).latencyMs + 1e-12);
+    QVERIFY(r.latencyMs >= plainMs * (1 - 1e-9));
+    QCOMPARE(batching.remeasured, 0);
+    // The sample first, then the corrected pass's requests: the rest of the first pass's would
+    // not have fitted.
+    QVERIFY(batching.batchSizes.size() >= 2);
+    QVERIFY(batching.batchSizes[0] >= 2048 && batching.batchSizes[0] <= 2048 + 2 * g.units().size());
 }
 
 QTEST_APPLESS_MAIN(TestBatchedSearch)

@@ -666,6 +666,11 @@ void TestScheduler::timeLimitNoteSaysWhatStopped() {
     s.partsExact = 2;
     QVERIFY(timeLimitNote(s, 60).find("2 of 5 parts searched exactly, the others kept") != std::string::npos);
     QVERIFY(timeLimitNote(s, 60).find("1 stage not measured") != std::string::npos);
+    QVERIFY(timeLimitNote(s, 60).find("corrected") == std::string::npos);
+    s.estimatesCorrected = true;
+    QVERIFY(timeLimitNote(s, 60).find("; the first pass asked for more stages than the limit could measure, "
+                                      "so the later passes searched on estimates corrected by a measured "
+                                      "sample of them") != std::string::npos);
 }
 
 QTEST_APPLESS_MAIN(TestScheduler)
