@@ -120,6 +120,21 @@ __device__ __forceinline__ void normalize(const PrologueGemmArgs& a, const float
     }
 }
 
+// A block's row tiles (blockIdx.x, + gridDim.x, ...) and each tile's K steps, walked as one stream
+// of steps: step s is K step s % kSteps of the block's tile s / kSteps.
+template <int BM, int BK> struct StepWalk {
+    int kSteps, steps;
+    __device__ explicit StepWalk(const PrologueGemmArgs& a) {
+        const int tilesX = int((a.rows + BM - 1) / BM);
+        kSteps = (a.inChannels + BK - 1) / BK;
+        const int tiles = int(blockIdx.x) < tilesX ? (tilesX - 1 - int(blockIdx.x)) / int(gridDim.x) + 1 : 0;
+        steps = tiles * kSteps;
+    }
+    __device__ long long rowOf(int step) const {
+        return (long long)(int(blockIdx.x) + step / kSteps * int(gridDim.x)) * BM;
+    }
+};
+
 // Enough blocks to fill the device once (`resident` per multiprocessor); each walks several row tiles.
 inline dim3 walkingGrid(const PrologueGemmArgs& a, int bm, int bn, int resident) {
     const long long tilesX = (a.rows + bm - 1) / bm;
@@ -147,11 +162,9 @@ __global__ void __launch_bounds__(BM* BN / 32, MinBlocks) prologueGemmKernel(Pro
     const int chunk = tid % kChunksPerRow; // a thread's chunk column is the same in every row it loads
     const T* x = static_cast<const T*>(a.x);
     const T* w = static_cast<const T*>(a.weights);
-    const int tilesX = int((a.rows + BM - 1) / BM);
-    const int kSteps = (a.inChannels + BK - 1) / BK;
-    const int tiles = int(blockIdx.x) < tilesX ? (tilesX - 1 - int(blockIdx.x)) / int(gridDim.x) + 1 : 0;
-    const int steps = tiles * kSteps;
-    auto rowOf = [&](int step) { return (long long)(int(blockIdx.x) + step / kSteps * int(gridDim.x)) * BM; };
+    const StepWalk<BM, BK> walk(a);
+    const int kSteps = walk.kSteps, steps = walk.steps;
+    auto rowOf = [&](int step) { return walk.rowOf(step); };
 
     uint4 ra[kAChunks], rb[kBChunks];
     auto load = [&](int step) {
@@ -268,12 +281,10 @@ __global__ void __launch_bounds__(BM* BN / 32) prologueGemmRingKernel(PrologueGe
     const int chunk = tid % kChunksPerRow;
     const T* x = static_cast<const T*>(a.x);
     const T* w = static_cast<const T*>(a.weights);
-    const int tilesX = int((a.rows + BM - 1) / BM);
-    const int kSteps = (a.inChannels + BK - 1) / BK;
-    const int tiles = int(blockIdx.x) < tilesX ? (tilesX - 1 - int(blockIdx.x)) / int(gridDim.x) + 1 : 0;
-    const int steps = tiles * kSteps;
+    const StepWalk<BM, BK> walk(a);
+    const int kSteps = walk.kSteps, steps = walk.steps;
+    auto rowOf = [&](int step) { return walk.rowOf(step); };
     if (steps == 0) return;
-    auto rowOf = [&](int step) { return (long long)(int(blockIdx.x) + step / kSteps * int(gridDim.x)) * BM; };
     auto issue = [&](int step) {
         if (step < steps) {
             const int stage = step % Stages;
