@@ -113,8 +113,9 @@ class ProgramCompiler {
     // then answered from the device's cache.
     double timeProgramOnce(const Program& prog, const std::string& problem);
     // A sequential unit {scale-shift (+ ReLU), 1x1 conv} in ioscope's prologue GEMM kernel where it
-    // measures faster than the unit as written, or (only where forced) cuDNN's graph with an input
-    // prologue (gpu/op_program_prologue_gemm.cpp); false, with nothing added, where neither applies.
+    // measures faster than the unit as written, or cuDNN's graph with an input prologue where the
+    // input is packed and it measures fastest (gpu/op_program_prologue_gemm.cpp); false, with
+    // nothing added, where neither applies.
     bool compileScaleShiftConv(Program& prog, const Op& unit, const View& x, const View& y);
     void addDepthwise(Program& prog, const std::vector<View>& inputs, const View& y, const Window& win,
                       const std::vector<float>& weights, const PrologueSpec& pre, const EpilogueSpec& epi);

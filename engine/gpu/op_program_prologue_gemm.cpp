@@ -95,11 +95,10 @@ bool ProgramCompiler::compileScaleShiftConv(Program& prog, const Op& unit, const
 
     // cuDNN's operation graph scale -> shift (-> ReLU) -> conv -> epilogue. Its prologue engine
     // (cuDNN 9, fp16 only) wants the output's statistics as well (an extra output the runtime
-    // discards) and no epilogue. Only where forced (IOSCOPE_CONV_PATH=prologue-graph) until its
-    // results are shown right on a GPU: on the H200 it took DenseNet's transitions in half the time
-    // of the unit as written, but on a strided input (a channel prefix of a concat) its output was
-    // wrong, so it is offered packed inputs only (session 24).
-    if (forced == ConvPath::PrologueGraph && x.packed()) {
+    // discards) and no epilogue. On the H200 it took DenseNet's transitions in half the time of the
+    // unit as written, but on a strided input (a channel prefix of a concat) its output was wrong,
+    // so it is offered packed inputs only (session 24).
+    if ((forced == ConvPath::Fastest || forced == ConvPath::PrologueGraph) && x.packed()) {
         for (const bool stats : {false, true}) {
             Program candidate;
             FusedConvSpec spec;
