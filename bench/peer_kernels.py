@@ -126,7 +126,7 @@ def main():
                     compiled(x)
                 kernels = kernels_of_one_run(lambda: compiled(x))
                 graphs = True
-                if not kernels:  # this profiler saw no kernels inside graph replays: the same kernels, launched
+                if not kernels:  # no kernels seen inside graph replays: the same model without CUDA graphs
                     torch._dynamo.reset()
                     compiled = torch.compile(m)
                     for _ in range(5):
