@@ -33,6 +33,10 @@ GpuOptions gpuOptionsFromEnvironment() {
     o.poolKernel = pool == "tile"    ? GpuOptions::PoolKernel::Tile
                    : pool == "slide" ? GpuOptions::PoolKernel::Slide
                                      : GpuOptions::PoolKernel::Fastest;
+    const std::string_view depthwise = env("IOSCOPE_DEPTHWISE_KERNEL");
+    o.depthwiseKernel = depthwise == "own"     ? GpuOptions::DepthwiseKernel::Own
+                        : depthwise == "cudnn" ? GpuOptions::DepthwiseKernel::Library
+                                               : GpuOptions::DepthwiseKernel::Fastest;
     o.gemmEpilogues = env("IOSCOPE_GEMM_EPILOGUE") != "0";
     const std::string tile(env("IOSCOPE_PROLOGUE_TILE"));
     if (int t = -1; std::sscanf(tile.c_str(), "%d", &t) == 1 && t >= 0 && t < 16) o.prologueTile = t;

@@ -62,21 +62,36 @@ template <typename T> __global__ void depthwisePackKernel(DepthwiseArgs a) {
 }
 
 // Channels-last rows with a square K x K window (3, 5, 7, 9), dilation 1, one input: a block row per
-// (sample, output row), one thread per (output column, pack of channels), 32-bit index math, the taps
-// unrolled at compile time and the weights read as 16-byte vectors. The generic pack kernel above
-// spent most of its time on 64-bit index division and per-tap bounds logic.
+// (sample, output row), one thread per (output column, V channels), 32-bit index math and the taps
+// unrolled at compile time. V is a 16-byte pack (weights read as 16-byte vectors) or one channel,
+// where the channel count or the alignment allows no packs (NasNet's 42 and 84 channels: the
+// generic kernel's 64-bit index division took twice as long). The generic pack kernel spent most of
+// its time on 64-bit index division and per-tap bounds logic. (Loading every tap from a clamped
+// pixel, the padding zeroed after the prologue, measured 7 % faster in fp32 and 3-14 % slower in
+// fp16 on nasnetalarge: not taken.)
 // The prologue's activation fixed at compile time: a code switch per tap made the kernel 3x slower.
 // kPreRuntime takes a.pre.activation's code at run time (the rarer activations).
 constexpr int kPreRuntime = -1;
 // The V weights of one window tap for channels c..c+V-1 (laid out tap-major, channels fastest).
 template <int V>
 __device__ __forceinline__ void loadTapWeights(const DepthwiseArgs& a, int tap, int c, float* wt) {
-    const float4* w4 = reinterpret_cast<const float4*>(a.weights + tap * a.out.channels + c);
+    if constexpr (V == 1) {
+        wt[0] = a.weights[tap * a.out.channels + c];
+    } else {
+        const float4* w4 = reinterpret_cast<const float4*>(a.weights + tap * a.out.channels + c);
 #pragma unroll
-    for (int q = 0; q < V / 4; ++q) {
-        const float4 f = w4[q];
-        wt[4 * q] = f.x, wt[4 * q + 1] = f.y, wt[4 * q + 2] = f.z, wt[4 * q + 3] = f.w;
+        for (int q = 0; q < V / 4; ++q) {
+            const float4 f = w4[q];
+            wt[4 * q] = f.x, wt[4 * q + 1] = f.y, wt[4 * q + 2] = f.z, wt[4 * q + 3] = f.w;
+        }
     }
+}
+
+template <typename T, int V> __device__ __forceinline__ void loadChannels(const T* p, float* v) {
+    if constexpr (V == 1)
+        v[0] = load<T>(p, 0);
+    else
+        loadPack<T>(p, 0, v);
 }
 
 template <int PRE> __device__ __forceinline__ float preActivate(float x, int code) {
@@ -92,8 +107,7 @@ template <int PRE> __device__ __forceinline__ float preActivate(float x, int cod
         return activate(x, code);
 }
 
-template <typename T, int K, int PRE> __global__ void depthwiseRowKernel(DepthwiseArgs a) {
-    constexpr int V = PackOf<T>::n;
+template <typename T, int V, int K, int PRE> __global__ void depthwiseRowKernel(DepthwiseArgs a) {
     const int groups = a.out.channels / V;
     const int j = int(blockIdx.x) * int(blockDim.x) + int(threadIdx.x);
     if (j >= a.out.width * groups) return;
@@ -102,8 +116,7 @@ template <typename T, int K, int PRE> __global__ void depthwiseRowKernel(Depthwi
     const WindowArgs& w = a.win;
     const int iy0 = oy * w.sh - w.ph, ix0 = ox * w.sw - w.pw;
     const Operand& x = a.x[0];
-    const char* base =
-        static_cast<const char*>(x.ptr) + ((long long)n * x.sampleStride + c) * (long long)sizeof(T);
+    const T* base = static_cast<const T*>(x.ptr) + (long long)n * x.sampleStride + c;
     float acc[V] = {}, preBias[V] = {};
     if (PRE != kActNone && a.pre.bias)
         for (int i = 0; i < V; ++i) preBias[i] = a.pre.bias[c + i];
@@ -116,7 +129,7 @@ template <typename T, int K, int PRE> __global__ void depthwiseRowKernel(Depthwi
             const int ix = ix0 + kx;
             if (ix < 0 || ix >= a.inW) continue;
             float v[V], wt[V];
-            loadPack<T>(base, (long long)(iy * a.inW + ix) * x.pixelStride, v);
+            loadChannels<T, V>(base + (long long)(iy * a.inW + ix) * x.pixelStride, v);
             loadTapWeights<V>(a, ky * K + kx, c, wt);
 #pragma unroll
             for (int i = 0; i < V; ++i) {
@@ -125,9 +138,53 @@ template <typename T, int K, int PRE> __global__ void depthwiseRowKernel(Depthwi
             }
         }
     }
-    const PackCoord k{n, c, oy * a.out.width + ox};
-    finishPack<T>(a.epi, k, acc);
-    storePack<T>(a.out.ptr, packOut(a.out, k), acc);
+    const int p = oy * a.out.width + ox;
+    if constexpr (V == 1) {
+        const Coord k{n, c, p};
+        store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, acc[0]));
+    } else {
+        const PackCoord k{n, c, p};
+        finishPack<T>(a.epi, k, acc);
+        storePack<T>(a.out.ptr, packOut(a.out, k), acc);
+    }
+}
+
+// Launches the row kernel for V channels per thread.
+template <typename T, int V> void launchRows(const DepthwiseArgs& a, cudaStream_t stream) {
+    const long long rows = (long long)a.out.batch * a.out.height;
+    const int perRow = a.out.width * (a.out.channels / V);
+    const int threads = perRow >= 256 ? 256 : (perRow + 31) / 32 * 32;
+    const dim3 grid(unsigned((perRow + threads - 1) / threads), unsigned(rows));
+    auto launch = [&](auto preCode) {
+        constexpr int P = decltype(preCode)::value;
+        switch (a.win.kh) {
+        case 3:
+            depthwiseRowKernel<T, V, 3, P><<<grid, threads, 0, stream>>>(a);
+            break;
+        case 5:
+            depthwiseRowKernel<T, V, 5, P><<<grid, threads, 0, stream>>>(a);
+            break;
+        case 7:
+            depthwiseRowKernel<T, V, 7, P><<<grid, threads, 0, stream>>>(a);
+            break;
+        default:
+            depthwiseRowKernel<T, V, 9, P><<<grid, threads, 0, stream>>>(a);
+            break;
+        }
+    };
+    const int pre = a.pre.activation;
+    if (pre == kActNone && !a.pre.bias)
+        launch(std::integral_constant<int, kActNone>{});
+    else if constexpr (V == 1) // rare: single channels are kept to the two generic variants
+        launch(std::integral_constant<int, kPreRuntime>{});
+    else if (pre == kActSilu)
+        launch(std::integral_constant<int, kActSilu>{});
+    else if (pre == kActHardSwish)
+        launch(std::integral_constant<int, kActHardSwish>{});
+    else if (pre == kActRelu6)
+        launch(std::integral_constant<int, kActRelu6>{});
+    else
+        launch(std::integral_constant<int, kPreRuntime>{});
 }
 
 // Channels-last, square K x K window at stride S (1 or 2), SiLU applied on load: the input tile a
@@ -220,11 +277,15 @@ void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
     const int v = packWidth(a.out.type);
     bool packs = packable(a.out, v) && packable(a.epi, v);
     for (int i = 0; i < a.inputs && packs; ++i) packs = packable(a.x[i], v);
+    bool channelsLast = a.x[0].channelStride == 1 && a.out.channelStride == 1;
+    for (int r = 0; r < a.epi.residuals; ++r)
+        channelsLast = channelsLast && a.epi.residual[r].channelStride == 1;
     const WindowArgs& w = a.win;
     const long long rows = (long long)a.out.batch * a.out.height;
-    const bool squareRows = packs && a.inputs == 1 && w.kh == w.kw &&
-                            (w.kh == 3 || w.kh == 5 || w.kh == 7 || w.kh == 9) && w.dh == 1 && w.dw == 1 &&
-                            reinterpret_cast<unsigned long long>(a.weights) % 16 == 0;
+    const bool squareWindow = a.inputs == 1 && w.kh == w.kw &&
+                              (w.kh == 3 || w.kh == 5 || w.kh == 7 || w.kh == 9) && w.dh == 1 && w.dw == 1;
+    const bool squareRows =
+        squareWindow && packs && reinterpret_cast<unsigned long long>(a.weights) % 16 == 0;
     const long long tileRows = (long long)a.out.batch * ((a.out.height + kTileH - 1) / kTileH);
     if (squareRows && a.pre.activation == kActSilu && w.sh == w.sw && (w.sh == 1 || w.sh == 2) &&
         tileRows <= 65535) {
@@ -237,34 +298,13 @@ void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
         });
         return;
     }
-    if (squareRows && rows <= 65535) {
-        const int perRow = a.out.width * (a.out.channels / v);
-        const int threads = perRow >= 256 ? 256 : (perRow + 31) / 32 * 32;
-        const dim3 grid(unsigned((perRow + threads - 1) / threads), unsigned(rows));
+    if ((squareRows || (squareWindow && channelsLast)) && rows <= 65535) {
         byType(a.out.type, [&](auto t) {
             using T = decltype(t);
-            const int pre = a.pre.activation;
-            auto launch = [&](auto preCode) {
-                constexpr int P = decltype(preCode)::value;
-                if (w.kh == 3)
-                    depthwiseRowKernel<T, 3, P><<<grid, threads, 0, stream>>>(a);
-                else if (w.kh == 5)
-                    depthwiseRowKernel<T, 5, P><<<grid, threads, 0, stream>>>(a);
-                else if (w.kh == 7)
-                    depthwiseRowKernel<T, 7, P><<<grid, threads, 0, stream>>>(a);
-                else
-                    depthwiseRowKernel<T, 9, P><<<grid, threads, 0, stream>>>(a);
-            };
-            if (pre == kActNone && !a.pre.bias)
-                launch(std::integral_constant<int, kActNone>{});
-            else if (pre == kActSilu)
-                launch(std::integral_constant<int, kActSilu>{});
-            else if (pre == kActHardSwish)
-                launch(std::integral_constant<int, kActHardSwish>{});
-            else if (pre == kActRelu6)
-                launch(std::integral_constant<int, kActRelu6>{});
+            if (squareRows)
+                launchRows<T, PackOf<T>::n>(a, stream);
             else
-                launch(std::integral_constant<int, kPreRuntime>{});
+                launchRows<T, 1>(a, stream);
         });
         return;
     }

@@ -355,11 +355,55 @@ double ProgramCompiler::tryFusedGraph(Program& prog, const Op& op, const View& x
 void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const View& y, const Weights&,
                               const std::vector<float>& kernel, const EpilogueSpec& epi,
                               const PrologueSpec& pre) {
-    if (isDepthwise(op, x) && op.window.dh == 1 && op.window.dw == 1)
-        return addDepthwise(prog, {x}, y, op.window, kernel, pre, epi);
-    if (pre.bias || pre.activation != Activation::None)
+    const bool onLoad = pre.bias || pre.activation != Activation::None;
+    if (isDepthwise(op, x) && op.window.dh == 1 && op.window.dw == 1) {
+        if (onLoad) return addDepthwise(prog, {x}, y, op.window, kernel, pre, epi); // cuDNN cannot
+        return addDepthwiseConv(prog, op, x, y, kernel, epi);
+    }
+    if (onLoad)
         throw RuntimeFailure("op '" + op.name +
                              "': an input prologue on a conv ioscope's kernels do not run");
+    addLibraryConv(prog, op, x, y, kernel, epi);
+}
+
+void ProgramCompiler::addDepthwiseConv(Program& prog, const Op& op, const View& x, const View& y,
+                                       const std::vector<float>& kernel, const EpilogueSpec& epi) {
+    // cuDNN's depthwise kernels (conv2d_c1_k1_nhwc, its grouped direct kernel, Hopper's xmma
+    // depthwise kernels) ran nasnetalarge's 220 depthwise convs at batch 1 in PyTorch in about half
+    // the time ioscope's row kernel took: both are timed, the faster kept.
+    const GpuOptions::DepthwiseKernel forced = device_.options().depthwiseKernel;
+    Program own, library;
+    if (forced != GpuOptions::DepthwiseKernel::Library) addDepthwise(own, {x}, y, op.window, kernel, {}, epi);
+    if (forced != GpuOptions::DepthwiseKernel::Own) {
+        try {
+            addLibraryConv(library, op, x, y, kernel, epi);
+        } catch (const RuntimeFailure&) {
+            if (forced == GpuOptions::DepthwiseKernel::Library) throw;
+            library.steps.clear(); // cuDNN has no algorithm for it: ioscope's kernel runs it
+        }
+    }
+    bool ownKept = library.steps.empty();
+    if (!own.steps.empty() && !library.steps.empty()) {
+        const Window& w = op.window;
+        const std::string problem = timedProblemKey("depthwise", x, y, epi) + "|" + std::to_string(w.kh) +
+                                    "x" + std::to_string(w.kw) + "s" + std::to_string(w.sh) + "," +
+                                    std::to_string(w.sw) + "p" + std::to_string(w.ph) + "," +
+                                    std::to_string(w.pw);
+        const double ownMs = timeProgramOnce(own, problem + "|own");
+        const double libraryMs = timeProgramOnce(library, problem + "|library");
+        ownKept = ownMs >= 0 && (libraryMs < 0 || ownMs <= libraryMs);
+        if (device_.options().convLog)
+            std::fprintf(stderr,
+                         "ioscope: depthwise conv '%s' takes %s (ioscope's kernel %.4f, cuDNN %.4f ms)\n",
+                         op.name.c_str(), ownKept ? "ioscope's kernel" : "cuDNN", ownMs, libraryMs);
+    }
+    const Program& chosen = ownKept ? own : library;
+    prog.steps.insert(prog.steps.end(), chosen.steps.begin(), chosen.steps.end());
+    prog.keepAlive.insert(prog.keepAlive.end(), chosen.keepAlive.begin(), chosen.keepAlive.end());
+}
+
+void ProgramCompiler::addLibraryConv(Program& prog, const Op& op, const View& x, const View& y,
+                                     const std::vector<float>& kernel, const EpilogueSpec& epi) {
     try {
         // Fused (bias, residual and ReLU in cuDNN's call) or plain (then one element-wise
         // epilogue kernel): both measured where both apply, the faster kept. cuDNN's fused

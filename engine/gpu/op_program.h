@@ -83,6 +83,13 @@ class ProgramCompiler {
                      const Weights& w, const std::vector<View>& residuals, const PrologueSpec& pre = {});
     void addConv(Program& prog, const Op& op, const View& x, const View& y, const Weights& w,
                  const std::vector<float>& kernel, const EpilogueSpec& epi, const PrologueSpec& pre = {});
+    // A conv in cuDNN (or cuBLAS for pointwise ones): its candidate paths measured, the fastest kept.
+    void addLibraryConv(Program& prog, const Op& op, const View& x, const View& y,
+                        const std::vector<float>& kernel, const EpilogueSpec& epi);
+    // A depthwise conv with nothing applied on load: ioscope's kernel or cuDNN's grouped conv, both
+    // timed as whole programs, the faster kept (IOSCOPE_DEPTHWISE_KERNEL keeps one).
+    void addDepthwiseConv(Program& prog, const Op& op, const View& x, const View& y,
+                          const std::vector<float>& kernel, const EpilogueSpec& epi);
     // The measured milliseconds of the convolution call (without a separate epilogue kernel),
     // or a negative value when cuDNN has no algorithm for these tensors.
     double tryCudnnConv(Program& prog, const Op& op, const View& x, const View& y,

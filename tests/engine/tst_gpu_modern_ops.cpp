@@ -43,16 +43,17 @@ const std::vector<Precision> kAllPrecisions = {Precision::Fp32, Precision::Tf32,
 
 // Runs `s` on the GPU at each batch, layout and precision, checks every output against the CPU
 // reference at the precision's tolerance, and hands each GPU result to `inspect` (for checks of
-// the kernels that ran). Stops at the first failure.
+// the kernels that ran). Stops at the first failure. Runs in `context`, or the test's shared one.
 void compareWithCpu(const Graph& g, const Schedule& s, std::initializer_list<int> batches,
                     const std::vector<Precision>& precisions,
-                    const std::function<void(const ExecutionResult&, Precision, Layout, int)>& inspect = {}) {
+                    const std::function<void(const ExecutionResult&, Precision, Layout, int)>& inspect = {},
+                    GpuContext* context = nullptr) {
     for (int batch : batches) {
         const CpuRunResult cpu = CpuExecutor(g).run(s, seededInputs(g, batch, 20210401));
         for (Layout layout : {Layout::Nhwc, Layout::Nchw})
             for (Precision p : precisions) {
-                const ExecutionResult gpu =
-                    executeOnGpu(gputest::gpu(), g, s, gputest::checkedRun(batch, p, layout));
+                const ExecutionResult gpu = executeOnGpu(context ? *context : gputest::gpu(), g, s,
+                                                         gputest::checkedRun(batch, p, layout));
                 QCOMPARE(gpu.outputs.size(), cpu.outputs.size());
                 for (size_t i = 0; i < cpu.outputs.size(); ++i) {
                     const double err = relativeError(gpu.outputs[i], cpu.outputs[i]);
@@ -200,10 +201,24 @@ class TestGpuModernOps : public QObject {
     }
 
     // Depthwise convolutions as mobile networks use them (3x3 to 9x9 windows, strides 1 and
-    // 2, channel counts that are and are not a multiple of a 16-byte pack) with bias, activation and
-    // a residual, against the CPU reference in every precision and layout, batches 1 and 2.
+    // 2, channel counts that are and are not a multiple of a 16-byte pack: 20 packs in fp32 only, 42
+    // in none) with bias, activation and a residual, against the CPU reference in every precision
+    // and layout, batches 1 and 2: in ioscope's kernel, in cuDNN's and as timed. In ioscope's
+    // kernel, channels-last runs take the row kernel whatever the channel count (one channel per
+    // thread where packs do not fit), never the generic kernels; in cuDNN's, none of ioscope's runs.
+    void depthwiseConvsMatchCpu_data() {
+        QTest::addColumn<int>("kernel");
+        QTest::newRow("own") << int(GpuOptions::DepthwiseKernel::Own);
+        QTest::newRow("cudnn") << int(GpuOptions::DepthwiseKernel::Library);
+        QTest::newRow("timed") << int(GpuOptions::DepthwiseKernel::Fastest);
+    }
     void depthwiseConvsMatchCpu() {
-        for (int channels : {48, 20}) {
+        QFETCH(int, kernel);
+        const auto choice = GpuOptions::DepthwiseKernel(kernel);
+        GpuOptions options = gpuOptionsFromEnvironment();
+        options.depthwiseKernel = choice;
+        GpuContext context(options);
+        for (int channels : {48, 20, 42}) {
             Graph g("depthwise_" + std::to_string(channels) + "_channels");
             const OpId x = g.addInput("input", {channels, 19, 21});
             std::vector<OpId> outs;
@@ -218,8 +233,20 @@ class TestGpuModernOps : public QObject {
             sum.binary = BinaryFn::Add;
             g.addOp(sum);
             g.finalize();
-            compareWithCpu(g, sequentialSchedule(g), {1, 2},
-                           {Precision::Fp32, Precision::Fp16, Precision::Bf16});
+            compareWithCpu(
+                g, sequentialSchedule(g), {1, 2}, {Precision::Fp32, Precision::Fp16, Precision::Bf16},
+                [choice](const ExecutionResult& gpu, Precision, Layout layout, int) {
+                    int own = 0, rows = 0;
+                    for (const KernelRecord& k : gpu.kernels) {
+                        own += k.name.find("depthwise") != std::string::npos &&
+                               k.name.find("ioscope") != std::string::npos;
+                        rows += k.name.find("depthwiseRowKernelI") != std::string::npos;
+                    }
+                    if (choice == GpuOptions::DepthwiseKernel::Library) QCOMPARE(own, 0);
+                    if (choice == GpuOptions::DepthwiseKernel::Own && layout == Layout::Nhwc)
+                        QCOMPARE(rows, 8);
+                },
+                &context);
             if (QTest::currentTestFailed()) return;
         }
     }

@@ -16,6 +16,7 @@ class TestProfilerSwitches : public QObject {
         qunsetenv("IOSCOPE_PROFILER_FLUSH_L2");
         qunsetenv("IOSCOPE_CONV_PATH");
         qunsetenv("IOSCOPE_POOL_KERNEL");
+        qunsetenv("IOSCOPE_DEPTHWISE_KERNEL");
         qunsetenv("IOSCOPE_PROLOGUE_TILE");
         qunsetenv("IOSCOPE_GEMM_EPILOGUE");
     }
@@ -91,6 +92,17 @@ class TestProfilerSwitches : public QObject {
         QCOMPARE(gpuOptionsFromEnvironment().poolKernel, GpuOptions::PoolKernel::Tile);
         qputenv("IOSCOPE_POOL_KERNEL", "sliding");
         QCOMPARE(gpuOptionsFromEnvironment().poolKernel, GpuOptions::PoolKernel::Fastest);
+    }
+
+    // IOSCOPE_DEPTHWISE_KERNEL keeps ioscope's depthwise kernel or cuDNN's; anything else times both.
+    void depthwiseKernel() {
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Fastest);
+        qputenv("IOSCOPE_DEPTHWISE_KERNEL", "own");
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Own);
+        qputenv("IOSCOPE_DEPTHWISE_KERNEL", "cudnn");
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Library);
+        qputenv("IOSCOPE_DEPTHWISE_KERNEL", "cuDNN please");
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Fastest);
     }
 
     // IOSCOPE_PROLOGUE_TILE keeps one block shape of the prologue GEMM kernel; unset, all are timed.
