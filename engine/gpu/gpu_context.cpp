@@ -34,7 +34,8 @@ GpuOptions gpuOptionsFromEnvironment() {
                    : pool == "slide" ? GpuOptions::PoolKernel::Slide
                                      : GpuOptions::PoolKernel::Fastest;
     const std::string_view depthwise = env("IOSCOPE_DEPTHWISE_KERNEL");
-    o.depthwiseKernel = depthwise == "own"     ? GpuOptions::DepthwiseKernel::Own
+    o.depthwiseKernel = depthwise == "row"     ? GpuOptions::DepthwiseKernel::Row
+                        : depthwise == "tile"  ? GpuOptions::DepthwiseKernel::Tile
                         : depthwise == "cudnn" ? GpuOptions::DepthwiseKernel::Library
                                                : GpuOptions::DepthwiseKernel::Fastest;
     o.gemmEpilogues = env("IOSCOPE_GEMM_EPILOGUE") != "0";

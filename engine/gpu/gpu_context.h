@@ -73,9 +73,10 @@ struct GpuOptions {
     // 3-row pools at vertical stride 1 have two kernels, timed and the faster kept; one can be
     // kept instead (IOSCOPE_POOL_KERNEL=tile|slide: tests, A/B measurements).
     enum class PoolKernel { Fastest, Tile, Slide } poolKernel = PoolKernel::Fastest;
-    // Depthwise convs with nothing applied on load run in ioscope's kernel or cuDNN's, timed and the
-    // faster kept; one can be kept instead (IOSCOPE_DEPTHWISE_KERNEL=own|cudnn: tests, A/B).
-    enum class DepthwiseKernel { Fastest, Own, Library } depthwiseKernel = DepthwiseKernel::Fastest;
+    // Depthwise convs with nothing applied on load run in ioscope's row kernel or its staged-tile
+    // kernel, timed in fp32/tf32 and the faster kept; one can be kept instead wherever it applies, or
+    // cuDNN's grouped conv run (IOSCOPE_DEPTHWISE_KERNEL=row|tile|cudnn: tests, A/B).
+    enum class DepthwiseKernel { Fastest, Row, Tile, Library } depthwiseKernel = DepthwiseKernel::Fastest;
     // The prologue GEMM kernel's block shapes are timed and the fastest kept; one can be kept
     // instead (IOSCOPE_PROLOGUE_TILE=N, 0 to gpu::kPrologueGemmTiles - 1: tests, A/B); -1 times them.
     int prologueTile = -1;

@@ -91,8 +91,12 @@ struct DepthwiseArgs {
     Prologue pre;
     Epilogue epi;
     OutputArgs out;
+    // With nothing applied on load, stage each block's input tile in shared memory where
+    // depthwiseCanTile says it can (the compiler times it against the row kernel).
+    bool tile = false;
 };
 void launchDepthwise(const DepthwiseArgs& args, cudaStream_t stream);
+bool depthwiseCanTile(const DepthwiseArgs& args);
 
 enum PoolKind : int { kPoolMax = 0, kPoolAvg = 1 };
 

@@ -187,20 +187,22 @@ template <typename T, int V> void launchRows(const DepthwiseArgs& a, cudaStream_
         launch(std::integral_constant<int, kPreRuntime>{});
 }
 
-// Channels-last, square K x K window at stride S (1 or 2), SiLU applied on load: the input tile a
-// block reads is staged in shared memory with the producer's bias and SiLU applied once per value.
-// The row kernel applies a prologue at every tap, K*K / (S*S) times per value, which made a
-// deferred SiLU (an exponential and a reciprocal) cost more than the element-wise pass it removes
-// (efficientnet_b0 on the H200: depthwise 107 -> 190 us for 46 us of passes). Staged values are
-// rounded to T as the producer's own store would have rounded them.
+// Channels-last, square K x K window at stride S (1 or 2): the input tile a block reads is staged in
+// shared memory, with SiLU applied on load once per value (SILU) or nothing (DepthwiseArgs::tile,
+// timed against the row kernel: a block issues its tile's loads together and its taps read shared
+// memory, where the row kernel's threads wait on K*K cache loads each). The row kernel applies a
+// prologue at every tap, K*K / (S*S) times per value, which made a deferred SiLU (an exponential and
+// a reciprocal) cost more than the element-wise pass it removes (efficientnet_b0 on the H200:
+// depthwise 107 -> 190 us for 46 us of passes). Staged values are rounded to T as the producer's own
+// store would have rounded them.
 constexpr int kTileH = 4, kTileW = 8, kTilePacks = 8; // 256 threads: one pack at one pixel each
 
 __device__ __forceinline__ float siluOf(float x) {
     return x * __frcp_rn(1.f + __expf(-x));
 }
 
-template <typename T, int K, int S>
-__global__ void __launch_bounds__(256) depthwiseSiluTileKernel(DepthwiseArgs a) {
+template <typename T, int K, int S, bool SILU>
+__global__ void __launch_bounds__(256) depthwiseTileKernel(DepthwiseArgs a) {
     constexpr int V = PackOf<T>::n;
     constexpr int IH = (kTileH - 1) * S + K, IW = (kTileW - 1) * S + K;
     __shared__ __align__(16) T tile[IH * IW * kTilePacks * V];
@@ -217,12 +219,13 @@ __global__ void __launch_bounds__(256) depthwiseSiluTileKernel(DepthwiseArgs a) 
         const int q = i % kTilePacks, pix = i / kTilePacks;
         const int ty = pix / IW, tx = pix - ty * IW;
         const int iy = iy0 + ty, ix = ix0 + tx;
-        float v[V] = {}; // the activated input's zero padding
+        float v[V] = {}; // the (activated) input's zero padding
         if (q < chunkPacks && iy >= 0 && iy < a.inH && ix >= 0 && ix < a.inW) {
             const int c = (pack0 + q) * V;
             loadPack<T>(base, (long long)(iy * a.inW + ix) * x.pixelStride + c, v);
+            if constexpr (SILU)
 #pragma unroll
-            for (int j = 0; j < V; ++j) v[j] = siluOf(a.pre.bias ? v[j] + a.pre.bias[c + j] : v[j]);
+                for (int j = 0; j < V; ++j) v[j] = siluOf(a.pre.bias ? v[j] + a.pre.bias[c + j] : v[j]);
         }
         storePack<T>(tile, (long long)i * V, v);
     }
@@ -250,66 +253,82 @@ __global__ void __launch_bounds__(256) depthwiseSiluTileKernel(DepthwiseArgs a) 
     storePack<T>(a.out.ptr, packOut(a.out, k), acc);
 }
 
-template <typename T, int S> void launchSiluTile(const DepthwiseArgs& a, cudaStream_t stream) {
+template <typename T, int S, bool SILU> void launchTile(const DepthwiseArgs& a, cudaStream_t stream) {
     const int v = PackOf<T>::n;
     const int chunks = (a.out.channels / v + kTilePacks - 1) / kTilePacks;
     const dim3 grid(unsigned((a.out.width + kTileW - 1) / kTileW * chunks),
                     unsigned(a.out.batch * ((a.out.height + kTileH - 1) / kTileH)));
     switch (a.win.kh) {
     case 3:
-        depthwiseSiluTileKernel<T, 3, S><<<grid, 256, 0, stream>>>(a);
+        depthwiseTileKernel<T, 3, S, SILU><<<grid, 256, 0, stream>>>(a);
         break;
     case 5:
-        depthwiseSiluTileKernel<T, 5, S><<<grid, 256, 0, stream>>>(a);
+        depthwiseTileKernel<T, 5, S, SILU><<<grid, 256, 0, stream>>>(a);
         break;
     case 7:
-        depthwiseSiluTileKernel<T, 7, S><<<grid, 256, 0, stream>>>(a);
+        depthwiseTileKernel<T, 7, S, SILU><<<grid, 256, 0, stream>>>(a);
         break;
     default:
-        depthwiseSiluTileKernel<T, 9, S><<<grid, 256, 0, stream>>>(a);
+        depthwiseTileKernel<T, 9, S, SILU><<<grid, 256, 0, stream>>>(a);
         break;
     }
 }
 
-} // namespace
-
-void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
+// The shapes the row kernel (V channels per thread) and the staged tile take.
+struct DepthwiseFit {
+    bool packs = false, squareRows = false, anyRows = false, tile = false;
+};
+DepthwiseFit depthwiseFit(const DepthwiseArgs& a) {
+    DepthwiseFit f;
     const int v = packWidth(a.out.type);
-    bool packs = packable(a.out, v) && packable(a.epi, v);
-    for (int i = 0; i < a.inputs && packs; ++i) packs = packable(a.x[i], v);
+    f.packs = packable(a.out, v) && packable(a.epi, v);
+    for (int i = 0; i < a.inputs && f.packs; ++i) f.packs = packable(a.x[i], v);
     bool channelsLast = a.x[0].channelStride == 1 && a.out.channelStride == 1;
     for (int r = 0; r < a.epi.residuals; ++r)
         channelsLast = channelsLast && a.epi.residual[r].channelStride == 1;
     const WindowArgs& w = a.win;
-    const long long rows = (long long)a.out.batch * a.out.height;
     const bool squareWindow = a.inputs == 1 && w.kh == w.kw &&
                               (w.kh == 3 || w.kh == 5 || w.kh == 7 || w.kh == 9) && w.dh == 1 && w.dw == 1;
-    const bool squareRows =
-        squareWindow && packs && reinterpret_cast<unsigned long long>(a.weights) % 16 == 0;
+    const bool rowsFit = (long long)a.out.batch * a.out.height <= 65535;
+    f.squareRows = squareWindow && f.packs && reinterpret_cast<unsigned long long>(a.weights) % 16 == 0;
+    f.anyRows = (f.squareRows || (squareWindow && channelsLast)) && rowsFit;
     const long long tileRows = (long long)a.out.batch * ((a.out.height + kTileH - 1) / kTileH);
-    if (squareRows && a.pre.activation == kActSilu && w.sh == w.sw && (w.sh == 1 || w.sh == 2) &&
-        tileRows <= 65535) {
+    f.tile = f.squareRows && w.sh == w.sw && (w.sh == 1 || w.sh == 2) && tileRows <= 65535;
+    return f;
+}
+
+} // namespace
+
+bool depthwiseCanTile(const DepthwiseArgs& a) {
+    return depthwiseFit(a).tile && a.pre.activation == kActNone && !a.pre.bias;
+}
+
+void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
+    const DepthwiseFit fit = depthwiseFit(a);
+    const bool silu = a.pre.activation == kActSilu;
+    if (fit.tile && (silu || (a.tile && depthwiseCanTile(a)))) {
         byType(a.out.type, [&](auto t) {
             using T = decltype(t);
-            if (w.sh == 1)
-                launchSiluTile<T, 1>(a, stream);
+            if (silu)
+                a.win.sh == 1 ? launchTile<T, 1, true>(a, stream) : launchTile<T, 2, true>(a, stream);
             else
-                launchSiluTile<T, 2>(a, stream);
+                a.win.sh == 1 ? launchTile<T, 1, false>(a, stream) : launchTile<T, 2, false>(a, stream);
         });
         return;
     }
-    if ((squareRows || (squareWindow && channelsLast)) && rows <= 65535) {
+    if (fit.anyRows) {
         byType(a.out.type, [&](auto t) {
             using T = decltype(t);
-            if (squareRows)
+            if (fit.squareRows)
                 launchRows<T, PackOf<T>::n>(a, stream);
             else
                 launchRows<T, 1>(a, stream);
         });
         return;
     }
+    const int v = packWidth(a.out.type);
     byType(a.out.type, [&](auto t) {
-        if (packs)
+        if (fit.packs)
             depthwisePackKernel<decltype(t)><<<blocksFor(packTotalOf(a.out, v)), 256, 0, stream>>>(a);
         else
             depthwiseKernel<decltype(t)><<<blocksFor(totalOf(a.out)), 256, 0, stream>>>(a);

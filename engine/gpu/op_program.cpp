@@ -152,10 +152,34 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
     a.pre.activation = activationCode(pre.activation);
     a.epi = epilogueArgs(prog, epi);
     a.out = outputOf(y, plan_.batch());
-    prog.steps.push_back([a](Slot& s) {
-        launchDepthwise(a, s.stream);
-        IOSCOPE_CHECK(cudaPeekAtLastError());
-    });
+    auto launch = [](Program& to, const DepthwiseArgs& args) {
+        to.steps.push_back([args](Slot& s) {
+            launchDepthwise(args, s.stream);
+            IOSCOPE_CHECK(cudaPeekAtLastError());
+        });
+    };
+    const GpuOptions::DepthwiseKernel forced = device_.options().depthwiseKernel;
+    // The staged tile against the row kernel in fp32 and tf32 only: on nasnetalarge (H100, batch 1)
+    // it ran every one of its 213 depthwise convs faster in the run (5x5: 7.4-8.1 -> 5.9 us), but in
+    // fp16 the 5x5 convs it won when timed alone ran 25-35 % slower in the run (8.3-9.3 -> 11.2-12 us).
+    const bool tileTimed = forced == GpuOptions::DepthwiseKernel::Fastest && type_ == DataType::F32;
+    if (depthwiseCanTile(a) && (forced == GpuOptions::DepthwiseKernel::Tile || tileTimed)) {
+        a.tile = true;
+        if (tileTimed) { // both timed, the faster kept
+            Program row, tile;
+            DepthwiseArgs rowArgs = a;
+            rowArgs.tile = false;
+            launch(row, rowArgs);
+            launch(tile, a);
+            const std::string problem = timedProblemKey("depthwise", inputs.front(), y, epi) + "|" +
+                                        std::to_string(win.kh) + "s" + std::to_string(win.sh) + "p" +
+                                        std::to_string(win.ph) + "," + std::to_string(win.pw);
+            const double rowMs = timeProgramOnce(row, problem + "|row");
+            const double tileMs = timeProgramOnce(tile, problem + "|tile");
+            a.tile = tileMs >= 0 && (rowMs < 0 || tileMs < rowMs);
+        }
+    }
+    launch(prog, a);
 }
 
 void ProgramCompiler::addPool(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
@@ -368,38 +392,14 @@ void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const 
 
 void ProgramCompiler::addDepthwiseConv(Program& prog, const Op& op, const View& x, const View& y,
                                        const std::vector<float>& kernel, const EpilogueSpec& epi) {
-    // cuDNN's depthwise kernels (conv2d_c1_k1_nhwc, its grouped direct kernel, Hopper's xmma
-    // depthwise kernels) ran nasnetalarge's 220 depthwise convs at batch 1 in PyTorch in about half
-    // the time ioscope's row kernel took: both are timed, the faster kept.
-    const GpuOptions::DepthwiseKernel forced = device_.options().depthwiseKernel;
-    Program own, library;
-    if (forced != GpuOptions::DepthwiseKernel::Library) addDepthwise(own, {x}, y, op.window, kernel, {}, epi);
-    if (forced != GpuOptions::DepthwiseKernel::Own) {
-        try {
-            addLibraryConv(library, op, x, y, kernel, epi);
-        } catch (const RuntimeFailure&) {
-            if (forced == GpuOptions::DepthwiseKernel::Library) throw;
-            library.steps.clear(); // cuDNN has no algorithm for it: ioscope's kernel runs it
-        }
-    }
-    bool ownKept = library.steps.empty();
-    if (!own.steps.empty() && !library.steps.empty()) {
-        const Window& w = op.window;
-        const std::string problem = timedProblemKey("depthwise", x, y, epi) + "|" + std::to_string(w.kh) +
-                                    "x" + std::to_string(w.kw) + "s" + std::to_string(w.sh) + "," +
-                                    std::to_string(w.sw) + "p" + std::to_string(w.ph) + "," +
-                                    std::to_string(w.pw);
-        const double ownMs = timeProgramOnce(own, problem + "|own");
-        const double libraryMs = timeProgramOnce(library, problem + "|library");
-        ownKept = ownMs >= 0 && (libraryMs < 0 || ownMs <= libraryMs);
-        if (device_.options().convLog)
-            std::fprintf(stderr,
-                         "ioscope: depthwise conv '%s' takes %s (ioscope's kernel %.4f, cuDNN %.4f ms)\n",
-                         op.name.c_str(), ownKept ? "ioscope's kernel" : "cuDNN", ownMs, libraryMs);
-    }
-    const Program& chosen = ownKept ? own : library;
-    prog.steps.insert(prog.steps.end(), chosen.steps.begin(), chosen.steps.end());
-    prog.keepAlive.insert(prog.keepAlive.end(), chosen.keepAlive.begin(), chosen.keepAlive.end());
+    // cuDNN's grouped conv only where asked for (IOSCOPE_DEPTHWISE_KERNEL=cudnn). Timed against
+    // ioscope's kernels it measured 2-10x slower on every one of nasnetalarge's 220 depthwise convs
+    // (H100, batch 1, tf32 and fp16), and timing it as a candidate coincided with 5-7 % slower runs
+    // of mobilenet_v3_large (kernel time unchanged, the gaps between kernels 8 -> 35 us: not
+    // explained), so it is not a default candidate.
+    if (device_.options().depthwiseKernel == GpuOptions::DepthwiseKernel::Library)
+        return addLibraryConv(prog, op, x, y, kernel, epi);
+    addDepthwise(prog, {x}, y, op.window, kernel, {}, epi);
 }
 
 void ProgramCompiler::addLibraryConv(Program& prog, const Op& op, const View& x, const View& y,

@@ -86,8 +86,8 @@ class ProgramCompiler {
     // A conv in cuDNN (or cuBLAS for pointwise ones): its candidate paths measured, the fastest kept.
     void addLibraryConv(Program& prog, const Op& op, const View& x, const View& y,
                         const std::vector<float>& kernel, const EpilogueSpec& epi);
-    // A depthwise conv with nothing applied on load: ioscope's kernel or cuDNN's grouped conv, both
-    // timed as whole programs, the faster kept (IOSCOPE_DEPTHWISE_KERNEL keeps one).
+    // A depthwise conv with nothing applied on load: ioscope's kernels, or cuDNN's grouped conv where
+    // IOSCOPE_DEPTHWISE_KERNEL=cudnn asks for it.
     void addDepthwiseConv(Program& prog, const Op& op, const View& x, const View& y,
                           const std::vector<float>& kernel, const EpilogueSpec& epi);
     // The measured milliseconds of the convolution call (without a separate epilogue kernel),

@@ -203,12 +203,14 @@ class TestGpuModernOps : public QObject {
     // Depthwise convolutions as mobile networks use them (3x3 to 9x9 windows, strides 1 and
     // 2, channel counts that are and are not a multiple of a 16-byte pack: 20 packs in fp32 only, 42
     // in none) with bias, activation and a residual, against the CPU reference in every precision
-    // and layout, batches 1 and 2: in ioscope's kernel, in cuDNN's and as timed. In ioscope's
-    // kernel, channels-last runs take the row kernel whatever the channel count (one channel per
-    // thread where packs do not fit), never the generic kernels; in cuDNN's, none of ioscope's runs.
+    // and layout, batches 1 and 2: in ioscope's row kernel, its staged tile, cuDNN's and as timed.
+    // Channels-last runs take the row kernel whatever the channel count (one channel per thread
+    // where packs do not fit), never the generic kernels; the tile where packs fit; with cuDNN's,
+    // none of ioscope's runs.
     void depthwiseConvsMatchCpu_data() {
         QTest::addColumn<int>("kernel");
-        QTest::newRow("own") << int(GpuOptions::DepthwiseKernel::Own);
+        QTest::newRow("row") << int(GpuOptions::DepthwiseKernel::Row);
+        QTest::newRow("tile") << int(GpuOptions::DepthwiseKernel::Tile);
         QTest::newRow("cudnn") << int(GpuOptions::DepthwiseKernel::Library);
         QTest::newRow("timed") << int(GpuOptions::DepthwiseKernel::Fastest);
     }
@@ -235,16 +237,21 @@ class TestGpuModernOps : public QObject {
             g.finalize();
             compareWithCpu(
                 g, sequentialSchedule(g), {1, 2}, {Precision::Fp32, Precision::Fp16, Precision::Bf16},
-                [choice](const ExecutionResult& gpu, Precision, Layout layout, int) {
-                    int own = 0, rows = 0;
+                [choice, channels](const ExecutionResult& gpu, Precision, Layout layout, int) {
+                    int own = 0, rows = 0, tiles = 0;
                     for (const KernelRecord& k : gpu.kernels) {
                         own += k.name.find("depthwise") != std::string::npos &&
                                k.name.find("ioscope") != std::string::npos;
                         rows += k.name.find("depthwiseRowKernelI") != std::string::npos;
+                        tiles += k.name.find("depthwiseTileKernelI") != std::string::npos;
                     }
                     if (choice == GpuOptions::DepthwiseKernel::Library) QCOMPARE(own, 0);
-                    if (choice == GpuOptions::DepthwiseKernel::Own && layout == Layout::Nhwc)
+                    if (choice == GpuOptions::DepthwiseKernel::Row && layout == Layout::Nhwc)
                         QCOMPARE(rows, 8);
+                    // The tile takes strides 1 and 2 in 16-byte packs: all 8 convs at 48 channels.
+                    if (choice == GpuOptions::DepthwiseKernel::Tile && layout == Layout::Nhwc &&
+                        channels == 48)
+                        QCOMPARE(tiles, 8);
                 },
                 &context);
             if (QTest::currentTestFailed()) return;
@@ -293,7 +300,8 @@ class TestGpuModernOps : public QObject {
                 int passes = 0, tiles = 0;
                 for (const KernelRecord& k : gpu.kernels) {
                     passes += k.name.find("elementwise") != std::string::npos;
-                    tiles += k.name.find("depthwiseSiluTileKernel") != std::string::npos;
+                    tiles += k.name.find("depthwiseTileKernel") != std::string::npos &&
+                             k.name.find("Lb1EE") != std::string::npos; // SILU = true
                 }
                 QVERIFY2(passes <= 1, qPrintable(QString("%1 element-wise kernels, %2")
                                                      .arg(passes)

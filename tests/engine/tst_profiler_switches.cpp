@@ -94,11 +94,14 @@ class TestProfilerSwitches : public QObject {
         QCOMPARE(gpuOptionsFromEnvironment().poolKernel, GpuOptions::PoolKernel::Fastest);
     }
 
-    // IOSCOPE_DEPTHWISE_KERNEL keeps ioscope's depthwise kernel or cuDNN's; anything else times both.
+    // IOSCOPE_DEPTHWISE_KERNEL keeps ioscope's row or staged-tile depthwise kernel or runs cuDNN's;
+    // anything else times ioscope's two.
     void depthwiseKernel() {
         QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Fastest);
-        qputenv("IOSCOPE_DEPTHWISE_KERNEL", "own");
-        QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Own);
+        qputenv("IOSCOPE_DEPTHWISE_KERNEL", "row");
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Row);
+        qputenv("IOSCOPE_DEPTHWISE_KERNEL", "tile");
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Tile);
         qputenv("IOSCOPE_DEPTHWISE_KERNEL", "cudnn");
         QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Library);
         qputenv("IOSCOPE_DEPTHWISE_KERNEL", "cuDNN please");
