@@ -175,7 +175,7 @@ template <typename T, int V> void launchRows(const DepthwiseArgs& a, cudaStream_
     const int pre = a.pre.activation;
     if (pre == kActNone && !a.pre.bias)
         launch(std::integral_constant<int, kActNone>{});
-    else if constexpr (V == 1) // rare: single channels are kept to the two generic variants
+    else if constexpr (V == 1) // one channel per thread (rare): only these two variants are compiled
         launch(std::integral_constant<int, kPreRuntime>{});
     else if (pre == kActSilu)
         launch(std::integral_constant<int, kActSilu>{});
