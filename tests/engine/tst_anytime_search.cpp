@@ -275,7 +275,14 @@ void TestAnytimeSearch::cancelStopsTheLocalSearch() {
     canceller.join();
     const double took = seconds(start);
     QVERIFY(cancelled);
-    QVERIFY2(took < 2.5 + 2.0, qPrintable(QStringLiteral("returned after %1 s").arg(took)));
+    // A round of the local search is the cancel's granularity; sanitizer builds run ~5x slower (an
+    // ASan run on 2 busy cores returned 2.1 s after the cancel).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    const double slack = 10.0;
+#else
+    const double slack = 2.0;
+#endif
+    QVERIFY2(took < 2.5 + slack, qPrintable(QStringLiteral("returned after %1 s").arg(took)));
 }
 
 // An ensemble's members survive the model file and the schedule file; a schedule naming another
