@@ -12,28 +12,15 @@ namespace {
 
 using namespace device; // the shared helpers of gpu/device_math.cuh
 
-// Output element `idx` as (n, c, y, x), channel-fastest for channels-last outputs (coalesced).
+// Output element `idx` as (n, c, y, x), channel-fastest for channels-last outputs (coalesced); coordOf
+// divides in 32 bits where the index fits (64-bit division made these kernels compute-bound).
 struct Pos {
     int n, c, y, x;
 };
 __device__ __forceinline__ Pos posOf(const OutputArgs& o, long long idx) {
-    Pos p;
-    if (o.channelsFastest) {
-        p.c = int(idx % o.channels);
-        idx /= o.channels;
-        p.x = int(idx % o.width);
-        idx /= o.width;
-        p.y = int(idx % o.height);
-        p.n = int(idx / o.height);
-    } else {
-        p.x = int(idx % o.width);
-        idx /= o.width;
-        p.y = int(idx % o.height);
-        idx /= o.height;
-        p.c = int(idx % o.channels);
-        p.n = int(idx / o.channels);
-    }
-    return p;
+    const Coord k = coordOf(o, idx);
+    const int y = k.p / o.width;
+    return Pos{k.n, k.c, y, k.p - y * o.width};
 }
 __device__ __forceinline__ long long outAt(const OutputArgs& o, const Pos& p) {
     return p.n * o.sampleStride + p.c * o.channelStride + ((long long)p.y * o.width + p.x) * o.pixelStride;
@@ -130,6 +117,58 @@ template <typename T> __global__ void gatherKernel(GatherArgs a, long long total
     store<T>(a.out.ptr, outAt(a.out, p), v);
 }
 
+// Channels-last fast path of slice, pad and resize, which move whole pixels and never a channel: one
+// thread per 16-byte pack of channels, its source pixel worked out once per pack.
+template <typename T> __global__ void gatherPackKernel(GatherArgs a, long long packs) {
+    constexpr int V = PackOf<T>::n;
+    GRID_LOOP(idx, packs) {
+        const PackCoord k = packCoordOf<T>(a.out, idx);
+        const int y = k.p / a.out.width, x = k.p - y * a.out.width;
+        float v[V];
+        switch (a.code) {
+        case kGatherSlice:
+            loadPack<T>(a.x.ptr, inAt(a.x, a.inW, k.n, a.c0 + k.c, a.h0 + y * a.sh, a.w0 + x * a.sw), v);
+            break;
+        case kGatherPad: {
+            int sy = y - a.top, sx = x - a.left;
+            if (a.reflect) {
+                sy = reflectIndex(sy, a.inH), sx = reflectIndex(sx, a.inW);
+            } else if (sy < 0 || sy >= a.inH || sx < 0 || sx >= a.inW) {
+                for (int j = 0; j < V; ++j) v[j] = a.value;
+                break;
+            }
+            loadPack<T>(a.x.ptr, inAt(a.x, a.inW, k.n, k.c, sy, sx), v);
+            break;
+        }
+        default: { // resize
+            const float sy = source(y, a.inH, a.out.height, a.coord),
+                        sx = source(x, a.inW, a.out.width, a.coord);
+            if (!a.linear) {
+                loadPack<T>(
+                    a.x.ptr,
+                    inAt(a.x, a.inW, k.n, k.c, nearest(sy, a.inH, a.round), nearest(sx, a.inW, a.round)), v);
+                break;
+            }
+            const float cy = fminf(fmaxf(sy, 0.f), float(a.inH - 1)),
+                        cx = fminf(fmaxf(sx, 0.f), float(a.inW - 1));
+            const int y0 = int(cy), x0 = int(cx), y1 = min(y0 + 1, a.inH - 1), x1 = min(x0 + 1, a.inW - 1);
+            const float fy = cy - float(y0), fx = cx - float(x0);
+            float v01[V], v10[V], v11[V];
+            loadPack<T>(a.x.ptr, inAt(a.x, a.inW, k.n, k.c, y0, x0), v);
+            loadPack<T>(a.x.ptr, inAt(a.x, a.inW, k.n, k.c, y0, x1), v01);
+            loadPack<T>(a.x.ptr, inAt(a.x, a.inW, k.n, k.c, y1, x0), v10);
+            loadPack<T>(a.x.ptr, inAt(a.x, a.inW, k.n, k.c, y1, x1), v11);
+            for (int j = 0; j < V; ++j) {
+                const float top = v[j] * (1 - fx) + v01[j] * fx, bottom = v10[j] * (1 - fx) + v11[j] * fx;
+                v[j] = top * (1 - fy) + bottom * fy;
+            }
+            break;
+        }
+        }
+        storePack<T>(a.out.ptr, packOut(a.out, k), v);
+    }
+}
+
 template <typename T> __global__ void binaryKernel(BinaryArgs a, long long total) {
     const long long idx = blockIdx.x * (long long)blockDim.x + threadIdx.x;
     if (idx >= total) return;
@@ -208,6 +247,25 @@ constexpr int kThreads = 256;
 void launchGather(const GatherArgs& args, cudaStream_t stream) {
     const long long total = totalOf(args.out);
     if (total == 0) return;
+    const int v = packWidth(args.out.type);
+    // Packs where the source's packs line up with the output's: a slice starting mid-pack, or a
+    // channel shuffle (which moves channels), takes the element kernel.
+    if (args.code != kGatherShuffle && packable(args.out, v) && packable(args.x, v) &&
+        (args.code != kGatherSlice || args.c0 % v == 0)) {
+        const long long packs = packTotalOf(args.out, v);
+        switch (args.out.type) {
+        case DataType::F16:
+            gatherPackKernel<__half><<<blocksFor(packs), kThreads, 0, stream>>>(args, packs);
+            break;
+        case DataType::BF16:
+            gatherPackKernel<__nv_bfloat16><<<blocksFor(packs), kThreads, 0, stream>>>(args, packs);
+            break;
+        default:
+            gatherPackKernel<float><<<blocksFor(packs), kThreads, 0, stream>>>(args, packs);
+            break;
+        }
+        return;
+    }
     const unsigned blocks = unsigned((total + kThreads - 1) / kThreads);
     switch (args.out.type) {
     case DataType::F16:

@@ -334,6 +334,54 @@ class TestGpuModernOps : public QObject {
                                QVERIFY2(k.name.find("gatherKernel") == std::string::npos, k.name.c_str());
                        });
     }
+
+    // Pads (TF "same" zeros as NASNet's, reflect), the crop that follows NASNet's, a channel slice
+    // starting on a pack and resizes (nearest, bilinear) move whole 16-byte packs of channels in
+    // channels-last runs: only the pack kernel runs there; a slice starting mid-pack takes the
+    // element kernel. Against the CPU reference in every precision and layout, batches 1 and 2.
+    void gathersMoveWholePacks() {
+        Graph g("packed_gathers");
+        const OpId x = g.addInput("input", {16, 9, 11});
+        const OpId stem = g.addOp(moderntest::conv("stem", x, 32, 3, 1, 1, Activation::Relu));
+        auto add = [&](Op o) { return g.addOp(std::move(o)); };
+        Op pad = moderntest::op("same_pad", OpKind::Pad, {stem});
+        pad.pad = PadSpec{0, 0, 1, 1, PadMode::Constant, 0.0f};
+        const OpId padded = add(pad);
+        Op crop = moderntest::op("crop", OpKind::Slice, {padded});
+        crop.slice = SliceBox{0, 1, 1, 32, 9, 11, 1, 1};
+        add(crop);
+        Op reflect = moderntest::op("reflect_pad", OpKind::Pad, {stem});
+        reflect.pad = PadSpec{2, 1, 1, 2, PadMode::Reflect, 0.0f};
+        add(reflect);
+        Op strided = moderntest::op("strided_slice", OpKind::Slice, {stem});
+        strided.slice = SliceBox{8, 1, 0, 16, 4, 6, 2, 2};
+        add(strided);
+        Op midPack = moderntest::op("mid_pack_slice", OpKind::Slice, {stem});
+        midPack.slice = SliceBox{2, 0, 1, 16, 9, 10, 1, 1};
+        add(midPack);
+        Op nearest = moderntest::op("nearest", OpKind::Resize, {stem});
+        nearest.resize =
+            ResizeSpec{ResizeMode::Nearest, ResizeCoord::Asymmetric, NearestRound::Floor, 18, 22};
+        add(nearest);
+        Op linear = moderntest::op("bilinear", OpKind::Resize, {stem});
+        linear.resize = ResizeSpec{ResizeMode::Linear, ResizeCoord::HalfPixel, NearestRound::Floor, 14, 17};
+        add(linear);
+        g.finalize();
+        compareWithCpu(g, sequentialSchedule(g), {1, 2}, kAllPrecisions,
+                       [](const ExecutionResult& gpu, Precision, Layout layout, int) {
+                           if (layout != Layout::Nhwc) return;
+                           int packs = 0, elements = 0;
+                           for (const KernelRecord& k : gpu.kernels) {
+                               packs += k.name.find("gatherPackKernel") != std::string::npos;
+                               elements += k.name.find("gatherKernel") != std::string::npos;
+                           }
+                           QVERIFY2(packs == 6 && elements == 1,
+                                    qPrintable(QString("%1 pack and %2 element gather kernels, %3")
+                                                   .arg(packs)
+                                                   .arg(elements)
+                                                   .arg(kernelClassesText(gpu.kernels).c_str())));
+                       });
+    }
 };
 
 QTEST_APPLESS_MAIN(TestGpuModernOps)
