@@ -1,5 +1,6 @@
 #include "gpu/buffer_plan.h"
 
+#include "gpu/deferred_epilogue.h"
 #include "gpu/kernels.h"
 
 #include <algorithm>
@@ -184,11 +185,15 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
         }
     };
 
-    // Channel slices read in place: their location follows their input's, resolved below.
+    // Channel slices read in place, and ReLU ops their depthwise readers apply on load
+    // (gpu/deferred_epilogue.h): their location follows their input's, resolved below.
+    std::vector<bool> members(static_cast<size_t>(n), false);
+    for (OpId id = 0; id < n; ++id) members[size_t(id)] = memberOf[size_t(id)] >= 0;
+    const std::vector<bool> aliasInput = deferredEpilogues(g, members).aliasInput;
     std::vector<bool> sliceView(static_cast<size_t>(n), false);
     for (OpId id = 0; id < n; ++id)
-        sliceView[size_t(id)] =
-            memberOf[size_t(id)] < 0 && prefixRoot[size_t(id)] == id && isChannelSlice(g, id);
+        sliceView[size_t(id)] = memberOf[size_t(id)] < 0 && prefixRoot[size_t(id)] == id &&
+                                (isChannelSlice(g, id) || aliasInput[size_t(id)]);
 
     // Reverse topological order: every consumer's concat buffer is known before its producers
     // choose where to write.
@@ -244,7 +249,8 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
         if (sliceView[size_t(id)]) {
             const Op& op = g.op(id);
             const Loc& in = out[size_t(op.inputs.front())];
-            out[size_t(id)] = Loc{in.region, in.channel + op.slice.c0, op.out};
+            const int c0 = aliasInput[size_t(id)] ? 0 : op.slice.c0;
+            out[size_t(id)] = Loc{in.region, in.channel + c0, op.out};
             ops_[size_t(id)].view = true;
         }
 

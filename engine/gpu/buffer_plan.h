@@ -2,8 +2,9 @@
 // Where every op's output lives on the device for one run (docs/semantics.md, "GPU runtime rules": concat is
 // free): an op whose output feeds a channel concatenation writes straight into its slice of the concat
 // buffer, so concatenation costs nothing; a channel Slice (a Split's part) is a view of its input, so
-// splitting costs nothing either; members of a merge stage write slices of the merged convolution's
-// output. Everything else gets its own region of one allocation.
+// splitting costs nothing either (so is a ReLU op its depthwise readers apply on load); members of a merge
+// stage write slices of the merged convolution's output. Everything else gets its own region of one
+// allocation.
 #include "gpu/device.h"
 #include "gpu/tensor_view.h"
 #include "graph/graph.h"
@@ -36,7 +37,7 @@ struct PlannedOp {
     std::vector<View> inputs;     // producers' views of the combined inputs, in input order
     std::vector<View> residuals;  // fused residual inputs (Op::residuals), added in the epilogue
     std::vector<TermCopy> copies; // Concat: the terms still to gather
-    bool view = false;            // a channel Slice: `out` is a view of its input, nothing runs
+    bool view = false; // a channel Slice, or a ReLU its readers apply: `out` views its input, nothing runs
 };
 
 class BufferPlan {

@@ -91,7 +91,7 @@ struct DepthwiseArgs {
     Prologue pre;
     Epilogue epi;
     OutputArgs out;
-    // With nothing applied on load, stage each block's input tile in shared memory where
+    // With nothing or a ReLU applied on load, stage each block's input tile in shared memory where
     // depthwiseCanTile says it can (the compiler times it against the row kernel).
     bool tile = false;
 };

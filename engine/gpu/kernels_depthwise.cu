@@ -103,6 +103,8 @@ template <int PRE> __device__ __forceinline__ float preActivate(float x, int cod
         return x * fminf(fmaxf(x * (1.f / 6.f) + 0.5f, 0.f), 1.f);
     else if constexpr (PRE == kActRelu6)
         return fminf(fmaxf(x, 0.f), 6.f);
+    else if constexpr (PRE == kActRelu)
+        return fmaxf(x, 0.f);
     else
         return activate(x, code);
 }
@@ -183,12 +185,14 @@ template <typename T, int V> void launchRows(const DepthwiseArgs& a, cudaStream_
         launch(std::integral_constant<int, kActHardSwish>{});
     else if (pre == kActRelu6)
         launch(std::integral_constant<int, kActRelu6>{});
+    else if (pre == kActRelu)
+        launch(std::integral_constant<int, kActRelu>{});
     else
         launch(std::integral_constant<int, kPreRuntime>{});
 }
 
 // Channels-last, square K x K window at stride S (1 or 2): the input tile a block reads is staged in
-// shared memory, with SiLU applied on load once per value (SILU) or nothing (DepthwiseArgs::tile,
+// shared memory, with PRE (SiLU, ReLU or none) applied on load once per value (DepthwiseArgs::tile,
 // timed against the row kernel: a block issues its tile's loads together and its taps read shared
 // memory, where the row kernel's threads wait on K*K cache loads each). The row kernel applies a
 // prologue at every tap, K*K / (S*S) times per value, which made a deferred SiLU (an exponential and
@@ -201,7 +205,7 @@ __device__ __forceinline__ float siluOf(float x) {
     return x * __frcp_rn(1.f + __expf(-x));
 }
 
-template <typename T, int K, int S, bool SILU>
+template <typename T, int K, int S, int PRE>
 __global__ void __launch_bounds__(256) depthwiseTileKernel(DepthwiseArgs a) {
     constexpr int V = PackOf<T>::n;
     constexpr int IH = (kTileH - 1) * S + K, IW = (kTileW - 1) * S + K;
@@ -223,9 +227,12 @@ __global__ void __launch_bounds__(256) depthwiseTileKernel(DepthwiseArgs a) {
         if (q < chunkPacks && iy >= 0 && iy < a.inH && ix >= 0 && ix < a.inW) {
             const int c = (pack0 + q) * V;
             loadPack<T>(base, (long long)(iy * a.inW + ix) * x.pixelStride + c, v);
-            if constexpr (SILU)
+            if constexpr (PRE == kActSilu)
 #pragma unroll
                 for (int j = 0; j < V; ++j) v[j] = siluOf(a.pre.bias ? v[j] + a.pre.bias[c + j] : v[j]);
+            else if constexpr (PRE == kActRelu)
+#pragma unroll
+                for (int j = 0; j < V; ++j) v[j] = fmaxf(a.pre.bias ? v[j] + a.pre.bias[c + j] : v[j], 0.f);
         }
         storePack<T>(tile, (long long)i * V, v);
     }
@@ -253,23 +260,23 @@ __global__ void __launch_bounds__(256) depthwiseTileKernel(DepthwiseArgs a) {
     storePack<T>(a.out.ptr, packOut(a.out, k), acc);
 }
 
-template <typename T, int S, bool SILU> void launchTile(const DepthwiseArgs& a, cudaStream_t stream) {
+template <typename T, int S, int PRE> void launchTile(const DepthwiseArgs& a, cudaStream_t stream) {
     const int v = PackOf<T>::n;
     const int chunks = (a.out.channels / v + kTilePacks - 1) / kTilePacks;
     const dim3 grid(unsigned((a.out.width + kTileW - 1) / kTileW * chunks),
                     unsigned(a.out.batch * ((a.out.height + kTileH - 1) / kTileH)));
     switch (a.win.kh) {
     case 3:
-        depthwiseTileKernel<T, 3, S, SILU><<<grid, 256, 0, stream>>>(a);
+        depthwiseTileKernel<T, 3, S, PRE><<<grid, 256, 0, stream>>>(a);
         break;
     case 5:
-        depthwiseTileKernel<T, 5, S, SILU><<<grid, 256, 0, stream>>>(a);
+        depthwiseTileKernel<T, 5, S, PRE><<<grid, 256, 0, stream>>>(a);
         break;
     case 7:
-        depthwiseTileKernel<T, 7, S, SILU><<<grid, 256, 0, stream>>>(a);
+        depthwiseTileKernel<T, 7, S, PRE><<<grid, 256, 0, stream>>>(a);
         break;
     default:
-        depthwiseTileKernel<T, 9, S, SILU><<<grid, 256, 0, stream>>>(a);
+        depthwiseTileKernel<T, 9, S, PRE><<<grid, 256, 0, stream>>>(a);
         break;
     }
 }
@@ -300,7 +307,8 @@ DepthwiseFit depthwiseFit(const DepthwiseArgs& a) {
 } // namespace
 
 bool depthwiseCanTile(const DepthwiseArgs& a) {
-    return depthwiseFit(a).tile && a.pre.activation == kActNone && !a.pre.bias;
+    const bool plain = a.pre.activation == kActNone && !a.pre.bias;
+    return depthwiseFit(a).tile && (plain || a.pre.activation == kActRelu);
 }
 
 void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
@@ -310,9 +318,11 @@ void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
         byType(a.out.type, [&](auto t) {
             using T = decltype(t);
             if (silu)
-                a.win.sh == 1 ? launchTile<T, 1, true>(a, stream) : launchTile<T, 2, true>(a, stream);
+                a.win.sh == 1 ? launchTile<T, 1, kActSilu>(a, stream) : launchTile<T, 2, kActSilu>(a, stream);
+            else if (a.pre.activation == kActRelu)
+                a.win.sh == 1 ? launchTile<T, 1, kActRelu>(a, stream) : launchTile<T, 2, kActRelu>(a, stream);
             else
-                a.win.sh == 1 ? launchTile<T, 1, false>(a, stream) : launchTile<T, 2, false>(a, stream);
+                a.win.sh == 1 ? launchTile<T, 1, kActNone>(a, stream) : launchTile<T, 2, kActNone>(a, stream);
         });
         return;
     }

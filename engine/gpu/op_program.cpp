@@ -173,7 +173,8 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
             launch(tile, a);
             const std::string problem = timedProblemKey("depthwise", inputs.front(), y, epi) + "|" +
                                         std::to_string(win.kh) + "s" + std::to_string(win.sh) + "p" +
-                                        std::to_string(win.ph) + "," + std::to_string(win.pw);
+                                        std::to_string(win.ph) + "," + std::to_string(win.pw) + "|pre" +
+                                        std::to_string(a.pre.activation) + (a.pre.bias ? "b" : "");
             const double rowMs = timeProgramOnce(row, problem + "|row");
             const double tileMs = timeProgramOnce(tile, problem + "|tile");
             a.tile = tileMs >= 0 && (rowMs < 0 || tileMs < rowMs);

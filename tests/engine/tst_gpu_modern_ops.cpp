@@ -301,13 +301,55 @@ class TestGpuModernOps : public QObject {
                 for (const KernelRecord& k : gpu.kernels) {
                     passes += k.name.find("elementwise") != std::string::npos;
                     tiles += k.name.find("depthwiseTileKernel") != std::string::npos &&
-                             k.name.find("Lb1EE") != std::string::npos; // SILU = true
+                             k.name.find("Li7EE") != std::string::npos; // PRE = kActSilu
                 }
                 QVERIFY2(passes <= 1, qPrintable(QString("%1 element-wise kernels, %2")
                                                      .arg(passes)
                                                      .arg(kernelClassesText(gpu.kernels).c_str())));
                 QVERIFY2(tiles == 2, qPrintable(QString("%1 staged-tile depthwise kernels").arg(tiles)));
             });
+    }
+
+    // A ReLU op whose every reader is a depthwise conv (NASNet's separable branches: the cell input
+    // stays un-activated for its pools and sums) runs no kernel: the depthwise kernels apply it on
+    // load (packs, and one channel a thread at 20 channels); a ReLU that also feeds a 1x1 conv
+    // keeps its kernel. Against the CPU reference in every precision and layout, batches 1 and 2.
+    void reluOpsMoveIntoDepthwise() {
+        Graph g("relu_into_depthwise");
+        const OpId x = g.addInput("input", {32, 17, 19});
+        const OpId stem = g.addOp(moderntest::conv("stem", x, 32, 3));
+        auto depthwise = [&](const std::string& name, OpId in, int channels, int k, int stride) {
+            Op dw = moderntest::conv(name, in, channels, k, stride, k / 2);
+            dw.groups = channels;
+            return g.addOp(dw);
+        };
+        const OpId relu = g.addOp(moderntest::activation("relu", stem, Activation::Relu));
+        const OpId d3 = depthwise("dw3", relu, 32, 3, 1);
+        depthwise("dw5", relu, 32, 5, 2);
+        Op pool = moderntest::op("pool", OpKind::MaxPool, {stem});
+        pool.window = Window{3, 3, 1, 1, 1, 1, 1, 1};
+        Op sum = moderntest::op("sum", OpKind::Binary, {d3, g.addOp(pool)});
+        sum.binary = BinaryFn::Add;
+        g.addOp(sum);
+        const OpId narrow = g.addOp(moderntest::conv("narrow", x, 20, 1, 1, 0));
+        const OpId reluNarrow = g.addOp(moderntest::activation("relu_narrow", narrow, Activation::Relu));
+        depthwise("dw_narrow", reluNarrow, 20, 3, 1);
+        const OpId kept = g.addOp(moderntest::activation("relu_kept", stem, Activation::Relu));
+        depthwise("dw_kept", kept, 32, 3, 2);
+        g.addOp(moderntest::conv("mix", kept, 16, 1, 1, 0));
+        g.finalize();
+        compareWithCpu(g, sequentialSchedule(g), {1, 2}, kAllPrecisions,
+                       [&](const ExecutionResult& gpu, Precision, Layout, int) {
+                           int deferred = 0, own = 0;
+                           for (const KernelRecord& k : gpu.kernels) {
+                               deferred += k.op == relu || k.op == reluNarrow;
+                               own += k.op == kept;
+                           }
+                           QVERIFY2(deferred == 0 && own >= 1,
+                                    qPrintable(QString("%1 kernels of the deferred ReLUs, %2 of the kept one")
+                                                   .arg(deferred)
+                                                   .arg(own)));
+                       });
     }
 
     // A Split's parts (channel slices, a slice of a slice) are views of their input: no gather

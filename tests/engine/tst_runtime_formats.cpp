@@ -169,6 +169,48 @@ class TestRuntimeFormats : public QObject {
         QVERIFY(!d.deferred[size_t(d0)]); // its ReLU is cuDNN's or the depthwise kernel's own
     }
 
+    // A ReLU op read only by depthwise convs is left to them (its output aliases its input); not one
+    // that is a graph output, that another kind of op reads, or whose reader is dilated or merged.
+    void reluOpsDeferToDepthwiseReaders() {
+        using moderntest::conv;
+        Graph g("relu_deferral");
+        const OpId x = g.addInput("input", {16, 30, 30});
+        auto depthwise = [&](const std::string& name, OpId in, int k, int dilation = 1) {
+            Op dw = conv(name, in, 16, k, 1, k / 2 * dilation);
+            dw.groups = 16;
+            dw.window.dh = dw.window.dw = dilation;
+            return g.addOp(dw);
+        };
+        auto relu = [&](const std::string& name, OpId in) {
+            return g.addOp(moderntest::activation(name, in, Activation::Relu));
+        };
+        const OpId stem = g.addOp(conv("stem", x, 16, 3));
+        const OpId both = relu("relu_both", stem);
+        const OpId a = depthwise("dw_a", both, 3), b = depthwise("dw_b", both, 5);
+        const OpId mixed = relu("relu_mixed", stem);
+        depthwise("dw_mixed", mixed, 3);
+        g.addOp(conv("pointwise", mixed, 8, 1, 1, 0));
+        const OpId dilated = relu("relu_dilated", stem);
+        depthwise("dw_dilated", dilated, 3, 2);
+        const OpId forMerged = relu("relu_merged", stem);
+        const OpId merged = depthwise("dw_merged", forMerged, 3);
+        relu("relu_output", stem);
+        Op sum = moderntest::op("sum", OpKind::Binary, {a, b});
+        sum.binary = BinaryFn::Add;
+        g.addOp(sum);
+        g.finalize();
+        std::vector<bool> mergeMembers(size_t(g.size()), false);
+        mergeMembers[size_t(merged)] = true;
+        const gpu::DeferredEpilogues d = gpu::deferredEpilogues(g, mergeMembers);
+        QVERIFY(d.deferred[size_t(both)] && d.aliasInput[size_t(both)]);
+        QCOMPARE(d.from[size_t(a)], both);
+        QCOMPARE(d.from[size_t(b)], both);
+        for (const char* name : {"relu_mixed", "relu_dilated", "relu_merged", "relu_output", "stem"}) {
+            const OpId id = g.find(name);
+            QVERIFY2(!d.deferred[size_t(id)] && !d.aliasInput[size_t(id)], name);
+        }
+    }
+
     // A squeeze-excite gate (global pool, 1x1 reduction, 1x1 expansion, broadcast multiply) is one
     // chain; a pool with a second reader, a reduction wider than the kernel's limit, an expansion
     // that does not give back the pooled channels, or a merged conv is not.
