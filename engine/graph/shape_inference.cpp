@@ -155,9 +155,18 @@ Shape reshapeOutput(const std::string& source, const Op& op, const Shape& in) {
     }
     case OpKind::Pad: {
         const PadSpec& p = op.pad;
-        if (p.top < 0 || p.left < 0 || p.bottom < 0 || p.right < 0 || p.top > kMaxDim || p.left > kMaxDim ||
-            p.bottom > kMaxDim || p.right > kMaxDim)
-            fail(source, op, "padding must be between 0 and " + std::to_string(kMaxDim));
+        for (int side : {p.top, p.left, p.bottom, p.right})
+            if (side < -kMaxDim || side > kMaxDim)
+                fail(source, op,
+                     "padding must be between -" + std::to_string(kMaxDim) + " and " +
+                         std::to_string(kMaxDim));
+        // Negative sides crop (constant mode: ONNX's negative pads, timm NASNet's one-pixel shift).
+        const auto crop = [](int side) { return side < 0 ? -side : 0; };
+        if (crop(p.top) || crop(p.left) || crop(p.bottom) || crop(p.right)) {
+            if (p.mode == PadMode::Reflect) fail(source, op, "reflect padding must not be negative");
+            if (crop(p.top) + crop(p.bottom) >= in.h || crop(p.left) + crop(p.right) >= in.w)
+                fail(source, op, "negative padding crops the whole input " + in.str());
+        }
         if (p.mode == PadMode::Reflect &&
             (std::max(p.top, p.bottom) >= in.h || std::max(p.left, p.right) >= in.w))
             fail(source, op, "reflect padding must be smaller than the input " + in.str());

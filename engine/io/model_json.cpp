@@ -86,7 +86,7 @@ void readModernParams(const json::Reader& r, const Json& j, const std::string& p
         break;
     }
     case OpKind::Pad: {
-        const auto p = ints(j, "pad", path, 4, 0);
+        const auto p = ints(j, "pad", path, 4, -kMaxDim); // negative sides crop (shape inference checks)
         op.pad.top = p[0], op.pad.left = p[1], op.pad.bottom = p[2], op.pad.right = p[3];
         if (const Json* m = r.optional(j, "pad_mode", path))
             op.pad.mode = enumFrom(r, *m, path + ".pad_mode", {PadMode::Constant, PadMode::Reflect},

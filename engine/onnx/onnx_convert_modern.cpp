@@ -201,7 +201,8 @@ void convertPad(ImportState& state, const onnx::NodeProto& node, const std::stri
     else if (mode != "constant")
         throw InputError("pad mode '" + mode + "' is not supported (constant and reflect are)");
     // Negative pads crop (timm's NASNet shifts a path by one pixel with ZeroPad2d(-1, 1, -1, 1)):
-    // a slice first, then the positive padding.
+    // constant padding keeps its signed sides, one op (the GPU moves the data once); reflect
+    // padding reads its mirror from the cropped map, so a slice comes first, then the padding.
     const Shape in = state.shapeOf(x);
     const std::int64_t cropTop = std::max<std::int64_t>(-pads[2], 0),
                        cropLeft = std::max<std::int64_t>(-pads[3], 0),
@@ -211,6 +212,11 @@ void convertPad(ImportState& state, const onnx::NodeProto& node, const std::stri
     if (cropTop || cropLeft || cropBottom || cropRight) {
         if (cropTop + cropBottom >= in.h || cropLeft + cropRight >= in.w)
             throw InputError("negative pads crop the whole " + in.str() + " input");
+    }
+    if (spec.mode == PadMode::Constant) {
+        spec.top = int(pads[2]), spec.left = int(pads[3]), spec.bottom = int(pads[6]),
+        spec.right = int(pads[7]);
+    } else if (cropTop || cropLeft || cropBottom || cropRight) {
         Op crop = newOp(opName + "_crop", OpKind::Slice, {x.op});
         crop.slice = SliceBox{0,
                               int(cropTop),

@@ -76,6 +76,7 @@ bool foldIntoConcat(std::vector<Op>& ops, size_t concat, const Op& scaleShift,
 bool foldPadInto(Op& pad, Op& consumer) {
     const PadSpec& p = pad.pad;
     if (pad.kind != OpKind::Pad || p.mode != PadMode::Constant || consumer.inputs.size() != 1) return false;
+    if (p.top < 0 || p.left < 0 || p.bottom < 0 || p.right < 0) return false; // it crops: the window cannot
     const bool zero = p.value == 0.0f;
     Window& w = consumer.window;
     const int dh = std::min(p.top, p.bottom), dw = std::min(p.left, p.right);

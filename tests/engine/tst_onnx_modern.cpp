@@ -339,21 +339,31 @@ class TestOnnxModern : public QObject {
     }
 
     // timm's NASNet shifts a path by a pixel: ZeroPad2d((-1, 1, -1, 1)) crops the first row and
-    // column and pads one after: a slice, then a pad.
-    void negativePadsCropThenPad() {
+    // column and pads one after: one constant pad with signed sides. Reflect padding mirrors the
+    // cropped map: a slice, then the pad.
+    void negativePadsCrop() {
         ModelBuilder b({1, 2, 4, 4});
         b.initInts("pads", {0, 0, -1, -1, 0, 0, 1, 1});
         b.node("Pad", {"x", "pads"}, {"y"}, "shift");
         b.output("y", {1, 2, 4, 4});
         const Graph g = load(b);
-        QCOMPARE(g.op(g.find("shift_crop")).slice, (SliceBox{0, 1, 1, 2, 3, 3, 1, 1}));
-        QCOMPARE(g.op(g.find("shift")).pad, (PadSpec{0, 0, 1, 1, PadMode::Constant, 0.0f}));
+        QCOMPARE(g.find("shift_crop"), OpId(-1));
+        QCOMPARE(g.op(g.find("shift")).pad, (PadSpec{-1, -1, 1, 1, PadMode::Constant, 0.0f}));
         const std::vector<Tensor> in = seededInputs(g, 1, 3);
         const Tensor y = CpuExecutor(g, 7).run(sequentialSchedule(g), in).outputs.front();
         for (int c = 0; c < 2; ++c)
             for (int i = 0; i < 4; ++i)
                 for (int j = 0; j < 4; ++j)
                     QCOMPARE(y.at(0, c, i, j), i < 3 && j < 3 ? in[0].at(0, c, i + 1, j + 1) : 0.0f);
+
+        ModelBuilder r({1, 2, 5, 5});
+        r.initInts("pads", {0, 0, -1, 1, 0, 0, 1, 0});
+        auto* reflect = r.node("Pad", {"x", "pads"}, {"y"}, "mirror");
+        ModelBuilder::attr(reflect, "mode", std::string("reflect"));
+        r.output("y", {1, 2, 5, 6});
+        const Graph m = load(r);
+        QCOMPARE(m.op(m.find("mirror_crop")).slice, (SliceBox{0, 1, 0, 2, 4, 5, 1, 1}));
+        QCOMPARE(m.op(m.find("mirror")).pad, (PadSpec{0, 1, 1, 0, PadMode::Reflect, 0.0f}));
     }
 
     void refusalsNameNodeOpOpsetAndWhat() {

@@ -187,6 +187,13 @@ class TestShapeInference : public QObject {
         Op pool = make(OpKind::MaxPool);
         pool.window = win(2, 1, 2);
         cases.push_back({"pool padding over half the window", pool, {{4, 5, 5}}, "half the pooling window"});
+        Op mirror = make(OpKind::Pad);
+        mirror.pad = PadSpec{-1, 0, 1, 0, PadMode::Reflect, 0.0f};
+        cases.push_back({"negative reflect padding", mirror, {{4, 5, 5}}, "must not be negative"});
+        Op cropAll = make(OpKind::Pad);
+        cropAll.pad = PadSpec{-3, 0, -2, 4, PadMode::Constant, 0.0f};
+        cases.push_back(
+            {"negative padding cropping every row", cropAll, {{4, 5, 5}}, "crops the whole input"});
         for (Case& c : cases) {
             c.op.name = "op_under_test";
             const QString msg = failure(c.op, c.in);
