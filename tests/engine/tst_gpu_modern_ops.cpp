@@ -377,7 +377,7 @@ class TestGpuModernOps : public QObject {
                        });
     }
 
-    // Pads (TF "same" zeros as NASNet's, reflect), the crop that follows NASNet's, a channel slice
+    // Pads (TF "same" zeros, NASNet's one-pixel shift with signed sides, reflect), a crop, a channel slice
     // starting on a pack and resizes (nearest, bilinear) move whole 16-byte packs of channels in
     // channels-last runs: only the pack kernel runs there; a slice starting mid-pack takes the
     // element kernel. Against the CPU reference in every precision and layout, batches 1 and 2.
@@ -392,6 +392,9 @@ class TestGpuModernOps : public QObject {
         Op crop = moderntest::op("crop", OpKind::Slice, {padded});
         crop.slice = SliceBox{0, 1, 1, 32, 9, 11, 1, 1};
         add(crop);
+        Op shift = moderntest::op("shift", OpKind::Pad, {stem}); // NASNet's ZeroPad2d((-1, 1, -1, 1))
+        shift.pad = PadSpec{-1, -1, 1, 1, PadMode::Constant, 0.0f};
+        add(shift);
         Op reflect = moderntest::op("reflect_pad", OpKind::Pad, {stem});
         reflect.pad = PadSpec{2, 1, 1, 2, PadMode::Reflect, 0.0f};
         add(reflect);
@@ -417,7 +420,7 @@ class TestGpuModernOps : public QObject {
                                packs += k.name.find("gatherPackKernel") != std::string::npos;
                                elements += k.name.find("gatherKernel") != std::string::npos;
                            }
-                           QVERIFY2(packs == 6 && elements == 1,
+                           QVERIFY2(packs == 7 && elements == 1,
                                     qPrintable(QString("%1 pack and %2 element gather kernels, %3")
                                                    .arg(packs)
                                                    .arg(elements)
