@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The device call that measures branch s30-pack-gather (pack gathers, ReLU ops deferred into depthwise
+# The device call that measures branch s30-pack-gather (pack gathers, signed pads, ReLU ops deferred into depthwise
 # convs) against main, self-contained. Here: build main, copy build/bin/ioscope-cli to
 # build/bin/ioscope-cli-base, check out the branch, build, then
 #   bench/gpu-bundle build/bin/ioscope-cli build/bin/ioscope-cli-base build/tests/engine_tst_gpu_executor \
