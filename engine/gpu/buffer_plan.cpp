@@ -1,6 +1,5 @@
 #include "gpu/buffer_plan.h"
 
-#include "gpu/deferred_epilogue.h"
 #include "gpu/kernels.h"
 
 #include <algorithm>
@@ -189,7 +188,8 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
     // (gpu/deferred_epilogue.h): their location follows their input's, resolved below.
     std::vector<bool> members(static_cast<size_t>(n), false);
     for (OpId id = 0; id < n; ++id) members[size_t(id)] = memberOf[size_t(id)] >= 0;
-    const std::vector<bool> aliasInput = deferredEpilogues(g, members).aliasInput;
+    deferred_ = deferredEpilogues(g, members);
+    const std::vector<bool>& aliasInput = deferred_.aliasInput;
     std::vector<bool> sliceView(static_cast<size_t>(n), false);
     for (OpId id = 0; id < n; ++id)
         sliceView[size_t(id)] = memberOf[size_t(id)] < 0 && prefixRoot[size_t(id)] == id &&

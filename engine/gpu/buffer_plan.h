@@ -5,6 +5,7 @@
 // splitting costs nothing either (so is a ReLU op its depthwise readers apply on load); members of a merge
 // stage write slices of the merged convolution's output. Everything else gets its own region of one
 // allocation.
+#include "gpu/deferred_epilogue.h"
 #include "gpu/device.h"
 #include "gpu/tensor_view.h"
 #include "graph/graph.h"
@@ -53,6 +54,9 @@ class BufferPlan {
     // the merged convolution writes in place).
     const std::vector<OpId>& mergeOrder(int k) const { return mergeOrder_[static_cast<size_t>(k)]; }
     int mergeSets() const { return static_cast<int>(mergeOrder_.size()); }
+    // The epilogues and ReLU ops left to depthwise readers (gpu/deferred_epilogue.h), decided once
+    // for the plan (a deferred ReLU is a view) and the compiler.
+    const DeferredEpilogues& deferred() const { return deferred_; }
     int batch() const { return batch_; }
     Layout layout() const { return layout_; }
     DataType type() const { return type_; }
@@ -66,6 +70,7 @@ class BufferPlan {
     std::vector<PlannedOp> ops_;
     std::vector<View> merged_;
     std::vector<std::vector<OpId>> mergeOrder_;
+    DeferredEpilogues deferred_;
     DeviceBuffer memory_;
 };
 

@@ -72,11 +72,11 @@ int activationCode(Activation a) {
 }
 
 ProgramCompiler::ProgramCompiler(Device& device, const Graph& g, const BufferPlan& plan, Precision precision)
-    : device_(device), g_(g), plan_(plan), precision_(precision), type_(plan.type()) {
+    : device_(device), g_(g), plan_(plan), precision_(precision), type_(plan.type()),
+      deferred_(plan.deferred()) {
     std::vector<bool> members(size_t(g.size()), false);
     for (int k = 0; k < plan.mergeSets(); ++k)
         for (OpId id : plan.mergeOrder(k)) members[size_t(id)] = true;
-    deferred_ = deferredEpilogues(g, members);
     squeezeExcite_ = squeezeExciteChains(g, members);
 }
 

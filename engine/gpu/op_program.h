@@ -153,7 +153,7 @@ class ProgramCompiler {
     const BufferPlan& plan_;
     Precision precision_;
     DataType type_;
-    DeferredEpilogues deferred_;        // conv epilogues a depthwise consumer applies on load
+    const DeferredEpilogues& deferred_; // the plan's: epilogues and ReLU ops depthwise readers apply on load
     SqueezeExciteChains squeezeExcite_; // squeeze-excite gates in two kernels
 };
 
