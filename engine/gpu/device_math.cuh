@@ -35,48 +35,80 @@ template <> __device__ __forceinline__ void store<__nv_bfloat16>(void* p, long l
 // store whole packs when every operand is aligned to them.
 template <typename T> struct PackOf { static constexpr int n = 16 / int(sizeof(T)); };
 
-template <typename T> __device__ __forceinline__ void loadPack(const void* base, long long off, float* v) {
-    const uint4 raw = *reinterpret_cast<const uint4*>(static_cast<const T*>(base) + off);
-    if constexpr (sizeof(T) == 4) {
-        v[0] = __uint_as_float(raw.x), v[1] = __uint_as_float(raw.y), v[2] = __uint_as_float(raw.z),
-        v[3] = __uint_as_float(raw.w);
-    } else {
-        const unsigned words[4] = {raw.x, raw.y, raw.z, raw.w};
-        for (int i = 0; i < 4; ++i) {
-            const unsigned short lo = (unsigned short)(words[i] & 0xFFFF),
-                                 hi = (unsigned short)(words[i] >> 16);
-            if constexpr (std::is_same_v<T, __half>) {
-                v[2 * i] = __half2float(__ushort_as_half(lo));
-                v[2 * i + 1] = __half2float(__ushort_as_half(hi));
-            } else {
-                v[2 * i] = __bfloat162float(__ushort_as_bfloat16(lo));
-                v[2 * i + 1] = __bfloat162float(__ushort_as_bfloat16(hi));
-            }
+// Vectors of V consecutive channels, V * sizeof(T) bytes (4, 8 or 16) aligned to their size: the
+// channels-last paths of channel counts with no whole 16-byte packs (NasNet's 42 and 84) use the
+// narrower ones.
+template <int Bytes> struct VectorWords;
+template <> struct VectorWords<4> {
+    using Raw = unsigned;
+    static __device__ __forceinline__ void split(Raw r, unsigned* w) { w[0] = r; }
+    static __device__ __forceinline__ Raw join(const unsigned* w) { return w[0]; }
+};
+template <> struct VectorWords<8> {
+    using Raw = uint2;
+    static __device__ __forceinline__ void split(Raw r, unsigned* w) { w[0] = r.x, w[1] = r.y; }
+    static __device__ __forceinline__ Raw join(const unsigned* w) { return make_uint2(w[0], w[1]); }
+};
+template <> struct VectorWords<16> {
+    using Raw = uint4;
+    static __device__ __forceinline__ void split(Raw r, unsigned* w) {
+        w[0] = r.x, w[1] = r.y, w[2] = r.z, w[3] = r.w;
+    }
+    static __device__ __forceinline__ Raw join(const unsigned* w) {
+        return make_uint4(w[0], w[1], w[2], w[3]);
+    }
+};
+
+template <typename T> __device__ __forceinline__ float fromBits(unsigned short b) {
+    if constexpr (std::is_same_v<T, __half>)
+        return __half2float(__ushort_as_half(b));
+    else
+        return __bfloat162float(__ushort_as_bfloat16(b));
+}
+template <typename T> __device__ __forceinline__ unsigned short toBits(float v) {
+    if constexpr (std::is_same_v<T, __half>)
+        return __half_as_ushort(__float2half_rn(v));
+    else
+        return __bfloat16_as_ushort(__float2bfloat16_rn(v));
+}
+
+template <typename T, int V>
+__device__ __forceinline__ void loadVector(const void* base, long long off, float* v) {
+    using Words = VectorWords<V* int(sizeof(T))>;
+    constexpr int kWords = V * int(sizeof(T)) / 4;
+    unsigned words[kWords];
+    Words::split(*reinterpret_cast<const typename Words::Raw*>(static_cast<const T*>(base) + off), words);
+#pragma unroll
+    for (int i = 0; i < kWords; ++i) {
+        if constexpr (sizeof(T) == 4) {
+            v[i] = __uint_as_float(words[i]);
+        } else {
+            v[2 * i] = fromBits<T>((unsigned short)(words[i] & 0xFFFF));
+            v[2 * i + 1] = fromBits<T>((unsigned short)(words[i] >> 16));
         }
     }
 }
 
-template <typename T> __device__ __forceinline__ void storePack(void* base, long long off, const float* v) {
-    uint4 raw;
-    if constexpr (sizeof(T) == 4) {
-        raw.x = __float_as_uint(v[0]), raw.y = __float_as_uint(v[1]), raw.z = __float_as_uint(v[2]),
-        raw.w = __float_as_uint(v[3]);
-    } else {
-        unsigned words[4];
-        for (int i = 0; i < 4; ++i) {
-            unsigned short lo, hi;
-            if constexpr (std::is_same_v<T, __half>) {
-                lo = __half_as_ushort(__float2half_rn(v[2 * i]));
-                hi = __half_as_ushort(__float2half_rn(v[2 * i + 1]));
-            } else {
-                lo = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * i]));
-                hi = __bfloat16_as_ushort(__float2bfloat16_rn(v[2 * i + 1]));
-            }
-            words[i] = unsigned(lo) | (unsigned(hi) << 16);
-        }
-        raw.x = words[0], raw.y = words[1], raw.z = words[2], raw.w = words[3];
+template <typename T, int V>
+__device__ __forceinline__ void storeVector(void* base, long long off, const float* v) {
+    using Words = VectorWords<V* int(sizeof(T))>;
+    constexpr int kWords = V * int(sizeof(T)) / 4;
+    unsigned words[kWords];
+#pragma unroll
+    for (int i = 0; i < kWords; ++i) {
+        if constexpr (sizeof(T) == 4)
+            words[i] = __float_as_uint(v[i]);
+        else
+            words[i] = unsigned(toBits<T>(v[2 * i])) | (unsigned(toBits<T>(v[2 * i + 1])) << 16);
     }
-    *reinterpret_cast<uint4*>(static_cast<T*>(base) + off) = raw;
+    *reinterpret_cast<typename Words::Raw*>(static_cast<T*>(base) + off) = Words::join(words);
+}
+
+template <typename T> __device__ __forceinline__ void loadPack(const void* base, long long off, float* v) {
+    loadVector<T, PackOf<T>::n>(base, off, v);
+}
+template <typename T> __device__ __forceinline__ void storePack(void* base, long long off, const float* v) {
+    storeVector<T, PackOf<T>::n>(base, off, v);
 }
 
 __device__ __forceinline__ float activate(float x, int act) {
@@ -156,16 +188,17 @@ __device__ __forceinline__ long long outAt(const OutputArgs& o, Coord k) {
 
 // Whether a tensor can be read or written in packs of `v` channels: channels-last, with every
 // pack 16-byte aligned (host side, choosing a kernel).
+// `bytes`: the vector's size where narrower than 16 (loadVector).
 inline bool packable(const void* ptr, long long sampleStride, long long channelStride, long long pixelStride,
-                     int v) {
-    return channelStride == 1 && reinterpret_cast<unsigned long long>(ptr) % 16 == 0 &&
+                     int v, int bytes = 16) {
+    return channelStride == 1 && reinterpret_cast<unsigned long long>(ptr) % bytes == 0 &&
            sampleStride % v == 0 && pixelStride % v == 0;
 }
-inline bool packable(const Operand& o, int v) {
-    return packable(o.ptr, o.sampleStride, o.channelStride, o.pixelStride, v);
+inline bool packable(const Operand& o, int v, int bytes = 16) {
+    return packable(o.ptr, o.sampleStride, o.channelStride, o.pixelStride, v, bytes);
 }
-inline bool packable(const OutputArgs& o, int v) {
-    return o.channels % v == 0 && packable(o.ptr, o.sampleStride, o.channelStride, o.pixelStride, v);
+inline bool packable(const OutputArgs& o, int v, int bytes = 16) {
+    return o.channels % v == 0 && packable(o.ptr, o.sampleStride, o.channelStride, o.pixelStride, v, bytes);
 }
 
 __host__ __device__ __forceinline__ long long totalOf(const OutputArgs& o) {
@@ -215,17 +248,21 @@ __device__ __forceinline__ long long packOut(const OutputArgs& o, const PackCoor
     return k.n * o.sampleStride + k.c + (long long)k.p * o.pixelStride;
 }
 
-template <typename T>
-__device__ __forceinline__ void finishPack(const Epilogue& e, const PackCoord& k, float* v) {
-    constexpr int V = PackOf<T>::n;
+// The epilogue of V channels from k.c (any vector width loadVector takes).
+template <typename T, int V>
+__device__ __forceinline__ void finishVector(const Epilogue& e, const PackCoord& k, float* v) {
     if (e.bias)
         for (int i = 0; i < V; ++i) v[i] += e.bias[k.c + i];
     for (int r = 0; r < e.residuals; ++r) {
         float add[V];
-        loadPack<T>(e.residual[r].ptr, packAt(e.residual[r], k), add);
+        loadVector<T, V>(e.residual[r].ptr, packAt(e.residual[r], k), add);
         for (int i = 0; i < V; ++i) v[i] += add[i];
     }
     for (int i = 0; i < V; ++i) v[i] = activate(v[i], e.activation);
+}
+template <typename T>
+__device__ __forceinline__ void finishPack(const Epilogue& e, const PackCoord& k, float* v) {
+    finishVector<T, PackOf<T>::n>(e, k, v);
 }
 
 inline unsigned blocksFor(long long total) {
@@ -250,9 +287,9 @@ template <typename F> void byType(DataType type, F&& launch) {
 
 // Whether a tensor can be read or written in packs of `v` channels: channels-last, with every
 // pack 16-byte aligned.
-inline bool packable(const Epilogue& e, int v) {
+inline bool packable(const Epilogue& e, int v, int bytes = 16) {
     for (int r = 0; r < e.residuals; ++r)
-        if (!packable(e.residual[r], v)) return false;
+        if (!packable(e.residual[r], v, bytes)) return false;
     return true;
 }
 

@@ -77,6 +77,9 @@ struct GpuOptions {
     // kernel, timed in fp32/tf32 and the faster kept; one can be kept instead wherever it applies, or
     // cuDNN's grouped conv run (IOSCOPE_DEPTHWISE_KERNEL=row|tile|cudnn: tests, A/B).
     enum class DepthwiseKernel { Fastest, Row, Tile, Library } depthwiseKernel = DepthwiseKernel::Fastest;
+    // Output columns one thread of the depthwise row kernel computes, 1 or 4 (IOSCOPE_DEPTHWISE_COLUMNS: A/B;
+    // four reuse each loaded pixel and the row's weights across neighbouring outputs).
+    int depthwiseColumns = 1;
     // The prologue GEMM kernel's block shapes are timed and the fastest kept; one can be kept
     // instead (IOSCOPE_PROLOGUE_TILE=N, 0 to gpu::kPrologueGemmTiles - 1: tests, A/B); -1 times them.
     int prologueTile = -1;

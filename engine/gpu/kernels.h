@@ -94,6 +94,8 @@ struct DepthwiseArgs {
     // With nothing or a ReLU applied on load, stage each block's input tile in shared memory where
     // depthwiseCanTile says it can (the compiler times it against the row kernel).
     bool tile = false;
+    // Output columns per thread of the row kernel (GpuOptions::depthwiseColumns), where it applies.
+    int columns = 1;
 };
 void launchDepthwise(const DepthwiseArgs& args, cudaStream_t stream);
 bool depthwiseCanTile(const DepthwiseArgs& args);

@@ -63,9 +63,10 @@ template <typename T> __global__ void depthwisePackKernel(DepthwiseArgs a) {
 
 // Channels-last rows with a square K x K window (3, 5, 7, 9), dilation 1, one input: a block row per
 // (sample, output row), one thread per (output column, V channels), 32-bit index math and the taps
-// unrolled at compile time. V is a 16-byte pack (weights read as 16-byte vectors) or one channel,
-// where the channel count or the alignment allows no packs (NasNet's 42 and 84 channels: the
-// generic kernel's 64-bit index division took twice as long). The generic pack kernel spent most of
+// unrolled at compile time. V is a 16-byte pack (weights read as 16-byte vectors), a narrower
+// 4- or 8-byte vector where the channel count or the alignment allows no whole packs (NasNet's 42
+// and 84 channels), or one channel (the generic kernel's 64-bit index division took twice as
+// long). The generic pack kernel spent most of
 // its time on 64-bit index division and per-tap bounds logic. (Loading every tap from a clamped
 // pixel, the padding zeroed after the prologue, measured 7 % faster in fp32 and 3-14 % slower in
 // fp16 on nasnetalarge: not taken.)
@@ -77,6 +78,9 @@ template <int V>
 __device__ __forceinline__ void loadTapWeights(const DepthwiseArgs& a, int tap, int c, float* wt) {
     if constexpr (V == 1) {
         wt[0] = a.weights[tap * a.out.channels + c];
+    } else if constexpr (V == 2) {
+        const float2 f = *reinterpret_cast<const float2*>(a.weights + tap * a.out.channels + c);
+        wt[0] = f.x, wt[1] = f.y;
     } else {
         const float4* w4 = reinterpret_cast<const float4*>(a.weights + tap * a.out.channels + c);
 #pragma unroll
@@ -91,7 +95,7 @@ template <typename T, int V> __device__ __forceinline__ void loadChannels(const 
     if constexpr (V == 1)
         v[0] = load<T>(p, 0);
     else
-        loadPack<T>(p, 0, v);
+        loadVector<T, V>(p, 0, v);
 }
 
 template <int PRE> __device__ __forceinline__ float preActivate(float x, int code) {
@@ -146,8 +150,8 @@ template <typename T, int V, int K, int PRE> __global__ void depthwiseRowKernel(
         store<T>(a.out.ptr, outAt(a.out, k), finish<T>(a.epi, k, acc[0]));
     } else {
         const PackCoord k{n, c, p};
-        finishPack<T>(a.epi, k, acc);
-        storePack<T>(a.out.ptr, packOut(a.out, k), acc);
+        finishVector<T, V>(a.epi, k, acc);
+        storeVector<T, V>(a.out.ptr, packOut(a.out, k), acc);
     }
 }
 
@@ -179,7 +183,13 @@ template <typename T, int V> void launchRows(const DepthwiseArgs& a, cudaStream_
         launch(std::integral_constant<int, kActNone>{});
     else if constexpr (V == 1) // one channel per thread (rare): only these two variants are compiled
         launch(std::integral_constant<int, kPreRuntime>{});
-    else if (pre == kActSilu)
+    else if constexpr (V <
+                       PackOf<T>::n) { // narrower vectors (NasNet's stems): ReLU compiled, others at run time
+        if (pre == kActRelu)
+            launch(std::integral_constant<int, kActRelu>{});
+        else
+            launch(std::integral_constant<int, kPreRuntime>{});
+    } else if (pre == kActSilu)
         launch(std::integral_constant<int, kActSilu>{});
     else if (pre == kActHardSwish)
         launch(std::integral_constant<int, kActHardSwish>{});
@@ -189,6 +199,94 @@ template <typename T, int V> void launchRows(const DepthwiseArgs& a, cudaStream_
         launch(std::integral_constant<int, kActRelu>{});
     else
         launch(std::integral_constant<int, kPreRuntime>{});
+}
+
+// The row kernel with kColumns neighbouring output columns per thread (DepthwiseArgs::columns):
+// each input pixel of a window row is loaded once for every output that reads it, and the row's
+// weights once for all of them, where the row kernel loads K*K pixels and weights per output.
+// Compiled for fp32 and fp16, windows 3 to 7 at stride 1 or 2, no prologue or a ReLU.
+constexpr int kColumns = 4;
+
+template <typename T, int V, int K, int S, int PRE> __global__ void depthwiseColumnsKernel(DepthwiseArgs a) {
+    constexpr int X = kColumns, kSpan = (X - 1) * S + K;
+    const int groups = a.out.channels / V, columnBlocks = (a.out.width + X - 1) / X;
+    const int j = int(blockIdx.x) * int(blockDim.x) + int(threadIdx.x);
+    if (j >= columnBlocks * groups) return;
+    const int row = int(blockIdx.y), n = row / a.out.height, oy = row - n * a.out.height;
+    const int xb = j / groups, c = (j - xb * groups) * V, ox0 = xb * X;
+    const int iy0 = oy * S - a.win.ph, ix0 = ox0 * S - a.win.pw;
+    const Operand& x = a.x[0];
+    const T* base = static_cast<const T*>(x.ptr) + (long long)n * x.sampleStride + c;
+    float acc[X][V] = {}, preBias[V] = {};
+    if (PRE != kActNone && a.pre.bias)
+        for (int i = 0; i < V; ++i) preBias[i] = a.pre.bias[c + i];
+#pragma unroll
+    for (int ky = 0; ky < K; ++ky) {
+        const int iy = iy0 + ky;
+        if (iy < 0 || iy >= a.inH) continue;
+        float wt[K][V];
+#pragma unroll
+        for (int kx = 0; kx < K; ++kx) loadTapWeights<V>(a, ky * K + kx, c, wt[kx]);
+        const T* rowBase = base + (long long)iy * a.inW * x.pixelStride;
+#pragma unroll
+        for (int t = 0; t < kSpan; ++t) {
+            const int ix = ix0 + t;
+            if (ix < 0 || ix >= a.inW) continue;
+            float v[V];
+            loadChannels<T, V>(rowBase + (long long)ix * x.pixelStride, v);
+            if constexpr (PRE != kActNone)
+#pragma unroll
+                for (int i = 0; i < V; ++i) v[i] = preActivate<PRE>(v[i] + preBias[i], a.pre.activation);
+#pragma unroll
+            for (int o = 0; o < X; ++o) {
+                const int kx = t - o * S;
+                if (kx < 0 || kx >= K) continue;
+#pragma unroll
+                for (int i = 0; i < V; ++i) acc[o][i] += v[i] * wt[kx][i];
+            }
+        }
+    }
+#pragma unroll
+    for (int o = 0; o < X; ++o) {
+        if (ox0 + o >= a.out.width) break;
+        const PackCoord k{n, c, oy * a.out.width + ox0 + o};
+        finishVector<T, V>(a.epi, k, acc[o]);
+        storeVector<T, V>(a.out.ptr, packOut(a.out, k), acc[o]);
+    }
+}
+
+template <typename T, int V> void launchColumns(const DepthwiseArgs& a, cudaStream_t stream) {
+    const long long rows = (long long)a.out.batch * a.out.height;
+    const int perRow = (a.out.width + kColumns - 1) / kColumns * (a.out.channels / V);
+    const int threads = perRow >= 256 ? 256 : (perRow + 31) / 32 * 32;
+    const dim3 grid(unsigned((perRow + threads - 1) / threads), unsigned(rows));
+    auto withStride = [&](auto k, auto pre) {
+        constexpr int K = decltype(k)::value, P = decltype(pre)::value;
+        if (a.win.sh == 1)
+            depthwiseColumnsKernel<T, V, K, 1, P><<<grid, threads, 0, stream>>>(a);
+        else
+            depthwiseColumnsKernel<T, V, K, 2, P><<<grid, threads, 0, stream>>>(a);
+    };
+    auto withWindow = [&](auto pre) {
+        if (a.win.kh == 3)
+            withStride(std::integral_constant<int, 3>{}, pre);
+        else if (a.win.kh == 5)
+            withStride(std::integral_constant<int, 5>{}, pre);
+        else
+            withStride(std::integral_constant<int, 7>{}, pre);
+    };
+    if (a.pre.activation == kActRelu)
+        withWindow(std::integral_constant<int, kActRelu>{});
+    else
+        withWindow(std::integral_constant<int, kActNone>{});
+}
+
+// Whether the columns kernel takes a depthwise conv the row kernel would run with V > 1 channels.
+bool columnsApply(const DepthwiseArgs& a) {
+    const WindowArgs& w = a.win;
+    const bool prologue = a.pre.activation == kActRelu || (a.pre.activation == kActNone && !a.pre.bias);
+    return a.columns == kColumns && a.out.type != DataType::BF16 && prologue && w.kh >= 3 && w.kh <= 7 &&
+           w.sh == w.sw && (w.sh == 1 || w.sh == 2);
 }
 
 // Channels-last, square K x K window at stride S (1 or 2): the input tile a block reads is staged in
@@ -281,15 +379,27 @@ template <typename T, int S, int PRE> void launchTile(const DepthwiseArgs& a, cu
     }
 }
 
-// The shapes the row kernel (V channels per thread) and the staged tile take.
+// Whether every operand of a channels-last depthwise conv can be read and written in vectors of
+// v channels (v * element bytes, aligned to that size).
+bool vectorsFit(const DepthwiseArgs& a, int v) {
+    const int bytes = v * elementBytes(a.out.type);
+    bool fits = packable(a.out, v, bytes) && packable(a.epi, v, bytes);
+    for (int i = 0; i < a.inputs && fits; ++i) fits = packable(a.x[i], v, bytes);
+    return fits;
+}
+
+// The shapes the row kernel (V channels per thread) and the staged tile take. narrowRows: the
+// widest vector below a whole pack the row kernel reads where whole packs do not fit (0: none).
+// One channel per thread read NasNet's 42- and 84-channel stems 2 bytes a tap: 2.2 of the
+// 6.7 ms its fp16 batch-16 depthwise convs took on an H100.
 struct DepthwiseFit {
     bool packs = false, squareRows = false, anyRows = false, tile = false;
+    int narrowRows = 0;
 };
 DepthwiseFit depthwiseFit(const DepthwiseArgs& a) {
     DepthwiseFit f;
     const int v = packWidth(a.out.type);
-    f.packs = packable(a.out, v) && packable(a.epi, v);
-    for (int i = 0; i < a.inputs && f.packs; ++i) f.packs = packable(a.x[i], v);
+    f.packs = vectorsFit(a, v);
     bool channelsLast = a.x[0].channelStride == 1 && a.out.channelStride == 1;
     for (int r = 0; r < a.epi.residuals; ++r)
         channelsLast = channelsLast && a.epi.residual[r].channelStride == 1;
@@ -297,8 +407,12 @@ DepthwiseFit depthwiseFit(const DepthwiseArgs& a) {
     const bool squareWindow = a.inputs == 1 && w.kh == w.kw &&
                               (w.kh == 3 || w.kh == 5 || w.kh == 7 || w.kh == 9) && w.dh == 1 && w.dw == 1;
     const bool rowsFit = (long long)a.out.batch * a.out.height <= 65535;
-    f.squareRows = squareWindow && f.packs && reinterpret_cast<unsigned long long>(a.weights) % 16 == 0;
+    const bool weightsAligned = reinterpret_cast<unsigned long long>(a.weights) % 16 == 0;
+    f.squareRows = squareWindow && f.packs && weightsAligned;
     f.anyRows = (f.squareRows || (squareWindow && channelsLast)) && rowsFit;
+    if (f.anyRows && !f.squareRows && weightsAligned)
+        for (int narrow = v / 2; narrow >= 2 && f.narrowRows == 0; narrow /= 2)
+            if (vectorsFit(a, narrow)) f.narrowRows = narrow;
     const long long tileRows = (long long)a.out.batch * ((a.out.height + kTileH - 1) / kTileH);
     f.tile = f.squareRows && w.sh == w.sw && (w.sh == 1 || w.sh == 2) && tileRows <= 65535;
     return f;
@@ -329,8 +443,23 @@ void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
     if (fit.anyRows) {
         byType(a.out.type, [&](auto t) {
             using T = decltype(t);
+            constexpr int kPack = PackOf<T>::n;
+            if constexpr (!std::is_same_v<T, __nv_bfloat16>)
+                if (columnsApply(a) && (fit.squareRows || fit.narrowRows > 0)) {
+                    if (fit.squareRows)
+                        launchColumns<T, kPack>(a, stream);
+                    else if (fit.narrowRows == kPack / 2)
+                        launchColumns<T, kPack / 2>(a, stream);
+                    else
+                        launchColumns<T, (kPack >= 8 ? kPack / 4 : kPack / 2)>(a, stream);
+                    return;
+                }
             if (fit.squareRows)
-                launchRows<T, PackOf<T>::n>(a, stream);
+                launchRows<T, kPack>(a, stream);
+            else if (fit.narrowRows == kPack / 2)
+                launchRows<T, kPack / 2>(a, stream);
+            else if (kPack >= 8 && fit.narrowRows == kPack / 4)
+                launchRows<T, (kPack >= 8 ? kPack / 4 : kPack / 2)>(a, stream);
             else
                 launchRows<T, 1>(a, stream);
         });

@@ -152,6 +152,7 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
     a.pre.activation = activationCode(pre.activation);
     a.epi = epilogueArgs(prog, epi);
     a.out = outputOf(y, plan_.batch());
+    a.columns = device_.options().depthwiseColumns;
     auto launch = [](Program& to, const DepthwiseArgs& args) {
         to.steps.push_back([args](Slot& s) {
             launchDepthwise(args, s.stream);

@@ -203,22 +203,26 @@ class TestGpuModernOps : public QObject {
     // Depthwise convolutions as mobile networks use them (3x3 to 9x9 windows, strides 1 and
     // 2, channel counts that are and are not a multiple of a 16-byte pack: 20 packs in fp32 only, 42
     // in none) with bias, activation and a residual, against the CPU reference in every precision
-    // and layout, batches 1 and 2: in ioscope's row kernel, its staged tile, cuDNN's and as timed.
-    // Channels-last runs take the row kernel whatever the channel count (one channel per thread
-    // where packs do not fit), never the generic kernels; the tile where packs fit; with cuDNN's,
-    // none of ioscope's runs.
+    // and layout, batches 1 and 2: in ioscope's row kernel (one output column a thread, or four),
+    // its staged tile, cuDNN's and as timed. Channels-last runs take the row kernel whatever the
+    // channel count (vectors of 2 or 4 channels where 16-byte packs do not fit: 42 and 20 in fp16),
+    // never the generic kernels; the tile where packs fit; with cuDNN's, none of ioscope's runs.
     void depthwiseConvsMatchCpu_data() {
         QTest::addColumn<int>("kernel");
-        QTest::newRow("row") << int(GpuOptions::DepthwiseKernel::Row);
-        QTest::newRow("tile") << int(GpuOptions::DepthwiseKernel::Tile);
-        QTest::newRow("cudnn") << int(GpuOptions::DepthwiseKernel::Library);
-        QTest::newRow("timed") << int(GpuOptions::DepthwiseKernel::Fastest);
+        QTest::addColumn<int>("columns");
+        QTest::newRow("row") << int(GpuOptions::DepthwiseKernel::Row) << 1;
+        QTest::newRow("row, four columns") << int(GpuOptions::DepthwiseKernel::Row) << 4;
+        QTest::newRow("tile") << int(GpuOptions::DepthwiseKernel::Tile) << 1;
+        QTest::newRow("cudnn") << int(GpuOptions::DepthwiseKernel::Library) << 1;
+        QTest::newRow("timed") << int(GpuOptions::DepthwiseKernel::Fastest) << 1;
     }
     void depthwiseConvsMatchCpu() {
         QFETCH(int, kernel);
+        QFETCH(int, columns);
         const auto choice = GpuOptions::DepthwiseKernel(kernel);
         GpuOptions options = gpuOptionsFromEnvironment();
         options.depthwiseKernel = choice;
+        options.depthwiseColumns = columns;
         GpuContext context(options);
         for (int channels : {48, 20, 42}) {
             Graph g("depthwise_" + std::to_string(channels) + "_channels");
@@ -237,17 +241,30 @@ class TestGpuModernOps : public QObject {
             g.finalize();
             compareWithCpu(
                 g, sequentialSchedule(g), {1, 2}, {Precision::Fp32, Precision::Fp16, Precision::Bf16},
-                [choice, channels](const ExecutionResult& gpu, Precision, Layout layout, int) {
-                    int own = 0, rows = 0, tiles = 0;
+                [choice, channels, columns](const ExecutionResult& gpu, Precision precision, Layout layout,
+                                            int) {
+                    int own = 0, rows = 0, tiles = 0, columnKernels = 0, narrow = 0;
+                    // fp16 vectors: 42 channels in twos, 20 in fours (the row kernels' second argument).
+                    const std::string narrowName = channels == 42   ? "__halfLi2E"
+                                                   : channels == 20 ? "__halfLi4E"
+                                                                    : "none";
                     for (const KernelRecord& k : gpu.kernels) {
                         own += k.name.find("depthwise") != std::string::npos &&
                                k.name.find("ioscope") != std::string::npos;
                         rows += k.name.find("depthwiseRowKernelI") != std::string::npos;
+                        columnKernels += k.name.find("depthwiseColumnsKernelI") != std::string::npos;
                         tiles += k.name.find("depthwiseTileKernelI") != std::string::npos;
+                        narrow += k.name.find("depthwise") != std::string::npos &&
+                                  k.name.find(narrowName) != std::string::npos;
                     }
                     if (choice == GpuOptions::DepthwiseKernel::Library) QCOMPARE(own, 0);
-                    if (choice == GpuOptions::DepthwiseKernel::Row && layout == Layout::Nhwc)
-                        QCOMPARE(rows, 8);
+                    // Four columns: windows 3 to 7 in fp32 and fp16 (9x9 and bf16 stay one column).
+                    const int columnsTaken = columns == 4 && precision != Precision::Bf16 ? 6 : 0;
+                    if (choice == GpuOptions::DepthwiseKernel::Row && layout == Layout::Nhwc) {
+                        QCOMPARE(rows, 8 - columnsTaken);
+                        QCOMPARE(columnKernels, columnsTaken);
+                        if (precision == Precision::Fp16 && narrowName != "none") QCOMPARE(narrow, 8);
+                    }
                     // The tile takes strides 1 and 2 in 16-byte packs: all 8 convs at 48 channels.
                     if (choice == GpuOptions::DepthwiseKernel::Tile && layout == Layout::Nhwc &&
                         channels == 48)
