@@ -38,7 +38,8 @@ GpuOptions gpuOptionsFromEnvironment() {
                         : depthwise == "tile"  ? GpuOptions::DepthwiseKernel::Tile
                         : depthwise == "cudnn" ? GpuOptions::DepthwiseKernel::Library
                                                : GpuOptions::DepthwiseKernel::Fastest;
-    if (env("IOSCOPE_DEPTHWISE_COLUMNS") == "4") o.depthwiseColumns = 4;
+    const std::string_view columns = env("IOSCOPE_DEPTHWISE_COLUMNS");
+    o.depthwiseColumns = columns == "4" ? 4 : columns == "1" ? 1 : 0;
     o.gemmEpilogues = env("IOSCOPE_GEMM_EPILOGUE") != "0";
     const std::string tile(env("IOSCOPE_PROLOGUE_TILE"));
     if (int t = -1; std::sscanf(tile.c_str(), "%d", &t) == 1 && t >= 0 && t < 16) o.prologueTile = t;

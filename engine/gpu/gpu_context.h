@@ -77,9 +77,13 @@ struct GpuOptions {
     // kernel, timed in fp32/tf32 and the faster kept; one can be kept instead wherever it applies, or
     // cuDNN's grouped conv run (IOSCOPE_DEPTHWISE_KERNEL=row|tile|cudnn: tests, A/B).
     enum class DepthwiseKernel { Fastest, Row, Tile, Library } depthwiseKernel = DepthwiseKernel::Fastest;
-    // Output columns one thread of the depthwise row kernel computes, 1 or 4 (IOSCOPE_DEPTHWISE_COLUMNS: A/B;
-    // four reuse each loaded pixel and the row's weights across neighbouring outputs).
-    int depthwiseColumns = 1;
+    // Output columns one thread of the depthwise row kernel computes, 1 or 4; 0: four in fp32 and tf32,
+    // one in 16-bit types (IOSCOPE_DEPTHWISE_COLUMNS=1|4 forces one). Four reuse each loaded pixel and the
+    // row's weights across neighbouring outputs: on an H100 at batch 16, tf32 nasnetalarge 5.1 % and
+    // pnasnet5large 6.3 % faster, none of five networks slower at batch 1; fp16 slower everywhere
+    // (nasnetalarge b1 3.19 -> 4.43 ms; a thread of 8 channels holds 32 sums and up to 56 weights; not
+    // profiled).
+    int depthwiseColumns = 0;
     // The prologue GEMM kernel's block shapes are timed and the fastest kept; one can be kept
     // instead (IOSCOPE_PROLOGUE_TILE=N, 0 to gpu::kPrologueGemmTiles - 1: tests, A/B); -1 times them.
     int prologueTile = -1;

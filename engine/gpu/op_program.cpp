@@ -152,7 +152,8 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
     a.pre.activation = activationCode(pre.activation);
     a.epi = epilogueArgs(prog, epi);
     a.out = outputOf(y, plan_.batch());
-    a.columns = device_.options().depthwiseColumns;
+    const int columns = device_.options().depthwiseColumns;
+    a.columns = columns > 0 ? columns : type_ == DataType::F32 ? 4 : 1;
     auto launch = [](Program& to, const DepthwiseArgs& args) {
         to.steps.push_back([args](Slot& s) {
             launchDepthwise(args, s.stream);

@@ -329,7 +329,7 @@ class TestGpuModernOps : public QObject {
 
     // A ReLU op whose every reader is a depthwise conv (NASNet's separable branches: the cell input
     // stays un-activated for its pools and sums) runs no kernel: the depthwise kernels apply it on
-    // load (packs, and one channel a thread at 20 channels); a ReLU that also feeds a 1x1 conv
+    // load (packs, and 4-channel vectors at 20 channels in 16-bit types); a ReLU that also feeds a 1x1 conv
     // keeps its kernel. Against the CPU reference in every precision and layout, batches 1 and 2.
     void reluOpsMoveIntoDepthwise() {
         Graph g("relu_into_depthwise");
