@@ -9,17 +9,7 @@
 # GPU tests first; then networks with depthwise convs (tests/data/zoo), sequential, base / new /
 # new with four columns in turn on one schedule; the fp16 peer for nasnetalarge last.
 # NETS, TESTS and PEER_BATCHES choose the networks, the GPU tests and the peer's batches.
-set -uo pipefail
-out=${OUT:-/tmp/out}; res=/tmp/res; mkdir -p /tmp/b "$res" "$out"
-[ -d /tmp/b/bin ] || tar xJf .device/bundle.tar.xz -C /tmp/b
-export IOSCOPE_SHARED_DIR=/tmp/b/extra QT_QPA_PLATFORM=offscreen
-R=/tmp/b/run
-say() { echo "$*" | tee -a "$res/summary.txt"; cp "$res/summary.txt" "$out/summary.txt"; }
-bounded() { local s=$1; shift; timeout "$s" "$@"; local rc=$?; [ $rc -ne 0 ] && say "  (rc=$rc: $*)"; return $rc; }
-trap 'tar czf "$out/res.tgz" -C /tmp res' EXIT
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee -a "$res/summary.txt"
-T0=$(date +%s); left() { echo $(( ${BUDGET:-560} - ($(date +%s) - T0) )); }
-S() { python3 .device/execute_summary.py "$1"; }
+. "$(dirname "$0")/device-call.sh" # bundle, results folder, say, bounded, left, S
 # Depthwise kernel time by kernel family (row / columns / tile / other) and vector width.
 D() { python3 -c "
 import json,re,sys,collections

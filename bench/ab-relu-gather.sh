@@ -8,17 +8,7 @@
 # GPU tests first; then timm nasnetalarge (tests/data/zoo, 331x331) sequential, fp16 and tf32, batch 1 and 16,
 # base and branch alternating (each its own schedule), a live IOS search at fp16 b1 by each; the fp16 peer last.
 # TESTS, PREDICT_RUNS and PEER_BATCHES choose the GPU tests, reruns of the live-model prediction test and peer batches.
-set -uo pipefail
-out=${OUT:-/tmp/out}; res=/tmp/res; mkdir -p /tmp/b "$res" "$out"
-[ -d /tmp/b/bin ] || tar xJf .device/bundle.tar.xz -C /tmp/b
-export IOSCOPE_SHARED_DIR=/tmp/b/extra QT_QPA_PLATFORM=offscreen
-R=/tmp/b/run
-say() { echo "$*" | tee -a "$res/summary.txt"; cp "$res/summary.txt" "$out/summary.txt"; }
-bounded() { local s=$1; shift; timeout "$s" "$@"; local rc=$?; [ $rc -ne 0 ] && say "  (rc=$rc: $*)"; return $rc; }
-trap 'tar czf "$out/res.tgz" -C /tmp res' EXIT
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee -a "$res/summary.txt"
-T0=$(date +%s); left() { echo $(( ${BUDGET:-560} - ($(date +%s) - T0) )); }
-S() { python3 .device/execute_summary.py "$1"; }
+. "$(dirname "$0")/device-call.sh" # bundle, results folder, say, bounded, left, S
 K() { python3 -c "import json,sys; ks=json.load(open(sys.argv[1]))['kernels']; t=lambda l: sum(k['end_ms']-k['start_ms'] for k in l); g=[k for k in ks if 'gather' in k['name']]; r=[k for k in ks if str(k.get('op', '')).endswith('Relu')]; print('gathers %d %.4f ms (pack %d) | ReLU-op kernels %d %.4f ms' % (len(g), t(g), sum('gatherPack' in k['name'] for k in g), len(r), t(r)))" "$1" 2>&1 | tail -1; }
 for t in ${TESTS-engine_tst_profiler_switches engine_tst_gpu_modern_ops engine_tst_gpu_executor}; do
   bounded 180 $R $t > $res/$t.log 2>&1; say "$t rc=$?"; grep -E "^FAIL|Totals|   Loc" $res/$t.log | head -6 | tee -a $res/summary.txt
