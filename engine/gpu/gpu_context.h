@@ -81,8 +81,9 @@ struct GpuOptions {
     // one in 16-bit types (IOSCOPE_DEPTHWISE_COLUMNS=1|4 forces one). Four reuse each loaded pixel and the
     // row's weights across neighbouring outputs: on an H100 at batch 16, tf32 nasnetalarge 5.1 % and
     // pnasnet5large 6.3 % faster, none of five networks slower at batch 1; fp16 slower everywhere
-    // (nasnetalarge b1 3.19 -> 4.43 ms; a thread of 8 channels holds 32 sums and up to 56 weights; not
-    // profiled).
+    // (nasnetalarge b1 3.19 -> 4.43 ms): at 8 channels a thread it takes 80-122 registers (the row
+    // kernel 39-56; ptxas, no spills), so two or three 256-thread blocks a multiprocessor, and a
+    // quarter of the threads (a batch-1 42x42 map of 168 channels: 42 blocks for 132 multiprocessors).
     int depthwiseColumns = 0;
     // The prologue GEMM kernel's block shapes are timed and the fastest kept; one can be kept
     // instead (IOSCOPE_PROLOGUE_TILE=N, 0 to gpu::kPrologueGemmTiles - 1: tests, A/B); -1 times them.
