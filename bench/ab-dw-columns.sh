@@ -41,7 +41,5 @@ for net in ${NETS-nasnetalarge mobilenet_v2 pnasnet5large legacy_xception}; do
   done; done
 done
 say "ioscope done at $(( $(date +%s) - T0 )) s"
-for b in ${PEER_BATCHES-16 1}; do [ $(left) -lt 100 ] && continue
-  OUT=$res/peers-$b PREC=fp16 BATCH=$b NETS=nasnetalarge timeout $(( $(left) + 30 )) python3 .device/peer_zoo.py /tmp/b/extra/peer_baseline.py 2>&1 | grep "^[a-z0-9_:]* {" | sed "s/^/fp16 b$b peer /" | tee -a $res/summary.txt
-done
+peers fp16 nasnetalarge 100 ${PEER_BATCHES-16 1}
 say "done at $(( $(date +%s) - T0 )) s"

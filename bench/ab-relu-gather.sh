@@ -36,7 +36,5 @@ for cli in ioscope-cli-base ioscope-cli; do
   ex $cli fp16 1 $res/ios-fp16-1-$cli.json ios-fp16-b1-$cli
 done
 say "ioscope done at $(( $(date +%s) - T0 )) s"
-for b in ${PEER_BATCHES-1 16}; do [ $(left) -lt 60 ] && continue
-  OUT=$res/peers-$b PREC=fp16 BATCH=$b NETS=nasnetalarge timeout $(( $(left) + 30 )) python3 .device/peer_zoo.py /tmp/b/extra/peer_baseline.py 2>&1 | grep "^[a-z0-9_:]* {" | sed "s/^/fp16 b$b peer /" | tee -a $res/summary.txt
-done
+peers fp16 nasnetalarge 60 ${PEER_BATCHES-1 16}
 say "done at $(( $(date +%s) - T0 )) s"
