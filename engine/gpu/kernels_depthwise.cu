@@ -66,8 +66,8 @@ template <typename T> __global__ void depthwisePackKernel(DepthwiseArgs a) {
 // unrolled at compile time. V is a 16-byte pack (weights read as 16-byte vectors), a narrower
 // 4- or 8-byte vector where the channel count or the alignment allows no whole packs (NasNet's 42
 // and 84 channels), or one channel (the generic kernel's 64-bit index division took twice as
-// long). The generic pack kernel spent most of
-// its time on 64-bit index division and per-tap bounds logic. (Loading every tap from a clamped
+// long). The generic pack kernel spent most of its time on 64-bit index division and per-tap
+// bounds logic. (Loading every tap from a clamped
 // pixel, the padding zeroed after the prologue, measured 7 % faster in fp32 and 3-14 % slower in
 // fp16 on nasnetalarge: not taken.)
 // The prologue's activation fixed at compile time: a code switch per tap made the kernel 3x slower.
