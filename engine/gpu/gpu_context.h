@@ -75,8 +75,11 @@ struct GpuOptions {
     enum class PoolKernel { Fastest, Tile, Slide } poolKernel = PoolKernel::Fastest;
     // Depthwise convs with nothing applied on load run in ioscope's row kernel or its staged-tile
     // kernel, timed in fp32/tf32 and the faster kept; one can be kept instead wherever it applies, or
-    // cuDNN's grouped conv run (IOSCOPE_DEPTHWISE_KERNEL=row|tile|cudnn: tests, A/B).
+    // cuDNN's grouped conv run (IOSCOPE_DEPTHWISE_KERNEL=row|tile|cudnn: tests, A/B). With cudnn, no
+    // epilogue or ReLU op is left to a depthwise conv, so cuDNN runs every one of them.
     enum class DepthwiseKernel { Fastest, Row, Tile, Library } depthwiseKernel = DepthwiseKernel::Fastest;
+    // Whether ioscope's kernels run depthwise convs (and so may apply a producer's epilogue on load).
+    bool ownDepthwiseKernels() const { return depthwiseKernel != DepthwiseKernel::Library; }
     // Output columns one thread of the depthwise row kernel computes, 1 or 4; 0: four in fp32 and tf32,
     // one in 16-bit types (IOSCOPE_DEPTHWISE_COLUMNS=1|4 forces one). Four reuse each loaded pixel and the
     // row's weights across neighbouring outputs: on an H100 at batch 16, tf32 nasnetalarge 5.1 % and
