@@ -8,16 +8,7 @@
 # Here: build, then   bench/gpu-bundle build/bin/ioscope-cli build/tests/engine_tst_gpu_modern_ops
 #   cp bench/probe-dw-cudnn.sh .device/     and run with carry [".device"]:  bash .device/probe-dw-cudnn.sh
 # NETS and BATCHES choose the networks and batches.
-set -uo pipefail
-out=${OUT:-/tmp/out}; res=/tmp/res; mkdir -p /tmp/b "$res" "$out"
-[ -d /tmp/b/bin ] || tar xJf .device/bundle.tar.xz -C /tmp/b
-export IOSCOPE_SHARED_DIR=/tmp/b/extra QT_QPA_PLATFORM=offscreen
-R=/tmp/b/run
-say() { echo "$*" | tee -a "$res/summary.txt"; cp "$res/summary.txt" "$out/summary.txt"; }
-trap 'tar czf "$out/res.tgz" -C /tmp res' EXIT
-nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee -a "$res/summary.txt"
-T0=$(date +%s); left() { echo $(( ${BUDGET:-540} - ($(date +%s) - T0) )); }
-S() { python3 .device/execute_summary.py "$1"; }
+. "$(dirname "$0")/device-call.sh" # bundle, results folder, say, bounded, left, S
 # Depthwise convs' kernels by name (ioscope's or cuDNN's): count and ms.
 D() { python3 -c "
 import json,re,sys,collections
