@@ -418,7 +418,24 @@ DepthwiseFit depthwiseFit(const DepthwiseArgs& a) {
     return f;
 }
 
+// The row kernel's channels per thread: the widest vector that fits, halved down to a.vector where
+// that caps it (a narrower vector of a fitting one fits too); 1 where none fits; 0 without rows.
+int rowVector(const DepthwiseArgs& a, const DepthwiseFit& fit) {
+    if (!fit.anyRows) return 0;
+    int v = fit.squareRows ? packWidth(a.out.type) : fit.narrowRows > 0 ? fit.narrowRows : 1;
+    while (a.vector > 0 && v > a.vector) v /= 2;
+    return v;
+}
+
 } // namespace
+
+int depthwiseRowVector(const DepthwiseArgs& a) {
+    const DepthwiseFit fit = depthwiseFit(a);
+    const bool tile = fit.tile && (a.pre.activation == kActSilu || (a.tile && depthwiseCanTile(a)));
+    const bool columns =
+        a.out.type != DataType::BF16 && columnsApply(a) && (fit.squareRows || fit.narrowRows > 0);
+    return tile || columns ? 0 : rowVector(a, fit);
+}
 
 bool depthwiseCanTile(const DepthwiseArgs& a) {
     const bool plain = a.pre.activation == kActNone && !a.pre.bias;
@@ -454,11 +471,12 @@ void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
                         launchColumns<T, (kPack >= 8 ? kPack / 4 : kPack / 2)>(a, stream);
                     return;
                 }
-            if (fit.squareRows)
+            const int v = rowVector(a, fit);
+            if (v == kPack)
                 launchRows<T, kPack>(a, stream);
-            else if (fit.narrowRows == kPack / 2)
+            else if (v == kPack / 2)
                 launchRows<T, kPack / 2>(a, stream);
-            else if (kPack >= 8 && fit.narrowRows == kPack / 4)
+            else if (kPack >= 8 && v == kPack / 4)
                 launchRows<T, (kPack >= 8 ? kPack / 4 : kPack / 2)>(a, stream);
             else
                 launchRows<T, 1>(a, stream);
