@@ -59,7 +59,8 @@ for net in ${NETS-nasnetalarge}; do for b in ${BATCHES-16 1}; do
       | awk '{print $NF}' | sort | uniq -c | tr '\n' ' ')"; continue; }
     say "  top kernels: $(T $res/$net-b$b-$k.json)"
     # Which path each conv took, and which engines cuDNN offered the grouped ones (config, notes, verdict).
-    say "  paths: $(grep -o "' takes [a-z]*" $res/$net-b$b-$k.err | sort | uniq -c | tr '\n' ' ')"
+    say "  paths: $(grep -o "^ioscope: conv '[^']*' takes [a-z]*" $res/$net-b$b-$k.err | awk '{print $NF}' \
+      | sort | uniq -c | tr '\n' ' ')"
     grep -o "engine [0-9]*, notes \[[^]]*\], .*" $res/$net-b$b-$k.err | sort | uniq -c | sort -rn | head -12 \
       | sed 's/^/  offered /' | tee -a $res/summary.txt
     grep -o "graph: engine [0-9]*[a-z ]*" $res/$net-b$b-$k.err | sort | uniq -c | sed 's/^/  chosen /' \
