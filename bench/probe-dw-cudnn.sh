@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Where Inductor's depthwise convs beat ioscope's: nasnetalarge sequential in fp16 at batch 16 and 1,
 # the row kernel at its widest vector (main's choice) against vectors timed per problem (this branch's
-# default); ioscope's depthwise kernels against cuDNN's (IOSCOPE_DEPTHWISE_KERNEL=cudnn: nothing is
-# deferred to them, so cuDNN runs every one), also with cuDNN's engines that reduce in fp16 allowed
-# (IOSCOPE_CUDNN_REDUCED_PRECISION=1, as PyTorch allows them), each conv's path and the engines cuDNN
-# offers grouped convs logged (IOSCOPE_CONV_LOG=1); IOSCOPE_DEPTHWISE_KERNEL=timed (each depthwise conv
-# timed against cuDNN's, the faster kept); Nsight Compute on the row kernel; then the peer's kernels
-# (bench/peer_kernels.py: its depthwise kernels by name and time) in the same call, as BUDGET allows
-# (the whole takes more than one 10-minute call: BATCHES=16, then BATCHES=1). In session 28 (batch 1)
-# Inductor's cuDNN ran sm90_xmma_depthwise_convolution_fprop_tiling and conv2d_grouped_direct_kernel.
+# default), also with fp16 weights (IOSCOPE_DEPTHWISE_WEIGHTS=typed); ioscope's depthwise kernels
+# against cuDNN's (IOSCOPE_DEPTHWISE_KERNEL=cudnn: nothing is deferred to them, so cuDNN runs every
+# one), also with cuDNN's engines that reduce in fp16 allowed (IOSCOPE_CUDNN_REDUCED_PRECISION=1, as
+# PyTorch allows them), each conv's path and the engines cuDNN offers grouped convs logged
+# (IOSCOPE_CONV_LOG=1); IOSCOPE_DEPTHWISE_KERNEL=timed (each depthwise conv timed against cuDNN's, the
+# faster kept); Nsight Compute on the row kernel; then the peer's kernels (bench/peer_kernels.py: its
+# depthwise kernels by name and time) in the same call, as BUDGET allows (the whole takes more than
+# one 10-minute call: BATCHES=16, then BATCHES=1). In session 28 (batch 1) Inductor's cuDNN ran
+# sm90_xmma_depthwise_convolution_fprop_tiling and conv2d_grouped_direct_kernel.
 # Here: build, then   bench/gpu-bundle build/bin/ioscope-cli build/tests/engine_tst_gpu_modern_ops
 #   build/tests/engine_tst_gpu_executor
 #   cp bench/probe-dw-cudnn.sh .device/     and run with carry [".device"]:  bash .device/probe-dw-cudnn.sh
@@ -44,9 +45,10 @@ for net in ${NETS-nasnetalarge}; do for b in ${BATCHES-16 1}; do
   [ $(left) -lt 200 ] && continue
   M=tests/data/zoo/$net.onnx; s=$res/seq-$net-$b.json
   timeout 60 $R ioscope-cli schedule $M --scheduler sequential --precision fp16 --batch $b -o $s --quiet > /dev/null 2>&1
-  for k in widest default cudnn cudnn-reduced timed; do
+  for k in widest default typed-weights cudnn cudnn-reduced timed; do
     case $k in widest) e="IOSCOPE_DEPTHWISE_VECTOR=8";; # main's choice: the widest vector, untimed
       default) e="IOSCOPE_CONV_LOG=1";;
+      typed-weights) e="IOSCOPE_DEPTHWISE_WEIGHTS=typed IOSCOPE_CONV_LOG=1";;
       cudnn) e="IOSCOPE_DEPTHWISE_KERNEL=cudnn IOSCOPE_CONV_LOG=1";;
       cudnn-reduced) e="IOSCOPE_DEPTHWISE_KERNEL=cudnn IOSCOPE_CUDNN_REDUCED_PRECISION=1 IOSCOPE_CONV_LOG=1";;
       timed) e="IOSCOPE_DEPTHWISE_KERNEL=timed IOSCOPE_CONV_LOG=1";;
@@ -55,7 +57,7 @@ for net in ${NETS-nasnetalarge}; do for b in ${BATCHES-16 1}; do
       --precision fp16 --batch $b --runs 100 --json > $res/$net-b$b-$k.json 2> $res/$net-b$b-$k.err
     say "$net fp16 b$b $k: $(S $res/$net-b$b-$k.json) | $(D $res/$net-b$b-$k.json)"
     [ $k = widest ] && continue
-    [ $k = default ] && { say "  vectors chosen: $(grep -o 'channels a thread.*-> [0-9]*' $res/$net-b$b-$k.err \
+    [ $k = default ] || [ $k = typed-weights ] && { say "  vectors chosen: $(grep -o 'channels a thread.*-> [0-9]*' $res/$net-b$b-$k.err \
       | awk '{print $NF}' | sort | uniq -c | tr '\n' ' ')"; continue; }
     say "  top kernels: $(T $res/$net-b$b-$k.json)"
     # Which path each conv took, and which engines cuDNN offered the grouped ones (config, notes, verdict).

@@ -41,6 +41,7 @@ GpuOptions gpuOptionsFromEnvironment() {
                                                : GpuOptions::DepthwiseKernel::Fastest;
     const std::string_view columns = env("IOSCOPE_DEPTHWISE_COLUMNS");
     o.depthwiseColumns = columns == "4" ? 4 : columns == "1" ? 1 : 0;
+    o.depthwiseTypedWeights = env("IOSCOPE_DEPTHWISE_WEIGHTS") == "typed";
     const std::string_view vector = env("IOSCOPE_DEPTHWISE_VECTOR");
     o.depthwiseVector = vector == "1" ? 1 : vector == "2" ? 2 : vector == "4" ? 4 : vector == "8" ? 8 : 0;
     o.gemmEpilogues = env("IOSCOPE_GEMM_EPILOGUE") != "0";

@@ -102,6 +102,10 @@ struct GpuOptions {
     // map (nasnetalarge at batch 1: 42x42x168 is 37 k threads of 8 channels, a quarter of what 132
     // multiprocessors hold) gets more threads, each with a shorter chain of loads.
     int depthwiseVector = 0;
+    // fp16/bf16: the row kernel reads its weights in the run's type, one 16-byte load per tap and
+    // pack instead of two fp32 ones (IOSCOPE_DEPTHWISE_WEIGHTS=typed: A/B; weights then rounded to
+    // the run's type, as cuDNN's convs take them).
+    bool depthwiseTypedWeights = false;
     // The prologue GEMM kernel's block shapes are timed and the fastest kept; one can be kept
     // instead (IOSCOPE_PROLOGUE_TILE=N, 0 to gpu::kPrologueGemmTiles - 1: tests, A/B); -1 times them.
     int prologueTile = -1;

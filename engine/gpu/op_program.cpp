@@ -146,7 +146,10 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
     a.inputs = int(inputs.size());
     a.inH = inputs.front().shape.h;
     a.inW = inputs.front().shape.w;
-    a.weights = upload(prog, depthwiseTaps(weights, y.shape.c, win.kh, win.kw));
+    const std::vector<float> taps = depthwiseTaps(weights, y.shape.c, win.kh, win.kw);
+    a.weights = upload(prog, taps);
+    if (device_.options().depthwiseTypedWeights && type_ != DataType::F32)
+        a.typedWeights = uploadTyped(prog, taps);
     a.win = {win.kh, win.kw, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw};
     a.pre.bias = pre.bias && !pre.bias->empty() ? upload(prog, *pre.bias) : nullptr;
     a.pre.activation = activationCode(pre.activation);

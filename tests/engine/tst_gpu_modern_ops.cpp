@@ -212,31 +212,38 @@ class TestGpuModernOps : public QObject {
         QTest::addColumn<int>("columns");
         QTest::addColumn<bool>("reducedReduction");
         QTest::addColumn<int>("vector");
-        QTest::newRow("row") << int(GpuOptions::DepthwiseKernel::Row) << 1 << false << 0;
-        QTest::newRow("row, four columns") << int(GpuOptions::DepthwiseKernel::Row) << 4 << false << 0;
+        QTest::addColumn<bool>("typedWeights");
+        QTest::newRow("row") << int(GpuOptions::DepthwiseKernel::Row) << 1 << false << 0 << false;
+        // fp16/bf16 weights in the row kernel (GpuOptions::depthwiseTypedWeights).
+        QTest::newRow("row, weights in the run's type")
+            << int(GpuOptions::DepthwiseKernel::Row) << 1 << false << 0 << true;
+        QTest::newRow("row, four columns")
+            << int(GpuOptions::DepthwiseKernel::Row) << 4 << false << 0 << false;
         // Two channels a thread however many fit (GpuOptions::depthwiseVector).
         QTest::newRow("row, two channels a thread")
-            << int(GpuOptions::DepthwiseKernel::Row) << 1 << false << 2;
-        QTest::newRow("tile") << int(GpuOptions::DepthwiseKernel::Tile) << 1 << false << 0;
-        QTest::newRow("cudnn") << int(GpuOptions::DepthwiseKernel::Library) << 1 << false << 0;
+            << int(GpuOptions::DepthwiseKernel::Row) << 1 << false << 2 << false;
+        QTest::newRow("tile") << int(GpuOptions::DepthwiseKernel::Tile) << 1 << false << 0 << false;
+        QTest::newRow("cudnn") << int(GpuOptions::DepthwiseKernel::Library) << 1 << false << 0 << false;
         // cuDNN's engines that reduce in fp16/bf16 allowed: still within the 16-bit tolerances.
         QTest::newRow("cudnn, reduced-precision reductions")
-            << int(GpuOptions::DepthwiseKernel::Library) << 1 << true << 0;
-        QTest::newRow("timed") << int(GpuOptions::DepthwiseKernel::Fastest) << 1 << false << 0;
+            << int(GpuOptions::DepthwiseKernel::Library) << 1 << true << 0 << false;
+        QTest::newRow("timed") << int(GpuOptions::DepthwiseKernel::Fastest) << 1 << false << 0 << false;
         QTest::newRow("ioscope's or cuDNN's, timed")
-            << int(GpuOptions::DepthwiseKernel::Timed) << 1 << false << 0;
+            << int(GpuOptions::DepthwiseKernel::Timed) << 1 << false << 0 << false;
     }
     void depthwiseConvsMatchCpu() {
         QFETCH(int, kernel);
         QFETCH(int, columns);
         QFETCH(bool, reducedReduction);
         QFETCH(int, vector);
+        QFETCH(bool, typedWeights);
         const auto choice = GpuOptions::DepthwiseKernel(kernel);
         GpuOptions options = gpuOptionsFromEnvironment();
         options.depthwiseKernel = choice;
         options.depthwiseColumns = columns;
         options.reducedPrecisionReduction = reducedReduction;
         options.depthwiseVector = vector;
+        options.depthwiseTypedWeights = typedWeights;
         GpuContext context(options);
         for (int channels : {48, 20, 42}) {
             Graph g("depthwise_" + std::to_string(channels) + "_channels");
@@ -255,9 +262,9 @@ class TestGpuModernOps : public QObject {
             g.finalize();
             compareWithCpu(
                 g, sequentialSchedule(g), {1, 2}, {Precision::Fp32, Precision::Fp16, Precision::Bf16},
-                [choice, channels, columns, vector](const ExecutionResult& gpu, Precision precision,
-                                                    Layout layout, int) {
-                    int own = 0, rows = 0, tiles = 0, columnKernels = 0, narrow = 0;
+                [choice, channels, columns, vector, typedWeights](const ExecutionResult& gpu,
+                                                                  Precision precision, Layout layout, int) {
+                    int own = 0, rows = 0, tiles = 0, columnKernels = 0, narrow = 0, typed = 0;
                     // fp16 vectors: 42 channels in twos, 20 in fours (the row kernels' second argument);
                     // every count in twos where two is the cap.
                     const std::string narrowName = channels == 42 || vector == 2 ? "__halfLi2E"
@@ -269,6 +276,8 @@ class TestGpuModernOps : public QObject {
                         rows += k.name.find("depthwiseRowKernelI") != std::string::npos;
                         columnKernels += k.name.find("depthwiseColumnsKernelI") != std::string::npos;
                         tiles += k.name.find("depthwiseTileKernelI") != std::string::npos;
+                        typed += k.name.find("depthwiseRowKernelI") != std::string::npos &&
+                                 k.name.find("Lb1E") != std::string::npos; // TW = true
                         narrow += k.name.find("depthwise") != std::string::npos &&
                                   k.name.find(narrowName) != std::string::npos;
                     }
@@ -280,6 +289,10 @@ class TestGpuModernOps : public QObject {
                         QCOMPARE(columnKernels, columnsTaken);
                         if (precision == Precision::Fp16 && narrowName != "none") QCOMPARE(narrow, 8);
                     }
+                    // 16-bit weights at whole packs: all 8 convs at 48 channels.
+                    if (typedWeights && layout == Layout::Nhwc && precision == Precision::Fp16 &&
+                        channels == 48)
+                        QCOMPARE(typed, 8);
                     // The tile takes strides 1 and 2 in 16-byte packs: all 8 convs at 48 channels.
                     if (choice == GpuOptions::DepthwiseKernel::Tile && layout == Layout::Nhwc &&
                         channels == 48)

@@ -18,6 +18,8 @@ class TestProfilerSwitches : public QObject {
         qunsetenv("IOSCOPE_POOL_KERNEL");
         qunsetenv("IOSCOPE_DEPTHWISE_KERNEL");
         qunsetenv("IOSCOPE_CUDNN_REDUCED_PRECISION");
+        qunsetenv("IOSCOPE_DEPTHWISE_VECTOR");
+        qunsetenv("IOSCOPE_DEPTHWISE_WEIGHTS");
         qunsetenv("IOSCOPE_PROLOGUE_TILE");
         qunsetenv("IOSCOPE_GEMM_EPILOGUE");
     }
@@ -110,6 +112,21 @@ class TestProfilerSwitches : public QObject {
         QVERIFY(gpuOptionsFromEnvironment().ownDepthwiseKernels()); // epilogues may still be deferred
         qputenv("IOSCOPE_DEPTHWISE_KERNEL", "cuDNN please");
         QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Fastest);
+    }
+
+    // IOSCOPE_DEPTHWISE_VECTOR caps the row kernel's channels per thread (1, 2, 4 or 8; else timed);
+    // IOSCOPE_DEPTHWISE_WEIGHTS=typed gives it weights in the run's type.
+    void depthwiseVectorAndWeights() {
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseVector, 0);
+        QVERIFY(!gpuOptionsFromEnvironment().depthwiseTypedWeights);
+        qputenv("IOSCOPE_DEPTHWISE_VECTOR", "2");
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseVector, 2);
+        qputenv("IOSCOPE_DEPTHWISE_VECTOR", "3");
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseVector, 0);
+        qputenv("IOSCOPE_DEPTHWISE_WEIGHTS", "typed");
+        QVERIFY(gpuOptionsFromEnvironment().depthwiseTypedWeights);
+        qputenv("IOSCOPE_DEPTHWISE_WEIGHTS", "fp16");
+        QVERIFY(!gpuOptionsFromEnvironment().depthwiseTypedWeights);
     }
 
     // IOSCOPE_CUDNN_REDUCED_PRECISION=1 lets cuDNN engines that reduce in half precision compete;
