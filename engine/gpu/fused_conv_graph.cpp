@@ -20,6 +20,11 @@ namespace {
 constexpr int kHeuristicConfigs = 8; // engine configurations asked of cuDNN's heuristics
 constexpr int kTimedPlans = 3;       // of those that build, the first few are timed as they run
 constexpr int kMaxPlans = 5;         // ...and up to this many when those are all one engine
+// Grouped convs: cuDNN's heuristics rank its depthwise engines anywhere (PyTorch, with
+// cudnn.benchmark as the peer sets it, times every configuration), so more are asked for and the
+// first plan of up to this many distinct engines is timed.
+constexpr int kGroupedHeuristicConfigs = 32;
+constexpr int kGroupedTimedEngines = 8;
 
 // Tensor ids in the variant pack.
 constexpr int64_t kX = 1, kW = 2, kY = 3, kBias = 4, kPreScale = 5, kPreShift = 6, kSum = 7, kSqSum = 8,
@@ -336,6 +341,10 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
     // plans of two other engines (41, 62: tensor cores) took 0.020 ms with the bias and ReLU.
     std::vector<cudnnBackendDescriptor_t> configPtrs;
     int64_t firstFallback = std::numeric_limits<int64_t>::max();
+    const bool grouped = s.groups > 1;
+    const int configsAsked = grouped ? kGroupedHeuristicConfigs : kHeuristicConfigs;
+    const int timedPlans = grouped ? kGroupedTimedEngines : kTimedPlans;
+    const int maxPlans = grouped ? kGroupedTimedEngines : kMaxPlans;
     for (const cudnnBackendHeurMode_t mode : {CUDNN_HEUR_MODE_A, CUDNN_HEUR_MODE_FALLBACK}) {
         try {
             Backend& heuristics = keep.emplace_back(CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR);
@@ -343,14 +352,14 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
                 .set(CUDNN_ATTR_ENGINEHEUR_MODE, CUDNN_TYPE_HEUR_MODE, mode)
                 .finalize();
             std::vector<cudnnBackendDescriptor_t> some;
-            for (int i = 0; i < kHeuristicConfigs; ++i)
+            for (int i = 0; i < configsAsked; ++i)
                 some.push_back(keep.emplace_back(CUDNN_BACKEND_ENGINECFG_DESCRIPTOR).get());
             int64_t got = 0;
             ok(cudnnBackendGetAttribute(heuristics.get(), CUDNN_ATTR_ENGINEHEUR_RESULTS,
-                                        CUDNN_TYPE_BACKEND_DESCRIPTOR, kHeuristicConfigs, &got, some.data()));
+                                        CUDNN_TYPE_BACKEND_DESCRIPTOR, configsAsked, &got, some.data()));
             if (mode == CUDNN_HEUR_MODE_FALLBACK) firstFallback = int64_t(configPtrs.size());
             configPtrs.insert(configPtrs.end(), some.begin(),
-                              some.begin() + std::min<int64_t>(got, kHeuristicConfigs));
+                              some.begin() + std::min<int64_t>(got, configsAsked));
         } catch (const Unsupported&) {
             cudaGetLastError(); // no list of this kind for this graph
         }
@@ -364,8 +373,8 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
         return std::all_of(engines.begin(), engines.end(), [&](int64_t e) { return e == engines.front(); });
     };
     for (int64_t i = 0; i < returned; ++i) {
-        const bool enough = int(plans->plans.size()) >= kTimedPlans;
-        if (enough && (!oneEngine() || int(plans->plans.size()) >= kMaxPlans)) break;
+        const bool enough = int(plans->plans.size()) >= timedPlans;
+        if (enough && (!oneEngine() || int(plans->plans.size()) >= maxPlans)) break;
         try {
             Backend engine(CUDNN_BACKEND_ENGINE_DESCRIPTOR);
             cudnnBackendDescriptor_t enginePtr = engine.get();
@@ -420,7 +429,7 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             ok(cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &n,
                                         &index));
             const bool known = std::find(engines.begin(), engines.end(), index) != engines.end();
-            if ((enough || i >= firstFallback) && known) {
+            if ((enough || i >= firstFallback || grouped) && known) { // grouped: one plan an engine
                 logConfig("left out: its engine is timed already");
                 continue;
             }
