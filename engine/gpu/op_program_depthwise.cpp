@@ -56,8 +56,11 @@ void ProgramCompiler::addDepthwiseConv(Program& prog, const Op& op, const std::v
         append(prog, own); // cuDNN has no algorithm for it
         return;
     }
-    const std::string problem = timedProblemKey("depthwise-or-cudnn", inputs.front(), y, epi) +
-                                windowKey(op.window, pre, inputs.size());
+    std::string problem = timedProblemKey("depthwise-or-cudnn", inputs.front(), y, epi) +
+                          windowKey(op.window, pre, inputs.size());
+    for (size_t i = 1; i < inputs.size(); ++i) // the other summed inputs' layouts
+        problem += "+" + std::to_string(inputs[i].sampleStride) + "," +
+                   std::to_string(inputs[i].channelStride) + "," + std::to_string(inputs[i].pixelStride);
     const double ownMs = timeProgramOnce(own, problem + "|own");
     const double libraryMs = timeProgramOnce(library, problem + "|cudnn");
     const bool cudnn = libraryMs >= 0 && (ownMs < 0 || libraryMs < ownMs);
