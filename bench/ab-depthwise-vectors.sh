@@ -9,6 +9,7 @@
 #   cp bench/ab-depthwise-vectors.sh .device/    and run with carry [".device"]:
 #   bash .device/ab-depthwise-vectors.sh
 # NETS, PRECS and BATCHES choose what runs; PEER_NETS (default nasnetalarge:331) the peer's networks.
+# MIN_LEFT (default 120): the seconds of BUDGET a run needs to start.
 . "$(dirname "$0")/device-call.sh" # bundle, results folder, say, bounded, left, S
 # Depthwise kernel time by kernel family and vector width (row/8, row/4, ...), cuDNN's grouped ones apart.
 D() { python3 -c "
@@ -22,7 +23,7 @@ for k in ks:
     c[key]+=1; t[key]+=k['end_ms']-k['start_ms']
 print('depthwise '+' '.join('%s %d %.4f' % (k,c[k],t[k]) for k in sorted(c)))" "$1" 2>&1 | tail -1; }
 ex() { # model cli prec batch schedule tag
-  [ $(left) -lt 120 ] && return
+  [ $(left) -lt ${MIN_LEFT-120} ] && return
   timeout 90 $R $2 execute $1 $5 --precision $3 --batch $4 --runs 100 --json > $res/$6.json 2> $res/$6.err
   say "$(basename $1 .onnx) $3 b$4 $6: $(S $res/$6.json) | $(D $res/$6.json)"
 }

@@ -13,7 +13,9 @@
 # Here: build, then   bench/gpu-bundle build/bin/ioscope-cli build/tests/engine_tst_gpu_modern_ops
 #   build/tests/engine_tst_gpu_executor
 #   cp bench/probe-dw-cudnn.sh .device/     and run with carry [".device"]:  bash .device/probe-dw-cudnn.sh
-# NETS (default nasnetalarge) and BATCHES choose the networks and batches.
+# NETS (default nasnetalarge) and BATCHES choose the networks and batches; KINDS the variants (also
+# base: main's CLI bundled as ioscope-cli-base; timed-reduced); PROBE_NCU=0 skips Nsight Compute and
+# PEER_KERNEL_BATCHES="" the peer.
 . "$(dirname "$0")/device-call.sh" # bundle, results folder, say, bounded, left, S
 # Depthwise convs' kernels by name (ioscope's or cuDNN's): count and ms.
 D() { python3 -c "
@@ -42,21 +44,25 @@ if [ -x /tmp/b/bin/engine_tst_gpu_executor ]; then
   grep -E '^FAIL|Loc:' $res/executor-timed.log | head -6 | tee -a $res/summary.txt
 fi
 for net in ${NETS-nasnetalarge}; do for b in ${BATCHES-16 1}; do
-  [ $(left) -lt 200 ] && continue
+  [ $(left) -lt 60 ] && continue
   M=tests/data/zoo/$net.onnx; s=$res/seq-$net-$b.json
   timeout 60 $R ioscope-cli schedule $M --scheduler sequential --precision fp16 --batch $b -o $s --quiet > /dev/null 2>&1
-  for k in widest default typed-weights cudnn cudnn-reduced timed; do
-    case $k in widest) e="IOSCOPE_DEPTHWISE_VECTOR=8";; # main's choice: the widest vector, untimed
+  for k in ${KINDS-widest default typed-weights cudnn cudnn-reduced timed}; do
+    [ $(left) -lt 40 ] && continue
+    cli=ioscope-cli
+    case $k in base) cli=ioscope-cli-base; e=;; # main's build, when bundled as ioscope-cli-base
+      widest) e="IOSCOPE_DEPTHWISE_VECTOR=8";; # main's choice: the widest vector, untimed
       default) e="IOSCOPE_CONV_LOG=1";;
       typed-weights) e="IOSCOPE_DEPTHWISE_WEIGHTS=typed IOSCOPE_CONV_LOG=1";;
       cudnn) e="IOSCOPE_DEPTHWISE_KERNEL=cudnn IOSCOPE_CONV_LOG=1";;
       cudnn-reduced) e="IOSCOPE_DEPTHWISE_KERNEL=cudnn IOSCOPE_CUDNN_REDUCED_PRECISION=1 IOSCOPE_CONV_LOG=1";;
       timed) e="IOSCOPE_DEPTHWISE_KERNEL=timed IOSCOPE_CONV_LOG=1";;
+      timed-reduced) e="IOSCOPE_DEPTHWISE_KERNEL=timed IOSCOPE_CUDNN_REDUCED_PRECISION=1 IOSCOPE_CONV_LOG=1";;
       *) e=;; esac
-    env $e timeout 120 $R ioscope-cli execute $M $s \
+    env $e timeout 120 $R $cli execute $M $s \
       --precision fp16 --batch $b --runs 100 --json > $res/$net-b$b-$k.json 2> $res/$net-b$b-$k.err
     say "$net fp16 b$b $k: $(S $res/$net-b$b-$k.json) | $(D $res/$net-b$b-$k.json)"
-    [ $k = widest ] && continue
+    [ $k = widest ] || [ $k = base ] && continue
     [ $k = default ] || [ $k = typed-weights ] && { say "  vectors chosen: $(grep -o 'channels a thread.*-> [0-9]*' $res/$net-b$b-$k.err \
       | awk '{print $NF}' | sort | uniq -c | tr '\n' ' ')"; continue; }
     say "  top kernels: $(T $res/$net-b$b-$k.json)"
@@ -67,7 +73,7 @@ for net in ${NETS-nasnetalarge}; do for b in ${BATCHES-16 1}; do
       | sed 's/^/  offered /' | tee -a $res/summary.txt
     grep -o "graph: engine [0-9]*[a-z ]*" $res/$net-b$b-$k.err | sort | uniq -c | sed 's/^/  chosen /' \
       | tee -a $res/summary.txt
-    [ $k = timed ] && say "  depthwise choices: $(grep -o "depthwise conv '[^']*' takes [a-zA-Z']*" \
+    [ ${k%-reduced} = timed ] && say "  depthwise choices: $(grep -o "depthwise conv '[^']*' takes [a-zA-Z']*" \
       $res/$net-b$b-$k.err | awk '{print $NF}' | sort | uniq -c | tr '\n' ' ')"
   done
 done; done
@@ -75,7 +81,7 @@ say "ioscope done at $(( $(date +%s) - T0 )) s"
 # Why the row kernel takes what it takes: Nsight Compute on three of its launches in the batch-16 run
 # (throughputs, L1 wavefronts, occupancy, stalls), after the plan's own timing launches.
 s=$res/seq-nasnetalarge-16.json; NCU=$(command -v ncu || ls /usr/local/cuda/bin/ncu 2>/dev/null)
-if [ -f "$s" ] && [ -n "$NCU" ] && [ $(left) -gt 250 ]; then
+if [ "${PROBE_NCU-1}" = 1 ] && [ -f "$s" ] && [ -n "$NCU" ] && [ $(left) -gt 250 ]; then
   timeout 150 $NCU --clock-control none -k regex:depthwiseRowKernel --launch-skip 150 --launch-count 3 \
     --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy --section WarpStateStats \
     --section LaunchStats $R ioscope-cli execute tests/data/zoo/nasnetalarge.onnx $s --precision fp16 \
@@ -84,7 +90,7 @@ if [ -f "$s" ] && [ -n "$NCU" ] && [ $(left) -gt 250 ]; then
   grep -E 'depthwiseRowKernel|Duration|Throughput|L1/TEX Hit|Registers Per|Achieved Occupancy|Theoretical Occ|Block Limit|Warp Cycles Per Issued|Stall|Issue Slot|Wavefronts|Bank' \
     $res/ncu-row.txt | cut -c1-150 | head -60 | tee -a $res/summary.txt
 fi
-for b in ${BATCHES-16 1}; do [ $(left) -lt 120 ] && continue
+for b in ${PEER_KERNEL_BATCHES-${BATCHES-16 1}}; do [ $(left) -lt 120 ] && continue
   OUT=$res/peer-kernels PREC=fp16 BATCH=$b NETS=nasnetalarge:331 timeout $(( $(left) + 20 )) python3 .device/peer_kernels.py 2>&1 \
     | grep "^[a-z0-9_:]* {" | sed "s/^/fp16 b$b peer kernels /" | cut -c1-3000 | tee -a $res/summary.txt
 done
