@@ -15,7 +15,7 @@
 #   cp bench/probe-dw-cudnn.sh .device/     and run with carry [".device"]:  bash .device/probe-dw-cudnn.sh
 # NETS (default nasnetalarge) and BATCHES choose the networks and batches; KINDS the variants (also
 # base: main's CLI bundled as ioscope-cli-base; timed-reduced); PROBE_NCU=0 skips Nsight Compute and
-# PEER_KERNEL_BATCHES="" the peer.
+# PEER_KERNEL_BATCHES="" the peer; SKIP_TESTS=1 the GPU tests.
 . "$(dirname "$0")/device-call.sh" # bundle, results folder, say, bounded, left, S
 # Depthwise convs' kernels by name (ioscope's or cuDNN's): count and ms.
 D() { python3 -c "
@@ -33,15 +33,17 @@ import json,sys,collections
 t=collections.Counter(); c=collections.Counter()
 for k in json.load(open(sys.argv[1]))['kernels']: t[k['name'][:60]]+=k['end_ms']-k['start_ms']; c[k['name'][:60]]+=1
 print('; '.join('%s %d %.4f' % (n,c[n],t[n]) for n,_ in t.most_common(6)))" "$1" 2>&1 | tail -1; }
-timeout 200 $R engine_tst_gpu_modern_ops depthwiseConvsMatchCpu reluOpsMoveIntoDepthwise > $res/modern_ops.log 2>&1
-say "depthwise GPU tests rc=$?: $(grep -E '^Totals' $res/modern_ops.log)"
-grep -E '^FAIL|Loc:' $res/modern_ops.log | head -6 | tee -a $res/summary.txt
-# Separable convs (summed inputs, leading ReLU) timed against cuDNN too, against the CPU reference.
-if [ -x /tmp/b/bin/engine_tst_gpu_executor ]; then
-  IOSCOPE_DEPTHWISE_KERNEL=timed timeout 200 $R engine_tst_gpu_executor everyOpKindMatchesCpu \
-    fusionPatternsMatchCpu > $res/executor-timed.log 2>&1
-  say "executor tests, depthwise timed against cuDNN, rc=$?: $(grep -E '^Totals' $res/executor-timed.log)"
-  grep -E '^FAIL|Loc:' $res/executor-timed.log | head -6 | tee -a $res/summary.txt
+if [ -z "${SKIP_TESTS-}" ]; then # SKIP_TESTS=1: the networks only
+  timeout 200 $R engine_tst_gpu_modern_ops depthwiseConvsMatchCpu reluOpsMoveIntoDepthwise > $res/modern_ops.log 2>&1
+  say "depthwise GPU tests rc=$?: $(grep -E '^Totals' $res/modern_ops.log)"
+  grep -E '^FAIL|Loc:' $res/modern_ops.log | head -6 | tee -a $res/summary.txt
+  # Separable convs (summed inputs, leading ReLU) timed against cuDNN too, against the CPU reference.
+  if [ -x /tmp/b/bin/engine_tst_gpu_executor ]; then
+    IOSCOPE_DEPTHWISE_KERNEL=timed timeout 200 $R engine_tst_gpu_executor everyOpKindMatchesCpu \
+      fusionPatternsMatchCpu > $res/executor-timed.log 2>&1
+    say "executor tests, depthwise timed against cuDNN, rc=$?: $(grep -E '^Totals' $res/executor-timed.log)"
+    grep -E '^FAIL|Loc:' $res/executor-timed.log | head -6 | tee -a $res/summary.txt
+  fi
 fi
 for net in ${NETS-nasnetalarge}; do for b in ${BATCHES-16 1}; do
   [ $(left) -lt 60 ] && continue
