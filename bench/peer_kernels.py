@@ -96,8 +96,13 @@ def breakdown(kernels):
     for n, t in kernels:
         heaviest[n] = heaviest.get(n, 0.0) + t
     top = sorted(heaviest.items(), key=lambda kv: -kv[1])[:8]
+    # Depthwise (grouped) convolutions by kernel, beside ioscope's per-kernel depthwise figures.
+    grouped = {n: t for n, t in heaviest.items() if contains(n.lower(), ("depthwise", "grouped"))}
     return {"kernels": len(kernels), "kernel_ms": round(sum(t for _, t in kernels), 4), "kernel_classes": classes,
-            "heaviest": [{"name": n[:120], "class": classify(n), "ms": round(t, 4)} for n, t in top]}
+            "heaviest": [{"name": n[:120], "class": classify(n), "ms": round(t, 4)} for n, t in top],
+            "depthwise": {"count": sum(1 for n, _ in kernels if n in grouped), "ms": round(sum(grouped.values()), 4),
+                          "by_kernel": [{"name": n[:160], "ms": round(t, 4)}
+                                        for n, t in sorted(grouped.items(), key=lambda kv: -kv[1])]}}
 
 
 def main():

@@ -102,7 +102,7 @@ std::vector<OpId> concatPrefixRoots(const Graph& g) {
 } // namespace
 
 BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mergeSets, int batch,
-                       Layout layout, DataType type)
+                       Layout layout, DataType type, bool ownDepthwiseKernels)
     : batch_(batch), layout_(layout), type_(type) {
     const int n = g.size();
     std::vector<Shape> regions; // per-sample shape of each region
@@ -188,7 +188,7 @@ BufferPlan::BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mer
     // (gpu/deferred_epilogue.h): their location follows their input's, resolved below.
     std::vector<bool> members(static_cast<size_t>(n), false);
     for (OpId id = 0; id < n; ++id) members[size_t(id)] = memberOf[size_t(id)] >= 0;
-    deferred_ = deferredEpilogues(g, members);
+    deferred_ = deferredEpilogues(g, members, ownDepthwiseKernels);
     const std::vector<bool>& aliasInput = deferred_.aliasInput;
     std::vector<bool> sliceView(static_cast<size_t>(n), false);
     for (OpId id = 0; id < n; ++id)

@@ -45,8 +45,9 @@ class BufferPlan {
   public:
     // `mergeSets` are the op lists of the schedule's merge stages (may be empty). Allocates the
     // device memory at `batch` (RuntimeFailure naming the size when the GPU runs out).
+    // `ownDepthwiseKernels`: whether ioscope's kernels run the depthwise convs (deferredEpilogues).
     BufferPlan(const Graph& g, const std::vector<std::vector<OpId>>& mergeSets, int batch, Layout layout,
-               DataType type);
+               DataType type, bool ownDepthwiseKernels = true);
 
     const PlannedOp& op(OpId id) const { return ops_[static_cast<size_t>(id)]; }
     View merged(int mergeIndex) const { return merged_[static_cast<size_t>(mergeIndex)]; }

@@ -48,11 +48,13 @@ bool reluForConsumers(const Graph& g, OpId id, const std::vector<bool>& mergeMem
 
 } // namespace
 
-DeferredEpilogues deferredEpilogues(const Graph& g, const std::vector<bool>& mergeMembers) {
+DeferredEpilogues deferredEpilogues(const Graph& g, const std::vector<bool>& mergeMembers,
+                                    bool ownDepthwiseKernels) {
     DeferredEpilogues d;
     d.deferred.assign(size_t(g.size()), false);
     d.from.assign(size_t(g.size()), -1);
     d.aliasInput.assign(size_t(g.size()), false);
+    if (!ownDepthwiseKernels) return d;
     std::vector<bool> isOutput(size_t(g.size()), false);
     for (OpId id : g.outputs()) isOutput[size_t(id)] = true;
     for (OpId id = 0; id < g.size(); ++id) {

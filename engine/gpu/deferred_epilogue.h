@@ -22,6 +22,9 @@ struct DeferredEpilogues {
 };
 
 // `mergeMembers`: ops computed as part of a merged convolution (they keep their epilogues).
-DeferredEpilogues deferredEpilogues(const Graph& g, const std::vector<bool>& mergeMembers);
+// `ownDepthwiseKernels` false (cuDNN runs the depthwise convs: IOSCOPE_DEPTHWISE_KERNEL=cudnn, which
+// applies nothing on load): nothing is deferred.
+DeferredEpilogues deferredEpilogues(const Graph& g, const std::vector<bool>& mergeMembers,
+                                    bool ownDepthwiseKernels = true);
 
 } // namespace ioscope::gpu

@@ -20,6 +20,11 @@ namespace {
 constexpr int kHeuristicConfigs = 8; // engine configurations asked of cuDNN's heuristics
 constexpr int kTimedPlans = 3;       // of those that build, the first few are timed as they run
 constexpr int kMaxPlans = 5;         // ...and up to this many when those are all one engine
+// Grouped convs: cuDNN's heuristics rank its depthwise engines anywhere (PyTorch, with
+// cudnn.benchmark as the peer sets it, times every configuration), so more are asked for and the
+// first plan of up to this many distinct engines is timed.
+constexpr int kGroupedHeuristicConfigs = 32;
+constexpr int kGroupedTimedEngines = 8;
 
 // Tensor ids in the variant pack.
 constexpr int64_t kX = 1, kW = 2, kY = 3, kBias = 4, kPreScale = 5, kPreShift = 6, kSum = 7, kSqSum = 8,
@@ -115,15 +120,18 @@ Backend pointwiseOp(cudnnPointwiseMode_t mode, const Backend& in, const Backend*
 }
 
 // Engines whose arithmetic the precision does not allow: strict fp32 takes no tensor cores and
-// no transforms; fp16/bf16 keep fp32 accumulation and exact algorithms (as conv_algo.cpp does).
-bool allowed(const std::vector<cudnnBackendNumericalNote_t>& notes, Precision precision) {
+// no transforms; fp16/bf16 keep fp32 accumulation (unless reducedReduction: GpuOptions) and exact
+// algorithms (as conv_algo.cpp does).
+bool allowed(const std::vector<cudnnBackendNumericalNote_t>& notes, Precision precision,
+             bool reducedReduction) {
     for (cudnnBackendNumericalNote_t n : notes) {
         const bool transform = n == CUDNN_NUMERICAL_NOTE_FFT || n == CUDNN_NUMERICAL_NOTE_WINOGRAD ||
                                n == CUDNN_NUMERICAL_NOTE_WINOGRAD_TILE_4x4 ||
                                n == CUDNN_NUMERICAL_NOTE_WINOGRAD_TILE_6x6 ||
                                n == CUDNN_NUMERICAL_NOTE_WINOGRAD_TILE_13x13;
-        if (n == CUDNN_NUMERICAL_NOTE_DOWN_CONVERT_INPUTS ||
-            n == CUDNN_NUMERICAL_NOTE_REDUCED_PRECISION_REDUCTION)
+        if (n == CUDNN_NUMERICAL_NOTE_DOWN_CONVERT_INPUTS) return false;
+        if (n == CUDNN_NUMERICAL_NOTE_REDUCED_PRECISION_REDUCTION &&
+            !(reducedReduction && (precision == Precision::Fp16 || precision == Precision::Bf16)))
             return false;
         if (precision == Precision::Fp32 && (n == CUDNN_NUMERICAL_NOTE_TENSOR_CORE || transform))
             return false;
@@ -333,6 +341,10 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
     // plans of two other engines (41, 62: tensor cores) took 0.020 ms with the bias and ReLU.
     std::vector<cudnnBackendDescriptor_t> configPtrs;
     int64_t firstFallback = std::numeric_limits<int64_t>::max();
+    const bool grouped = s.groups > 1;
+    const int configsAsked = grouped ? kGroupedHeuristicConfigs : kHeuristicConfigs;
+    const int timedPlans = grouped ? kGroupedTimedEngines : kTimedPlans;
+    const int maxPlans = grouped ? kGroupedTimedEngines : kMaxPlans;
     for (const cudnnBackendHeurMode_t mode : {CUDNN_HEUR_MODE_A, CUDNN_HEUR_MODE_FALLBACK}) {
         try {
             Backend& heuristics = keep.emplace_back(CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR);
@@ -340,14 +352,14 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
                 .set(CUDNN_ATTR_ENGINEHEUR_MODE, CUDNN_TYPE_HEUR_MODE, mode)
                 .finalize();
             std::vector<cudnnBackendDescriptor_t> some;
-            for (int i = 0; i < kHeuristicConfigs; ++i)
+            for (int i = 0; i < configsAsked; ++i)
                 some.push_back(keep.emplace_back(CUDNN_BACKEND_ENGINECFG_DESCRIPTOR).get());
             int64_t got = 0;
             ok(cudnnBackendGetAttribute(heuristics.get(), CUDNN_ATTR_ENGINEHEUR_RESULTS,
-                                        CUDNN_TYPE_BACKEND_DESCRIPTOR, kHeuristicConfigs, &got, some.data()));
+                                        CUDNN_TYPE_BACKEND_DESCRIPTOR, configsAsked, &got, some.data()));
             if (mode == CUDNN_HEUR_MODE_FALLBACK) firstFallback = int64_t(configPtrs.size());
             configPtrs.insert(configPtrs.end(), some.begin(),
-                              some.begin() + std::min<int64_t>(got, kHeuristicConfigs));
+                              some.begin() + std::min<int64_t>(got, configsAsked));
         } catch (const Unsupported&) {
             cudaGetLastError(); // no list of this kind for this graph
         }
@@ -361,8 +373,8 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
         return std::all_of(engines.begin(), engines.end(), [&](int64_t e) { return e == engines.front(); });
     };
     for (int64_t i = 0; i < returned; ++i) {
-        const bool enough = int(plans->plans.size()) >= kTimedPlans;
-        if (enough && (!oneEngine() || int(plans->plans.size()) >= kMaxPlans)) break;
+        const bool enough = int(plans->plans.size()) >= timedPlans;
+        if (enough && (!oneEngine() || int(plans->plans.size()) >= maxPlans)) break;
         try {
             Backend engine(CUDNN_BACKEND_ENGINE_DESCRIPTOR);
             cudnnBackendDescriptor_t enginePtr = engine.get();
@@ -373,7 +385,28 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             ok(cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_NUMERICAL_NOTE,
                                         CUDNN_TYPE_NUMERICAL_NOTE, int64_t(notes.size()), &n, notes.data()));
             notes.resize(size_t(n));
-            if (!allowed(notes, s.precision)) continue;
+            // Grouped convs' configurations one by one (diagnostics: which engines cuDNN offers them).
+            auto logConfig = [&](const char* verdict) {
+                if (!device.options().convLog || s.groups == 1) return;
+                int64_t global = -1, got = 0;
+                cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &got,
+                                         &global);
+                std::string noted;
+                static constexpr const char* kNoteNames[] = {
+                    "tensor-cores",     "down-convert", "reduced-reduction", "fft",
+                    "nondeterministic", "winograd",     "winograd-4x4",      "winograd-6x6",
+                    "winograd-13x13",   "strict-nan"};
+                for (cudnnBackendNumericalNote_t note : notes)
+                    noted +=
+                        std::string(" ") + (int(note) >= 0 && int(note) < 10 ? kNoteNames[int(note)] : "?");
+                std::fprintf(stderr,
+                             "ioscope: grouped conv (%d groups) config %lld: engine %lld, notes [%s ], %s\n",
+                             s.groups, (long long)i, (long long)global, noted.c_str(), verdict);
+            };
+            if (!allowed(notes, s.precision, device.options().reducedPrecisionReduction)) {
+                logConfig("left out: its arithmetic");
+                continue;
+            }
             const bool usesTensorCores =
                 std::find(notes.begin(), notes.end(), CUDNN_NUMERICAL_NOTE_TENSOR_CORE) != notes.end();
             // Engines that compile their kernel at build time (NVRTC) cost seconds per shape, which a
@@ -388,6 +421,7 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             const bool compiles = std::find(behavior.begin(), behavior.end(),
                                             CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION) != behavior.end();
             if (compiles && !device.options().runtimeCompiledEngines) {
+                logConfig("left out: compiles at run time");
                 ++compiling;
                 continue;
             }
@@ -395,7 +429,10 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             ok(cudnnBackendGetAttribute(enginePtr, CUDNN_ATTR_ENGINE_GLOBAL_INDEX, CUDNN_TYPE_INT64, 1, &n,
                                         &index));
             const bool known = std::find(engines.begin(), engines.end(), index) != engines.end();
-            if ((enough || i >= firstFallback) && known) continue;
+            if ((enough || i >= firstFallback || grouped) && known) { // grouped: one plan an engine
+                logConfig("left out: its engine is timed already");
+                continue;
+            }
             const auto t0 = std::chrono::steady_clock::now();
             Backend plan(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
             plan.set(CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, handle)
@@ -405,7 +442,11 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             int64_t workspace = 0;
             ok(cudnnBackendGetAttribute(plan.get(), CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE,
                                         CUDNN_TYPE_INT64, 1, &n, &workspace));
-            if (workspace > int64_t(device.workspaceBytes())) continue;
+            if (workspace > int64_t(device.workspaceBytes())) {
+                logConfig("left out: workspace");
+                continue;
+            }
+            logConfig(compiles ? "built (compiled at run time)" : "built");
             char name[64];
             std::snprintf(
                 name, sizeof name, "engine %lld%s (built in %.0f ms)", (long long)index,
@@ -415,9 +456,12 @@ std::shared_ptr<const FusedConvPlans> buildPlans(Device& device, const FusedConv
             engines.push_back(index);
         } catch (const Unsupported&) {
             cudaGetLastError(); // a configuration cuDNN cannot build for this problem
+            if (device.options().convLog && s.groups > 1)
+                std::fprintf(stderr, "ioscope: grouped conv config %lld: cuDNN cannot build it\n",
+                             (long long)i);
         }
     }
-    if (device.options().convLog && (s.preScale || plans->plans.empty()))
+    if (device.options().convLog && (s.preScale || plans->plans.empty() || s.groups > 1))
         std::fprintf(stderr,
                      "ioscope: cuDNN graph%s%s: %zu plans of %lld configurations (%d left out: runtime "
                      "compiled; IOSCOPE_CUDNN_GRAPH=rtc allows them)\n",

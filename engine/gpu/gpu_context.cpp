@@ -37,9 +37,13 @@ GpuOptions gpuOptionsFromEnvironment() {
     o.depthwiseKernel = depthwise == "row"     ? GpuOptions::DepthwiseKernel::Row
                         : depthwise == "tile"  ? GpuOptions::DepthwiseKernel::Tile
                         : depthwise == "cudnn" ? GpuOptions::DepthwiseKernel::Library
+                        : depthwise == "timed" ? GpuOptions::DepthwiseKernel::Timed
                                                : GpuOptions::DepthwiseKernel::Fastest;
     const std::string_view columns = env("IOSCOPE_DEPTHWISE_COLUMNS");
     o.depthwiseColumns = columns == "4" ? 4 : columns == "1" ? 1 : 0;
+    o.depthwiseTypedWeights = env("IOSCOPE_DEPTHWISE_WEIGHTS") == "typed";
+    const std::string_view vector = env("IOSCOPE_DEPTHWISE_VECTOR");
+    o.depthwiseVector = vector == "1" ? 1 : vector == "2" ? 2 : vector == "4" ? 4 : vector == "8" ? 8 : 0;
     o.gemmEpilogues = env("IOSCOPE_GEMM_EPILOGUE") != "0";
     const std::string tile(env("IOSCOPE_PROLOGUE_TILE"));
     if (int t = -1; std::sscanf(tile.c_str(), "%d", &t) == 1 && t >= 0 && t < 16) o.prologueTile = t;
@@ -48,6 +52,7 @@ GpuOptions gpuOptionsFromEnvironment() {
     const std::string_view graph = env("IOSCOPE_CUDNN_GRAPH");
     o.fusedConvGraphs = graph.empty() || graph.front() != '0';
     o.runtimeCompiledEngines = graph == "rtc";
+    o.reducedPrecisionReduction = env("IOSCOPE_CUDNN_REDUCED_PRECISION") == "1";
     o.profiler.stats = std::getenv("IOSCOPE_PROFILER_STATS") != nullptr;
     const std::string_view flush = env("IOSCOPE_PROFILER_FLUSH");
     o.profiler.flush = flush == "0"   ? ProfilerOptions::Flush::Never

@@ -75,8 +75,19 @@ struct GpuOptions {
     enum class PoolKernel { Fastest, Tile, Slide } poolKernel = PoolKernel::Fastest;
     // Depthwise convs with nothing applied on load run in ioscope's row kernel or its staged-tile
     // kernel, timed in fp32/tf32 and the faster kept; one can be kept instead wherever it applies, or
-    // cuDNN's grouped conv run (IOSCOPE_DEPTHWISE_KERNEL=row|tile|cudnn: tests, A/B).
-    enum class DepthwiseKernel { Fastest, Row, Tile, Library } depthwiseKernel = DepthwiseKernel::Fastest;
+    // cuDNN's grouped conv run (IOSCOPE_DEPTHWISE_KERNEL=row|tile|cudnn: tests, A/B). With cudnn, no
+    // epilogue or ReLU op is left to a depthwise conv, so cuDNN runs every one of them. With timed,
+    // ioscope's kernel and cuDNN (after an element-wise pass for what is applied on load) are timed
+    // per problem and the faster kept.
+    enum class DepthwiseKernel {
+        Fastest,
+        Row,
+        Tile,
+        Library,
+        Timed
+    } depthwiseKernel = DepthwiseKernel::Fastest;
+    // Whether ioscope's kernels run depthwise convs (and so may apply a producer's epilogue on load).
+    bool ownDepthwiseKernels() const { return depthwiseKernel != DepthwiseKernel::Library; }
     // Output columns one thread of the depthwise row kernel computes, 1 or 4; 0: four in fp32 and tf32,
     // one in 16-bit types (IOSCOPE_DEPTHWISE_COLUMNS=1|4 forces one). Four reuse each loaded pixel and the
     // row's weights across neighbouring outputs: on an H100 at batch 16, tf32 nasnetalarge 5.1 % and
@@ -85,6 +96,16 @@ struct GpuOptions {
     // kernel 39-56; ptxas, no spills), so two or three 256-thread blocks a multiprocessor, and a
     // quarter of the threads (a batch-1 42x42 map of 168 channels: 42 blocks for 132 multiprocessors).
     int depthwiseColumns = 0;
+    // Channels per thread of the one-column row kernel at most (IOSCOPE_DEPTHWISE_VECTOR=1|2|4|8: A/B,
+    // tests). 0: in fp16 and bf16 the widest vector that fits, its half and its quarter (down to two
+    // channels) are timed per problem and the fastest kept, where nothing forces a kernel; a small
+    // map (nasnetalarge at batch 1: 42x42x168 is 37 k threads of 8 channels, a quarter of what 132
+    // multiprocessors hold) gets more threads, each with a shorter chain of loads.
+    int depthwiseVector = 0;
+    // fp16/bf16: the row kernel reads its weights in the run's type, one 16-byte load per tap and
+    // pack instead of two fp32 ones (IOSCOPE_DEPTHWISE_WEIGHTS=typed: A/B; weights then rounded to
+    // the run's type, as cuDNN's convs take them).
+    bool depthwiseTypedWeights = false;
     // The prologue GEMM kernel's block shapes are timed and the fastest kept; one can be kept
     // instead (IOSCOPE_PROLOGUE_TILE=N, 0 to gpu::kPrologueGemmTiles - 1: tests, A/B); -1 times them.
     int prologueTile = -1;
@@ -96,6 +117,9 @@ struct GpuOptions {
     bool fusedConvGraphs = true;
     // ... and, with IOSCOPE_CUDNN_GRAPH=rtc, so are engines that compile a kernel per shape (seconds each).
     bool runtimeCompiledEngines = false;
+    // fp16 and bf16 keep fp32 accumulation: cuDNN engines noted as reducing in reduced precision are
+    // left out unless asked for (IOSCOPE_CUDNN_REDUCED_PRECISION=1: diagnostics, A/B; PyTorch takes them).
+    bool reducedPrecisionReduction = false;
     ProfilerOptions profiler;
     bool operator==(const GpuOptions&) const = default;
 };

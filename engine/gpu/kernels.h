@@ -96,9 +96,19 @@ struct DepthwiseArgs {
     bool tile = false;
     // Output columns per thread of the row kernel (GpuOptions::depthwiseColumns), where it applies.
     int columns = 1;
+    // Channels per thread of the row kernel at most (GpuOptions::depthwiseVector): a narrower vector
+    // than the widest that fits gives a small map more threads. 0: the widest.
+    int vector = 0;
+    // The weights again in the output's 16-bit type, same layout, or none: the row kernel at whole
+    // packs then reads a tap's weights in one 16-byte load instead of two
+    // (GpuOptions::depthwiseTypedWeights).
+    const void* typedWeights = nullptr;
 };
 void launchDepthwise(const DepthwiseArgs& args, cudaStream_t stream);
 bool depthwiseCanTile(const DepthwiseArgs& args);
+// The channels per thread of the one-column row kernel for `args` (its vector cap applied); 0 where
+// another kernel runs it.
+int depthwiseRowVector(const DepthwiseArgs& args);
 
 enum PoolKind : int { kPoolMax = 0, kPoolAvg = 1 };
 

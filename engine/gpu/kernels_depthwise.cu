@@ -113,7 +113,9 @@ template <int PRE> __device__ __forceinline__ float preActivate(float x, int cod
         return activate(x, code);
 }
 
-template <typename T, int V, int K, int PRE> __global__ void depthwiseRowKernel(DepthwiseArgs a) {
+// TW: the tap weights read from a.typedWeights (T, whole packs) instead of a.weights (fp32).
+template <typename T, int V, int K, int PRE, bool TW = false>
+__global__ void depthwiseRowKernel(DepthwiseArgs a) {
     const int groups = a.out.channels / V;
     const int j = int(blockIdx.x) * int(blockDim.x) + int(threadIdx.x);
     if (j >= a.out.width * groups) return;
@@ -136,7 +138,10 @@ template <typename T, int V, int K, int PRE> __global__ void depthwiseRowKernel(
             if (ix < 0 || ix >= a.inW) continue;
             float v[V], wt[V];
             loadChannels<T, V>(base + (long long)(iy * a.inW + ix) * x.pixelStride, v);
-            loadTapWeights<V>(a, ky * K + kx, c, wt);
+            if constexpr (TW)
+                loadVector<T, V>(a.typedWeights, (long long)(ky * K + kx) * a.out.channels + c, wt);
+            else
+                loadTapWeights<V>(a, ky * K + kx, c, wt);
 #pragma unroll
             for (int i = 0; i < V; ++i) {
                 if constexpr (PRE != kActNone) v[i] = preActivate<PRE>(v[i] + preBias[i], a.pre.activation);
@@ -161,24 +166,33 @@ template <typename T, int V> void launchRows(const DepthwiseArgs& a, cudaStream_
     const int perRow = a.out.width * (a.out.channels / V);
     const int threads = perRow >= 256 ? 256 : (perRow + 31) / 32 * 32;
     const dim3 grid(unsigned((perRow + threads - 1) / threads), unsigned(rows));
-    auto launch = [&](auto preCode) {
+    auto launchWith = [&](auto preCode, auto typedWeights) {
         constexpr int P = decltype(preCode)::value;
+        constexpr bool TW = decltype(typedWeights)::value;
         switch (a.win.kh) {
         case 3:
-            depthwiseRowKernel<T, V, 3, P><<<grid, threads, 0, stream>>>(a);
+            depthwiseRowKernel<T, V, 3, P, TW><<<grid, threads, 0, stream>>>(a);
             break;
         case 5:
-            depthwiseRowKernel<T, V, 5, P><<<grid, threads, 0, stream>>>(a);
+            depthwiseRowKernel<T, V, 5, P, TW><<<grid, threads, 0, stream>>>(a);
             break;
         case 7:
-            depthwiseRowKernel<T, V, 7, P><<<grid, threads, 0, stream>>>(a);
+            depthwiseRowKernel<T, V, 7, P, TW><<<grid, threads, 0, stream>>>(a);
             break;
         default:
-            depthwiseRowKernel<T, V, 9, P><<<grid, threads, 0, stream>>>(a);
+            depthwiseRowKernel<T, V, 9, P, TW><<<grid, threads, 0, stream>>>(a);
             break;
         }
     };
+    auto launch = [&](auto preCode) { launchWith(preCode, std::false_type{}); };
     const int pre = a.pre.activation;
+    // 16-bit weights: compiled for whole packs with nothing or a ReLU on load (NASNet's convs).
+    if constexpr (!std::is_same_v<T, float> && V == PackOf<T>::n) {
+        if (a.typedWeights && pre == kActNone && !a.pre.bias)
+            return launchWith(std::integral_constant<int, kActNone>{}, std::true_type{});
+        if (a.typedWeights && pre == kActRelu)
+            return launchWith(std::integral_constant<int, kActRelu>{}, std::true_type{});
+    }
     if (pre == kActNone && !a.pre.bias)
         launch(std::integral_constant<int, kActNone>{});
     else if constexpr (V == 1) // one channel per thread (rare): only these two variants are compiled
@@ -418,7 +432,24 @@ DepthwiseFit depthwiseFit(const DepthwiseArgs& a) {
     return f;
 }
 
+// The row kernel's channels per thread: the widest vector that fits, halved down to a.vector where
+// that caps it (a narrower vector of a fitting one fits too); 1 where none fits; 0 without rows.
+int rowVector(const DepthwiseArgs& a, const DepthwiseFit& fit) {
+    if (!fit.anyRows) return 0;
+    int v = fit.squareRows ? packWidth(a.out.type) : fit.narrowRows > 0 ? fit.narrowRows : 1;
+    while (a.vector > 0 && v > a.vector) v /= 2;
+    return v;
+}
+
 } // namespace
+
+int depthwiseRowVector(const DepthwiseArgs& a) {
+    const DepthwiseFit fit = depthwiseFit(a);
+    const bool tile = fit.tile && (a.pre.activation == kActSilu || (a.tile && depthwiseCanTile(a)));
+    const bool columns =
+        a.out.type != DataType::BF16 && columnsApply(a) && (fit.squareRows || fit.narrowRows > 0);
+    return tile || columns ? 0 : rowVector(a, fit);
+}
 
 bool depthwiseCanTile(const DepthwiseArgs& a) {
     const bool plain = a.pre.activation == kActNone && !a.pre.bias;
@@ -454,11 +485,12 @@ void launchDepthwise(const DepthwiseArgs& a, cudaStream_t stream) {
                         launchColumns<T, (kPack >= 8 ? kPack / 4 : kPack / 2)>(a, stream);
                     return;
                 }
-            if (fit.squareRows)
+            const int v = rowVector(a, fit);
+            if (v == kPack)
                 launchRows<T, kPack>(a, stream);
-            else if (fit.narrowRows == kPack / 2)
+            else if (v == kPack / 2)
                 launchRows<T, kPack / 2>(a, stream);
-            else if (kPack >= 8 && fit.narrowRows == kPack / 4)
+            else if (kPack >= 8 && v == kPack / 4)
                 launchRows<T, (kPack >= 8 ? kPack / 4 : kPack / 2)>(a, stream);
             else
                 launchRows<T, 1>(a, stream);

@@ -146,7 +146,10 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
     a.inputs = int(inputs.size());
     a.inH = inputs.front().shape.h;
     a.inW = inputs.front().shape.w;
-    a.weights = upload(prog, depthwiseTaps(weights, y.shape.c, win.kh, win.kw));
+    const std::vector<float> taps = depthwiseTaps(weights, y.shape.c, win.kh, win.kw);
+    a.weights = upload(prog, taps);
+    if (device_.options().depthwiseTypedWeights && type_ != DataType::F32)
+        a.typedWeights = uploadTyped(prog, taps);
     a.win = {win.kh, win.kw, win.sh, win.sw, win.ph, win.pw, win.dh, win.dw};
     a.pre.bias = pre.bias && !pre.bias->empty() ? upload(prog, *pre.bias) : nullptr;
     a.pre.activation = activationCode(pre.activation);
@@ -154,6 +157,7 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
     a.out = outputOf(y, plan_.batch());
     const int columns = device_.options().depthwiseColumns;
     a.columns = columns > 0 ? columns : type_ == DataType::F32 ? 4 : 1;
+    a.vector = device_.options().depthwiseVector;
     auto launch = [](Program& to, const DepthwiseArgs& args) {
         to.steps.push_back([args](Slot& s) {
             launchDepthwise(args, s.stream);
@@ -161,10 +165,17 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
         });
     };
     const GpuOptions::DepthwiseKernel forced = device_.options().depthwiseKernel;
+    const std::string problem = timedProblemKey("depthwise", inputs.front(), y, epi) + "|" +
+                                std::to_string(win.kh) + "s" + std::to_string(win.sh) + "p" +
+                                std::to_string(win.ph) + "," + std::to_string(win.pw) + "|pre" +
+                                std::to_string(a.pre.activation) + (a.pre.bias ? "b" : "");
     // The staged tile against the row kernel in fp32 and tf32 only: on nasnetalarge (H100, batch 1)
     // it ran every one of its 213 depthwise convs faster in the run (5x5: 7.4-8.1 -> 5.9 us), but in
     // fp16 the 5x5 convs it won when timed alone ran 25-35 % slower in the run (8.3-9.3 -> 11.2-12 us).
-    const bool tileTimed = forced == GpuOptions::DepthwiseKernel::Fastest && type_ == DataType::F32;
+    // (Timed against cuDNN, ioscope's side times its own variants too: op_program_depthwise.cpp.)
+    const bool timing =
+        forced == GpuOptions::DepthwiseKernel::Fastest || forced == GpuOptions::DepthwiseKernel::Timed;
+    const bool tileTimed = timing && type_ == DataType::F32;
     if (depthwiseCanTile(a) && (forced == GpuOptions::DepthwiseKernel::Tile || tileTimed)) {
         a.tile = true;
         if (tileTimed) { // both timed, the faster kept
@@ -173,14 +184,28 @@ void ProgramCompiler::addDepthwise(Program& prog, const std::vector<View>& input
             rowArgs.tile = false;
             launch(row, rowArgs);
             launch(tile, a);
-            const std::string problem = timedProblemKey("depthwise", inputs.front(), y, epi) + "|" +
-                                        std::to_string(win.kh) + "s" + std::to_string(win.sh) + "p" +
-                                        std::to_string(win.ph) + "," + std::to_string(win.pw) + "|pre" +
-                                        std::to_string(a.pre.activation) + (a.pre.bias ? "b" : "");
             const double rowMs = timeProgramOnce(row, problem + "|row");
             const double tileMs = timeProgramOnce(tile, problem + "|tile");
             a.tile = tileMs >= 0 && (rowMs < 0 || tileMs < rowMs);
         }
+    }
+    // 16-bit types: the row kernel's vector width timed (GpuOptions::depthwiseVector), the fastest kept.
+    const int widest = depthwiseRowVector(a);
+    if (timing && type_ != DataType::F32 && a.vector == 0 && widest >= 4) {
+        double best = -1;
+        std::string timed;
+        for (int v = widest; v >= 2; v /= 2) {
+            Program candidate;
+            DepthwiseArgs narrower = a;
+            narrower.vector = v;
+            launch(candidate, narrower);
+            const double ms = timeProgramOnce(candidate, problem + "|v" + std::to_string(v));
+            if (ms >= 0 && (best < 0 || ms < best)) best = ms, a.vector = v;
+            timed += " " + std::to_string(v) + ": " + std::to_string(ms);
+        }
+        if (device_.options().convLog)
+            std::fprintf(stderr, "ioscope: depthwise %dx%d into %s, channels a thread (ms)%s -> %d\n", win.kh,
+                         win.kw, describe(y).c_str(), timed.c_str(), a.vector);
     }
     launch(prog, a);
 }
@@ -382,27 +407,12 @@ double ProgramCompiler::tryFusedGraph(Program& prog, const Op& op, const View& x
 void ProgramCompiler::addConv(Program& prog, const Op& op, const View& x, const View& y, const Weights&,
                               const std::vector<float>& kernel, const EpilogueSpec& epi,
                               const PrologueSpec& pre) {
-    const bool onLoad = pre.bias || pre.activation != Activation::None;
-    if (isDepthwise(op, x) && op.window.dh == 1 && op.window.dw == 1) {
-        if (onLoad) return addDepthwise(prog, {x}, y, op.window, kernel, pre, epi); // cuDNN cannot
-        return addDepthwiseConv(prog, op, x, y, kernel, epi);
-    }
-    if (onLoad)
+    if (isDepthwise(op, x) && op.window.dh == 1 && op.window.dw == 1)
+        return addDepthwiseConv(prog, op, {x}, y, kernel, pre, epi);
+    if (pre.bias || pre.activation != Activation::None)
         throw RuntimeFailure("op '" + op.name +
                              "': an input prologue on a conv ioscope's kernels do not run");
     addLibraryConv(prog, op, x, y, kernel, epi);
-}
-
-void ProgramCompiler::addDepthwiseConv(Program& prog, const Op& op, const View& x, const View& y,
-                                       const std::vector<float>& kernel, const EpilogueSpec& epi) {
-    // cuDNN's grouped conv only where asked for (IOSCOPE_DEPTHWISE_KERNEL=cudnn). Timed against
-    // ioscope's kernels it measured 2-10x slower on every one of nasnetalarge's 220 depthwise convs
-    // (H100, batch 1, tf32 and fp16), and timing it as a candidate coincided with 5-7 % slower runs
-    // of mobilenet_v3_large (kernel time unchanged, the gaps between kernels 8 -> 35 us: not
-    // explained), so it is not a default candidate.
-    if (device_.options().depthwiseKernel == GpuOptions::DepthwiseKernel::Library)
-        return addLibraryConv(prog, op, x, y, kernel, epi);
-    addDepthwise(prog, {x}, y, op.window, kernel, {}, epi);
 }
 
 void ProgramCompiler::addLibraryConv(Program& prog, const Op& op, const View& x, const View& y,
@@ -445,7 +455,11 @@ void ProgramCompiler::addLibraryConv(Program& prog, const Op& op, const View& x,
         }
         // (Also a bare conv into a channel slice: cuDNN's legacy call refuses some strided outputs
         // that its graph engines write in place, where the dense path copies the slice.)
-        const double graphMs = epilogue || !y.packed() ? tryFusedGraph(graph, op, x, y, kernel, epi) : -1;
+        // The graph also for grouped convs without an epilogue: the legacy call ranks them by its
+        // v7 heuristics alone (no timed search), while PyTorch, which builds operation graphs, ran
+        // cuDNN's sm90_xmma_depthwise_convolution kernels in Inductor's runs (bench/probe-dw-cudnn.sh).
+        const double graphMs =
+            epilogue || !y.packed() || op.groups > 1 ? tryFusedGraph(graph, op, x, y, kernel, epi) : -1;
         //   gemv    a 1x1 conv on a 1x1 map (squeeze-excite) in ioscope's dense kernel, epilogue
         //           included, timed as a whole.
         Program gemv;
@@ -549,11 +563,15 @@ void ProgramCompiler::compileCore(Program& prog, const Op& op, const std::vector
         addConv(prog, op, x, y, w, w.kernel, epi, pre);
         return;
     case OpKind::SepConv: {
-        // Depthwise in ioscope's kernel (leading ReLU and the sum of the inputs taken on load),
-        // pointwise in cuDNN with the op's epilogue.
+        // Depthwise in ioscope's kernel (leading ReLU and the sum of the inputs taken on load; or
+        // timed against cuDNN: GpuOptions::depthwiseKernel), pointwise in cuDNN with the op's epilogue.
         const View mid = privateBuffer(prog, {x.shape.c, y.shape.h, y.shape.w});
-        addDepthwise(prog, inputs, mid, op.window, w.depthwise,
-                     PrologueSpec{nullptr, op.preRelu ? Activation::Relu : Activation::None}, EpilogueSpec{});
+        Op depthwise = op;
+        depthwise.kind = OpKind::Conv;
+        depthwise.groups = depthwise.outChannels = x.shape.c;
+        addDepthwiseConv(prog, depthwise, inputs, mid, w.depthwise,
+                         PrologueSpec{nullptr, op.preRelu ? Activation::Relu : Activation::None},
+                         EpilogueSpec{});
         Op pointwise = op;
         pointwise.window = Window{};
         pointwise.groups = 1;

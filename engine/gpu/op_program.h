@@ -86,10 +86,12 @@ class ProgramCompiler {
     // A conv in cuDNN (or cuBLAS for pointwise ones): its candidate paths measured, the fastest kept.
     void addLibraryConv(Program& prog, const Op& op, const View& x, const View& y,
                         const std::vector<float>& kernel, const EpilogueSpec& epi);
-    // A depthwise conv with nothing applied on load: ioscope's kernels, or cuDNN's grouped conv where
-    // IOSCOPE_DEPTHWISE_KERNEL=cudnn asks for it.
-    void addDepthwiseConv(Program& prog, const Op& op, const View& x, const View& y,
-                          const std::vector<float>& kernel, const EpilogueSpec& epi);
+    // A depthwise conv (`op`: groups = channels, dilation 1) of the sum of `inputs`, `pre` applied on
+    // load: ioscope's kernels, cuDNN's grouped conv where asked for, or both timed and the faster
+    // kept, cuDNN after an element-wise pass where something is applied on load
+    // (GpuOptions::depthwiseKernel; gpu/op_program_depthwise.cpp).
+    void addDepthwiseConv(Program& prog, const Op& op, const std::vector<View>& inputs, const View& y,
+                          const std::vector<float>& kernel, const PrologueSpec& pre, const EpilogueSpec& epi);
     // The measured milliseconds of the convolution call (without a separate epilogue kernel),
     // or a negative value when cuDNN has no algorithm for these tensors.
     double tryCudnnConv(Program& prog, const Op& op, const View& x, const View& y,

@@ -12,7 +12,8 @@ ProfilingSession::ProfilingSession(Device& device, const Graph& g, const RunConf
     device.requirePrecision(run.precision);
     device.setPrecision(run.precision);
     const DataType type = dataTypeFor(run.precision);
-    plan_ = std::make_unique<BufferPlan>(g, std::vector<std::vector<OpId>>{}, run.batch, run.layout, type);
+    plan_ = std::make_unique<BufferPlan>(g, std::vector<std::vector<OpId>>{}, run.batch, run.layout, type,
+                                         device.options().ownDepthwiseKernels());
     // Stage inputs hold deterministic, finite values (their content never matters for time).
     launchPatternFill(plan_->base(), static_cast<long long>(plan_->bytes()) / elementBytes(type), type, 7u,
                       device.slot(0).stream);

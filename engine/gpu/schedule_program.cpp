@@ -17,7 +17,8 @@ ScheduleProgram::ScheduleProgram(Device& device, const Graph& g, const Schedule&
         if (st.strategy == Strategy::Merge && st.opCount() > 1) mergeSets.push_back(st.allOps());
     }
     device_.ensureSlots(slots_);
-    plan_ = std::make_unique<BufferPlan>(g, mergeSets, run.batch, run.layout, dataTypeFor(run.precision));
+    plan_ = std::make_unique<BufferPlan>(g, mergeSets, run.batch, run.layout, dataTypeFor(run.precision),
+                                         device_.options().ownDepthwiseKernels());
     ProgramCompiler compiler(device_, g, *plan_, run.precision);
     // Programs are stored first, pointers taken after, so the vector never reallocates under them.
     std::vector<int> index(static_cast<size_t>(g.size()), -1);

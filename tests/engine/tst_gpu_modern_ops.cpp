@@ -210,19 +210,40 @@ class TestGpuModernOps : public QObject {
     void depthwiseConvsMatchCpu_data() {
         QTest::addColumn<int>("kernel");
         QTest::addColumn<int>("columns");
-        QTest::newRow("row") << int(GpuOptions::DepthwiseKernel::Row) << 1;
-        QTest::newRow("row, four columns") << int(GpuOptions::DepthwiseKernel::Row) << 4;
-        QTest::newRow("tile") << int(GpuOptions::DepthwiseKernel::Tile) << 1;
-        QTest::newRow("cudnn") << int(GpuOptions::DepthwiseKernel::Library) << 1;
-        QTest::newRow("timed") << int(GpuOptions::DepthwiseKernel::Fastest) << 1;
+        QTest::addColumn<bool>("reducedReduction");
+        QTest::addColumn<int>("vector");
+        QTest::addColumn<bool>("typedWeights");
+        QTest::newRow("row") << int(GpuOptions::DepthwiseKernel::Row) << 1 << false << 0 << false;
+        // fp16/bf16 weights in the row kernel (GpuOptions::depthwiseTypedWeights).
+        QTest::newRow("row, weights in the run's type")
+            << int(GpuOptions::DepthwiseKernel::Row) << 1 << false << 0 << true;
+        QTest::newRow("row, four columns")
+            << int(GpuOptions::DepthwiseKernel::Row) << 4 << false << 0 << false;
+        // Two channels a thread however many fit (GpuOptions::depthwiseVector).
+        QTest::newRow("row, two channels a thread")
+            << int(GpuOptions::DepthwiseKernel::Row) << 1 << false << 2 << false;
+        QTest::newRow("tile") << int(GpuOptions::DepthwiseKernel::Tile) << 1 << false << 0 << false;
+        QTest::newRow("cudnn") << int(GpuOptions::DepthwiseKernel::Library) << 1 << false << 0 << false;
+        // cuDNN's engines that reduce in fp16/bf16 allowed: still within the 16-bit tolerances.
+        QTest::newRow("cudnn, reduced-precision reductions")
+            << int(GpuOptions::DepthwiseKernel::Library) << 1 << true << 0 << false;
+        QTest::newRow("timed") << int(GpuOptions::DepthwiseKernel::Fastest) << 1 << false << 0 << false;
+        QTest::newRow("ioscope's or cuDNN's, timed")
+            << int(GpuOptions::DepthwiseKernel::Timed) << 1 << false << 0 << false;
     }
     void depthwiseConvsMatchCpu() {
         QFETCH(int, kernel);
         QFETCH(int, columns);
+        QFETCH(bool, reducedReduction);
+        QFETCH(int, vector);
+        QFETCH(bool, typedWeights);
         const auto choice = GpuOptions::DepthwiseKernel(kernel);
         GpuOptions options = gpuOptionsFromEnvironment();
         options.depthwiseKernel = choice;
         options.depthwiseColumns = columns;
+        options.reducedPrecisionReduction = reducedReduction;
+        options.depthwiseVector = vector;
+        options.depthwiseTypedWeights = typedWeights;
         GpuContext context(options);
         for (int channels : {48, 20, 42}) {
             Graph g("depthwise_" + std::to_string(channels) + "_channels");
@@ -241,19 +262,22 @@ class TestGpuModernOps : public QObject {
             g.finalize();
             compareWithCpu(
                 g, sequentialSchedule(g), {1, 2}, {Precision::Fp32, Precision::Fp16, Precision::Bf16},
-                [choice, channels, columns](const ExecutionResult& gpu, Precision precision, Layout layout,
-                                            int) {
-                    int own = 0, rows = 0, tiles = 0, columnKernels = 0, narrow = 0;
-                    // fp16 vectors: 42 channels in twos, 20 in fours (the row kernels' second argument).
-                    const std::string narrowName = channels == 42   ? "__halfLi2E"
-                                                   : channels == 20 ? "__halfLi4E"
-                                                                    : "none";
+                [choice, channels, columns, vector, typedWeights](const ExecutionResult& gpu,
+                                                                  Precision precision, Layout layout, int) {
+                    int own = 0, rows = 0, tiles = 0, columnKernels = 0, narrow = 0, typed = 0;
+                    // fp16 vectors: 42 channels in twos, 20 in fours (the row kernels' second argument);
+                    // every count in twos where two is the cap.
+                    const std::string narrowName = channels == 42 || vector == 2 ? "__halfLi2E"
+                                                   : channels == 20              ? "__halfLi4E"
+                                                                                 : "none";
                     for (const KernelRecord& k : gpu.kernels) {
                         own += k.name.find("depthwise") != std::string::npos &&
                                k.name.find("ioscope") != std::string::npos;
                         rows += k.name.find("depthwiseRowKernelI") != std::string::npos;
                         columnKernels += k.name.find("depthwiseColumnsKernelI") != std::string::npos;
                         tiles += k.name.find("depthwiseTileKernelI") != std::string::npos;
+                        typed += k.name.find("depthwiseRowKernelI") != std::string::npos &&
+                                 k.name.find("Lb1E") != std::string::npos; // TW = true
                         narrow += k.name.find("depthwise") != std::string::npos &&
                                   k.name.find(narrowName) != std::string::npos;
                     }
@@ -265,6 +289,10 @@ class TestGpuModernOps : public QObject {
                         QCOMPARE(columnKernels, columnsTaken);
                         if (precision == Precision::Fp16 && narrowName != "none") QCOMPARE(narrow, 8);
                     }
+                    // 16-bit weights at whole packs: all 8 convs at 48 channels.
+                    if (typedWeights && layout == Layout::Nhwc && precision == Precision::Fp16 &&
+                        channels == 48)
+                        QCOMPARE(typed, 8);
                     // The tile takes strides 1 and 2 in 16-byte packs: all 8 convs at 48 channels.
                     if (choice == GpuOptions::DepthwiseKernel::Tile && layout == Layout::Nhwc &&
                         channels == 48)
@@ -330,8 +358,19 @@ class TestGpuModernOps : public QObject {
     // A ReLU op whose every reader is a depthwise conv (NASNet's separable branches: the cell input
     // stays un-activated for its pools and sums) runs no kernel: the depthwise kernels apply it on
     // load (packs, and 4-channel vectors at 20 channels in 16-bit types); a ReLU that also feeds a 1x1 conv
-    // keeps its kernel. Against the CPU reference in every precision and layout, batches 1 and 2.
+    // keeps its kernel. Against the CPU reference in every precision and layout, batches 1 and 2;
+    // also where each depthwise conv is timed against cuDNN's (which then runs after an element-wise
+    // pass of its own, attributed to the conv).
+    void reluOpsMoveIntoDepthwise_data() {
+        QTest::addColumn<int>("kernel");
+        QTest::newRow("ioscope's kernels") << int(GpuOptions::DepthwiseKernel::Fastest);
+        QTest::newRow("ioscope's or cuDNN's, timed") << int(GpuOptions::DepthwiseKernel::Timed);
+    }
     void reluOpsMoveIntoDepthwise() {
+        QFETCH(int, kernel);
+        GpuOptions options = gpuOptionsFromEnvironment();
+        options.depthwiseKernel = GpuOptions::DepthwiseKernel(kernel);
+        GpuContext context(options);
         Graph g("relu_into_depthwise");
         const OpId x = g.addInput("input", {32, 17, 19});
         const OpId stem = g.addOp(moderntest::conv("stem", x, 32, 3));
@@ -355,18 +394,20 @@ class TestGpuModernOps : public QObject {
         depthwise("dw_kept", kept, 32, 3, 2);
         g.addOp(moderntest::conv("mix", kept, 16, 1, 1, 0));
         g.finalize();
-        compareWithCpu(g, sequentialSchedule(g), {1, 2}, kAllPrecisions,
-                       [&](const ExecutionResult& gpu, Precision, Layout, int) {
-                           int deferred = 0, own = 0;
-                           for (const KernelRecord& k : gpu.kernels) {
-                               deferred += k.op == relu || k.op == reluNarrow;
-                               own += k.op == kept;
-                           }
-                           QVERIFY2(deferred == 0 && own >= 1,
-                                    qPrintable(QString("%1 kernels of the deferred ReLUs, %2 of the kept one")
-                                                   .arg(deferred)
-                                                   .arg(own)));
-                       });
+        compareWithCpu(
+            g, sequentialSchedule(g), {1, 2}, kAllPrecisions,
+            [&](const ExecutionResult& gpu, Precision, Layout, int) {
+                int deferred = 0, own = 0;
+                for (const KernelRecord& k : gpu.kernels) {
+                    deferred += k.op == relu || k.op == reluNarrow;
+                    own += k.op == kept;
+                }
+                QVERIFY2(deferred == 0 && own >= 1,
+                         qPrintable(QString("%1 kernels of the deferred ReLUs, %2 of the kept one")
+                                        .arg(deferred)
+                                        .arg(own)));
+            },
+            &context);
     }
 
     // A Split's parts (channel slices, a slice of a slice) are views of their input: no gather

@@ -17,6 +17,9 @@ class TestProfilerSwitches : public QObject {
         qunsetenv("IOSCOPE_CONV_PATH");
         qunsetenv("IOSCOPE_POOL_KERNEL");
         qunsetenv("IOSCOPE_DEPTHWISE_KERNEL");
+        qunsetenv("IOSCOPE_CUDNN_REDUCED_PRECISION");
+        qunsetenv("IOSCOPE_DEPTHWISE_VECTOR");
+        qunsetenv("IOSCOPE_DEPTHWISE_WEIGHTS");
         qunsetenv("IOSCOPE_PROLOGUE_TILE");
         qunsetenv("IOSCOPE_GEMM_EPILOGUE");
     }
@@ -94,8 +97,8 @@ class TestProfilerSwitches : public QObject {
         QCOMPARE(gpuOptionsFromEnvironment().poolKernel, GpuOptions::PoolKernel::Fastest);
     }
 
-    // IOSCOPE_DEPTHWISE_KERNEL keeps ioscope's row or staged-tile depthwise kernel or runs cuDNN's;
-    // anything else times ioscope's two.
+    // IOSCOPE_DEPTHWISE_KERNEL keeps ioscope's row or staged-tile depthwise kernel, runs cuDNN's, or
+    // times ioscope's against cuDNN's; anything else times ioscope's two.
     void depthwiseKernel() {
         QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Fastest);
         qputenv("IOSCOPE_DEPTHWISE_KERNEL", "row");
@@ -104,8 +107,36 @@ class TestProfilerSwitches : public QObject {
         QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Tile);
         qputenv("IOSCOPE_DEPTHWISE_KERNEL", "cudnn");
         QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Library);
+        qputenv("IOSCOPE_DEPTHWISE_KERNEL", "timed");
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Timed);
+        QVERIFY(gpuOptionsFromEnvironment().ownDepthwiseKernels()); // epilogues may still be deferred
         qputenv("IOSCOPE_DEPTHWISE_KERNEL", "cuDNN please");
         QCOMPARE(gpuOptionsFromEnvironment().depthwiseKernel, GpuOptions::DepthwiseKernel::Fastest);
+    }
+
+    // IOSCOPE_DEPTHWISE_VECTOR caps the row kernel's channels per thread (1, 2, 4 or 8; else timed);
+    // IOSCOPE_DEPTHWISE_WEIGHTS=typed gives it weights in the run's type.
+    void depthwiseVectorAndWeights() {
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseVector, 0);
+        QVERIFY(!gpuOptionsFromEnvironment().depthwiseTypedWeights);
+        qputenv("IOSCOPE_DEPTHWISE_VECTOR", "2");
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseVector, 2);
+        qputenv("IOSCOPE_DEPTHWISE_VECTOR", "3");
+        QCOMPARE(gpuOptionsFromEnvironment().depthwiseVector, 0);
+        qputenv("IOSCOPE_DEPTHWISE_WEIGHTS", "typed");
+        QVERIFY(gpuOptionsFromEnvironment().depthwiseTypedWeights);
+        qputenv("IOSCOPE_DEPTHWISE_WEIGHTS", "fp16");
+        QVERIFY(!gpuOptionsFromEnvironment().depthwiseTypedWeights);
+    }
+
+    // IOSCOPE_CUDNN_REDUCED_PRECISION=1 lets cuDNN engines that reduce in half precision compete;
+    // anything else keeps fp32 accumulation.
+    void reducedPrecisionReduction() {
+        QVERIFY(!gpuOptionsFromEnvironment().reducedPrecisionReduction);
+        qputenv("IOSCOPE_CUDNN_REDUCED_PRECISION", "1");
+        QVERIFY(gpuOptionsFromEnvironment().reducedPrecisionReduction);
+        qputenv("IOSCOPE_CUDNN_REDUCED_PRECISION", "yes");
+        QVERIFY(!gpuOptionsFromEnvironment().reducedPrecisionReduction);
     }
 
     // IOSCOPE_PROLOGUE_TILE keeps one block shape of the prologue GEMM kernel; unset, all are timed.

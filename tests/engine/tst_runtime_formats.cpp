@@ -209,6 +209,11 @@ class TestRuntimeFormats : public QObject {
             const OpId id = g.find(name);
             QVERIFY2(!d.deferred[size_t(id)] && !d.aliasInput[size_t(id)], name);
         }
+        // With cuDNN running the depthwise convs (it applies nothing on load) nothing is left to them.
+        const gpu::DeferredEpilogues none = gpu::deferredEpilogues(g, mergeMembers, false);
+        for (OpId id = 0; id < g.size(); ++id)
+            QVERIFY(!none.deferred[size_t(id)] && !none.aliasInput[size_t(id)] &&
+                    none.from[size_t(id)] == -1);
     }
 
     // A squeeze-excite gate (global pool, 1x1 reduction, 1x1 expansion, broadcast multiply) is one
