@@ -31,12 +31,13 @@ void ProgramCompiler::addDepthwiseConv(Program& prog, const Op& op, const std::v
     const bool onLoad = pre.bias || pre.activation != Activation::None || inputs.size() > 1;
     // cuDNN's grouped conv where asked for (IOSCOPE_DEPTHWISE_KERNEL=cudnn; nothing is then left to a
     // depthwise conv to apply on load, but a separable conv's summed inputs stay with ioscope's
-    // kernel). Timed against ioscope's kernels it measured 2-10x slower on every one of
-    // nasnetalarge's 220 depthwise convs (H100, batch 1, tf32 and fp16; then through the legacy
-    // call alone: the operation graph was tried only with an epilogue), and timing it as a
-    // candidate coincided with 5-7 % slower runs of mobilenet_v3_large (kernel time unchanged, the
-    // gaps between kernels 8 -> 35 us: not explained), so it is timed only where asked for
-    // (IOSCOPE_DEPTHWISE_KERNEL=timed).
+    // kernel). Through cuDNN's legacy call it measured 2-10x slower than ioscope's kernels on every one
+    // of nasnetalarge's 220 depthwise convs (H100, batch 1); through the operation graph it runs
+    // sm90_xmma_depthwise... with fp32 accumulation, twice as fast on the normal cells' 5x5 convs at
+    // fp16 batch 16 (the timed run 10.65 against 11.50 ms). Timing it as a candidate coincided with
+    // 5-7 % slower runs of mobilenet_v3_large in session 28 (kernel time unchanged, the gaps between
+    // kernels 8 -> 35 us: not explained), and batch 1 and the other networks are not yet measured
+    // with the graph, so it is timed only where asked for (IOSCOPE_DEPTHWISE_KERNEL=timed).
     if (choice == Kernel::Library && !onLoad) return addLibraryConv(prog, op, inputs.front(), y, kernel, epi);
     if (choice != Kernel::Timed) return addDepthwise(prog, inputs, y, op.window, kernel, pre, epi);
 
